@@ -1,0 +1,138 @@
+"""Fixtures every app's tests share: users, subjects, categories, an API client with a token."""
+
+import itertools
+import json
+
+import pytest
+from django.test import Client
+
+from xiaodian.accounts import licences
+from xiaodian.accounts import services as accounts
+from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import SubjectKind, Verification
+from xiaodian.stores import services as stores
+from xiaodian.stores.models import Category
+
+_serial = itertools.count(1)
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def categories(db) -> dict[str, Category]:
+    """The shipped category tree, by name."""
+    stores.install_default_categories()
+    return {c.name: c for c in Category.objects.all()}
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str | None = None, **extra) -> User:
+        user = accounts.register_user(username=username or f"user{next(_serial)}", password=PASSWORD)
+        if extra:
+            User.objects.filter(pk=user.pk).update(**extra)
+            user.refresh_from_db()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def operator(make_user) -> User:
+    return make_user("operator", is_staff=True)
+
+
+@pytest.fixture
+def make_subject(db, operator):
+    def make(owner: User, kind: str = SubjectKind.ENTERPRISE, *, verified: bool = True, trade_name: str = ""):
+        n = next(_serial)
+        number = (
+            licences.make_resident_id(n)
+            if kind == SubjectKind.INDIVIDUAL
+            else licences.make_uscc(n, individual_business=kind == SubjectKind.INDIVIDUAL_BUSINESS)
+        )
+        subject = accounts.create_subject(
+            owner=owner, kind=kind, name=f"主体{n}", licence_number=number, trade_name=trade_name
+        )
+        if verified:
+            accounts.set_subject_verification(
+                operator=operator, subject=subject, verification=Verification.VERIFIED
+            )
+        return subject
+
+    return make
+
+
+@pytest.fixture
+def make_store(categories):
+    def make(owner: User, subject, name: str | None = None, category: str = "女装", **kwargs):
+        return stores.create_store(
+            user=owner,
+            subject_id=subject.pk,
+            name=name or f"测试店铺{next(_serial)}",
+            main_category_id=categories[category].pk,
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def merchant(make_user) -> User:
+    return make_user("merchant")
+
+
+@pytest.fixture
+def subject(make_subject, merchant):
+    return make_subject(merchant)
+
+
+@pytest.fixture
+def store(make_store, merchant, subject):
+    return make_store(merchant, subject, name="拾光服饰")
+
+
+class ApiClient:
+    """A JSON client for /api/v1 that sends a user's bearer token."""
+
+    def __init__(self, user: User | None = None):
+        self.client = Client()
+        self.headers = {}
+        if user is not None:
+            _, secret = accounts.issue_token(user=user, name="tests")
+            self.headers["Authorization"] = f"Bearer {secret}"
+
+    def _call(self, method: str, path: str, body=None, **headers):
+        data = json.dumps(body) if body is not None and not isinstance(body, (str, bytes)) else body
+        return getattr(self.client, method)(
+            f"/api/v1{path}", data=data, content_type="application/json", headers={**self.headers, **headers}
+        )
+
+    def get(self, path, params=None, **headers):
+        return self.client.get(f"/api/v1{path}", params or {}, headers={**self.headers, **headers})
+
+    def post(self, path, body=None, **headers):
+        return self._call("post", path, body, **headers)
+
+    def patch(self, path, body=None, **headers):
+        return self._call("patch", path, body, **headers)
+
+    def put(self, path, body=None, **headers):
+        return self._call("put", path, body, **headers)
+
+    def delete(self, path, **headers):
+        return self._call("delete", path, None, **headers)
+
+
+@pytest.fixture
+def api_for(db):
+    return ApiClient
+
+
+@pytest.fixture
+def api(merchant) -> ApiClient:
+    return ApiClient(merchant)

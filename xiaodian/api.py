@@ -1,0 +1,101 @@
+"""The JSON API at /api/v1: mounts every app's router and turns every refusal into {"code", "message"}."""
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from xiaodian.accounts.api import auth_router as accounts_auth_router
+from xiaodian.accounts.api import router as accounts_router
+from xiaodian.accounts.auth import api_auth
+from xiaodian.core.errors import CODES, DomainError
+from xiaodian.stores.api import public_router as stores_public_router
+from xiaodian.stores.api import router as stores_router
+
+api = NinjaAPI(
+    title="xiaodian API",
+    version="1",
+    description="The store as the transaction hub of a messaging and content ecosystem. "
+    "Errors are `{code, message}`; see docs/errors.md.",
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+_STATUS_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "invalid_transition",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def _error(
+    request, code: str, message: str | None = None, *, status: int | None = None, field: str | None = None
+):
+    body = {"code": code, "message": str(message or CODES[code][1])}
+    if field:
+        body["field"] = field
+    return api.create_response(request, body, status=status or CODES[code][0])
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    location = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
+    message = f"{location}: {first.get('msg', '')}" if location else first.get("msg", "")
+    return _error(request, "validation_error", message, field=location or None)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _error(request, "unauthorized")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = _STATUS_CODES.get(exc.status_code, "malformed_request")
+    return _error(request, code, status=exc.status_code if exc.status_code in _STATUS_CODES else 400)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return _error(request, "permission_denied")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return _error(request, "payload_too_large")
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request, exc):
+    return _error(request, "malformed_request")
+
+
+@api.get("/health", auth=None, tags=["platform"])
+def health(request):
+    """Liveness with no database work: the benchmarks' floor."""
+    return {"status": "ok"}
+
+
+api.add_router("", accounts_auth_router)
+api.add_router("", accounts_router)
+api.add_router("", stores_public_router)
+api.add_router("", stores_router)

@@ -1,0 +1,59 @@
+"""Domain errors: every refusal the platform makes has a code, an HTTP status and a message.
+
+The table below is the one list of codes; docs/errors.md documents each of them (a test keeps
+the two in step).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+CODES: dict[str, tuple[int, str]] = {
+    # generic
+    "validation_error": (422, _("请求内容无效。")),
+    "malformed_request": (400, _("请求体不是有效的 JSON。")),
+    "unauthorized": (401, _("请登录或提供有效的访问令牌。")),
+    "permission_denied": (403, _("你没有权限执行此操作。")),
+    "not_found": (404, _("未找到。")),
+    "method_not_allowed": (405, _("不支持此请求方法。")),
+    "payload_too_large": (413, _("请求内容过大。")),
+    "invalid_transition": (409, _("当前状态下不能执行此操作。")),
+    "rate_limited": (429, _("请求过于频繁，请稍后再试。")),
+    # accounts
+    "username_taken": (409, _("该用户名已被使用。")),
+    "password_too_weak": (422, _("密码强度不足。")),
+    "invalid_credentials": (401, _("用户名或密码错误。")),
+    "image_invalid": (422, _("文件不是有效的图片。")),
+    "licence_invalid": (422, _("证照号码或身份证号格式无效。")),
+    "licence_taken": (409, _("该证照号码已被其他主体使用。")),
+    # stores
+    "store_limit_reached": (409, _("该证照的开店数量已达上限。")),
+    "store_name_invalid": (422, _("店铺名称无效。")),
+    "store_name_reserved_word": (422, _("普通店铺名称不能包含保留词。")),
+    "store_name_taken": (409, _("店铺名称已被使用。")),
+    "brand_not_authorized": (422, _("品牌店铺需要已审核通过的品牌授权。")),
+    "deposit_required": (409, _("尚未缴纳该类目的保证金。")),
+    "deposit_already_paid": (409, _("该类目的保证金已缴纳。")),
+    "not_upgraded": (409, _("店铺需先完成升级才能上架商品。")),
+    "store_not_open": (409, _("店铺未在营业中。")),
+    "staff_exists": (409, _("该用户已是店铺员工。")),
+    "owner_required": (409, _("店铺必须且只能有一位店主。")),
+    "payment_failed": (402, _("支付未成功。")),
+}
+
+
+class DomainError(Exception):
+    """A rule refused the request. `code` is stable; `message` is for people; `field` names the input."""
+
+    def __init__(self, code: str, message: str | None = None, *, field: str | None = None):
+        if code not in CODES:
+            raise KeyError(f"unknown error code {code!r}: add it to core.errors.CODES and docs/errors.md")
+        self.code = code
+        self.status, default = CODES[code]
+        self.message = str(message or default)
+        self.field = field
+        super().__init__(f"{code}: {self.message}")
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body

@@ -1,0 +1,30 @@
+"""`?limit=&offset=` pagination that every list endpoint shares: `{"items": [...], "count": N}`."""
+
+from typing import Annotated, Generic, TypeVar
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+
+
+class PageParams(Schema):
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+
+
+def paginate(queryset: QuerySet, params: PageParams) -> dict:
+    return {"items": list(queryset[params.offset : params.offset + params.limit]), "count": queryset.count()}
+
+
+# Object ids in paths and bodies: positive and within a 64-bit integer, so a huge number is a 422,
+# not a database overflow.
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]

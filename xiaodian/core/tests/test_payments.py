@@ -1,0 +1,22 @@
+import pytest
+
+from xiaodian.core.payments import InternalGateway, gateway
+
+
+def test_the_configured_gateway_is_the_internal_one_until_wechat_pay_lands():
+    assert isinstance(gateway(), InternalGateway)
+
+
+def test_internal_charges_and_refunds_settle_at_once():
+    charge = InternalGateway().charge(reference="deposit-1", amount_fen=100, description="d")
+    assert charge.status == "succeeded"
+    assert (
+        charge.transaction_id
+        != InternalGateway().charge(reference="r", amount_fen=1, description="").transaction_id
+    )
+    assert (
+        InternalGateway().refund(transaction_id=charge.transaction_id, amount_fen=100, reason="x").status
+        == "succeeded"
+    )
+    with pytest.raises(ValueError):
+        InternalGateway().charge(reference="x", amount_fen=0, description="")

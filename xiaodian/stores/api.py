@@ -1,0 +1,109 @@
+from ninja import Query, Router, Schema
+
+from xiaodian.accounts.rules import Perm
+from xiaodian.accounts.selectors import subject_for
+from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+
+from . import selectors, services
+from .access import store_for
+from .schemas import (
+    BrandAuthorizationIn,
+    BrandAuthorizationOut,
+    CategoryOut,
+    DepositIn,
+    DepositOut,
+    StaffIn,
+    StaffOut,
+    StoreIn,
+    StoreOut,
+    StorePatch,
+)
+
+router = Router(tags=["stores"])
+public_router = Router(tags=["stores"])
+
+
+class CategoryFilter(Schema):
+    parent_id: ObjectId | None = None
+    roots_only: bool = False
+
+
+@public_router.get("/categories", response=Page[CategoryOut], auth=None)
+def list_categories(request, filters: Query[CategoryFilter], page: Query[PageParams]):
+    return paginate(selectors.categories(parent_id=filters.parent_id, roots_only=filters.roots_only), page)
+
+
+@router.post("/stores", response={201: StoreOut})
+def create_store(request, body: StoreIn):
+    return 201, services.create_store(user=request.auth, **body.dict())
+
+
+@router.get("/stores", response=Page[StoreOut])
+def list_my_stores(request, page: Query[PageParams]):
+    result = paginate(selectors.stores_of(request.auth), page)
+    roles = selectors.store_roles(request.auth)
+    for store in result["items"]:
+        store.viewer_role = roles.get(store.pk)
+    return result
+
+
+@router.get("/stores/{store_id}", response=StoreOut)
+def get_store(request, store_id: ObjectId):
+    return store_for(request.auth, store_id)
+
+
+@router.patch("/stores/{store_id}", response=StoreOut)
+def update_store(request, store_id: ObjectId, body: StorePatch):
+    store = store_for(request.auth, store_id, Perm.MANAGE_STORE)
+    return services.update_store(store=store, **body.dict(exclude_unset=True))
+
+
+@router.post("/stores/{store_id}/upgrade", response=StoreOut)
+def upgrade_store(request, store_id: ObjectId):
+    return services.upgrade_store(store=store_for(request.auth, store_id, Perm.MANAGE_STORE))
+
+
+@router.post("/stores/{store_id}/close", response=StoreOut)
+def close_store(request, store_id: ObjectId):
+    return services.close_store(store=store_for(request.auth, store_id, Perm.MANAGE_STORE))
+
+
+@router.get("/stores/{store_id}/deposits", response=Page[DepositOut])
+def list_deposits(request, store_id: ObjectId, page: Query[PageParams]):
+    return paginate(selectors.deposits_of(store_for(request.auth, store_id, Perm.FINANCE)), page)
+
+
+@router.post("/stores/{store_id}/deposits", response={201: DepositOut})
+def pay_deposit(request, store_id: ObjectId, body: DepositIn):
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    return 201, services.pay_deposit(store=store, category_id=body.category_id)
+
+
+@router.get("/stores/{store_id}/staff", response=Page[StaffOut])
+def list_staff(request, store_id: ObjectId, page: Query[PageParams]):
+    return paginate(selectors.staff_of(store_for(request.auth, store_id, Perm.MANAGE_STAFF)), page)
+
+
+@router.post("/stores/{store_id}/staff", response={201: StaffOut})
+def add_staff(request, store_id: ObjectId, body: StaffIn):
+    store = store_for(request.auth, store_id, Perm.MANAGE_STAFF)
+    return 201, services.add_staff(store=store, user_id=body.user_id, role=body.role)
+
+
+@router.delete("/stores/{store_id}/staff/{staff_id}", response={204: None})
+def remove_staff(request, store_id: ObjectId, staff_id: ObjectId):
+    store = store_for(request.auth, store_id, Perm.MANAGE_STAFF)
+    services.remove_staff(store=store, staff_id=staff_id)
+    return 204, None
+
+
+@router.get("/subjects/{subject_id}/brand-authorizations", response=Page[BrandAuthorizationOut])
+def list_brand_authorizations(request, subject_id: ObjectId, page: Query[PageParams]):
+    subject = subject_for(request.auth, subject_id)
+    return paginate(selectors.brand_authorizations_of(subject.pk), page)
+
+
+@router.post("/subjects/{subject_id}/brand-authorizations", response={201: BrandAuthorizationOut})
+def request_brand_authorization(request, subject_id: ObjectId, body: BrandAuthorizationIn):
+    subject = subject_for(request.auth, subject_id)
+    return 201, services.request_brand_authorization(subject=subject, **body.dict())

@@ -1,0 +1,177 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from xiaodian.accounts.models import Subject, User
+from xiaodian.accounts.rules import Role
+
+from . import rules
+
+
+class PlatformRules(models.Model):
+    """The live store rules, one row, edited by operators in the admin without a deploy."""
+
+    enterprise_store_limit = models.PositiveIntegerField(
+        _("企业店铺上限"), default=rules.STORE_LIMITS["enterprise"]
+    )
+    individual_business_store_limit = models.PositiveIntegerField(
+        _("个体工商户店铺上限"), default=rules.STORE_LIMITS["individual_business"]
+    )
+    individual_store_limit = models.PositiveIntegerField(
+        _("个人店铺上限"), default=rules.STORE_LIMITS["individual"]
+    )
+    legacy_video_store_limit = models.PositiveIntegerField(
+        _("视频号小店上限"), default=rules.LEGACY_VIDEO_STORE_LIMIT
+    )
+    reserved_words = models.TextField(
+        _("保留词"), default="\n".join(rules.RESERVED_WORDS), help_text=_("每行一个")
+    )
+    upgrade_deadline = models.DateTimeField(_("升级截止时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("平台规则")
+        verbose_name_plural = _("平台规则")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="platform_rules_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("平台规则"))
+
+    def store_limit(self, subject_kind: str) -> int:
+        return getattr(self, f"{subject_kind}_store_limit")
+
+    def reserved_word_list(self) -> list[str]:
+        return [w.strip() for w in self.reserved_words.splitlines() if w.strip()]
+
+
+class Category(models.Model):
+    """The category tree. `deposit_fen` empty means "as the parent"; 0 means no deposit."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(_("类目名称"), max_length=40)
+    deposit_fen = models.BigIntegerField(_("保证金（分）"), null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("类目")
+        verbose_name_plural = _("类目")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deposit_fen__gte=0) | Q(deposit_fen__isnull=True),
+                name="category_deposit_not_negative",
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandAuthorization(models.Model):
+    """A subject's right to a brand, approved by operators; brand stores name themselves after it."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="brand_authorizations")
+    brand = models.CharField(_("品牌"), max_length=30)
+    certificate_number = models.CharField(_("商标注册号/授权书编号"), max_length=40)
+    status = models.CharField(
+        max_length=12, choices=rules.AuthorizationStatus.choices, default=rules.AuthorizationStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("品牌授权")
+        verbose_name_plural = _("品牌授权")
+
+    def __str__(self) -> str:
+        return f"{self.brand} ({self.subject})"
+
+
+class Store(models.Model):
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="stores")
+    name = models.CharField(_("店铺名称"), max_length=rules.NAME_MAX)
+    name_key = models.CharField(max_length=rules.NAME_MAX * 2, unique=True, editable=False)
+    kind = models.CharField(_("店铺类型"), max_length=12, choices=rules.StoreKind.choices)
+    state = models.CharField(
+        _("状态"), max_length=12, choices=rules.StoreState.choices, default=rules.StoreState.OPENING
+    )
+    main_category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("店铺简介"), max_length=rules.DESCRIPTION_MAX, blank=True)
+    is_legacy_video = models.BooleanField(_("视频号小店（旧）"), default=False)
+    upgraded_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("店铺")
+        verbose_name_plural = _("店铺")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=rules.StoreKind.values), name="store_kind_known"),
+            models.CheckConstraint(condition=Q(state__in=rules.StoreState.values), name="store_state_known"),
+        ]
+        indexes = [models.Index(fields=["subject", "state"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_upgraded(self) -> bool:
+        return not self.is_legacy_video or self.upgraded_at is not None
+
+
+class StoreStaff(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_roles")
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("店铺员工")
+        verbose_name_plural = _("店铺员工")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="staff_once_per_store"),
+            models.UniqueConstraint(fields=["store"], condition=Q(role="owner"), name="one_owner_per_store"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="staff_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store} ({self.role})"
+
+
+class StoreDeposit(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="deposits")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(
+        max_length=12, choices=rules.DepositStatus.choices, default=rules.DepositStatus.PENDING
+    )
+    transaction_id = models.CharField(max_length=64, blank=True)
+    refund_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("类目保证金")
+        verbose_name_plural = _("类目保证金")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gte=0), name="deposit_amount_not_negative"),
+            models.UniqueConstraint(
+                fields=["store", "category"],
+                condition=~Q(status="refunded"),
+                name="one_live_deposit_per_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} · {self.category} · {self.status}"

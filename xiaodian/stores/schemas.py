@@ -1,0 +1,112 @@
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+from xiaodian.accounts.rules import Perm, Role
+from xiaodian.core.pagination import ObjectId
+
+from . import rules
+from .access import can
+
+
+class CategoryOut(Schema):
+    id: int
+    parent_id: ObjectId | None
+    name: str
+    deposit_fen: int | None = Field(description="Set on this category; null means as its parent")
+    sort_order: int
+
+
+class StoreIn(Schema):
+    subject_id: ObjectId
+    name: str = Field(min_length=1, max_length=100)
+    main_category_id: ObjectId
+    kind: rules.StoreKind = rules.StoreKind.ORDINARY
+
+
+class StorePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=rules.DESCRIPTION_MAX)
+    main_category_id: ObjectId | None = None
+
+
+class StoreOut(Schema):
+    id: int
+    subject_id: ObjectId
+    name: str
+    kind: str
+    state: str
+    main_category_id: ObjectId
+    description: str
+    is_legacy_video: bool
+    is_upgraded: bool
+    upgraded_at: datetime | None
+    created_at: datetime
+    opened_at: datetime | None
+    my_role: str | None = None
+    permissions: list[str] = []
+
+    @staticmethod
+    def resolve_my_role(obj) -> str | None:
+        return getattr(obj, "viewer_role", None)
+
+    @staticmethod
+    def resolve_permissions(obj) -> list[str]:
+        return [p for p in Perm.values if can(obj, p)]
+
+
+class StaffIn(Schema):
+    user_id: ObjectId
+    role: Role
+
+
+class StaffOut(Schema):
+    id: int
+    user_id: ObjectId
+    username: str
+    display_name: str
+    role: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_display_name(obj) -> str:
+        return obj.user.display_name
+
+
+class DepositIn(Schema):
+    category_id: ObjectId
+
+
+class DepositOut(Schema):
+    id: int
+    category_id: ObjectId
+    category_name: str
+    amount_fen: int
+    status: str
+    transaction_id: str
+    paid_at: datetime | None
+    refunded_at: datetime | None
+
+    @staticmethod
+    def resolve_category_name(obj) -> str:
+        return obj.category.name
+
+
+class BrandAuthorizationIn(Schema):
+    brand: str = Field(min_length=1, max_length=30)
+    certificate_number: str = Field(min_length=1, max_length=40)
+
+
+class BrandAuthorizationOut(Schema):
+    id: int
+    subject_id: ObjectId
+    brand: str
+    certificate_number: str
+    status: str
+    reviewed_at: datetime | None
+    created_at: datetime

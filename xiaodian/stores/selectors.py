@@ -1,0 +1,154 @@
+"""Reads for stores, categories and rules."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from xiaodian.accounts.models import User
+from xiaodian.core.errors import DomainError
+
+from . import rules
+from .models import BrandAuthorization, Category, PlatformRules, Store, StoreDeposit, StoreStaff
+
+
+def platform_rules() -> PlatformRules:
+    """The live rules row (created with the shipped defaults on first read)."""
+    row, _ = PlatformRules.objects.get_or_create(pk=1)
+    return row
+
+
+def stores_of(user: User) -> QuerySet[Store]:
+    """Stores where the user holds any staff role, newest first."""
+    return Store.objects.filter(staff__user=user).select_related("main_category", "subject").distinct()
+
+
+def store_roles(user: User) -> dict[int, str]:
+    return dict(StoreStaff.objects.filter(user=user).values_list("store_id", "role"))
+
+
+def staff_of(store: Store) -> QuerySet[StoreStaff]:
+    return StoreStaff.objects.filter(store=store).select_related("user")
+
+
+def deposits_of(store: Store) -> QuerySet[StoreDeposit]:
+    return StoreDeposit.objects.filter(store=store).select_related("category")
+
+
+def categories(*, parent_id: int | None = None, roots_only: bool = False) -> QuerySet[Category]:
+    qs = Category.objects.filter(is_active=True)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    elif roots_only:
+        qs = qs.filter(parent__isnull=True)
+    return qs
+
+
+def category(category_id: int) -> Category:
+    found = Category.objects.filter(pk=category_id, is_active=True).first()
+    if found is None:
+        raise DomainError("not_found", field="category_id")
+    return found
+
+
+class CategoryTree:
+    """The whole tree in one query, for deposit look-ups and pickers."""
+
+    def __init__(self) -> None:
+        self.by_id = {c.pk: c for c in Category.objects.filter(is_active=True)}
+        self.children: dict[int | None, list[Category]] = {}
+        for c in self.by_id.values():
+            self.children.setdefault(c.parent_id, []).append(c)
+
+    def path(self, category_id: int) -> list[Category]:
+        chain, node = [], self.by_id.get(category_id)
+        while node is not None:
+            chain.append(node)
+            node = self.by_id.get(node.parent_id)
+        return chain[::-1]
+
+    def deposit_category(self, category_id: int) -> Category | None:
+        """The nearest category (itself or an ancestor) that sets the deposit; None when none does."""
+        for node in reversed(self.path(category_id)):
+            if node.deposit_fen is not None:
+                return node
+        return None
+
+    def deposit_fen(self, category_id: int) -> int:
+        node = self.deposit_category(category_id)
+        return node.deposit_fen if node else 0
+
+    def flat(self) -> list[tuple[int, Category]]:
+        """(depth, category) in tree order."""
+        out: list[tuple[int, Category]] = []
+
+        def walk(parent_id: int | None, depth: int) -> None:
+            for c in self.children.get(parent_id, []):
+                out.append((depth, c))
+                walk(c.pk, depth + 1)
+
+        walk(None, 0)
+        return out
+
+
+def category_names() -> list[str]:
+    return list(Category.objects.values_list("name", flat=True))
+
+
+def approved_brands(subject_id: int) -> list[str]:
+    return list(
+        BrandAuthorization.objects.filter(
+            subject_id=subject_id, status=rules.AuthorizationStatus.APPROVED
+        ).values_list("brand", flat=True)
+    )
+
+
+def brand_authorizations_of(subject_id: int) -> QuerySet[BrandAuthorization]:
+    return BrandAuthorization.objects.filter(subject_id=subject_id)
+
+
+def brand_authorizations_of_owner(user: User) -> QuerySet[BrandAuthorization]:
+    """Every brand authorisation of the subjects a user owns, for one page that lists them all."""
+    return BrandAuthorization.objects.filter(subject__owner=user)
+
+
+@dataclass(frozen=True)
+class DepositRow:
+    """One line of a store's deposit table."""
+
+    category: Category
+    depth: int
+    amount_fen: int  # what the category asks (0: no deposit needed)
+    deposit: StoreDeposit | None  # the live deposit, else the latest refunded one, else none
+    covers_main_category: bool
+
+    @property
+    def is_paid(self) -> bool:
+        return self.deposit is not None and self.deposit.status == rules.DepositStatus.PAID
+
+    @property
+    def needs_payment(self) -> bool:
+        return self.amount_fen > 0 and not self.is_paid
+
+
+def deposit_rows(store: Store, tree: CategoryTree | None = None) -> list[DepositRow]:
+    """Each top-level category and each category that sets its own deposit, in tree order, with
+    what it asks and whether this store has paid it (one query, plus the tree's if not given)."""
+    tree = tree or CategoryTree()
+    latest: dict[int, StoreDeposit] = {}
+    for deposit in deposits_of(store):  # newest first
+        seen = latest.get(deposit.category_id)
+        refunded = rules.DepositStatus.REFUNDED
+        if seen is None or (seen.status == refunded and deposit.status != refunded):
+            latest[deposit.category_id] = deposit
+    main = tree.deposit_category(store.main_category_id)
+    return [
+        DepositRow(
+            category=c,
+            depth=depth,
+            amount_fen=tree.deposit_fen(c.pk),
+            deposit=latest.get(c.pk),
+            covers_main_category=main is not None and main.pk == c.pk,
+        )
+        for depth, c in tree.flat()
+        if c.parent_id is None or c.deposit_fen is not None
+    ]

@@ -1,0 +1,285 @@
+"""Writes for stores: opening, naming, upgrade, deposits, staff and closing.
+
+Every function is one transaction and raises DomainError; callers obtain `store` through
+`access.store_for`, which has already checked the caller's role.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from xiaodian.accounts.models import Subject, User
+from xiaodian.accounts.rules import GRANTABLE_BY, Role, Verification
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.core.payments import gateway
+from xiaodian.core.permissions import require_operator
+from xiaodian.core.text import contains_contact_details
+
+from . import naming, selectors
+from .models import BrandAuthorization, Category, Store, StoreDeposit, StoreStaff
+from .rules import DEFAULT_CATEGORIES, AuthorizationStatus, DepositStatus, StoreKind, StoreState
+
+
+def _checked_name(name: str, *, kind: str, subject: Subject) -> tuple[str, str]:
+    shown = naming.check_store_name(
+        name,
+        kind=kind,
+        reserved_words=selectors.platform_rules().reserved_word_list(),
+        approved_brands=selectors.approved_brands(subject.pk),
+        trade_name=subject.trade_name,
+        category_names=selectors.category_names(),
+    )
+    return shown, naming.name_key(shown)
+
+
+def _ensure_name_free(key: str, *, exclude_store_id: int | None = None) -> None:
+    taken = Store.objects.filter(name_key=key)
+    if exclude_store_id:
+        taken = taken.exclude(pk=exclude_store_id)
+    if taken.exists():
+        raise DomainError("store_name_taken", field="name")
+
+
+def create_store(
+    *,
+    user: User,
+    subject_id: int,
+    name: str,
+    main_category_id: int,
+    kind: str = StoreKind.ORDINARY,
+    legacy_video: bool = False,
+) -> Store:
+    """Open a store for a subject the user owns, within its licence's store limit."""
+    if kind not in StoreKind.values:
+        raise DomainError("validation_error", field="kind")
+    category = selectors.category(main_category_id)
+    with transaction.atomic():
+        # Lock the subject: store creation for one licence is serialised, so a race for the last
+        # slot has one winner (SQLite's IMMEDIATE transactions serialise writers anyway).
+        subject = Subject.objects.select_for_update().filter(pk=subject_id, owner=user).first()
+        if subject is None:
+            raise DomainError("not_found", field="subject_id")
+        shown, key = _checked_name(name, kind=kind, subject=subject)
+        live_rules = selectors.platform_rules()
+        live = Store.objects.filter(subject=subject).exclude(state=StoreState.CLOSED)
+        limit = live_rules.store_limit(subject.kind)
+        if live.count() >= limit:
+            raise DomainError(
+                "store_limit_reached",
+                _("每个证照最多开 %(limit)d 家店铺。") % {"limit": limit},
+            )
+        if legacy_video and live.filter(is_legacy_video=True).count() >= live_rules.legacy_video_store_limit:
+            raise DomainError(
+                "store_limit_reached",
+                _("每个证照最多开 %(limit)d 家视频号小店。") % {"limit": live_rules.legacy_video_store_limit},
+            )
+        _ensure_name_free(key)
+        verified = subject.verification == Verification.VERIFIED
+        now = clock.now()
+        try:
+            with transaction.atomic():
+                store = Store.objects.create(
+                    subject=subject,
+                    name=shown,
+                    name_key=key,
+                    kind=kind,
+                    main_category=category,
+                    is_legacy_video=legacy_video,
+                    state=StoreState.OPEN if verified else StoreState.OPENING,
+                    opened_at=now if verified else None,
+                )
+        except IntegrityError as exc:  # the unique name key: someone else took it just now
+            raise DomainError("store_name_taken", field="name") from exc
+        StoreStaff.objects.create(store=store, user=user, role=Role.OWNER)
+    store.viewer_role = Role.OWNER
+    return store
+
+
+def update_store(
+    *,
+    store: Store,
+    name: str | None = None,
+    description: str | None = None,
+    main_category_id: int | None = None,
+) -> Store:
+    fields = []
+    with transaction.atomic():
+        if name is not None and naming.display_form(name) != store.name:
+            store.name, store.name_key = _checked_name(name, kind=store.kind, subject=store.subject)
+            _ensure_name_free(store.name_key, exclude_store_id=store.pk)
+            fields += ["name", "name_key"]
+        if description is not None:
+            description = description.strip()
+            if contains_contact_details(description):
+                raise DomainError("validation_error", _("店铺简介不能包含联系方式。"), field="description")
+            store.description = description
+            fields.append("description")
+        if main_category_id is not None:
+            store.main_category = selectors.category(main_category_id)
+            fields.append("main_category")
+        if fields:
+            try:
+                with transaction.atomic():
+                    store.save(update_fields=fields)
+            except IntegrityError as exc:
+                raise DomainError("store_name_taken", field="name") from exc
+    return store
+
+
+def open_stores_of(subject: Subject) -> int:
+    """A verified subject's stores that were waiting for review open now."""
+    return Store.objects.filter(subject=subject, state=StoreState.OPENING).update(
+        state=StoreState.OPEN, opened_at=clock.now()
+    )
+
+
+def upgrade_store(*, store: Store) -> Store:
+    """Upgrade a legacy video store to a store. Idempotent; a store that never was legacy is unchanged."""
+    if store.is_legacy_video and store.upgraded_at is None:
+        with transaction.atomic():
+            Store.objects.filter(pk=store.pk, upgraded_at__isnull=True).update(upgraded_at=clock.now())
+        store.refresh_from_db(fields=["upgraded_at"])
+    return store
+
+
+def ensure_can_list(*, store: Store, category_id: int) -> None:
+    """Raise unless the store may list products in the category (open, upgraded, deposit paid)."""
+    if store.state != StoreState.OPEN:
+        raise DomainError("store_not_open")
+    deadline = selectors.platform_rules().upgrade_deadline
+    if not store.is_upgraded and deadline is not None and clock.now() >= deadline:
+        raise DomainError("not_upgraded")
+    deposit_category = selectors.CategoryTree().deposit_category(category_id)
+    if deposit_category is None or deposit_category.deposit_fen == 0:
+        return
+    if not StoreDeposit.objects.filter(
+        store=store, category=deposit_category, status=DepositStatus.PAID
+    ).exists():
+        raise DomainError("deposit_required", field="category_id")
+
+
+def pay_deposit(*, store: Store, category_id: int) -> StoreDeposit:
+    """Pay the deposit that covers a category, through the payment gateway."""
+    selectors.category(category_id)
+    deposit_category = selectors.CategoryTree().deposit_category(category_id)
+    if deposit_category is None or deposit_category.deposit_fen == 0:
+        raise DomainError("validation_error", _("该类目无需缴纳保证金。"), field="category_id")
+    if store.state not in (StoreState.OPENING, StoreState.OPEN):
+        raise DomainError("store_not_open")
+    with transaction.atomic():
+        live = (
+            StoreDeposit.objects.select_for_update()
+            .filter(store=store, category=deposit_category)
+            .exclude(status=DepositStatus.REFUNDED)
+            .first()
+        )
+        if live is not None and live.status == DepositStatus.PAID:
+            raise DomainError("deposit_already_paid", field="category_id")
+        deposit = live or StoreDeposit.objects.create(
+            store=store, category=deposit_category, amount_fen=deposit_category.deposit_fen
+        )
+        charge = gateway().charge(
+            reference=f"deposit-{deposit.pk}",
+            amount_fen=deposit.amount_fen,
+            description=f"{store.name} · {deposit_category.name}",
+        )
+        if charge.status == "failed":
+            raise DomainError("payment_failed")
+        deposit.transaction_id = charge.transaction_id
+        if charge.status == "succeeded":
+            deposit.status, deposit.paid_at = DepositStatus.PAID, clock.now()
+        deposit.save(update_fields=["transaction_id", "status", "paid_at"])
+    return deposit
+
+
+def close_store(*, store: Store) -> Store:
+    """Close a store: paid deposits go back through the gateway, then the store is closed."""
+    if store.state in (StoreState.CLOSING, StoreState.CLOSED):
+        raise DomainError("invalid_transition")
+    with transaction.atomic():
+        Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSING)
+        pending = 0
+        for deposit in StoreDeposit.objects.select_for_update().filter(
+            store=store, status=DepositStatus.PAID
+        ):
+            refund = gateway().refund(
+                transaction_id=deposit.transaction_id, amount_fen=deposit.amount_fen, reason="store closed"
+            )
+            if refund.status != "succeeded":
+                pending += 1
+                continue
+            deposit.status, deposit.refund_id, deposit.refunded_at = (
+                DepositStatus.REFUNDED,
+                refund.transaction_id,
+                clock.now(),
+            )
+            deposit.save(update_fields=["status", "refund_id", "refunded_at"])
+        StoreDeposit.objects.filter(store=store, status=DepositStatus.PENDING).delete()
+        if not pending:
+            Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSED, closed_at=clock.now())
+    store.refresh_from_db(fields=["state", "closed_at"])
+    return store
+
+
+def add_staff(*, store: Store, user_id: int, role: str) -> StoreStaff:
+    """Grant a role; the viewer's own role (from store_for) bounds which roles it may grant."""
+    if role not in GRANTABLE_BY.get(store.viewer_role, frozenset()):
+        raise DomainError("permission_denied", field="role")
+    member = User.objects.filter(pk=user_id, is_active=True).first()
+    if member is None:
+        raise DomainError("not_found", field="user_id")
+    try:
+        with transaction.atomic():
+            return StoreStaff.objects.create(store=store, user=member, role=role)
+    except IntegrityError as exc:
+        raise DomainError("staff_exists", field="user_id") from exc
+
+
+def remove_staff(*, store: Store, staff_id: int) -> None:
+    member = StoreStaff.objects.filter(store=store, pk=staff_id).first()
+    if member is None:
+        raise DomainError("not_found")
+    if member.role == Role.OWNER:
+        raise DomainError("owner_required")
+    if member.role not in GRANTABLE_BY.get(store.viewer_role, frozenset()):
+        raise DomainError("permission_denied")
+    member.delete()
+
+
+def request_brand_authorization(
+    *, subject: Subject, brand: str, certificate_number: str
+) -> BrandAuthorization:
+    brand, certificate_number = naming.display_form(brand), certificate_number.strip()
+    if not brand or not certificate_number:
+        raise DomainError("validation_error", field="brand" if not brand else "certificate_number")
+    return BrandAuthorization.objects.create(
+        subject=subject, brand=brand, certificate_number=certificate_number
+    )
+
+
+def review_brand_authorization(
+    *, operator: User, authorization: BrandAuthorization, approve: bool
+) -> BrandAuthorization:
+    require_operator(operator)
+    authorization.status = AuthorizationStatus.APPROVED if approve else AuthorizationStatus.REJECTED
+    authorization.reviewed_by, authorization.reviewed_at = operator, clock.now()
+    authorization.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return authorization
+
+
+def install_default_categories() -> int:
+    """Create the shipped category tree where it is missing; returns how many categories were added."""
+    added = 0
+
+    def plant(nodes, parent):
+        nonlocal added
+        for order, (name, deposit_fen, children) in enumerate(nodes):
+            node, created = Category.objects.get_or_create(
+                parent=parent, name=name, defaults={"deposit_fen": deposit_fen, "sort_order": order}
+            )
+            added += created
+            plant(children, node)
+
+    with transaction.atomic():
+        plant(DEFAULT_CATEGORIES, None)
+    return added

@@ -1,0 +1,74 @@
+"""The platform's plumbing: health, OpenAPI, websockets, the CLI commands and the demo data."""
+
+import subprocess
+import sys
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+
+from xiaodian.accounts.models import User
+from xiaodian.asgi import application
+from xiaodian.stores.models import Store, StoreStaff
+
+
+def test_health_needs_no_database(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        r = client.get("/api/v1/health")
+    assert r.json() == {"status": "ok"}
+
+
+def test_openapi_and_docs_are_served(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/stores" in spec["paths"]
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_the_websocket_stack_answers():
+    communicator = WebsocketCommunicator(
+        application, "/ws/ping/", headers=[(b"origin", b"http://127.0.0.1:8000")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"echo": 7})
+    assert await communicator.receive_json_from() == {"type": "pong", "echo": 7}
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db
+def test_demo_seeds_the_contract_accounts_and_stores_once(capsys):
+    call_command("demo", no_serve=True)
+    names = set(User.objects.values_list("username", flat=True))
+    assert {"buyer", "buyer2", "merchant", "agent", "creator", "ops"} <= names
+    ops = User.objects.get(username="ops")
+    assert ops.is_staff and ops.is_superuser and ops.check_password("demo12345")
+    stores = Store.objects.filter(staff__user__username="merchant", staff__role="owner")
+    assert stores.count() >= 3
+    assert stores.values("main_category").distinct().count() >= 3
+    assert len({s.description for s in stores}) == stores.count()
+    first = stores.order_by("pk").first()
+    assert StoreStaff.objects.filter(store=first, user__username="agent", role="agent").exists()
+    call_command("demo", no_serve=True)
+    assert Store.objects.count() == stores.count()
+    assert "already present" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_adds_users_and_stores_within_the_limits(capsys):
+    call_command("seed", users=5, store_count=65)
+    call_command("seed", store_count=5)
+    assert User.objects.filter(username__startswith="seed_user_").count() == 5
+    seeded = Store.objects.filter(name__startswith="种子店铺")
+    assert seeded.count() == 70
+    per_subject = {s.subject_id for s in seeded}
+    assert all(Store.objects.filter(subject_id=s).count() <= 30 for s in per_subject)
+    assert StoreStaff.objects.filter(store__in=seeded, role="owner").count() == 70
+
+
+def test_the_console_script_runs_manage_commands():
+    out = subprocess.run(
+        [sys.executable, "-m", "xiaodian", "help"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    for command in ("demo", "serve", "worker", "seed"):
+        assert command in out

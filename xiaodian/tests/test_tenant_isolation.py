@@ -1,0 +1,149 @@
+"""Every API route that takes an object id answers 404 to another merchant.
+
+The routes come from the URL conf, so a route added later is covered without anyone
+remembering; its id parameter must be registered in OWNED_OBJECTS below (the test fails and
+says so otherwise). Bodies are the smallest instances of each operation's OpenAPI schema, so
+validation passes and the ownership check is what answers.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from xiaodian.accounts import services as accounts
+from xiaodian.accounts.rules import Role
+from xiaodian.api import api
+from xiaodian.stores import access
+from xiaodian.stores import services as stores
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@dataclass
+class World:
+    """What merchant A owns: the objects merchant B must not reach."""
+
+    store: object
+    subject: object
+    staff: object
+    token: object
+    brand_authorization: object
+
+
+# id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
+OWNED_OBJECTS = {
+    "store_id": lambda w: w.store.pk,
+    "subject_id": lambda w: w.subject.pk,
+    "staff_id": lambda w: w.staff.pk,
+    "token_id": lambda w: w.token.pk,
+}
+
+
+def api_routes():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern)
+
+    return sorted({r for r in walk(get_resolver().url_patterns) if r.startswith("api/v1/") and "<" in r})
+
+
+def minimal_instance(schema: dict, components: dict):
+    if "$ref" in schema:
+        return minimal_instance(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return minimal_instance(options[0], components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: minimal_instance(props[name], components) for name in schema.get("required", [])}
+    if kind == "string":
+        return "x" * max(schema.get("minLength", 1), 2)
+    if kind == "integer":
+        return max(schema.get("minimum", 1), 1)
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return []
+    raise AssertionError(f"no minimal instance for {schema}")
+
+
+def body_for(openapi: dict, path: str, method: str):
+    operation = openapi["paths"].get(path, {}).get(method)
+    if operation is None:
+        return None
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return None
+    return minimal_instance(
+        content["application/json"]["schema"], openapi.get("components", {}).get("schemas", {})
+    )
+
+
+@pytest.fixture
+def world(make_user, make_subject, make_store, merchant, subject, store):
+    member = make_user()
+    staff = stores.add_staff(
+        store=access.store_for(merchant, store.pk, "manage_staff"), user_id=member.pk, role=Role.AGENT
+    )
+    token, _ = accounts.issue_token(user=merchant, name="a")
+    authorization = stores.request_brand_authorization(
+        subject=subject, brand="山野", certificate_number="TM1"
+    )
+    return World(store=store, subject=subject, staff=staff, token=token, brand_authorization=authorization)
+
+
+@pytest.fixture
+def intruder(make_user, make_subject, make_store):
+    """Merchant B: a real merchant with a store, subject and staff of its own."""
+    user = make_user("intruder")
+    subject = make_subject(user)
+    own_store = make_store(user, subject, name="别人的店")
+    return user, own_store
+
+
+def test_the_walk_finds_the_routes_it_must_cover():
+    routes = api_routes()
+    assert "api/v1/stores/<store_id>" in routes
+    assert "api/v1/stores/<store_id>/staff/<staff_id>" in routes
+    assert len(routes) >= 8
+
+
+def test_every_id_route_answers_404_to_another_merchant(world, intruder, api_for):
+    openapi = api.get_openapi_schema()
+    user, own_store = intruder
+    client = api_for(user)
+    checked = 0
+    for route in api_routes():
+        params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        missing = [p for p in params if p not in OWNED_OBJECTS]
+        assert not missing, f"{route}: register {missing} in OWNED_OBJECTS so isolation covers it"
+        ids = {p: OWNED_OBJECTS[p](world) for p in params}
+        variants = [ids]
+        if params[0] == "store_id" and len(params) > 1:  # B's own store, A's child object
+            variants.append({**ids, "store_id": own_store.pk})
+        openapi_path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+        for values in variants:
+            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: str(v[m.group(1)]), route)[len("api/v1") :]
+            for method in METHODS:
+                if method not in openapi["paths"].get(openapi_path, {}):
+                    continue
+                body = body_for(openapi, openapi_path, method)
+                call = getattr(client, method)
+                response = call(url) if method in ("get", "delete") else call(url, body)
+                assert response.status_code == 404, (
+                    f"{method.upper()} {url}: {response.status_code} {response.content[:200]}"
+                )
+                assert response.json()["code"] == "not_found"
+                checked += 1
+    assert checked >= 15
