@@ -72,3 +72,32 @@ def test_the_console_script_runs_manage_commands():
     ).stdout
     for command in ("demo", "serve", "worker", "seed"):
         assert command in out
+
+
+def test_serve_answers_http_on_a_port(tmp_path):
+    """`xiaodian serve` is what `make demo` runs: start it for real and ask it for health."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "XIAODIAN_DATA_DIR": str(tmp_path)}
+    env.pop("XIAODIAN_DATABASE_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "xiaodian", "serve", "--port", str(port)], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as r:
+                    assert r.read() == b'{"status": "ok"}'
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
