@@ -9,6 +9,7 @@ from xiaodian.accounts.api import auth_router as accounts_auth_router
 from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
 from xiaodian.core.errors import CODES, DomainError
+from xiaodian.core.parsing import StrictParser
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -18,6 +19,7 @@ api = NinjaAPI(
     description="The store as the transaction hub of a messaging and content ecosystem. "
     "Errors are `{code, message}`; see docs/errors.md.",
     auth=api_auth,
+    parser=StrictParser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -65,6 +67,8 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # raised while parsing the body
+        return on_domain_error(request, exc.__cause__)
     code = _STATUS_CODES.get(exc.status_code, "malformed_request")
     return _error(request, code, status=exc.status_code if exc.status_code in _STATUS_CODES else 400)
 

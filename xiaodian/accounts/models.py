@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import rules
 
@@ -29,7 +30,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("API 令牌")
-        verbose_name_plural = _("API 令牌")
+        verbose_name_plural = pgettext_lazy("plural", "API 令牌")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -52,7 +53,7 @@ class Subject(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("经营主体")
-        verbose_name_plural = _("经营主体")
+        verbose_name_plural = pgettext_lazy("plural", "经营主体")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=rules.SubjectKind.values), name="subject_kind_known"

@@ -106,12 +106,14 @@ def validate_image(upload: UploadedFile, *, max_bytes: int, max_pixels: int) -> 
 def update_profile(
     *, user: User, display_name: str | None = None, avatar: UploadedFile | None = None
 ) -> User:
+    """Change the display name and/or avatar; a rejected image changes nothing."""
+    if avatar is not None:
+        validate_image(avatar, max_bytes=rules.AVATAR_MAX_BYTES, max_pixels=rules.AVATAR_MAX_PIXELS)
     fields = []
     if display_name is not None:
         user.display_name = display_name.strip()[: rules.DISPLAY_NAME_MAX]
         fields.append("display_name")
     if avatar is not None:
-        validate_image(avatar, max_bytes=rules.AVATAR_MAX_BYTES, max_pixels=rules.AVATAR_MAX_PIXELS)
         user.avatar.save(avatar.name, avatar, save=False)
         fields.append("avatar")
     if fields:

@@ -29,6 +29,7 @@ CODES: dict[str, tuple[int, str]] = {
     "store_name_invalid": (422, _("店铺名称无效。")),
     "store_name_reserved_word": (422, _("普通店铺名称不能包含保留词。")),
     "store_name_taken": (409, _("店铺名称已被使用。")),
+    "brand_authorization_exists": (409, _("该品牌已有待审核或已通过的授权。")),
     "brand_not_authorized": (422, _("品牌店铺需要已审核通过的品牌授权。")),
     "deposit_required": (409, _("尚未缴纳该类目的保证金。")),
     "deposit_already_paid": (409, _("该类目的保证金已缴纳。")),

@@ -37,3 +37,11 @@ def contains_contact_details(text: str) -> bool:
     folded = unicodedata.normalize("NFKC", text).casefold()
     candidates = {folded, _SPACE.sub("", folded), squash(folded).translate(_CHINESE_DIGITS)}
     return any(p.search(c) for p in _CONTACT_PATTERNS for c in candidates)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable(text: str) -> bool:
+    """False for text no database can keep: NUL characters and unpaired UTF-16 surrogates."""
+    return not _UNSTORABLE.search(text)

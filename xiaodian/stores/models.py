@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import Subject, User
 from xiaodian.accounts.rules import Role
@@ -31,7 +32,7 @@ class PlatformRules(models.Model):
 
     class Meta:
         verbose_name = _("平台规则")
-        verbose_name_plural = _("平台规则")
+        verbose_name_plural = pgettext_lazy("plural", "平台规则")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="platform_rules_single_row")]
 
     def __str__(self) -> str:
@@ -58,7 +59,7 @@ class Category(models.Model):
     class Meta:
         ordering = ["sort_order", "id"]
         verbose_name = _("类目")
-        verbose_name_plural = _("类目")
+        verbose_name_plural = pgettext_lazy("plural", "类目")
         constraints = [
             models.CheckConstraint(
                 condition=Q(deposit_fen__gte=0) | Q(deposit_fen__isnull=True),
@@ -87,7 +88,7 @@ class BrandAuthorization(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("品牌授权")
-        verbose_name_plural = _("品牌授权")
+        verbose_name_plural = pgettext_lazy("plural", "品牌授权")
 
     def __str__(self) -> str:
         return f"{self.brand} ({self.subject})"
@@ -96,7 +97,8 @@ class BrandAuthorization(models.Model):
 class Store(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="stores")
     name = models.CharField(_("店铺名称"), max_length=rules.NAME_MAX)
-    name_key = models.CharField(max_length=rules.NAME_MAX * 2, unique=True, editable=False)
+    # case folding can triple a character ("ﬃ" -> "ffi"), so the key has room for that
+    name_key = models.CharField(max_length=rules.NAME_MAX * 4, unique=True, editable=False)
     kind = models.CharField(_("店铺类型"), max_length=12, choices=rules.StoreKind.choices)
     state = models.CharField(
         _("状态"), max_length=12, choices=rules.StoreState.choices, default=rules.StoreState.OPENING
@@ -112,7 +114,7 @@ class Store(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("店铺")
-        verbose_name_plural = _("店铺")
+        verbose_name_plural = pgettext_lazy("plural", "店铺")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=rules.StoreKind.values), name="store_kind_known"),
             models.CheckConstraint(condition=Q(state__in=rules.StoreState.values), name="store_state_known"),
@@ -136,7 +138,7 @@ class StoreStaff(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = _("店铺员工")
-        verbose_name_plural = _("店铺员工")
+        verbose_name_plural = pgettext_lazy("plural", "店铺员工")
         constraints = [
             models.UniqueConstraint(fields=["store", "user"], name="staff_once_per_store"),
             models.UniqueConstraint(fields=["store"], condition=Q(role="owner"), name="one_owner_per_store"),
@@ -163,7 +165,7 @@ class StoreDeposit(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("类目保证金")
-        verbose_name_plural = _("类目保证金")
+        verbose_name_plural = pgettext_lazy("plural", "类目保证金")
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gte=0), name="deposit_amount_not_negative"),
             models.UniqueConstraint(

@@ -15,7 +15,7 @@ from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import naming, selectors
+from . import naming, rules, selectors
 from .models import BrandAuthorization, Category, Store, StoreDeposit, StoreStaff
 from .rules import DEFAULT_CATEGORIES, AuthorizationStatus, DepositStatus, StoreKind, StoreState
 
@@ -67,11 +67,13 @@ def create_store(
             raise DomainError(
                 "store_limit_reached",
                 _("每个证照最多开 %(limit)d 家店铺。") % {"limit": limit},
+                field="subject_id",
             )
         if legacy_video and live.filter(is_legacy_video=True).count() >= live_rules.legacy_video_store_limit:
             raise DomainError(
                 "store_limit_reached",
                 _("每个证照最多开 %(limit)d 家视频号小店。") % {"limit": live_rules.legacy_video_store_limit},
+                field="subject_id",
             )
         _ensure_name_free(key)
         verified = subject.verification == Verification.VERIFIED
@@ -102,27 +104,31 @@ def update_store(
     description: str | None = None,
     main_category_id: int | None = None,
 ) -> Store:
-    fields = []
-    with transaction.atomic():
-        if name is not None and naming.display_form(name) != store.name:
-            store.name, store.name_key = _checked_name(name, kind=store.kind, subject=store.subject)
-            _ensure_name_free(store.name_key, exclude_store_id=store.pk)
-            fields += ["name", "name_key"]
-        if description is not None:
-            description = description.strip()
-            if contains_contact_details(description):
-                raise DomainError("validation_error", _("店铺简介不能包含联系方式。"), field="description")
-            store.description = description
-            fields.append("description")
-        if main_category_id is not None:
-            store.main_category = selectors.category(main_category_id)
-            fields.append("main_category")
-        if fields:
-            try:
-                with transaction.atomic():
-                    store.save(update_fields=fields)
-            except IntegrityError as exc:
-                raise DomainError("store_name_taken", field="name") from exc
+    """Change a store's settings; everything is checked before anything changes."""
+    if store.state in (StoreState.CLOSING, StoreState.CLOSED):
+        raise DomainError("store_not_open")
+    changes: dict = {}
+    if name is not None and naming.display_form(name) != store.name:
+        changes["name"], changes["name_key"] = _checked_name(name, kind=store.kind, subject=store.subject)
+        _ensure_name_free(changes["name_key"], exclude_store_id=store.pk)
+    if description is not None:
+        description = description.strip()
+        if len(description) > rules.DESCRIPTION_MAX:
+            raise DomainError("validation_error", field="description")
+        if contains_contact_details(description):
+            raise DomainError("validation_error", _("店铺简介不能包含联系方式。"), field="description")
+        changes["description"] = description
+    if main_category_id is not None:
+        changes["main_category"] = selectors.category(main_category_id)
+    if not changes:
+        return store
+    try:
+        with transaction.atomic():
+            Store.objects.filter(pk=store.pk).update(**changes)
+    except IntegrityError as exc:  # the unique name key, taken between the check and the write
+        raise DomainError("store_name_taken", field="name") from exc
+    for field, value in changes.items():
+        setattr(store, field, value)
     return store
 
 
@@ -249,9 +255,22 @@ def remove_staff(*, store: Store, staff_id: int) -> None:
 def request_brand_authorization(
     *, subject: Subject, brand: str, certificate_number: str
 ) -> BrandAuthorization:
+    """Ask operators to approve a brand for the subject; one live request per brand."""
     brand, certificate_number = naming.display_form(brand), certificate_number.strip()
-    if not brand or not certificate_number:
-        raise DomainError("validation_error", field="brand" if not brand else "certificate_number")
+    if not 1 <= len(brand) <= BrandAuthorization._meta.get_field("brand").max_length:
+        raise DomainError("validation_error", field="brand")
+    if (
+        not 1
+        <= len(certificate_number)
+        <= BrandAuthorization._meta.get_field("certificate_number").max_length
+    ):
+        raise DomainError("validation_error", field="certificate_number")
+    if BrandAuthorization.objects.filter(
+        subject=subject,
+        brand__iexact=brand,
+        status__in=(AuthorizationStatus.PENDING, AuthorizationStatus.APPROVED),
+    ).exists():
+        raise DomainError("brand_authorization_exists", field="brand")
     return BrandAuthorization.objects.create(
         subject=subject, brand=brand, certificate_number=certificate_number
     )

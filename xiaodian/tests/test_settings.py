@@ -23,7 +23,10 @@ def test_postgresql_from_the_url_through_the_pool(monkeypatch):
     monkeypatch.setenv("XIAODIAN_DATABASE_URL", "postgres://app@db.internal:5433/shop")
     config = project_settings._database()
     assert (config["ENGINE"], config["HOST"], config["PORT"], config["NAME"]) == (
-        "django.db.backends.postgresql", "db.internal", 5433, "shop",
+        "django.db.backends.postgresql",
+        "db.internal",
+        5433,
+        "shop",
     )
     assert config["CONN_MAX_AGE"] == 0
     assert config["OPTIONS"]["pool"]["max_size"] == 20

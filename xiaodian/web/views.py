@@ -56,7 +56,7 @@ def _action(request) -> str:
 
 
 def home(request):
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"platform_rules": store_selectors.platform_rules()})
 
 
 @require_http_methods(["GET", "POST"])

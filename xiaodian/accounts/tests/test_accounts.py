@@ -104,3 +104,14 @@ def test_only_operators_set_verification(merchant, operator):
     assert exc.value.code == "permission_denied"
     services.set_subject_verification(operator=operator, subject=subject, verification="rejected")
     assert selectors.subject_for(merchant, subject.pk).verification == "rejected"
+
+
+def test_a_rejected_avatar_leaves_the_display_name_alone(merchant):
+    with pytest.raises(DomainError):
+        services.update_profile(
+            user=merchant,
+            display_name="新名字",
+            avatar=SimpleUploadedFile("x.png", b"nope", content_type="image/png"),
+        )
+    merchant.refresh_from_db()
+    assert merchant.display_name == ""

@@ -166,3 +166,13 @@ def test_racing_for_the_last_two_slots_cannot_both_succeed(make_subject, make_st
     assert results.count("ok") == 1
     assert results.count("store_limit_reached") == 7
     assert Store.objects.filter(subject=subject).count() == 30
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\ud800x"])
+def test_text_no_database_can_store_is_refused(api, subject, categories, text):
+    r = api.post(
+        "/stores", {"subject_id": subject.pk, "name": text, "main_category_id": categories["女装"].pk}
+    )
+    assert (r.status_code, r.json()["code"]) == (400, "malformed_request")
+    assert "NUL" in r.json()["message"]
+    assert Store.objects.count() == 0

@@ -266,3 +266,38 @@ def test_admins_grant_lesser_roles_only_and_the_owner_stays(store, merchant, mak
     services.remove_staff(store=owner_view, staff_id=admin_row.pk)
     with pytest.raises(DomainError):
         access.store_for(admin_user, store.pk)
+
+
+def test_a_refused_update_changes_nothing(make_store, merchant, subject, store):
+    other = make_store(merchant, subject, name="别家小店")
+    with pytest.raises(DomainError):
+        services.update_store(store=other, name="拾光服饰", description="新的简介")
+    assert (other.name, other.description) == ("别家小店", "")
+    assert Store.objects.get(pk=other.pk).description == ""
+    with pytest.raises(DomainError) as exc:
+        services.update_store(store=other, name="别家新名", description="加微信 abcdef123")
+    assert exc.value.field == "description"
+    assert Store.objects.get(pk=other.pk).name == "别家小店"
+
+
+def test_a_closed_store_cannot_be_edited(store):
+    services.close_store(store=store)
+    with pytest.raises(DomainError) as exc:
+        services.update_store(store=store, description="还想改")
+    assert codes(exc) == "store_not_open"
+
+
+def test_a_brand_is_requested_once_and_within_limits(subject):
+    services.request_brand_authorization(subject=subject, brand="山野", certificate_number="TM1")
+    with pytest.raises(DomainError) as exc:
+        services.request_brand_authorization(subject=subject, brand="山野", certificate_number="TM2")
+    assert codes(exc) == "brand_authorization_exists"
+    with pytest.raises(DomainError) as exc:
+        services.request_brand_authorization(subject=subject, brand="㍿" * 10, certificate_number="TM3")
+    assert exc.value.field == "brand"
+
+
+def test_names_whose_case_folding_expands_still_fit_the_key(make_store, merchant, subject):
+    name = "\u0390" * 30  # ΐ: one character, three after case folding
+    store = make_store(merchant, subject, name=name)
+    assert len(Store.objects.get(pk=store.pk).name_key) == 90

@@ -26,7 +26,7 @@ def page(live_server, transactional_db, monkeypatch):
     """A phone-sized Chromium page that prefers Simplified Chinese."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
-    from playwright.sync_api import sync_playwright
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
     # are still synchronous and safe, so let Django allow them.

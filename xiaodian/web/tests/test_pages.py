@@ -1,7 +1,10 @@
 """The site's pages: each renders, each write goes through its service, and each refusal shows up
 next to the field it concerns."""
 
+import ast
+import gettext
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -43,6 +46,7 @@ def test_home_page_says_what_the_platform_is_and_links_onwards(client, db):
     assert reverse("web:login") in html
     assert "/api/v1/docs" in html
     assert 'lang="zh-hans"' in html
+    assert "每个证照最多 30 家店铺，个人 1 家" in html  # the live rules, not a copy
 
 
 @pytest.mark.parametrize("name", ["home", "profile", "tokens", "subjects", "my_stores"])
@@ -133,7 +137,8 @@ def test_sign_in_and_sign_out(client, db):
 # ---------------------------------------------------------------------------------------- profile
 
 
-def test_profile_saves_the_display_name_and_an_avatar(merchant_client, merchant):
+def test_profile_saves_the_display_name_and_an_avatar(merchant_client, merchant, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
     response = merchant_client.post(reverse("web:profile"), {"display_name": "掌柜", "avatar": upload})
     assert response.status_code == 302
@@ -675,3 +680,34 @@ def test_subjects_and_staff_pages_cost_a_fixed_number_of_queries(
     for url, budget in zip(pages, budgets, strict=True):
         with django_assert_max_num_queries(budget):
             assert merchant_client.get(url).status_code == 200
+
+
+# ------------------------------------------------------------------------------------- the catalog
+
+CATALOG = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES"
+
+
+def po_entries(path: Path) -> list[tuple[str | None, str, str]]:
+    """(context, msgid, msgstr) for each entry of a PO file, the header left out."""
+    entries, current, key = [], {}, None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith(("msgctxt ", "msgid ", "msgstr ")):
+            key, _, literal = line.partition(" ")
+            current[key] = ast.literal_eval(literal)
+        elif line.startswith('"') and key:
+            current[key] += ast.literal_eval(line)
+        elif not line.strip() and "msgid" in current:
+            if current["msgid"]:
+                entries.append((current.get("msgctxt"), current["msgid"], current["msgstr"]))
+            current, key = {}, None
+    return entries
+
+
+def test_the_english_catalog_is_complete_and_compiled():
+    entries = po_entries(CATALOG / "django.po")
+    assert len(entries) > 100
+    assert [msgid for _, msgid, msgstr in entries if not msgstr] == []
+    with open(CATALOG / "django.mo", "rb") as compiled:
+        mo = gettext.GNUTranslations(compiled)
+    for context, msgid, msgstr in entries:
+        assert (mo.pgettext(context, msgid) if context else mo.gettext(msgid)) == msgstr, msgid

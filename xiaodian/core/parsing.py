@@ -1,0 +1,38 @@
+"""The API's request parser: JSON as usual, but text that cannot be stored is refused up front.
+
+PostgreSQL refuses NUL characters and any UTF-8 encoder refuses unpaired surrogates ("\\ud800"
+is valid JSON); without this they would reach the database and answer 500.
+"""
+
+import json
+
+from django.utils.translation import gettext as _
+from ninja.parser import Parser
+
+from .errors import DomainError
+from .text import is_storable
+
+
+def _check(value) -> None:
+    if isinstance(value, str):
+        if not is_storable(value):
+            raise DomainError("malformed_request", _("文本中含有无法保存的字符（NUL 或孤立代理项）。"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check(key)
+            _check(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check(item)
+
+
+class StrictParser(Parser):
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        _check(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        _check(result)
+        return result
