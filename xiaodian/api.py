@@ -8,8 +8,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from xiaodian.accounts.api import auth_router as accounts_auth_router
 from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
+from xiaodian.catalog.api import router as catalog_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.parsing import StrictParser
+from xiaodian.orders.api import router as orders_router
+from xiaodian.payments.api import router as payments_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -103,3 +106,6 @@ api.add_router("", accounts_auth_router)
 api.add_router("", accounts_router)
 api.add_router("", stores_public_router)
 api.add_router("", stores_router)
+api.add_router("", catalog_router)
+api.add_router("", payments_router)
+api.add_router("", orders_router)

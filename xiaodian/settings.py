@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "xiaodian.core",
     "xiaodian.accounts",
     "xiaodian.stores",
+    "xiaodian.catalog",
+    "xiaodian.payments",
+    "xiaodian.orders",
     "xiaodian.web",
 ]
 
@@ -159,12 +162,30 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# The gateway that takes deposits until the payments app brings WeChat Pay v3.
-PAYMENT_GATEWAY = "xiaodian.core.payments.InternalGateway"
+# The gateway that takes deposits: WeChat Pay v3 (xiaodian.core.payments.InternalGateway settles at once).
+PAYMENT_GATEWAY = "xiaodian.payments.gateway.WeChatPayGateway"
+
+# WeChat Pay API v3, the merchant's side (docs/payments.md). A value left empty falls back to the local
+# sandbox: its identity (keys, ids) is generated on first use into SANDBOX_DIR, and with no BASE_URL the
+# sandbox is this application itself, called in-process.
+WECHATPAY = {
+    "MCHID": os.environ.get("XIAODIAN_WECHATPAY_MCHID", ""),
+    "APPID": os.environ.get("XIAODIAN_WECHATPAY_APPID", ""),
+    "PRIVATE_KEY_PATH": os.environ.get("XIAODIAN_WECHATPAY_PRIVATE_KEY_PATH", ""),
+    "CERT_SERIAL_NO": os.environ.get("XIAODIAN_WECHATPAY_CERT_SERIAL_NO", ""),
+    "APIV3_KEY": os.environ.get("XIAODIAN_WECHATPAY_APIV3_KEY", ""),
+    "PUBLIC_KEY_PATH": os.environ.get("XIAODIAN_WECHATPAY_PUBLIC_KEY_PATH", ""),
+    "PUBLIC_KEY_ID": os.environ.get("XIAODIAN_WECHATPAY_PUBLIC_KEY_ID", ""),
+    "BASE_URL": os.environ.get("XIAODIAN_WECHATPAY_BASE_URL", ""),
+    "NOTIFY_URL": os.environ.get("XIAODIAN_WECHATPAY_NOTIFY_URL", ""),
+    "SANDBOX_DIR": DATA_DIR / "wechatpay",
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XIAODIAN_LOG_LEVEL", "WARNING")},
+    # 4xx answers are the API working as designed; only server errors are worth a log line.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

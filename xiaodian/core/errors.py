@@ -38,6 +38,26 @@ CODES: dict[str, tuple[int, str]] = {
     "staff_exists": (409, _("该用户已是店铺员工。")),
     "owner_required": (409, _("店铺必须且只能有一位店主。")),
     "payment_failed": (402, _("支付未成功。")),
+    # catalog and orders
+    "out_of_stock": (409, _("库存不足。")),
+    "product_not_available": (409, _("商品不可购买。")),
+    "idempotency_conflict": (409, _("同一个 Idempotency-Key 已用于不同的请求。")),
+    # payments
+    "notification_signature_invalid": (401, _("支付通知的签名无效。")),
+    "notification_expired": (400, _("支付通知的时间戳与当前时间相差超过 5 分钟。")),
+    "notification_invalid": (400, _("支付通知的内容无效。")),
+    "payment_amount_mismatch": (400, _("支付通知的金额与支付单不一致。")),
+    "notification_not_applied": (409, _("支付通知暂未处理成功，请稍后重试。")),
+    "refund_exceeds_payment": (422, _("退款金额超过可退金额。")),
+    "refund_failed": (409, _("退款未成功。")),
+    # catalog
+    "category_not_leaf": (422, _("商品只能发布在末级类目。")),
+    "contact_details_not_allowed": (422, _("商品信息不能包含联系方式。")),
+    "sku_specs_invalid": (422, _("规格无效：最多 3 个规格名，各规格的规格名须一致。")),
+    "sku_specs_duplicate": (422, _("两个规格的取值完全相同。")),
+    "stock_changed": (409, _("库存已变化，请刷新后再设置。")),
+    "listing_needs_stock": (409, _("上架前至少需要一个有库存的规格。")),
+    "images_limit_reached": (409, _("商品图片数量已达上限。")),
 }
 
 

@@ -184,17 +184,40 @@ def pay_deposit(*, store: Store, category_id: int) -> StoreDeposit:
         deposit = live or StoreDeposit.objects.create(
             store=store, category=deposit_category, amount_fen=deposit_category.deposit_fen
         )
-        charge = gateway().charge(
-            reference=f"deposit-{deposit.pk}",
-            amount_fen=deposit.amount_fen,
-            description=f"{store.name} · {deposit_category.name}",
+    # The charge may go over the network (WeChat Pay), so outside the transaction. A pending charge
+    # leaves the deposit pending until its payment's notification calls mark_deposit_paid.
+    charge = gateway().charge(
+        reference=f"deposit-{deposit.pk}",
+        amount_fen=deposit.amount_fen,
+        description=f"{store.name} · {deposit_category.name}",
+    )
+    if charge.status == "failed":
+        raise DomainError("payment_failed")
+    paid = {"status": DepositStatus.PAID, "paid_at": clock.now()} if charge.status == "succeeded" else {}
+    StoreDeposit.objects.filter(pk=deposit.pk, status=DepositStatus.PENDING).update(
+        transaction_id=charge.transaction_id, **paid
+    )
+    deposit.refresh_from_db()
+    return deposit
+
+
+def mark_deposit_paid(*, deposit_id: int, transaction_id: str) -> StoreDeposit | None:
+    """A deposit's payment succeeded (payments calls this inside the notification's transaction).
+    Idempotent: a paid deposit stays as it was. None when there is nothing left to pay for (the
+    deposit was dropped or refunded, or its store is closing), so the caller gives the money back."""
+    with transaction.atomic():
+        deposit = (
+            StoreDeposit.objects.select_for_update().select_related("store").filter(pk=deposit_id).first()
         )
-        if charge.status == "failed":
-            raise DomainError("payment_failed")
-        deposit.transaction_id = charge.transaction_id
-        if charge.status == "succeeded":
-            deposit.status, deposit.paid_at = DepositStatus.PAID, clock.now()
-        deposit.save(update_fields=["transaction_id", "status", "paid_at"])
+        if deposit is None or deposit.status == DepositStatus.REFUNDED:
+            return None
+        if deposit.status == DepositStatus.PAID:
+            return deposit
+        if deposit.store.state not in (StoreState.OPENING, StoreState.OPEN):
+            return None
+        deposit.status, deposit.paid_at = DepositStatus.PAID, clock.now()
+        deposit.transaction_id = transaction_id
+        deposit.save(update_fields=["status", "paid_at", "transaction_id"])
     return deposit
 
 
@@ -204,25 +227,25 @@ def close_store(*, store: Store) -> Store:
         raise DomainError("invalid_transition")
     with transaction.atomic():
         Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSING)
-        pending = 0
-        for deposit in StoreDeposit.objects.select_for_update().filter(
-            store=store, status=DepositStatus.PAID
-        ):
-            refund = gateway().refund(
-                transaction_id=deposit.transaction_id, amount_fen=deposit.amount_fen, reason="store closed"
-            )
-            if refund.status != "succeeded":
-                pending += 1
-                continue
-            deposit.status, deposit.refund_id, deposit.refunded_at = (
-                DepositStatus.REFUNDED,
-                refund.transaction_id,
-                clock.now(),
-            )
-            deposit.save(update_fields=["status", "refund_id", "refunded_at"])
+        # A deposit still awaiting payment is dropped; a payment that lands later finds nothing to
+        # pay for (mark_deposit_paid answers None) and is refunded.
         StoreDeposit.objects.filter(store=store, status=DepositStatus.PENDING).delete()
-        if not pending:
-            Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSED, closed_at=clock.now())
+        paid = list(StoreDeposit.objects.select_for_update().filter(store=store, status=DepositStatus.PAID))
+    # Refunds may go over the network (WeChat Pay), so outside the transaction; a full refund is
+    # idempotent at the gateway, so asking again after a crash refunds once.
+    pending = 0
+    for deposit in paid:
+        refund = gateway().refund(
+            transaction_id=deposit.transaction_id, amount_fen=deposit.amount_fen, reason="store closed"
+        )
+        if refund.status != "succeeded":
+            pending += 1
+            continue
+        StoreDeposit.objects.filter(pk=deposit.pk, status=DepositStatus.PAID).update(
+            status=DepositStatus.REFUNDED, refund_id=refund.transaction_id, refunded_at=clock.now()
+        )
+    if not pending:
+        Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSED, closed_at=clock.now())
     store.refresh_from_db(fields=["state", "closed_at"])
     return store
 

@@ -6,19 +6,31 @@ says so otherwise). Bodies are the smallest instances of each operation's OpenAP
 validation passes and the ownership check is what answers.
 """
 
+import io
 import re
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
 
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.rules import Role
 from xiaodian.api import api
+from xiaodian.catalog import services as catalog
+from xiaodian.catalog.models import SKU, Product
+from xiaodian.orders import services as orders
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 
 METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -30,6 +42,11 @@ class World:
     staff: object
     token: object
     brand_authorization: object
+    product: object
+    product_image: object
+    order: object  # placed at A's store by A's customer
+    cart_item: object  # A's own cart
+    address: object  # A's own address
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -38,6 +55,11 @@ OWNED_OBJECTS = {
     "subject_id": lambda w: w.subject.pk,
     "staff_id": lambda w: w.staff.pk,
     "token_id": lambda w: w.token.pk,
+    "product_id": lambda w: w.product.pk,  # a draft: public reads of listed products are not isolation
+    "image_id": lambda w: w.product_image.pk,
+    "order_id": lambda w: w.order.pk,
+    "item_id": lambda w: w.cart_item.pk,
+    "address_id": lambda w: w.address.pk,
 }
 
 
@@ -74,7 +96,7 @@ def minimal_instance(schema: dict, components: dict):
     if kind == "boolean":
         return False
     if kind == "array":
-        return []
+        return [minimal_instance(schema["items"], components) for _ in range(schema.get("minItems", 0))]
     raise AssertionError(f"no minimal instance for {schema}")
 
 
@@ -100,7 +122,44 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     authorization = stores.request_brand_authorization(
         subject=subject, brand="山野", certificate_number="TM1"
     )
-    return World(store=store, subject=subject, staff=staff, token=token, brand_authorization=authorization)
+    product = catalog.create_product(
+        store=store,
+        category_id=store.main_category_id,
+        title="A 的商品",
+        skus=[{"specs": {}, "price_fen": 100, "stock": 1}],
+    )
+    image = catalog.add_product_image(product=product, upload=SimpleUploadedFile("a.png", _png()))
+    sku = SKU.objects.create(
+        product=Product.objects.create(
+            store=store, category=store.main_category, title="在售", state="listed"
+        ),
+        price_fen=100,
+        stock=5,
+    )
+    address = orders.save_address(
+        buyer=merchant, recipient="甲", phone="13800138000", region="上海", detail="1号"
+    )
+    cart_item = orders.add_to_cart(buyer=merchant, sku_id=sku.pk)
+    customer = make_user()
+    order = orders.place_order(
+        buyer=customer,
+        items=[orders.LineRequest(sku.pk, 1)],
+        address=address.snapshot(),
+        idempotency_key="w",
+        fingerprint="w",
+    ).orders.get()
+    return World(
+        store=store,
+        subject=subject,
+        staff=staff,
+        token=token,
+        brand_authorization=authorization,
+        product=product,
+        product_image=image,
+        order=order,
+        cart_item=cart_item,
+        address=address,
+    )
 
 
 @pytest.fixture

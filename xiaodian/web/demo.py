@@ -1,11 +1,18 @@
-"""The demo data of CONTRACT.md: six accounts (password demo12345) and the merchant's stores."""
+"""The demo data of CONTRACT.md: six accounts (password demo12345), the merchant's stores and
+their products (with SKUs and generated images)."""
 
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from xiaodian.accounts import licences
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Role, SubjectKind, Verification
+from xiaodian.catalog import services as catalog
+from xiaodian.core.errors import DomainError
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
 from xiaodian.stores.rules import StoreKind
@@ -61,6 +68,7 @@ def seed_demo(stdout=None) -> None:
     )
 
     by_name = {c.name: c for c in Category.objects.all()}
+    demo_stores = {}
     for index, (name, leaf, kind, description, deposits, legacy) in enumerate(STORES):
         store = stores.create_store(
             user=merchant,
@@ -75,5 +83,186 @@ def seed_demo(stdout=None) -> None:
             stores.pay_deposit(store=store, category_id=by_name[category].pk)
         if index == 0:
             stores.add_staff(store=store, user_id=users["agent"].pk, role=Role.AGENT)
+        demo_stores[name] = store
         say(f"  store #{store.pk} {store.name} ({kind}, {leaf})")
+    _seed_products(demo_stores, by_name, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
+
+
+# store -> products: (title, leaf category, description, [(specs, price_fen, stock)], image motif, colours, list it)
+# 小满的果园 (legacy, its 生鲜 deposit unpaid) gets a draft only: listing it shows `deposit_required`.
+PRODUCTS = {
+    "山野官方旗舰店": (
+        (
+            "山野高山云雾绿茶 明前头采",
+            "茶叶",
+            "海拔 1200 米茶园，清明前手工采摘。\n冲泡：80℃ 水，3 克茶 150 毫升。",
+            [
+                ({"规格": "50g 罐装"}, 6800, 120),
+                ({"规格": "100g 罐装"}, 12800, 80),
+                ({"规格": "250g 礼盒"}, 29800, 30),
+            ],
+            "leaf",
+            ("#e8f5e9", "#2e7d32"),
+            True,
+        ),
+        (
+            "山野古树红茶",
+            "茶叶",
+            "百年古树单株，蜜香浓郁，耐泡。",
+            [({"规格": "100g"}, 8800, 60), ({"规格": "200g"}, 16800, 0)],
+            "leaf",
+            ("#fbe9e7", "#bf360c"),
+            True,
+        ),
+        (
+            "山野白茶饼 2019",
+            "茶叶",
+            "五年陈白牡丹，357 克一饼。",
+            [({}, 19800, 15)],
+            "disc",
+            ("#fffde7", "#9e9d24"),
+            True,
+        ),
+    ),
+    "拾光服饰": (
+        (
+            "亚麻宽松衬衫",
+            "女装",
+            "100% 亚麻，宽松版型，通勤周末都合适。",
+            [
+                ({"颜色": colour, "尺码": size}, 15900, stock)
+                for colour, stocks in (("米白", (8, 12, 5)), ("雾蓝", (6, 0, 3)))
+                for size, stock in zip(("S", "M", "L"), stocks, strict=True)
+            ],
+            "shirt",
+            ("#f5f5f0", "#8d8d7a"),
+            True,
+        ),
+        (
+            "高腰直筒牛仔裤",
+            "女装",
+            "微弹牛仔布，高腰显腿长。",
+            [
+                ({"颜色": colour, "尺码": size}, 19900, 10)
+                for colour in ("浅蓝", "深蓝")
+                for size in ("26", "27", "28")
+            ],
+            "trousers",
+            ("#e3f2fd", "#1565c0"),
+            True,
+        ),
+    ),
+    "好物书房": (
+        (
+            "设计中的设计（修订版）",
+            "图书",
+            "编辑推荐：关于设计最好的入门书之一。",
+            [({}, 4800, 50)],
+            "book",
+            ("#fafafa", "#d32f2f"),
+            True,
+        ),
+        (
+            "A5 点阵手账本",
+            "文具",
+            "100g 道林纸，不洇墨，平摊装订。",
+            [({"颜色": colour}, 3900, stock) for colour, stock in (("墨绿", 40), ("燕麦", 25), ("雾粉", 8))],
+            "book",
+            ("#f1f8e9", "#33691e"),
+            True,
+        ),
+    ),
+    "小满的果园": (
+        (
+            "赣南脐橙 5 斤装",
+            "水果",
+            "果园直发，现摘现发。",
+            [({"规格": "5 斤"}, 3990, 200), ({"规格": "10 斤"}, 6990, 100)],
+            "disc",
+            ("#fff3e0", "#ef6c00"),
+            False,
+        ),
+    ),
+}
+
+
+def _demo_image(motif: str, colours: tuple[str, str], size: int = 600) -> bytes:
+    """A flat, recognisable product picture drawn with Pillow (no fonts, no downloads)."""
+    background, ink = colours
+    image = Image.new("RGB", (size, size), background)
+    draw = ImageDraw.Draw(image)
+    s = size / 100
+    if motif == "leaf":
+        draw.ellipse((25 * s, 15 * s, 75 * s, 85 * s), fill=ink)
+        draw.line((50 * s, 20 * s, 50 * s, 92 * s), fill=background, width=int(2 * s))
+    elif motif == "disc":
+        draw.ellipse((15 * s, 15 * s, 85 * s, 85 * s), fill=ink)
+        draw.ellipse((42 * s, 42 * s, 58 * s, 58 * s), fill=background)
+    elif motif == "shirt":
+        draw.polygon(
+            [
+                (30 * s, 20 * s),
+                (42 * s, 15 * s),
+                (58 * s, 15 * s),
+                (70 * s, 20 * s),
+                (88 * s, 38 * s),
+                (78 * s, 48 * s),
+                (70 * s, 42 * s),
+                (70 * s, 85 * s),
+                (30 * s, 85 * s),
+                (30 * s, 42 * s),
+                (22 * s, 48 * s),
+                (12 * s, 38 * s),
+            ],
+            fill=ink,
+        )
+    elif motif == "trousers":
+        draw.polygon(
+            [
+                (30 * s, 12 * s),
+                (70 * s, 12 * s),
+                (74 * s, 90 * s),
+                (56 * s, 90 * s),
+                (50 * s, 40 * s),
+                (44 * s, 90 * s),
+                (26 * s, 90 * s),
+            ],
+            fill=ink,
+        )
+    else:  # book
+        draw.rounded_rectangle((25 * s, 12 * s, 75 * s, 88 * s), radius=int(3 * s), fill=ink)
+        draw.rectangle((30 * s, 12 * s, 33 * s, 88 * s), fill=background)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _seed_products(demo_stores: dict, categories: dict, say) -> None:
+    for store_name, products in PRODUCTS.items():
+        store = demo_stores[store_name]
+        for title, leaf, description, sku_rows, motif, colours, listed in products:
+            product = catalog.create_product(
+                store=store,
+                category_id=categories[leaf].pk,
+                title=title,
+                description=description,
+                skus=[
+                    {"specs": specs, "price_fen": price, "stock": stock} for specs, price, stock in sku_rows
+                ],
+            )
+            for n, palette in enumerate((colours, colours[::-1])):
+                picture = _demo_image(motif, palette)
+                catalog.add_product_image(
+                    product=product,
+                    upload=SimpleUploadedFile(
+                        f"demo-{product.pk}-{n}.png", picture, content_type="image/png"
+                    ),
+                )
+            state = "draft"
+            if listed:
+                try:
+                    state = catalog.list_product(product=product).state
+                except DomainError as exc:  # e.g. a deposit still settling at the payment gateway
+                    state = f"draft ({exc.code})"
+            say(f"    product #{product.pk} {title}: {len(sku_rows)} SKUs, {state}")

@@ -1,10 +1,12 @@
 import pytest
+from django.conf import settings
 
-from xiaodian.core.payments import InternalGateway, gateway
+from xiaodian.core.payments import InternalGateway, PaymentGateway, gateway
 
 
-def test_the_configured_gateway_is_the_internal_one_until_wechat_pay_lands():
-    assert isinstance(gateway(), InternalGateway)
+def test_the_configured_gateway_is_wechat_pay():
+    assert settings.PAYMENT_GATEWAY == "xiaodian.payments.gateway.WeChatPayGateway"
+    assert isinstance(gateway(), PaymentGateway) and not isinstance(gateway(), InternalGateway)
 
 
 def test_internal_charges_and_refunds_settle_at_once():

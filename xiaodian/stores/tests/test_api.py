@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 
 from xiaodian.accounts.rules import SubjectKind
-from xiaodian.stores.models import Store
+from xiaodian.stores.models import Store, StoreDeposit
+from xiaodian.stores.tests.paying import pay_at_the_pay_page
 
 
 def new_store(api, subject, categories, name, **extra):
@@ -67,7 +68,9 @@ def test_categories_are_public_and_paginated(api_for, categories):
 def test_upgrade_deposits_staff_and_close(api, store, categories, make_user):
     assert api.post(f"/stores/{store.pk}/upgrade").json()["is_upgraded"] is True
     r = api.post(f"/stores/{store.pk}/deposits", {"category_id": categories["女装"].pk})
-    assert r.status_code == 201 and (r.json()["status"], r.json()["amount_fen"]) == ("paid", 200_000)
+    assert r.status_code == 201 and (r.json()["status"], r.json()["amount_fen"]) == ("pending", 200_000)
+    pay_at_the_pay_page(StoreDeposit.objects.get(pk=r.json()["id"]))
+    assert api.get(f"/stores/{store.pk}/deposits").json()["items"][0]["status"] == "paid"
     r = api.post(f"/stores/{store.pk}/deposits", {"category_id": categories["男装"].pk})
     assert (r.status_code, r.json()["code"]) == (409, "deposit_already_paid")
     assert api.get(f"/stores/{store.pk}/deposits").json()["count"] == 1

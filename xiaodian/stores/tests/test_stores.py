@@ -10,6 +10,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.stores import access, selectors, services
 from xiaodian.stores.models import PlatformRules, Store, StoreDeposit
 from xiaodian.stores.rules import DepositStatus, StoreKind, StoreState
+from xiaodian.stores.tests.paying import pay_at_the_pay_page
 
 
 def codes(exc_info) -> str:
@@ -169,9 +170,9 @@ def test_listing_needs_the_category_deposit(store, categories):
         services.ensure_can_list(store=store, category_id=categories["女装"].pk)
     assert codes(exc) == "deposit_required"
     services.ensure_can_list(store=store, category_id=categories["图书"].pk)  # zero deposit
-    deposit = services.pay_deposit(store=store, category_id=categories["女装"].pk)
+    deposit = pay_at_the_pay_page(services.pay_deposit(store=store, category_id=categories["女装"].pk))
     assert (deposit.status, deposit.amount_fen, deposit.category) == ("paid", 200_000, categories["服饰鞋包"])
-    assert deposit.transaction_id.startswith("INT")
+    assert deposit.transaction_id.startswith("4200")  # WeChat Pay's transaction id
     services.ensure_can_list(store=store, category_id=categories["男装"].pk)  # same deposit covers siblings
     with pytest.raises(DomainError) as exc:
         services.ensure_can_list(store=store, category_id=categories["酒类"].pk)
@@ -179,7 +180,7 @@ def test_listing_needs_the_category_deposit(store, categories):
 
 
 def test_a_deposit_is_paid_once_and_zero_deposit_categories_take_none(store, categories):
-    services.pay_deposit(store=store, category_id=categories["男装"].pk)
+    pay_at_the_pay_page(services.pay_deposit(store=store, category_id=categories["男装"].pk))
     with pytest.raises(DomainError) as exc:
         services.pay_deposit(store=store, category_id=categories["女装"].pk)
     assert codes(exc) == "deposit_already_paid"
@@ -197,7 +198,7 @@ def test_a_closed_store_can_no_longer_list(store, categories):
 
 
 def test_closing_refunds_deposits_and_closes(store, categories):
-    services.pay_deposit(store=store, category_id=categories["女装"].pk)
+    pay_at_the_pay_page(services.pay_deposit(store=store, category_id=categories["女装"].pk))
     closed = services.close_store(store=store)
     assert closed.state == StoreState.CLOSED
     deposit = StoreDeposit.objects.get(store=store)

@@ -14,6 +14,7 @@ from PIL import Image
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import ApiToken, User
 from xiaodian.accounts.rules import Role, SubjectKind
+from xiaodian.payments.testing import pay_deposit_in_sandbox
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import BrandAuthorization, Store, StoreDeposit, StoreStaff
 from xiaodian.stores.rules import DepositStatus, StoreKind, StoreState
@@ -475,7 +476,7 @@ def test_paying_a_deposit(merchant_client, store, categories):
         reverse("web:store_settings", args=[store.pk]), {"action": "deposit", "category_id": top.pk}
     )
     assert response.status_code == 302
-    deposit = StoreDeposit.objects.get(store=store, category=top)
+    deposit = pay_deposit_in_sandbox(StoreDeposit.objects.get(store=store, category=top))
     assert deposit.status == DepositStatus.PAID
     assert deposit.amount_fen == 200_000
     html = merchant_client.get(reverse("web:store_settings", args=[store.pk])).content.decode()
@@ -486,7 +487,7 @@ def test_paying_a_deposit(merchant_client, store, categories):
 
 def test_paying_a_deposit_twice_is_refused_on_the_page(merchant_client, store, categories):
     top = categories["服饰鞋包"]
-    stores.pay_deposit(store=store, category_id=top.pk)
+    pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=top.pk))
     response = merchant_client.post(
         reverse("web:store_settings", args=[store.pk]), {"action": "deposit", "category_id": top.pk}
     )
@@ -514,7 +515,7 @@ def test_closing_needs_confirmation(merchant_client, store):
 
 
 def test_closing_a_store_refunds_its_deposits(merchant_client, store, categories):
-    stores.pay_deposit(store=store, category_id=categories["服饰鞋包"].pk)
+    pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["服饰鞋包"].pk))
     response = merchant_client.post(
         reverse("web:store_settings", args=[store.pk]), {"action": "close", "confirm": "on"}
     )
@@ -658,7 +659,7 @@ def test_store_settings_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10) as before:
         merchant_client.get(url)
     for name in ("服饰鞋包", "食品饮料", "酒类", "美妆个护"):
-        stores.pay_deposit(store=store, category_id=categories[name].pk)
+        pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories[name].pk))
     with django_assert_max_num_queries(len(before.captured_queries)):
         html = merchant_client.get(url).content.decode()
     assert html.count('class="badge paid"') == 4

@@ -1,0 +1,82 @@
+"""`xiaodian bench checkout`: the health floor, then single-line checkout + payment at each
+concurrency, in one run against one server.
+
+One iteration is what a buyer's phone does: `POST /api/v1/orders` (one line), `POST
+/api/v1/orders/{id}/pay` (the WeChat Pay prepay, through the SDK to the sandbox), and the
+signed payment notification `POST /api/v1/payments/wechatpay/notify` (built by the sandbox,
+as WeChat Pay would send it). Orders/s counts completed iterations."""
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from xiaodian.orders.models import Order
+from xiaodian.orders.rules import Status
+from xiaodian.payments.models import Payment
+from xiaodian.payments.testing import notification_for
+
+from . import harness
+from .fixtures import ADDRESS, new_sku, prepare
+
+FLOOR_CONCURRENCY = 64
+
+
+def _notification(out_trade_no: str) -> tuple[dict, bytes]:
+    close_old_connections()
+    return notification_for(Payment.objects.get(out_trade_no=out_trade_no))
+
+
+def run(*, levels: list[int], duration: float, report) -> dict:
+    world = prepare(buyers=max(levels))
+    sku = new_sku(world, stock=10_000_000)
+    body = {"items": [{"sku_id": sku.pk, "quantity": 1}], "address": ADDRESS, "scene": 1}
+    notification = sync_to_async(_notification, thread_sensitive=False)
+
+    async def health(client, i):
+        r = await client.get("/api/v1/health")
+        if r.status_code != 200:
+            raise RuntimeError(f"health {r.status_code}")
+
+    def buy(level: int):
+        async def one(client, i):
+            auth = {"Authorization": f"Bearer {world.tokens[i % len(world.tokens)]}"}
+            r = await client.post(
+                "/api/v1/orders",
+                json=body,
+                headers={**auth, "Idempotency-Key": f"{world.run_id}-{level}-{i}"},
+            )
+            if r.status_code != 201:
+                raise RuntimeError(f"checkout {r.status_code} {r.text[:60]}")
+            order_id = r.json()["orders"][0]["id"]
+            r = await client.post(f"/api/v1/orders/{order_id}/pay", json={"channel": "native"}, headers=auth)
+            if r.status_code != 200:
+                raise RuntimeError(f"pay {r.status_code} {r.text[:60]}")
+            headers, payload = await notification(r.json()["out_trade_no"])
+            r = await client.post("/api/v1/payments/wechatpay/notify", content=payload, headers=headers)
+            if r.status_code not in (200, 204):
+                raise RuntimeError(f"notify {r.status_code} {r.text[:60]}")
+
+        return one
+
+    rows = []
+    with harness.server(workers=2) as base:
+        harness.run(base, 8, 1.0, health)  # warm up both workers
+        floor = harness.run(base, FLOOR_CONCURRENCY, duration, health).summary()
+        report({"floor": floor["per_second"], "p50_ms": floor["p50_ms"], "p99_ms": floor["p99_ms"]})
+        for level in levels:
+            row = harness.run(base, level, duration, buy(level)).summary()
+            row["ratio_to_floor"] = (
+                round(row["per_second"] / floor["per_second"], 3) if floor["per_second"] else 0
+            )
+            rows.append(row)
+            report(row)
+    paid = Order.objects.filter(store_id=world.store_id, status=Status.TO_SHIP).count()
+    completed = sum(r["completed"] for r in rows)
+    return {
+        "scenario": "checkout",
+        "duration_per_level_s": duration,
+        "floor": floor,
+        "levels": [{k: v for k, v in r.items()} for r in rows],
+        "orders_paid": paid,
+        "iterations_completed": completed,
+        "all_completed_orders_paid": paid >= completed,
+    }

@@ -1,0 +1,73 @@
+"""Data the benchmarks buy: a bench store with one listed product, and buyers with tokens."""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from xiaodian.accounts import licences
+from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import SubjectKind, Verification
+from xiaodian.accounts.services import create_subject, issue_token
+from xiaodian.catalog.models import SKU, Product
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
+from xiaodian.stores import services as stores
+from xiaodian.stores.models import Category
+
+
+@dataclass
+class BenchWorld:
+    run_id: str
+    store_id: int
+    tokens: list[str]
+
+
+def _unique() -> str:
+    return secrets.token_hex(4)
+
+
+@transaction.atomic
+def prepare(*, buyers: int) -> BenchWorld:
+    run_id = _unique()
+    stores.install_default_categories()
+    merchant = User.objects.create(username=f"bench_merchant_{run_id}", password=make_password(None))
+    subject = create_subject(
+        owner=merchant,
+        kind=SubjectKind.ENTERPRISE,
+        name=f"压测商贸{run_id}",
+        licence_number=licences.make_uscc(int(run_id, 16) % 10**9),
+    )
+    subject.verification, subject.verified_at = Verification.VERIFIED, clock.now()
+    subject.save(update_fields=["verification", "verified_at"])
+    books = Category.objects.get(name="图书")  # a zero-deposit category: the store may list at once
+    store = stores.create_store(
+        user=merchant, subject_id=subject.pk, name=f"压测店铺{run_id}", main_category_id=books.pk
+    )
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        User(username=f"bench_buyer_{run_id}_{i}", password=password) for i in range(buyers)
+    )
+    tokens = [issue_token(user=user, name="bench")[1] for user in users]
+    return BenchWorld(run_id=run_id, store_id=store.pk, tokens=tokens)
+
+
+def new_sku(world: BenchWorld, *, stock: int, price_fen: int = 990) -> SKU:
+    category = Category.objects.get(name="图书")
+    product = Product.objects.create(
+        store_id=world.store_id,
+        category=category,
+        title=f"压测商品 {_unique()}",
+        state=ProductState.LISTED,
+        listed_at=clock.now(),
+    )
+    return SKU.objects.create(product=product, specs={"版本": "平装"}, price_fen=price_fen, stock=stock)
+
+
+ADDRESS = {
+    "recipient": "压测用户",
+    "phone": "13800138000",
+    "region": "上海市浦东新区",
+    "detail": "压测路 1 号",
+}

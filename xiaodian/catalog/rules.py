@@ -1,0 +1,34 @@
+"""Catalog rules: product states, sizes and limits (docs/catalog.md explains each)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TITLE_MAX = 60
+DESCRIPTION_MAX = 5_000
+SKUS_MAX = 100
+SPEC_NAME_MAX = 20
+SPEC_VALUE_MAX = 40
+SPECS_MAX = 3  # e.g. colour, size, style
+PRICE_MAX_FEN = 100_000_000  # ¥1,000,000
+STOCK_MAX = 10_000_000
+IMAGES_MAX = 9
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGE_MAX_PIXELS = 6000
+IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}  # Pillow format -> extension
+BAN_REASON_MAX = 200
+LOW_STOCK = 10  # the product page says "only a few left" at or below this
+MERCHANT_PAGE_SIZE = 20
+
+
+class ProductState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    LISTED = "listed", _("已上架")
+    DELISTED = "delisted", _("已下架")
+    BANNED = "banned", _("已封禁")
+
+
+# Which state each action moves a product from, and to. `ban` takes any state but banned.
+LISTABLE_FROM = frozenset({ProductState.DRAFT, ProductState.DELISTED})
+DELISTABLE_FROM = frozenset({ProductState.LISTED})
+BANNABLE_FROM = frozenset({ProductState.DRAFT, ProductState.LISTED, ProductState.DELISTED})
+EDITABLE_IN = BANNABLE_FROM  # a banned product is kept as it was, as the operators' evidence

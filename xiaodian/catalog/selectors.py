@@ -1,0 +1,167 @@
+"""Reads for products: the public product page, a store's product list, category pickers."""
+
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from xiaodian.accounts.models import User
+from xiaodian.core.errors import DomainError
+from xiaodian.stores.models import Category, Store, StoreStaff
+from xiaodian.stores.rules import StoreState
+from xiaodian.stores.selectors import CategoryTree
+
+from . import rules
+from .models import SKU, Product, ProductImage
+from .rules import ProductState
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """Everything the product page shows, read in three queries: the product with its store and
+    category (and the viewer's role in the store), its active SKUs, its images."""
+
+    product: Product
+    skus: list[SKU]
+    images: list[ProductImage]
+    viewer_role: str | None
+
+    @property
+    def store(self) -> Store:
+        return self.product.store
+
+    @property
+    def category(self) -> Category:
+        return self.product.category
+
+    @property
+    def is_public(self) -> bool:
+        return is_public(self.product)
+
+    @property
+    def spec_names(self) -> list[str]:
+        return self.product.spec_names
+
+    @property
+    def price_min_fen(self) -> int | None:
+        return min((s.price_fen for s in self.skus), default=None)
+
+    @property
+    def price_max_fen(self) -> int | None:
+        return max((s.price_fen for s in self.skus), default=None)
+
+    @property
+    def stock_total(self) -> int:
+        return sum(s.stock for s in self.skus)
+
+    @property
+    def stock_state(self) -> str:
+        return stock_state(self.stock_total)
+
+
+def is_public(product: Product) -> bool:
+    """Buyers see a product while it is listed and its store is open."""
+    return product.state == ProductState.LISTED and product.store.state == StoreState.OPEN
+
+
+def spec_values(sku: SKU, names: list[str]) -> list[str]:
+    """A SKU's values in the product's spec-name order."""
+    return [sku.specs.get(name, "") for name in names]
+
+
+def stock_state(stock: int) -> str:
+    """`sold_out`, `low` (≤ LOW_STOCK) or `in_stock`, for badges."""
+    if stock <= 0:
+        return "sold_out"
+    return "low" if stock <= rules.LOW_STOCK else "in_stock"
+
+
+def product_page(product_id: int, *, viewer: User | None = None) -> ProductPage:
+    """The product as `viewer` may see it: a listed product of an open store for everyone; any
+    state for staff of its store; otherwise not found. Three queries whatever the SKU and image
+    counts."""
+    products = Product.objects.select_related("store", "category").prefetch_related(
+        Prefetch("skus", queryset=SKU.objects.filter(is_active=True), to_attr="active_skus"),
+        Prefetch("images", queryset=ProductImage.objects.all(), to_attr="image_list"),
+    )
+    if viewer is not None and viewer.is_authenticated:
+        role = StoreStaff.objects.filter(store_id=OuterRef("store_id"), user=viewer).values("role")[:1]
+        products = products.annotate(viewer_role=Subquery(role))
+    product = products.filter(pk=product_id).first()
+    if product is None:
+        raise DomainError("not_found")
+    viewer_role = getattr(product, "viewer_role", None)
+    if viewer_role is None and not is_public(product):
+        raise DomainError("not_found")
+    product.store.viewer_role = viewer_role  # so stores.access.can() answers for this viewer
+    for sku in product.active_skus:
+        sku.spec_values = spec_values(sku, product.spec_names)
+    return ProductPage(
+        product=product, skus=product.active_skus, images=product.image_list, viewer_role=viewer_role
+    )
+
+
+def products_of_store(store: Store, *, state: str | None = None) -> QuerySet[Product]:
+    """A store's products for its staff, newest first, with price range, total stock, SKU count
+    and the cover image's file name (`cover`) in one query."""
+    active = Q(skus__is_active=True)
+    cover = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("image")[:1]
+    products = (
+        Product.objects.filter(store=store)
+        .select_related("category")
+        .annotate(
+            price_min_fen=Min("skus__price_fen", filter=active),
+            price_max_fen=Max("skus__price_fen", filter=active),
+            stock_total=Coalesce(Sum("skus__stock", filter=active), 0, output_field=IntegerField()),
+            sku_count=Count("skus", filter=active),
+            cover=Subquery(cover),
+        )
+        .order_by("-id")
+    )
+    if state:
+        products = products.filter(state=state)
+    return products
+
+
+def state_counts(store: Store) -> dict[str, int]:
+    """How many products the store has in each state (one query), for the filter tabs."""
+    counts = dict(
+        Product.objects.filter(store=store)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return {state: counts.get(state, 0) for state in ProductState.values}
+
+
+def cover_url(name: str | None) -> str:
+    return default_storage.url(name) if name else ""
+
+
+def product_of_store(store: Store, product_id: int) -> Product:
+    """One of the store's products (the caller has checked the store permission)."""
+    product = Product.objects.select_related("category").filter(pk=product_id, store=store).first()
+    if product is None:
+        raise DomainError("not_found")
+    product.store = store
+    return product
+
+
+def skus_of(product: Product) -> list[SKU]:
+    return list(SKU.objects.filter(product=product, is_active=True))
+
+
+def images_of(product: Product) -> list[ProductImage]:
+    return list(ProductImage.objects.filter(product=product))
+
+
+def leaf_categories(tree: CategoryTree | None = None) -> list[tuple[int, str]]:
+    """(id, "parent / leaf") for every active leaf category, in tree order: where products go."""
+    tree = tree or CategoryTree()
+    return [
+        (c.pk, " / ".join(node.name for node in tree.path(c.pk)))
+        for _depth, c in tree.flat()
+        if not tree.children.get(c.pk)
+    ]

@@ -1,0 +1,194 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from xiaodian.accounts.models import User
+from xiaodian.catalog.models import SKU, Product
+from xiaodian.payments.models import Payment
+from xiaodian.stores.models import Store
+
+from . import rules
+from .rules import Scene, Status
+
+
+class Address(models.Model):
+    buyer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(_("收货人"), max_length=30)
+    phone = models.CharField(_("手机号"), max_length=20)
+    region = models.CharField(_("省市区"), max_length=60)
+    detail = models.CharField(_("详细地址"), max_length=120)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-id"]
+        verbose_name = _("收货地址")
+        verbose_name_plural = pgettext_lazy("plural", "收货地址")
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.region}{self.detail}"
+
+    def snapshot(self) -> dict:
+        return {
+            "recipient": self.recipient,
+            "phone": self.phone,
+            "region": self.region,
+            "detail": self.detail,
+        }
+
+
+class CartItem(models.Model):
+    buyer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cart_items")
+    sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("购物车商品")
+        verbose_name_plural = pgettext_lazy("plural", "购物车商品")
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "sku"], name="cart_sku_once"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} × {self.quantity}"
+
+
+class Checkout(models.Model):
+    """One buyer's checkout: one order per store, paid together by one payment.
+
+    `(buyer, idempotency_key)` is unique; `request_hash` is the hash of the request body, so a
+    replay with the same body gets the same checkout and another body gets 409."""
+
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="checkouts")
+    idempotency_key = models.CharField(max_length=rules.IDEMPOTENCY_KEY_MAX)
+    request_hash = models.CharField(max_length=64)
+    total_fen = models.BigIntegerField()
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("结算单")
+        verbose_name_plural = pgettext_lazy("plural", "结算单")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "idempotency_key"], name="checkout_idempotency_key_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkout {self.pk}"
+
+
+class Order(models.Model):
+    number = models.CharField(_("订单号"), max_length=20, unique=True)
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="orders")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    status = models.PositiveSmallIntegerField(_("状态"), choices=Status.choices, default=Status.UNPAID)
+    scene = models.PositiveSmallIntegerField(_("来源场景"), choices=Scene.choices, default=Scene.OTHER)
+    source_type = models.CharField(max_length=20, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    address = models.JSONField(_("收货地址"))
+    goods_fen = models.BigIntegerField()
+    shipping_fen = models.BigIntegerField(default=0)
+    total_fen = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    pay_deadline = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("订单")
+        verbose_name_plural = pgettext_lazy("plural", "订单")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="order_status_known"),
+            models.CheckConstraint(condition=Q(scene__in=Scene.values), name="order_scene_known"),
+            models.CheckConstraint(
+                condition=Q(total_fen=F("goods_fen") + F("shipping_fen")), name="order_total_adds_up"
+            ),
+            models.CheckConstraint(
+                condition=Q(goods_fen__gte=0, shipping_fen__gte=0), name="order_amounts_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"]),
+            models.Index(fields=["store", "status", "-created_at"]),
+            models.Index(fields=["status", "pay_deadline"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=60)
+    specs = models.JSONField(default=dict)
+    unit_price_fen = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    shipped_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__lte=F("quantity")), name="line_not_overshipped"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} × {self.quantity}"
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("快递公司"), max_length=30)
+    tracking_no = models.CharField(_("运单号"), max_length=40)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_no}"
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.line_id} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """The order's history: every status change, who made it and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.PositiveSmallIntegerField(null=True)
+    to_status = models.PositiveSmallIntegerField()
+    actor = models.CharField(max_length=20)  # buyer | merchant | system | payment
+    note = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -1,0 +1,90 @@
+"""Order rules (DOMAIN.md "Orders"): status codes, the transitions between them, scenes and windows."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PAY_WITHIN = timedelta(minutes=15)
+AUTO_CONFIRM_AFTER = timedelta(days=10)
+SHIP_WITHIN = timedelta(hours=48)
+
+LINES_MAX = 50
+QUANTITY_MAX = 999
+IDEMPOTENCY_KEY_MAX = 64
+CART_ITEMS_MAX = 100
+ADDRESSES_MAX = 20
+
+
+class Status(models.IntegerChoices):
+    UNPAID = 10, _("待付款")
+    GIFT_PENDING = 12, _("礼物待领取")
+    TO_SHIP = 20, _("待发货")
+    PARTLY_SHIPPED = 21, _("部分发货")
+    SHIPPED = 30, _("待收货")
+    COMPLETED = 100, _("已完成")
+    CANCELLED_OVERSOLD = 190, _("超卖取消")
+    CANCELLED_REFUNDED = 200, _("全部退款取消")
+    CANCELLED_UNPAID = 250, _("未付款取消")
+
+
+# The only moves an order makes; every service checks here, and the docs print this table.
+TRANSITIONS: dict[int, frozenset[int]] = {
+    Status.UNPAID: frozenset({Status.TO_SHIP, Status.CANCELLED_UNPAID}),
+    Status.GIFT_PENDING: frozenset({Status.TO_SHIP, Status.CANCELLED_REFUNDED}),
+    Status.TO_SHIP: frozenset({Status.PARTLY_SHIPPED, Status.SHIPPED, Status.CANCELLED_REFUNDED}),
+    Status.PARTLY_SHIPPED: frozenset({Status.PARTLY_SHIPPED, Status.SHIPPED, Status.CANCELLED_REFUNDED}),
+    Status.SHIPPED: frozenset({Status.COMPLETED, Status.CANCELLED_REFUNDED}),
+    Status.COMPLETED: frozenset({Status.CANCELLED_REFUNDED}),
+    # A payment that arrives after the order closed: the stock is taken again if it is still
+    # there (→ 20), otherwise the order is cancelled as oversold and the payment refunded (→ 190).
+    Status.CANCELLED_UNPAID: frozenset({Status.TO_SHIP, Status.CANCELLED_OVERSOLD}),
+    Status.CANCELLED_OVERSOLD: frozenset(),
+    Status.CANCELLED_REFUNDED: frozenset(),
+}
+
+# Orders whose units are held out of stock (taken at checkout, given back when they close unpaid).
+HOLDING_STOCK = frozenset(
+    {
+        Status.UNPAID,
+        Status.GIFT_PENDING,
+        Status.TO_SHIP,
+        Status.PARTLY_SHIPPED,
+        Status.SHIPPED,
+        Status.COMPLETED,
+    }
+)
+
+
+class Scene(models.IntegerChoices):
+    OTHER = 1, _("其他")
+    LIVE_ROOM = 2, _("直播间")
+    SHORT_VIDEO = 3, _("短视频")
+    PRODUCT_SHARE = 4, _("商品分享")
+    STORE_HOMEPAGE = 5, _("店铺主页")
+    ARTICLE = 6, _("公众号文章")
+    SEARCH = 7, _("搜索")
+    FEED = 8, _("发现页推荐")
+    CHAT = 9, _("单聊")
+    GROUP_CHAT = 10, _("群聊")
+    MOMENTS = 11, _("朋友圈")
+    MINI_PROGRAM = 12, _("小程序")
+    BUSINESS_CONTACT = 13, _("企业微信联系人")
+
+
+PRIVATE_DOMAIN = frozenset(
+    {Scene.CHAT, Scene.GROUP_CHAT, Scene.MOMENTS, Scene.MINI_PROGRAM, Scene.BUSINESS_CONTACT}
+)
+
+
+class EventNote(models.TextChoices):
+    """Why an order moved on its own or unusually; stored as the code, shown as the label."""
+
+    CANCELLED_BY_BUYER = "cancelled_by_buyer", _("买家取消了订单")
+    NOT_PAID_IN_TIME = "not_paid_in_time", _("超时未支付，订单自动关闭")
+    PAID_AFTER_CLOSING = "paid_after_closing", _("订单关闭后才收到付款，已重新扣减库存")
+    PAID_AFTER_CLOSING_SOLD_OUT = (
+        "paid_after_closing_sold_out",
+        _("订单关闭后才收到付款，商品已售罄，款项原路退回"),
+    )
+    CONFIRMED_AUTOMATICALLY = "confirmed_automatically", _("发货 10 天后自动确认收货")

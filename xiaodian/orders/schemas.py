@@ -1,0 +1,182 @@
+from datetime import date, datetime
+
+from ninja import Schema
+from pydantic import Field
+
+from xiaodian.core.pagination import ObjectId
+
+from . import rules
+from .rules import Scene, Status
+
+
+class AddressIn(Schema):
+    recipient: str = Field(min_length=1, max_length=30)
+    phone: str = Field(min_length=1, max_length=20)
+    region: str = Field(min_length=1, max_length=60)
+    detail: str = Field(min_length=1, max_length=120)
+
+
+class SavedAddressIn(AddressIn):
+    is_default: bool = False
+
+
+class AddressOut(AddressIn):
+    id: int
+    is_default: bool
+
+
+class CartItemIn(Schema):
+    sku_id: ObjectId
+    quantity: int = Field(1, ge=1, le=rules.QUANTITY_MAX)
+
+
+class CartItemOut(Schema):
+    id: int
+    sku_id: int
+    product_id: int
+    store_id: int
+    title: str
+    specs: dict
+    unit_price_fen: int
+    quantity: int
+    stock: int
+
+    @staticmethod
+    def resolve_product_id(obj) -> int:
+        return obj.sku.product_id
+
+    @staticmethod
+    def resolve_store_id(obj) -> int:
+        return obj.sku.product.store_id
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.sku.product.title
+
+    @staticmethod
+    def resolve_specs(obj) -> dict:
+        return obj.sku.specs
+
+    @staticmethod
+    def resolve_unit_price_fen(obj) -> int:
+        return obj.sku.price_fen
+
+    @staticmethod
+    def resolve_stock(obj) -> int:
+        return obj.sku.stock
+
+
+class LineIn(Schema):
+    sku_id: ObjectId
+    quantity: int = Field(ge=1, le=rules.QUANTITY_MAX)
+
+
+class CheckoutIn(Schema):
+    items: list[LineIn] = Field(min_length=1, max_length=rules.LINES_MAX)
+    address: AddressIn | None = None
+    address_id: ObjectId | None = None
+    scene: Scene = Scene.OTHER
+    source_type: str = Field("", max_length=20)
+    source_id: ObjectId | None = None
+
+
+class LineOut(Schema):
+    id: int
+    sku_id: int
+    product_id: int
+    title: str
+    specs: dict
+    unit_price_fen: int
+    quantity: int
+    shipped_quantity: int
+
+
+class ShipmentOut(Schema):
+    carrier: str
+    tracking_no: str
+    created_at: datetime
+    lines: list[dict]
+
+    @staticmethod
+    def resolve_lines(obj) -> list[dict]:
+        return [{"line_id": sl.line_id, "quantity": sl.quantity} for sl in obj.lines.all()]
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    store_id: int
+    store_name: str
+    status: int
+    status_label: str
+    scene: int
+    source_type: str
+    source_id: int | None
+    address: dict
+    goods_fen: int
+    shipping_fen: int
+    total_fen: int
+    created_at: datetime
+    pay_deadline: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    received_at: datetime | None
+    closed_at: datetime | None
+    lines: list[LineOut]
+    shipments: list[ShipmentOut]
+
+    @staticmethod
+    def resolve_store_name(obj) -> str:
+        return obj.store.name
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(Status(obj.status).label)
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_shipments(obj):
+        return list(obj.shipments.all())
+
+
+class CheckoutPaymentOut(Schema):
+    checkout_id: int
+    amount_fen: int
+    pay_deadline: datetime
+    status: str
+
+
+class CheckoutOut(Schema):
+    orders: list[OrderOut]
+    payment: CheckoutPaymentOut
+
+
+class PayIn(Schema):
+    channel: str = Field("native", pattern="^(native|jsapi)$")
+    payer_openid: str = Field("", max_length=128)
+
+
+class PaymentOut(Schema):
+    out_trade_no: str
+    amount_fen: int
+    status: str
+    channel: str
+    prepay_id: str
+    code_url: str
+    pay_url: str
+
+
+class ShipIn(Schema):
+    carrier: str = Field(min_length=1, max_length=30)
+    tracking_no: str = Field(min_length=1, max_length=40)
+    line_ids: list[ObjectId] | None = Field(None, max_length=rules.LINES_MAX)
+
+
+class OrderFilter(Schema):
+    store_id: ObjectId | None = None
+    status: Status | None = None
+    date_from: date | None = None
+    date_to: date | None = None

@@ -1,0 +1,174 @@
+"""Reads for carts, addresses and orders, each in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import Perm
+from xiaodian.catalog.models import SKU
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core.errors import DomainError
+from xiaodian.stores.access import store_for
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
+
+from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment
+from .numbers import SHANGHAI
+
+
+def cart_of(buyer: User) -> QuerySet[CartItem]:
+    return CartItem.objects.filter(buyer=buyer).select_related("sku__product__store")
+
+
+def addresses_of(buyer: User) -> QuerySet[Address]:
+    return Address.objects.filter(buyer=buyer)
+
+
+def _with_details(qs: QuerySet[Order]) -> QuerySet[Order]:
+    return qs.select_related("store").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("shipments", queryset=Shipment.objects.prefetch_related("lines")),
+    )
+
+
+def _filtered(qs: QuerySet[Order], *, status: int | None, date_from: date | None, date_to: date | None):
+    if status is not None:
+        qs = qs.filter(status=status)
+    if date_from is not None:
+        qs = qs.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=SHANGHAI))
+    if date_to is not None:
+        qs = qs.filter(
+            created_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+        )
+    return qs
+
+
+def orders_of_buyer(buyer: User, *, status=None, date_from=None, date_to=None) -> QuerySet[Order]:
+    return _with_details(
+        _filtered(Order.objects.filter(buyer=buyer), status=status, date_from=date_from, date_to=date_to)
+    )
+
+
+def orders_of_store(store: Store, *, status=None, date_from=None, date_to=None) -> QuerySet[Order]:
+    return _with_details(
+        _filtered(Order.objects.filter(store=store), status=status, date_from=date_from, date_to=date_to)
+    )
+
+
+def order_for(user: User, order_id: int) -> Order:
+    """An order its buyer sees, or staff of its store with the order permission; anyone else: 404."""
+    order = _with_details(Order.objects.filter(pk=order_id)).first()
+    if order is None:
+        raise DomainError("not_found")
+    if order.buyer_id != user.pk:
+        store_for(user, order.store_id, Perm.MANAGE_ORDERS)
+    return order
+
+
+# ------------------------------------------------------------------------- for the pages (views.py)
+
+
+@dataclass
+class CheckoutLine:
+    """One line the buyer is about to buy: a SKU (with product and store), a quantity, and the
+    cart item it came from (None for buy-now). `problem` says why it cannot be bought now."""
+
+    sku: SKU
+    quantity: int
+    item_id: int | None = None
+    problem: str = ""
+
+    @property
+    def total_fen(self) -> int:
+        return self.sku.price_fen * self.quantity
+
+
+@dataclass
+class StoreLines:
+    store: Store
+    lines: list
+    subtotal_fen: int
+
+
+def _problem(sku: SKU, quantity: int) -> str:
+    product = sku.product
+    if not sku.is_active or product.state != ProductState.LISTED or product.store.state != StoreState.OPEN:
+        return "product_not_available"
+    if sku.stock < quantity:
+        return "out_of_stock"
+    return ""
+
+
+def by_store(lines: list) -> list[StoreLines]:
+    """Lines (anything with `.sku` and `.total_fen`) grouped by store, in the order stores first appear."""
+    groups: dict[int, StoreLines] = {}
+    for line in lines:
+        store = line.sku.product.store
+        group = groups.setdefault(store.pk, StoreLines(store=store, lines=[], subtotal_fen=0))
+        group.lines.append(line)
+        group.subtotal_fen += line.total_fen
+    return list(groups.values())
+
+
+def cart_lines(buyer: User, item_ids=None) -> list[CheckoutLine]:
+    """The buyer's cart (or the chosen items of it) as lines, newest first; one query."""
+    items = cart_of(buyer)
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    return [
+        CheckoutLine(item.sku, item.quantity, item_id=item.pk, problem=_problem(item.sku, item.quantity))
+        for item in items
+    ]
+
+
+def sku_lines(wanted: dict[int, int], item_ids: dict[int, int] | None = None) -> list[CheckoutLine]:
+    """SKUs and quantities (a buy-now, or a checkout form's lines) as lines; one query. SKUs that
+    no longer exist are left out (placing the order then refuses them)."""
+    skus = SKU.objects.select_related("product__store").in_bulk(list(wanted))
+    item_ids = item_ids or {}
+    return [
+        CheckoutLine(sku=skus[pk], quantity=qty, item_id=item_ids.get(pk), problem=_problem(skus[pk], qty))
+        for pk, qty in wanted.items()
+        if pk in skus
+    ]
+
+
+def _in_statuses(qs: QuerySet[Order], statuses) -> QuerySet[Order]:
+    return qs if statuses is None else qs.filter(status__in=statuses)
+
+
+def buyer_orders(buyer: User, *, statuses=None, date_from=None, date_to=None) -> QuerySet[Order]:
+    """The buyer's orders in any of `statuses` (all when None), newest first, with their details."""
+    return _in_statuses(orders_of_buyer(buyer, date_from=date_from, date_to=date_to), statuses)
+
+
+def store_orders(store: Store, *, statuses=None, date_from=None, date_to=None) -> QuerySet[Order]:
+    """The store's orders in any of `statuses` (all when None), newest first, with their details."""
+    return _in_statuses(orders_of_store(store, date_from=date_from, date_to=date_to), statuses)
+
+
+def status_counts(*, buyer: User | None = None, store: Store | None = None) -> dict[int, int]:
+    """How many orders the buyer (or the store) has in each status; one query."""
+    qs = Order.objects.filter(buyer=buyer) if buyer is not None else Order.objects.filter(store=store)
+    return dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+def store_order(store: Store, order_id: int) -> Order:
+    """One of the store's orders with its details; another store's: not_found."""
+    order = _with_details(Order.objects.filter(store=store, pk=order_id)).first()
+    if order is None:
+        raise DomainError("not_found")
+    return order
+
+
+def events_of(order: Order) -> list[OrderEvent]:
+    return list(OrderEvent.objects.filter(order=order).order_by("pk"))
+
+
+def checkout_order_ids(checkout: Checkout) -> list[int]:
+    placed = getattr(checkout, "placed_orders", None)
+    if placed is not None:
+        return [order.pk for order in placed]
+    return list(Order.objects.filter(checkout=checkout).order_by("pk").values_list("pk", flat=True))

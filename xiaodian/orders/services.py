@@ -1,0 +1,543 @@
+"""Writes for carts, addresses, checkout and the life of an order.
+
+Every status change goes through `_move`, which checks `rules.TRANSITIONS`, updates the row only
+if it still has the status we read (a conditional UPDATE), and records an `OrderEvent`. Side
+effects (signals, payment close/refund calls, scheduled tasks) run on commit.
+"""
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Least
+from django.utils.translation import gettext as _
+
+from xiaodian.accounts.models import User
+from xiaodian.catalog import services as catalog
+from xiaodian.catalog.models import SKU
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.core.text import contains_contact_details
+from xiaodian.payments import services as payments
+from xiaodian.payments.models import Payment, PaymentStatus, Purpose
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
+
+from . import rules, signals
+from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
+from .numbers import order_number
+from .rules import EventNote, Scene, Status
+
+_PHONE = re.compile(r"1[3-9]\d{9}")
+_NUMBER_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku_id: int
+    quantity: int
+
+
+# ---------------------------------------------------------------------------------- addresses
+
+
+def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> dict:
+    values = {
+        "recipient": recipient.strip(),
+        "phone": phone.strip(),
+        "region": region.strip(),
+        "detail": detail.strip(),
+    }
+    for field, value in values.items():
+        model_field = Address._meta.get_field(field)
+        if not value or len(value) > model_field.max_length:
+            raise DomainError(
+                "validation_error",
+                _("%(field)s 需为 1–%(max)d 个字符。")
+                % {"field": model_field.verbose_name, "max": model_field.max_length},
+                field=f"address.{field}",
+            )
+    if not _PHONE.fullmatch(values["phone"]):
+        raise DomainError("validation_error", _("请填写 11 位手机号。"), field="address.phone")
+    return values
+
+
+def save_address(
+    *, buyer: User, recipient: str, phone: str, region: str, detail: str, is_default: bool = False
+) -> Address:
+    values = _clean_address(recipient=recipient, phone=phone, region=region, detail=detail)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=buyer.pk).first()  # one address book write at a time
+        if Address.objects.filter(buyer=buyer).count() >= rules.ADDRESSES_MAX:
+            raise DomainError("validation_error", _("最多保存 %(n)d 个地址。") % {"n": rules.ADDRESSES_MAX})
+        first = not Address.objects.filter(buyer=buyer).exists()
+        if is_default and not first:
+            Address.objects.filter(buyer=buyer, is_default=True).update(is_default=False)
+        return Address.objects.create(buyer=buyer, is_default=is_default or first, **values)
+
+
+def delete_address(*, buyer: User, address_id: int) -> None:
+    if not Address.objects.filter(buyer=buyer, pk=address_id).delete()[0]:
+        raise DomainError("not_found")
+
+
+# --------------------------------------------------------------------------------------- cart
+
+
+def _buyable_skus(sku_ids) -> dict[int, SKU]:
+    """SKUs that can be bought now (listed product, open store), with product and store, in one query."""
+    return {
+        sku.pk: sku
+        for sku in SKU.objects.select_related("product__store").filter(
+            pk__in=sku_ids,
+            is_active=True,
+            product__state=ProductState.LISTED,
+            product__store__state=StoreState.OPEN,
+        )
+    }
+
+
+def add_to_cart(*, buyer: User, sku_id: int, quantity: int = 1) -> CartItem:
+    if not 1 <= quantity <= rules.QUANTITY_MAX:
+        raise DomainError("validation_error", field="quantity")
+    if sku_id not in _buyable_skus([sku_id]):
+        raise DomainError("product_not_available", field="sku_id")
+    with transaction.atomic():
+        item = CartItem.objects.filter(buyer=buyer, sku_id=sku_id).first()
+        if item is not None:
+            CartItem.objects.filter(pk=item.pk).update(
+                quantity=Least(F("quantity") + quantity, rules.QUANTITY_MAX)
+            )
+            item.refresh_from_db(fields=["quantity"])
+            return item
+        if CartItem.objects.filter(buyer=buyer).count() >= rules.CART_ITEMS_MAX:
+            raise DomainError("validation_error", _("购物车已满。"), field="sku_id")
+        try:
+            with transaction.atomic():
+                return CartItem.objects.create(buyer=buyer, sku_id=sku_id, quantity=quantity)
+        except IntegrityError:  # the same SKU added twice at once: the other insert won
+            return add_to_cart(buyer=buyer, sku_id=sku_id, quantity=quantity)
+
+
+def set_cart_quantity(*, buyer: User, item_id: int, quantity: int) -> CartItem:
+    if not 1 <= quantity <= rules.QUANTITY_MAX:
+        raise DomainError("validation_error", field="quantity")
+    if not CartItem.objects.filter(buyer=buyer, pk=item_id).update(quantity=quantity):
+        raise DomainError("not_found")
+    return CartItem.objects.get(pk=item_id)
+
+
+def remove_cart_item(*, buyer: User, item_id: int) -> None:
+    if not CartItem.objects.filter(buyer=buyer, pk=item_id).delete()[0]:
+        raise DomainError("not_found")
+
+
+# ----------------------------------------------------------------------------------- checkout
+
+
+def request_hash(payload: dict) -> str:
+    """The fingerprint of a checkout request: same body, same hash, whatever the key order."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _merged(items: Sequence[LineRequest]) -> dict[int, int]:
+    if not 1 <= len(items) <= rules.LINES_MAX:
+        raise DomainError("validation_error", field="items")
+    wanted: dict[int, int] = defaultdict(int)
+    for item in items:
+        if not 1 <= item.quantity <= rules.QUANTITY_MAX:
+            raise DomainError("validation_error", field="items.quantity")
+        wanted[item.sku_id] += item.quantity
+    if any(q > rules.QUANTITY_MAX for q in wanted.values()):
+        raise DomainError("validation_error", field="items.quantity")
+    return dict(wanted)
+
+
+def _replay(buyer: User, idempotency_key: str, fingerprint: str) -> Checkout | None:
+    existing = Checkout.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+    if existing is not None and existing.request_hash != fingerprint:
+        raise DomainError("idempotency_conflict")
+    return existing
+
+
+def place_order(
+    *,
+    buyer: User,
+    items: Sequence[LineRequest],
+    address: dict | None = None,
+    address_id: int | None = None,
+    scene: int = Scene.OTHER,
+    source_type: str = "",
+    source_id: int | None = None,
+    idempotency_key: str,
+    fingerprint: str,
+) -> Checkout:
+    """Create one order per store and take their stock, all or nothing.
+
+    The same `idempotency_key` with the same `fingerprint` returns the first checkout; with
+    another fingerprint it is refused (`idempotency_conflict`)."""
+    if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
+        raise DomainError("validation_error", field="Idempotency-Key")
+    if scene not in Scene.values:
+        raise DomainError("validation_error", field="scene")
+    if len(source_type) > 20:
+        raise DomainError("validation_error", field="source_type")
+    wanted = _merged(items)
+    snapshot = _address_snapshot(buyer, address, address_id)
+    skus = _buyable_skus(wanted)
+    if len(skus) != len(wanted):
+        # A replay must answer as the first time did, even if the product sold out since.
+        if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+            return existing
+        raise DomainError("product_not_available", field="items")
+    for attempt in range(_NUMBER_ATTEMPTS):
+        try:
+            return _create_checkout(
+                buyer, wanted, skus, snapshot, scene, source_type, source_id, idempotency_key, fingerprint
+            )
+        except IntegrityError:
+            # The key was used before (replay it, or refuse another body), or an order number collided.
+            if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+                return existing
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+        except DomainError:
+            # Out of stock: a replay of a checkout that succeeded earlier still gets its first answer.
+            if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+                return existing
+            raise
+    raise AssertionError("unreachable")
+
+
+def _address_snapshot(buyer: User, address: dict | None, address_id: int | None) -> dict:
+    if address_id is not None:
+        saved = Address.objects.filter(buyer=buyer, pk=address_id).first()
+        if saved is None:
+            raise DomainError("not_found", field="address_id")
+        return saved.snapshot()
+    if address is None:
+        raise DomainError("validation_error", _("请填写收货地址。"), field="address")
+    return _clean_address(**address)
+
+
+def _create_checkout(
+    buyer, wanted, skus, snapshot, scene, source_type, source_id, idempotency_key, fingerprint
+):
+    now = clock.now()
+    by_store: dict[int, list[SKU]] = defaultdict(list)
+    for sku_id in sorted(wanted):
+        by_store[skus[sku_id].product.store_id].append(skus[sku_id])
+    totals = {
+        store_id: sum(s.price_fen * wanted[s.pk] for s in group) for store_id, group in by_store.items()
+    }
+    with transaction.atomic():
+        checkout = Checkout.objects.create(
+            buyer=buyer,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint,
+            total_fen=sum(totals.values()),
+            created_at=now,
+        )
+        orders = Order.objects.bulk_create(
+            Order(
+                number=order_number(now),
+                checkout=checkout,
+                buyer=buyer,
+                store_id=store_id,
+                status=Status.UNPAID,
+                scene=scene,
+                source_type=source_type,
+                source_id=source_id,
+                address=snapshot,
+                goods_fen=totals[store_id],
+                shipping_fen=0,
+                total_fen=totals[store_id],
+                created_at=now,
+                pay_deadline=now + rules.PAY_WITHIN,
+            )
+            for store_id in sorted(by_store)
+        )
+        lines = OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                sku=sku,
+                product_id=sku.product_id,
+                title=sku.product.title,
+                specs=sku.specs,
+                unit_price_fen=sku.price_fen,
+                quantity=wanted[sku.pk],
+            )
+            for order in orders
+            for sku in by_store[order.store_id]
+        )
+        OrderEvent.objects.bulk_create(
+            OrderEvent(order=order, from_status=None, to_status=Status.UNPAID, actor="buyer", at=now)
+            for order in orders
+        )
+        # Stock last: the hot SKU rows stay locked only from here to the commit.
+        catalog.take_stock(wanted.items())
+        transaction.on_commit(lambda: _after_checkout(checkout, orders))
+    # Hand the caller the orders as written (store, lines, no shipments yet): no read-back queries.
+    for order in orders:
+        order.store = by_store[order.store_id][0].product.store
+        order._prefetched_objects_cache = {
+            "lines": [ln for ln in lines if ln.order is order],
+            "shipments": [],
+        }
+    checkout.placed_orders = orders
+    return checkout
+
+
+def _after_checkout(checkout: Checkout, orders: list[Order]) -> None:
+    from . import tasks
+
+    tasks.close_unpaid_checkout.using(run_after=orders[0].pay_deadline).enqueue(checkout.pk)
+    signals.order_placed.send(sender=Order, orders=orders)
+
+
+# ------------------------------------------------------------------------------------ payment
+
+
+def pay_checkout(*, buyer: User, order_id: int, channel: str = "native", payer_openid: str = "") -> Payment:
+    """Start (or resume) the one payment for the order's whole checkout."""
+    order = Order.objects.select_related("checkout__payment").filter(buyer=buyer, pk=order_id).first()
+    if order is None:
+        raise DomainError("not_found")
+    checkout = order.checkout
+    if order.status != Status.UNPAID or clock.now() >= order.pay_deadline:
+        raise DomainError("invalid_transition", _("订单已无法支付。"))
+    if checkout.payment is not None and checkout.payment.status == PaymentStatus.CREATED:
+        return checkout.payment
+    payment = payments.create_payment(
+        purpose=Purpose.CHECKOUT,
+        reference_id=checkout.pk,
+        amount_fen=checkout.total_fen,
+        description=_("小店订单 %(number)s") % {"number": order.number},
+        channel=channel,
+        payer_openid=payer_openid,
+    )
+    Checkout.objects.filter(pk=checkout.pk, payment__isnull=True).update(payment=payment)
+    return payment
+
+
+def apply_payment(payment: Payment) -> list[Order]:
+    """A checkout's payment succeeded: its unpaid orders move to 20 (called inside the
+    notification's transaction). Orders that closed meanwhile take their stock again, or are
+    cancelled as oversold and refunded."""
+    now = clock.now()
+    orders = list(
+        Order.objects.select_for_update()
+        .filter(checkout_id=payment.reference_id)
+        .prefetch_related("lines")
+        .order_by("pk")
+    )
+    paid, oversold = [], []
+    for order in orders:
+        if order.status == Status.UNPAID:
+            _move(order, Status.TO_SHIP, actor="payment", paid_at=now)
+            paid.append(order)
+        elif order.status == Status.CANCELLED_UNPAID:
+            try:
+                with transaction.atomic():
+                    catalog.take_stock((line.sku_id, line.quantity) for line in order.lines.all())
+            except DomainError:
+                _move(
+                    order,
+                    Status.CANCELLED_OVERSOLD,
+                    actor="payment",
+                    note=EventNote.PAID_AFTER_CLOSING_SOLD_OUT,
+                )
+                oversold.append(order)
+            else:
+                _move(order, Status.TO_SHIP, actor="payment", paid_at=now, note=EventNote.PAID_AFTER_CLOSING)
+                paid.append(order)
+    if paid:
+        transaction.on_commit(lambda: signals.order_paid.send(sender=Order, orders=paid))
+    for order in oversold:
+        transaction.on_commit(
+            lambda o=order: payments.refund_payment(
+                payment=payment, amount_fen=o.total_fen, reason="oversold"
+            )
+        )
+    return paid
+
+
+# ---------------------------------------------------------------------------- status changes
+
+
+def _move(order: Order, to: int, *, actor: str, note: str = "", **fields) -> Order:
+    """Change the order's status if the transition table allows it and nobody changed it first."""
+    if to not in rules.TRANSITIONS[order.status]:
+        raise DomainError("invalid_transition")
+    if not Order.objects.filter(pk=order.pk, status=order.status).update(status=to, **fields):
+        raise DomainError("invalid_transition")
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=to, actor=actor, note=note, at=clock.now()
+    )
+    order.status = to
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return order
+
+
+def _close_unpaid(orders: list[Order], *, actor: str, note: str) -> list[Order]:
+    closed = []
+    now = clock.now()
+    for order in orders:
+        if order.status != Status.UNPAID:
+            continue
+        _move(order, Status.CANCELLED_UNPAID, actor=actor, note=note, closed_at=now)
+        catalog.release_stock((line.sku_id, line.quantity) for line in order.lines.all())
+        closed.append(order)
+    return closed
+
+
+def _after_close(checkout_id: int, closed: list[Order]) -> None:
+    if not closed:
+        return
+    payment = Payment.objects.filter(purpose=Purpose.CHECKOUT, reference_id=checkout_id).first()
+    if payment is not None and payment.status == PaymentStatus.CREATED:
+        payments.close_payment(payment)
+    signals.order_cancelled.send(sender=Order, orders=closed)
+
+
+def cancel_order(*, buyer: User, order_id: int) -> list[Order]:
+    """The buyer cancels before paying. A checkout is paid together, so it is cancelled together."""
+    order = Order.objects.filter(buyer=buyer, pk=order_id).first()
+    if order is None:
+        raise DomainError("not_found")
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update()
+            .filter(checkout_id=order.checkout_id)
+            .prefetch_related("lines")
+            .order_by("pk")
+        )
+        if not any(o.status == Status.UNPAID for o in orders):
+            raise DomainError("invalid_transition")
+        closed = _close_unpaid(orders, actor="buyer", note=EventNote.CANCELLED_BY_BUYER)
+        transaction.on_commit(lambda: _after_close(order.checkout_id, closed))
+    return closed
+
+
+def close_unpaid_checkout(checkout_id: int) -> list[Order]:
+    """The 15-minute timeout: unpaid orders of the checkout whose deadline has passed close (250)."""
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update()
+            .filter(checkout_id=checkout_id, status=Status.UNPAID, pay_deadline__lte=clock.now())
+            .prefetch_related("lines")
+            .order_by("pk")
+        )
+        closed = _close_unpaid(orders, actor="system", note=EventNote.NOT_PAID_IN_TIME)
+        transaction.on_commit(lambda: _after_close(checkout_id, closed))
+    return closed
+
+
+def close_expired_orders() -> int:
+    """Sweep every checkout with an overdue unpaid order (a safety net behind the scheduled tasks)."""
+    due = (
+        Order.objects.filter(status=Status.UNPAID, pay_deadline__lte=clock.now())
+        .values_list("checkout_id", flat=True)
+        .distinct()
+    )
+    return sum(len(close_unpaid_checkout(checkout_id)) for checkout_id in list(due))
+
+
+def ship_order(
+    *, store: Store, order_id: int, carrier: str, tracking_no: str, line_ids: Sequence[int] | None = None
+) -> Order:
+    """Ship the remaining units of the given lines (all lines when none are named): 21 while
+    something is left to ship, 30 when everything has gone."""
+    carrier, tracking_no = carrier.strip(), tracking_no.strip()
+    if not carrier or len(carrier) > 30 or contains_contact_details(carrier):
+        raise DomainError("validation_error", field="carrier")
+    if not re.fullmatch(r"[A-Za-z0-9-]{4,40}", tracking_no):
+        raise DomainError("validation_error", _("运单号为 4–40 位字母或数字。"), field="tracking_no")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(store=store, pk=order_id).first()
+        if order is None:
+            raise DomainError("not_found")
+        if order.status not in (Status.TO_SHIP, Status.PARTLY_SHIPPED):
+            raise DomainError("invalid_transition")
+        if line_ids is not None and not line_ids:
+            raise DomainError("validation_error", _("请选择要发货的商品。"), field="line_ids")
+        lines = list(order.lines.all())
+        chosen = lines if line_ids is None else [line for line in lines if line.pk in set(line_ids)]
+        if line_ids is not None and len(chosen) != len(set(line_ids)):
+            raise DomainError("not_found", field="line_ids")
+        chosen = [line for line in chosen if line.shipped_quantity < line.quantity]
+        if not chosen:
+            raise DomainError("invalid_transition", _("这些商品已经发货。"), field="line_ids")
+        now = clock.now()
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, tracking_no=tracking_no, created_at=now
+        )
+        ShipmentLine.objects.bulk_create(
+            ShipmentLine(shipment=shipment, line=line, quantity=line.quantity - line.shipped_quantity)
+            for line in chosen
+        )
+        OrderLine.objects.filter(pk__in=[line.pk for line in chosen]).update(shipped_quantity=F("quantity"))
+        done = all(line.shipped_quantity == line.quantity or line in chosen for line in lines)
+        if done:
+            _move(order, Status.SHIPPED, actor="merchant", shipped_at=now)
+            transaction.on_commit(lambda: _after_shipping(order))
+        else:
+            _move(order, Status.PARTLY_SHIPPED, actor="merchant")
+    return order
+
+
+def _after_shipping(order: Order) -> None:
+    from . import tasks
+
+    tasks.auto_confirm_order.using(run_after=order.shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
+    signals.order_shipped.send(sender=Order, orders=[order])
+
+
+def confirm_receipt(*, buyer: User, order_id: int) -> Order:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(buyer=buyer, pk=order_id).first()
+        if order is None:
+            raise DomainError("not_found")
+        _move(order, Status.COMPLETED, actor="buyer", received_at=clock.now())
+        transaction.on_commit(lambda: signals.order_confirmed.send(sender=Order, orders=[order]))
+    return order
+
+
+def auto_confirm(order_id: int) -> Order | None:
+    """Ten days after shipping, a shipped order completes by itself."""
+    now = clock.now()
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id, status=Status.SHIPPED, shipped_at__lte=now - rules.AUTO_CONFIRM_AFTER)
+            .first()
+        )
+        if order is None:
+            return None
+        _move(
+            order, Status.COMPLETED, actor="system", note=EventNote.CONFIRMED_AUTOMATICALLY, received_at=now
+        )
+        transaction.on_commit(lambda: signals.order_confirmed.send(sender=Order, orders=[order]))
+    return order
+
+
+def auto_confirm_due_orders() -> int:
+    due = Order.objects.filter(status=Status.SHIPPED, shipped_at__lte=clock.now() - rules.AUTO_CONFIRM_AFTER)
+    return sum(auto_confirm(pk) is not None for pk in list(due.values_list("pk", flat=True)))
+
+
+def deadline_of(order: Order) -> datetime | None:
+    """When the order's next automatic step happens, if any."""
+    if order.status == Status.UNPAID:
+        return order.pay_deadline
+    if order.status == Status.SHIPPED and order.shipped_at:
+        return order.shipped_at + rules.AUTO_CONFIRM_AFTER
+    return None

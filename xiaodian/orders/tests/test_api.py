@@ -1,0 +1,165 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from xiaodian.catalog.models import SKU
+from xiaodian.orders.models import Order
+
+from .conftest import ADDRESS, succeed
+
+
+def checkout_body(*lines, **extra):
+    return {"items": [{"sku_id": sku.pk, "quantity": q} for sku, q in lines], "address": ADDRESS, **extra}
+
+
+@pytest.fixture
+def buyer_api(api_for, buyer):
+    return api_for(buyer)
+
+
+def test_checkout_answers_orders_and_the_payment(buyer_api, make_sku, store, other_store):
+    a, b = make_sku(store, price_fen=1200), make_sku(other_store, price_fen=300)
+    r = buyer_api.post("/orders", checkout_body((a, 1), (b, 2), scene=7), **{"Idempotency-Key": "c1"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert len(body["orders"]) == 2
+    assert body["payment"]["amount_fen"] == 1800 and body["payment"]["status"] == "unpaid"
+    assert {o["scene"] for o in body["orders"]} == {7}
+    assert all(o["status"] == 10 and o["status_label"] for o in body["orders"])
+
+
+def test_idempotency_key_replays_or_conflicts(buyer_api, make_sku, store):
+    sku = make_sku(store)
+    first = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "same"})
+    again = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "same"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    other = buyer_api.post("/orders", checkout_body((sku, 2)), **{"Idempotency-Key": "same"})
+    assert (other.status_code, other.json()["code"]) == (409, "idempotency_conflict")
+    assert SKU.objects.get(pk=sku.pk).stock == 9
+    missing = buyer_api.post("/orders", checkout_body((sku, 1)))
+    assert (missing.status_code, missing.json()["code"]) == (422, "validation_error")
+
+
+def test_order_lists_filter_by_status_and_store(buyer_api, api, make_sku, store, place):
+    paid = place(make_sku(store), 1)
+    succeed(paid)
+    place(make_sku(store), 1)
+    assert buyer_api.get("/orders").json()["count"] == 2
+    assert buyer_api.get("/orders", {"status": 20}).json()["count"] == 1
+    assert buyer_api.get("/orders", {"date_from": "2000-01-01", "date_to": "2000-01-02"}).json()["count"] == 0
+    assert api.get("/orders", {"store_id": store.pk}).json()["count"] == 2  # the merchant
+    assert buyer_api.get("/orders", {"store_id": store.pk}).status_code == 404
+
+
+def test_buyer_and_merchant_see_an_order_strangers_do_not(
+    buyer_api, api, api_for, make_user, make_sku, store, place
+):
+    order = place(make_sku(store), 1).orders.get()
+    assert buyer_api.get(f"/orders/{order.pk}").json()["number"] == order.number
+    assert api.get(f"/orders/{order.pk}").status_code == 200
+    assert api_for(make_user()).get(f"/orders/{order.pk}").status_code == 404
+
+
+def test_ship_and_confirm_over_the_api(buyer_api, api, make_sku, store, place):
+    checkout = place(make_sku(store), 2)
+    succeed(checkout)
+    order = checkout.orders.get()
+    r = buyer_api.post(f"/orders/{order.pk}/ship", {"carrier": "顺丰", "tracking_no": "SF1234567"})
+    assert r.status_code == 404  # the buyer is not the store's staff
+    r = api.post(f"/orders/{order.pk}/ship", {"carrier": "顺丰", "tracking_no": "SF1234567"})
+    assert r.json()["status"] == 30 and r.json()["shipments"][0]["tracking_no"] == "SF1234567"
+    assert buyer_api.post(f"/orders/{order.pk}/confirm").json()["status"] == 100
+
+
+def test_cancel_over_the_api(buyer_api, make_sku, store, place):
+    order = place(make_sku(store), 1).orders.get()
+    r = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert r.status_code == 200 and r.json()[0]["status"] == 250
+    again = buyer_api.post(f"/orders/{order.pk}/cancel")
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+
+
+def test_cart_and_addresses(buyer_api, make_sku, store):
+    sku = make_sku(store)
+    assert buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 2}).status_code == 201
+    item = buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 1}).json()
+    assert item["quantity"] == 3
+    assert buyer_api.get("/cart/items").json()["items"][0]["title"] == "纯棉T恤"
+    assert buyer_api.delete(f"/cart/items/{item['id']}").status_code == 204
+    assert buyer_api.get("/cart/items").json()["count"] == 0
+    address = buyer_api.post("/addresses", ADDRESS).json()
+    assert address["is_default"] is True
+    r = buyer_api.post(
+        "/orders",
+        {"items": [{"sku_id": sku.pk, "quantity": 1}], "address_id": address["id"]},
+        **{"Idempotency-Key": "addr"},
+    )
+    assert r.json()["orders"][0]["address"]["recipient"] == ADDRESS["recipient"]
+
+
+def test_a_one_line_order_costs_at_most_12_queries(buyer_api, make_sku, store, django_assert_max_num_queries):
+    sku = make_sku(store)
+    buyer_api.get("/orders")  # the token's last-used stamp is written once a minute, not per request
+    with django_assert_max_num_queries(12):
+        r = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "q1"})
+    assert r.status_code == 201
+
+
+def test_ten_lines_over_three_stores_cost_at_most_ten_more(
+    buyer_api, make_sku, store, other_store, make_user, make_subject, make_store, django_assert_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    third_owner = make_user()
+    third = make_store(third_owner, make_subject(third_owner), name="第三家店")
+    one = make_sku(store)
+    ten = [make_sku(s) for s in (store,) * 4 + (other_store,) * 3 + (third,) * 3]
+    buyer_api.get("/orders")
+    with CaptureQueriesContext(connection) as single:
+        buyer_api.post("/orders", checkout_body((one, 1)), **{"Idempotency-Key": "one"})
+    with CaptureQueriesContext(connection) as many:
+        r = buyer_api.post("/orders", checkout_body(*[(s, 1) for s in ten]), **{"Idempotency-Key": "ten"})
+    assert len(r.json()["orders"]) == 3
+    assert len(many) - len(single) <= 10, [q["sql"][:80] for q in many.captured_queries]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_64_threads_buying_the_last_50_units_sell_exactly_50(make_user, make_sku, store):
+    if connection.vendor != "postgresql":
+        pytest.skip("the threaded race needs PostgreSQL (SQLite serialises every writer)")
+    from django.test import Client
+
+    from xiaodian.accounts.services import issue_token
+
+    sku = make_sku(store, stock=50)
+    buyers = [make_user() for _ in range(64)]
+    tokens = [issue_token(user=b, name="race")[1] for b in buyers]
+    barrier = threading.Barrier(64)
+    statuses: list[int] = []
+
+    def buy(i: int) -> None:
+        client = Client()
+        barrier.wait()
+        try:
+            r = client.post(
+                "/api/v1/orders",
+                checkout_body((sku, 1)),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"race{i}"},
+            )
+            statuses.append(r.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(201) == 50
+    assert statuses.count(409) == 14
+    assert SKU.objects.get(pk=sku.pk).stock == 0
+    assert Order.objects.count() == 50

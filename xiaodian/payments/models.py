@@ -1,0 +1,201 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Purpose(models.TextChoices):
+    CHECKOUT = "checkout", _("订单支付")
+    DEPOSIT = "deposit", _("保证金")
+
+
+class PaymentStatus(models.TextChoices):
+    CREATED = "created", _("待支付")
+    SUCCEEDED = "succeeded", _("已支付")
+    CLOSED = "closed", _("已关闭")
+
+
+class Channel(models.TextChoices):
+    NATIVE = "native", _("扫码支付")
+    JSAPI = "jsapi", _("JSAPI 支付")
+
+
+class Payment(models.Model):
+    """One WeChat Pay transaction: our `out_trade_no`, what it pays for, and its outcome."""
+
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    reference_id = models.BigIntegerField(help_text="Checkout or StoreDeposit id, by purpose")
+    amount_fen = models.BigIntegerField()
+    description = models.CharField(max_length=127)
+    channel = models.CharField(max_length=8, default="native")  # "native" | "jsapi"
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
+    prepay_id = models.CharField(max_length=64, blank=True)
+    code_url = models.CharField(max_length=256, blank=True)
+    transaction_id = models.CharField(max_length=32, blank=True)
+    payer_openid = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("支付单")
+        verbose_name_plural = pgettext_lazy("plural", "支付单")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["purpose", "reference_id"], name="one_payment_per_reference"),
+        ]
+        indexes = [models.Index(fields=["transaction_id"], name="payment_transaction_id")]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+
+class RefundStatus(models.TextChoices):
+    PROCESSING = "processing", _("退款中")
+    SUCCEEDED = "succeeded", _("已退款")
+    FAILED = "failed", _("退款失败")
+
+
+class Refund(models.Model):
+    """One refund of (part of) a payment, by our `out_refund_no` (WeChat's idempotency key)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64, unique=True)
+    amount_fen = models.BigIntegerField()
+    reason = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.PROCESSING)
+    refund_id = models.CharField(max_length=32, blank=True, help_text="WeChat Pay's refund id")
+    failure = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("退款单")
+        verbose_name_plural = pgettext_lazy("plural", "退款单")
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+
+class NotificationReceipt(models.Model):
+    """A notification that was applied. The unique `notification_id`, inserted in the same
+    transaction as the state change, is what makes a redelivered notification a no-op."""
+
+    notification_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=40)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts", null=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("已处理的支付通知")
+        verbose_name_plural = pgettext_lazy("plural", "已处理的支付通知")
+
+    def __str__(self) -> str:
+        return self.notification_id
+
+
+class NotificationOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("已处理")
+    DUPLICATE = "duplicate", _("重复")
+    REJECTED = "rejected", _("已拒绝")
+    FAILED = "failed", _("处理失败")
+
+
+class NotificationLog(models.Model):
+    """Every notification that reached the endpoint, whatever became of it. No unique constraint on
+    `notification_id`: a forged notification that borrows a genuine id must not block the genuine one."""
+
+    notification_id = models.CharField(max_length=64, blank=True, db_index=True)
+    event_type = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=12, choices=NotificationOutcome.choices)
+    code = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    out_trade_no = models.CharField(max_length=32, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("支付通知日志")
+        verbose_name_plural = pgettext_lazy("plural", "支付通知日志")
+
+    def __str__(self) -> str:
+        return f"{self.notification_id or '-'} {self.outcome}"
+
+
+# ------------------------------------------------------------------------------ the sandbox's side
+
+
+class SandboxTradeState(models.TextChoices):
+    NOTPAY = "NOTPAY", _("未支付")
+    SUCCESS = "SUCCESS", _("支付成功")
+    CLOSED = "CLOSED", _("已关闭")
+    REFUND = "REFUND", _("转入退款")
+
+
+class SandboxTransaction(models.Model):
+    """A transaction as the local WeChat Pay sandbox keeps it (not the platform's record)."""
+
+    mchid = models.CharField(max_length=32)
+    appid = models.CharField(max_length=32)
+    out_trade_no = models.CharField(max_length=32)
+    trade_type = models.CharField(max_length=8)  # NATIVE | JSAPI
+    prepay_id = models.CharField(max_length=64, unique=True)
+    transaction_id = models.CharField(max_length=32, unique=True)
+    description = models.CharField(max_length=127)
+    amount_total = models.BigIntegerField()
+    notify_url = models.CharField(max_length=256)
+    attach = models.CharField(max_length=128, blank=True)
+    payer_openid = models.CharField(max_length=128, blank=True)
+    trade_state = models.CharField(
+        max_length=8, choices=SandboxTradeState.choices, default=SandboxTradeState.NOTPAY
+    )
+    created_at = models.DateTimeField()
+    success_time = models.DateTimeField(null=True, blank=True)
+    notification_id = models.CharField(max_length=64, blank=True)
+    notify_attempts = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("沙箱交易")
+        verbose_name_plural = pgettext_lazy("plural", "沙箱交易")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mchid", "out_trade_no"], name="sandbox_one_trade_per_out_trade_no"
+            ),
+            models.CheckConstraint(condition=Q(amount_total__gt=0), name="sandbox_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.out_trade_no} {self.trade_state}"
+
+
+class SandboxRefund(models.Model):
+    trade = models.ForeignKey(SandboxTransaction, on_delete=models.CASCADE, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64)
+    refund_id = models.CharField(max_length=32, unique=True)
+    amount_refund = models.BigIntegerField()
+    reason = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=12, default="SUCCESS")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("沙箱退款")
+        verbose_name_plural = pgettext_lazy("plural", "沙箱退款")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["trade", "out_refund_no"], name="sandbox_one_refund_per_out_refund_no"
+            ),
+            models.CheckConstraint(condition=Q(amount_refund__gt=0), name="sandbox_refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no

@@ -1,0 +1,377 @@
+"""What the sandbox does, as WeChat Pay would: check the merchant's signature, keep transactions
+and refunds, take the payer's payment on the pay page, and deliver the signed, encrypted
+TRANSACTION.SUCCESS notification to the transaction's notify_url (again later, with backoff, if
+the merchant does not take it).
+
+The sandbox's clock is the platform's (`clock.now()`), so tests that travel in time see its
+notifications stamped in the same time; the merchant's requests are stamped by the SDK with the
+machine's clock, and are checked against it."""
+
+import json
+import logging
+import re
+import secrets
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.urls import reverse
+
+from xiaodian.core import clock
+
+from .. import protocol, rules, transport
+from ..models import SandboxRefund, SandboxTradeState, SandboxTransaction
+from . import identity as identities
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+REQUEST_TOLERANCE_SECONDS = 300
+_OUT_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
+_OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
+
+
+class SandboxError(Exception):
+    """An answer in WeChat Pay's error shape: HTTP status, `code` (e.g. SIGN_ERROR), `message`."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+        super().__init__(f"{status} {code}: {message}")
+
+
+def identity() -> identities.SandboxIdentity:
+    return identities.load(Path(settings.WECHATPAY["SANDBOX_DIR"]))
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    """The platform's signature over an answer or a notification."""
+    me = identity()
+    timestamp, nonce = str(int(clock.now().timestamp())), protocol.new_nonce()
+    return {
+        "Wechatpay-Timestamp": timestamp,
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Signature": protocol.sign(
+            me.platform_private_key, protocol.message(timestamp, nonce, body.decode("utf-8"))
+        ),
+        "Wechatpay-Serial": me.public_key_id,
+        "Wechatpay-Signature-Type": protocol.SIGNATURE_TYPE,
+    }
+
+
+def verify_merchant(*, method: str, url: str, authorization: str, body: str) -> None:
+    """The merchant's `Authorization` over METHOD, URL (path and query, below the API root),
+    timestamp, nonce and body, with the merchant public key the sandbox issued."""
+    fields = protocol.parse_authorization(authorization)
+    me = identity()
+    if fields is None:
+        raise SandboxError(401, "SIGN_ERROR", "Authorization 头缺失或格式错误")
+    if fields["mchid"] != me.mchid:
+        raise SandboxError(401, "SIGN_ERROR", "商户号不存在")
+    if fields["serial_no"] != me.cert_serial_no:
+        raise SandboxError(401, "SIGN_ERROR", "商户证书序列号错误")
+    stamp = fields["timestamp"]
+    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > REQUEST_TOLERANCE_SECONDS:
+        raise SandboxError(401, "SIGN_ERROR", "请求时间戳已过期")
+    signed = protocol.message(method, url, stamp, fields["nonce_str"], body)
+    if not protocol.verify(me.merchant_public_key, signed, fields["signature"]):
+        raise SandboxError(401, "SIGN_ERROR", "签名错误")
+
+
+def _require(condition, message: str, code: str = "PARAM_ERROR", status: int = 400) -> None:
+    if not condition:
+        raise SandboxError(status, code, message)
+
+
+def _total(amount, key: str) -> int:
+    value = amount.get(key) if isinstance(amount, dict) else None
+    _require(type(value) is int and value > 0, f"amount.{key} 必须是正整数（分）")
+    _require(amount.get("currency", "CNY") == "CNY", "amount.currency 只支持 CNY")
+    return value
+
+
+# --------------------------------------------------------------------------------- transactions
+
+
+def prepay(*, trade_type: str, data: dict) -> SandboxTransaction:
+    """`/v3/pay/transactions/native|jsapi`: a transaction waiting for its payer."""
+    me = identity()
+    _require(isinstance(data, dict), "请求体必须是 JSON 对象")
+    _require(data.get("mchid") == me.mchid, "mchid 与请求商户不一致", "MCH_NOT_EXISTS")
+    _require(data.get("appid") == me.appid, "appid 与 mchid 不匹配", "APPID_MCHID_NOT_MATCH")
+    description, out_trade_no = data.get("description"), data.get("out_trade_no")
+    _require(isinstance(description, str) and 0 < len(description) <= 127, "description 长度为 1–127")
+    _require(isinstance(out_trade_no, str) and _OUT_NO.match(out_trade_no), "out_trade_no 格式错误")
+    total = _total(data.get("amount"), "total")
+    notify_url = data.get("notify_url")
+    _require(isinstance(notify_url, str) and re.match(r"^https?://", notify_url), "notify_url 格式错误")
+    openid = ""
+    if trade_type == "JSAPI":
+        openid = (data.get("payer") or {}).get("openid") if isinstance(data.get("payer"), dict) else None
+        _require(isinstance(openid, str) and openid, "JSAPI 下单需要 payer.openid")
+    with transaction.atomic():
+        trade = (
+            SandboxTransaction.objects.select_for_update()
+            .filter(mchid=me.mchid, out_trade_no=out_trade_no)
+            .first()
+        )
+        if trade is not None:
+            _require(trade.trade_state != SandboxTradeState.SUCCESS, "该订单已支付", "ORDERPAID", 403)
+            _require(trade.trade_state == SandboxTradeState.NOTPAY, "该订单已关闭", "ORDER_CLOSED")
+            same = (trade.trade_type, trade.amount_total, trade.description) == (
+                trade_type,
+                total,
+                description,
+            )
+            _require(same, "商户订单号重复", "OUT_TRADE_NO_USED", 403)
+            return trade
+        now = clock.now()
+        return SandboxTransaction.objects.create(
+            mchid=me.mchid,
+            appid=me.appid,
+            out_trade_no=out_trade_no,
+            trade_type=trade_type,
+            prepay_id=f"wx{now.astimezone(SHANGHAI):%d%H%M%S}{secrets.token_hex(13)}",
+            transaction_id=f"4200{secrets.randbelow(10**24):024d}",
+            description=description,
+            amount_total=total,
+            notify_url=notify_url,
+            attach=str(data.get("attach", ""))[:128],
+            payer_openid=openid,
+            created_at=now,
+        )
+
+
+def pay_page_path(trade: SandboxTransaction) -> str:
+    return reverse("wechatpay_sandbox:pay", args=[trade.prepay_id])
+
+
+def _trade(out_trade_no: str, mchid: str) -> SandboxTransaction:
+    _require(mchid == identity().mchid, "mchid 与请求商户不一致", "MCH_NOT_EXISTS")
+    trade = SandboxTransaction.objects.filter(mchid=mchid, out_trade_no=out_trade_no).first()
+    _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
+    return trade
+
+
+_STATE_DESC = {
+    SandboxTradeState.NOTPAY: "未支付",
+    SandboxTradeState.SUCCESS: "支付成功",
+    SandboxTradeState.CLOSED: "已关闭",
+    SandboxTradeState.REFUND: "转入退款",
+}
+
+
+def transaction_json(trade: SandboxTransaction) -> dict:
+    answer = {
+        "appid": trade.appid,
+        "mchid": trade.mchid,
+        "out_trade_no": trade.out_trade_no,
+        "trade_type": trade.trade_type,
+        "trade_state": trade.trade_state,
+        "trade_state_desc": _STATE_DESC[trade.trade_state],
+        "attach": trade.attach,
+        "amount": {"total": trade.amount_total, "currency": "CNY"},
+    }
+    if trade.trade_state in (SandboxTradeState.SUCCESS, SandboxTradeState.REFUND):
+        answer |= {
+            "transaction_id": trade.transaction_id,
+            "bank_type": "OTHERS",
+            "success_time": _rfc3339(trade.success_time),
+            "payer": {"openid": trade.payer_openid},
+            "amount": {
+                "total": trade.amount_total,
+                "payer_total": trade.amount_total,
+                "currency": "CNY",
+                "payer_currency": "CNY",
+            },
+        }
+    return answer
+
+
+def query(*, out_trade_no: str, mchid: str) -> SandboxTransaction:
+    """`/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=`."""
+    return _trade(out_trade_no, mchid)
+
+
+def close(*, out_trade_no: str, data: dict) -> None:
+    """`/v3/pay/transactions/out-trade-no/{out_trade_no}/close`: an unpaid transaction can no
+    longer be paid; closing a closed one again is fine; a paid one cannot be closed."""
+    _require(isinstance(data, dict), "请求体必须是 JSON 对象")
+    trade = _trade(out_trade_no, str(data.get("mchid", "")))
+    with transaction.atomic():
+        SandboxTransaction.objects.filter(pk=trade.pk, trade_state=SandboxTradeState.NOTPAY).update(
+            trade_state=SandboxTradeState.CLOSED
+        )
+        trade.refresh_from_db()
+    _require(trade.trade_state == SandboxTradeState.CLOSED, "订单已支付，不能关闭", "ORDERPAID")
+
+
+def refund(*, data: dict) -> SandboxRefund:
+    """`/v3/refund/domestic/refunds`: refunds settle at once in the sandbox. The same
+    out_refund_no answers the same refund."""
+    me = identity()
+    _require(isinstance(data, dict), "请求体必须是 JSON 对象")
+    out_refund_no = data.get("out_refund_no")
+    _require(isinstance(out_refund_no, str) and _OUT_REFUND_NO.match(out_refund_no), "out_refund_no 格式错误")
+    amount = data.get("amount")
+    wanted, total = _total(amount, "refund"), _total(amount, "total")
+    by = (
+        Q(transaction_id=data["transaction_id"])
+        if data.get("transaction_id")
+        else Q(out_trade_no=data.get("out_trade_no"))
+    )
+    with transaction.atomic():
+        trade = SandboxTransaction.objects.select_for_update().filter(by, mchid=me.mchid).first()
+        _require(trade is not None, "订单不存在", "RESOURCE_NOT_EXISTS", 404)
+        done = trade.refunds.filter(out_refund_no=out_refund_no).first()
+        if done is not None:
+            _require(done.amount_refund == wanted, "同一退款单号的金额不一致", "INVALID_REQUEST")
+            return done
+        _require(
+            trade.trade_state in (SandboxTradeState.SUCCESS, SandboxTradeState.REFUND),
+            "订单未支付",
+            "INVALID_REQUEST",
+        )
+        _require(total == trade.amount_total, "amount.total 与订单金额不一致")
+        refunded = trade.refunds.aggregate(sum=Sum("amount_refund"))["sum"] or 0
+        _require(refunded + wanted <= trade.amount_total, "退款金额超过订单可退金额", "INVALID_REQUEST")
+        SandboxTransaction.objects.filter(pk=trade.pk).update(trade_state=SandboxTradeState.REFUND)
+        return SandboxRefund.objects.create(
+            trade=trade,
+            out_refund_no=out_refund_no,
+            refund_id=f"50{secrets.randbelow(10**28):028d}",
+            amount_refund=wanted,
+            reason=str(data.get("reason", ""))[:80],
+            created_at=clock.now(),
+        )
+
+
+def refund_json(refund: SandboxRefund) -> dict:
+    trade = refund.trade
+    refunded = _rfc3339(refund.created_at)
+    return {
+        "refund_id": refund.refund_id,
+        "out_refund_no": refund.out_refund_no,
+        "transaction_id": trade.transaction_id,
+        "out_trade_no": trade.out_trade_no,
+        "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "success_time": refunded,
+        "create_time": refunded,
+        "status": refund.status,
+        "funds_account": "AVAILABLE",
+        "amount": {
+            "total": trade.amount_total,
+            "refund": refund.amount_refund,
+            "payer_total": trade.amount_total,
+            "payer_refund": refund.amount_refund,
+            "settlement_total": trade.amount_total,
+            "settlement_refund": refund.amount_refund,
+            "discount_refund": 0,
+            "currency": "CNY",
+        },
+    }
+
+
+# ------------------------------------------------------------------------- paying and notifying
+
+
+def pay(prepay_id: str, *, openid: str = "", notify: bool = True) -> SandboxTransaction:
+    """The payer confirms on the pay page: the transaction succeeds and its notification goes out
+    at once (paying again after success only re-sends a notification not yet taken). Tests may
+    hold the notification back (`notify=False`) to deliver it themselves."""
+    with transaction.atomic():
+        trade = SandboxTransaction.objects.select_for_update().filter(prepay_id=prepay_id).first()
+        _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
+        _require(trade.trade_state != SandboxTradeState.CLOSED, "订单已关闭", "ORDER_CLOSED")
+        if trade.trade_state == SandboxTradeState.NOTPAY:
+            trade.trade_state = SandboxTradeState.SUCCESS
+            trade.success_time = clock.now()
+            trade.payer_openid = trade.payer_openid or openid or f"o{secrets.token_urlsafe(20)[:27]}"
+            trade.notification_id = str(uuid.uuid4())
+            trade.save(update_fields=["trade_state", "success_time", "payer_openid", "notification_id"])
+    if notify and trade.notified_at is None:
+        deliver_notification(trade.pk)
+    trade.refresh_from_db()
+    return trade
+
+
+def pay_for(out_trade_no: str, *, openid: str = "") -> SandboxTransaction:
+    """`pay`, by the merchant's order number (a pending deposit's `transaction_id`): what seeding
+    the demo with paid deposits, or a test, needs without visiting the pay page."""
+    trade = SandboxTransaction.objects.filter(mchid=identity().mchid, out_trade_no=out_trade_no).first()
+    _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
+    return pay(trade.prepay_id, openid=openid)
+
+
+def build_notification(trade: SandboxTransaction) -> tuple[dict[str, str], bytes]:
+    """A TRANSACTION.SUCCESS notification: the transaction, AES-256-GCM sealed with the APIv3
+    key, in an envelope signed with the platform key. Its id stays the same on every delivery."""
+    me = identity()
+    resource = transaction_json(trade) | {
+        "trade_state": SandboxTradeState.SUCCESS,
+        "trade_state_desc": "支付成功",
+    }
+    envelope = {
+        "id": trade.notification_id,
+        "create_time": _rfc3339(trade.success_time),
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功",
+        "resource": {
+            "original_type": "transaction",
+            **protocol.encrypt(me.apiv3_key, json.dumps(resource, ensure_ascii=False), "transaction"),
+        },
+    }
+    body = protocol.dumps(envelope)
+    return {"Content-Type": "application/json", **signed_headers(body)}, body
+
+
+def deliver_notification(trade_pk: int, *, attempt: int = 0) -> bool:
+    """Post the notification to its notify_url; a 2xx answer means taken. Otherwise try again
+    after the next delay of rules.NOTIFY_RETRY_DELAYS, as a background task."""
+    trade = SandboxTransaction.objects.get(pk=trade_pk)
+    if trade.notified_at is not None or trade.trade_state == SandboxTradeState.NOTPAY:
+        return trade.notified_at is not None
+    headers, body = build_notification(trade)
+    try:
+        with transport.session() as session:
+            answer = session.post(trade.notify_url, data=body, headers=headers, timeout=rules.HTTP_TIMEOUT)
+        delivered = 200 <= answer.status_code < 300
+        if not delivered:
+            logger.warning(
+                "wechatpay sandbox: %s answered %s: %s",
+                trade.notify_url,
+                answer.status_code,
+                answer.text[:300],
+            )
+    except Exception:  # the payer's page must not fail because the merchant's endpoint did
+        logger.exception(
+            "wechatpay sandbox: delivering %s to %s failed", trade.notification_id, trade.notify_url
+        )
+        delivered = False
+    SandboxTransaction.objects.filter(pk=trade.pk).update(
+        notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
+    )
+    if not delivered:
+        _retry_later(trade.pk, attempt)
+    return delivered
+
+
+def _retry_later(trade_pk: int, attempt: int) -> None:
+    if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
+        logger.warning("wechatpay sandbox: giving up on the notification of transaction %s", trade_pk)
+        return
+    from ..tasks import deliver_sandbox_notification
+
+    deliver_sandbox_notification.using(run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]).enqueue(
+        trade_pk, attempt + 1
+    )

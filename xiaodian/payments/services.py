@@ -1,0 +1,481 @@
+"""Writes for payments: start a payment, ask about it, close it, refund it, and apply WeChat Pay's
+notifications. This is the interface the orders app calls.
+
+Calls to WeChat Pay go over the network (or in-process to the sandbox, transport.py), so none of
+them is made inside a transaction this module opens; each state change after one is its own short
+transaction, conditional on the state it expects.
+"""
+
+import json
+import logging
+import secrets
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.stores import services as stores
+
+from . import rules, selectors
+from .config import SANDBOX_PATH
+from .config import current as current_config
+from .gateway import GatewayError, Notification, NotificationError, WeChatPayGateway
+from .models import (
+    Channel,
+    NotificationLog,
+    NotificationOutcome,
+    NotificationReceipt,
+    Payment,
+    PaymentStatus,
+    Purpose,
+    Refund,
+    RefundStatus,
+)
+from .signals import payment_succeeded
+
+logger = logging.getLogger(__name__)
+
+_PREFIX = {Purpose.CHECKOUT: "C", Purpose.DEPOSIT: "D"}
+
+
+def new_out_trade_no(purpose: str) -> str:
+    """A prefix, the date in Shanghai and 20 random hex digits: 29 characters that say nothing
+    about how many payments came before."""
+    day = timezone.localtime(clock.now()).strftime("%Y%m%d")
+    return f"{_PREFIX[purpose]}{day}{secrets.token_hex(10).upper()}"
+
+
+def full_refund_no(payment: Payment) -> str:
+    """The out_refund_no of a payment's one full refund: asking twice refunds once."""
+    return f"R{payment.out_trade_no}"
+
+
+# ----------------------------------------------------------------------------- starting a payment
+
+
+def _payable(
+    *, purpose: str, reference_id: int, amount_fen: int, description: str, channel: str, payer_openid: str
+) -> Payment:
+    existing = selectors.payment_for(purpose, reference_id)
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(
+                    out_trade_no=new_out_trade_no(purpose),
+                    purpose=purpose,
+                    reference_id=reference_id,
+                    amount_fen=amount_fen,
+                    description=description,
+                    channel=channel,
+                    payer_openid=payer_openid,
+                )
+        except IntegrityError:  # someone started it just now
+            existing = Payment.objects.get(purpose=purpose, reference_id=reference_id)
+    if existing.status != PaymentStatus.CREATED:
+        raise DomainError("invalid_transition", _("该支付单已支付或已关闭。"))
+    if existing.amount_fen != amount_fen:
+        raise DomainError("invalid_transition", _("金额与已创建的支付单不一致。"))
+    return existing
+
+
+def create_payment(
+    *,
+    purpose: str,
+    reference_id: int,
+    amount_fen: int,
+    description: str,
+    channel: str = "native",
+    payer_openid: str = "",
+) -> Payment:
+    """The one payment for a checkout or a deposit, prepaid at WeChat Pay (a Native code_url or a
+    JSAPI prepay_id). Asking again for the same reference answers the same payment while it is
+    still payable."""
+    if purpose not in Purpose.values:
+        raise DomainError("validation_error", field="purpose")
+    if channel not in Channel.values:
+        raise DomainError("validation_error", field="channel")
+    if channel == Channel.JSAPI and not payer_openid:
+        raise DomainError("validation_error", _("JSAPI 支付需要付款人的 openid。"), field="payer_openid")
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError("validation_error", field="amount_fen")
+    description = " ".join(str(description).split())[: rules.DESCRIPTION_MAX]
+    if not description:
+        raise DomainError("validation_error", field="description")
+    payment = _payable(
+        purpose=purpose,
+        reference_id=reference_id,
+        amount_fen=amount_fen,
+        description=description,
+        channel=channel,
+        payer_openid=payer_openid,
+    )
+    if payment.prepay_id or payment.code_url:
+        return payment
+    gateway = WeChatPayGateway()
+    try:
+        if payment.channel == Channel.JSAPI:
+            prepay = {
+                "prepay_id": gateway.prepay_jsapi(
+                    out_trade_no=payment.out_trade_no,
+                    description=payment.description,
+                    amount_fen=payment.amount_fen,
+                    openid=payment.payer_openid,
+                )
+            }
+        else:
+            prepay = {
+                "code_url": gateway.prepay_native(
+                    out_trade_no=payment.out_trade_no,
+                    description=payment.description,
+                    amount_fen=payment.amount_fen,
+                )
+            }
+    except GatewayError as exc:
+        logger.warning("wechatpay: prepay of %s failed: %s", payment.out_trade_no, exc)
+        raise DomainError("payment_failed") from exc
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.CREATED).update(**prepay)
+    for name, value in prepay.items():
+        setattr(payment, name, value)
+    return payment
+
+
+def pay_url(payment: Payment) -> str:
+    """Where the payer pays: the sandbox's pay page, or (with WeChat Pay itself) the Native code_url."""
+    config = current_config()
+    if payment.prepay_id and config.uses_sandbox:
+        path = reverse("wechatpay_sandbox:pay", args=[payment.prepay_id])
+        return path if config.in_process else config.base_url + path.removeprefix(SANDBOX_PATH)
+    return payment.code_url
+
+
+def jsapi_params(payment: Payment) -> dict:
+    """The signed parameters of `wx.requestPayment` for a JSAPI payment."""
+    if not payment.prepay_id:
+        raise DomainError("invalid_transition")
+    return WeChatPayGateway().jsapi_params(payment.prepay_id)
+
+
+# ------------------------------------------------------------------------- success, from anywhere
+
+
+def _paid_at(value) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return clock.now()
+    return moment if timezone.is_aware(moment) else clock.now()
+
+
+def _refund_in_full(payment: Payment, reason: str) -> None:
+    try:
+        refund_payment(
+            payment=payment,
+            amount_fen=payment.amount_fen,
+            reason=reason,
+            out_refund_no=full_refund_no(payment),
+        )
+    except DomainError as exc:
+        logger.warning("wechatpay: refund of %s failed: %s", payment.out_trade_no, exc)
+
+
+def _apply_success(payment: Payment, *, transaction_id: str, payer_openid: str, paid_at: datetime) -> bool:
+    """Mark the payment succeeded and let the rest of the platform know, synchronously, inside the
+    caller's transaction. False (and nothing happens) when it had already succeeded."""
+    changed = (
+        Payment.objects.filter(pk=payment.pk)
+        .exclude(status=PaymentStatus.SUCCEEDED)
+        .update(
+            status=PaymentStatus.SUCCEEDED,
+            transaction_id=transaction_id,
+            payer_openid=payer_openid,
+            paid_at=paid_at,
+        )
+    )
+    if not changed:
+        return False
+    payment.refresh_from_db()
+    if payment.purpose == Purpose.DEPOSIT:
+        deposit = stores.mark_deposit_paid(deposit_id=payment.reference_id, transaction_id=transaction_id)
+        if deposit is None:  # nothing left to pay for (the store closed meanwhile): give it back
+            transaction.on_commit(lambda: _refund_in_full(payment, rules.LATE_DEPOSIT_REFUND_REASON))
+    payment_succeeded.send(sender=Payment, payment=payment)
+    return True
+
+
+# ---------------------------------------------------------------------- asking, closing, refunding
+
+
+def query_payment(payment: Payment) -> dict:
+    """WeChat Pay's view of the transaction (trade_state, amount, payer, ...). A success we had not
+    heard of (a lost notification) is applied here, exactly as its notification would have been."""
+    try:
+        state = WeChatPayGateway().query(payment.out_trade_no)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise DomainError("not_found") from exc
+        raise DomainError("payment_failed") from exc
+    if state.get("trade_state") == "SUCCESS" and payment.status != PaymentStatus.SUCCEEDED:
+        if (state.get("amount") or {}).get("total") != payment.amount_fen:
+            logger.warning("wechatpay: %s was paid with another amount: %s", payment.out_trade_no, state)
+        else:
+            with transaction.atomic():
+                _apply_success(
+                    payment,
+                    transaction_id=str(state.get("transaction_id", "")),
+                    payer_openid=str((state.get("payer") or {}).get("openid", "")),
+                    paid_at=_paid_at(state.get("success_time")),
+                )
+    payment.refresh_from_db()
+    return state
+
+
+def close_payment(payment: Payment) -> Payment:
+    """Close an unpaid payment at WeChat Pay so it can no longer be paid (orders close theirs after
+    15 minutes). One that turns out to be paid is applied instead; one that cannot be closed right
+    now stays open (logged) and is answered as it is."""
+    if payment.status != PaymentStatus.CREATED:
+        return payment
+    try:
+        WeChatPayGateway().close(payment.out_trade_no)
+    except GatewayError as exc:
+        if exc.code == "ORDERPAID":
+            query_payment(payment)
+            return payment
+        if exc.status != 404:  # 404: never reached WeChat Pay, nothing to close there
+            logger.warning("wechatpay: closing %s failed: %s", payment.out_trade_no, exc)
+            return payment
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.CREATED).update(
+            status=PaymentStatus.CLOSED, closed_at=clock.now()
+        )
+    payment.refresh_from_db()
+    return payment
+
+
+def refund_payment(
+    *, payment: Payment, amount_fen: int, reason: str, out_refund_no: str | None = None
+) -> Refund:
+    """Refund part or all of a succeeded payment. `out_refund_no` makes it idempotent: the same
+    number answers the same refund (and retries one that failed)."""
+    existing = Refund.objects.filter(out_refund_no=out_refund_no).first() if out_refund_no else None
+    if existing is not None and existing.status != RefundStatus.FAILED:
+        if existing.payment_id != payment.pk:
+            raise DomainError("validation_error", field="out_refund_no")
+        return existing
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError("validation_error", field="amount_fen")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != PaymentStatus.SUCCEEDED:
+            raise DomainError("invalid_transition", _("只能退还已支付的款项。"))
+        others = Refund.objects.filter(payment=locked).exclude(status=RefundStatus.FAILED)
+        if existing is not None:
+            others = others.exclude(pk=existing.pk)
+        refunded = others.aggregate(total=Sum("amount_fen"))["total"] or 0
+        if refunded + amount_fen > locked.amount_fen:
+            raise DomainError("refund_exceeds_payment", field="amount_fen")
+        fields = {"amount_fen": amount_fen, "reason": reason[: rules.REFUND_REASON_MAX]}
+        if existing is not None:
+            Refund.objects.filter(pk=existing.pk).update(status=RefundStatus.PROCESSING, failure="", **fields)
+            refund = Refund.objects.get(pk=existing.pk)
+        else:
+            refund = Refund.objects.create(
+                payment=locked, out_refund_no=out_refund_no or f"R{secrets.token_hex(15).upper()}", **fields
+            )
+    try:
+        answer = WeChatPayGateway().create_refund(
+            out_trade_no=payment.out_trade_no,
+            out_refund_no=refund.out_refund_no,
+            refund_fen=amount_fen,
+            total_fen=payment.amount_fen,
+            reason=refund.reason,
+        )
+    except GatewayError as exc:
+        Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure=str(exc)[:200])
+        logger.warning("wechatpay: refund %s failed: %s", refund.out_refund_no, exc)
+        raise DomainError("refund_failed") from exc
+    _record_refund_state(refund, answer)
+    refund.refresh_from_db()
+    return refund
+
+
+def _record_refund_state(refund: Refund, answer: dict) -> None:
+    status = {"SUCCESS": RefundStatus.SUCCEEDED, "PROCESSING": RefundStatus.PROCESSING}.get(
+        str(answer.get("status") or answer.get("refund_status")), RefundStatus.FAILED
+    )
+    fields = {"status": status, "refund_id": str(answer.get("refund_id", ""))[:32]}
+    if status == RefundStatus.SUCCEEDED:
+        fields["succeeded_at"] = _paid_at(answer.get("success_time"))
+    with transaction.atomic():
+        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(**fields)
+
+
+# --------------------------------------------------------------------------------- notifications
+
+
+def _claimed(body: bytes) -> dict:
+    """What an unverified body says about itself, for the log only."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(envelope, dict):
+        return {}
+    return {"notification_id": envelope.get("id", ""), "event_type": envelope.get("event_type", "")}
+
+
+def _log(*, headers: dict, body: bytes, outcome: str, code: str = "", reason: str = "", **fields) -> None:
+    """Keep a record of what arrived; a failure to keep it never changes the answer."""
+    try:
+        with transaction.atomic():  # a savepoint: a failed insert leaves any outer transaction usable
+            _write_log(headers=headers, body=body, outcome=outcome, code=code, reason=reason, **fields)
+    except Exception:
+        logger.exception("wechatpay: could not log a %s notification", outcome)
+
+
+def _text(value, limit: int) -> str:
+    """Storable text: no NUL (PostgreSQL refuses it), at most `limit` characters."""
+    return str(value).replace("\x00", "\ufffd")[:limit]
+
+
+def _write_log(*, headers: dict, body: bytes, outcome: str, code: str, reason: str, **fields) -> None:
+    kept = {
+        _text(k, 100): _text(v, 1000)
+        for k, v in headers.items()
+        if "wechatpay" in str(k).lower() or "content" in str(k).lower()
+    }
+    limits = {"notification_id": 64, "event_type": 40, "out_trade_no": 32}
+    claimed = {key: _text(value, limits[key]) for key, value in {**_claimed(body), **fields}.items()}
+    NotificationLog.objects.create(
+        outcome=outcome,
+        code=code,
+        reason=_text(reason, 300),
+        headers=kept,
+        body=_text(body.decode("utf-8", "replace"), 20_000),
+        received_at=clock.now(),
+        **claimed,
+    )
+
+
+def _reject(code: str, reason: str, *, headers: dict, body: bytes, **fields) -> tuple[int, dict]:
+    logger.warning("wechatpay: notification rejected (%s): %s", code, reason)
+    _log(headers=headers, body=body, outcome=NotificationOutcome.REJECTED, code=code, reason=reason, **fields)
+    error = DomainError(code)
+    return error.status, error.as_dict()
+
+
+def _failed(exc: Exception, *, headers: dict, body: bytes) -> tuple[int, dict]:
+    _log(
+        headers=headers,
+        body=body,
+        outcome=NotificationOutcome.FAILED,
+        code="notification_not_applied",
+        reason=repr(exc),
+    )
+    error = DomainError("notification_not_applied")
+    return error.status, error.as_dict()
+
+
+def _checked_payment(notification: Notification) -> Payment:
+    resource, config = notification.resource, current_config()
+    payment = Payment.objects.filter(out_trade_no=str(resource.get("out_trade_no", ""))).first()
+    if payment is None:
+        raise NotificationError(
+            "notification_invalid", f"unknown out_trade_no {resource.get('out_trade_no')!r}"
+        )
+    if resource.get("mchid") != config.mchid:
+        raise NotificationError("notification_invalid", f"mchid {resource.get('mchid')!r}")
+    if resource.get("trade_state") != "SUCCESS" or not resource.get("transaction_id"):
+        raise NotificationError("notification_invalid", f"trade_state {resource.get('trade_state')!r}")
+    total = (resource.get("amount") or {}).get("total")
+    if type(total) is not int or total != payment.amount_fen:
+        raise NotificationError("payment_amount_mismatch", f"amount {total!r}, expected {payment.amount_fen}")
+    return payment
+
+
+def _apply(notification: Notification) -> tuple[bool, str]:
+    """Apply a verified notification inside the caller's transaction: (applied, out_trade_no)."""
+    resource = notification.resource
+    if notification.event_type == "TRANSACTION.SUCCESS":
+        payment = _checked_payment(notification)
+        receipt_for = payment
+    elif notification.event_type.startswith("REFUND."):
+        refund = (
+            Refund.objects.select_related("payment")
+            .filter(out_refund_no=str(resource.get("out_refund_no", "")))
+            .first()
+        )
+        if refund is None:
+            raise NotificationError(
+                "notification_invalid", f"unknown out_refund_no {resource.get('out_refund_no')!r}"
+            )
+        payment, receipt_for = None, refund.payment
+    else:
+        raise NotificationError("notification_invalid", f"event_type {notification.event_type!r}")
+    try:
+        with transaction.atomic():
+            NotificationReceipt.objects.create(
+                notification_id=notification.id,
+                event_type=notification.event_type[:40],
+                payment=receipt_for,
+                received_at=clock.now(),
+            )
+    except IntegrityError:
+        return False, receipt_for.out_trade_no
+    if payment is not None:
+        _apply_success(
+            payment,
+            transaction_id=str(resource["transaction_id"])[:32],
+            payer_openid=str((resource.get("payer") or {}).get("openid", ""))[:128],
+            paid_at=_paid_at(resource.get("success_time")),
+        )
+    else:
+        _record_refund_state(refund, resource)
+    return True, receipt_for.out_trade_no
+
+
+def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None]:
+    """Verify, deduplicate and apply one WeChat Pay notification: (HTTP status, body to answer).
+
+    Verified means signed by the platform key, stamped within five minutes of our clock, opened
+    with the APIv3 key, about a payment we know, for its exact amount. Applied means, in ONE
+    transaction: the notification id inserted under a unique constraint (a redelivery stops
+    there and is answered as a success), the payment marked succeeded, a deposit marked paid,
+    and `payment_succeeded` sent to receivers that change their state in the same transaction.
+    If any of that raises, all of it rolls back and the answer is a failure, so WeChat Pay
+    delivers again. Rejections change nothing but the log.
+    """
+    try:
+        notification = WeChatPayGateway().verify_notification(headers, body)
+    except NotificationError as exc:
+        return _reject(exc.code, exc.reason, headers=headers, body=body)
+    except Exception as exc:  # e.g. the keys cannot be read: not the sender's fault, so ask again
+        logger.exception("wechatpay: cannot verify notifications")
+        return _failed(exc, headers=headers, body=body)
+    committed: list[bool] = []
+    try:
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))
+            applied, out_trade_no = _apply(notification)
+    except NotificationError as exc:
+        return _reject(exc.code, exc.reason, headers=headers, body=body)
+    except Exception as exc:
+        if not committed:
+            logger.exception("wechatpay: notification %s not applied", notification.id)
+            return _failed(exc, headers=headers, body=body)
+        # The state change committed; only work scheduled for after the commit failed.
+        logger.exception("wechatpay: after applying notification %s", notification.id)
+        applied, out_trade_no = True, ""
+    _log(
+        headers=headers,
+        body=body,
+        outcome=NotificationOutcome.ACCEPTED if applied else NotificationOutcome.DUPLICATE,
+        out_trade_no=out_trade_no,
+    )
+    return 204, None

@@ -1,0 +1,15 @@
+"""The WeChat Pay v3 sandbox, mounted at /sandbox/wechatpay/."""
+
+from django.urls import path
+
+from .sandbox import views
+
+app_name = "wechatpay_sandbox"
+urlpatterns = [
+    path("v3/pay/transactions/native", views.native, name="native"),
+    path("v3/pay/transactions/jsapi", views.jsapi, name="jsapi"),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>", views.query, name="query"),
+    path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", views.close, name="close"),
+    path("v3/refund/domestic/refunds", views.refund, name="refund"),
+    path("pay/<str:prepay_id>/", views.pay_page, name="pay"),
+]

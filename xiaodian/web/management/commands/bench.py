@@ -1,0 +1,81 @@
+"""`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback.
+
+Progress goes to stderr; with --json the result is the only thing on stdout."""
+
+import json
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+SCENARIOS = ("checkout", "flash-sale")
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        levels = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise CommandError(f"--concurrency takes numbers like 1,16,64: {text!r}") from exc
+    if not levels or min(levels) < 1 or max(levels) > 1024:
+        raise CommandError("concurrency levels are between 1 and 1024")
+    return levels
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark: " + ", ".join(SCENARIOS)
+
+    def add_arguments(self, parser):
+        parser.add_argument("scenario", choices=SCENARIOS)
+        parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        parser.add_argument("--concurrency", default=None, help="comma-separated levels")
+        parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (checkout)")
+        parser.add_argument("--stock", type=int, default=100, help="units on sale (flash-sale)")
+
+    def handle(self, *args, scenario, json: bool, concurrency, duration, stock, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+
+        def say(row):
+            print(_line(row), file=sys.stderr, flush=True)
+
+        database = connection.vendor
+        if scenario == "checkout":
+            from xiaodian.benchmarks import checkout
+
+            result = checkout.run(levels=_levels(concurrency or "1,16,64,256"), duration=duration, report=say)
+        else:
+            from xiaodian.benchmarks import flash_sale
+
+            if stock < 1:
+                raise CommandError("--stock must be positive")
+            result = flash_sale.run(stock=stock, levels=_levels(concurrency or "64,128,256,512"), report=say)
+        result["database"] = database
+        if json:
+            self.stdout.write(_json(result))
+        else:
+            self.stdout.write(_table(result))
+
+
+def _json(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False, indent=2)
+
+
+def _line(row: dict) -> str:
+    return "  " + "  ".join(f"{k}={v}" for k, v in row.items() if k != "errors" or v)
+
+
+def _table(result: dict) -> str:
+    rows = result.get("levels", [])
+    if not rows:
+        return _json(result)
+    keys = [k for k in rows[0] if k != "errors"]
+    widths = {k: max(len(k), *(len(str(r[k])) for r in rows)) for k in keys}
+    lines = [f"{result['scenario']} on {result.get('database', '?')}"]
+    if "floor" in result:
+        lines.append(
+            f"floor (GET /api/v1/health): {result['floor']['per_second']} req/s, "
+            f"p50 {result['floor']['p50_ms']} ms, p99 {result['floor']['p99_ms']} ms"
+        )
+    lines.append("  ".join(k.ljust(widths[k]) for k in keys))
+    lines += ["  ".join(str(r[k]).ljust(widths[k]) for k in keys) for r in rows]
+    return "\n".join(lines) + "\n"
