@@ -6,6 +6,8 @@ One iteration is what a buyer's phone does: `POST /api/v1/orders` (one line), `P
 signed payment notification `POST /api/v1/payments/wechatpay/notify` (built by the sandbox,
 as WeChat Pay would send it). Orders/s counts completed iterations."""
 
+import json
+
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
@@ -25,6 +27,14 @@ def _notification(out_trade_no: str) -> tuple[dict, bytes]:
     return notification_for(Payment.objects.get(out_trade_no=out_trade_no))
 
 
+async def _call(client, method: str, path: str, expected, **kwargs):
+    async with getattr(client, method)(path, **kwargs) as r:
+        text = await r.text()
+        if r.status not in (expected if isinstance(expected, tuple) else (expected,)):
+            raise RuntimeError(f"{path.split('/')[-1]} {r.status} {text[:60]}")
+        return json.loads(text) if text else None
+
+
 def run(*, levels: list[int], duration: float, report) -> dict:
     world = prepare(buyers=max(levels))
     sku = new_sku(world, stock=10_000_000)
@@ -32,28 +42,22 @@ def run(*, levels: list[int], duration: float, report) -> dict:
     notification = sync_to_async(_notification, thread_sensitive=False)
 
     async def health(client, i):
-        r = await client.get("/api/v1/health")
-        if r.status_code != 200:
-            raise RuntimeError(f"health {r.status_code}")
+        async with client.get("/api/v1/health") as r:
+            await r.read()
+            if r.status != 200:
+                raise RuntimeError(f"health {r.status}")
 
     def buy(level: int):
         async def one(client, i):
             auth = {"Authorization": f"Bearer {world.tokens[i % len(world.tokens)]}"}
-            r = await client.post(
-                "/api/v1/orders",
-                json=body,
-                headers={**auth, "Idempotency-Key": f"{world.run_id}-{level}-{i}"},
+            key = {"Idempotency-Key": f"{world.run_id}-{level}-{i}"}
+            placed = await _call(client, "post", "/api/v1/orders", 201, json=body, headers={**auth, **key})
+            order_id = placed["orders"][0]["id"]
+            paying = await _call(client, "post", f"/api/v1/orders/{order_id}/pay", 200, json={}, headers=auth)
+            headers, payload = await notification(paying["out_trade_no"])
+            await _call(
+                client, "post", "/api/v1/payments/wechatpay/notify", (200, 204), data=payload, headers=headers
             )
-            if r.status_code != 201:
-                raise RuntimeError(f"checkout {r.status_code} {r.text[:60]}")
-            order_id = r.json()["orders"][0]["id"]
-            r = await client.post(f"/api/v1/orders/{order_id}/pay", json={"channel": "native"}, headers=auth)
-            if r.status_code != 200:
-                raise RuntimeError(f"pay {r.status_code} {r.text[:60]}")
-            headers, payload = await notification(r.json()["out_trade_no"])
-            r = await client.post("/api/v1/payments/wechatpay/notify", content=payload, headers=headers)
-            if r.status_code not in (200, 204):
-                raise RuntimeError(f"notify {r.status_code} {r.text[:60]}")
 
         return one
 

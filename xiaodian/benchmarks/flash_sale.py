@@ -19,15 +19,16 @@ def run(*, stock: int, levels: list[int], report) -> dict:
 
             def buyer(i: int, body=body, key=f"{world.run_id}-{sku.pk}"):
                 async def call(client) -> int:
-                    r = await client.post(
+                    async with client.post(
                         "/api/v1/orders",
                         json=body,
                         headers={
                             "Authorization": f"Bearer {world.tokens[i]}",
                             "Idempotency-Key": f"{key}-{i}",
                         },
-                    )
-                    return r.status_code
+                    ) as r:
+                        await r.read()
+                        return r.status
 
                 return call
 
@@ -47,6 +48,7 @@ def run(*, stock: int, levels: list[int], report) -> dict:
                 "stock_conserved": left + sold == stock and left >= 0 and successes == sold,
                 "seconds": round(seconds, 3),
                 "orders_per_second": round(successes / seconds, 1) if seconds else 0,
+                "answers_per_second": round(concurrency / seconds, 1) if seconds else 0,
             }
             rows.append(row)
             report(row)

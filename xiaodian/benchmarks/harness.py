@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 
 
 def free_port() -> int:
@@ -96,10 +96,10 @@ class Result:
 
 
 async def _drive(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     concurrency: int,
     duration: float,
-    one: Callable[[httpx.AsyncClient, int], Awaitable[None]],
+    one: Callable[[aiohttp.ClientSession, int], Awaitable[None]],
 ) -> Result:
     result = Result(concurrency=concurrency, seconds=0.0)
     stop_at = time.perf_counter() + duration
@@ -126,19 +126,25 @@ def run(base: str, concurrency: int, duration: float, one) -> Result:
     """Run `one(client, i)` back to back from `concurrency` clients for `duration` seconds."""
 
     async def main() -> Result:
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        async with _session(base, concurrency) as client:
             return await _drive(client, concurrency, duration, one)
 
     return asyncio.run(main())
 
 
+def _session(base: str, connections: int) -> aiohttp.ClientSession:
+    """aiohttp, not httpx: on these two cores httpx tops out near 300 requests/s as a client,
+    below what the server can do, while aiohttp drives a trivial ASGI app past 4,000/s."""
+    return aiohttp.ClientSession(
+        base, connector=aiohttp.TCPConnector(limit=connections), timeout=aiohttp.ClientTimeout(total=120)
+    )
+
+
 async def burst(
-    base: str, calls: list[Callable[[httpx.AsyncClient], Awaitable[int]]]
+    base: str, calls: list[Callable[[aiohttp.ClientSession], Awaitable[int]]]
 ) -> tuple[list[int], float]:
-    """Fire every call at once (one client each); returns their status codes and the wall time."""
-    limits = httpx.Limits(max_connections=len(calls))
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+    """Fire every call at once (one connection each); returns their status codes and the wall time."""
+    async with _session(base, len(calls)) as client:
         began = time.perf_counter()
         statuses = await asyncio.gather(*(call(client) for call in calls), return_exceptions=True)
         return [s if isinstance(s, int) else 599 for s in statuses], time.perf_counter() - began

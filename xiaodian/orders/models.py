@@ -5,7 +5,6 @@ from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU, Product
-from xiaodian.payments.models import Payment
 from xiaodian.stores.models import Store
 
 from . import rules
@@ -58,7 +57,8 @@ class CartItem(models.Model):
 
 
 class Checkout(models.Model):
-    """One buyer's checkout: one order per store, paid together by one payment.
+    """One buyer's checkout: one order per store, paid together by one payment (the Payment
+    with purpose "checkout" and this checkout's id).
 
     `(buyer, idempotency_key)` is unique; `request_hash` is the hash of the request body, so a
     replay with the same body gets the same checkout and another body gets 409."""
@@ -67,7 +67,6 @@ class Checkout(models.Model):
     idempotency_key = models.CharField(max_length=rules.IDEMPOTENCY_KEY_MAX)
     request_hash = models.CharField(max_length=64)
     total_fen = models.BigIntegerField()
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:

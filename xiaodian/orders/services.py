@@ -30,7 +30,7 @@ from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import rules, signals
+from . import rules, signals, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -281,9 +281,12 @@ def _create_checkout(
             OrderEvent(order=order, from_status=None, to_status=Status.UNPAID, actor="buyer", at=now)
             for order in orders
         )
+        # The close task is a row in this database, written in this transaction (an outbox): it
+        # exists exactly when the orders do, and the checkout costs one commit, not two.
+        tasks.close_unpaid_checkout.using(run_after=now + rules.PAY_WITHIN).enqueue(checkout.pk)
         # Stock last: the hot SKU rows stay locked only from here to the commit.
         catalog.take_stock(wanted.items())
-        transaction.on_commit(lambda: _after_checkout(checkout, orders))
+        transaction.on_commit(lambda: signals.order_placed.send(sender=Order, orders=orders))
     # Hand the caller the orders as written (store, lines, no shipments yet): no read-back queries.
     for order in orders:
         order.store = by_store[order.store_id][0].product.store
@@ -295,27 +298,19 @@ def _create_checkout(
     return checkout
 
 
-def _after_checkout(checkout: Checkout, orders: list[Order]) -> None:
-    from . import tasks
-
-    tasks.close_unpaid_checkout.using(run_after=orders[0].pay_deadline).enqueue(checkout.pk)
-    signals.order_placed.send(sender=Order, orders=orders)
-
-
 # ------------------------------------------------------------------------------------ payment
 
 
 def pay_checkout(*, buyer: User, order_id: int, channel: str = "native", payer_openid: str = "") -> Payment:
     """Start (or resume) the one payment for the order's whole checkout."""
-    order = Order.objects.select_related("checkout__payment").filter(buyer=buyer, pk=order_id).first()
+    order = Order.objects.select_related("checkout").filter(buyer=buyer, pk=order_id).first()
     if order is None:
         raise DomainError("not_found")
     checkout = order.checkout
     if order.status != Status.UNPAID or clock.now() >= order.pay_deadline:
         raise DomainError("invalid_transition", _("订单已无法支付。"))
-    if checkout.payment is not None and checkout.payment.status == PaymentStatus.CREATED:
-        return checkout.payment
-    payment = payments.create_payment(
+    # One payment per checkout (unique in payments): asking again answers the same one.
+    return payments.create_payment(
         purpose=Purpose.CHECKOUT,
         reference_id=checkout.pk,
         amount_fen=checkout.total_fen,
@@ -323,8 +318,6 @@ def pay_checkout(*, buyer: User, order_id: int, channel: str = "native", payer_o
         channel=channel,
         payer_openid=payer_openid,
     )
-    Checkout.objects.filter(pk=checkout.pk, payment__isnull=True).update(payment=payment)
-    return payment
 
 
 def apply_payment(payment: Payment) -> list[Order]:
@@ -332,12 +325,7 @@ def apply_payment(payment: Payment) -> list[Order]:
     notification's transaction). Orders that closed meanwhile take their stock again, or are
     cancelled as oversold and refunded."""
     now = clock.now()
-    orders = list(
-        Order.objects.select_for_update()
-        .filter(checkout_id=payment.reference_id)
-        .prefetch_related("lines")
-        .order_by("pk")
-    )
+    orders = list(Order.objects.select_for_update().filter(checkout_id=payment.reference_id).order_by("pk"))
     paid, oversold = [], []
     for order in orders:
         if order.status == Status.UNPAID:
@@ -495,8 +483,6 @@ def ship_order(
 
 
 def _after_shipping(order: Order) -> None:
-    from . import tasks
-
     tasks.auto_confirm_order.using(run_after=order.shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
     signals.order_shipped.send(sender=Order, orders=[order])
 

@@ -463,6 +463,13 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(True))
             applied, out_trade_no = _apply(notification)
+            # Logged in the same transaction: one commit (one WAL flush) per notification, not two.
+            _log(
+                headers=headers,
+                body=body,
+                outcome=NotificationOutcome.ACCEPTED if applied else NotificationOutcome.DUPLICATE,
+                out_trade_no=out_trade_no,
+            )
     except NotificationError as exc:
         return _reject(exc.code, exc.reason, headers=headers, body=body)
     except Exception as exc:
@@ -471,11 +478,4 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
             return _failed(exc, headers=headers, body=body)
         # The state change committed; only work scheduled for after the commit failed.
         logger.exception("wechatpay: after applying notification %s", notification.id)
-        applied, out_trade_no = True, ""
-    _log(
-        headers=headers,
-        body=body,
-        outcome=NotificationOutcome.ACCEPTED if applied else NotificationOutcome.DUPLICATE,
-        out_trade_no=out_trade_no,
-    )
     return 204, None

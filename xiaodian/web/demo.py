@@ -13,6 +13,7 @@ from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Role, SubjectKind, Verification
 from xiaodian.catalog import services as catalog
 from xiaodian.core.errors import DomainError
+from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
 from xiaodian.stores.rules import StoreKind
@@ -80,7 +81,8 @@ def seed_demo(stdout=None) -> None:
         )
         stores.update_store(store=store, description=description)
         for category in deposits:
-            stores.pay_deposit(store=store, category_id=by_name[category].pk)
+            deposit = stores.pay_deposit(store=store, category_id=by_name[category].pk)
+            sandbox.pay_for(deposit.transaction_id)  # the merchant confirms on the WeChat Pay sandbox
         if index == 0:
             stores.add_staff(store=store, user_id=users["agent"].pk, role=Role.AGENT)
         demo_stores[name] = store

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -20,9 +21,12 @@ from xiaodian.accounts import selectors as account_selectors
 from xiaodian.accounts import services as account_services
 from xiaodian.accounts.rules import GRANTABLE_BY, Perm
 from xiaodian.core.errors import DomainError
+from xiaodian.payments import selectors as payment_selectors
+from xiaodian.payments import services as payment_services
 from xiaodian.stores import selectors as store_selectors
 from xiaodian.stores import services as store_services
 from xiaodian.stores.access import can, store_for
+from xiaodian.stores.rules import DepositStatus
 
 from .forms import (
     BrandAuthorizationForm,
@@ -254,13 +258,13 @@ def store_settings(request, store_id: int):
     bound = {"update": form, "deposit": deposit_form, "close": close_form}.get(action)
     if action == "upgrade" or (bound is not None and bound.is_valid()):
         try:
-            done = _settings_action(store, action, bound)
+            done, next_url = _settings_action(store, action, bound)
         except DomainError as exc:
             (bound or form).add_domain_error(exc)
             store = _store(request, store_id, Perm.VIEW)  # a refused write may have touched the instance
         else:
             messages.success(request, done)
-            return redirect("web:store_settings", store_id=store.pk)
+            return redirect(next_url or reverse("web:store_settings", args=[store.pk]))
     context = {
         "store": store,
         "form": form,
@@ -277,19 +281,26 @@ def store_settings(request, store_id: int):
     return render(request, "web/store_settings.html", context)
 
 
-def _settings_action(store, action: str, form) -> str:
-    """Run one settings action; the message to show when it worked."""
+def _settings_action(store, action: str, form) -> tuple[str, str | None]:
+    """Run one settings action: the message to show when it worked, and where to go next."""
     if action == "update":
         store_services.update_store(store=store, **form.cleaned_data)
-        return _("店铺设置已保存。")
+        return _("店铺设置已保存。"), None
     if action == "upgrade":
         store_services.upgrade_store(store=store)
-        return _("店铺已升级。")
+        return _("店铺已升级。"), None
     if action == "deposit":
         deposit = store_services.pay_deposit(store=store, category_id=form.cleaned_data["category_id"])
-        return _("“%(category)s”类目保证金已缴纳。") % {"category": deposit.category.name}
+        if deposit.status == DepositStatus.PAID:
+            return _("“%(category)s”类目保证金已缴纳。") % {"category": deposit.category.name}, None
+        # Pending at WeChat Pay: the payer confirms on the pay page, which comes back here.
+        back = reverse("web:store_settings", args=[store.pk])
+        pay = payment_services.pay_url(payment_selectors.deposit_payment(deposit.pk))
+        return _("请完成“%(category)s”类目保证金的支付。") % {
+            "category": deposit.category.name
+        }, f"{pay}?return={back}"
     store_services.close_store(store=store)
-    return _("店铺已关闭。")
+    return _("店铺已关闭。"), None
 
 
 @login_required

@@ -163,3 +163,56 @@ def test_64_threads_buying_the_last_50_units_sell_exactly_50(make_user, make_sku
     assert statuses.count(409) == 14
     assert SKU.objects.get(pk=sku.pk).stock == 0
     assert Order.objects.count() == 50
+
+
+def test_pay_through_wechat_pay_and_its_sandbox(buyer_api, make_sku, store, other_store):
+    from xiaodian.payments.models import Payment
+    from xiaodian.payments.testing import notification_for, pay_in_sandbox
+
+    a, b = make_sku(store, price_fen=700), make_sku(other_store, price_fen=300)
+    placed = buyer_api.post("/orders", checkout_body((a, 1), (b, 1)), **{"Idempotency-Key": "pay"}).json()
+    order_id = placed["orders"][0]["id"]
+    r = buyer_api.post(f"/orders/{order_id}/pay", {"channel": "native"})
+    assert r.status_code == 200
+    paying = r.json()
+    assert paying["amount_fen"] == 1000 and paying["pay_url"].startswith("/sandbox/wechatpay/pay/")
+    assert (
+        buyer_api.post(f"/orders/{placed['orders'][1]['id']}/pay").json()["out_trade_no"]
+        == paying["out_trade_no"]
+    )
+    payment = Payment.objects.get(out_trade_no=paying["out_trade_no"])
+    headers, body = notification_for(payment)
+    pay_in_sandbox(payment)
+    statuses = [buyer_api.get(f"/orders/{o['id']}").json()["status"] for o in placed["orders"]]
+    assert statuses == [20, 20]
+    # the same notification again: answered as taken, nothing moves twice
+    again = buyer_api.client.post(
+        "/api/v1/payments/wechatpay/notify",
+        body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert again.status_code in (200, 204)
+    from xiaodian.orders.models import OrderEvent
+
+    assert OrderEvent.objects.filter(order_id=order_id, to_status=20).count() == 1
+
+
+def test_an_unpaid_checkout_closes_its_wechat_pay_transaction(
+    buyer_api, make_sku, store, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from xiaodian.core import clock
+    from xiaodian.orders import services
+    from xiaodian.payments.models import Payment
+
+    sku = make_sku(store)
+    with clock.travel_to(clock.now()):
+        placed = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "close"}).json()
+        out_trade_no = buyer_api.post(f"/orders/{placed['orders'][0]['id']}/pay").json()["out_trade_no"]
+        clock.advance(timedelta(minutes=15))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.close_expired_orders()
+    assert Payment.objects.get(out_trade_no=out_trade_no).status == "closed"
+    assert SKU.objects.get(pk=sku.pk).stock == 10

@@ -16,6 +16,7 @@ from xiaodian.catalog.models import SKU
 from xiaodian.orders import services
 from xiaodian.orders.models import Address, CartItem, Checkout, Order
 from xiaodian.orders.rules import Status
+from xiaodian.payments.models import Payment
 from xiaodian.stores import services as store_services
 
 from .conftest import ADDRESS, succeed
@@ -266,7 +267,8 @@ def test_checkout_makes_one_order_per_store_and_a_double_submit_makes_one_checko
     assert sorted(checkout.orders.values_list("store_id", "total_fen")) == sorted(
         [(store.pk, 1000), (other_store.pk, 1000)]
     )
-    assert checkout.payment is not None and checkout.payment.amount_fen == 2000
+    payment = Payment.objects.get(purpose="checkout", reference_id=checkout.pk)
+    assert payment.amount_fen == 2000
     assert Address.objects.filter(buyer=buyer).count() == 1  # the new address, saved once
     assert list(CartItem.objects.values_list("sku_id", flat=True)) == [c.pk]  # bought items left the cart
     assert SKU.objects.get(pk=b.pk).stock == 8

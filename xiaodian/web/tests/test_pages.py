@@ -4,6 +4,7 @@ next to the field it concerns."""
 import ast
 import gettext
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -688,27 +689,127 @@ def test_subjects_and_staff_pages_cost_a_fixed_number_of_queries(
 CATALOG = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES"
 
 
-def po_entries(path: Path) -> list[tuple[str | None, str, str]]:
-    """(context, msgid, msgstr) for each entry of a PO file, the header left out."""
-    entries, current, key = [], {}, None
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith(("msgctxt ", "msgid ", "msgstr ")):
-            key, _, literal = line.partition(" ")
-            current[key] = ast.literal_eval(literal)
-        elif line.startswith('"') and key:
-            current[key] += ast.literal_eval(line)
-        elif not line.strip() and "msgid" in current:
-            if current["msgid"]:
-                entries.append((current.get("msgctxt"), current["msgid"], current["msgstr"]))
-            current, key = {}, None
+def po_entries(path: Path) -> list[dict]:
+    """The live entries of a PO file, the header first, each a dict: `flags` (a set), `msgctxt` and
+    `msgid_plural` (None when absent), `msgid`, and `msgstr`, a list: the one translation, or the
+    plural forms in order. Obsolete (`#~`) entries are left out; a line it cannot read fails."""
+    entries, entry, where = [], {}, ""
+
+    def finish():
+        if "msgid" in entry:
+            plural = "msgid_plural" in entry
+            forms = sorted(int(key[7:-1]) for key in entry if key.startswith("msgstr["))
+            assert ("msgstr" not in entry) == plural and forms == list(range(len(forms))), where
+            entries.append(
+                {
+                    "flags": entry.get("flags", set()),
+                    "msgctxt": entry.get("msgctxt"),
+                    "msgid": entry["msgid"],
+                    "msgid_plural": entry.get("msgid_plural"),
+                    "msgstr": [entry[f"msgstr[{n}]"] for n in forms] if plural else [entry["msgstr"]],
+                }
+            )
+        entry.clear()
+
+    key = None
+    for number, line in enumerate([*path.read_text(encoding="utf-8").splitlines(), ""], 1):
+        where = f"{path.name}:{number}"
+        translated = any(k.startswith("msgstr") for k in entry)
+        if not line.strip() or (translated and line.startswith(("#", "msgctxt ", "msgid "))):
+            finish()  # entries are separated by blank lines, or a new one starts
+            key = None
+        if not line.strip() or line.startswith("#~"):
+            continue
+        if line.startswith("#,"):
+            entry.setdefault("flags", set()).update(flag.strip() for flag in line[2:].split(","))
+        elif line.startswith("#"):
+            continue  # translator and extracted comments, references, previous msgids (#|)
+        elif line.startswith('"'):
+            assert key, f"{where}: a string outside any field"
+            entry[key] += ast.literal_eval(line)
+        else:
+            match = re.fullmatch(r'(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\]) (".*")', line)
+            assert match and match[1] not in entry, f"{where}: cannot read {line!r}"
+            key = match[1]
+            entry[key] = ast.literal_eval(match[2])
     return entries
 
 
+def placeholders(text: str, python_format: bool) -> list[str]:
+    """The `{name}` fields in a message, and its %-format placeholders (`%%` left out) when it is
+    python-format."""
+    found = re.findall(r"\{\w*\}", text)
+    if python_format:
+        pattern = r"%(?:\(\w+\))?[#0 +-]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa]"
+        found += re.findall(pattern, text.replace("%%", ""))
+    return sorted(found)
+
+
+def placeholders_kept(entry: dict) -> bool:
+    """The translation uses the message's placeholders: the same ones; in a plural entry each form
+    some of them (English "one item" may leave out the count) and the forms all of them."""
+    python_format = "python-format" in entry["flags"]
+    forms = [placeholders(form, python_format) for form in entry["msgstr"]]
+    if entry["msgid_plural"] is None:
+        return forms[0] == placeholders(entry["msgid"], python_format)
+    source = {
+        *placeholders(entry["msgid"], python_format),
+        *placeholders(entry["msgid_plural"], python_format),
+    }
+    return all(set(form) <= source for form in forms) and set().union(*forms) == source
+
+
 def test_the_english_catalog_is_complete_and_compiled():
-    entries = po_entries(CATALOG / "django.po")
+    """Every message has its English (each plural form too), none is left fuzzy, the placeholders
+    survive, and django.mo is django.po compiled, entry for entry (`msgfmt --check -o django.mo
+    django.po`): a string with no English, or a .mo not compiled again, fails here."""
+    header, *entries = po_entries(CATALOG / "django.po")
+    assert header["msgid"] == "" and "\nPlural-Forms: nplurals=2; plural=(n != 1);\n" in header["msgstr"][0]
     assert len(entries) > 100
-    assert [msgid for _, msgid, msgstr in entries if not msgstr] == []
+    assert [e["msgid"] for e in entries if "fuzzy" in e["flags"] or "fuzzy" in header["flags"]] == []
+    assert [e["msgid"] for e in entries if not all(e["msgstr"])] == []
+    assert [e["msgid"] for e in entries if len(e["msgstr"]) != (1 if e["msgid_plural"] is None else 2)] == []
+    assert [e["msgid"] for e in entries if not placeholders_kept(e)] == []
+
+    # what msgfmt makes of the .po: the keys GNUTranslations reads (`context\x04msgid`, and
+    # `(msgid, form)` for a plural entry), and the header, less the POT-Creation-Date msgfmt drops
+    expected = {"": re.sub(r"(?m)^POT-Creation-Date: .*\n", "", header["msgstr"][0])}
+    for e in entries:
+        key = e["msgid"] if e["msgctxt"] is None else f"{e['msgctxt']}\x04{e['msgid']}"
+        if e["msgid_plural"] is None:
+            assert key not in expected, f"duplicate entry {key!r}"
+            expected[key] = e["msgstr"][0]
+        else:
+            expected.update({(key, n): form for n, form in enumerate(e["msgstr"])})
     with open(CATALOG / "django.mo", "rb") as compiled:
         mo = gettext.GNUTranslations(compiled)
-    for context, msgid, msgstr in entries:
-        assert (mo.pgettext(context, msgid) if context else mo.gettext(msgid)) == msgstr, msgid
+    assert mo._catalog == expected, "django.mo is out of date: run msgfmt --check -o django.mo django.po"
+    assert [mo.plural(n) for n in (0, 1, 2)] == [1, 0, 1]
+    for e in entries:  # and as Django asks for them
+        context, msgid, plural = e["msgctxt"], e["msgid"], e["msgid_plural"]
+        if plural is None:
+            found = mo.pgettext(context, msgid) if context is not None else mo.gettext(msgid)
+            assert found == e["msgstr"][0], msgid
+        else:
+            for n in (1, 2):
+                found = (
+                    mo.npgettext(context, msgid, plural, n)
+                    if context is not None
+                    else mo.ngettext(msgid, plural, n)
+                )
+                assert found == e["msgstr"][mo.plural(n)], msgid
+
+
+def test_paying_a_deposit_goes_to_the_wechat_pay_page_and_comes_back(client, merchant, store, categories):
+    from xiaodian.payments.sandbox import services as sandbox
+    from xiaodian.stores.models import StoreDeposit
+
+    client.force_login(merchant)
+    url = f"/stores/{store.pk}/settings/"
+    r = client.post(url, {"action": "deposit", "category_id": categories["女装"].pk})
+    assert r.status_code == 302 and r["Location"].startswith("/sandbox/wechatpay/pay/")
+    assert r["Location"].endswith(f"?return={url}")
+    deposit = StoreDeposit.objects.get(store=store)
+    assert deposit.status == "pending"
+    sandbox.pay_for(deposit.transaction_id)
+    assert StoreDeposit.objects.get(pk=deposit.pk).status == "paid"

@@ -1,0 +1,35 @@
+"""The benchmarks run end to end at a tiny scale: a real server, real requests, checked results."""
+
+import json
+import os
+import subprocess
+import sys
+
+
+def bench(tmp_path, *args) -> dict:
+    env = {**os.environ, "XIAODIAN_DATA_DIR": str(tmp_path)}
+    env.pop("XIAODIAN_DATABASE_URL", None)  # a throwaway SQLite file, never the test database
+    done = subprocess.run(
+        [sys.executable, "-m", "xiaodian", "bench", *args, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_flash_sale_sells_the_stock_and_no_more(tmp_path):
+    result = bench(tmp_path, "flash-sale", "--concurrency", "6", "--stock", "4")
+    [row] = result["levels"]
+    assert (row["successful_orders"], row["refused_out_of_stock"], row["oversold_units"]) == (4, 2, 0)
+    assert row["stock_conserved"] is True and row["stock_left"] == 0
+
+
+def test_checkout_measures_the_floor_and_pays_every_completed_order(tmp_path):
+    result = bench(tmp_path, "checkout", "--concurrency", "1,2", "--duration", "1")
+    assert result["floor"]["per_second"] > 0
+    assert [row["concurrency"] for row in result["levels"]] == [1, 2]
+    assert all(row["completed"] > 0 and not row["errors"] for row in result["levels"])
+    assert result["orders_paid"] >= result["iterations_completed"] > 0
