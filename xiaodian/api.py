@@ -8,11 +8,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from xiaodian.accounts.api import auth_router as accounts_auth_router
 from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
+from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.parsing import StrictParser
 from xiaodian.orders.api import router as orders_router
 from xiaodian.payments.api import router as payments_router
+from xiaodian.reviews.api import router as reviews_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -109,3 +111,5 @@ api.add_router("", stores_router)
 api.add_router("", catalog_router)
 api.add_router("", payments_router)
 api.add_router("", orders_router)
+api.add_router("", reviews_router)
+api.add_router("", aftersales_router)

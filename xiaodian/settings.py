@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "xiaodian.catalog",
     "xiaodian.payments",
     "xiaodian.orders",
+    "xiaodian.reviews",
+    "xiaodian.aftersales",
     "xiaodian.web",
 ]
 

@@ -14,5 +14,7 @@ urlpatterns = [
     path("sandbox/wechatpay/", include("xiaodian.payments.urls")),
     path("", include("xiaodian.catalog.urls")),
     path("", include("xiaodian.orders.urls")),
+    path("", include("xiaodian.aftersales.urls")),
+    path("", include("xiaodian.reviews.urls")),
     path("", include("xiaodian.web.urls")),
 ]

@@ -41,6 +41,13 @@ CODES: dict[str, tuple[int, str]] = {
     # catalog and orders
     "out_of_stock": (409, _("库存不足。")),
     "product_not_available": (409, _("商品不可购买。")),
+    # after-sales
+    "aftersale_not_allowed": (409, _("这件商品现在不能申请售后。")),
+    "aftersale_period_over": (409, _("已超过售后期。")),
+    "aftersale_open_exists": (409, _("这件商品已有进行中的售后申请。")),
+    "aftersale_attempts_exhausted": (409, _("这件商品的售后申请次数已用完。")),
+    "aftersale_quantity_exceeded": (422, _("申请数量超过可售后的数量。")),
+    "dispute_window_over": (409, _("已超过申诉期限。")),
     "idempotency_conflict": (409, _("同一个 Idempotency-Key 已用于不同的请求。")),
     # payments
     "notification_signature_invalid": (401, _("支付通知的签名无效。")),
@@ -50,14 +57,20 @@ CODES: dict[str, tuple[int, str]] = {
     "notification_not_applied": (409, _("支付通知暂未处理成功，请稍后重试。")),
     "refund_exceeds_payment": (422, _("退款金额超过可退金额。")),
     "refund_failed": (409, _("退款未成功。")),
+    "refund_amount_mismatch": (400, _("退款通知的金额与退款单不一致。")),
     # catalog
     "category_not_leaf": (422, _("商品只能发布在末级类目。")),
-    "contact_details_not_allowed": (422, _("商品信息不能包含联系方式。")),
+    "contact_details_not_allowed": (422, _("内容不能包含联系方式。")),
     "sku_specs_invalid": (422, _("规格无效：最多 3 个规格名，各规格的规格名须一致。")),
     "sku_specs_duplicate": (422, _("两个规格的取值完全相同。")),
     "stock_changed": (409, _("库存已变化，请刷新后再设置。")),
     "listing_needs_stock": (409, _("上架前至少需要一个有库存的规格。")),
     "images_limit_reached": (409, _("商品图片数量已达上限。")),
+    # reviews
+    "review_not_allowed": (409, _("订单确认收货后才能评价。")),
+    "review_exists": (409, _("这件商品已经评价过了。")),
+    "follow_up_exists": (409, _("这条评价已经追评过了。")),
+    "reply_exists": (409, _("这条评价已经回复过了。")),
 }
 
 

@@ -9,7 +9,8 @@ def require_user(user) -> None:
 
 
 def require_operator(user) -> None:
-    """Platform operations staff only; others learn nothing about the object (404)."""
+    """Platform operations staff only (403). Routes that show operators' objects check
+    visibility first, so non-operators get 404 for those objects before this runs."""
     require_user(user)
     if not user.is_staff:
         raise DomainError("permission_denied")

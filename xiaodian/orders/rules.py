@@ -88,3 +88,4 @@ class EventNote(models.TextChoices):
         _("订单关闭后才收到付款，商品已售罄，款项原路退回"),
     )
     CONFIRMED_AUTOMATICALLY = "confirmed_automatically", _("发货 10 天后自动确认收货")
+    FULLY_REFUNDED = "fully_refunded", _("全部商品已退款，订单关闭")

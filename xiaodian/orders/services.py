@@ -520,6 +520,16 @@ def auto_confirm_due_orders() -> int:
     return sum(auto_confirm(pk) is not None for pk in list(due.values_list("pk", flat=True)))
 
 
+def mark_fully_refunded(*, order_id: int) -> Order:
+    """Every unit of the order was refunded (the after-sales app decides): the order ends as 200."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    _move(
+        order, Status.CANCELLED_REFUNDED, actor="system", note=EventNote.FULLY_REFUNDED, closed_at=clock.now()
+    )
+    transaction.on_commit(lambda: signals.order_cancelled.send(sender=Order, orders=[order]))
+    return order
+
+
 def deadline_of(order: Order) -> datetime | None:
     """When the order's next automatic step happens, if any."""
     if order.status == Status.UNPAID:

@@ -1,6 +1,6 @@
 """The merchant side of WeChat Pay API v3, through the `wechatpayv3` SDK in its public-key mode.
 
-`WeChatPayGateway` speaks the protocol (prepay, query, close, refund, notification verification
+`WeChatPayGateway` speaks the protocol (prepay, query, close, refund, refund query, notification verification
 and decryption) and is also the platform's `PaymentGateway` (settings.PAYMENT_GATEWAY), so the
 stores' deposits are paid through WeChat Pay: a charge is a pending Payment with a pay page, and
 the deposit is marked paid when the payment's notification arrives (services.handle_notification).
@@ -162,6 +162,11 @@ class WeChatPayGateway(PaymentGateway):
             reason=reason[: rules.REFUND_REASON_MAX] or None,
         )
 
+    def query_refund(self, out_refund_no: str) -> dict:
+        """`GET /v3/refund/domestic/refunds/{out_refund_no}`: the refund's `status` (SUCCESS,
+        PROCESSING, ABNORMAL, CLOSED), `refund_id`, `amount`, ..."""
+        return self._call(self.client.query_refund, out_refund_no=out_refund_no)
+
     def verify_notification(self, headers: dict, body: bytes) -> Notification:
         """Check a notification's signature (the platform public key), its timestamp (within
         rules.NOTIFICATION_TOLERANCE of our clock) and open its resource (the APIv3 key)."""
@@ -245,7 +250,9 @@ class WeChatPayGateway(PaymentGateway):
 
     def refund(self, *, transaction_id: str, amount_fen: int, reason: str) -> Charge:
         """Refund the payment known by our out_trade_no or WeChat Pay's transaction_id. A full
-        refund has a fixed out_refund_no, so asking twice refunds once."""
+        refund has a fixed out_refund_no, so asking twice refunds once (and asking again after it
+        failed submits it again). "pending" while WeChat Pay processes it: a deposit's refund is
+        then completed by its REFUND.SUCCESS notification (stores.mark_deposit_refunded)."""
         from . import services
         from .models import Payment, RefundStatus
 

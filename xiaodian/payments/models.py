@@ -59,7 +59,13 @@ class RefundStatus(models.TextChoices):
 
 
 class Refund(models.Model):
-    """One refund of (part of) a payment, by our `out_refund_no` (WeChat's idempotency key)."""
+    """One refund of (part of) a payment, by our `out_refund_no` (WeChat's idempotency key).
+
+    `processing` from the moment it is submitted until WeChat Pay's REFUND.* notification (or an
+    answer, or a query) settles it: `succeeded`, or `failed` with the reason. A failed refund is
+    submitted again automatically (rules.REFUND_RETRY_DELAYS, same out_refund_no) until it has
+    been tried rules.REFUND_MAX_ATTEMPTS times; then `gave_up` is set and it stays failed until
+    someone asks again. `attempts` counts the submissions."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     out_refund_no = models.CharField(max_length=64, unique=True)
@@ -67,7 +73,14 @@ class Refund(models.Model):
     reason = models.CharField(max_length=80, blank=True)
     status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.PROCESSING)
     refund_id = models.CharField(max_length=32, blank=True, help_text="WeChat Pay's refund id")
-    failure = models.CharField(max_length=200, blank=True)
+    failure = models.CharField(max_length=200, blank=True, help_text="Why the last attempt failed")
+    attempts = models.PositiveIntegerField(default=0, help_text="Submissions to WeChat Pay so far")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the automatic retry of a failed refund runs"
+    )
+    gave_up = models.BooleanField(default=False, help_text="Failed, and no automatic retry is left")
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
@@ -75,7 +88,17 @@ class Refund(models.Model):
         ordering = ["-id"]
         verbose_name = _("退款单")
         verbose_name_plural = pgettext_lazy("plural", "退款单")
-        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(gave_up=False) | Q(status=RefundStatus.FAILED), name="refund_gave_up_only_failed"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=RefundStatus.SUCCEEDED) | Q(succeeded_at__isnull=False),
+                name="refund_succeeded_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "gave_up"], name="refund_status_gave_up")]
 
     def __str__(self) -> str:
         return self.out_refund_no
@@ -88,6 +111,9 @@ class NotificationReceipt(models.Model):
     notification_id = models.CharField(max_length=64, unique=True)
     event_type = models.CharField(max_length=40)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts", null=True)
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, related_name="receipts", null=True, blank=True
+    )
     received_at = models.DateTimeField()
 
     class Meta:
@@ -116,6 +142,7 @@ class NotificationLog(models.Model):
     code = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     out_trade_no = models.CharField(max_length=32, blank=True)
+    out_refund_no = models.CharField(max_length=64, blank=True)
     headers = models.JSONField(default=dict)
     body = models.TextField(blank=True)
     received_at = models.DateTimeField()
@@ -161,6 +188,14 @@ class SandboxTransaction(models.Model):
     notification_id = models.CharField(max_length=64, blank=True)
     notify_attempts = models.PositiveIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # Switches for tests and the demo (sandbox.services.fail_refunds / hold_refund_notifications).
+    refund_failures_left = models.PositiveIntegerField(
+        default=0, help_text="The next N refunds of this transaction end in refund_failure_status"
+    )
+    refund_failure_status = models.CharField(max_length=12, default="ABNORMAL")
+    hold_refund_notifications = models.BooleanField(
+        default=False, help_text="Settle refunds but do not deliver their notifications"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -177,14 +212,34 @@ class SandboxTransaction(models.Model):
         return f"{self.out_trade_no} {self.trade_state}"
 
 
+class SandboxRefundStatus(models.TextChoices):
+    PROCESSING = "PROCESSING", _("退款处理中")
+    SUCCESS = "SUCCESS", _("退款成功")
+    ABNORMAL = "ABNORMAL", _("退款异常")
+    CLOSED = "CLOSED", _("退款关闭")
+
+
 class SandboxRefund(models.Model):
+    """A refund as the sandbox keeps it. It settles as soon as it is accepted (SUCCESS, or
+    ABNORMAL / CLOSED when the transaction's failure switch says so) and its REFUND.* notification
+    goes to `notify_url` like a payment's. Submitting a failed one again with the same
+    out_refund_no processes it again, with a new notification id."""
+
     trade = models.ForeignKey(SandboxTransaction, on_delete=models.CASCADE, related_name="refunds")
     out_refund_no = models.CharField(max_length=64)
     refund_id = models.CharField(max_length=32, unique=True)
     amount_refund = models.BigIntegerField()
     reason = models.CharField(max_length=80, blank=True)
-    status = models.CharField(max_length=12, default="SUCCESS")
+    status = models.CharField(
+        max_length=12, choices=SandboxRefundStatus.choices, default=SandboxRefundStatus.SUCCESS
+    )
     created_at = models.DateTimeField()
+    success_time = models.DateTimeField(null=True, blank=True)
+    submissions = models.PositiveIntegerField(default=1)
+    notify_url = models.CharField(max_length=256, blank=True)
+    notification_id = models.CharField(max_length=64, blank=True)
+    notify_attempts = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -21,3 +21,22 @@ REFUND_REASON_MAX = 80
 
 # The reason WeChat Pay shows the payer when a deposit paid after its store closed is given back.
 LATE_DEPOSIT_REFUND_REASON = "店铺已关闭，退还保证金"
+
+# A refund that failed (refused by WeChat Pay, unreachable, or reported ABNORMAL / CLOSED) is
+# submitted again, with the same out_refund_no, after these delays: 1 min after the first failure,
+# 5 min after the second, 30 min after the third. After the fourth attempt it is given up
+# (`gave_up`, and `refund_failed` is sent with final=True).
+REFUND_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+REFUND_MAX_ATTEMPTS = 1 + len(REFUND_RETRY_DELAYS)
+
+# WeChat Pay's refusals of a refund that asking again cannot change: given up at once.
+REFUND_PERMANENT_ERRORS = frozenset(
+    {
+        "PARAM_ERROR",
+        "INVALID_REQUEST",
+        "RESOURCE_NOT_EXISTS",
+        "MCH_NOT_EXISTS",
+        "NO_AUTH",
+        "USER_ACCOUNT_ABNORMAL",
+    }
+)

@@ -1,6 +1,6 @@
 """Reads for payments."""
 
-from .models import Payment, Purpose
+from .models import Payment, Purpose, Refund
 
 
 def payment_for(purpose: str, reference_id: int) -> Payment | None:
@@ -10,3 +10,8 @@ def payment_for(purpose: str, reference_id: int) -> Payment | None:
 
 def deposit_payment(deposit_id: int) -> Payment | None:
     return payment_for(Purpose.DEPOSIT, deposit_id)
+
+
+def refund_by_number(out_refund_no: str) -> Refund | None:
+    """The refund with this out_refund_no (the number its caller chose), if it was made."""
+    return Refund.objects.select_related("payment").filter(out_refund_no=out_refund_no).first()

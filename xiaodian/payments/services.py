@@ -1,5 +1,5 @@
-"""Writes for payments: start a payment, ask about it, close it, refund it, and apply WeChat Pay's
-notifications. This is the interface the orders app calls.
+"""Writes for payments: start a payment, ask about it, close it, refund it (and retry a failed
+refund), and apply WeChat Pay's notifications. This is the interface orders and after-sales call.
 
 Calls to WeChat Pay go over the network (or in-process to the sandbox, transport.py), so none of
 them is made inside a transaction this module opens; each state change after one is its own short
@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from .models import (
     Refund,
     RefundStatus,
 )
-from .signals import payment_succeeded
+from .signals import payment_succeeded, refund_failed, refund_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -258,62 +258,236 @@ def close_payment(payment: Payment) -> Payment:
     return payment
 
 
+# ---------------------------------------------------------------------------------------- refunds
+
+
 def refund_payment(
     *, payment: Payment, amount_fen: int, reason: str, out_refund_no: str | None = None
 ) -> Refund:
-    """Refund part or all of a succeeded payment. `out_refund_no` makes it idempotent: the same
-    number answers the same refund (and retries one that failed)."""
+    """Refund part or all of a succeeded payment: a `Refund` submitted to WeChat Pay, answered
+    `processing` (its REFUND.* notification settles it later, `refund_succeeded` or
+    `refund_failed`), or already settled when the outcome was known before this returned (the
+    in-process sandbox delivers the notification during the call).
+
+    `out_refund_no` makes it idempotent: the same number answers the same refund, except a failed
+    one, which is submitted again. The payment's refunds never hold more than it paid: succeeded,
+    processing and failed-but-still-to-be-retried refunds count (`refund_exceeds_payment`).
+    WeChat Pay refusing or unreachable: the refund is recorded failed (and retried later, or given
+    up), `refund_failed` is sent, and this raises DomainError("refund_failed")."""
     existing = Refund.objects.filter(out_refund_no=out_refund_no).first() if out_refund_no else None
+    if existing is not None and existing.payment_id != payment.pk:
+        raise DomainError("validation_error", field="out_refund_no")
     if existing is not None and existing.status != RefundStatus.FAILED:
-        if existing.payment_id != payment.pk:
-            raise DomainError("validation_error", field="out_refund_no")
         return existing
-    if not isinstance(amount_fen, int) or amount_fen <= 0:
+    if type(amount_fen) is not int or amount_fen <= 0:
         raise DomainError("validation_error", field="amount_fen")
+    now = clock.now()
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != PaymentStatus.SUCCEEDED:
             raise DomainError("invalid_transition", _("只能退还已支付的款项。"))
-        others = Refund.objects.filter(payment=locked).exclude(status=RefundStatus.FAILED)
+        held = Refund.objects.filter(payment=locked).exclude(status=RefundStatus.FAILED, gave_up=True)
         if existing is not None:
-            others = others.exclude(pk=existing.pk)
-        refunded = others.aggregate(total=Sum("amount_fen"))["total"] or 0
-        if refunded + amount_fen > locked.amount_fen:
+            held = held.exclude(pk=existing.pk)
+        if (held.aggregate(total=Sum("amount_fen"))["total"] or 0) + amount_fen > locked.amount_fen:
             raise DomainError("refund_exceeds_payment", field="amount_fen")
-        fields = {"amount_fen": amount_fen, "reason": reason[: rules.REFUND_REASON_MAX]}
+        fields = {
+            "amount_fen": amount_fen,
+            "reason": reason[: rules.REFUND_REASON_MAX],
+            "last_attempt_at": now,
+        }
         if existing is not None:
-            Refund.objects.filter(pk=existing.pk).update(status=RefundStatus.PROCESSING, failure="", **fields)
-            refund = Refund.objects.get(pk=existing.pk)
-        else:
-            refund = Refund.objects.create(
-                payment=locked, out_refund_no=out_refund_no or f"R{secrets.token_hex(15).upper()}", **fields
+            resubmitted = Refund.objects.filter(pk=existing.pk, status=RefundStatus.FAILED).update(
+                status=RefundStatus.PROCESSING,
+                failure="",
+                gave_up=False,
+                next_retry_at=None,
+                attempts=F("attempts") + 1,
+                **fields,
             )
+            refund = Refund.objects.select_related("payment").get(pk=existing.pk)
+            if not resubmitted:  # someone else submitted it again just now
+                return refund
+        else:
+            try:
+                with transaction.atomic():
+                    refund = Refund.objects.create(
+                        payment=locked,
+                        out_refund_no=out_refund_no or f"R{secrets.token_hex(15).upper()}",
+                        attempts=1,
+                        **fields,
+                    )
+            except IntegrityError:  # the same number, asked for at the same moment
+                refund = None
+    if refund is None:
+        return Refund.objects.get(out_refund_no=out_refund_no)
+    return _submit(refund)
+
+
+def _submit(refund: Refund) -> Refund:
+    """Send a processing refund to WeChat Pay (outside any transaction of ours) and record what
+    the answer says."""
+    payment = refund.payment
     try:
         answer = WeChatPayGateway().create_refund(
             out_trade_no=payment.out_trade_no,
             out_refund_no=refund.out_refund_no,
-            refund_fen=amount_fen,
+            refund_fen=refund.amount_fen,
             total_fen=payment.amount_fen,
             reason=refund.reason,
         )
     except GatewayError as exc:
-        Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, failure=str(exc)[:200])
         logger.warning("wechatpay: refund %s failed: %s", refund.out_refund_no, exc)
+        with transaction.atomic():
+            _fail_refund(refund, failure=str(exc), permanent=exc.code in rules.REFUND_PERMANENT_ERRORS)
         raise DomainError("refund_failed") from exc
-    _record_refund_state(refund, answer)
+    _apply_refund_answer(refund, answer)
     refund.refresh_from_db()
     return refund
 
 
-def _record_refund_state(refund: Refund, answer: dict) -> None:
-    status = {"SUCCESS": RefundStatus.SUCCEEDED, "PROCESSING": RefundStatus.PROCESSING}.get(
-        str(answer.get("status") or answer.get("refund_status")), RefundStatus.FAILED
-    )
-    fields = {"status": status, "refund_id": str(answer.get("refund_id", ""))[:32]}
-    if status == RefundStatus.SUCCEEDED:
-        fields["succeeded_at"] = _paid_at(answer.get("success_time"))
+_FAILED_REFUND_STATES = {"ABNORMAL": "退款异常", "CLOSED": "退款关闭"}
+
+
+def _apply_refund_answer(refund: Refund, answer: dict) -> None:
+    """What WeChat Pay answered about a refund (creating or querying it): its refund_id, and an
+    outcome already known (SUCCESS, ABNORMAL, CLOSED) applied as its notification would be."""
+    status = str(answer.get("status") or answer.get("refund_status") or "")
+    refund_id = str(answer.get("refund_id") or "")[:32]
+    amount = answer.get("amount")
+    if isinstance(amount, dict) and amount.get("refund") not in (None, refund.amount_fen):
+        logger.warning("wechatpay: refund %s answered for another amount: %s", refund.out_refund_no, amount)
+        return
     with transaction.atomic():
-        Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(**fields)
+        if refund_id:
+            Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=refund_id)
+        if status == "SUCCESS":
+            _succeed_refund(refund, refund_id=refund_id, succeeded_at=_paid_at(answer.get("success_time")))
+        elif status in _FAILED_REFUND_STATES:
+            _fail_refund(refund, failure=f"{status}: {_FAILED_REFUND_STATES[status]}")
+        elif status != "PROCESSING":
+            logger.warning("wechatpay: refund %s has status %r", refund.out_refund_no, status)
+
+
+def _succeed_refund(refund: Refund, *, refund_id: str, succeeded_at: datetime) -> bool:
+    """Mark a refund succeeded, inside the caller's transaction: a deposit's refund completes the
+    deposit (stores.mark_deposit_refunded), and `refund_succeeded` is sent synchronously. From
+    processing, or from failed (WeChat Pay did take a submission we thought lost: the money moved).
+    False, and nothing happens, when it had already succeeded."""
+    fields = {
+        "status": RefundStatus.SUCCEEDED,
+        "succeeded_at": succeeded_at,
+        "gave_up": False,
+        "next_retry_at": None,
+    }
+    if refund_id:
+        fields["refund_id"] = refund_id
+    if not Refund.objects.filter(pk=refund.pk).exclude(status=RefundStatus.SUCCEEDED).update(**fields):
+        return False
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.payment.purpose == Purpose.DEPOSIT:
+        stores.mark_deposit_refunded(
+            deposit_id=refund.payment.reference_id, refund_id=refund.refund_id or refund.out_refund_no
+        )
+    refund_succeeded.send(sender=Refund, refund=refund)
+    return True
+
+
+def _fail_refund(refund: Refund, *, failure: str, permanent: bool = False) -> bool:
+    """processing → failed, inside the caller's transaction: the next attempt is scheduled (the
+    `retry_refund` task, rules.REFUND_RETRY_DELAYS) or, after the last one or a refusal asking
+    again cannot change, the refund is given up; `refund_failed` is sent synchronously with
+    `final`. False, and nothing happens, when the refund was not processing."""
+    current = Refund.objects.filter(pk=refund.pk).values_list("status", "attempts").first()
+    if current is None or current[0] != RefundStatus.PROCESSING:
+        return False
+    attempts, now = current[1], clock.now()
+    final = permanent or attempts >= rules.REFUND_MAX_ATTEMPTS
+    retry_at = None if final else now + rules.REFUND_RETRY_DELAYS[max(attempts, 1) - 1]
+    changed = Refund.objects.filter(pk=refund.pk, status=RefundStatus.PROCESSING, attempts=attempts).update(
+        status=RefundStatus.FAILED,
+        failure=_text(failure, 200),
+        failed_at=now,
+        gave_up=final,
+        next_retry_at=retry_at,
+    )
+    if not changed:
+        return False
+    if retry_at is not None:
+        from .tasks import retry_refund
+
+        # Queued in this transaction: the retry exists if and only if the failure was recorded.
+        retry_refund.using(run_after=retry_at).enqueue(refund.pk, attempts)
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if final:
+        logger.warning("wechatpay: refund %s given up after %s attempts", refund.out_refund_no, attempts)
+    refund_failed.send(sender=Refund, refund=refund, final=final)
+    return True
+
+
+def _give_up(refund: Refund, *, failure: str) -> bool:
+    """A failed refund that can no longer be submitted: given up, `refund_failed` sent with
+    final=True (inside the caller's transaction)."""
+    changed = Refund.objects.filter(pk=refund.pk, status=RefundStatus.FAILED, gave_up=False).update(
+        gave_up=True, next_retry_at=None, failure=_text(failure, 200), failed_at=clock.now()
+    )
+    if not changed:
+        return False
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    logger.warning("wechatpay: refund %s given up: %s", refund.out_refund_no, failure)
+    refund_failed.send(sender=Refund, refund=refund, final=True)
+    return True
+
+
+def retry_failed_refund(refund: Refund) -> Refund:
+    """Submit a failed refund again, now, with its out_refund_no, amount and reason: what the
+    `retry_refund` task does when its time comes, and what an operator does for a refund that was
+    given up. A refund that is not failed is answered as it is. Never raises for WeChat Pay's
+    refusal: that is recorded like any failure (`refund_failed`, then the next retry or gave_up).
+    A refund that can no longer be submitted at all (the payment has nothing left to refund) is
+    given up. Answers the refund, refreshed."""
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.status != RefundStatus.FAILED:
+        return refund
+    try:
+        return refund_payment(
+            payment=refund.payment,
+            amount_fen=refund.amount_fen,
+            reason=refund.reason,
+            out_refund_no=refund.out_refund_no,
+        )
+    except DomainError as exc:
+        if exc.code != "refund_failed":
+            with transaction.atomic():
+                _give_up(refund, failure=f"{exc.code}: {exc.message}")
+    refund.refresh_from_db()
+    return refund
+
+
+def retry_scheduled_refund(*, refund_id: int, attempt: int) -> str:
+    """The `retry_refund` task's work: submit the refund again if it is still failed from attempt
+    `attempt` (not settled, given up or submitted again since). Answers its status afterwards."""
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None:
+        return "missing"
+    if refund.status != RefundStatus.FAILED or refund.gave_up or refund.attempts != attempt:
+        return refund.status
+    return retry_failed_refund(refund).status
+
+
+def query_refund(refund: Refund) -> dict:
+    """WeChat Pay's view of the refund (`GET /v3/refund/domestic/refunds/{out_refund_no}`). An
+    outcome we had not heard of (a lost notification) is applied here exactly as its notification
+    would have been."""
+    try:
+        answer = WeChatPayGateway().query_refund(refund.out_refund_no)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise DomainError("not_found") from exc
+        raise DomainError("payment_failed") from exc
+    _apply_refund_answer(refund, answer)
+    refund.refresh_from_db()
+    return answer
 
 
 # --------------------------------------------------------------------------------- notifications
@@ -350,7 +524,7 @@ def _write_log(*, headers: dict, body: bytes, outcome: str, code: str, reason: s
         for k, v in headers.items()
         if "wechatpay" in str(k).lower() or "content" in str(k).lower()
     }
-    limits = {"notification_id": 64, "event_type": 40, "out_trade_no": 32}
+    limits = {"notification_id": 64, "event_type": 40, "out_trade_no": 32, "out_refund_no": 64}
     claimed = {key: _text(value, limits[key]) for key, value in {**_claimed(body), **fields}.items()}
     NotificationLog.objects.create(
         outcome=outcome,
@@ -393,63 +567,121 @@ def _checked_payment(notification: Notification) -> Payment:
         raise NotificationError("notification_invalid", f"mchid {resource.get('mchid')!r}")
     if resource.get("trade_state") != "SUCCESS" or not resource.get("transaction_id"):
         raise NotificationError("notification_invalid", f"trade_state {resource.get('trade_state')!r}")
-    total = (resource.get("amount") or {}).get("total")
+    amount = resource.get("amount")
+    total = amount.get("total") if isinstance(amount, dict) else None
     if type(total) is not int or total != payment.amount_fen:
         raise NotificationError("payment_amount_mismatch", f"amount {total!r}, expected {payment.amount_fen}")
     return payment
 
 
-def _apply(notification: Notification) -> tuple[bool, str]:
-    """Apply a verified notification inside the caller's transaction: (applied, out_trade_no)."""
-    resource = notification.resource
-    if notification.event_type == "TRANSACTION.SUCCESS":
-        payment = _checked_payment(notification)
-        receipt_for = payment
-    elif notification.event_type.startswith("REFUND."):
-        refund = (
-            Refund.objects.select_related("payment")
-            .filter(out_refund_no=str(resource.get("out_refund_no", "")))
-            .first()
+_REFUND_EVENTS = {"REFUND.SUCCESS": "SUCCESS", "REFUND.ABNORMAL": "ABNORMAL", "REFUND.CLOSED": "CLOSED"}
+
+
+def _checked_refund(notification: Notification) -> Refund:
+    resource, config = notification.resource, current_config()
+    out_refund_no = str(resource.get("out_refund_no", ""))
+    refund = (
+        Refund.objects.select_related("payment").filter(out_refund_no=out_refund_no).first()
+        if out_refund_no
+        else None
+    )
+    if refund is None:
+        raise NotificationError("notification_invalid", f"unknown out_refund_no {out_refund_no[:64]!r}")
+    if resource.get("mchid") != config.mchid:
+        raise NotificationError("notification_invalid", f"mchid {resource.get('mchid')!r}")
+    if resource.get("out_trade_no") != refund.payment.out_trade_no:
+        raise NotificationError("notification_invalid", f"out_trade_no {resource.get('out_trade_no')!r}")
+    status = _REFUND_EVENTS.get(notification.event_type)
+    if status is None or resource.get("refund_status") != status:
+        raise NotificationError(
+            "notification_invalid",
+            f"{notification.event_type!r} with refund_status {resource.get('refund_status')!r}",
         )
-        if refund is None:
-            raise NotificationError(
-                "notification_invalid", f"unknown out_refund_no {resource.get('out_refund_no')!r}"
-            )
-        payment, receipt_for = None, refund.payment
-    else:
-        raise NotificationError("notification_invalid", f"event_type {notification.event_type!r}")
+    if status == "SUCCESS" and not resource.get("refund_id"):
+        raise NotificationError("notification_invalid", "no refund_id")
+    amount = resource.get("amount")
+    refunded = amount.get("refund") if isinstance(amount, dict) else None
+    total = amount.get("total", refund.payment.amount_fen) if isinstance(amount, dict) else None
+    if type(refunded) is not int or refunded != refund.amount_fen or total != refund.payment.amount_fen:
+        raise NotificationError(
+            "refund_amount_mismatch",
+            f"amount {amount!r}, expected refund {refund.amount_fen} of {refund.payment.amount_fen}",
+        )
+    return refund
+
+
+def _about(notification: Notification) -> dict:
+    """The payment and refund numbers a verified notification names, for the log."""
+    resource = notification.resource
+    return {
+        key: str(resource[key])
+        for key in ("out_trade_no", "out_refund_no")
+        if isinstance(resource.get(key), str)
+    }
+
+
+def _receipt(notification: Notification, *, payment: Payment, refund: Refund | None = None) -> bool:
+    """Insert the notification's receipt under its unique id: False when it was there already."""
     try:
         with transaction.atomic():
             NotificationReceipt.objects.create(
                 notification_id=notification.id,
                 event_type=notification.event_type[:40],
-                payment=receipt_for,
+                payment=payment,
+                refund=refund,
                 received_at=clock.now(),
             )
     except IntegrityError:
-        return False, receipt_for.out_trade_no
-    if payment is not None:
+        return False
+    return True
+
+
+def _apply(notification: Notification) -> tuple[bool, dict]:
+    """Apply a verified notification inside the caller's transaction: (applied, what it is about)."""
+    resource = notification.resource
+    if notification.event_type == "TRANSACTION.SUCCESS":
+        payment = _checked_payment(notification)
+        about = {"out_trade_no": payment.out_trade_no}
+        if not _receipt(notification, payment=payment):
+            return False, about
         _apply_success(
             payment,
             transaction_id=str(resource["transaction_id"])[:32],
             payer_openid=str((resource.get("payer") or {}).get("openid", ""))[:128],
             paid_at=_paid_at(resource.get("success_time")),
         )
-    else:
-        _record_refund_state(refund, resource)
-    return True, receipt_for.out_trade_no
+        return True, about
+    if notification.event_type in _REFUND_EVENTS:
+        refund = _checked_refund(notification)
+        about = {"out_trade_no": refund.payment.out_trade_no, "out_refund_no": refund.out_refund_no}
+        if not _receipt(notification, payment=refund.payment, refund=refund):
+            return False, about
+        status = _REFUND_EVENTS[notification.event_type]
+        if status == "SUCCESS":
+            _succeed_refund(
+                refund,
+                refund_id=str(resource["refund_id"])[:32],
+                succeeded_at=_paid_at(resource.get("success_time")),
+            )
+        else:
+            _fail_refund(refund, failure=f"{status}: {_FAILED_REFUND_STATES[status]}")
+        return True, about
+    raise NotificationError("notification_invalid", f"event_type {notification.event_type[:40]!r}")
 
 
 def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None]:
     """Verify, deduplicate and apply one WeChat Pay notification: (HTTP status, body to answer).
 
     Verified means signed by the platform key, stamped within five minutes of our clock, opened
-    with the APIv3 key, about a payment we know, for its exact amount. Applied means, in ONE
+    with the APIv3 key, about a payment (TRANSACTION.SUCCESS) or a refund (REFUND.SUCCESS,
+    REFUND.ABNORMAL, REFUND.CLOSED) we know, for its exact amount. Applied means, in ONE
     transaction: the notification id inserted under a unique constraint (a redelivery stops
-    there and is answered as a success), the payment marked succeeded, a deposit marked paid,
-    and `payment_succeeded` sent to receivers that change their state in the same transaction.
-    If any of that raises, all of it rolls back and the answer is a failure, so WeChat Pay
-    delivers again. Rejections change nothing but the log.
+    there and is answered as a success), then the payment marked succeeded (a deposit marked
+    paid) and `payment_succeeded` sent, or the refund marked succeeded (a deposit marked refunded)
+    and `refund_succeeded` sent, or the refund marked failed (its retry queued) and
+    `refund_failed` sent; receivers change their state in that same transaction. If any of that
+    raises, all of it rolls back and the answer is a failure, so WeChat Pay delivers again.
+    Rejections change nothing but the log.
     """
     try:
         notification = WeChatPayGateway().verify_notification(headers, body)
@@ -462,16 +694,16 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
     try:
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(True))
-            applied, out_trade_no = _apply(notification)
+            applied, about = _apply(notification)
             # Logged in the same transaction: one commit (one WAL flush) per notification, not two.
             _log(
                 headers=headers,
                 body=body,
                 outcome=NotificationOutcome.ACCEPTED if applied else NotificationOutcome.DUPLICATE,
-                out_trade_no=out_trade_no,
+                **about,
             )
     except NotificationError as exc:
-        return _reject(exc.code, exc.reason, headers=headers, body=body)
+        return _reject(exc.code, exc.reason, headers=headers, body=body, **_about(notification))
     except Exception as exc:
         if not committed:
             logger.exception("wechatpay: notification %s not applied", notification.id)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("v3/pay/transactions/out-trade-no/<str:out_trade_no>", views.query, name="query"),
     path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", views.close, name="close"),
     path("v3/refund/domestic/refunds", views.refund, name="refund"),
+    path("v3/refund/domestic/refunds/<str:out_refund_no>", views.query_refund, name="query_refund"),
     path("pay/<str:prepay_id>/", views.pay_page, name="pay"),
 ]

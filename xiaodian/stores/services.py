@@ -221,31 +221,59 @@ def mark_deposit_paid(*, deposit_id: int, transaction_id: str) -> StoreDeposit |
     return deposit
 
 
+def mark_deposit_refunded(*, deposit_id: int, refund_id: str) -> StoreDeposit | None:
+    """A deposit's refund succeeded (payments calls this inside the refund notification's
+    transaction; close_store, for a gateway that refunds at once). Idempotent: a refunded deposit
+    stays as it was. A closing store whose last paid deposit this was is closed. None when the
+    deposit no longer exists (one dropped unpaid, whose late payment was given back)."""
+    with transaction.atomic():
+        deposit = StoreDeposit.objects.select_for_update().filter(pk=deposit_id).first()
+        if deposit is None:
+            return None
+        if deposit.status == DepositStatus.PAID:
+            deposit.status = DepositStatus.REFUNDED
+            deposit.refund_id, deposit.refunded_at = refund_id, clock.now()
+            deposit.save(update_fields=["status", "refund_id", "refunded_at"])
+        _close_once_refunded(deposit.store_id)
+    return deposit
+
+
+def _close_once_refunded(store_id: int) -> None:
+    """A closing store with no paid deposit left is closed."""
+    if not StoreDeposit.objects.filter(store_id=store_id, status=DepositStatus.PAID).exists():
+        Store.objects.filter(pk=store_id, state=StoreState.CLOSING).update(
+            state=StoreState.CLOSED, closed_at=clock.now()
+        )
+
+
 def close_store(*, store: Store) -> Store:
-    """Close a store: paid deposits go back through the gateway, then the store is closed."""
-    if store.state in (StoreState.CLOSING, StoreState.CLOSED):
+    """Close a store: it is `closing` while its paid deposits go back through the gateway, and
+    `closed` once the last of them is refunded: at once when the gateway refunds at once,
+    otherwise when WeChat Pay reports the refund's success (mark_deposit_refunded). Closing a
+    store that is still closing asks again for the refunds not done yet."""
+    if store.state == StoreState.CLOSED:
         raise DomainError("invalid_transition")
     with transaction.atomic():
-        Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSING)
+        if (
+            not Store.objects.filter(pk=store.pk)
+            .exclude(state=StoreState.CLOSED)
+            .update(state=StoreState.CLOSING)
+        ):
+            raise DomainError("invalid_transition")
         # A deposit still awaiting payment is dropped; a payment that lands later finds nothing to
         # pay for (mark_deposit_paid answers None) and is refunded.
         StoreDeposit.objects.filter(store=store, status=DepositStatus.PENDING).delete()
         paid = list(StoreDeposit.objects.select_for_update().filter(store=store, status=DepositStatus.PAID))
     # Refunds may go over the network (WeChat Pay), so outside the transaction; a full refund is
-    # idempotent at the gateway, so asking again after a crash refunds once.
-    pending = 0
+    # idempotent at the gateway, so asking again refunds once (and submits a failed one again).
     for deposit in paid:
         refund = gateway().refund(
             transaction_id=deposit.transaction_id, amount_fen=deposit.amount_fen, reason="store closed"
         )
-        if refund.status != "succeeded":
-            pending += 1
-            continue
-        StoreDeposit.objects.filter(pk=deposit.pk, status=DepositStatus.PAID).update(
-            status=DepositStatus.REFUNDED, refund_id=refund.transaction_id, refunded_at=clock.now()
-        )
-    if not pending:
-        Store.objects.filter(pk=store.pk).update(state=StoreState.CLOSED, closed_at=clock.now())
+        if refund.status == "succeeded":
+            mark_deposit_refunded(deposit_id=deposit.pk, refund_id=refund.transaction_id)
+    with transaction.atomic():
+        _close_once_refunded(store.pk)
     store.refresh_from_db(fields=["state", "closed_at"])
     return store
 

@@ -17,10 +17,14 @@ from PIL import Image
 
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.rules import Role
+from xiaodian.aftersales import services as aftersales
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.orders import services as orders
+from xiaodian.orders.models import Order
+from xiaodian.orders.rules import Status
+from xiaodian.reviews import services as reviews
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 
@@ -47,6 +51,9 @@ class World:
     order: object  # placed at A's store by A's customer
     cart_item: object  # A's own cart
     address: object  # A's own address
+    review: object  # A's customer's review of a line of A's store, its product since delisted
+    aftersale: object  # A's customer's after-sale request at A's store
+    dispute: object  # on that request (operators only)
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -60,6 +67,10 @@ OWNED_OBJECTS = {
     "order_id": lambda w: w.order.pk,
     "item_id": lambda w: w.cart_item.pk,
     "address_id": lambda w: w.address.pk,
+    "line_id": lambda w: w.order.lines.get().pk,
+    "review_id": lambda w: w.review.pk,  # not public: its product is delisted
+    "aftersale_id": lambda w: w.aftersale.pk,
+    "dispute_id": lambda w: w.dispute.pk,
 }
 
 
@@ -148,6 +159,32 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         idempotency_key="w",
         fingerprint="w",
     ).orders.get()
+    reviewed = orders.place_order(
+        buyer=customer,
+        items=[orders.LineRequest(sku.pk, 1)],
+        address=address.snapshot(),
+        idempotency_key="r",
+        fingerprint="r",
+    ).orders.get()
+    Order.objects.filter(pk=reviewed.pk).update(status=Status.COMPLETED)
+    line = reviewed.lines.get()
+    review = reviews.create_review(buyer=customer, order_id=reviewed.pk, line_id=line.pk, rating=1, text="差")
+    # An after-sale on the completed order, rejected and disputed: its request and its dispute.
+    aftersale = aftersales.request_aftersale(
+        buyer=customer,
+        order_id=reviewed.pk,
+        line_id=line.pk,
+        kind="refund",
+        quantity=1,
+        reason_code="quality",
+    )
+    aftersales.reject_aftersale(
+        store=access.store_for(merchant, store.pk, "manage_orders"),
+        aftersale_id=aftersale.pk,
+        reason="不同意",
+    )
+    dispute = aftersales.open_dispute(buyer=customer, aftersale_id=aftersale.pk, statement="质量问题")
+    Product.objects.filter(pk=sku.product_id).update(state="delisted")
     return World(
         store=store,
         subject=subject,
@@ -159,6 +196,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         order=order,
         cart_item=cart_item,
         address=address,
+        review=review,
+        aftersale=aftersale,
+        dispute=dispute,
     )
 
 

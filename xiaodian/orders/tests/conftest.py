@@ -1,6 +1,7 @@
 import itertools
 
 import pytest
+from django.db import transaction
 
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.orders import services
@@ -72,5 +73,6 @@ def succeed(checkout) -> Payment:
         description="test",
         status="succeeded",
     )
-    services.apply_payment(payment)
+    with transaction.atomic():  # as inside the notification's transaction
+        services.apply_payment(payment)
     return payment

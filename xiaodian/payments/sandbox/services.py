@@ -1,7 +1,7 @@
 """What the sandbox does, as WeChat Pay would: check the merchant's signature, keep transactions
 and refunds, take the payer's payment on the pay page, and deliver the signed, encrypted
-TRANSACTION.SUCCESS notification to the transaction's notify_url (again later, with backoff, if
-the merchant does not take it).
+TRANSACTION.SUCCESS and REFUND.* notifications to their notify_url (again later, with backoff, if
+the merchant does not take them).
 
 The sandbox's clock is the platform's (`clock.now()`), so tests that travel in time see its
 notifications stamped in the same time; the merchant's requests are stamped by the SDK with the
@@ -25,7 +25,7 @@ from django.urls import reverse
 from xiaodian.core import clock
 
 from .. import protocol, rules, transport
-from ..models import SandboxRefund, SandboxTradeState, SandboxTransaction
+from ..models import SandboxRefund, SandboxRefundStatus, SandboxTradeState, SandboxTransaction
 from . import identity as identities
 
 logger = logging.getLogger(__name__)
@@ -214,15 +214,50 @@ def close(*, out_trade_no: str, data: dict) -> None:
     _require(trade.trade_state == SandboxTradeState.CLOSED, "订单已支付，不能关闭", "ORDERPAID")
 
 
+_REFUND_FAILED = (SandboxRefundStatus.ABNORMAL, SandboxRefundStatus.CLOSED)
+
+
+def fail_refunds(out_trade_no: str, *, times: int = 1, status: str = SandboxRefundStatus.ABNORMAL) -> None:
+    """A switch for tests and the demo: the next `times` refunds of this transaction (new ones, or
+    failed ones submitted again) are accepted (PROCESSING) and then end `status` (ABNORMAL or
+    CLOSED), with a REFUND.ABNORMAL / REFUND.CLOSED notification. `times=0` turns it off."""
+    if status not in _REFUND_FAILED:
+        raise ValueError(f"a refund fails as ABNORMAL or CLOSED, not {status!r}")
+    changed = SandboxTransaction.objects.filter(mchid=identity().mchid, out_trade_no=out_trade_no).update(
+        refund_failures_left=max(0, times), refund_failure_status=status
+    )
+    _require(changed, "订单不存在", "ORDER_NOT_EXIST", 404)
+
+
+def hold_refund_notifications(out_trade_no: str, hold: bool = True) -> None:
+    """A switch for tests: refunds of this transaction settle, but their notifications are not
+    sent (as if lost on the way; no retry either). `deliver_refund_notification` sends one."""
+    changed = SandboxTransaction.objects.filter(mchid=identity().mchid, out_trade_no=out_trade_no).update(
+        hold_refund_notifications=hold
+    )
+    _require(changed, "订单不存在", "ORDER_NOT_EXIST", 404)
+
+
 def refund(*, data: dict) -> SandboxRefund:
-    """`/v3/refund/domestic/refunds`: refunds settle at once in the sandbox. The same
-    out_refund_no answers the same refund."""
+    """`POST /v3/refund/domestic/refunds`. The refund is accepted and settles at once (SUCCESS, or
+    ABNORMAL / CLOSED while the transaction's failure switch is on); its REFUND.* notification
+    goes to `notify_url` (the request's, else the transaction's) before this answers. The answer
+    says PROCESSING, as WeChat Pay's does (`refund_json(r, status=...)`; `r.accepted` is True).
+
+    The same out_refund_no answers the same refund as it stands (`accepted` False), except a failed
+    one, which is processed again (a new notification id): a simplification of WeChat Pay, where an
+    ABNORMAL refund is taken up with apply-abnormal-refund instead."""
     me = identity()
     _require(isinstance(data, dict), "请求体必须是 JSON 对象")
     out_refund_no = data.get("out_refund_no")
     _require(isinstance(out_refund_no, str) and _OUT_REFUND_NO.match(out_refund_no), "out_refund_no 格式错误")
     amount = data.get("amount")
     wanted, total = _total(amount, "refund"), _total(amount, "total")
+    notify_url = data.get("notify_url", "")
+    _require(
+        notify_url == "" or (isinstance(notify_url, str) and re.match(r"^https?://", notify_url)),
+        "notify_url 格式错误",
+    )
     by = (
         Q(transaction_id=data["transaction_id"])
         if data.get("transaction_id")
@@ -231,42 +266,90 @@ def refund(*, data: dict) -> SandboxRefund:
     with transaction.atomic():
         trade = SandboxTransaction.objects.select_for_update().filter(by, mchid=me.mchid).first()
         _require(trade is not None, "订单不存在", "RESOURCE_NOT_EXISTS", 404)
+        _require(
+            not SandboxRefund.objects.filter(trade__mchid=me.mchid, out_refund_no=out_refund_no)
+            .exclude(trade=trade)
+            .exists(),
+            "退款单号已用于其他订单",
+            "INVALID_REQUEST",
+        )
         done = trade.refunds.filter(out_refund_no=out_refund_no).first()
         if done is not None:
             _require(done.amount_refund == wanted, "同一退款单号的金额不一致", "INVALID_REQUEST")
-            return done
+            if done.status not in _REFUND_FAILED:
+                done.accepted = False
+                return done
         _require(
             trade.trade_state in (SandboxTradeState.SUCCESS, SandboxTradeState.REFUND),
             "订单未支付",
             "INVALID_REQUEST",
         )
         _require(total == trade.amount_total, "amount.total 与订单金额不一致")
-        refunded = trade.refunds.aggregate(sum=Sum("amount_refund"))["sum"] or 0
+        live = trade.refunds.exclude(status__in=_REFUND_FAILED)
+        refunded = live.aggregate(sum=Sum("amount_refund"))["sum"] or 0
         _require(refunded + wanted <= trade.amount_total, "退款金额超过订单可退金额", "INVALID_REQUEST")
-        SandboxTransaction.objects.filter(pk=trade.pk).update(trade_state=SandboxTradeState.REFUND)
-        return SandboxRefund.objects.create(
-            trade=trade,
-            out_refund_no=out_refund_no,
-            refund_id=f"50{secrets.randbelow(10**28):028d}",
-            amount_refund=wanted,
-            reason=str(data.get("reason", ""))[:80],
-            created_at=clock.now(),
-        )
+        now = clock.now()
+        outcome = SandboxRefundStatus.SUCCESS
+        if trade.refund_failures_left > 0:
+            outcome = trade.refund_failure_status
+            trade.refund_failures_left -= 1
+        trade.trade_state = SandboxTradeState.REFUND
+        trade.save(update_fields=["trade_state", "refund_failures_left"])
+        settled = {
+            "status": outcome,
+            "success_time": now if outcome == SandboxRefundStatus.SUCCESS else None,
+            "notify_url": notify_url or trade.notify_url,
+            "notification_id": str(uuid.uuid4()),
+            "notify_attempts": 0,
+            "notified_at": None,
+        }
+        if done is not None:
+            SandboxRefund.objects.filter(pk=done.pk).update(
+                submissions=F("submissions") + 1, reason=str(data.get("reason", ""))[:80], **settled
+            )
+            settled_refund = SandboxRefund.objects.select_related("trade").get(pk=done.pk)
+        else:
+            settled_refund = SandboxRefund.objects.create(
+                trade=trade,
+                out_refund_no=out_refund_no,
+                refund_id=f"50{secrets.randbelow(10**28):028d}",
+                amount_refund=wanted,
+                reason=str(data.get("reason", ""))[:80],
+                created_at=now,
+                **settled,
+            )
+    if not trade.hold_refund_notifications:
+        deliver_refund_notification(settled_refund.pk)
+        settled_refund.refresh_from_db()
+    settled_refund.accepted = True
+    return settled_refund
 
 
-def refund_json(refund: SandboxRefund) -> dict:
+def query_refund(*, out_refund_no: str) -> SandboxRefund:
+    """`GET /v3/refund/domestic/refunds/{out_refund_no}`: the refund as it stands."""
+    found = (
+        SandboxRefund.objects.select_related("trade")
+        .filter(trade__mchid=identity().mchid, out_refund_no=out_refund_no)
+        .first()
+    )
+    _require(found is not None, "退款单不存在", "RESOURCE_NOT_EXISTS", 404)
+    return found
+
+
+def refund_json(refund: SandboxRefund, *, status: str | None = None) -> dict:
+    """The refund in WeChat Pay's shape; `status` overrides what it says (the creating call's
+    answer is PROCESSING)."""
     trade = refund.trade
-    refunded = _rfc3339(refund.created_at)
-    return {
+    status = status or refund.status
+    answer = {
         "refund_id": refund.refund_id,
         "out_refund_no": refund.out_refund_no,
         "transaction_id": trade.transaction_id,
         "out_trade_no": trade.out_trade_no,
         "channel": "ORIGINAL",
         "user_received_account": "支付用户零钱",
-        "success_time": refunded,
-        "create_time": refunded,
-        "status": refund.status,
+        "create_time": _rfc3339(refund.created_at),
+        "status": status,
         "funds_account": "AVAILABLE",
         "amount": {
             "total": trade.amount_total,
@@ -279,6 +362,9 @@ def refund_json(refund: SandboxRefund) -> dict:
             "currency": "CNY",
         },
     }
+    if status == SandboxRefundStatus.SUCCESS and refund.success_time:
+        answer["success_time"] = _rfc3339(refund.success_time)
+    return answer
 
 
 # ------------------------------------------------------------------------- paying and notifying
@@ -335,6 +421,22 @@ def build_notification(trade: SandboxTransaction) -> tuple[dict[str, str], bytes
     return {"Content-Type": "application/json", **signed_headers(body)}, body
 
 
+def _post(url: str, headers: dict, body: bytes, notification_id: str) -> bool:
+    """POST a notification; a 2xx answer means taken. Never raises: whoever triggered the
+    notification (the payer's page, the merchant's refund call) must not fail because the
+    merchant's endpoint did."""
+    try:
+        with transport.session() as session:
+            answer = session.post(url, data=body, headers=headers, timeout=rules.HTTP_TIMEOUT)
+    except Exception:
+        logger.exception("wechatpay sandbox: delivering %s to %s failed", notification_id, url)
+        return False
+    if not 200 <= answer.status_code < 300:
+        logger.warning("wechatpay sandbox: %s answered %s: %s", url, answer.status_code, answer.text[:300])
+        return False
+    return True
+
+
 def deliver_notification(trade_pk: int, *, attempt: int = 0) -> bool:
     """Post the notification to its notify_url; a 2xx answer means taken. Otherwise try again
     after the next delay of rules.NOTIFY_RETRY_DELAYS, as a background task."""
@@ -342,22 +444,7 @@ def deliver_notification(trade_pk: int, *, attempt: int = 0) -> bool:
     if trade.notified_at is not None or trade.trade_state == SandboxTradeState.NOTPAY:
         return trade.notified_at is not None
     headers, body = build_notification(trade)
-    try:
-        with transport.session() as session:
-            answer = session.post(trade.notify_url, data=body, headers=headers, timeout=rules.HTTP_TIMEOUT)
-        delivered = 200 <= answer.status_code < 300
-        if not delivered:
-            logger.warning(
-                "wechatpay sandbox: %s answered %s: %s",
-                trade.notify_url,
-                answer.status_code,
-                answer.text[:300],
-            )
-    except Exception:  # the payer's page must not fail because the merchant's endpoint did
-        logger.exception(
-            "wechatpay sandbox: delivering %s to %s failed", trade.notification_id, trade.notify_url
-        )
-        delivered = False
+    delivered = _post(trade.notify_url, headers, body, trade.notification_id)
     SandboxTransaction.objects.filter(pk=trade.pk).update(
         notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
     )
@@ -375,3 +462,85 @@ def _retry_later(trade_pk: int, attempt: int) -> None:
     deliver_sandbox_notification.using(run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]).enqueue(
         trade_pk, attempt + 1
     )
+
+
+_REFUND_EVENT = {
+    SandboxRefundStatus.SUCCESS: ("REFUND.SUCCESS", "退款成功"),
+    SandboxRefundStatus.ABNORMAL: ("REFUND.ABNORMAL", "退款异常"),
+    SandboxRefundStatus.CLOSED: ("REFUND.CLOSED", "退款关闭"),
+}
+
+
+def refund_resource(refund: SandboxRefund) -> dict:
+    """What a REFUND.* notification's resource says (WeChat Pay's shape)."""
+    trade = refund.trade
+    resource = {
+        "mchid": trade.mchid,
+        "out_trade_no": trade.out_trade_no,
+        "transaction_id": trade.transaction_id,
+        "out_refund_no": refund.out_refund_no,
+        "refund_id": refund.refund_id,
+        "refund_status": refund.status,
+        "user_received_account": "支付用户零钱",
+        "amount": {
+            "total": trade.amount_total,
+            "refund": refund.amount_refund,
+            "payer_total": trade.amount_total,
+            "payer_refund": refund.amount_refund,
+        },
+    }
+    if refund.status == SandboxRefundStatus.SUCCESS and refund.success_time:
+        resource["success_time"] = _rfc3339(refund.success_time)
+    return resource
+
+
+def build_refund_notification(refund: SandboxRefund) -> tuple[dict[str, str], bytes]:
+    """A REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED notification, sealed and signed like a
+    payment's. Its id stays the same on every delivery of one submission."""
+    if refund.status not in _REFUND_EVENT:
+        raise ValueError(f"refund {refund.out_refund_no} is still {refund.status}")
+    me = identity()
+    event_type, summary = _REFUND_EVENT[refund.status]
+    envelope = {
+        "id": refund.notification_id,
+        "create_time": _rfc3339(refund.success_time or clock.now()),
+        "resource_type": "encrypt-resource",
+        "event_type": event_type,
+        "summary": summary,
+        "resource": {
+            "original_type": "refund",
+            **protocol.encrypt(
+                me.apiv3_key, json.dumps(refund_resource(refund), ensure_ascii=False), "refund"
+            ),
+        },
+    }
+    body = protocol.dumps(envelope)
+    return {"Content-Type": "application/json", **signed_headers(body)}, body
+
+
+def deliver_refund_notification(refund_pk: int, *, attempt: int = 0, notification_id: str = "") -> bool:
+    """Post a settled refund's notification to its notify_url, with the same backoff as a
+    payment's. A retry for a submission that has since been replaced (another `notification_id`)
+    does nothing."""
+    refund = SandboxRefund.objects.select_related("trade").get(pk=refund_pk)
+    if notification_id and notification_id != refund.notification_id:
+        return False
+    if refund.notified_at is not None or refund.status not in _REFUND_EVENT:
+        return refund.notified_at is not None
+    headers, body = build_refund_notification(refund)
+    delivered = _post(refund.notify_url, headers, body, refund.notification_id)
+    SandboxRefund.objects.filter(pk=refund.pk, notification_id=refund.notification_id).update(
+        notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
+    )
+    if not delivered:
+        if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
+            logger.warning(
+                "wechatpay sandbox: giving up on the notification of refund %s", refund.out_refund_no
+            )
+        else:
+            from ..tasks import deliver_sandbox_refund_notification
+
+            deliver_sandbox_refund_notification.using(
+                run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]
+            ).enqueue(refund.pk, attempt + 1, refund.notification_id)
+    return delivered

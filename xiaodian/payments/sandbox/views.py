@@ -97,7 +97,13 @@ def close(request, data, out_trade_no):
 
 @_v3("POST")
 def refund(request, data):
-    return 200, services.refund_json(services.refund(data=data))
+    refund = services.refund(data=data)
+    return 200, services.refund_json(refund, status="PROCESSING" if refund.accepted else None)
+
+
+@_v3("GET")
+def query_refund(request, data, out_refund_no):
+    return 200, services.refund_json(services.query_refund(out_refund_no=out_refund_no))
 
 
 def _safe_return(request) -> str:

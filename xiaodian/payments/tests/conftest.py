@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from xiaodian.payments.models import Payment
-from xiaodian.payments.signals import payment_succeeded
+from xiaodian.payments.signals import payment_succeeded, refund_failed, refund_succeeded
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,25 @@ def succeeded():
     payment_succeeded.connect(receiver, dispatch_uid="payments-tests")
     yield seen
     payment_succeeded.disconnect(dispatch_uid="payments-tests")
+
+
+@pytest.fixture
+def refund_events():
+    """The refund signals sent, in order: ("succeeded", out_refund_no) and ("failed",
+    out_refund_no, final)."""
+    seen: list[tuple] = []
+
+    def on_success(sender, refund, **kwargs):
+        seen.append(("succeeded", refund.out_refund_no))
+
+    def on_failure(sender, refund, final, **kwargs):
+        seen.append(("failed", refund.out_refund_no, final))
+
+    refund_succeeded.connect(on_success, dispatch_uid="payments-tests-refund-succeeded")
+    refund_failed.connect(on_failure, dispatch_uid="payments-tests-refund-failed")
+    yield seen
+    refund_succeeded.disconnect(dispatch_uid="payments-tests-refund-succeeded")
+    refund_failed.disconnect(dispatch_uid="payments-tests-refund-failed")
 
 
 @pytest.fixture

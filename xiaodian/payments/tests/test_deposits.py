@@ -8,7 +8,17 @@ from xiaodian.core.errors import DomainError
 from xiaodian.payments import services
 from xiaodian.payments.models import Payment, PaymentStatus, Purpose, Refund, RefundStatus, SandboxRefund
 from xiaodian.payments.sandbox import services as sandbox
-from xiaodian.payments.testing import notification_for, pay_deposit_in_sandbox, pay_in_sandbox, sandbox_trade
+from xiaodian.payments.testing import (
+    fail_refunds_in_sandbox,
+    hold_refund_notifications,
+    notification_for,
+    pay_deposit_in_sandbox,
+    pay_in_sandbox,
+    refund_notification_for,
+    run_refund_retries,
+    run_refund_retry,
+    sandbox_trade,
+)
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreDeposit
 from xiaodian.stores.rules import DepositStatus, StoreState
@@ -100,3 +110,80 @@ def test_a_pending_deposit_can_be_settled_by_its_order_number(store, categories)
     sandbox.pay_for(deposit.transaction_id)
     deposit.refresh_from_db()
     assert deposit.status == DepositStatus.PAID
+
+
+def test_closing_waits_for_the_deposit_refund_and_closes_when_it_succeeds(store, categories, refund_events):
+    """The refund fails once (ABNORMAL): the store stays closing with its deposit paid; the
+    automatic retry succeeds, REFUND.SUCCESS marks the deposit refunded and closes the store."""
+    deposit = pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["女装"].pk))
+    payment = Payment.objects.get(purpose=Purpose.DEPOSIT, reference_id=deposit.pk)
+    fail_refunds_in_sandbox(payment, times=1)
+
+    store = stores.close_store(store=store)
+    assert store.state == StoreState.CLOSING and store.closed_at is None
+    deposit.refresh_from_db()
+    assert deposit.status == DepositStatus.PAID
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.status, refund.out_refund_no) == (RefundStatus.FAILED, f"R{payment.out_trade_no}")
+    assert refund_events == [("failed", refund.out_refund_no, False)]
+
+    refund = run_refund_retry(refund)
+    assert refund.status == RefundStatus.SUCCEEDED and refund.attempts == 2
+    deposit.refresh_from_db()
+    store.refresh_from_db()
+    assert (deposit.status, deposit.refund_id) == (DepositStatus.REFUNDED, refund.refund_id)
+    assert deposit.refunded_at is not None
+    assert store.state == StoreState.CLOSED and store.closed_at is not None
+    assert refund_events[-1] == ("succeeded", refund.out_refund_no)
+
+
+def test_a_store_closes_when_its_last_deposit_refund_is_reported(store, categories, notify):
+    first = pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["女装"].pk))
+    second = pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["酒类"].pk))
+    late = Payment.objects.get(purpose=Purpose.DEPOSIT, reference_id=second.pk)
+    hold_refund_notifications(late)
+
+    assert stores.close_store(store=store).state == StoreState.CLOSING
+    assert StoreDeposit.objects.get(pk=first.pk).status == DepositStatus.REFUNDED
+    assert StoreDeposit.objects.get(pk=second.pk).status == DepositStatus.PAID
+    refund = Refund.objects.get(payment=late)
+    assert refund.status == RefundStatus.PROCESSING
+    with pytest.raises(DomainError) as exc:  # the processing refund holds the whole deposit
+        services.refund_payment(payment=late, amount_fen=1, reason="")
+    assert exc.value.code == "refund_exceeds_payment"
+
+    assert notify(*refund_notification_for(refund)).status_code == 204
+    assert StoreDeposit.objects.get(pk=second.pk).status == DepositStatus.REFUNDED
+    store.refresh_from_db()
+    assert store.state == StoreState.CLOSED
+
+
+def test_closing_a_closing_store_again_submits_a_given_up_refund_again(store, categories):
+    deposit = pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["女装"].pk))
+    payment = Payment.objects.get(purpose=Purpose.DEPOSIT, reference_id=deposit.pk)
+    fail_refunds_in_sandbox(payment, times=4)
+    stores.close_store(store=store)
+    refund = run_refund_retries(Refund.objects.get(payment=payment))
+    assert refund.gave_up
+    store.refresh_from_db()
+    assert store.state == StoreState.CLOSING
+
+    assert stores.close_store(store=store).state == StoreState.CLOSED  # the operator asks again
+    assert StoreDeposit.objects.get(pk=deposit.pk).status == DepositStatus.REFUNDED
+    with pytest.raises(DomainError) as exc:
+        stores.close_store(store=store)
+    assert exc.value.code == "invalid_transition"
+
+
+def test_mark_deposit_refunded_is_idempotent(store, categories):
+    deposit = pay_deposit_in_sandbox(stores.pay_deposit(store=store, category_id=categories["女装"].pk))
+    first = stores.mark_deposit_refunded(deposit_id=deposit.pk, refund_id="50001")
+    again = stores.mark_deposit_refunded(deposit_id=deposit.pk, refund_id="50002")
+    assert (again.status, again.refund_id, again.refunded_at) == (
+        DepositStatus.REFUNDED,
+        "50001",
+        first.refunded_at,
+    )
+    assert stores.mark_deposit_refunded(deposit_id=10**9, refund_id="50003") is None
+    store.refresh_from_db()
+    assert store.state == StoreState.OPEN  # refunding a deposit does not close an open store

@@ -1,0 +1,127 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from xiaodian.accounts.models import User
+from xiaodian.orders.models import Order, OrderLine
+from xiaodian.stores.models import Store
+
+from . import rules
+from .rules import Kind, Reason, State
+
+
+class AfterSale(models.Model):
+    """One after-sale request on (part of) one order line."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="aftersales")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="aftersales")
+    buyer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="aftersales")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="aftersales")
+    kind = models.CharField(_("售后类型"), max_length=10, choices=Kind.choices)
+    reason_code = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    reason = models.CharField(_("说明"), max_length=rules.REASON_MAX, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"))
+    units = models.JSONField(default=list, help_text="indexes of the line's units this request refunds")
+    amount_fen = models.BigIntegerField(_("退款金额（分）"), default=0)
+    state = models.CharField(
+        _("状态"), max_length=32, choices=State.choices, default=State.MERCHANT_PROCESSING
+    )
+    created_at = models.DateTimeField()
+    merchant_deadline = models.DateTimeField()
+    reject_reason = models.CharField(max_length=rules.REASON_MAX, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    return_deadline = models.DateTimeField(null=True, blank=True)
+    return_carrier = models.CharField(max_length=30, blank=True)
+    return_tracking_no = models.CharField(max_length=40, blank=True)
+    return_shipped_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    exchange_carrier = models.CharField(max_length=30, blank=True)
+    exchange_tracking_no = models.CharField(max_length=40, blank=True)
+    out_refund_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    restocked_quantity = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("售后单")
+        verbose_name_plural = pgettext_lazy("plural", "售后单")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="aftersale_quantity_positive"),
+            models.CheckConstraint(condition=Q(amount_fen__gte=0), name="aftersale_amount_not_negative"),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="aftersale_state_known"),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="aftersale_kind_known"),
+        ]
+        indexes = [
+            models.Index(fields=["line", "state"]),
+            models.Index(fields=["store", "state", "-created_at"]),
+            models.Index(fields=["buyer", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"AS{self.pk} {self.kind} {self.state}"
+
+
+class AfterSaleImage(models.Model):
+    aftersale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="aftersales/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class AfterSaleEvent(models.Model):
+    """The request's history: every state change, who made it and when."""
+
+    aftersale = models.ForeignKey(AfterSale, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32)
+    actor = models.CharField(max_length=20)  # buyer | merchant | system | platform | payment
+    note = models.CharField(max_length=rules.REASON_MAX, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class Dispute(models.Model):
+    """The buyer asks the platform to arbitrate a rejected request; operators decide."""
+
+    aftersale = models.OneToOneField(AfterSale, on_delete=models.CASCADE, related_name="dispute")
+    statement = models.TextField(_("申诉说明"), max_length=rules.EVIDENCE_TEXT_MAX)
+    status = models.CharField(
+        max_length=10, choices=rules.DisputeStatus.choices, default=rules.DisputeStatus.OPEN
+    )
+    decision = models.CharField(max_length=10, choices=rules.Decision.choices, blank=True)
+    decision_note = models.CharField(max_length=rules.EVIDENCE_TEXT_MAX, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("售后纠纷")
+        verbose_name_plural = pgettext_lazy("plural", "售后纠纷")
+
+    def __str__(self) -> str:
+        return f"dispute on AS{self.aftersale_id}"
+
+
+class DisputeEvidence(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    image = models.ImageField(upload_to="disputes/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name

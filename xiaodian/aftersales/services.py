@@ -1,0 +1,525 @@
+"""Writes for after-sales and disputes. Every state change goes through `_move`, which looks the
+action up in `rules.TRANSITIONS`, updates the row only if it is still in the state read (so two
+racing approvals move it once), and records an `AfterSaleEvent`. Refunds go to the payments app
+on commit, keyed by `out_refund_no = "AS<id>"`, so asking twice refunds once."""
+
+import logging
+import re
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from xiaodian.accounts.models import User
+from xiaodian.catalog import services as catalog
+from xiaodian.catalog.services import check_image
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.core.permissions import require_operator
+from xiaodian.core.text import contains_contact_details
+from xiaodian.orders import services as orders
+from xiaodian.orders.models import Order, OrderLine
+from xiaodian.orders.rules import Status
+from xiaodian.payments import services as payments
+from xiaodian.payments.models import Payment, Purpose
+from xiaodian.stores.models import Store
+
+from . import amounts, rules, signals, tasks
+from .models import AfterSale, AfterSaleEvent, AfterSaleImage, Dispute, DisputeEvidence
+from .rules import Decision, DisputeStatus, Kind, Reason, State
+
+logger = logging.getLogger(__name__)
+PAID = frozenset({Status.TO_SHIP, Status.PARTLY_SHIPPED, Status.SHIPPED, Status.COMPLETED})
+_TRACKING = re.compile(r"[A-Za-z0-9-]{4,40}")
+# Requests whose units are spoken for: everything but the ones that ended without money moving.
+_RELEASED = frozenset(
+    {
+        State.USER_CANCELD,
+        State.RETURN_CLOSED,
+        State.MERCHANT_FAIL,
+        State.MERCHANT_REJECT_REFUND,
+        State.MERCHANT_REJECT_RETURN,
+    }
+)
+
+
+def _text(value: str, *, field: str, limit: int = rules.REASON_MAX, required: bool = False) -> str:
+    value = (value or "").strip()
+    if (required and not value) or len(value) > limit:
+        raise DomainError("validation_error", field=field)
+    if contains_contact_details(value):
+        raise DomainError("contact_details_not_allowed", field=field)
+    return value
+
+
+def _move(aftersale: AfterSale, action: str, *, actor: str, note: str = "", **fields) -> AfterSale:
+    target = rules.TRANSITIONS[action].get(aftersale.state)
+    if target is None:
+        raise DomainError("invalid_transition")
+    if not AfterSale.objects.filter(pk=aftersale.pk, state=aftersale.state).update(state=target, **fields):
+        raise DomainError("invalid_transition")  # someone moved it first
+    AfterSaleEvent.objects.create(
+        aftersale=aftersale,
+        from_state=aftersale.state,
+        to_state=target,
+        actor=actor,
+        note=note[: rules.REASON_MAX],
+        at=clock.now(),
+    )
+    aftersale.state = target
+    for name, value in fields.items():
+        setattr(aftersale, name, value)
+    return aftersale
+
+
+# ------------------------------------------------------------------------------- requesting
+
+
+def _taken_units(line: OrderLine, *, exclude: int | None = None) -> list[int]:
+    requests = AfterSale.objects.filter(line=line, kind__in=(Kind.REFUND, Kind.RETURN)).exclude(
+        state__in=_RELEASED
+    )
+    if exclude:
+        requests = requests.exclude(pk=exclude)
+    return [unit for units in requests.values_list("units", flat=True) for unit in units]
+
+
+def _price_units(order: Order, line: OrderLine, units: list[int]) -> int:
+    lines = list(order.lines.order_by("pk"))
+    index = [ln.pk for ln in lines].index(line.pk)
+    shares = amounts.unit_shares(order.total_fen, [ln.total_fen for ln in lines], index, line.quantity)
+    return amounts.amount_for(shares, units)
+
+
+def request_aftersale(
+    *,
+    buyer: User,
+    order_id: int,
+    line_id: int,
+    kind: str,
+    quantity: int,
+    reason_code: str,
+    reason: str = "",
+    images: list[UploadedFile] | None = None,
+) -> AfterSale:
+    """Open a request on a line: within its after-sale period, with no open request on the line
+    and fewer than `MAX_ATTEMPTS` earlier ones, for units not already refunded or asked for."""
+    if kind not in Kind.values:
+        raise DomainError("validation_error", field="type")
+    if reason_code not in Reason.values:
+        raise DomainError("validation_error", field="reason_code")
+    reason = _text(reason, field="reason")
+    images = images or []
+    if len(images) > rules.IMAGES_MAX:
+        raise DomainError("validation_error", field="images")
+    for image in images:
+        check_image(image)
+    now = clock.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(buyer=buyer, pk=order_id).first()
+        line = OrderLine.objects.filter(order=order, pk=line_id).first() if order else None
+        if order is None or line is None:
+            raise DomainError("not_found")
+        if order.status not in PAID:
+            raise DomainError("aftersale_not_allowed", _("订单未支付或已取消。"))
+        if order.received_at and now > order.received_at + rules.AFTERSALE_PERIOD:
+            raise DomainError("aftersale_period_over")
+        earlier = AfterSale.objects.filter(line=line)
+        if earlier.filter(Q(state__in=rules.OPEN) | Q(dispute__status=DisputeStatus.OPEN)).exists():
+            raise DomainError("aftersale_open_exists")
+        if earlier.count() >= rules.MAX_ATTEMPTS:
+            raise DomainError("aftersale_attempts_exhausted")
+        if kind != Kind.REFUND and line.shipped_quantity < line.quantity:
+            raise DomainError("aftersale_not_allowed", _("商品发货后才能退货或换货。"), field="type")
+        if not 1 <= quantity <= line.quantity:
+            raise DomainError("validation_error", field="quantity")
+        units: list[int] = []
+        if kind != Kind.EXCHANGE:
+            units = amounts.free_units(line.quantity, _taken_units(line), quantity)
+            if units is None:
+                raise DomainError("aftersale_quantity_exceeded", field="quantity")
+        elif quantity > line.quantity - len(_succeeded_units(line)):
+            raise DomainError("aftersale_quantity_exceeded", field="quantity")
+        aftersale = AfterSale.objects.create(
+            order=order,
+            line=line,
+            buyer=buyer,
+            store_id=order.store_id,
+            kind=kind,
+            reason_code=reason_code,
+            reason=reason,
+            quantity=quantity,
+            units=units,
+            amount_fen=_price_units(order, line, units),
+            created_at=now,
+            merchant_deadline=now + rules.MERCHANT_ANSWER_WITHIN,
+        )
+        AfterSaleEvent.objects.create(aftersale=aftersale, to_state=aftersale.state, actor="buyer", at=now)
+        for image in images:
+            AfterSaleImage.objects.create(aftersale=aftersale, image=image)
+        if kind == Kind.REFUND:  # the 48-hour automatic approval, written with the request (an outbox)
+            tasks.approve_overdue_refund.using(run_after=aftersale.merchant_deadline).enqueue(aftersale.pk)
+        transaction.on_commit(lambda: signals.aftersale_requested.send(sender=AfterSale, aftersale=aftersale))
+    return aftersale
+
+
+def _succeeded_units(line: OrderLine) -> list[int]:
+    done = AfterSale.objects.filter(line=line, state__in=rules.SUCCEEDED, kind__in=(Kind.REFUND, Kind.RETURN))
+    return [unit for units in done.values_list("units", flat=True) for unit in units]
+
+
+# ---------------------------------------------------------------------------- buyer actions
+
+
+def add_images(*, buyer: User, aftersale_id: int, images: list[UploadedFile]) -> AfterSale:
+    for image in images:
+        check_image(image)
+    with transaction.atomic():
+        aftersale = _buyers(buyer, aftersale_id)
+        if aftersale.state in rules.FINAL:
+            raise DomainError("invalid_transition")
+        if aftersale.images.count() + len(images) > rules.IMAGES_MAX:
+            raise DomainError("validation_error", field="images")
+        for image in images:
+            AfterSaleImage.objects.create(aftersale=aftersale, image=image)
+    return aftersale
+
+
+def _buyers(buyer: User, aftersale_id: int) -> AfterSale:
+    aftersale = AfterSale.objects.select_for_update().filter(buyer=buyer, pk=aftersale_id).first()
+    if aftersale is None:
+        raise DomainError("not_found")
+    return aftersale
+
+
+def cancel_aftersale(*, buyer: User, aftersale_id: int) -> AfterSale:
+    with transaction.atomic():
+        return _move(_buyers(buyer, aftersale_id), "cancel", actor="buyer", closed_at=clock.now())
+
+
+def ship_return(*, buyer: User, aftersale_id: int, carrier: str, tracking_no: str) -> AfterSale:
+    with transaction.atomic():
+        aftersale = _buyers(buyer, aftersale_id)  # someone else's request is not found, whatever the body
+        carrier = _text(carrier, field="carrier", limit=30, required=True)
+        if not _TRACKING.fullmatch(tracking_no.strip()):
+            raise DomainError("validation_error", _("运单号为 4–40 位字母或数字。"), field="tracking_no")
+        return _move(
+            aftersale,
+            "return_shipped",
+            actor="buyer",
+            return_carrier=carrier,
+            return_tracking_no=tracking_no.strip(),
+            return_shipped_at=clock.now(),
+        )
+
+
+def confirm_exchange(*, buyer: User, aftersale_id: int) -> AfterSale:
+    with transaction.atomic():
+        return _move(_buyers(buyer, aftersale_id), "confirm_exchange", actor="buyer", closed_at=clock.now())
+
+
+def open_dispute(
+    *, buyer: User, aftersale_id: int, statement: str, images: list[UploadedFile] | None = None
+) -> Dispute:
+    """Within 7 days of a rejection, and only on the line's latest request, the buyer asks the
+    platform to decide."""
+    statement = _text(statement, field="statement", limit=rules.EVIDENCE_TEXT_MAX, required=True)
+    images = images or []
+    if len(images) > rules.IMAGES_MAX:
+        raise DomainError("validation_error", field="images")
+    for image in images:
+        check_image(image)
+    with transaction.atomic():
+        aftersale = _buyers(buyer, aftersale_id)
+        if aftersale.state not in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN):
+            raise DomainError("invalid_transition")
+        if clock.now() > aftersale.rejected_at + rules.DISPUTE_WITHIN:
+            raise DomainError("dispute_window_over")
+        if Dispute.objects.filter(aftersale=aftersale).exists():
+            raise DomainError("invalid_transition", _("这个售后已经申诉过了。"))
+        if AfterSale.objects.filter(line_id=aftersale.line_id, pk__gt=aftersale.pk).exists():
+            raise DomainError("invalid_transition", _("这件商品已有更新的售后申请。"))
+        dispute = Dispute.objects.create(aftersale=aftersale, statement=statement, created_at=clock.now())
+        for image in images:
+            DisputeEvidence.objects.create(dispute=dispute, image=image)
+        AfterSaleEvent.objects.create(
+            aftersale=aftersale,
+            from_state=aftersale.state,
+            to_state=aftersale.state,
+            actor="buyer",
+            note=rules.EventNote.DISPUTE_OPENED,
+            at=clock.now(),
+        )
+    return dispute
+
+
+# ------------------------------------------------------------------------- merchant actions
+
+
+def _stores(store: Store, aftersale_id: int) -> AfterSale:
+    aftersale = AfterSale.objects.select_for_update().filter(store=store, pk=aftersale_id).first()
+    if aftersale is None:
+        raise DomainError("not_found")
+    return aftersale
+
+
+def approve_aftersale(*, store: Store, aftersale_id: int) -> AfterSale:
+    with transaction.atomic():
+        aftersale = _stores(store, aftersale_id)
+        if aftersale.kind == Kind.REFUND:
+            return _start_refund(aftersale, "approve_refund", actor="merchant")
+        now = clock.now()
+        _move(aftersale, "approve_return", actor="merchant", return_deadline=now + rules.RETURN_SHIP_WITHIN)
+        tasks.close_unreturned.using(run_after=aftersale.return_deadline).enqueue(aftersale.pk)
+        return aftersale
+
+
+def reject_aftersale(*, store: Store, aftersale_id: int, reason: str) -> AfterSale:
+    reason = _text(reason, field="reason", required=True)
+    with transaction.atomic():
+        aftersale = _stores(store, aftersale_id)
+        action = "reject_refund" if aftersale.kind == Kind.REFUND else "reject_return"
+        return _move(
+            aftersale, action, actor="merchant", note=reason, reject_reason=reason, rejected_at=clock.now()
+        )
+
+
+def receive_return(*, store: Store, aftersale_id: int, carrier: str = "", tracking_no: str = "") -> AfterSale:
+    """The goods came back: they go back into stock; a return is refunded, an exchange's
+    replacement ships (carrier and tracking number required)."""
+    with transaction.atomic():
+        aftersale = _stores(store, aftersale_id)
+        now = clock.now()
+        if aftersale.kind == Kind.EXCHANGE:
+            carrier = _text(carrier, field="carrier", limit=30, required=True)
+            if not _TRACKING.fullmatch(tracking_no.strip()):
+                raise DomainError("validation_error", field="tracking_no")
+            _move(
+                aftersale,
+                "received_exchange",
+                actor="merchant",
+                received_at=now,
+                exchange_carrier=carrier,
+                exchange_tracking_no=tracking_no.strip(),
+            )
+            catalog.take_stock([(aftersale.line.sku_id, aftersale.quantity)])  # the replacement leaves
+            tasks.confirm_exchange_later.using(run_after=now + rules.EXCHANGE_CONFIRM_WITHIN).enqueue(
+                aftersale.pk
+            )
+        else:
+            if aftersale.state != State.MERCHANT_WAIT_RECEIPT:
+                raise DomainError("invalid_transition")
+            _start_refund(aftersale, "received_return", actor="merchant", received_at=now)
+        _restock(aftersale, aftersale.quantity)
+        return aftersale
+
+
+def _restock(aftersale: AfterSale, quantity: int) -> None:
+    catalog.release_stock([(aftersale.line.sku_id, quantity)])
+    AfterSale.objects.filter(pk=aftersale.pk).update(restocked_quantity=quantity)
+    aftersale.restocked_quantity = quantity
+
+
+# --------------------------------------------------------------------------------- refunding
+
+
+def _start_refund(aftersale: AfterSale, action: str, *, actor: str, note: str = "", **fields) -> AfterSale:
+    """Move to PLATFORM_REFUNDING and ask the payments app, on commit, to refund the amount."""
+    out_refund_no = aftersale.out_refund_no or f"AS{aftersale.pk}"
+    _move(aftersale, action, actor=actor, note=note, out_refund_no=out_refund_no, **fields)
+    transaction.on_commit(lambda: submit_refund(aftersale.pk))
+    return aftersale
+
+
+def submit_refund(aftersale_id: int) -> None:
+    """Hand the refund to the payments app. Its outcome arrives as a signal (see receivers)."""
+    aftersale = AfterSale.objects.select_related("order").get(pk=aftersale_id)
+    if aftersale.state != State.PLATFORM_REFUNDING:
+        return
+    payment = Payment.objects.filter(
+        purpose=Purpose.CHECKOUT, reference_id=aftersale.order.checkout_id
+    ).first()
+    try:
+        if payment is None:
+            raise DomainError("refund_failed", "no payment to refund")
+        payments.refund_payment(
+            payment=payment,
+            amount_fen=aftersale.amount_fen,
+            reason=f"after-sale AS{aftersale.pk}",
+            out_refund_no=aftersale.out_refund_no,
+        )
+    except Exception:  # runs after the approval committed: record the failure, never raise
+        logger.exception("after-sale AS%s: the refund could not be submitted", aftersale.pk)
+        with transaction.atomic():
+            refund_failed(aftersale.out_refund_no, final=False, reason=rules.EventNote.REFUND_NOT_SUBMITTED)
+
+
+def refund_succeeded(out_refund_no: str) -> AfterSale | None:
+    """Called inside the refund notification's transaction."""
+    aftersale = AfterSale.objects.select_for_update().filter(out_refund_no=out_refund_no).first()
+    if aftersale is None or aftersale.state in rules.SUCCEEDED:
+        return aftersale
+    action = "refund_succeeded_refund" if aftersale.kind == Kind.REFUND else "refund_succeeded_return"
+    now = clock.now()
+    _move(aftersale, action, actor="payment", refunded_at=now, closed_at=now)
+    if (
+        aftersale.kind == Kind.REFUND
+        and aftersale.line.shipped_quantity == 0
+        and not aftersale.restocked_quantity
+    ):
+        _restock(aftersale, aftersale.quantity)  # nothing left the warehouse: the units go back on sale
+    if _everything_refunded(aftersale.order_id):
+        orders.mark_fully_refunded(order_id=aftersale.order_id)
+    transaction.on_commit(lambda: signals.aftersale_refunded.send(sender=AfterSale, aftersale=aftersale))
+    return aftersale
+
+
+def refund_failed(out_refund_no: str, *, final: bool, reason: str = "") -> AfterSale | None:
+    aftersale = AfterSale.objects.select_for_update().filter(out_refund_no=out_refund_no).first()
+    if aftersale is None:
+        return None
+    action = "refund_gave_up" if final else "refund_failed"
+    if aftersale.state in rules.TRANSITIONS[action]:
+        _move(aftersale, action, actor="payment", note=reason)
+    return aftersale
+
+
+def retry_refund(*, operator: User, aftersale_id: int) -> AfterSale:
+    """Operators send a refund whose retries ran out once more."""
+    require_operator(operator)
+    with transaction.atomic():
+        aftersale = AfterSale.objects.select_for_update().filter(pk=aftersale_id).first()
+        if aftersale is None:
+            raise DomainError("not_found")
+        return _start_refund(aftersale, "refund_retry", actor="platform")
+
+
+def _everything_refunded(order_id: int) -> bool:
+    lines = list(OrderLine.objects.filter(order_id=order_id).values_list("pk", "quantity"))
+    done = AfterSale.objects.filter(
+        order_id=order_id, state__in=rules.SUCCEEDED, kind__in=(Kind.REFUND, Kind.RETURN)
+    )
+    refunded: dict[int, int] = {}
+    for line_id, units in done.values_list("line_id", "units"):
+        refunded[line_id] = refunded.get(line_id, 0) + len(units)
+    return all(refunded.get(pk, 0) == quantity for pk, quantity in lines)
+
+
+# -------------------------------------------------------------------------------- timeouts
+
+
+def approve_if_overdue(aftersale_id: int) -> AfterSale | None:
+    """48 hours without an answer: a refund request is approved automatically."""
+    with transaction.atomic():
+        aftersale = (
+            AfterSale.objects.select_for_update()
+            .filter(
+                pk=aftersale_id,
+                kind=Kind.REFUND,
+                state=State.MERCHANT_PROCESSING,
+                merchant_deadline__lte=clock.now(),
+            )
+            .first()
+        )
+        if aftersale is None:
+            return None
+        _move(aftersale, "overdue", actor="system")
+        return _start_refund(aftersale, "approve_refund", actor="system")
+
+
+def close_if_unreturned(aftersale_id: int) -> AfterSale | None:
+    """7 days after approval without a return shipment, the request closes."""
+    with transaction.atomic():
+        aftersale = (
+            AfterSale.objects.select_for_update()
+            .filter(pk=aftersale_id, state=State.USER_WAIT_RETURN, return_deadline__lte=clock.now())
+            .first()
+        )
+        if aftersale is None:
+            return None
+        return _move(aftersale, "return_overdue", actor="system", closed_at=clock.now())
+
+
+def confirm_exchange_if_due(aftersale_id: int) -> AfterSale | None:
+    with transaction.atomic():
+        aftersale = (
+            AfterSale.objects.select_for_update()
+            .filter(
+                pk=aftersale_id,
+                state=State.USER_WAIT_CONFIRM,
+                received_at__lte=clock.now() - rules.EXCHANGE_CONFIRM_WITHIN,
+            )
+            .first()
+        )
+        if aftersale is None:
+            return None
+        return _move(aftersale, "confirm_exchange", actor="system", closed_at=clock.now())
+
+
+def sweep() -> dict:
+    """The safety net behind the scheduled tasks."""
+    now = clock.now()
+    overdue = AfterSale.objects.filter(
+        kind=Kind.REFUND, state=State.MERCHANT_PROCESSING, merchant_deadline__lte=now
+    )
+    unreturned = AfterSale.objects.filter(state=State.USER_WAIT_RETURN, return_deadline__lte=now)
+    exchanged = AfterSale.objects.filter(
+        state=State.USER_WAIT_CONFIRM, received_at__lte=now - rules.EXCHANGE_CONFIRM_WITHIN
+    )
+    return {
+        "confirmed": sum(
+            confirm_exchange_if_due(pk) is not None for pk in list(exchanged.values_list("pk", flat=True))
+        ),
+        "approved": sum(
+            approve_if_overdue(pk) is not None for pk in list(overdue.values_list("pk", flat=True))
+        ),
+        "closed": sum(
+            close_if_unreturned(pk) is not None for pk in list(unreturned.values_list("pk", flat=True))
+        ),
+    }
+
+
+# -------------------------------------------------------------------------------- disputes
+
+
+def decide_dispute(*, operator: User, dispute_id: int, decision: str, note: str = "") -> Dispute:
+    """The platform's decision, recorded and carried out: for the buyer, the refund or return
+    goes ahead as if approved; for the merchant, the request ends (MERCHANT_FAIL)."""
+    require_operator(operator)
+    if decision not in rules.Decision.values:
+        raise DomainError("validation_error", field="decision")
+    note = _text(note, field="note", limit=rules.EVIDENCE_TEXT_MAX)
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
+        if dispute is None:
+            raise DomainError("not_found")
+        if dispute.status != DisputeStatus.OPEN:
+            raise DomainError("invalid_transition")
+        aftersale = AfterSale.objects.select_for_update().get(pk=dispute.aftersale_id)
+        now = clock.now()
+        Dispute.objects.filter(pk=dispute.pk).update(
+            status=DisputeStatus.DECIDED,
+            decision=decision,
+            decision_note=note,
+            decided_by=operator,
+            decided_at=now,
+        )
+        if decision == Decision.FOR_MERCHANT:
+            _move(aftersale, "dispute_for_merchant", actor="platform", note=note, closed_at=now)
+        elif aftersale.kind == Kind.REFUND:
+            _start_refund(aftersale, "dispute_for_buyer_refund", actor="platform", note=note)
+        else:
+            _move(
+                aftersale,
+                "dispute_for_buyer_return",
+                actor="platform",
+                note=note,
+                return_deadline=now + rules.RETURN_SHIP_WITHIN,
+            )
+            tasks.close_unreturned.using(run_after=aftersale.return_deadline).enqueue(aftersale.pk)
+        dispute.refresh_from_db()
+        transaction.on_commit(
+            lambda: signals.dispute_decided.send(sender=Dispute, aftersale=aftersale, dispute=dispute)
+        )
+    return dispute

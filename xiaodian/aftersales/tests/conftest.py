@@ -1,0 +1,47 @@
+import pytest
+
+from xiaodian.accounts.rules import Perm
+from xiaodian.orders import services as orders
+from xiaodian.orders.tests.conftest import (  # noqa: F401  (the orders fixtures, reused here)
+    ADDRESS,
+    buyer,
+    make_sku,
+    other_store,
+    place,
+    succeed,
+)
+from xiaodian.stores.access import store_for
+
+
+@pytest.fixture
+def paid_order(place, make_sku, store):
+    """A paid order at `store`: line A 3 × ¥10.00, line B 1 × ¥5.01."""
+
+    def make(*lines):
+        lines = lines or (
+            (make_sku(store, price_fen=1000, stock=20), 3),
+            (make_sku(store, price_fen=501, stock=20), 1),
+        )
+        checkout = place(*lines)
+        succeed(checkout)
+        return checkout.orders.get()
+
+    return make
+
+
+@pytest.fixture
+def shipped_order(paid_order, store, buyer):
+    def make(*lines, receive=True):
+        order = paid_order(*lines)
+        orders.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+        if receive:
+            orders.confirm_receipt(buyer=buyer, order_id=order.pk)
+        order.refresh_from_db()
+        return order
+
+    return make
+
+
+@pytest.fixture
+def merchant_view(merchant, store):
+    return store_for(merchant, store.pk, Perm.MANAGE_ORDERS)

@@ -1,0 +1,156 @@
+"""After-sales in a real browser (Debian's Chromium driven by Playwright): a buyer asks for a
+refund on a paid demo order and the merchant approves it."""
+
+import io
+import os
+import re
+
+import pytest
+from django.core.management import call_command
+
+from xiaodian.aftersales.models import AfterSale
+from xiaodian.aftersales.rules import State
+from xiaodian.catalog.models import Product
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core.money import format_fen
+from xiaodian.orders import services as orders
+from xiaodian.orders.rules import Status
+from xiaodian.orders.tests.conftest import ADDRESS
+from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.stores.rules import StoreState
+
+PASSWORD = "demo12345"  # every demo account's (CONTRACT.md)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Approving starts the refund; the refund notification then finishes it (when it has arrived).
+REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
+    """Chromium; each test opens its own phone-sized contexts (one per person)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
+    # are still synchronous and safe, so let Django allow them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _person(browser, live_server, username: str):
+    """A signed-in page for one of the demo accounts."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
+    return page
+
+
+def _paid_demo_order():
+    """The demo buyer's order of one listed demo product, paid in the WeChat Pay sandbox."""
+    from xiaodian.accounts.models import User
+
+    product = (
+        Product.objects.filter(
+            state=ProductState.LISTED, store__state=StoreState.OPEN, store__staff__user__username="merchant"
+        )
+        .order_by("pk")
+        .first()
+    )
+    sku = product.skus.filter(is_active=True, stock__gt=0).order_by("pk").first()
+    buyer = User.objects.get(username="buyer")
+    items = [orders.LineRequest(sku_id=sku.pk, quantity=2)]
+    checkout = orders.place_order(
+        buyer=buyer,
+        items=items,
+        address=ADDRESS,
+        scene=1,
+        idempotency_key="aftersales-browser",
+        fingerprint=orders.request_hash({"items": [[sku.pk, 2]], "scene": 1}),
+    )
+    order = checkout.orders.get()
+    payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
+    sandbox.pay_for(payment.out_trade_no)  # the buyer pays on the sandbox; its notification marks it paid
+    order.refresh_from_db()
+    assert order.status == Status.TO_SHIP
+    return order
+
+
+def test_a_buyer_asks_for_a_refund_and_the_merchant_approves_it(browser, live_server):
+    from playwright.sync_api import expect
+
+    # the demo data (`xiaodian.web.demo.seed_demo`, through its command: aftersales may not import web)
+    call_command("demo", no_serve=True, stdout=io.StringIO())
+    order = _paid_demo_order()
+    line = order.lines.get()
+
+    # the buyer opens the order and asks for a refund of both units
+    buyer = _person(browser, live_server, "buyer")
+    buyer.goto(f"{live_server.url}/orders/{order.pk}/")
+    expect(buyer.locator("#order-status")).to_have_text("待发货")
+    buyer.click(f"#aftersale-line-{line.pk}")
+    expect(buyer.locator("h1")).to_have_text("申请售后")
+    expect(buyer.locator("#line")).to_contain_text(line.title)
+    expect(buyer.locator("input[name=type][value=refund]")).to_be_checked()
+    expect(buyer.locator("#id_quantity")).to_have_value("2")
+    buyer.select_option("#id_reason_code", "not_wanted")
+    buyer.fill("#id_reason", "拍错了规格")
+    buyer.click("#submit-request")
+
+    expect(buyer.locator("h1")).to_have_text("售后详情")
+    expect(buyer.locator("#aftersale-state")).to_have_text("待商家处理")
+    aftersale = AfterSale.objects.get(order=order)
+    amount = format_fen(aftersale.amount_fen)
+    assert aftersale.amount_fen == order.total_fen  # every unit of the only line: what was paid
+    expect(buyer.locator("#aftersale-amount")).to_have_text(amount)
+    expect(buyer.locator("#deadlines")).to_contain_text("商家处理期限")
+
+    # the merchant, in another browser context, finds it in the store's after-sales and approves it
+    merchant = _person(browser, live_server, "merchant")
+    merchant.goto(f"{live_server.url}/stores/{order.store_id}/settings/")
+    merchant.click("#store-aftersales-link")
+    expect(merchant.locator("h1")).to_have_text("售后处理")
+    card = merchant.locator(f"#aftersale-{aftersale.pk}")
+    expect(card.locator(".state")).to_have_text("待商家处理")
+    expect(card).to_contain_text(amount)
+    expect(card).to_contain_text("拍错了规格")
+    card.locator("button[value=approve]").click()  # 同意退款
+    expect(merchant.locator(".messages")).to_contain_text("已同意售后申请")
+    card = merchant.locator(f"#aftersale-{aftersale.pk}")
+    expect(card.locator(".state")).to_have_text(REFUNDING_OR_REFUNDED)
+    expect(card.locator("button[value=approve]")).to_have_count(0)
+
+    # the buyer sees the refund under way (or done), for the same amount
+    buyer.reload()
+    expect(buyer.locator("#aftersale-state")).to_have_text(REFUNDING_OR_REFUNDED)
+    expect(buyer.locator("#aftersale-amount")).to_have_text(amount)
+    expect(buyer.locator("#history")).to_contain_text("平台退款中")
+    aftersale.refresh_from_db()
+    assert aftersale.state in (State.PLATFORM_REFUNDING, State.MERCHANT_REFUND_SUCCESS)
+    assert aftersale.out_refund_no == f"AS{aftersale.pk}"
+
+    # and the buyer's after-sales list agrees
+    buyer.click("nav >> text=售后")
+    expect(buyer.locator(f"#aftersale-{aftersale.pk} .state")).to_have_text(REFUNDING_OR_REFUNDED)

@@ -1,0 +1,93 @@
+"""Reviewing in a real browser (Debian's Chromium driven by Playwright): the buyer rates a received
+line with a photo from the order page, a visitor sees it in the product page's block (loaded by
+htmx), and the merchant replies from the store's review list."""
+
+import io
+import os
+import re
+
+import pytest
+from PIL import Image
+
+from xiaodian.reviews.models import Reply, Review
+
+PASSWORD = "browser-pass-123"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _phone(browser):
+    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def _signed_in(browser, live_server, user):
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    page = _phone(browser)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
+    return page
+
+
+def _jpeg(tmp_path):
+    path = tmp_path / "photo.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (30, 120, 200)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_review_see_it_on_the_product_page_and_reply(browser, live_server, buyer, merchant, line, tmp_path):
+    page = _signed_in(browser, live_server, buyer)
+    page.goto(f"{live_server.url}/orders/{line.order_id}/")
+    page.click(f"#line-{line.pk} a.review-link")
+    page.click("#field-rating label:has(input[value='4'])")
+    page.fill("#id_text", "做工扎实，尺码标准")
+    page.set_input_files("#id_images", str(_jpeg(tmp_path)))
+    page.click("#review-form button[type=submit]")
+    page.wait_for_url(re.compile(rf"/orders/{line.order_id}/"))
+    review = Review.objects.get()
+    assert (review.rating, review.text, review.images.count()) == (4, "做工扎实，尺码标准", 1)
+
+    visitor = _phone(browser)
+    visitor.goto(f"{live_server.url}/products/{line.product_id}/")
+    visitor.wait_for_selector(f"#reviews #review-{review.pk}")  # swapped in by htmx on load
+    assert "做工扎实" in visitor.inner_text("#reviews")
+    assert "4.00" in visitor.inner_text("#rating-summary")
+
+    shop = _signed_in(browser, live_server, merchant)
+    shop.goto(f"{live_server.url}/stores/{review.store_id}/reviews/")
+    shop.click(f"#review-{review.pk} details summary")
+    shop.fill(f"#review-{review.pk} textarea[name=text]", "感谢支持！")
+    shop.click(f"#review-{review.pk} form button[type=submit]")
+    shop.wait_for_selector(f"#review-{review.pk} .reply")
+    assert Reply.objects.get().text == "感谢支持！"
