@@ -26,7 +26,7 @@ from xiaodian.payments import services as payment_services
 from xiaodian.stores import selectors as store_selectors
 from xiaodian.stores import services as store_services
 from xiaodian.stores.access import can, store_for
-from xiaodian.stores.rules import DepositStatus
+from xiaodian.stores.rules import DepositStatus, StoreState
 
 from .forms import (
     BrandAuthorizationForm,
@@ -299,8 +299,10 @@ def _settings_action(store, action: str, form) -> tuple[str, str | None]:
         return _("请完成“%(category)s”类目保证金的支付。") % {
             "category": deposit.category.name
         }, f"{pay}?return={back}"
-    store_services.close_store(store=store)
-    return _("店铺已关闭。"), None
+    closed = store_services.close_store(store=store)
+    if closed.state == StoreState.CLOSED:
+        return _("店铺已关闭。"), None
+    return _("店铺关店中：保证金退回后关闭。"), None
 
 
 @login_required

@@ -289,3 +289,24 @@ def test_the_docs_print_the_transition_table():
     for action, moves in rules.TRANSITIONS.items():
         for source, target in moves.items():
             assert f"| `{action}` | `{source}` | `{target}` |" in text
+
+
+def test_operators_see_requests_in_the_admin_and_resend_a_failed_refund(
+    client, operator, buyer, paid_order, merchant_view
+):
+    from django.urls import reverse
+
+    aftersale = ask(buyer, paid_order())
+    services.approve_aftersale(store=merchant_view, aftersale_id=aftersale.pk)
+    services.refund_failed(f"AS{aftersale.pk}", final=True, reason="retries exhausted")
+    from xiaodian.accounts.models import User
+
+    User.objects.filter(pk=operator.pk).update(is_superuser=True)
+    client.force_login(operator)
+    assert client.get(reverse("admin:aftersales_aftersale_change", args=[aftersale.pk])).status_code == 200
+    assert client.get(reverse("admin:aftersales_dispute_changelist")).status_code == 200
+    client.post(
+        reverse("admin:aftersales_aftersale_changelist"),
+        {"action": "retry_refund", "_selected_action": [aftersale.pk]},
+    )
+    assert AfterSale.objects.get(pk=aftersale.pk).state == State.PLATFORM_REFUNDING
