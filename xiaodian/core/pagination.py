@@ -1,5 +1,6 @@
 """`?limit=&offset=` pagination that every list endpoint shares: `{"items": [...], "count": N}`."""
 
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from django.db.models import QuerySet
@@ -28,3 +29,7 @@ def paginate(queryset: QuerySet, params: PageParams) -> dict:
 # not a database overflow.
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Dates in filters: a calendar day that survives time-zone arithmetic both ways ("0001-01-01"
+# in Shanghai is before datetime.min in UTC and would overflow into a 500).
+SafeDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(9998, 12, 31))]

@@ -5,7 +5,10 @@ service's words: `address.phone`, `line_ids`); `add_domain_error` shows the mess
 field, or at the top of the form when the form has no such field.
 """
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
@@ -189,11 +192,18 @@ class OrderFilterForm(OrdersForm):
     """The order lists' status tab and date range (dates in Shanghai)."""
 
     tab = forms.ChoiceField(choices=[(key, label) for key, label, _s in TABS], required=False)
+    # The same bounds as the API's SafeDate: a day far enough from year 1 and 9999 to convert.
     date_from = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
     )
     date_to = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(date(1970, 1, 1)), MaxValueValidator(date(9998, 12, 31))],
     )
 
     def criteria(self) -> dict:

@@ -1,9 +1,9 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from ninja import Schema
 from pydantic import Field
 
-from xiaodian.core.pagination import ObjectId
+from xiaodian.core.pagination import ObjectId, SafeDate
 
 from . import rules
 from .rules import Scene, Status
@@ -178,5 +178,5 @@ class ShipIn(Schema):
 class OrderFilter(Schema):
     store_id: ObjectId | None = None
     status: Status | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: SafeDate | None = None
+    date_to: SafeDate | None = None

@@ -216,3 +216,9 @@ def test_an_unpaid_checkout_closes_its_wechat_pay_transaction(
             services.close_expired_orders()
     assert Payment.objects.get(out_trade_no=out_trade_no).status == "closed"
     assert SKU.objects.get(pk=sku.pk).stock == 10
+
+
+def test_dates_at_the_edge_of_the_calendar_are_4xx_not_500(buyer_api):
+    for value in ("0001-01-01", "9999-12-31"):
+        r = buyer_api.get("/orders", {"date_from": value, "date_to": value})
+        assert (r.status_code, r.json()["code"]) == (422, "validation_error")

@@ -613,3 +613,8 @@ def test_the_language_switch_gives_english(buyer_client, make_sku, store, place)
     detail = text(buyer_client.get(reverse("orders:order_detail", args=[order.pk])))
     assert "Order details" in detail and "Shipping address" in detail and "订单详情" not in detail
     assert "Your cart is empty" in text(buyer_client.get(reverse("orders:cart")))
+
+
+def test_order_lists_survive_dates_at_the_edge_of_the_calendar(client, buyer):
+    client.force_login(buyer)
+    assert client.get("/orders/", {"date_from": "0001-01-01", "date_to": "9999-12-31"}).status_code == 200
