@@ -363,12 +363,11 @@ def refund_succeeded(out_refund_no: str) -> AfterSale | None:
     action = "refund_succeeded_refund" if aftersale.kind == Kind.REFUND else "refund_succeeded_return"
     now = clock.now()
     _move(aftersale, action, actor="payment", refunded_at=now, closed_at=now)
-    if (
-        aftersale.kind == Kind.REFUND
-        and aftersale.line.shipped_quantity == 0
-        and not aftersale.restocked_quantity
-    ):
-        _restock(aftersale, aftersale.quantity)  # nothing left the warehouse: the units go back on sale
+    if aftersale.kind == Kind.REFUND and not aftersale.restocked_quantity:
+        # Units refunded before they shipped are no longer owed, and go back on sale.
+        withdrawn = orders.withdraw_units(line_id=aftersale.line_id, quantity=aftersale.quantity)
+        if withdrawn:
+            _restock(aftersale, withdrawn)
     if _everything_refunded(aftersale.order_id):
         orders.mark_fully_refunded(order_id=aftersale.order_id)
     transaction.on_commit(lambda: signals.aftersale_refunded.send(sender=AfterSale, aftersale=aftersale))

@@ -159,7 +159,7 @@ class ShipForm(OrdersForm):
         kwargs.setdefault("prefix", f"ship-{order.pk}")
         super().__init__(*args, **kwargs)
         self.order = order
-        unshipped = [line for line in order.lines.all() if line.shipped_quantity < line.quantity]
+        unshipped = [line for line in order.lines.all() if line.to_ship > 0]
         self.fields["line_ids"].choices = [(line.pk, f"{line.title} × {line.quantity}") for line in unshipped]
         if len(unshipped) < 2:  # nothing to choose between
             del self.fields["line_ids"]

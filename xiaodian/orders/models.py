@@ -136,18 +136,25 @@ class OrderLine(models.Model):
     unit_price_fen = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
     shipped_quantity = models.PositiveIntegerField(default=0)
+    # Units refunded before they shipped (an after-sale on an unshipped line): never to be shipped.
+    withdrawn_quantity = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
             models.CheckConstraint(
-                condition=Q(shipped_quantity__lte=F("quantity")), name="line_not_overshipped"
+                condition=Q(shipped_quantity__lte=F("quantity") - F("withdrawn_quantity")),
+                name="line_not_overshipped",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} × {self.quantity}"
+
+    @property
+    def to_ship(self) -> int:
+        return self.quantity - self.withdrawn_quantity - self.shipped_quantity
 
     @property
     def total_fen(self) -> int:

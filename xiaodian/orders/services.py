@@ -461,7 +461,7 @@ def ship_order(
         chosen = lines if line_ids is None else [line for line in lines if line.pk in set(line_ids)]
         if line_ids is not None and len(chosen) != len(set(line_ids)):
             raise DomainError("not_found", field="line_ids")
-        chosen = [line for line in chosen if line.shipped_quantity < line.quantity]
+        chosen = [line for line in chosen if line.to_ship > 0]
         if not chosen:
             raise DomainError("invalid_transition", _("这些商品已经发货。"), field="line_ids")
         now = clock.now()
@@ -469,11 +469,12 @@ def ship_order(
             order=order, carrier=carrier, tracking_no=tracking_no, created_at=now
         )
         ShipmentLine.objects.bulk_create(
-            ShipmentLine(shipment=shipment, line=line, quantity=line.quantity - line.shipped_quantity)
-            for line in chosen
+            ShipmentLine(shipment=shipment, line=line, quantity=line.to_ship) for line in chosen
         )
-        OrderLine.objects.filter(pk__in=[line.pk for line in chosen]).update(shipped_quantity=F("quantity"))
-        done = all(line.shipped_quantity == line.quantity or line in chosen for line in lines)
+        OrderLine.objects.filter(pk__in=[line.pk for line in chosen]).update(
+            shipped_quantity=F("quantity") - F("withdrawn_quantity")
+        )
+        done = all(line.to_ship == 0 or line in chosen for line in lines)
         if done:
             _move(order, Status.SHIPPED, actor="merchant", shipped_at=now)
             transaction.on_commit(lambda: _after_shipping(order))
@@ -518,6 +519,26 @@ def auto_confirm(order_id: int) -> Order | None:
 def auto_confirm_due_orders() -> int:
     due = Order.objects.filter(status=Status.SHIPPED, shipped_at__lte=clock.now() - rules.AUTO_CONFIRM_AFTER)
     return sum(auto_confirm(pk) is not None for pk in list(due.values_list("pk", flat=True)))
+
+
+def withdraw_units(*, line_id: int, quantity: int) -> int:
+    """Units refunded before they shipped stop being owed (called inside the refund's
+    transaction). Returns how many were withdrawn: at most what is still unshipped. An order
+    whose remaining units are all shipped then counts as shipped."""
+    with transaction.atomic():
+        line = OrderLine.objects.select_for_update().get(pk=line_id)
+        take = max(0, min(quantity, line.to_ship))
+        if not take:
+            return 0
+        OrderLine.objects.filter(pk=line.pk).update(withdrawn_quantity=F("withdrawn_quantity") + take)
+        order = Order.objects.select_for_update().get(pk=line.order_id)
+        rest = OrderLine.objects.filter(order=order).exclude(pk=line.pk)
+        nothing_left = line.to_ship == take and all(other.to_ship == 0 for other in rest)
+        shipped_some = order.status == Status.PARTLY_SHIPPED
+        if nothing_left and shipped_some:
+            _move(order, Status.SHIPPED, actor="system", shipped_at=clock.now())
+            transaction.on_commit(lambda: _after_shipping(order))
+    return take
 
 
 def mark_fully_refunded(*, order_id: int) -> Order:

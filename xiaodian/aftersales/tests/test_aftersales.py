@@ -310,3 +310,35 @@ def test_operators_see_requests_in_the_admin_and_resend_a_failed_refund(
         {"action": "retry_refund", "_selected_action": [aftersale.pk]},
     )
     assert AfterSale.objects.get(pk=aftersale.pk).state == State.PLATFORM_REFUNDING
+
+
+def test_units_refunded_before_shipping_are_not_shipped(buyer, paid_order, merchant_view, store):
+    from xiaodian.orders import services as orders
+
+    order = paid_order()
+    line = order.lines.order_by("pk").first()  # 3 units
+    aftersale = ask(buyer, order, quantity=2)
+    services.approve_aftersale(store=merchant_view, aftersale_id=aftersale.pk)
+    services.refund_succeeded(f"AS{aftersale.pk}")
+    line.refresh_from_db()
+    assert (line.withdrawn_quantity, line.to_ship) == (2, 1)
+    orders.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert (line.shipped_quantity, order.status) == (1, Status.SHIPPED)
+    assert order.shipments.get().lines.get(line=line).quantity == 1
+
+
+def test_a_partly_shipped_order_is_shipped_once_the_rest_is_refunded(buyer, paid_order, merchant_view, store):
+    from xiaodian.orders import services as orders
+
+    order = paid_order()
+    first, _second = order.lines.order_by("pk")
+    orders.ship_order(
+        store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567", line_ids=[first.pk]
+    )
+    aftersale = ask(buyer, order, line=1, quantity=1)
+    services.approve_aftersale(store=merchant_view, aftersale_id=aftersale.pk)
+    services.refund_succeeded(f"AS{aftersale.pk}")
+    order.refresh_from_db()
+    assert order.status == Status.SHIPPED and order.shipped_at is not None
