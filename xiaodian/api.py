@@ -10,6 +10,7 @@ from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.catalog.api import router as catalog_router
+from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.parsing import StrictParser
 from xiaodian.orders.api import router as orders_router
@@ -113,3 +114,4 @@ api.add_router("", payments_router)
 api.add_router("", orders_router)
 api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
+api.add_router("", content_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "xiaodian.core",
     "xiaodian.accounts",
+    "xiaodian.content",
     "xiaodian.stores",
     "xiaodian.catalog",
     "xiaodian.payments",

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("xiaodian.orders.urls")),
     path("", include("xiaodian.aftersales.urls")),
     path("", include("xiaodian.reviews.urls")),
+    path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.web.urls")),
 ]

@@ -71,6 +71,14 @@ CODES: dict[str, tuple[int, str]] = {
     "review_exists": (409, _("这件商品已经评价过了。")),
     "follow_up_exists": (409, _("这条评价已经追评过了。")),
     "reply_exists": (409, _("这条评价已经回复过了。")),
+    # content
+    "account_name_taken": (409, _("该名称已被使用。")),
+    "product_cards_limit_reached": (422, _("文章中的商品卡片数量超过上限。")),
+    "video_invalid": (422, _("视频文件须为 MP4 或 WebM 格式。")),
+    "video_source_required": (422, _("请上传视频文件或填写 https 视频链接，二选一。")),
+    "app_id_invalid": (422, _("AppID 须为 wx 加 16 位十六进制字符。")),
+    "app_id_taken": (409, _("该 AppID 已被登记。")),
+    "mall_path_invalid": (422, _("商城路径须以 / 开头。")),
 }
 
 

@@ -21,6 +21,7 @@ from xiaodian.aftersales import services as aftersales
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.content import services as content
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
@@ -54,6 +55,11 @@ class World:
     review: object  # A's customer's review of a line of A's store, its product since delisted
     aftersale: object  # A's customer's after-sale request at A's store
     dispute: object  # on that request (operators only)
+    official_account: object  # A's official account (its profile is public: see PUBLIC_ROUTES)
+    article: object  # a draft in it
+    video_account: object  # A's video account
+    video: object  # a draft in it
+    mini_program: object  # A's mini program (public)
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -71,7 +77,31 @@ OWNED_OBJECTS = {
     "review_id": lambda w: w.review.pk,  # not public: its product is delisted
     "aftersale_id": lambda w: w.aftersale.pk,
     "dispute_id": lambda w: w.dispute.pk,
+    # Official and video accounts share the parameter name: the route says which one is meant.
+    "account_id": lambda w, route: (w.video_account if "video-accounts" in route else w.official_account).pk,
+    "article_id": lambda w: w.article.pk,  # a draft
+    "video_id": lambda w: w.video.pk,  # a draft
+    "program_id": lambda w: w.mini_program.pk,
 }
+
+# Routes open to everyone by design: they must answer another merchant without an error and
+# without the owner-only fields (follower counts are the owner's: DOMAIN.md "Not only for the top").
+PUBLIC_ROUTES = {
+    ("get", "api/v1/official-accounts/<account_id>"),
+    ("get", "api/v1/official-accounts/<account_id>/articles"),  # published ones only
+    ("post", "api/v1/official-accounts/<account_id>/follow"),
+    ("delete", "api/v1/official-accounts/<account_id>/follow"),
+    ("get", "api/v1/video-accounts/<account_id>"),
+    ("get", "api/v1/video-accounts/<account_id>/videos"),  # published ones only
+    ("post", "api/v1/video-accounts/<account_id>/follow"),
+    ("delete", "api/v1/video-accounts/<account_id>/follow"),
+    ("get", "api/v1/mini-programs/<program_id>"),
+}
+
+
+def owned_id(param: str, route: str, world) -> int:
+    find = OWNED_OBJECTS[param]
+    return find(world, route) if find.__code__.co_argcount == 2 else find(world)
 
 
 def api_routes():
@@ -185,6 +215,8 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     )
     dispute = aftersales.open_dispute(buyer=customer, aftersale_id=aftersale.pk, statement="质量问题")
     Product.objects.filter(pk=sku.product_id).update(state="delisted")
+    official_account = content.create_official_account(owner=merchant, name="A 的公众号")
+    channel = content.create_video_account(owner=merchant, name="A 的视频号")
     return World(
         store=store,
         subject=subject,
@@ -199,6 +231,21 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         review=review,
         aftersale=aftersale,
         dispute=dispute,
+        official_account=official_account,
+        article=content.create_article(
+            owner=merchant, account_id=official_account.pk, title="草稿", body="<p>草稿</p>"
+        ),
+        video_account=channel,
+        video=content.create_video(
+            owner=merchant,
+            account_id=channel.pk,
+            title="草稿",
+            url="https://cdn.example.com/a.mp4",
+            cover=SimpleUploadedFile("c.png", _png()),
+        ),
+        mini_program=content.create_mini_program(
+            owner=merchant, name="A 的小程序", app_id="wx0123456789abcdef", mall_path="/pages/index"
+        ),
     )
 
 
@@ -227,7 +274,7 @@ def test_every_id_route_answers_404_to_another_merchant(world, intruder, api_for
         params = re.findall(r"<(?:\w+:)?(\w+)>", route)
         missing = [p for p in params if p not in OWNED_OBJECTS]
         assert not missing, f"{route}: register {missing} in OWNED_OBJECTS so isolation covers it"
-        ids = {p: OWNED_OBJECTS[p](world) for p in params}
+        ids = {p: owned_id(p, route, world) for p in params}
         variants = [ids]
         if params[0] == "store_id" and len(params) > 1:  # B's own store, A's child object
             variants.append({**ids, "store_id": own_store.pk})
@@ -240,6 +287,10 @@ def test_every_id_route_answers_404_to_another_merchant(world, intruder, api_for
                 body = body_for(openapi, openapi_path, method)
                 call = getattr(client, method)
                 response = call(url) if method in ("get", "delete") else call(url, body)
+                if (method, route) in PUBLIC_ROUTES:
+                    assert response.status_code == 200, f"{method.upper()} {url}: {response.status_code}"
+                    assert response.json().get("follower_count") is None, f"{url} shows a follower count"
+                    continue
                 assert response.status_code == 404, (
                     f"{method.upper()} {url}: {response.status_code} {response.content[:200]}"
                 )

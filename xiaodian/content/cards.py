@@ -1,0 +1,62 @@
+"""Product cards: content names products by id and cannot import the catalog, so a card is
+resolved when a page is rendered, through a hook a higher layer fills.
+
+`resolve_products(ids)` answers `{id: {"title", "price_fen", "image_url"}}` for the ids it knows
+(published products); by default it knows none. Set `CONTENT_PRODUCT_CARD_RESOLVER` to the
+dotted path of a function with the same signature to resolve them (catalog or stores does).
+An unresolved card renders as a plain link to the product page.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
+
+from xiaodian.core.money import format_fen
+
+from . import rules
+
+_CARD_ELEMENT = re.compile(r'<product-card data-product-id="(\d+)">.*?</product-card>', re.DOTALL)
+
+
+def resolve_products(ids: Iterable[int]) -> dict[int, dict]:
+    ids = list(ids)
+    path = getattr(settings, "CONTENT_PRODUCT_CARD_RESOLVER", "")
+    if not ids or not path:
+        return {}
+    return import_string(path)(ids)
+
+
+def product_link(product_id: int, *, scene: int, source_type: str, source_id: int) -> str:
+    """The product page, with where the visit came from (scene and source) for attribution."""
+    return f"/products/{product_id}/?scene={scene}&source_type={source_type}&source_id={source_id}"
+
+
+def card(
+    product_id: int, product: dict | None, *, scene: int, source_type: str, source_id: int
+) -> SafeString:
+    url = product_link(product_id, scene=scene, source_type=source_type, source_id=source_id)
+    price = product.get("price_fen") if product else None
+    context = {
+        "product_id": product_id,
+        "product": product,
+        "price": format_fen(price) if isinstance(price, int) else "",
+        "url": url,
+    }
+    return render_to_string("content/partials/product_card.html", context)
+
+
+def render_article_body(article) -> SafeString:
+    """The stored (sanitised) body with each card placeholder replaced by its card: one call to
+    the resolver for the whole article."""
+    products = resolve_products(article.product_ids)
+    source = {"scene": rules.ARTICLE_SCENE, "source_type": "article", "source_id": article.pk}
+
+    def replace(match) -> str:
+        product_id = int(match.group(1))
+        return card(product_id, products.get(product_id), **source)
+
+    return mark_safe(_CARD_ELEMENT.sub(replace, article.body))  # the body was sanitised on write
