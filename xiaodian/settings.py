@@ -165,6 +165,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Product cards in articles and videos are resolved by the catalog (content cannot import it).
+CONTENT_PRODUCT_CARD_RESOLVER = "xiaodian.catalog.selectors.product_cards"
+
 # The gateway that takes deposits: WeChat Pay v3 (xiaodian.core.payments.InternalGateway settles at once).
 PAYMENT_GATEWAY = "xiaodian.payments.gateway.WeChatPayGateway"
 

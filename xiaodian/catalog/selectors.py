@@ -165,3 +165,28 @@ def leaf_categories(tree: CategoryTree | None = None) -> list[tuple[int, str]]:
         for _depth, c in tree.flat()
         if not tree.children.get(c.pk)
     ]
+
+
+def product_cards(ids) -> dict[int, dict]:
+    """Cards for products embedded in content (articles, videos): listed products of open
+    stores only, with their lowest active price and first image, in one query. Content resolves
+    its cards through this (settings.CONTENT_PRODUCT_CARD_RESOLVER); anything else stays a link."""
+    first_image = (
+        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values("image")[:1]
+    )
+    rows = (
+        Product.objects.filter(pk__in=list(ids), state=ProductState.LISTED, store__state=StoreState.OPEN)
+        .annotate(
+            price_fen=Min("skus__price_fen", filter=Q(skus__is_active=True)),
+            first_image=Subquery(first_image),
+        )
+        .values("pk", "title", "price_fen", "first_image")
+    )
+    return {
+        row["pk"]: {
+            "title": row["title"],
+            "price_fen": row["price_fen"],
+            "image_url": default_storage.url(row["first_image"]) if row["first_image"] else "",
+        }
+        for row in rows
+    }

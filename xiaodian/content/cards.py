@@ -2,8 +2,8 @@
 resolved when a page is rendered, through a hook a higher layer fills.
 
 `resolve_products(ids)` answers `{id: {"title", "price_fen", "image_url"}}` for the ids it knows
-(published products); by default it knows none. Set `CONTENT_PRODUCT_CARD_RESOLVER` to the
-dotted path of a function with the same signature to resolve them (catalog or stores does).
+(published products); content alone knows none. `CONTENT_PRODUCT_CARD_RESOLVER` names a function
+with the same signature; the project sets it to `xiaodian.catalog.selectors.product_cards`.
 An unresolved card renders as a plain link to the product page.
 """
 

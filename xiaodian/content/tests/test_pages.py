@@ -58,7 +58,8 @@ def test_article_page_renders_cards_linked_with_scene_and_source(client, publish
     assert Article.objects.get().view_count == 2
 
 
-def test_resolver_defaults_to_nothing():
+def test_without_a_resolver_nothing_resolves(settings):
+    settings.CONTENT_PRODUCT_CARD_RESOLVER = ""  # content alone knows no products
     assert cards.resolve_products([1, 2]) == {}
 
 
