@@ -19,3 +19,7 @@ urlpatterns = [
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.web.urls")),
 ]
+
+handler400 = "xiaodian.web.errors.bad_request"
+handler403 = "xiaodian.web.errors.permission_denied"
+handler404 = "xiaodian.web.errors.page_not_found"

@@ -101,3 +101,14 @@ def test_serve_answers_http_on_a_port(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.django_db
+def test_refusals_before_the_api_runs_are_json_too(client):
+    forged_host = client.get("/api/v1/health", headers={"host": "multipart/form-data"})
+    assert forged_host.status_code == 400
+    assert forged_host.json()["code"] == "malformed_request"
+    unknown = client.get("/api/v1/no-such-thing")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
