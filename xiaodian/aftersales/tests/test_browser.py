@@ -12,6 +12,7 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import State
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from xiaodian.core.money import format_fen
 from xiaodian.orders import services as orders
 from xiaodian.orders.rules import Status
@@ -20,16 +21,6 @@ from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.stores.rules import StoreState
 
 PASSWORD = "demo12345"  # every demo account's (CONTRACT.md)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Approving starts the refund; the refund notification then finishes it (when it has arrived).
 REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")
 
@@ -39,8 +30,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
     """Chromium; each test opens its own phone-sized contexts (one per person)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    require_chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
     # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls

@@ -7,19 +7,10 @@ import pytest
 
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from .conftest import image_bytes, pay_deposit_directly
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = os.environ.get("XIAODIAN_SCREENSHOTS")  # a directory: save what the pages looked like
 
 pytestmark = pytest.mark.browser
@@ -27,8 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def page(live_server, transactional_db, monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    require_chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:

@@ -10,22 +10,13 @@ from django.core.management import call_command
 
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreState
 
 PASSWORD = "demo12345"  # every demo account's (CONTRACT.md)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -33,8 +24,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
     """Chromium; each test opens its own phone-sized contexts (one per person)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    require_chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
     # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls

@@ -3,33 +3,22 @@ line with a photo from the order page, a visitor sees it in the product page's b
 htmx), and the merchant replies from the store's review list."""
 
 import io
-import os
 import re
 
 import pytest
 from PIL import Image
 
+from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from xiaodian.reviews.models import Reply, Review
 
 PASSWORD = "browser-pass-123"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser(live_server, transactional_db, monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    require_chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:

@@ -1,22 +1,10 @@
 """The opening-a-store journey in a real browser: Debian's Chromium driven by Playwright."""
 
-import os
-
 import pytest
 
 from xiaodian.accounts.licences import make_uscc
+from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from xiaodian.stores.models import Store
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +12,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(live_server, transactional_db, monkeypatch):
     """A phone-sized Chromium page that prefers Simplified Chinese."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+    require_chromium()
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
