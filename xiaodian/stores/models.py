@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import Subject, User
 from xiaodian.accounts.rules import Role
+from xiaodian.content.models import MiniProgram, OfficialAccount, VideoAccount
 
 from . import rules
 
@@ -28,6 +29,7 @@ class PlatformRules(models.Model):
         _("保留词"), default="\n".join(rules.RESERVED_WORDS), help_text=_("每行一个")
     )
     upgrade_deadline = models.DateTimeField(_("升级截止时间"), null=True, blank=True)
+    links_per_kind = models.PositiveIntegerField(_("每类关联账号上限"), default=rules.LINKS_PER_KIND)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -177,3 +179,111 @@ class StoreDeposit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} · {self.category} · {self.status}"
+
+
+_LIVE_LINK = Q(state__in=rules.LIVE_LINK_STATES)
+
+
+class StoreLink(models.Model):
+    """A store's link to an official account, a video account or a mini program: invited by
+    the store, bound only when the account's owner accepts (DOMAIN.md "Touchpoints")."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="links")
+    kind = models.CharField(_("类型"), max_length=20, choices=rules.LinkKind.choices)
+    official_account = models.ForeignKey(
+        OfficialAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="store_links"
+    )
+    video_account = models.ForeignKey(
+        VideoAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="store_links"
+    )
+    mini_program = models.ForeignKey(
+        MiniProgram, null=True, blank=True, on_delete=models.CASCADE, related_name="store_links"
+    )
+    state = models.CharField(
+        _("状态"), max_length=12, choices=rules.LinkState.choices, default=rules.LinkState.INVITED
+    )
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    unbound_at = models.DateTimeField(null=True, blank=True)
+    unbound_by = models.CharField(max_length=12, blank=True)  # "store" or "account"
+
+    ACCOUNT_FIELDS = {
+        rules.LinkKind.OFFICIAL_ACCOUNT: "official_account",
+        rules.LinkKind.VIDEO_ACCOUNT: "video_account",
+        rules.LinkKind.MINI_PROGRAM: "mini_program",
+    }
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("关联账号")
+        verbose_name_plural = pgettext_lazy("plural", "关联账号")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=rules.LinkKind.values), name="link_kind_known"),
+            models.CheckConstraint(condition=Q(state__in=rules.LinkState.values), name="link_state_known"),
+            # exactly the account of its kind is set
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="official_account",
+                        official_account__isnull=False,
+                        video_account__isnull=True,
+                        mini_program__isnull=True,
+                    )
+                    | Q(
+                        kind="video_account",
+                        official_account__isnull=True,
+                        video_account__isnull=False,
+                        mini_program__isnull=True,
+                    )
+                    | Q(
+                        kind="mini_program",
+                        official_account__isnull=True,
+                        video_account__isnull=True,
+                        mini_program__isnull=False,
+                    )
+                ),
+                name="link_account_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "official_account"], condition=_LIVE_LINK, name="one_live_official_link"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "video_account"], condition=_LIVE_LINK, name="one_live_video_link"
+            ),
+            models.UniqueConstraint(
+                fields=["store", "mini_program"], condition=_LIVE_LINK, name="one_live_program_link"
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "kind", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.store} ↔ {self.account} ({self.state})"
+
+    @property
+    def account(self) -> OfficialAccount | VideoAccount | MiniProgram:
+        return getattr(self, self.ACCOUNT_FIELDS[self.kind])
+
+    @property
+    def account_id(self) -> int:
+        return getattr(self, f"{self.ACCOUNT_FIELDS[self.kind]}_id")
+
+
+class Homepage(models.Model):
+    """The store's homepage: the modules being edited (`draft`) and the ones the public page shows
+    (`published`), each a list of module dicts (see `homepage.py` for their shapes)."""
+
+    store = models.OneToOneField(Store, primary_key=True, on_delete=models.CASCADE, related_name="homepage")
+    draft = models.JSONField(default=list, blank=True)
+    published = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=0)  # how many times it was published
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("店铺首页")
+        verbose_name_plural = pgettext_lazy("plural", "店铺首页")
+
+    def __str__(self) -> str:
+        return f"{self.store} · v{self.version}"

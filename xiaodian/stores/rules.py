@@ -1,6 +1,8 @@
 """Store rules (DOMAIN.md "Subjects and stores"). These are the shipped defaults; operators change
 the live values in the admin (`PlatformRules`), which starts from these."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,27 @@ class StoreState(models.TextChoices):
     OPEN = "open", _("营业中")
     CLOSING = "closing", _("关店中")
     CLOSED = "closed", _("已关闭")
+
+
+class LinkKind(models.TextChoices):
+    OFFICIAL_ACCOUNT = "official_account", _("公众号")
+    VIDEO_ACCOUNT = "video_account", _("视频号")
+    MINI_PROGRAM = "mini_program", _("小程序")
+
+
+class LinkState(models.TextChoices):
+    INVITED = "invited", _("待确认")
+    BOUND = "bound", _("已绑定")
+    REJECTED = "rejected", _("已拒绝")
+    EXPIRED = "expired", _("已过期")
+    UNBOUND = "unbound", _("已解绑")
+
+
+# Linked accounts (DOMAIN.md "Touchpoints"): up to this many of each kind per store, counting
+# open invitations; an invitation the owner has not answered expires after LINK_INVITE_TTL.
+LINKS_PER_KIND = 5
+LINK_INVITE_TTL = timedelta(days=7)
+LIVE_LINK_STATES = (LinkState.INVITED, LinkState.BOUND)
 
 
 class DepositStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
 
 from . import rules
-from .models import BrandAuthorization, Category, PlatformRules, Store, StoreDeposit, StoreStaff
+from .models import BrandAuthorization, Category, PlatformRules, Store, StoreDeposit, StoreLink, StoreStaff
 
 
 def platform_rules() -> PlatformRules:
@@ -152,3 +152,37 @@ def deposit_rows(store: Store, tree: CategoryTree | None = None) -> list[Deposit
         for depth, c in tree.flat()
         if c.parent_id is None or c.deposit_fen is not None
     ]
+
+
+def links_of(store: Store, *, kind: str | None = None, state: str | None = None) -> QuerySet[StoreLink]:
+    """The store's links, newest first, with their accounts (one query)."""
+    qs = StoreLink.objects.filter(store=store).select_related(
+        "official_account", "video_account", "mini_program"
+    )
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if state is not None:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def bound_account_ids(store: Store | int, kind: str) -> list[int]:
+    """Ids of the accounts of `kind` bound to the store now."""
+    field = StoreLink.ACCOUNT_FIELDS[kind]
+    return list(
+        StoreLink.objects.filter(store=store, kind=kind, state=rules.LinkState.BOUND).values_list(
+            f"{field}_id", flat=True
+        )
+    )
+
+
+def bound_stores(kind: str, account_id: int) -> QuerySet[Store]:
+    """Open stores an account is bound to: what its profile shows, and whose products its
+    live rooms may sell."""
+    field = StoreLink.ACCOUNT_FIELDS[kind]
+    return Store.objects.filter(
+        links__kind=kind,
+        links__state=rules.LinkState.BOUND,
+        **{f"links__{field}_id": account_id},
+        state=rules.StoreState.OPEN,
+    ).order_by("pk")
