@@ -79,6 +79,10 @@ CODES: dict[str, tuple[int, str]] = {
     "app_id_invalid": (422, _("AppID 须为 wx 加 16 位十六进制字符。")),
     "app_id_taken": (409, _("该 AppID 已被登记。")),
     "mall_path_invalid": (422, _("商城路径须以 / 开头。")),
+    # linked accounts
+    "link_exists": (409, _("该账号已关联或已在邀请中。")),
+    "link_limit_reached": (409, _("该类关联账号数量已达上限。")),
+    "link_expired": (409, _("邀请已过期。")),
 }
 
 

@@ -4,7 +4,7 @@ from xiaodian.accounts.rules import Perm
 from xiaodian.accounts.selectors import subject_for
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 
-from . import selectors, services
+from . import selectors, services, touchpoints
 from .access import store_for
 from .schemas import (
     BrandAuthorizationIn,
@@ -12,11 +12,15 @@ from .schemas import (
     CategoryOut,
     DepositIn,
     DepositOut,
+    LinkFilter,
+    LinkIn,
+    LinkOut,
     StaffIn,
     StaffOut,
     StoreIn,
     StoreOut,
     StorePatch,
+    TouchpointReportOut,
 )
 
 router = Router(tags=["stores"])
@@ -107,3 +111,47 @@ def list_brand_authorizations(request, subject_id: ObjectId, page: Query[PagePar
 def request_brand_authorization(request, subject_id: ObjectId, body: BrandAuthorizationIn):
     subject = subject_for(request.auth, subject_id)
     return 201, services.request_brand_authorization(subject=subject, **body.dict())
+
+
+# ------------------------------------------------------------------------------ linked accounts
+
+
+@router.post("/stores/{store_id}/links", response={201: LinkOut})
+def invite_link(request, store_id: ObjectId, body: LinkIn):
+    store = store_for(request.auth, store_id, Perm.MANAGE_STORE)
+    return 201, services.invite_link(
+        store=store, user=request.auth, kind=body.kind, account_id=body.account_id
+    )
+
+
+@router.get("/stores/{store_id}/links", response=Page[LinkOut])
+def list_store_links(request, store_id: ObjectId, filters: Query[LinkFilter], page: Query[PageParams]):
+    store = store_for(request.auth, store_id)
+    return paginate(selectors.links_of(store, kind=filters.kind, state=filters.state), page)
+
+
+@router.get("/links", response=Page[LinkOut])
+def list_my_invitations(request, filters: Query[LinkFilter], page: Query[PageParams]):
+    """Links to the accounts you own: invitations to answer and bindings you may end."""
+    return paginate(selectors.invitations_for(request.auth, kind=filters.kind, state=filters.state), page)
+
+
+@router.post("/links/{link_id}/accept", response=LinkOut)
+def accept_link(request, link_id: ObjectId):
+    return services.accept_link(user=request.auth, link_id=link_id)
+
+
+@router.post("/links/{link_id}/reject", response=LinkOut)
+def reject_link(request, link_id: ObjectId):
+    return services.reject_link(user=request.auth, link_id=link_id)
+
+
+@router.post("/links/{link_id}/unbind", response=LinkOut)
+def unbind_link(request, link_id: ObjectId):
+    return services.unbind_link(user=request.auth, link_id=link_id)
+
+
+@router.get("/stores/{store_id}/touchpoints", response=TouchpointReportOut)
+def touchpoint_report(request, store_id: ObjectId):
+    """Which touchpoints the store is connected to, and what to connect next."""
+    return touchpoints.report(store_for(request.auth, store_id))

@@ -110,3 +110,59 @@ class BrandAuthorizationOut(Schema):
     status: str
     reviewed_at: datetime | None
     created_at: datetime
+
+
+class LinkIn(Schema):
+    kind: rules.LinkKind
+    account_id: ObjectId
+
+
+class LinkOut(Schema):
+    id: int
+    store_id: int
+    store_name: str
+    kind: str
+    account_id: int
+    account_name: str
+    state: str
+    invited_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    unbound_at: datetime | None
+    unbound_by: str = Field(description='"store" or "account" once unbound, else empty')
+
+    @staticmethod
+    def resolve_store_name(obj) -> str:
+        return obj.store.name
+
+    @staticmethod
+    def resolve_account_name(obj) -> str:
+        return obj.account.name
+
+
+class LinkFilter(Schema):
+    kind: rules.LinkKind | None = None
+    state: rules.LinkState | None = None
+
+
+class TouchpointOut(Schema):
+    key: str = Field(
+        description="search, official_account, video_account, homepage, live_shelf or mini_program"
+    )
+    name: str
+    connected: bool
+    advice: str = Field(description="What to do to connect it; empty once connected")
+
+
+class TouchpointReportOut(Schema):
+    items: list[TouchpointOut]
+    connected_count: int
+    next: str | None = Field(description="The key of the touchpoint to connect next, null when all are")
+
+    @staticmethod
+    def resolve_items(obj) -> list:
+        return obj.lines
+
+    @staticmethod
+    def resolve_next(obj) -> str | None:
+        return obj.next.key if obj.next else None

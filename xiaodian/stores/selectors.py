@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
@@ -154,16 +154,20 @@ def deposit_rows(store: Store, tree: CategoryTree | None = None) -> list[Deposit
     ]
 
 
+_LINK_RELATED = ("store", "official_account", "video_account", "mini_program")
+
+
+def _filtered(links: QuerySet[StoreLink], kind: str | None, state: str | None) -> QuerySet[StoreLink]:
+    if kind is not None:
+        links = links.filter(kind=kind)
+    if state is not None:
+        links = links.filter(state=state)
+    return links
+
+
 def links_of(store: Store, *, kind: str | None = None, state: str | None = None) -> QuerySet[StoreLink]:
     """The store's links, newest first, with their accounts (one query)."""
-    qs = StoreLink.objects.filter(store=store).select_related(
-        "official_account", "video_account", "mini_program"
-    )
-    if kind is not None:
-        qs = qs.filter(kind=kind)
-    if state is not None:
-        qs = qs.filter(state=state)
-    return qs
+    return _filtered(StoreLink.objects.filter(store=store).select_related(*_LINK_RELATED), kind, state)
 
 
 def bound_account_ids(store: Store | int, kind: str) -> list[int]:
@@ -186,3 +190,13 @@ def bound_stores(kind: str, account_id: int) -> QuerySet[Store]:
         **{f"links__{field}_id": account_id},
         state=rules.StoreState.OPEN,
     ).order_by("pk")
+
+
+def link(link_id: int) -> StoreLink | None:
+    return StoreLink.objects.select_related(*_LINK_RELATED).filter(pk=link_id).first()
+
+
+def invitations_for(user: User, *, kind: str | None = None, state: str | None = None) -> QuerySet[StoreLink]:
+    """Links to accounts the user owns (what they accept, reject or unbind), newest first."""
+    mine = Q(official_account__owner=user) | Q(video_account__owner=user) | Q(mini_program__owner=user)
+    return _filtered(StoreLink.objects.filter(mine).select_related(*_LINK_RELATED), kind, state)

@@ -1,4 +1,4 @@
-"""Writes for stores: opening, naming, upgrade, deposits, staff and closing.
+"""Writes for stores: opening, naming, upgrade, deposits, staff, closing and linked accounts.
 
 Every function is one transaction and raises DomainError; callers obtain `store` through
 `access.store_for`, which has already checked the caller's role.
@@ -8,16 +8,24 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import Subject, User
-from xiaodian.accounts.rules import GRANTABLE_BY, Role, Verification
+from xiaodian.accounts.rules import GRANTABLE_BY, Perm, Role, Verification
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import naming, rules, selectors
-from .models import BrandAuthorization, Category, Store, StoreDeposit, StoreStaff
-from .rules import DEFAULT_CATEGORIES, AuthorizationStatus, DepositStatus, StoreKind, StoreState
+from . import access, naming, rules, selectors, tasks
+from .models import BrandAuthorization, Category, Store, StoreDeposit, StoreLink, StoreStaff
+from .rules import (
+    DEFAULT_CATEGORIES,
+    AuthorizationStatus,
+    DepositStatus,
+    LinkKind,
+    LinkState,
+    StoreKind,
+    StoreState,
+)
 
 
 def _checked_name(name: str, *, kind: str, subject: Subject) -> tuple[str, str]:
@@ -353,3 +361,112 @@ def install_default_categories() -> int:
     with transaction.atomic():
         plant(DEFAULT_CATEGORIES, None)
     return added
+
+
+# ------------------------------------------------------------------------------ linked accounts
+
+
+def _account_of(kind: str, account_id: int):
+    """The official account, video account or mini program a link names (404 when none)."""
+    model = StoreLink._meta.get_field(StoreLink.ACCOUNT_FIELDS[kind]).related_model
+    account = model.objects.filter(pk=account_id).first()
+    if account is None:
+        raise DomainError("not_found", field="account_id")
+    return account
+
+
+def _expire_invitations(**filters) -> int:
+    """Invitations past their deadline become `expired` (run before anything counts or answers them)."""
+    return StoreLink.objects.filter(state=LinkState.INVITED, expires_at__lte=clock.now(), **filters).update(
+        state=LinkState.EXPIRED, answered_at=clock.now()
+    )
+
+
+def invite_link(*, store: Store, user: User, kind: str, account_id: int) -> StoreLink:
+    """The store asks an account to link. It binds only when the account's owner accepts; an
+    owner inviting their own account has consented already, so that link binds at once."""
+    if kind not in LinkKind.values:
+        raise DomainError("validation_error", field="kind")
+    if store.state != StoreState.OPEN:
+        raise DomainError("store_not_open")
+    account = _account_of(kind, account_id)
+    now = clock.now()
+    own = account.owner_id == user.pk
+    with transaction.atomic():
+        Store.objects.select_for_update().filter(pk=store.pk).first()  # serialise the limit check
+        _expire_invitations(store=store)
+        live = StoreLink.objects.filter(store=store, kind=kind, state__in=rules.LIVE_LINK_STATES).count()
+        if live >= selectors.platform_rules().links_per_kind:
+            raise DomainError("link_limit_reached", field="kind")
+        try:
+            with transaction.atomic():
+                link = StoreLink.objects.create(
+                    store=store,
+                    kind=kind,
+                    state=LinkState.BOUND if own else LinkState.INVITED,
+                    invited_by=user,
+                    invited_at=now,
+                    expires_at=now + rules.LINK_INVITE_TTL,
+                    answered_at=now if own else None,
+                    **{StoreLink.ACCOUNT_FIELDS[kind]: account},
+                )
+        except IntegrityError:
+            raise DomainError("link_exists", field="account_id") from None
+        if not own:
+            tasks.expire_link_invitation.using(run_after=link.expires_at).enqueue(link.pk)
+    return link
+
+
+def _link_for_account_owner(user: User, link_id: int) -> StoreLink:
+    """A link the user answers as its account's owner; anyone else gets 404."""
+    link = selectors.link(link_id)
+    if link is None or link.account.owner_id != user.pk:
+        raise DomainError("not_found")
+    return link
+
+
+def _answer(user: User, link_id: int, state: str) -> StoreLink:
+    link = _link_for_account_owner(user, link_id)
+    # Its own statement, so an invitation found overdue stays expired when the answer is refused.
+    _expire_invitations(pk=link.pk)
+    now = clock.now()
+    if not StoreLink.objects.filter(pk=link.pk, state=LinkState.INVITED).update(state=state, answered_at=now):
+        link.refresh_from_db(fields=["state"])
+        raise DomainError("link_expired" if link.state == LinkState.EXPIRED else "invalid_transition")
+    link.state, link.answered_at = state, now
+    return link
+
+
+def accept_link(*, user: User, link_id: int) -> StoreLink:
+    """The account's owner consents: the link binds and the account's profile shows the store."""
+    return _answer(user, link_id, LinkState.BOUND)
+
+
+def reject_link(*, user: User, link_id: int) -> StoreLink:
+    return _answer(user, link_id, LinkState.REJECTED)
+
+
+def unbind_link(*, user: User, link_id: int) -> StoreLink:
+    """Either side ends a link: the store (managing it needs `manage_store`) withdraws an
+    invitation or unbinds; the account's owner unbinds."""
+    link = selectors.link(link_id)
+    if link is None:
+        raise DomainError("not_found")
+    if link.account.owner_id == user.pk:
+        side = "account"
+    else:
+        access.store_for(user, link.store_id, Perm.MANAGE_STORE)
+        side = "store"
+    now = clock.now()
+    updated = StoreLink.objects.filter(pk=link.pk, state__in=rules.LIVE_LINK_STATES).update(
+        state=LinkState.UNBOUND, unbound_at=now, unbound_by=side
+    )
+    if not updated:
+        raise DomainError("invalid_transition")
+    link.state, link.unbound_at, link.unbound_by = LinkState.UNBOUND, now, side
+    return link
+
+
+def expire_link_invitation(link_id: int) -> bool:
+    """The scheduled end of one invitation (a no-op once it was answered)."""
+    return bool(_expire_invitations(pk=link_id))

@@ -60,6 +60,7 @@ class World:
     video_account: object  # A's video account
     video: object  # a draft in it
     mini_program: object  # A's mini program (public)
+    link: object  # A's store bound to A's official account
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -82,6 +83,7 @@ OWNED_OBJECTS = {
     "article_id": lambda w: w.article.pk,  # a draft
     "video_id": lambda w: w.video.pk,  # a draft
     "program_id": lambda w: w.mini_program.pk,
+    "link_id": lambda w: w.link.pk,
 }
 
 # Routes open to everyone by design: they must answer another merchant without an error and
@@ -245,6 +247,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         ),
         mini_program=content.create_mini_program(
             owner=merchant, name="A 的小程序", app_id="wx0123456789abcdef", mall_path="/pages/index"
+        ),
+        link=stores.invite_link(
+            store=store, user=merchant, kind="official_account", account_id=official_account.pk
         ),
     )
 
