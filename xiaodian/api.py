@@ -13,6 +13,7 @@ from xiaodian.catalog.api import router as catalog_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.parsing import StrictParser
+from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router
 from xiaodian.payments.api import router as payments_router
 from xiaodian.reviews.api import router as reviews_router
@@ -115,3 +116,4 @@ api.add_router("", orders_router)
 api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", content_router)
+api.add_router("", live_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "xiaodian.orders",
     "xiaodian.reviews",
     "xiaodian.aftersales",
+    "xiaodian.live",
     "xiaodian.web",
 ]
 
@@ -167,6 +168,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Product cards in articles and videos are resolved by the catalog (content cannot import it).
 CONTENT_PRODUCT_CARD_RESOLVER = "xiaodian.catalog.selectors.product_cards"
+CONTENT_STORE_ENTRY_RESOLVER = "xiaodian.catalog.selectors.store_entries"
+CONTENT_LIVE_ROOMS_RESOLVER = "xiaodian.live.selectors.profile_rooms"
+# The store homepage reaches its products through the catalog (stores cannot import it).
+STORE_HOMEPAGE_PRODUCTS = "xiaodian.catalog.selectors.homepage_products"
 
 # The gateway that takes deposits: WeChat Pay v3 (xiaodian.core.payments.InternalGateway settles at once).
 PAYMENT_GATEWAY = "xiaodian.payments.gateway.WeChatPayGateway"

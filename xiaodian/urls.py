@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("xiaodian.aftersales.urls")),
     path("", include("xiaodian.reviews.urls")),
     path("", include("xiaodian.content.urls")),
+    path("", include("xiaodian.stores.urls")),
+    path("", include("xiaodian.live.urls")),
     path("", include("xiaodian.web.urls")),
 ]
 

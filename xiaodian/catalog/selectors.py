@@ -3,14 +3,27 @@
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
 from xiaodian.stores.models import Category, Store, StoreStaff
 from xiaodian.stores.rules import StoreState
-from xiaodian.stores.selectors import CategoryTree
+from xiaodian.stores.selectors import CategoryTree, bound_stores
 
 from . import rules
 from .models import SKU, Product, ProductImage
@@ -190,3 +203,59 @@ def product_cards(ids) -> dict[int, dict]:
         }
         for row in rows
     }
+
+
+def store_entries(kind: str, account_id: int, *, per_store: int = rules.ENTRY_PRODUCTS) -> list[dict]:
+    """The store entries a bound account's profile shows (settings.CONTENT_STORE_ENTRY_RESOLVER):
+    each open store it is bound to, with its newest listed products as cards. Three queries."""
+    stores = list(bound_stores(kind, account_id).values("pk", "name"))
+    if not stores:
+        return []
+    ranked = (
+        Product.objects.filter(store_id__in=[s["pk"] for s in stores], state=ProductState.LISTED)
+        .annotate(rank=Window(RowNumber(), partition_by=F("store_id"), order_by=F("pk").desc()))
+        .filter(rank__lte=per_store)
+        .values_list("store_id", "pk")
+    )
+    by_store: dict[int, list[int]] = {}
+    for store_id, product_id in ranked:
+        by_store.setdefault(store_id, []).append(product_id)
+    cards = product_cards([pk for ids in by_store.values() for pk in ids])
+    return [
+        {
+            "store_id": s["pk"],
+            "name": s["name"],
+            "products": [{"id": pk, **cards[pk]} for pk in by_store.get(s["pk"], []) if pk in cards],
+        }
+        for s in stores
+    ]
+
+
+def homepage_products(store_id: int, ids, *, latest: int = 0) -> tuple[dict[int, dict], list[int]]:
+    """The store homepage's products (settings.STORE_HOMEPAGE_PRODUCTS): cards for those of `ids`
+    that are listed products of this store, plus its `latest` newest listed products, whose ids
+    come second, newest first. One query for the chosen ids, one for the newest."""
+    first_image = (
+        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values("image")[:1]
+    )
+    listed = Product.objects.filter(store_id=store_id, state=ProductState.LISTED).annotate(
+        price_fen=Min("skus__price_fen", filter=Q(skus__is_active=True)),
+        first_image=Subquery(first_image),
+    )
+    fields = ("pk", "title", "price_fen", "first_image")
+    ids = list(ids)
+    rows = list(listed.filter(pk__in=ids).values(*fields)) if ids else []
+    newest = (
+        list(listed.order_by(F("listed_at").desc(nulls_last=True), "-pk").values(*fields)[:latest])
+        if latest > 0
+        else []
+    )
+    cards = {
+        row["pk"]: {
+            "title": row["title"],
+            "price_fen": row["price_fen"],
+            "image_url": default_storage.url(row["first_image"]) if row["first_image"] else "",
+        }
+        for row in (*rows, *newest)
+    }
+    return cards, [row["pk"] for row in newest]

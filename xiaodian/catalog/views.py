@@ -80,6 +80,9 @@ def _cart_url() -> str:
 # ------------------------------------------------------------------------------------ product page
 
 
+SCENE_PARAMS = ("scene", "source_type", "source_id")
+
+
 def product_detail(request, product_id: int):
     """The public product page (a listed product of an open store); its store's staff see any state."""
     try:
@@ -95,8 +98,19 @@ def product_detail(request, product_id: int):
         "chosen": in_stock[0] if in_stock else None,
         "may_manage": can(page.store, Perm.MANAGE_PRODUCTS),
         "low_stock": rules.LOW_STOCK,
+        # Where this visit came from travels with the buy form (the orders pages check it).
+        "scene_params": {k: request.GET[k] for k in SCENE_PARAMS if request.GET.get(k)},
+        "share_url": _share_url(request),
     }
     return render(request, "catalog/product_detail.html", context)
+
+
+def _share_url(request) -> str:
+    """The link a person shares: opening it records scene 4 (product share) and who shared it."""
+    params = {"scene": rules.SHARE_SCENE, "source_type": "share"}
+    if request.user.is_authenticated:
+        params["source_id"] = request.user.pk
+    return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
 
 # ------------------------------------------------------------------------------- merchant: the list

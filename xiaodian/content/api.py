@@ -14,7 +14,7 @@ from xiaodian.accounts.auth import api_auth
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 
-from . import rules, selectors, services
+from . import cards, rules, selectors, services
 from .schemas import (
     AccountIn,
     AccountOut,
@@ -33,7 +33,7 @@ router = Router(tags=["content"])
 public = [*api_auth, lambda request: AnonymousUser()]
 
 
-def _account(account, viewer) -> dict:
+def _account(account, viewer, kind: str) -> dict:
     owner = selectors.is_owner(viewer, account)
     return {
         "id": account.pk,
@@ -42,6 +42,7 @@ def _account(account, viewer) -> dict:
         "created_at": account.created_at,
         "follower_count": account.follower_count if owner else None,
         "following": selectors.follows(viewer, account),
+        "stores": cards.store_entries(kind, account.pk),
     }
 
 
@@ -60,13 +61,13 @@ def _viewed(item, viewer):
 def create_official_account(request, body: AccountIn):
     """A new official account owned by the caller: 409 `account_name_taken` for a taken name."""
     account = services.create_official_account(owner=request.auth, name=body.name, intro=body.intro)
-    return 201, _account(account, request.auth)
+    return 201, _account(account, request.auth, "official_account")
 
 
 @router.get("/official-accounts/{account_id}", response=AccountOut, auth=public)
 def get_official_account(request, account_id: ObjectId):
     """Public profile; `follower_count` only for the owner."""
-    return _account(selectors.official_account(account_id), request.auth)
+    return _account(selectors.official_account(account_id), request.auth, "official_account")
 
 
 @router.get("/official-accounts/{account_id}/articles", response=Page[ArticleOut], auth=public)
@@ -141,13 +142,13 @@ def share_article(request, article_id: ObjectId):
 @router.post("/video-accounts", response={201: AccountOut})
 def create_video_account(request, body: AccountIn):
     account = services.create_video_account(owner=request.auth, name=body.name, intro=body.intro)
-    return 201, _account(account, request.auth)
+    return 201, _account(account, request.auth, "video_account")
 
 
 @router.get("/video-accounts/{account_id}", response=AccountOut, auth=public)
 def get_video_account(request, account_id: ObjectId):
     """Public profile; `follower_count` only for the owner."""
-    return _account(selectors.video_account(account_id), request.auth)
+    return _account(selectors.video_account(account_id), request.auth, "video_account")
 
 
 @router.get("/video-accounts/{account_id}/videos", response=Page[VideoOut], auth=public)
@@ -273,4 +274,6 @@ def create_mini_program(request, body: MiniProgramIn):
 
 @router.get("/mini-programs/{program_id}", response=MiniProgramOut, auth=public)
 def get_mini_program(request, program_id: ObjectId):
-    return selectors.mini_program(program_id)
+    program = selectors.mini_program(program_id)
+    program.stores = cards.store_entries("mini_program", program.pk)
+    return program

@@ -9,9 +9,11 @@ An unresolved card renders as a plain link to the product page.
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -60,3 +62,37 @@ def render_article_body(article) -> SafeString:
         return card(product_id, products.get(product_id), **source)
 
     return mark_safe(_CARD_ELEMENT.sub(replace, article.body))  # the body was sanitised on write
+
+
+# A bound account's profile shows its stores; purchases from there count for the account's scene.
+ENTRY_SCENES = {
+    "official_account": rules.ARTICLE_SCENE,
+    "video_account": rules.VIDEO_SCENE,
+    "mini_program": rules.MINI_PROGRAM_SCENE,
+}
+
+
+def store_entries(kind: str, account_id: int) -> list[dict]:
+    """The stores bound to an account, each with a few product cards whose links record the
+    account as the source, through `CONTENT_STORE_ENTRY_RESOLVER` (stores and products are above
+    content). `kind` is "official_account", "video_account" or "mini_program"."""
+    path = getattr(settings, "CONTENT_STORE_ENTRY_RESOLVER", "")
+    if not path:
+        return []
+    source = {"scene": ENTRY_SCENES[kind], "source_type": kind, "source_id": account_id}
+    entries = import_string(path)(kind, account_id)
+    for entry in entries:
+        entry["url"] = reverse("stores:shop", args=[entry["store_id"]]) + "?" + urlencode(source)
+        for product in entry["products"]:
+            product["url"] = product_link(product["id"], **source)
+            price = product.get("price_fen")
+            product["price"] = format_fen(price) if isinstance(price, int) else ""
+    return entries
+
+
+def live_rooms(account_id: int) -> list[dict]:
+    """A video account's live and scheduled rooms for its profile, through
+    `CONTENT_LIVE_ROOMS_RESOLVER` (live rooms are an app above content): `{id, title, state,
+    state_label, scheduled_at, url}` each."""
+    path = getattr(settings, "CONTENT_LIVE_ROOMS_RESOLVER", "")
+    return import_string(path)(account_id) if path else []

@@ -23,6 +23,7 @@ APP_ID = re.compile(r"wx[0-9a-f]{16}")
 # Scenes (DOMAIN.md "Orders") a product card's link records, and the source it names.
 ARTICLE_SCENE = 6
 VIDEO_SCENE = 3
+MINI_PROGRAM_SCENE = 12
 
 # What an article body may keep after sanitising; everything else is dropped (scripts with
 # their content). A product card is a placeholder resolved when the page is rendered.

@@ -15,6 +15,21 @@ class AccountIn(Schema):
     intro: str = Field("", max_length=rules.INTRO_MAX, description=_NO_CONTACT)
 
 
+class EntryProductOut(Schema):
+    id: int
+    title: str
+    price_fen: int | None
+    image_url: str
+    url: str = Field(description="The product page, with the account's scene and source")
+
+
+class StoreEntryOut(Schema):
+    store_id: int
+    name: str
+    url: str = Field(description="The store's homepage, with the account's scene and source")
+    products: list[EntryProductOut]
+
+
 class AccountOut(Schema):
     id: int
     name: str
@@ -22,6 +37,9 @@ class AccountOut(Schema):
     created_at: datetime
     follower_count: int | None = Field(description="For the account's owner only; null for everyone else")
     following: bool = Field(description="Whether the caller follows the account")
+    stores: list[StoreEntryOut] = Field(
+        description="Open stores the account is bound to, with a few products"
+    )
 
 
 class ArticleIn(Schema):
@@ -79,6 +97,9 @@ class MiniProgramOut(Schema):
     app_id: str
     mall_path: str
     created_at: datetime
+    stores: list[StoreEntryOut] = Field(
+        default_factory=list, description="Open stores the mini program is bound to"
+    )
 
 
 class FollowOut(Schema):

@@ -5,6 +5,8 @@ public once published, and its account's owner sees it in any state. Anything el
 from django.db.models import Q, QuerySet
 
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import normalize
 
 from .models import (
     Article,
@@ -113,3 +115,20 @@ def my_content(owner) -> dict:
         "video_accounts": list(VideoAccount.objects.filter(owner_id=user_id)),
         "mini_programs": list(MiniProgram.objects.filter(owner_id=user_id)),
     }
+
+
+def find_account(kind: str, text: str) -> OfficialAccount | VideoAccount | MiniProgram | None:
+    """The account a person means by `text`: an official or video account by its name (written
+    any way: full-width, case, spaces) or its id, a mini program by its AppID or its id."""
+    text = (text or "").strip()
+    if kind == "mini_program":
+        found = MiniProgram.objects.filter(app_id=text.lower()).first()
+        model = MiniProgram
+    else:
+        model = {"official_account": OfficialAccount, "video_account": VideoAccount}.get(kind)
+        if model is None:
+            return None
+        found = model.objects.filter(name_key=normalize(text)).first() if text else None
+    if found is None and text.isdigit() and int(text) <= MAX_ID:
+        found = model.objects.filter(pk=int(text)).first()
+    return found

@@ -246,6 +246,7 @@ def official_account(request, account_id: int):
         "is_owner": selectors.is_owner(request.user, account),
         "following": selectors.follows(request.user, account),
         "items": list(selectors.account_articles(account, request.user)[:PAGE_SIZE]),
+        "stores": cards.store_entries("official_account", account.pk),
     }
     return render(request, "content/account.html", context)
 
@@ -260,6 +261,8 @@ def video_account(request, account_id: int):
         "is_owner": selectors.is_owner(request.user, account),
         "following": selectors.follows(request.user, account),
         "items": list(selectors.account_videos(account, request.user)[:PAGE_SIZE]),
+        "stores": cards.store_entries("video_account", account.pk),
+        "live_rooms": cards.live_rooms(account.pk),
     }
     return render(request, "content/account.html", context)
 
@@ -289,4 +292,5 @@ def follow_video_account(request, account_id: int):
 def mini_program(request, program_id: int):
     _ids(program_id)
     program = _found(selectors.mini_program, program_id)
-    return render(request, "content/mini_program.html", {"program": program})
+    context = {"program": program, "stores": cards.store_entries("mini_program", program.pk)}
+    return render(request, "content/mini_program.html", context)

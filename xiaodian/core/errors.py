@@ -83,6 +83,22 @@ CODES: dict[str, tuple[int, str]] = {
     "link_exists": (409, _("该账号已关联或已在邀请中。")),
     "link_limit_reached": (409, _("该类关联账号数量已达上限。")),
     "link_expired": (409, _("邀请已过期。")),
+    # live rooms
+    "live_room_not_live": (409, _("直播未在进行中。")),
+    "live_room_already_live": (409, _("该视频号已有正在进行的直播。")),
+    "live_room_limit_reached": (409, _("待开播的直播数量已达上限。")),
+    "live_price_invalid": (422, _("直播价须大于 0 且不高于商品原价。")),
+    "flash_sold_out": (409, _("秒杀库存已抢完。")),
+    "shelf_store_not_bound": (422, _("只能上架已关联店铺的商品。")),
+    "shelf_item_exists": (409, _("该规格已在货架上。")),
+    "shelf_full": (409, _("货架商品数量已达上限。")),
+    # store homepage
+    "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
+    "homepage_module_unknown": (422, _("未知的首页模块类型。")),
+    "homepage_product_unavailable": (422, _("商品不是本店在售的商品。")),
+    "homepage_content_unavailable": (422, _("内容未发布，或不属于关联到本店的账号。")),
+    "homepage_image_unknown": (422, _("横幅图片须先上传到本店。")),
+    "homepage_empty": (409, _("首页至少需要一个模块才能发布。")),
 }
 
 

@@ -16,6 +16,7 @@ from xiaodian.core.pagination import MAX_ID
 
 from . import rules
 from .rules import Scene
+from .sources import allowed as sources_allowed
 
 # Common carriers offered as suggestions; any carrier name may be typed.
 CARRIERS = (
@@ -66,7 +67,8 @@ class QuantityForm(OrdersForm):
 
 def scene_of(*sources) -> dict:
     """The scene and source a purchase started from (`scene`, `source_type`, `source_id`), from the
-    first source that carries a scene; a missing or malformed value falls back to 1 (other)."""
+    first source that carries a scene; a missing or malformed value falls back to 1 (other), and
+    a source its scene does not allow is dropped."""
     for data in sources:
         if data and data.get("scene"):
             break
@@ -81,9 +83,12 @@ def scene_of(*sources) -> dict:
         source_id = int(data.get("source_id") or 0) or None
     except (TypeError, ValueError):
         source_id = None
+    scene = scene if scene in Scene.values else Scene.OTHER
+    if not sources_allowed(scene, source_type):  # a source that cannot go with the scene is dropped
+        source_type, source_id = "", None
     return {
-        "scene": scene if scene in Scene.values else Scene.OTHER,
-        "source_type": source_type if len(source_type) <= 20 else "",
+        "scene": scene,
+        "source_type": source_type,
         "source_id": source_id if source_id is None or 1 <= source_id <= MAX_ID else None,
     }
 

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,7 +30,7 @@ from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import rules, signals, tasks
+from . import rules, signals, sources, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -43,6 +43,12 @@ _NUMBER_ATTEMPTS = 3
 class LineRequest:
     sku_id: int
     quantity: int
+
+
+# A caller's extra hold on a new checkout (a live room's flash-sale stock): called inside the
+# checkout's transaction with what was just written, before the SKU stock is taken. It raises a
+# DomainError to refuse, and everything rolls back. A replayed checkout never calls it.
+Hold = Callable[[Checkout, list[Order], list[OrderLine]], None]
 
 
 # ---------------------------------------------------------------------------------- addresses
@@ -178,18 +184,26 @@ def place_order(
     source_id: int | None = None,
     idempotency_key: str,
     fingerprint: str,
+    unit_prices: Mapping[int, int] | None = None,
+    hold: Hold | None = None,
 ) -> Checkout:
     """Create one order per store and take their stock, all or nothing.
 
     The same `idempotency_key` with the same `fingerprint` returns the first checkout; with
-    another fingerprint it is refused (`idempotency_conflict`)."""
+    another fingerprint it is refused (`idempotency_conflict`).
+
+    `unit_prices` ({sku_id: fen}) lowers some lines' unit price (a live room's price): never
+    above the SKU's own price. `hold` runs inside the transaction of a new checkout (see `Hold`)."""
     if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
         raise DomainError("validation_error", field="scene")
-    if len(source_type) > 20:
-        raise DomainError("validation_error", field="source_type")
+    if len(source_type) > 20 or not sources.allowed(scene, source_type):
+        raise DomainError("validation_error", _("来源与场景不匹配。"), field="source_type")
     wanted = _merged(items)
+    prices = dict(unit_prices or {})
+    if any(sku_id not in wanted or not isinstance(fen, int) or fen < 1 for sku_id, fen in prices.items()):
+        raise DomainError("validation_error", field="unit_prices")
     snapshot = _address_snapshot(buyer, address, address_id)
     skus = _buyable_skus(wanted)
     if len(skus) != len(wanted):
@@ -200,7 +214,17 @@ def place_order(
     for attempt in range(_NUMBER_ATTEMPTS):
         try:
             return _create_checkout(
-                buyer, wanted, skus, snapshot, scene, source_type, source_id, idempotency_key, fingerprint
+                buyer,
+                wanted,
+                skus,
+                snapshot,
+                scene,
+                source_type,
+                source_id,
+                idempotency_key,
+                fingerprint,
+                prices=prices,
+                hold=hold,
             )
         except IntegrityError:
             # The key was used before (replay it, or refuse another body), or an order number collided.
@@ -228,15 +252,25 @@ def _address_snapshot(buyer: User, address: dict | None, address_id: int | None)
 
 
 def _create_checkout(
-    buyer, wanted, skus, snapshot, scene, source_type, source_id, idempotency_key, fingerprint
+    buyer,
+    wanted,
+    skus,
+    snapshot,
+    scene,
+    source_type,
+    source_id,
+    idempotency_key,
+    fingerprint,
+    *,
+    prices: Mapping[int, int],
+    hold: Hold | None,
 ):
     now = clock.now()
     by_store: dict[int, list[SKU]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_store[skus[sku_id].product.store_id].append(skus[sku_id])
-    totals = {
-        store_id: sum(s.price_fen * wanted[s.pk] for s in group) for store_id, group in by_store.items()
-    }
+    unit = {sku_id: min(sku.price_fen, prices.get(sku_id, sku.price_fen)) for sku_id, sku in skus.items()}
+    totals = {store_id: sum(unit[s.pk] * wanted[s.pk] for s in group) for store_id, group in by_store.items()}
     with transaction.atomic():
         checkout = Checkout.objects.create(
             buyer=buyer,
@@ -271,7 +305,7 @@ def _create_checkout(
                 product_id=sku.product_id,
                 title=sku.product.title,
                 specs=sku.specs,
-                unit_price_fen=sku.price_fen,
+                unit_price_fen=unit[sku.pk],
                 quantity=wanted[sku.pk],
             )
             for order in orders
@@ -284,6 +318,8 @@ def _create_checkout(
         # The close task is a row in this database, written in this transaction (an outbox): it
         # exists exactly when the orders do, and the checkout costs one commit, not two.
         tasks.close_unpaid_checkout.using(run_after=now + rules.PAY_WITHIN).enqueue(checkout.pk)
+        if hold is not None:
+            hold(checkout, orders, lines)
         # Stock last: the hot SKU rows stay locked only from here to the commit.
         catalog.take_stock(wanted.items())
         transaction.on_commit(lambda: signals.order_placed.send(sender=Order, orders=orders))

@@ -30,7 +30,7 @@ from xiaodian.core.pagination import MAX_ID
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
-from . import selectors, services
+from . import selectors, services, sources
 from .forms import (
     CARRIERS,
     TABS,
@@ -400,6 +400,7 @@ def order_detail(request, order_id: int):
         event.note_label = EventNote(event.note).label if event.note in EventNote.values else event.note
         event.to_label = Status(event.to_status).label
     order.error = error
+    sources.describe([order])
     context = {
         "order": order,
         "is_buyer": order.buyer_id == request.user.pk,

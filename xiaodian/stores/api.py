@@ -1,10 +1,13 @@
+from django.core.files.storage import default_storage
+from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Schema
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.accounts.selectors import subject_for
+from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 
-from . import selectors, services, touchpoints
+from . import homepage, selectors, services, touchpoints
 from .access import store_for
 from .schemas import (
     BrandAuthorizationIn,
@@ -12,9 +15,13 @@ from .schemas import (
     CategoryOut,
     DepositIn,
     DepositOut,
+    HomepageImageOut,
+    HomepageIn,
+    HomepageOut,
     LinkFilter,
     LinkIn,
     LinkOut,
+    ShopHomepageOut,
     StaffIn,
     StaffOut,
     StoreIn,
@@ -155,3 +162,84 @@ def unbind_link(request, link_id: ObjectId):
 def touchpoint_report(request, store_id: ObjectId):
     """Which touchpoints the store is connected to, and what to connect next."""
     return touchpoints.report(store_for(request.auth, store_id))
+
+
+# ------------------------------------------------------------------------------------ homepage
+
+
+def _homepage_out(page) -> dict:
+    return {
+        "store_id": page.store_id,
+        "draft": page.draft,
+        "published": page.published,
+        "version": page.version,
+        "published_at": page.published_at,
+        "updated_at": page.updated_at,
+    }
+
+
+@router.get("/stores/{store_id}/homepage", response=HomepageOut)
+def get_homepage(request, store_id: ObjectId):
+    """The draft being edited and the published modules (any role in the store)."""
+    return _homepage_out(selectors.homepage_of(store_for(request.auth, store_id)))
+
+
+@router.put("/stores/{store_id}/homepage", response=HomepageOut)
+def save_homepage(request, store_id: ObjectId, body: HomepageIn):
+    """Replace the draft's modules; the public page changes only when the draft is published."""
+    store = store_for(request.auth, store_id, Perm.MANAGE_PRODUCTS)
+    page = services.save_homepage_draft(store=store, modules=[m.model_dump() for m in body.modules])
+    return _homepage_out(page)
+
+
+@router.post("/stores/{store_id}/homepage/publish", response=HomepageOut)
+def publish_homepage(request, store_id: ObjectId):
+    """The draft becomes the public page (checked once more); the version goes up by one."""
+    store = store_for(request.auth, store_id, Perm.MANAGE_PRODUCTS)
+    return _homepage_out(services.publish_homepage(store=store))
+
+
+_BANNER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PNG, JPEG, GIF or WebP, "
+                            f"≤ {homepage.BANNER_MAX_BYTES // 2**20} MB, ≤ {homepage.BANNER_MAX_PIXELS} px a side",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/stores/{store_id}/homepage/images", response={201: HomepageImageOut}, openapi_extra=_BANNER_BODY
+)
+def upload_homepage_image(request, store_id: ObjectId):
+    """Multipart `image`: a banner image kept for the store; a banner module names its `path`.
+    The file is read after the permission check."""
+    store = store_for(request.auth, store_id, Perm.MANAGE_PRODUCTS)
+    try:
+        upload = request.FILES.get("image")
+    except MultiPartParserError as exc:
+        raise DomainError("malformed_request") from exc
+    path = services.upload_homepage_image(store=store, upload=upload)
+    return 201, {"path": path, "url": default_storage.url(path)}
+
+
+@public_router.get("/shops/{store_id}/homepage", response=ShopHomepageOut, auth=None)
+def shop_homepage(request, store_id: ObjectId):
+    """The public store page of an open store: its published homepage with every module
+    resolved (products with their scene-5 links); before anything is published, its newest
+    listed products. Not open → 404."""
+    return selectors.shop_page(store_id)

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from ninja import Schema
 from pydantic import Field
@@ -6,7 +7,7 @@ from pydantic import Field
 from xiaodian.accounts.rules import Perm, Role
 from xiaodian.core.pagination import ObjectId
 
-from . import rules
+from . import homepage, rules
 from .access import can
 
 
@@ -166,3 +167,93 @@ class TouchpointReportOut(Schema):
     @staticmethod
     def resolve_next(obj) -> str | None:
         return obj.next.key if obj.next else None
+
+
+# ------------------------------------------------------------------------------------ homepage
+
+
+class HomepageIn(Schema):
+    modules: list[homepage.Module] = Field(
+        description=f"The draft's modules in page order, at most {homepage.MODULES_MAX} "
+        "(docs/stores.md, Homepage): banner, product_grid, articles, videos, mini_program"
+    )
+
+
+class HomepageOut(Schema):
+    store_id: int
+    draft: list[dict[str, Any]] = Field(description="The modules being edited, as HomepageIn takes them")
+    published: list[dict[str, Any]] = Field(description="The modules the public page shows")
+    version: int = Field(description="How many times the homepage was published; 0 = never")
+    published_at: datetime | None
+    updated_at: datetime | None
+
+
+class HomepageImageOut(Schema):
+    path: str = Field(description="What a banner module's `image` takes")
+    url: str
+
+
+class ShopProductOut(Schema):
+    id: int
+    title: str
+    price_fen: int | None
+    image_url: str
+    url: str = Field(description="The product page, with scene=5&source_type=homepage&source_id=<store_id>")
+
+
+class ShopArticleOut(Schema):
+    id: int
+    title: str
+    account_id: int
+    account_name: str
+    published_at: datetime | None
+    url: str
+
+
+class ShopVideoOut(Schema):
+    id: int
+    title: str
+    account_id: int
+    account_name: str
+    cover_url: str
+    url: str
+
+
+class ShopMiniProgramOut(Schema):
+    id: int
+    name: str
+    app_id: str
+    url: str = Field(description="The mini program's page, with scene=12")
+
+
+class ShopModuleOut(Schema):
+    type: str = Field(description="banner, product_grid, articles, videos or mini_program")
+    title: str
+    image_url: str = Field(description="banner: its image")
+    url: str = Field(description="banner: its product's page, or empty")
+    products: list[ShopProductOut] = Field(description="product_grid")
+    articles: list[ShopArticleOut] = Field(description="articles")
+    videos: list[ShopVideoOut] = Field(description="videos")
+    mini_program: ShopMiniProgramOut | None = Field(description="mini_program")
+
+
+class ShopHomepageOut(Schema):
+    store_id: int
+    store_name: str
+    description: str
+    version: int
+    published_at: datetime | None
+    is_default: bool = Field(description="Nothing published yet: the store's newest products stand in")
+    modules: list[ShopModuleOut]
+
+    @staticmethod
+    def resolve_store_id(obj) -> int:
+        return obj.store.pk
+
+    @staticmethod
+    def resolve_store_name(obj) -> str:
+        return obj.store.name
+
+    @staticmethod
+    def resolve_description(obj) -> str:
+        return obj.store.description

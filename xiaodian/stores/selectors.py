@@ -7,8 +7,17 @@ from django.db.models import Q, QuerySet
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
 
-from . import rules
-from .models import BrandAuthorization, Category, PlatformRules, Store, StoreDeposit, StoreLink, StoreStaff
+from . import homepage, rules
+from .models import (
+    BrandAuthorization,
+    Category,
+    Homepage,
+    PlatformRules,
+    Store,
+    StoreDeposit,
+    StoreLink,
+    StoreStaff,
+)
 
 
 def platform_rules() -> PlatformRules:
@@ -200,3 +209,34 @@ def invitations_for(user: User, *, kind: str | None = None, state: str | None = 
     """Links to accounts the user owns (what they accept, reject or unbind), newest first."""
     mine = Q(official_account__owner=user) | Q(video_account__owner=user) | Q(mini_program__owner=user)
     return _filtered(StoreLink.objects.filter(mine).select_related(*_LINK_RELATED), kind, state)
+
+
+# ------------------------------------------------------------------------------------ homepage
+
+
+def homepage_of(store: Store) -> Homepage:
+    """The store's homepage row, or an unsaved empty one while nothing was composed."""
+    return Homepage.objects.filter(store=store).first() or Homepage(store=store)
+
+
+def shop_page(store_id: int) -> homepage.ShopPage:
+    """The public store page: an open store's published homepage (its newest products while it
+    has published none), resolved in at most seven queries however many modules it has."""
+    store = Store.objects.select_related("homepage").filter(pk=store_id, state=rules.StoreState.OPEN).first()
+    if store is None:
+        raise DomainError("not_found")
+    try:
+        page = store.homepage
+    except Homepage.DoesNotExist:
+        page = None
+    return homepage.shop_page(store, page)
+
+
+def homepage_preview(store: Store) -> homepage.ShopPage:
+    """The store page as the draft would make it (for the store's staff)."""
+    return homepage.shop_page(store, homepage_of(store), draft=True)
+
+
+def homepage_choices(store: Store, *, keep_product_ids=()) -> homepage.Choices:
+    """What the homepage editor offers to pick from."""
+    return homepage.choices(store, keep_product_ids=keep_product_ids)

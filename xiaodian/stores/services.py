@@ -15,8 +15,8 @@ from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import access, naming, rules, selectors, tasks
-from .models import BrandAuthorization, Category, Store, StoreDeposit, StoreLink, StoreStaff
+from . import access, homepage, naming, rules, selectors, tasks
+from .models import BrandAuthorization, Category, Homepage, Store, StoreDeposit, StoreLink, StoreStaff
 from .rules import (
     DEFAULT_CATEGORIES,
     AuthorizationStatus,
@@ -470,3 +470,109 @@ def unbind_link(*, user: User, link_id: int) -> StoreLink:
 def expire_link_invitation(link_id: int) -> bool:
     """The scheduled end of one invitation (a no-op once it was answered)."""
     return bool(_expire_invitations(pk=link_id))
+
+
+# ------------------------------------------------------------------------------------ homepage
+
+
+def _ensure_homepage_editable(store: Store) -> None:
+    if store.state not in (StoreState.OPENING, StoreState.OPEN):
+        raise DomainError("store_not_open")
+
+
+def _locked_homepage(store: Store) -> Homepage:
+    """The store's homepage row (created when missing), locked to the end of the transaction."""
+    Homepage.objects.get_or_create(store=store)
+    return Homepage.objects.select_for_update().get(store=store)
+
+
+def _module_index(draft: list, index: int) -> int:
+    if not 0 <= index < len(draft):
+        raise DomainError("not_found", field="index")
+    return index
+
+
+def _save_draft(page: Homepage, modules: list[dict]) -> Homepage:
+    page.draft = modules
+    page.save(update_fields=["draft", "updated_at"])
+    return page
+
+
+def save_homepage_draft(*, store: Store, modules) -> Homepage:
+    """Replace the draft's modules, every one checked (homepage.py: shapes, limits, and that what
+    they name belongs on this store's page). The published page does not change."""
+    _ensure_homepage_editable(store)
+    checked = homepage.validate(store, modules)
+    with transaction.atomic():
+        return _save_draft(_locked_homepage(store), checked)
+
+
+def add_homepage_module(*, store: Store, module: dict) -> Homepage:
+    """Append a module to the draft; what it names is checked (the others were when saved)."""
+    _ensure_homepage_editable(store)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        modules = homepage.parse([*page.draft, module])
+        homepage.check(store, modules, indexes=[len(modules) - 1])
+        return _save_draft(page, homepage.dump(modules))
+
+
+def update_homepage_module(*, store: Store, index: int, module: dict) -> Homepage:
+    """Configure the draft's module at `index` anew (any type)."""
+    _ensure_homepage_editable(store)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        draft = list(page.draft)
+        draft[_module_index(draft, index)] = module
+        modules = homepage.parse(draft)
+        homepage.check(store, modules, indexes=[index])
+        return _save_draft(page, homepage.dump(modules))
+
+
+def move_homepage_module(*, store: Store, index: int, offset: int) -> Homepage:
+    """Move the draft's module at `index` by `offset` places (-1 up, 1 down), within the list."""
+    _ensure_homepage_editable(store)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        draft = list(page.draft)
+        module = draft.pop(_module_index(draft, index))
+        draft.insert(min(max(index + offset, 0), len(draft)), module)
+        return _save_draft(page, draft)
+
+
+def remove_homepage_module(*, store: Store, index: int) -> Homepage:
+    _ensure_homepage_editable(store)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        draft = list(page.draft)
+        del draft[_module_index(draft, index)]
+        return _save_draft(page, draft)
+
+
+def publish_homepage(*, store: Store) -> Homepage:
+    """The draft goes live: checked whole once more, copied to `published`, version + 1."""
+    _ensure_homepage_editable(store)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        modules = homepage.parse(page.draft)
+        if not modules:
+            raise DomainError("homepage_empty")
+        homepage.check(store, modules)
+        page.published = homepage.dump(modules)
+        page.version += 1
+        page.published_at = clock.now()
+        page.save(update_fields=["published", "version", "published_at", "updated_at"])
+    return page
+
+
+def upload_homepage_image(*, store: Store, upload) -> str:
+    """Keep a banner image for the store's homepage; the media path a banner module names."""
+    _ensure_homepage_editable(store)
+    return homepage.save_banner_image(store, upload)
+
+
+def compose_homepage(*, store: Store, modules, publish: bool = True) -> Homepage:
+    """Replace the draft with `modules` and (by default) publish it: for the demo seeder and
+    scripts. A banner's `image` is a path from `upload_homepage_image`."""
+    page = save_homepage_draft(store=store, modules=modules)
+    return publish_homepage(store=store) if publish else page

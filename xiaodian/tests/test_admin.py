@@ -76,6 +76,7 @@ def test_rules_are_edited_in_the_admin_and_apply_at_once(ops_client, make_subjec
         "individual_store_limit": 1,
         "legacy_video_store_limit": 5,
         "reserved_words": "旗舰\n小满",
+        "links_per_kind": 5,
         "upgrade_deadline_0": "",
         "upgrade_deadline_1": "",
     }

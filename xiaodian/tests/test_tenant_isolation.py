@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from PIL import Image
 
 from xiaodian.accounts import services as accounts
@@ -22,12 +23,14 @@ from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.content import services as content
+from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
+from xiaodian.stores.models import StoreLink
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -60,6 +63,8 @@ class World:
     video_account: object  # A's video account
     video: object  # a draft in it
     mini_program: object  # A's mini program (public)
+    live_room: object  # A's video account's live room, selling A's store (public to watch and buy in)
+    shelf_item: object  # on its shelf
     link: object  # A's store bound to A's official account
 
 
@@ -83,6 +88,8 @@ OWNED_OBJECTS = {
     "article_id": lambda w: w.article.pk,  # a draft
     "video_id": lambda w: w.video.pk,  # a draft
     "program_id": lambda w: w.mini_program.pk,
+    "room_id": lambda w: w.live_room.pk,
+    "shelf_item_id": lambda w: w.shelf_item.pk,
     "link_id": lambda w: w.link.pk,
 }
 
@@ -98,6 +105,22 @@ PUBLIC_ROUTES = {
     ("post", "api/v1/video-accounts/<account_id>/follow"),
     ("delete", "api/v1/video-accounts/<account_id>/follow"),
     ("get", "api/v1/mini-programs/<program_id>"),
+    ("get", "api/v1/video-accounts/<account_id>/live-rooms"),
+    ("get", "api/v1/live-rooms/<room_id>"),
+    ("get", "api/v1/live-rooms/<room_id>/comments"),
+    ("get", "api/v1/shops/<store_id>/homepage"),  # an open store's published homepage
+}
+
+
+# Writes any signed-in user makes in another's public object (commenting in a live room, buying
+# from its shelf), with the body each is tried with: the object is reachable, so the answer is
+# anything but a 404 or a server error.
+OPEN_WRITES = {
+    ("post", "api/v1/live-rooms/<room_id>/comments"): lambda w: {"text": "你好"},
+    ("post", "api/v1/live-rooms/<room_id>/orders"): lambda w: {
+        "shelf_item_id": w.shelf_item.pk,
+        "address": {"recipient": "乙", "phone": "13900139000", "region": "北京", "detail": "2号"},
+    },
 }
 
 
@@ -130,6 +153,8 @@ def minimal_instance(schema: dict, components: dict):
     if kind == "object":
         props = schema.get("properties", {})
         return {name: minimal_instance(props[name], components) for name in schema.get("required", [])}
+    if kind == "string" and schema.get("format") == "date-time":
+        return "2030-01-01T08:00:00+08:00"
     if kind == "string":
         return "x" * max(schema.get("minLength", 1), 2)
     if kind == "integer":
@@ -219,6 +244,29 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     Product.objects.filter(pk=sku.product_id).update(state="delisted")
     official_account = content.create_official_account(owner=merchant, name="A 的公众号")
     channel = content.create_video_account(owner=merchant, name="A 的视频号")
+    # A's live room selling A's store: the video account bound to the store, one item on the shelf.
+    now = timezone.now()
+    StoreLink.objects.create(
+        store=store,
+        kind="video_account",
+        video_account=channel,
+        state="bound",
+        invited_by=merchant,
+        invited_at=now,
+        expires_at=now,
+    )
+    room = live.schedule_live_room(owner=merchant, account_id=channel.pk, title="A 的直播", scheduled_at=now)
+    live.start_live_room(owner=merchant, room_id=room.pk)
+    on_shelf = SKU.objects.create(
+        product=Product.objects.create(
+            store=store, category=store.main_category, title="直播款", state="listed"
+        ),
+        price_fen=100,
+        stock=5,
+    )
+    shelf_item = live.add_shelf_item(
+        owner=merchant, room_id=room.pk, sku_id=on_shelf.pk, live_price_fen=80, flash_stock=3
+    )
     return World(
         store=store,
         subject=subject,
@@ -251,6 +299,8 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         link=stores.invite_link(
             store=store, user=merchant, kind="official_account", account_id=official_account.pk
         ),
+        live_room=room,
+        shelf_item=shelf_item,
     )
 
 
@@ -291,6 +341,12 @@ def test_every_id_route_answers_404_to_another_merchant(world, intruder, api_for
                     continue
                 body = body_for(openapi, openapi_path, method)
                 call = getattr(client, method)
+                if (method, route) in OPEN_WRITES:
+                    response = call(url, OPEN_WRITES[method, route](world), **{"Idempotency-Key": "b"})
+                    assert response.status_code != 404 and response.status_code < 500, (
+                        f"{method.upper()} {url}: {response.status_code} {response.content[:200]}"
+                    )
+                    continue
                 response = call(url) if method in ("get", "delete") else call(url, body)
                 if (method, route) in PUBLIC_ROUTES:
                     assert response.status_code == 200, f"{method.upper()} {url}: {response.status_code}"

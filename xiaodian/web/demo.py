@@ -1,8 +1,12 @@
 """The demo data of CONTRACT.md: six accounts (password demo12345), the merchant's stores and
-their products (with SKUs and generated images)."""
+their products (with SKUs and generated images), and each store's touchpoints: a linked official
+account with an article, a linked video account with a short video and a scheduled live room, and
+a composed homepage."""
 
 import io
+from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageDraw
@@ -12,7 +16,11 @@ from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Role, SubjectKind, Verification
 from xiaodian.catalog import services as catalog
+from xiaodian.catalog.models import Product
+from xiaodian.content import services as content
+from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.live import services as live
 from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
@@ -88,6 +96,7 @@ def seed_demo(stdout=None) -> None:
         demo_stores[name] = store
         say(f"  store #{store.pk} {store.name} ({kind}, {leaf})")
     _seed_products(demo_stores, by_name, say)
+    _seed_touchpoints(demo_stores, users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
 
 
@@ -268,3 +277,142 @@ def _seed_products(demo_stores: dict, categories: dict, say) -> None:
                 except DomainError as exc:  # e.g. a deposit still settling at the payment gateway
                     state = f"draft ({exc.code})"
             say(f"    product #{product.pk} {title}: {len(sku_rows)} SKUs, {state}")
+
+
+# store -> (official account, article title, article lead, video account, video title, live room title)
+TOUCHPOINTS = {
+    "山野官方旗舰店": (
+        "山野茶事",
+        "明前头采：一杯春天的绿茶",
+        "清明前的茶园，云雾还没散，采茶人已经上山。",
+        "山野茶园直播",
+        "茶园里的清晨",
+        "新茶开采直播",
+    ),
+    "拾光服饰": (
+        "拾光穿搭笔记",
+        "通勤一周不重样的 5 套搭配",
+        "一件亚麻衬衫，可以从周一穿到周五。",
+        "拾光试穿间",
+        "亚麻衬衫的三种穿法",
+        "周末上新试穿",
+    ),
+    "好物书房": (
+        "好物书房读书会",
+        "这个月我们读什么",
+        "编辑部把这个月最常翻的几本书放在了一起。",
+        "书房夜读",
+        "一本手账的 30 天",
+        "编辑荐书夜",
+    ),
+    "小满的果园": (
+        "小满果园日记",
+        "橙子是怎么长大的",
+        "从开花到挂果，果园的一年。",
+        "小满果园现场",
+        "果园摘橙子",
+        "果园采摘直播",
+    ),
+}
+MINI_PROGRAMS = {"山野官方旗舰店": ("山野茶事商城", "wx5a3e9c1d2b7f4e60")}
+# A real CC0 clip (MDN's), played from its CDN by the viewer's browser; the server never fetches it.
+DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.webm"
+
+
+def _seed_touchpoints(demo_stores: dict, users: dict, say) -> None:
+    merchant = users["merchant"]
+    for store_name, (oa_name, title, lead, va_name, video_title, live_title) in TOUCHPOINTS.items():
+        store = demo_stores[store_name]
+        product = Product.objects.filter(store=store, state="listed").order_by("pk").first()
+        card = f'<product-card data-product-id="{product.pk}"></product-card>' if product else ""
+        official = content.create_official_account(owner=merchant, name=oa_name, intro=store.description)
+        article = content.create_article(
+            owner=merchant,
+            account_id=official.pk,
+            title=title,
+            body=f"<p>{lead}</p>{card}<p>{store.description}</p>",
+        )
+        content.publish_article(owner=merchant, article_id=article.pk)
+        channel = content.create_video_account(owner=merchant, name=va_name, intro=store.description)
+        cover = SimpleUploadedFile(
+            f"cover-{store.pk}.png", _demo_image("disc", ("#263238", "#ffca28")), content_type="image/png"
+        )
+        video = content.create_video(
+            owner=merchant,
+            account_id=channel.pk,
+            title=video_title,
+            url=DEMO_VIDEO_URL,
+            cover=cover,
+            product_id=product.pk if product else None,
+        )
+        content.publish_video(owner=merchant, video_id=video.pk)
+        # The merchant owns both accounts, so linking them binds at once (its own consent).
+        for kind, account in (("official_account", official), ("video_account", channel)):
+            stores.invite_link(store=store, user=merchant, kind=kind, account_id=account.pk)
+        room = live.schedule_live_room(
+            owner=merchant,
+            account_id=channel.pk,
+            title=live_title,
+            scheduled_at=clock.now() + timedelta(days=1),
+        )
+        sku = (
+            product.skus.filter(is_active=True, stock__gt=0).order_by("price_fen").first()
+            if product
+            else None
+        )
+        if sku is not None:
+            live.add_shelf_item(
+                owner=merchant,
+                room_id=room.pk,
+                sku_id=sku.pk,
+                live_price_fen=sku.price_fen * 8 // 10,
+                flash_stock=min(20, sku.stock),
+                pinned=True,
+            )
+        program = None
+        if store_name in MINI_PROGRAMS:
+            name, app_id = MINI_PROGRAMS[store_name]
+            program = content.create_mini_program(
+                owner=merchant, name=name, app_id=app_id, mall_path="/pages/mall/index"
+            )
+            stores.invite_link(store=store, user=merchant, kind="mini_program", account_id=program.pk)
+        _compose_homepage(store, product, article, video, program)
+        say(
+            f"  store #{store.pk}: official account {oa_name} (article #{article.pk}), video account {va_name}"
+            f" (video #{video.pk}, live room #{room.pk}), homepage published"
+        )
+    # The creator's own video account, invited by a store and waiting for her answer.
+    creator_channel = content.create_video_account(
+        owner=users["creator"], name="阿梅探店", intro="逛小店，试好物。"
+    )
+    stores.invite_link(
+        store=demo_stores["拾光服饰"], user=merchant, kind="video_account", account_id=creator_channel.pk
+    )
+
+
+def _compose_homepage(store, product, article, video, program) -> None:
+    """Banner, grids, the article, the video and (where there is one) the mini program."""
+    banner = stores.upload_homepage_image(
+        store=store,
+        upload=ContentFile(_demo_image("disc", ("#fff8e1", "#8d6e63"), size=800), name="banner.png"),
+    )
+    modules = [
+        {
+            "type": "banner",
+            "image": banner,
+            "title": store.name,
+            **({"product_id": product.pk} if product else {}),
+        }
+    ]
+    if product:
+        modules += [
+            {"type": "product_grid", "title": "店长推荐", "mode": "chosen", "product_ids": [product.pk]},
+            {"type": "product_grid", "title": "新品", "mode": "auto", "limit": 6},
+        ]
+    modules += [
+        {"type": "articles", "title": "公众号文章", "article_ids": [article.pk]},
+        {"type": "videos", "title": "短视频", "video_ids": [video.pk]},
+    ]
+    if program:
+        modules.append({"type": "mini_program", "mini_program_id": program.pk})
+    stores.compose_homepage(store=store, modules=modules)

@@ -13,7 +13,7 @@ from xiaodian.accounts import rules as account_rules
 from xiaodian.accounts.rules import Role, SubjectKind
 from xiaodian.core.errors import DomainError
 from xiaodian.stores import rules as store_rules
-from xiaodian.stores.rules import StoreKind
+from xiaodian.stores.rules import LinkKind, StoreKind
 
 
 class DomainForm(forms.Form):
@@ -144,3 +144,13 @@ class StaffAddForm(DomainForm):
     def __init__(self, *args, grantable: frozenset[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in grantable]
+
+
+class LinkInviteForm(DomainForm):
+    kind = forms.ChoiceField(label=_("账号类型"), choices=LinkKind.choices)
+    account = forms.CharField(
+        label=_("账号"), max_length=60, help_text=_("公众号或视频号填名称，小程序填 AppID")
+    )
+
+    field_aliases = {"account_id": "account"}
+    code_fields = {"link_exists": "account", "link_limit_reached": "kind"}

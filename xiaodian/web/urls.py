@@ -15,4 +15,6 @@ urlpatterns = [
     path("stores/", views.my_stores, name="my_stores"),
     path("stores/<int:store_id>/settings/", views.store_settings, name="store_settings"),
     path("stores/<int:store_id>/staff/", views.store_staff, name="store_staff"),
+    path("stores/<int:store_id>/links/", views.store_links, name="store_links"),
+    path("links/", views.my_links, name="my_links"),
 ]

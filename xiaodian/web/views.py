@@ -14,24 +14,28 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from xiaodian.accounts import selectors as account_selectors
 from xiaodian.accounts import services as account_services
 from xiaodian.accounts.rules import GRANTABLE_BY, Perm
+from xiaodian.content import selectors as content_selectors
 from xiaodian.core.errors import DomainError
 from xiaodian.payments import selectors as payment_selectors
 from xiaodian.payments import services as payment_services
 from xiaodian.stores import selectors as store_selectors
 from xiaodian.stores import services as store_services
+from xiaodian.stores import touchpoints
 from xiaodian.stores.access import can, store_for
-from xiaodian.stores.rules import DepositStatus, StoreState
+from xiaodian.stores.rules import DepositStatus, LinkKind, LinkState, StoreState
 
 from .forms import (
     BrandAuthorizationForm,
     CloseStoreForm,
     DepositForm,
+    LinkInviteForm,
     ProfileForm,
     SignupForm,
     StaffAddForm,
@@ -272,6 +276,7 @@ def store_settings(request, store_id: int):
         "close_form": close_form,
         "deposit_rows": store_selectors.deposit_rows(store, tree),
         "platform_rules": store_selectors.platform_rules(),
+        "touchpoints": touchpoints.report(store),
         "may": {
             "manage_store": can(store, Perm.MANAGE_STORE),
             "finance": can(store, Perm.FINANCE),
@@ -335,3 +340,87 @@ def store_staff(request, store_id: int):
         return redirect("web:store_staff", store_id=store.pk)
     context = {"store": store, "form": form, "staff": store_selectors.staff_of(store), "grantable": grantable}
     return render(request, "web/store_staff.html", context)
+
+
+# ------------------------------------------------------------------------------ linked accounts
+
+
+def _link_answer(request, link_id: str, action: str) -> None:
+    """Run accept / reject / unbind on a posted link id, with its outcome as a message."""
+    answer, done = _LINK_ANSWERS[action]
+    try:
+        answer(user=request.user, link_id=int(link_id))
+    except ValueError as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+
+
+_LINK_ANSWERS = {
+    "accept": (store_services.accept_link, gettext_lazy("已同意关联，账号主页将展示该店铺。")),
+    "reject": (store_services.reject_link, gettext_lazy("已拒绝该邀请。")),
+    "unbind": (store_services.unbind_link, gettext_lazy("已解除关联。")),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_links(request, store_id: int):
+    """The store's linked accounts: invite one, withdraw an invitation, unbind."""
+    action = _action(request)
+    store = _store(request, store_id, Perm.MANAGE_STORE if action else Perm.VIEW)
+    form = LinkInviteForm(request.POST if action == "invite" else None)
+    if action == "invite" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        account = content_selectors.find_account(kind, form.cleaned_data["account"])
+        try:
+            if account is None:
+                raise DomainError("not_found", _("没有找到这个账号。"), field="account_id")
+            link = store_services.invite_link(
+                store=store, user=request.user, kind=kind, account_id=account.pk
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            if link.state == LinkState.BOUND:
+                messages.success(request, _("你是该账号的所有者，已直接绑定。"))
+            else:
+                messages.success(request, _("邀请已发出，等待账号所有者确认（7 天内有效）。"))
+            return redirect("web:store_links", store_id=store.pk)
+    elif action == "unbind":
+        _link_answer(request, request.POST.get("link_id", ""), "unbind")
+        return redirect("web:store_links", store_id=store.pk)
+    elif action:
+        raise Http404
+    links = list(store_selectors.links_of(store))
+    context = {
+        "store": store,
+        "form": form,
+        "groups": [(label, [ln for ln in links if ln.kind == kind]) for kind, label in LinkKind.choices],
+        "limit": store_selectors.platform_rules().links_per_kind,
+        "may_manage": can(store, Perm.MANAGE_STORE),
+    }
+    return render(request, "web/store_links.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_links(request):
+    """Invitations to the accounts I own, and the stores they are bound to."""
+    action = _action(request)
+    if action:
+        if action not in _LINK_ANSWERS:
+            raise Http404
+        _link_answer(request, request.POST.get("link_id", ""), action)
+        return redirect("web:my_links")
+    links = list(store_selectors.invitations_for(request.user))
+    context = {
+        "waiting": [ln for ln in links if ln.state == LinkState.INVITED],
+        "bound": [ln for ln in links if ln.state == LinkState.BOUND],
+        "past": [ln for ln in links if ln.state not in (LinkState.INVITED, LinkState.BOUND)],
+    }
+    return render(request, "web/my_links.html", context)

@@ -528,3 +528,24 @@ def test_the_edit_page_is_for_the_stores_product_managers(client_for, make_user,
     StoreStaff.objects.create(store=store, user=agent, role=Role.AGENT)
     assert client_for(agent).get(url).status_code == 403
     assert client_for(agent).post(url, {"action": "list"}).status_code == 403
+
+
+def test_the_scene_the_page_was_opened_with_travels_with_the_buy_form(client, listed_product, with_cart):
+    url = reverse("catalog:product", args=[listed_product.pk])
+    html = client.get(url, {"scene": "6", "source_type": "article", "source_id": "12"}).content.decode()
+    form = block(html, "buy-form")
+    assert '<input type="hidden" name="scene" value="6">' in form
+    assert '<input type="hidden" name="source_type" value="article">' in form
+    assert '<input type="hidden" name="source_id" value="12">' in form
+    plain = block(client.get(url).content.decode(), "buy-form")
+    assert 'name="scene"' not in plain
+
+
+def test_the_share_link_records_scene_4_and_the_sharer(client, listed_product, make_user):
+    sharer = make_user("sharer")
+    client.force_login(sharer)
+    html = client.get(reverse("catalog:product", args=[listed_product.pk])).content.decode()
+    assert (
+        f"http://testserver/products/{listed_product.pk}/?scene=4&amp;source_type=share&amp;source_id={sharer.pk}"
+        in html
+    )

@@ -4,7 +4,11 @@ next to the field it concerns."""
 import ast
 import gettext
 import io
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -813,3 +817,25 @@ def test_paying_a_deposit_goes_to_the_wechat_pay_page_and_comes_back(client, mer
     assert deposit.status == "pending"
     sandbox.pay_for(deposit.transaction_id)
     assert StoreDeposit.objects.get(pk=deposit.pk).status == "paid"
+
+
+def test_every_translatable_string_in_the_code_is_in_the_catalog(tmp_path):
+    """Extract the messages afresh (Django's makemessages, on a copy of the package) and check the
+    English catalog holds every one of them: a string added to the code or a template without its
+    English fails here, not only one added to the .po without it."""
+    package = CATALOG.parents[2]
+    copy = tmp_path / "xiaodian"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("locale", "tests", "__pycache__", "static"))
+    (copy / "locale").mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-location"],
+        cwd=copy,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "xiaodian.settings"},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    extracted = {(e["msgctxt"], e["msgid"]) for e in po_entries(copy / "locale/en/LC_MESSAGES/django.po")[1:]}
+    catalog = {(e["msgctxt"], e["msgid"]) for e in po_entries(CATALOG / "django.po")[1:]}
+    assert len(extracted) > 100
+    assert sorted(extracted - catalog, key=str) == [], "add these to django.po (with English) and compile it"

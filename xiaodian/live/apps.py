@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LiveConfig(AppConfig):
+    name = "xiaodian.live"
+    label = "live"
+    verbose_name = _("直播")
+
+    def ready(self) -> None:
+        from xiaodian.orders import sources
+        from xiaodian.stores import touchpoints
+
+        # The receivers give flash-sale stock back when orders close unpaid.
+        from . import receivers, rules, selectors  # noqa: F401
+
+        # An order bought in a room names the room as its source (the order page links to it).
+        sources.register(rules.SOURCE_TYPE, selectors.order_sources, _("直播间"))
+        # The store's touchpoint report asks whether its products are on a live shelf.
+        touchpoints.register_probe("live_shelf", selectors.store_on_live_shelf)

@@ -1,0 +1,262 @@
+"""The live pages: a video account's rooms (and, for its owner, the form to schedule one), the
+owner's page to start, end and stock a room, the public room page (shelf, comments, viewer count
+over the websocket), and buying in the room (pick a SKU, an address, pay). Each view parses a
+form, calls a service or a selector and renders; a refusal is shown in place. Not yours → 404.
+"""
+
+import contextlib
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xiaodian.content import selectors as content
+from xiaodian.core.errors import DomainError
+from xiaodian.core.pagination import MAX_ID
+from xiaodian.orders import selectors as order_selectors
+from xiaodian.orders import services as orders
+from xiaodian.orders.forms import CheckoutForm
+from xiaodian.payments import services as payments
+
+from . import rules, selectors, services
+from .forms import BuyForm, RoomForm, ShelfItemForm
+
+ROOMS_ON_PAGE = 30
+
+
+def _ids(*ids: int) -> None:
+    if not all(1 <= i <= MAX_ID for i in ids):
+        raise Http404
+
+
+def _found(read, *args):
+    try:
+        return read(*args)
+    except DomainError as exc:
+        raise Http404 from exc
+
+
+def _posted_id(request, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise Http404
+    return int(value)
+
+
+# ------------------------------------------------------------------------- a video account's rooms
+
+
+@require_http_methods(["GET", "POST"])
+def account_rooms(request, account_id: int):
+    """The account's rooms for everyone; its owner also schedules a new one here."""
+    _ids(account_id)
+    account = _found(content.video_account, account_id)
+    is_owner = content.is_owner(request.user, account)
+    form = None
+    if is_owner:
+        form = RoomForm(request.POST, request.FILES) if request.method == "POST" else RoomForm()
+    elif request.method == "POST":
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = services.schedule_live_room(
+                owner=request.user,
+                account_id=account.pk,
+                cover=form.cleaned_data["cover"] or None,
+                title=form.cleaned_data["title"],
+                scheduled_at=form.cleaned_data["scheduled_at"],
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("直播已预约，开播前可以先布置货架。"))
+            return redirect("live:manage", room_id=room.pk)
+    context = {
+        "account": account,
+        "is_owner": is_owner,
+        "rooms": list(selectors.account_rooms(account.pk)[:ROOMS_ON_PAGE]),
+        "form": form,
+    }
+    return render(request, "live/account_rooms.html", context, status=422 if form and form.is_bound else 200)
+
+
+# ------------------------------------------------------------------------------- the owner's room
+
+
+def _manage_action(request, room, shelf_form) -> str | None:
+    """Do the posted action; the success message, or None when the form shows what went wrong."""
+    action = request.POST.get("action", "")
+    if action == "start":
+        services.start_live_room(owner=request.user, room_id=room.pk)
+        return _("已开播。")
+    if action == "end":
+        services.end_live_room(owner=request.user, room_id=room.pk)
+        return _("直播已结束。")
+    if action == "add":
+        if not shelf_form.is_valid():
+            return None
+        try:
+            services.add_shelf_item(owner=request.user, room_id=room.pk, **shelf_form.cleaned_data)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            shelf_form.add_domain_error(exc)
+            return None
+        return _("已上架。")
+    item_id = _posted_id(request, "item_id")
+    _found(selectors.shelf_item, room.pk, item_id)
+    if action == "pin":
+        services.pin_shelf_item(owner=request.user, item_id=item_id)
+        return _("已置顶。")
+    if action == "unpin":
+        services.unpin_shelf_item(owner=request.user, item_id=item_id)
+        return _("已取消置顶。")
+    if action == "remove":
+        services.remove_shelf_item(owner=request.user, item_id=item_id)
+        return _("已下架。")
+    raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage(request, room_id: int):
+    """Start or end my room, and stock its shelf: SKUs of the stores my video account is bound
+    to, at a live price with a flash-sale stock; pin one. htmx swaps the page's panel in place."""
+    _ids(room_id)
+    room = _found(selectors.owned_room, request.user, room_id)
+    skus = selectors.shelf_choices(room.account_id)
+    adding = request.method == "POST" and request.POST.get("action") == "add"
+    shelf_form = ShelfItemForm(request.POST if adding else None, skus=skus, prefix="shelf")
+    error = notice = ""
+    if request.method == "POST":
+        try:
+            done = _manage_action(request, room, shelf_form)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            error = exc.message
+        else:
+            if done is not None:
+                if not request.htmx:
+                    messages.success(request, done)
+                    return redirect("live:manage", room_id=room.pk)
+                notice, shelf_form = done, ShelfItemForm(skus=skus, prefix="shelf")
+        room = _found(selectors.owned_room, request.user, room_id)
+    refused = bool(error or shelf_form.errors)
+    context = {
+        "room": room,
+        "shelf": selectors.shelf(room.pk),
+        "shelf_form": shelf_form,
+        "has_choices": bool(skus),
+        "error": error,
+        "notice": notice,
+    }
+    status = 422 if refused and not request.htmx else 200  # htmx swaps only 2xx answers
+    return render(request, "live/manage.html", context, status=status)
+
+
+# --------------------------------------------------------------------------------- the public room
+
+
+@require_GET
+def room(request, room_id: int):
+    """The room: the video, the shelf (pinned item first, live price against the original, flash
+    stock left), the comments and the viewer count, kept live over `/ws/live/<id>/`."""
+    _ids(room_id)
+    page = _found(selectors.room_page, room_id)
+    context = {
+        "page": page,
+        "room": page.room,
+        "is_owner": selectors.is_owner(request.user, page.room),
+        "comment_max": rules.COMMENT_MAX,
+    }
+    return render(request, "live/room.html", context)
+
+
+@login_required
+@require_POST
+def comment(request, room_id: int):
+    """Post a comment without the websocket (the page's form when scripts are off)."""
+    _ids(room_id)
+    try:
+        services.post_comment(user=request.user, room_id=room_id, text=request.POST.get("text", ""))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('live:room', args=[room_id])}#comments")
+
+
+# ------------------------------------------------------------------------------------ buying
+
+
+def _pay(request, order_id: int):
+    """Start the checkout's payment and send the buyer to the pay page, which comes back to the order."""
+    back = reverse("orders:order_detail", args=[order_id])
+    try:
+        payment = orders.pay_checkout(buyer=request.user, order_id=order_id)
+    except DomainError as exc:  # placed, but cannot be paid now
+        messages.error(request, exc.message)
+        return redirect(back)
+    url = payments.pay_url(payment)
+    if not url:
+        messages.error(request, _("暂时无法打开支付页面，请稍后在订单里付款。"))
+        return redirect(back)
+    return redirect(f"{url}{'&' if '?' in url else '?'}return={quote(back, safe='/')}")
+
+
+def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm):
+    address = address_form.address_kwargs()
+    checkout = services.buy_in_room(
+        buyer=request.user,
+        room_id=room.pk,
+        shelf_item_id=buy_form.cleaned_data["shelf_item_id"],
+        quantity=buy_form.cleaned_data["quantity"],
+        idempotency_key=address_form.cleaned_data["key"],
+        **address,
+    )
+    first_time = getattr(checkout, "placed_orders", None) is not None  # a replay is read back instead
+    if first_time and "address" in address:
+        with contextlib.suppress(DomainError):  # e.g. the address book is full: the order stands anyway
+            orders.save_address(buyer=request.user, **address["address"])
+    return _pay(request, order_selectors.checkout_order_ids(checkout)[0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def buy(request, room_id: int):
+    """Buy in the room: pick the SKU (a shelf item at its live price) and the quantity, an
+    address, and place the order (scene 2, this room as its source); then the pay page."""
+    _ids(room_id)
+    page = _found(selectors.room_page, room_id)
+    addresses = list(order_selectors.addresses_of(request.user))
+    if request.method == "POST":
+        buy_form = BuyForm(request.POST, items=page.shelf)
+        address_form = CheckoutForm(request.POST, addresses=addresses)
+    else:
+        chosen = request.GET.get("item", "")
+        initial = int(chosen) if chosen.isdigit() else (page.pinned.pk if page.pinned else None)
+        buy_form = BuyForm(items=page.shelf, initial={"shelf_item_id": initial, "quantity": 1})
+        address_form = CheckoutForm(addresses=addresses, initial={"key": uuid.uuid4().hex})
+    if request.method == "POST" and buy_form.is_valid() and address_form.is_valid():
+        try:
+            return _buy(request, page.room, buy_form, address_form)
+        except DomainError as exc:
+            name = (exc.field or "").split(".")[0]
+            (
+                address_form if name.startswith("address") or name in address_form.fields else buy_form
+            ).add_domain_error(exc)
+    context = {
+        "page": page,
+        "room": page.room,
+        "buy_form": buy_form,
+        "form": address_form,
+        "has_addresses": bool(addresses),
+    }
+    return render(request, "live/buy.html", context, status=422 if buy_form.is_bound else 200)

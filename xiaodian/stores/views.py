@@ -1,0 +1,243 @@
+"""The store's pages: the public store page (its published homepage), and the merchant's homepage
+editor with its preview. Each view parses a form, calls a service or a selector and renders; a
+refusal is shown next to its field.
+
+The editor needs `manage_products` (homepage content is merchandising, the operator's work as
+much as the owner's); the preview any role in the store: no role → 404, a role without the
+permission → 403, as everywhere (`stores.access.store_for`).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from xiaodian.accounts.rules import Perm
+from xiaodian.core.errors import DomainError
+
+from . import homepage, selectors, services
+from .access import store_for
+from .forms import FORMS, TYPE_LABELS, BannerForm, ModuleForm
+
+
+def _store(request, store_id: int, perm: str):
+    try:
+        return store_for(request.user, store_id, perm)
+    except DomainError as exc:
+        raise (Http404(exc.message) if exc.status == 404 else PermissionDenied(exc.message)) from exc
+
+
+# ------------------------------------------------------------------------------- the store page
+
+
+@require_GET
+def shop(request, store_id: int):
+    """The public store page: the published homepage of an open store (its newest products while
+    nothing is published). Anything else → 404."""
+    try:
+        page = selectors.shop_page(store_id)
+    except DomainError as exc:
+        raise Http404 from exc
+    return render(request, "stores/shop.html", {"page": page, "store": page.store})
+
+
+@login_required
+@require_GET
+def homepage_preview(request, store_id: int):
+    """The store page as the draft would make it, for the store's staff."""
+    store = _store(request, store_id, Perm.VIEW)
+    page = selectors.homepage_preview(store)
+    return render(request, "stores/shop.html", {"page": page, "store": store})
+
+
+# ----------------------------------------------------------------------------------- the editor
+
+
+@dataclass
+class EditorModule:
+    """A draft module as the editor lists it: what it shows, and its form to configure it."""
+
+    index: int
+    type: str
+    label: str
+    title: str
+    image_url: str
+    items: list[str]  # what it shows, by name
+    form: ModuleForm
+    is_last: bool
+
+
+def _items(module: dict, choices: homepage.Choices) -> list[str]:
+    """Names of what a module shows, from the editor's lists (an id when it is not there)."""
+    products = {p.id: p.title for p in choices.products}
+    if module["type"] == "banner":
+        pid = module.get("product_id")
+        return [_("链接：%(title)s") % {"title": products.get(pid, f"#{pid}")}] if pid else []
+    if module["type"] == "product_grid":
+        if module.get("mode") == "auto":
+            return [_("最新上架的 %(n)s 件商品") % {"n": module.get("limit")}]
+        return [products.get(i, f"#{i}") for i in module.get("product_ids", [])]
+    if module["type"] == "articles":
+        articles = {a.id: a.title for a in choices.articles}
+        return [articles.get(i, f"#{i}") for i in module.get("article_ids", [])]
+    if module["type"] == "videos":
+        videos = {v.id: v.title for v in choices.videos}
+        return [videos.get(i, f"#{i}") for i in module.get("video_ids", [])]
+    programs = {p.id: p.name for p in choices.mini_programs}
+    pid = module.get("mini_program_id")
+    return [programs.get(pid, f"#{pid}")]
+
+
+def _draft(page) -> list[dict]:
+    return [m for m in page.draft if isinstance(m, dict) and m.get("type") in FORMS]
+
+
+def _choices(store, draft: list[dict]) -> homepage.Choices:
+    """The editor's lists, with the products the draft already names (even when not the newest)."""
+    named = [i for m in draft for i in [*(m.get("product_ids") or []), m.get("product_id")] if i]
+    return selectors.homepage_choices(store, keep_product_ids=named)
+
+
+def _editor(request, store, *, status: int = 200, failed: ModuleForm | None = None, failed_index=None):
+    page = selectors.homepage_of(store)
+    draft = _draft(page)
+    choices = _choices(store, draft)
+    modules = []
+    for index, module in enumerate(draft):
+        form_class = FORMS[module["type"]]
+        form = (
+            failed
+            if failed is not None and failed_index == index
+            else form_class(initial=form_class.initial_of(module), prefix=f"m{index}", choices=choices)
+        )
+        modules.append(
+            EditorModule(
+                index=index,
+                type=module["type"],
+                label=TYPE_LABELS[module["type"]],
+                title=module.get("title", ""),
+                image_url=default_storage.url(module["image"]) if module.get("image") else "",
+                items=_items(module, choices),
+                form=form,
+                is_last=index == len(draft) - 1,
+            )
+        )
+    add_forms = [
+        failed
+        if failed is not None and failed_index is None and failed.type == kind
+        else form(prefix=kind, choices=choices)
+        for kind, form in FORMS.items()
+    ]
+    context = {
+        "store": store,
+        "homepage": page,
+        "modules": modules,
+        "add_forms": add_forms,
+        "choices": choices,
+        "modules_max": homepage.MODULES_MAX,
+        "unpublished_changes": page.draft != page.published,
+    }
+    return render(request, "stores/homepage_editor.html", context, status=status)
+
+
+def _index(request) -> int:
+    try:
+        return int(request.POST.get("index", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _configure(request, store, index: int | None):
+    """Add a module (index None) or configure the one at `index`, from its type's form."""
+    kind = request.POST.get("type", "")
+    if kind not in FORMS:
+        raise Http404
+    choices = _choices(store, _draft(selectors.homepage_of(store)))
+    prefix = kind if index is None else f"m{index}"
+    form = FORMS[kind](request.POST, request.FILES, prefix=prefix, choices=choices)
+    try:
+        if not form.is_valid():
+            raise _Invalid
+        if isinstance(form, BannerForm):
+            module = form.module(image=_banner_image(store, form, index))
+        else:
+            module = form.module()
+        if index is None:
+            services.add_homepage_module(store=store, module=module)
+        else:
+            services.update_homepage_module(store=store, index=index, module=module)
+    except _Invalid:
+        return _editor(request, store, status=422, failed=form, failed_index=index)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from exc
+        form.add_domain_error(exc)
+        return _editor(request, store, status=422, failed=form, failed_index=index)
+    messages.success(request, _("模块已添加。") if index is None else _("模块已保存。"))
+    return None
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _banner_image(store, form: BannerForm, index: int | None) -> str:
+    """The uploaded image's path, or (configuring a banner without a new one) the one it had."""
+    upload = form.cleaned_data.get("image")
+    if upload:
+        return services.upload_homepage_image(store=store, upload=upload)
+    draft = selectors.homepage_of(store).draft
+    if index is not None and 0 <= index < len(draft) and draft[index].get("image"):
+        return draft[index]["image"]
+    form.add_error("image", _("请选择一张图片。"))
+    raise _Invalid
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def homepage_editor(request, store_id: int):
+    """Compose the homepage: add a module of any type, configure, move up or down, remove; preview
+    the draft; publish it."""
+    store = _store(request, store_id, Perm.MANAGE_PRODUCTS)
+    if request.method == "GET":
+        return _editor(request, store)
+    action = request.POST.get("action", "")
+    try:
+        if action == "add":
+            failed = _configure(request, store, None)
+        elif action == "configure":
+            failed = _configure(request, store, _index(request))
+        elif action in ("up", "down"):
+            offset = -1 if action == "up" else 1
+            services.move_homepage_module(store=store, index=_index(request), offset=offset)
+            failed = None
+        elif action == "remove":
+            services.remove_homepage_module(store=store, index=_index(request))
+            messages.success(request, _("模块已删除。"))
+            failed = None
+        elif action == "publish":
+            page = services.publish_homepage(store=store)
+            messages.success(request, _("首页已发布（第 %(version)s 版）。") % {"version": page.version})
+            failed = None
+        else:
+            raise Http404
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise Http404 from exc
+        messages.error(request, _module_message(exc))
+        return redirect("stores:homepage_editor", store_id=store.pk)
+    return failed if failed is not None else redirect("stores:homepage_editor", store_id=store.pk)
+
+
+def _module_message(exc: DomainError) -> str:
+    """A refusal about the whole draft, saying which module it concerns."""
+    parts = (exc.field or "").split(".")
+    if len(parts) >= 2 and parts[0] == "modules" and parts[1].isdigit():
+        return _("第 %(n)s 个模块：%(message)s") % {"n": int(parts[1]) + 1, "message": exc.message}
+    return exc.message
