@@ -1,4 +1,5 @@
-"""Fixtures every app's tests share: users, subjects, categories, an API client with a token."""
+"""Fixtures every app's tests share: users, subjects, categories, an API client with a token, and
+the browser tests' Chromium."""
 
 import itertools
 import json
@@ -10,6 +11,7 @@ from xiaodian.accounts import licences
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import SubjectKind, Verification
+from xiaodian.core.browser import chromium
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
 
@@ -137,3 +139,16 @@ def api_for(db):
 @pytest.fixture
 def api(merchant) -> ApiClient:
     return ApiClient(merchant)
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
+    """Chromium (skipped where it or Playwright is missing) against the live server, with the WeChat
+    Pay sandbox writing under tmp_path. Open pages with xiaodian.core.browser's phone / sign_in /
+    sign_in_as: one context per person."""
+    settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
+    # are still synchronous and safe, so let Django allow them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as launched:
+        yield launched

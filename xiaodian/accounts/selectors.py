@@ -31,3 +31,11 @@ def active_user_by_username(username: str) -> User:
     if user is None:
         raise DomainError("not_found", _("没有这个用户名的用户。"), field="username")
     return user
+
+
+def public_name(user: User) -> str:
+    """How a user appears to strangers (live comments): the display name they chose, else the
+    first character of their login name and asterisks (a login name is not for show)."""
+    if user.display_name:
+        return user.display_name
+    return f"{user.username[:1]}***" if user.username else "***"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.money import FEN_PER_YUAN, yuan_to_fen
+from xiaodian.core.text import is_digits
 
 from . import rules
 
@@ -152,7 +153,7 @@ _PRODUCT_FIELDS = {"title": "title", "description": "description", "category_id"
 def show_domain_error(exc: DomainError, product_form: ProductForm, rows: list[SkuForm]) -> None:
     """Put a service's refusal where it belongs: a product field, a SKU row, or the top of the form."""
     parts = (exc.field or "").split(".")
-    if parts[0] == "skus" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
+    if parts[0] == "skus" and len(parts) >= 2 and is_digits(parts[1]) and int(parts[1]) < len(rows):
         row = rows[int(parts[1])]
         field = _SKU_FIELDS.get(parts[2]) if len(parts) > 2 else None
         row.add_domain_error(exc, field)

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.core.scenes import Scene
+
 TITLE_MAX = 60
 DESCRIPTION_MAX = 5_000
 SKUS_MAX = 100
@@ -12,7 +14,7 @@ SPECS_MAX = 3  # e.g. colour, size, style
 PRICE_MAX_FEN = 100_000_000  # ¥1,000,000
 STOCK_MAX = 10_000_000
 IMAGES_MAX = 9
-SHARE_SCENE = 4  # DOMAIN.md "Orders": a purchase from a shared product link
+SHARE_SCENE = Scene.PRODUCT_SHARE  # a purchase from a shared product link
 ENTRY_PRODUCTS = 4  # products shown with a store entry on a bound account's profile
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_PIXELS = 6000

@@ -9,7 +9,6 @@ An unresolved card renders as a plain link to the product page.
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -82,7 +81,8 @@ def store_entries(kind: str, account_id: int) -> list[dict]:
     source = {"scene": ENTRY_SCENES[kind], "source_type": kind, "source_id": account_id}
     entries = import_string(path)(kind, account_id)
     for entry in entries:
-        entry["url"] = reverse("stores:shop", args=[entry["store_id"]]) + "?" + urlencode(source)
+        # The store page records its own scene (5, homepage); the entry's products record the account's.
+        entry["url"] = reverse("stores:shop", args=[entry["store_id"]])
         for product in entry["products"]:
             product["url"] = product_link(product["id"], **source)
             price = product.get("price_fen")

@@ -5,6 +5,8 @@ import re
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.core.scenes import Scene
+
 NAME_MAX = 30
 INTRO_MAX = 200
 TITLE_MAX = 64
@@ -21,9 +23,9 @@ COVER_MAX_PIXELS = 4096
 APP_ID = re.compile(r"wx[0-9a-f]{16}")
 
 # Scenes (DOMAIN.md "Orders") a product card's link records, and the source it names.
-ARTICLE_SCENE = 6
-VIDEO_SCENE = 3
-MINI_PROGRAM_SCENE = 12
+ARTICLE_SCENE = Scene.ARTICLE
+VIDEO_SCENE = Scene.SHORT_VIDEO
+MINI_PROGRAM_SCENE = Scene.MINI_PROGRAM
 
 # What an article body may keep after sanitising; everything else is dropped (scripts with
 # their content). A product card is a placeholder resolved when the page is rendered.

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
-from xiaodian.core.text import normalize
+from xiaodian.core.text import is_digits, normalize
 
 from .models import (
     Article,
@@ -129,6 +129,6 @@ def find_account(kind: str, text: str) -> OfficialAccount | VideoAccount | MiniP
         if model is None:
             return None
         found = model.objects.filter(name_key=normalize(text)).first() if text else None
-    if found is None and text.isdigit() and int(text) <= MAX_ID:
+    if found is None and is_digits(text) and int(text) <= MAX_ID:
         found = model.objects.filter(pk=int(text)).first()
     return found

@@ -1,7 +1,21 @@
 """The browser tests' Chromium: Debian's package, driven by Playwright (ARCHITECTURE.md,
-"Facts checked"). One place for its path and flags; each app's browser test uses these."""
+"Facts checked"). One place for its path and flags, for launching it, and for the pages the tests
+open in it.
+
+The `browser` fixture (the repo-root conftest.py) launches Chromium with `chromium()`; a test then
+opens one page per person:
+
+- `phone(browser)`: a fresh phone-sized context (zh-CN, 390×844, 15 s timeouts) and its page;
+- `sign_in(browser, live_server, username, password)`: such a page, signed in through /login/;
+- `sign_in_as(browser, live_server, user)`: the same for a user whose password the test does not
+  know (a fixture's): it sets a known one first.
+
+Playwright may be absent: it is imported only inside `chromium()` (which skips the test then)."""
 
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,9 +29,53 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+LOCALE = "zh-CN"
+VIEWPORT = {"width": 390, "height": 844}  # a phone
+TIMEOUT_MS = 15_000
+KNOWN_PASSWORD = "browser-pass-123"  # what sign_in_as gives the user
+_AWAY_FROM_LOGIN = re.compile(r"^(?!.*/login/).*$")
 
 
 def require_chromium() -> None:
     """Skip, saying why, where Chromium is not installed."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); the browser tests need it")
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A launched Chromium (a Playwright Browser), closed afterwards; skips the test where Chromium
+    or Playwright is missing."""
+    require_chromium()
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def phone(browser):
+    """A page in a new phone-sized context of its own (its own cookies: one person)."""
+    page = browser.new_context(locale=LOCALE, viewport=VIEWPORT).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def sign_in(browser, live_server, username: str, password: str):
+    """A phone page signed in as `username`: fills /login/ and waits to be sent elsewhere."""
+    page = phone(browser)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(_AWAY_FROM_LOGIN)
+    return page
+
+
+def sign_in_as(browser, live_server, user, password: str = KNOWN_PASSWORD):
+    """`sign_in` for a user object: sets its password to `password` first, then signs in."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return sign_in(browser, live_server, user.username, password)

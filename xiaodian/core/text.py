@@ -45,3 +45,9 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def is_storable(text: str) -> bool:
     """False for text no database can keep: NUL characters and unpaired UTF-16 surrogates."""
     return not _UNSTORABLE.search(text)
+
+
+def is_digits(value: str) -> bool:
+    """ASCII digits only: what `int()` reads as a plain number. (`str.isdigit` also accepts "²" and
+    other digits `int()` refuses.)"""
+    return value.isascii() and value.isdigit()

@@ -3,6 +3,7 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from xiaodian.accounts.selectors import public_name
 from xiaodian.catalog.rules import PRICE_MAX_FEN
 from xiaodian.core.pagination import ObjectId
 from xiaodian.orders.schemas import AddressIn
@@ -102,7 +103,7 @@ class CommentOut(Schema):
 
     @staticmethod
     def resolve_user(obj) -> str:
-        return str(obj.user)
+        return public_name(obj.user)
 
 
 class BuyIn(Schema):

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import Perm
+from xiaodian.accounts.selectors import public_name
 from xiaodian.accounts.services import validate_image
 from xiaodian.catalog.models import SKU
 from xiaodian.catalog.rules import ProductState
@@ -29,7 +31,8 @@ from xiaodian.core.text import contains_contact_details, is_storable
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Checkout, Order, OrderLine
 from xiaodian.orders.rules import HOLDING_STOCK, Scene, Status
-from xiaodian.stores.rules import LinkKind
+from xiaodian.stores.access import has_perm
+from xiaodian.stores.rules import LinkKind, LinkState
 from xiaodian.stores.selectors import bound_stores
 
 from . import broadcast, rules
@@ -137,12 +140,14 @@ def schedule_live_room(
             validate_image(cover, max_bytes=rules.COVER_MAX_BYTES, max_pixels=rules.COVER_MAX_PIXELS)
         except DomainError as exc:
             raise DomainError(exc.code, field="cover") from exc
-    if LiveRoom.objects.filter(account=account, state=RoomState.SCHEDULED).count() >= rules.SCHEDULED_MAX:
-        raise DomainError("live_room_limit_reached")
-    room = LiveRoom(account=account, title=title, scheduled_at=scheduled_at)
-    if cover is not None:
-        room.cover.save(cover.name, cover, save=False)
-    room.save()
+    with transaction.atomic():
+        VideoAccount.objects.select_for_update().filter(pk=account.pk).first()  # serialise the count
+        if LiveRoom.objects.filter(account=account, state=RoomState.SCHEDULED).count() >= rules.SCHEDULED_MAX:
+            raise DomainError("live_room_limit_reached")
+        room = LiveRoom(account=account, title=title, scheduled_at=scheduled_at)
+        if cover is not None:
+            room.cover.save(cover.name, cover, save=False)
+        room.save()
     return room
 
 
@@ -207,6 +212,12 @@ def add_shelf_item(
             raise DomainError("product_not_available", field="sku_id")
         if not bound_stores(LinkKind.VIDEO_ACCOUNT, room.account_id).filter(pk=sku.product.store_id).exists():
             raise DomainError("shelf_store_not_bound", field="sku_id")
+        # A live price is the store's to set: the room's owner must manage the store's products
+        # (a binding alone lets an account show the store, not sell its goods at any price).
+        if not has_perm(owner, sku.product.store_id, Perm.MANAGE_PRODUCTS):
+            raise DomainError(
+                "permission_denied", _("只有能管理该店铺商品的人才能把它的商品放上货架。"), field="sku_id"
+            )
         if not 1 <= live_price_fen <= sku.price_fen:
             raise DomainError("live_price_invalid", field="live_price_fen")
         shelf = ShelfItem.objects.filter(room=room, removed_at__isnull=True)
@@ -282,7 +293,7 @@ def comment_frame(comment: LiveComment) -> dict:
     return {
         "type": "comment",
         "id": comment.pk,
-        "user": str(comment.user),
+        "user": public_name(comment.user),
         "text": comment.text,
         "at": timezone.localtime(comment.created_at).isoformat(),
     }
@@ -323,13 +334,22 @@ def leave_room(*, room_id: int, channel_name: str) -> int:
 def _take_flash_stock(item: ShelfItem, quantity: int, order: Order, line: OrderLine) -> None:
     """Inside the order's transaction: the room must be live, the item on the shelf, and
     `quantity` flash units left; one conditional UPDATE takes them, a hold row records it."""
-    if not LiveRoom.objects.filter(pk=item.room_id, state=RoomState.LIVE).exists():
-        raise DomainError("live_room_not_live")
-    taken = ShelfItem.objects.filter(pk=item.pk, removed_at__isnull=True, flash_stock__gte=quantity).update(
+    # The room's state and the account's binding to the store are part of the one conditional
+    # UPDATE: a room that ended, or a store that unbound the account, sells nothing more.
+    sellable = ShelfItem.objects.filter(
+        pk=item.pk,
+        removed_at__isnull=True,
+        room__state=RoomState.LIVE,
+        product__store__links__video_account_id=F("room__account_id"),
+        product__store__links__state=LinkState.BOUND,
+    )
+    taken = ShelfItem.objects.filter(pk__in=sellable.values("pk"), flash_stock__gte=quantity).update(
         flash_stock=F("flash_stock") - quantity
     )
     if not taken:
-        if ShelfItem.objects.filter(pk=item.pk, removed_at__isnull=True).exists():
+        if not LiveRoom.objects.filter(pk=item.room_id, state=RoomState.LIVE).exists():
+            raise DomainError("live_room_not_live")
+        if sellable.exists():
             raise DomainError("flash_sold_out", field="quantity")
         raise DomainError("product_not_available", field="shelf_item_id")
     FlashHold.objects.create(item=item, order=order, line=line, quantity=quantity, created_at=clock.now())

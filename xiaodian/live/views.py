@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xiaodian.content import selectors as content
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.orders import selectors as order_selectors
 from xiaodian.orders import services as orders
 from xiaodian.orders.forms import CheckoutForm
@@ -44,7 +45,7 @@ def _found(read, *args):
 
 def _posted_id(request, name: str) -> int:
     value = request.POST.get(name, "")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    if not is_digits(value) or not 1 <= int(value) <= MAX_ID:
         raise Http404
     return int(value)
 
@@ -241,7 +242,7 @@ def buy(request, room_id: int):
         address_form = CheckoutForm(request.POST, addresses=addresses)
     else:
         chosen = request.GET.get("item", "")
-        initial = int(chosen) if chosen.isdigit() else (page.pinned.pk if page.pinned else None)
+        initial = int(chosen) if is_digits(chosen) else (page.pinned.pk if page.pinned else None)
         buy_form = BuyForm(items=page.shelf, initial={"shelf_item_id": initial, "quantity": 1})
         address_form = CheckoutForm(addresses=addresses, initial={"key": uuid.uuid4().hex})
     if request.method == "POST" and buy_form.is_valid() and address_form.is_valid():

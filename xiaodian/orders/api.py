@@ -30,7 +30,7 @@ def list_cart(request, page: Query[PageParams]):
 
 @router.post("/cart/items", response={201: CartItemOut})
 def add_to_cart(request, body: CartItemIn):
-    item = services.add_to_cart(buyer=request.auth, sku_id=body.sku_id, quantity=body.quantity)
+    item = services.add_to_cart(buyer=request.auth, **body.dict())
     return 201, selectors.cart_of(request.auth).get(pk=item.pk)
 
 

@@ -42,6 +42,11 @@ class CartItem(models.Model):
     sku = models.ForeignKey(SKU, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
     added_at = models.DateTimeField(auto_now_add=True)
+    # Where it was last added from (the last touch): a checkout from the cart records it.
+    scene = models.PositiveSmallIntegerField(choices=Scene.choices, default=Scene.OTHER)
+    source_type = models.CharField(max_length=20, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    touched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

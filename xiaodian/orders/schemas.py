@@ -28,6 +28,9 @@ class AddressOut(AddressIn):
 class CartItemIn(Schema):
     sku_id: ObjectId
     quantity: int = Field(1, ge=1, le=rules.QUANTITY_MAX)
+    scene: Scene = Field(Scene.OTHER, description="Where it was added from; kept as the item's last touch")
+    source_type: str = Field("", max_length=20)
+    source_id: ObjectId | None = None
 
 
 class CartItemOut(Schema):

@@ -79,6 +79,7 @@ class CheckoutLine:
     quantity: int
     item_id: int | None = None
     problem: str = ""
+    touch: dict | None = None  # a cart item's last touch: {scene, source_type, source_id, touched_at}
 
     @property
     def total_fen(self) -> int:
@@ -118,9 +119,36 @@ def cart_lines(buyer: User, item_ids=None) -> list[CheckoutLine]:
     if item_ids is not None:
         items = items.filter(pk__in=item_ids)
     return [
-        CheckoutLine(item.sku, item.quantity, item_id=item.pk, problem=_problem(item.sku, item.quantity))
+        CheckoutLine(
+            item.sku,
+            item.quantity,
+            item_id=item.pk,
+            problem=_problem(item.sku, item.quantity),
+            touch=_touch(item),
+        )
         for item in items
     ]
+
+
+def _touch(item: CartItem) -> dict | None:
+    if item.touched_at is None:
+        return None
+    return {
+        "scene": item.scene,
+        "source_type": item.source_type,
+        "source_id": item.source_id,
+        "touched_at": item.touched_at,
+    }
+
+
+def cart_scene(lines: list[CheckoutLine]) -> dict | None:
+    """The scene a checkout from the cart records: the last touch among its items (the one added
+    most recently from a scene), or None when none was added from one."""
+    touches = [line.touch for line in lines if line.touch]
+    if not touches:
+        return None
+    last = max(touches, key=lambda t: t["touched_at"])
+    return {k: last[k] for k in ("scene", "source_type", "source_id")}
 
 
 def sku_lines(wanted: dict[int, int], item_ids: dict[int, int] | None = None) -> list[CheckoutLine]:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog import services as catalog
@@ -49,6 +50,13 @@ class LineRequest:
 # checkout's transaction with what was just written, before the SKU stock is taken. It raises a
 # DomainError to refuse, and everything rolls back. A replayed checkout never calls it.
 Hold = Callable[[Checkout, list[Order], list[OrderLine]], None]
+
+
+SOURCE_PROBLEMS = {
+    "scene": gettext_lazy("来源与场景不匹配。"),
+    "flow": gettext_lazy("直播间的订单须在直播间里下单。"),
+    "missing": gettext_lazy("来源不存在或未公开。"),
+}
 
 
 # ---------------------------------------------------------------------------------- addresses
@@ -110,26 +118,53 @@ def _buyable_skus(sku_ids) -> dict[int, SKU]:
     }
 
 
-def add_to_cart(*, buyer: User, sku_id: int, quantity: int = 1) -> CartItem:
+def add_to_cart(
+    *,
+    buyer: User,
+    sku_id: int,
+    quantity: int = 1,
+    scene: int = Scene.OTHER,
+    source_type: str = "",
+    source_id=None,
+) -> CartItem:
+    """Add a SKU (again: the quantities add up). Where it was added from is kept as the item's
+    last touch when it names a scene; a checkout from the cart records it (`cart_scene`)."""
     if not 1 <= quantity <= rules.QUANTITY_MAX:
         raise DomainError("validation_error", field="quantity")
+    if scene not in Scene.values or len(source_type) > 20 or not sources.allowed(scene, source_type):
+        raise DomainError("validation_error", SOURCE_PROBLEMS["scene"], field="source_type")
     if sku_id not in _buyable_skus([sku_id]):
         raise DomainError("product_not_available", field="sku_id")
+    touch = {}
+    if scene != Scene.OTHER or source_type:
+        touch = {
+            "scene": scene,
+            "source_type": source_type,
+            "source_id": source_id,
+            "touched_at": clock.now(),
+        }
     with transaction.atomic():
         item = CartItem.objects.filter(buyer=buyer, sku_id=sku_id).first()
         if item is not None:
             CartItem.objects.filter(pk=item.pk).update(
-                quantity=Least(F("quantity") + quantity, rules.QUANTITY_MAX)
+                quantity=Least(F("quantity") + quantity, rules.QUANTITY_MAX), **touch
             )
-            item.refresh_from_db(fields=["quantity"])
+            item.refresh_from_db()
             return item
         if CartItem.objects.filter(buyer=buyer).count() >= rules.CART_ITEMS_MAX:
             raise DomainError("validation_error", _("购物车已满。"), field="sku_id")
         try:
             with transaction.atomic():
-                return CartItem.objects.create(buyer=buyer, sku_id=sku_id, quantity=quantity)
+                return CartItem.objects.create(buyer=buyer, sku_id=sku_id, quantity=quantity, **touch)
         except IntegrityError:  # the same SKU added twice at once: the other insert won
-            return add_to_cart(buyer=buyer, sku_id=sku_id, quantity=quantity)
+            return add_to_cart(
+                buyer=buyer,
+                sku_id=sku_id,
+                quantity=quantity,
+                scene=scene,
+                source_type=source_type,
+                source_id=source_id,
+            )
 
 
 def set_cart_quantity(*, buyer: User, item_id: int, quantity: int) -> CartItem:
@@ -198,14 +233,21 @@ def place_order(
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
         raise DomainError("validation_error", field="scene")
-    if len(source_type) > 20 or not sources.allowed(scene, source_type):
-        raise DomainError("validation_error", _("来源与场景不匹配。"), field="source_type")
     wanted = _merged(items)
     prices = dict(unit_prices or {})
     if any(sku_id not in wanted or not isinstance(fen, int) or fen < 1 for sku_id, fen in prices.items()):
         raise DomainError("validation_error", field="unit_prices")
     snapshot = _address_snapshot(buyer, address, address_id)
     skus = _buyable_skus(wanted)
+    why = sources.problem(
+        scene,
+        source_type,
+        source_id,
+        store_ids={s.product.store_id for s in skus.values()},
+        held=hold is not None,
+    )
+    if why:
+        raise DomainError("validation_error", SOURCE_PROBLEMS[why], field="source_type")
     if len(skus) != len(wanted):
         # A replay must answer as the first time did, even if the product sold out since.
         if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:

@@ -39,9 +39,33 @@ SCENE_SOURCES: dict[int, frozenset[str]] = {
 }
 
 
+# Sources an order may name only when it is placed through their own flow (a live room's order
+# takes the room's price and flash-sale stock: `place_order(hold=...)`), never by a bare checkout.
+HELD_SOURCES = frozenset({"live_room"})
+
+
 def allowed(scene: int, source_type: str) -> bool:
     """May an order of `scene` name a source of `source_type`? (No source is always allowed.)"""
     return not source_type or source_type in SCENE_SOURCES.get(scene, frozenset())
+
+
+def problem(scene: int, source_type: str, source_id: int | None, *, store_ids, held: bool = False) -> str:
+    """Why an order of these stores cannot name this source ("" when it can): the type must fit
+    the scene, a live room's order must come through the room, and a named source must exist and
+    be public (a published article or video, the homepage of a store in the checkout). One query
+    at most."""
+    if len(source_type) > 20 or not allowed(scene, source_type):
+        return "scene"
+    if source_type in HELD_SOURCES and not held:
+        return "flow"
+    if source_id is None or not source_type:
+        return ""
+    if source_type == "homepage":
+        return "" if source_id in store_ids else "missing"
+    describe = _describers.get(source_type)
+    if describe is not None and source_id not in describe([source_id]):
+        return "missing"
+    return ""
 
 
 def _url(name: str, pk: int) -> str:
@@ -51,22 +75,31 @@ def _url(name: str, pk: int) -> str:
         return ""
 
 
-def _titles(model, field: str, url_name: str | None) -> Describe:
+def _titles(queryset, field: str, url_name: str | None) -> Describe:
+    """Titles (and page links) of the public objects among `ids`: a draft is not a source."""
+
     def describe(ids: list[int]) -> dict[int, Source]:
-        rows = model.objects.filter(pk__in=ids).values_list("pk", field)
-        return {pk: Source(title, _url(url_name, pk) if url_name else "") for pk, title in rows}
+        rows = queryset.filter(pk__in=ids).values_list("pk", field)
+        return {pk: Source(title or "", _url(url_name, pk) if url_name else "") for pk, title in rows}
 
     return describe
 
 
+def _sharers(ids: list[int]) -> dict[int, Source]:
+    """Who shared is for attribution, not for show: the order page names no one."""
+    return {
+        pk: Source("") for pk in User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+    }
+
+
 _describers: dict[str, Describe] = {
-    "article": _titles(Article, "title", "content:article"),
-    "video": _titles(Video, "title", "content:video"),
-    "official_account": _titles(OfficialAccount, "name", "content:official_account"),
-    "video_account": _titles(VideoAccount, "name", "content:video_account"),
-    "mini_program": _titles(MiniProgram, "name", "content:mini_program"),
-    "homepage": _titles(Store, "name", "stores:shop"),
-    "share": _titles(User, "display_name", None),
+    "article": _titles(Article.objects.filter(state="published"), "title", "content:article"),
+    "video": _titles(Video.objects.filter(state="published"), "title", "content:video"),
+    "official_account": _titles(OfficialAccount.objects.all(), "name", "content:official_account"),
+    "video_account": _titles(VideoAccount.objects.all(), "name", "content:video_account"),
+    "mini_program": _titles(MiniProgram.objects.all(), "name", "content:mini_program"),
+    "homepage": _titles(Store.objects.all(), "name", "stores:shop"),
+    "share": _sharers,
 }
 LABELS = {
     "article": _("公众号文章"),
@@ -102,5 +135,5 @@ def describe(orders: Iterable) -> None:
             continue
         known = found.get(order.source_type, {}).get(order.source_id) if order.source_id else None
         label = str(LABELS.get(order.source_type, order.source_type))
-        title = known.title if known and known.title else (f"#{order.source_id}" if order.source_id else "")
+        title = (known.title if known else f"#{order.source_id}") if order.source_id else ""
         order.source = Source(f"{label} · {title}" if title else label, known.url if known else "")

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
@@ -81,7 +82,7 @@ def _posted_id(request, name: str) -> int:
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and 1 <= int(v) <= MAX_ID]
+    return [int(v) for v in values if is_digits(v) and 1 <= int(v) <= MAX_ID]
 
 
 def _safe_path(request, url: str) -> str:
@@ -197,12 +198,21 @@ def cart_add(request):
             )
         )
     try:
-        services.add_to_cart(buyer=request.user, sku_id=data["sku_id"], quantity=quantity)
+        services.add_to_cart(buyer=request.user, sku_id=data["sku_id"], quantity=quantity, **scene)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(back or "orders:cart")
     messages.success(request, _("已加入购物车。"))
     return redirect("orders:cart")
+
+
+def _checked_scene(scene: dict, lines) -> dict:
+    """The scene with its source dropped when the order could not name it (a draft, another
+    store's homepage, a live room outside the room): a page never refuses a purchase for that."""
+    store_ids = {line.sku.product.store_id for line in lines}
+    if sources.problem(scene["scene"], scene["source_type"], scene["source_id"], store_ids=store_ids):
+        return {**scene, "source_type": "", "source_id": None}
+    return scene
 
 
 def _scene_params(scene: dict) -> dict:
@@ -261,7 +271,7 @@ def _posted_lines(request) -> tuple[dict[int, int], dict[int, int]]:
     items: dict[int, int] = {}
     for value in request.POST.getlist("line"):
         parts = value.split(":")
-        if not 2 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        if not 2 <= len(parts) <= 3 or not all(is_digits(p) for p in parts):
             continue
         sku_id, quantity = int(parts[0]), int(parts[1])
         wanted[sku_id] = wanted.get(sku_id, 0) + quantity
@@ -295,7 +305,10 @@ def checkout(request):
         wanted = {line.sku.pk: line.quantity for line in lines}
         cart_items = {line.sku.pk: line.item_id for line in lines if line.item_id}
         scene = scene_of(request.GET)
+        if not _scene_params(scene):  # from the cart: the last touch of its items
+            scene = selectors.cart_scene(lines) or scene
         form = CheckoutForm(addresses=addresses, initial={"key": uuid.uuid4().hex})
+    scene = _checked_scene(scene, lines)
     if not wanted:
         messages.error(request, _("请先选择要结算的商品。"))
         return redirect("orders:cart")

@@ -19,6 +19,7 @@ from wechatpayv3 import WeChatPay, WeChatPayType
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.payments import Charge, PaymentGateway
+from xiaodian.core.text import is_digits
 
 from . import protocol, rules, transport
 from .config import WeChatPayConfig, current
@@ -227,7 +228,7 @@ class WeChatPayGateway(PaymentGateway):
         from .models import PaymentStatus, Purpose
 
         purpose, _, reference_id = reference.partition("-")
-        if purpose != Purpose.DEPOSIT or not reference_id.isdigit():
+        if purpose != Purpose.DEPOSIT or not is_digits(reference_id):
             raise ValueError(f"WeChatPayGateway charges deposits only, not {reference!r}")
         existing = selectors.payment_for(Purpose.DEPOSIT, int(reference_id))
         if existing is not None and existing.status == PaymentStatus.SUCCEEDED:

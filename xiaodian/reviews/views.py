@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.stores.access import can, store_for
 
 from . import rules, selectors, services
@@ -51,7 +52,7 @@ def _offset(request) -> int:
 
 def _rating(request) -> int | None:
     value = request.GET.get("rating", "")
-    return int(value) if value.isdigit() and int(value) in rules.RATINGS else None
+    return int(value) if is_digits(value) and int(value) in rules.RATINGS else None
 
 
 def _with_query(url: str, **params) -> str:

@@ -45,6 +45,7 @@ from xiaodian.content.models import Article, MiniProgram, Video
 from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId
+from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
 
 from .models import Homepage, Store, StoreLink
@@ -71,8 +72,8 @@ IMAGE_PATH_MAX = 100
 
 # Scenes (DOMAIN.md "Orders") the page's links record: a product tapped on the homepage, and the
 # mini program its card opens.
-HOMEPAGE_SCENE = 5
-MINI_PROGRAM_SCENE = 12
+HOMEPAGE_SCENE = Scene.STORE_HOMEPAGE
+MINI_PROGRAM_SCENE = Scene.MINI_PROGRAM
 
 TYPES = ("banner", "product_grid", "articles", "videos", "mini_program")
 

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from xiaodian.accounts.models import Subject, User
 from xiaodian.accounts.rules import Role
 from xiaodian.content.models import MiniProgram, OfficialAccount, VideoAccount
+from xiaodian.core import clock
 
 from . import rules
 
@@ -260,6 +261,17 @@ class StoreLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} ↔ {self.account} ({self.state})"
+
+    @property
+    def shown_state(self) -> str:
+        """The state as of now: an invitation past its deadline is expired even before the
+        scheduled task marks it."""
+        if self.state == rules.LinkState.INVITED and self.expires_at <= clock.now():
+            return rules.LinkState.EXPIRED
+        return self.state
+
+    def get_shown_state_display(self) -> str:
+        return rules.LinkState(self.shown_state).label
 
     @property
     def account(self) -> OfficialAccount | VideoAccount | MiniProgram:

@@ -140,6 +140,10 @@ class LinkOut(Schema):
     def resolve_account_name(obj) -> str:
         return obj.account.name
 
+    @staticmethod
+    def resolve_state(obj) -> str:
+        return obj.shown_state
+
 
 class LinkFilter(Schema):
     kind: rules.LinkKind | None = None

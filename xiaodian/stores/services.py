@@ -439,6 +439,9 @@ def _answer(user: User, link_id: int, state: str) -> StoreLink:
 
 def accept_link(*, user: User, link_id: int) -> StoreLink:
     """The account's owner consents: the link binds and the account's profile shows the store."""
+    link = _link_for_account_owner(user, link_id)
+    if link.store.state != StoreState.OPEN:
+        raise DomainError("store_not_open")
     return _answer(user, link_id, LinkState.BOUND)
 
 
@@ -454,6 +457,8 @@ def unbind_link(*, user: User, link_id: int) -> StoreLink:
         raise DomainError("not_found")
     if link.account.owner_id == user.pk:
         side = "account"
+        if link.state == LinkState.INVITED:  # the owner declining an invitation rejects it
+            return _answer(user, link_id, LinkState.REJECTED)
     else:
         access.store_for(user, link.store_id, Perm.MANAGE_STORE)
         side = "store"

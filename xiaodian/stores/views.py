@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
+from xiaodian.core.text import is_digits
 
 from . import homepage, selectors, services
 from .access import store_for
@@ -238,6 +239,6 @@ def homepage_editor(request, store_id: int):
 def _module_message(exc: DomainError) -> str:
     """A refusal about the whole draft, saying which module it concerns."""
     parts = (exc.field or "").split(".")
-    if len(parts) >= 2 and parts[0] == "modules" and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0] == "modules" and is_digits(parts[1]):
         return _("第 %(n)s 个模块：%(message)s") % {"n": int(parts[1]) + 1, "message": exc.message}
     return exc.message

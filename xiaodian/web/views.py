@@ -29,7 +29,7 @@ from xiaodian.stores import selectors as store_selectors
 from xiaodian.stores import services as store_services
 from xiaodian.stores import touchpoints
 from xiaodian.stores.access import can, store_for
-from xiaodian.stores.rules import DepositStatus, LinkKind, LinkState, StoreState
+from xiaodian.stores.rules import LINK_INVITE_TTL, DepositStatus, LinkKind, LinkState, StoreState
 
 from .forms import (
     BrandAuthorizationForm,
@@ -389,7 +389,11 @@ def store_links(request, store_id: int):
             if link.state == LinkState.BOUND:
                 messages.success(request, _("你是该账号的所有者，已直接绑定。"))
             else:
-                messages.success(request, _("邀请已发出，等待账号所有者确认（7 天内有效）。"))
+                messages.success(
+                    request,
+                    _("邀请已发出，等待账号所有者确认（%(days)s 天内有效）。")
+                    % {"days": LINK_INVITE_TTL.days},
+                )
             return redirect("web:store_links", store_id=store.pk)
     elif action == "unbind":
         _link_answer(request, request.POST.get("link_id", ""), "unbind")
@@ -402,6 +406,7 @@ def store_links(request, store_id: int):
         "form": form,
         "groups": [(label, [ln for ln in links if ln.kind == kind]) for kind, label in LinkKind.choices],
         "limit": store_selectors.platform_rules().links_per_kind,
+        "ttl_days": LINK_INVITE_TTL.days,
         "may_manage": can(store, Perm.MANAGE_STORE),
     }
     return render(request, "web/store_links.html", context)
@@ -419,8 +424,9 @@ def my_links(request):
         return redirect("web:my_links")
     links = list(store_selectors.invitations_for(request.user))
     context = {
-        "waiting": [ln for ln in links if ln.state == LinkState.INVITED],
-        "bound": [ln for ln in links if ln.state == LinkState.BOUND],
-        "past": [ln for ln in links if ln.state not in (LinkState.INVITED, LinkState.BOUND)],
+        "waiting": [ln for ln in links if ln.shown_state == LinkState.INVITED],
+        "bound": [ln for ln in links if ln.shown_state == LinkState.BOUND],
+        "past": [ln for ln in links if ln.shown_state not in (LinkState.INVITED, LinkState.BOUND)],
+        "ttl_days": LINK_INVITE_TTL.days,
     }
     return render(request, "web/my_links.html", context)

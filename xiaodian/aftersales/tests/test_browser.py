@@ -2,7 +2,6 @@
 refund on a paid demo order and the merchant approves it."""
 
 import io
-import os
 import re
 
 import pytest
@@ -12,50 +11,18 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import State
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import sign_in
 from xiaodian.core.money import format_fen
 from xiaodian.orders import services as orders
 from xiaodian.orders.rules import Status
-from xiaodian.orders.tests.conftest import ADDRESS
+from xiaodian.orders.tests.conftest import ADDRESS, DEMO_PASSWORD
 from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.stores.rules import StoreState
 
-PASSWORD = "demo12345"  # every demo account's (CONTRACT.md)
 # Approving starts the refund; the refund notification then finishes it (when it has arrived).
 REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
-    """Chromium; each test opens its own phone-sized contexts (one per person)."""
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
-    # are still synchronous and safe, so let Django allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _person(browser, live_server, username: str):
-    """A signed-in page for one of the demo accounts."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
-    return page
 
 
 def _paid_demo_order():
@@ -97,7 +64,7 @@ def test_a_buyer_asks_for_a_refund_and_the_merchant_approves_it(browser, live_se
     line = order.lines.get()
 
     # the buyer opens the order and asks for a refund of both units
-    buyer = _person(browser, live_server, "buyer")
+    buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
     buyer.goto(f"{live_server.url}/orders/{order.pk}/")
     expect(buyer.locator("#order-status")).to_have_text("待发货")
     buyer.click(f"#aftersale-line-{line.pk}")
@@ -118,7 +85,7 @@ def test_a_buyer_asks_for_a_refund_and_the_merchant_approves_it(browser, live_se
     expect(buyer.locator("#deadlines")).to_contain_text("商家处理期限")
 
     # the merchant, in another browser context, finds it in the store's after-sales and approves it
-    merchant = _person(browser, live_server, "merchant")
+    merchant = sign_in(browser, live_server, "merchant", DEMO_PASSWORD)
     merchant.goto(f"{live_server.url}/stores/{order.store_id}/settings/")
     merchant.click("#store-aftersales-link")
     expect(merchant.locator("h1")).to_have_text("售后处理")

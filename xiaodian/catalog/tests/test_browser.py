@@ -7,29 +7,14 @@ import pytest
 
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import sign_in
 
 from .conftest import image_bytes, pay_deposit_directly
 
+PASSWORD = "test-pass-123"  # make_user's (the root conftest)
 SHOTS = os.environ.get("XIAODIAN_SCREENSHOTS")  # a directory: save what the pages looked like
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(live_server, transactional_db, monkeypatch):
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
 
 
 def shot(page, name):
@@ -37,14 +22,13 @@ def shot(page, name):
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def test_publish_a_product_with_two_skus_and_see_it(page, live_server, merchant, store, categories, tmp_path):
+def test_publish_a_product_with_two_skus_and_see_it(
+    browser, live_server, merchant, store, categories, tmp_path
+):
     from playwright.sync_api import expect
 
     pay_deposit_directly(store, categories["服饰鞋包"])
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", merchant.username)
-    page.fill("#id_password", "test-pass-123")
-    page.click("form button[type=submit] >> nth=-1")
+    page = sign_in(browser, live_server, merchant.username, PASSWORD)
     page.goto(f"{live_server.url}/stores/{store.pk}/settings/")
     page.click("#store-products-link")
     page.click("#new-product")

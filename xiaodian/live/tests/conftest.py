@@ -3,11 +3,12 @@ from datetime import timedelta
 
 import pytest
 
+from xiaodian.accounts.rules import Role
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.live import services
 from xiaodian.orders.tests.conftest import ADDRESS, buyer, make_sku, other_store  # noqa: F401
-from xiaodian.stores.models import StoreLink
+from xiaodian.stores.models import StoreLink, StoreStaff
 
 _keys = itertools.count(1)
 
@@ -39,7 +40,10 @@ def bind(store, account, merchant) -> StoreLink:
 
 
 @pytest.fixture
-def bound(store, channel, merchant):
+def bound(store, channel, merchant, creator):
+    """The channel bound to the store, and its creator one of the store's operators (who may
+    manage its products, and so put them on a shelf at a live price)."""
+    StoreStaff.objects.create(store=store, user=creator, role=Role.OPERATOR)
     return bind(store, channel, merchant)
 
 

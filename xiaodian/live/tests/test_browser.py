@@ -2,51 +2,20 @@
 the room, buys the pinned item at its live price, pays in the WeChat Pay sandbox, and the order
 records scene 2 (live room) with the room as its source."""
 
-import re
-
 import pytest
 
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import sign_in_as
 from xiaodian.live.models import ShelfItem
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 
-PASSWORD = "browser-pass-123"
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _signed_in(browser, live_server, user):
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
-    return page
 
 
 def test_buy_the_pinned_item_in_a_live_room_and_pay(browser, live_server, buyer, item, live_room, sku):
     from playwright.sync_api import expect
 
-    page = _signed_in(browser, live_server, buyer)
+    page = sign_in_as(browser, live_server, buyer)
     page.goto(f"{live_server.url}/live-rooms/{live_room.pk}/")
     expect(page.locator("h1")).to_have_text("春装上新")
     pinned = page.locator(".shelf-item.pinned")

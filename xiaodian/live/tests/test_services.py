@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
 
+from xiaodian.accounts.rules import Role
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.content import services as content
 from xiaodian.core import clock
@@ -20,7 +21,8 @@ from xiaodian.live.rules import RoomState
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Checkout, Order
 from xiaodian.orders.rules import Scene, Status
-from xiaodian.stores.models import StoreLink
+from xiaodian.stores import services as stores
+from xiaodian.stores.models import StoreLink, StoreStaff
 
 
 def refused(code: str, call, *args, **kwargs) -> DomainError:
@@ -156,6 +158,11 @@ def test_shelf_items_come_from_bound_stores_only(
     )
     refused("shelf_store_not_bound", add, creator, room, sku)  # invited, not accepted
     StoreLink.objects.filter(pk=link.pk).update(state="bound")
+    # bound, but a creator outside the store may not set the store's live prices
+    refused("permission_denied", add, creator, room, sku)
+    StoreStaff.objects.create(store=store, user=creator, role=Role.AGENT)  # a role without products
+    refused("permission_denied", add, creator, room, sku)
+    StoreStaff.objects.filter(store=store, user=creator).update(role=Role.OPERATOR)
     item = add(creator, room, sku)
     assert (item.product_id, item.sku_id, item.flash_stock, item.flash_stock_initial) == (
         sku.product_id,
@@ -251,7 +258,7 @@ def test_comments_in_a_live_room(buyer, live_room):
     comment = services.post_comment(user=buyer, room_id=live_room.pk, text="  这件大衣有 M 码吗？ ")
     assert comment.text == "这件大衣有 M 码吗？"
     frame = services.comment_frame(comment)
-    assert (frame["type"], frame["user"], frame["text"]) == ("comment", "buyer", comment.text)
+    assert (frame["type"], frame["user"], frame["text"]) == ("comment", "b***", comment.text)
 
 
 def test_comments_with_contact_details_or_out_of_bounds_are_refused(buyer, live_room):
@@ -448,3 +455,20 @@ def test_a_late_payment_never_takes_the_flash_stock_below_zero(
         succeed(first)
     assert ShelfItem.objects.get(pk=item.pk).flash_stock == 0
     assert FlashHold.objects.get(order__checkout=first).released_at is not None
+
+
+def test_unbinding_the_account_stops_sales_from_its_shelf(item, bound, buy, merchant):
+    stores.unbind_link(user=merchant, link_id=bound.pk)
+    with pytest.raises(DomainError) as refused:
+        buy(item, 1)
+    assert refused.value.code == "product_not_available"
+    assert not Order.objects.exists()
+    assert ShelfItem.objects.get(pk=item.pk).flash_stock == 10
+
+
+def test_an_ended_room_sells_nothing(creator, item, buy):
+    services.end_live_room(owner=creator, room_id=item.room_id)
+    with pytest.raises(DomainError) as refused:
+        buy(item, 1)
+    assert refused.value.code == "live_room_not_live"
+    assert ShelfItem.objects.get(pk=item.pk).flash_stock == 10

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from xiaodian.core import clock
 from xiaodian.live import services
+from xiaodian.live.tests.conftest import bind
 from xiaodian.stores import touchpoints
 
 
@@ -35,7 +36,8 @@ def test_an_ended_room_or_an_unbound_account_no_longer_counts(creator, item, bou
     assert live_shelf(store) is False
 
 
-def test_another_stores_shelf_does_not_count(creator, item, other_store):
+def test_another_stores_shelf_does_not_count(creator, channel, item, other_store, merchant):
+    bind(other_store, channel, merchant)  # bound to the same channel, but none of its products on the shelf
     assert live_shelf(other_store) is False
 
 

@@ -55,7 +55,7 @@ async def test_two_viewers_see_the_count_and_each_others_comments(live_room, buy
     await second.send_json_to({"type": "comment", "text": "这件有 M 码吗？"})
     for communicator in (first, second):
         frame = await communicator.receive_json_from(timeout=5)
-        assert (frame["type"], frame["user"], frame["text"]) == ("comment", "bob", "这件有 M 码吗？")
+        assert (frame["type"], frame["user"], frame["text"]) == ("comment", "b***", "这件有 M 码吗？")
         assert frame["at"]
     await first.send_json_to({"type": "comment", "text": "有的"})
     assert (await second.receive_json_from(timeout=5))["text"] == "有的"

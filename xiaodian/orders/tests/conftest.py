@@ -14,6 +14,7 @@ ADDRESS = {
     "region": "上海市浦东新区",
     "detail": "世纪大道 100 号",
 }
+DEMO_PASSWORD = "demo12345"  # every demo account's (CONTRACT.md), for the browser tests
 
 
 @pytest.fixture

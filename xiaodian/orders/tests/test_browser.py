@@ -2,54 +2,21 @@
 and pays in the WeChat Pay sandbox; the merchant ships it; the buyer confirms receipt."""
 
 import io
-import os
-import re
 
 import pytest
 from django.core.management import call_command
 
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import sign_in
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreState
 
-PASSWORD = "demo12345"  # every demo account's (CONTRACT.md)
+from .conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, settings, tmp_path, monkeypatch):
-    """Chromium; each test opens its own phone-sized contexts (one per person)."""
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    settings.WECHATPAY = {**settings.WECHATPAY, "SANDBOX_DIR": tmp_path / "wechatpay"}
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
-    # are still synchronous and safe, so let Django allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _person(browser, live_server, username: str):
-    """A signed-in page for one of the demo accounts."""
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
-    return page
 
 
 def _demo_product() -> Product:
@@ -80,7 +47,7 @@ def test_buy_a_demo_product_pay_ship_and_confirm(browser, live_server):
     stock_before = sku.stock
 
     # the buyer opens the product from a search result and buys it now
-    buyer = _person(browser, live_server, "buyer")
+    buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
     buyer.goto(f"{live_server.url}/products/{product.pk}/?scene=7")
     expect(buyer.locator("h1")).to_have_text(product.title)
     buyer.click("#buy-form button[value=buy]")
@@ -106,7 +73,7 @@ def test_buy_a_demo_product_pay_ship_and_confirm(browser, live_server):
     assert SKU.objects.get(pk=sku.pk).stock == stock_before - 1
 
     # the merchant, in another browser context, ships it from the store's orders
-    merchant = _person(browser, live_server, "merchant")
+    merchant = sign_in(browser, live_server, "merchant", DEMO_PASSWORD)
     merchant.goto(f"{live_server.url}/stores/{product.store_id}/settings/")
     merchant.click("#store-orders-link")
     expect(merchant.locator("h1")).to_have_text("店铺订单")

@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from xiaodian.content.models import Article, Video
+from xiaodian.core.browser import sign_in
 from xiaodian.orders.models import Order
 
-from .test_browser import _person, browser  # noqa: F401  (the fixture)
+from .conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def _buy_through_card(buyer, live_server, content_url: str) -> None:
     [(Article, "articles", 6, "article", "公众号文章"), (Video, "videos", 3, "video", "短视频")],
 )
 def test_buying_through_a_content_card_records_its_scene_and_source(
-    browser,  # noqa: F811
+    browser,
     live_server,
     model,
     path,
@@ -51,7 +52,7 @@ def test_buying_through_a_content_card_records_its_scene_and_source(
 
     call_command("demo", no_serve=True, stdout=io.StringIO())
     item = model.objects.filter(state="published").order_by("pk").first()
-    buyer = _person(browser, live_server, "buyer")
+    buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
     _buy_through_card(buyer, live_server, f"/{path}/{item.pk}/")
 
     order = Order.objects.get(buyer__username="buyer")

@@ -46,9 +46,9 @@ def test_order_numbers_are_dated_and_reveal_no_count(place, make_sku, store):
 
 
 def test_the_scene_and_source_are_recorded(place, make_sku, store):
-    checkout = place(make_sku(store), 1, scene=2, source_type="live_room", source_id=42)
+    checkout = place(make_sku(store), 1, scene=5, source_type="homepage", source_id=store.pk)
     order = checkout.orders.get()
-    assert (order.scene, order.source_type, order.source_id) == (2, "live_room", 42)
+    assert (order.scene, order.source_type, order.source_id) == (5, "homepage", store.pk)
 
 
 def test_same_key_same_body_is_the_same_checkout_other_body_conflicts(place, make_sku, store):

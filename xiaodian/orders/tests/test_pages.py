@@ -13,6 +13,7 @@ from django.utils import translation
 
 from xiaodian.accounts.rules import Role
 from xiaodian.catalog.models import SKU
+from xiaodian.content import services as content
 from xiaodian.orders import services
 from xiaodian.orders.models import Address, CartItem, Checkout, Order
 from xiaodian.orders.rules import Status
@@ -618,3 +619,66 @@ def test_the_language_switch_gives_english(buyer_client, make_sku, store, place)
 def test_order_lists_survive_dates_at_the_edge_of_the_calendar(client, buyer):
     client.force_login(buyer)
     assert client.get("/orders/", {"date_from": "0001-01-01", "date_to": "9999-12-31"}).status_code == 200
+
+
+@pytest.fixture
+def published_article(merchant):
+    official = content.create_official_account(owner=merchant, name="拾光日记")
+    article = content.create_article(owner=merchant, account_id=official.pk, title="穿搭", body="<p>x</p>")
+    return content.publish_article(owner=merchant, article_id=article.pk)
+
+
+def _add_from(client, sku, query: str) -> None:
+    """Add to the cart from the product page opened with `query` (its scene)."""
+    product_page = reverse("catalog:product", args=[sku.product_id]) + query
+    added = client.post(
+        reverse("orders:cart_add"),
+        {"sku_id": sku.pk, "quantity": 1, "action": "cart"},
+        HTTP_REFERER=f"http://testserver{product_page}",
+    )
+    assert added.status_code == 302
+
+
+def _checkout_items(client, skus) -> Order:
+    items = [CartItem.objects.get(sku=sku).pk for sku in skus]
+    page = client.get(reverse("orders:checkout"), {"item": items})
+    response = client.post(reverse("orders:checkout"), checkout_post(page, **NEW_ADDRESS))
+    assert response.status_code == 302, text(response)
+    return Order.objects.order_by("-pk").first()
+
+
+def test_a_cart_checkout_records_where_its_item_was_added_from(
+    buyer_client, make_sku, store, published_article
+):
+    sku = make_sku(store)
+    _add_from(buyer_client, sku, f"?scene=6&source_type=article&source_id={published_article.pk}")
+    item = CartItem.objects.get(sku=sku)
+    assert (item.scene, item.source_type, item.source_id) == (6, "article", published_article.pk)
+    order = _checkout_items(buyer_client, [sku])
+    assert (order.scene, order.source_type, order.source_id) == (6, "article", published_article.pk)
+
+
+def test_a_cart_checkout_of_several_items_records_the_last_touch(
+    buyer_client, make_sku, store, published_article
+):
+    from_article, from_search, plain = (
+        make_sku(store, title="衬衫"),
+        make_sku(store, title="长裤"),
+        make_sku(store),
+    )
+    _add_from(buyer_client, from_article, f"?scene=6&source_type=article&source_id={published_article.pk}")
+    _add_from(buyer_client, from_search, "?scene=7&source_type=search")
+    _add_from(buyer_client, plain, "")  # no scene: not a touch
+    order = _checkout_items(buyer_client, [from_article, from_search, plain])
+    assert (order.scene, order.source_type, order.source_id) == (7, "search", None)
+
+
+def test_a_page_drops_a_source_the_order_could_not_name(buyer_client, make_sku, store):
+    sku = make_sku(store)
+    page = buyer_client.get(
+        reverse("orders:checkout"), {"sku": sku.pk, "scene": 6, "source_type": "article", "source_id": 999}
+    )
+    response = buyer_client.post(reverse("orders:checkout"), checkout_post(page, **NEW_ADDRESS))
+    assert response.status_code == 302, text(response)
+    order = Order.objects.get()
+    assert (order.scene, order.source_type, order.source_id) == (6, "", None)

@@ -8,43 +8,10 @@ import re
 import pytest
 from PIL import Image
 
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import phone, sign_in_as
 from xiaodian.reviews.models import Reply, Review
 
-PASSWORD = "browser-pass-123"
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _phone(browser):
-    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-def _signed_in(browser, live_server, user):
-    user.set_password(PASSWORD)
-    user.save(update_fields=["password"])
-    page = _phone(browser)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
-    return page
 
 
 def _jpeg(tmp_path):
@@ -56,7 +23,7 @@ def _jpeg(tmp_path):
 
 
 def test_review_see_it_on_the_product_page_and_reply(browser, live_server, buyer, merchant, line, tmp_path):
-    page = _signed_in(browser, live_server, buyer)
+    page = sign_in_as(browser, live_server, buyer)
     page.goto(f"{live_server.url}/orders/{line.order_id}/")
     page.click(f"#line-{line.pk} a.review-link")
     page.click("#field-rating label:has(input[value='4'])")
@@ -67,13 +34,13 @@ def test_review_see_it_on_the_product_page_and_reply(browser, live_server, buyer
     review = Review.objects.get()
     assert (review.rating, review.text, review.images.count()) == (4, "做工扎实，尺码标准", 1)
 
-    visitor = _phone(browser)
+    visitor = phone(browser)
     visitor.goto(f"{live_server.url}/products/{line.product_id}/")
     visitor.wait_for_selector(f"#reviews #review-{review.pk}")  # swapped in by htmx on load
     assert "做工扎实" in visitor.inner_text("#reviews")
     assert "4.00" in visitor.inner_text("#rating-summary")
 
-    shop = _signed_in(browser, live_server, merchant)
+    shop = sign_in_as(browser, live_server, merchant)
     shop.goto(f"{live_server.url}/stores/{review.store_id}/reviews/")
     shop.click(f"#review-{review.pk} details summary")
     shop.fill(f"#review-{review.pk} textarea[name=text]", "感谢支持！")

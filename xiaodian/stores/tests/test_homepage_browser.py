@@ -7,39 +7,15 @@ import re
 
 import pytest
 
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import sign_in
 from xiaodian.stores.models import Homepage
 
 from .homepage_world import image_bytes, listed_product
 
-PASSWORD = "test-pass-123"
+PASSWORD = "test-pass-123"  # make_user's (the root conftest)
 SHOTS = os.environ.get("XIAODIAN_SCREENSHOTS")  # a directory: save what the pages looked like
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def person(browser, live_server, username: str):
-    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login/).*$"))
-    return page
 
 
 def shot(page, name: str) -> None:
@@ -56,7 +32,7 @@ def test_compose_publish_and_buy_from_the_store_homepage(
     skirt = listed_product(store, "棉麻长裙", 19900)
     buyer = make_user("buyer")
 
-    page = person(browser, live_server, merchant.username)
+    page = sign_in(browser, live_server, merchant.username, PASSWORD)
     page.goto(f"{live_server.url}/stores/{store.pk}/homepage/")
     expect(page.locator("#homepage-version")).to_have_text("未发布")
 
@@ -87,7 +63,7 @@ def test_compose_publish_and_buy_from_the_store_homepage(
     expect(page.locator("#homepage-version")).to_have_text("已发布第 1 版")
     assert Homepage.objects.get(store=store).version == 1
 
-    shopper = person(browser, live_server, buyer.username)
+    shopper = sign_in(browser, live_server, buyer.username, PASSWORD)
     shopper.goto(f"{live_server.url}/shop/{store.pk}/")
     expect(shopper.locator("#shop-header h1")).to_have_text(store.name)
     expect(shopper.locator(".banner-title")).to_have_text("春季上新")

@@ -9,7 +9,7 @@ from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.stores import selectors, services
-from xiaodian.stores.models import StoreLink
+from xiaodian.stores.models import Store, StoreLink
 from xiaodian.stores.rules import LINK_INVITE_TTL, LinkKind, LinkState
 
 
@@ -227,3 +227,28 @@ def test_api_bad_input_is_a_clear_4xx(api, store, official):
     twice = api.post(f"/stores/{store.pk}/links", {"kind": "official_account", "account_id": official.pk})
     assert (twice.status_code, twice.json()["code"]) == (409, "link_exists")
     assert StoreLink.objects.count() == 1
+
+
+def test_an_overdue_invitation_reads_as_expired_before_the_task_marks_it(api, store, official):
+    with clock.travel_to(clock.now()):
+        link = api.post(
+            f"/stores/{store.pk}/links", {"kind": "official_account", "account_id": official.pk}
+        ).json()
+        clock.advance(LINK_INVITE_TTL)
+        listed = api.get(f"/stores/{store.pk}/links").json()["items"]
+    assert [(item["id"], item["state"]) for item in listed] == [(link["id"], "expired")]
+    assert StoreLink.objects.get(pk=link["id"]).state == LinkState.INVITED  # reading writes nothing
+
+
+def test_a_closed_store_cannot_be_accepted(store, merchant, creator, official):
+    link = invite(store, merchant, LinkKind.OFFICIAL_ACCOUNT, official)
+    Store.objects.filter(pk=store.pk).update(state="closed")
+    with pytest.raises(DomainError) as refused:
+        services.accept_link(user=creator, link_id=link.pk)
+    assert refused.value.code == "store_not_open"
+    assert StoreLink.objects.get(pk=link.pk).state == LinkState.INVITED
+
+
+def test_the_owner_unbinding_an_invitation_rejects_it(store, merchant, creator, official):
+    link = invite(store, merchant, LinkKind.OFFICIAL_ACCOUNT, official)
+    assert services.unbind_link(user=creator, link_id=link.pk).state == LinkState.REJECTED

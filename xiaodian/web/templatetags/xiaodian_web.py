@@ -3,6 +3,7 @@
 from django import template
 
 from xiaodian.accounts.rules import Role
+from xiaodian.accounts.selectors import public_name as accounts_public_name
 from xiaodian.core.money import format_fen
 from xiaodian.stores.access import can as store_can
 
@@ -30,3 +31,9 @@ def role_label(role: str | None) -> str:
 def indent(depth: int) -> str:
     """Full-width spaces for a depth in the category tree."""
     return "\u3000" * int(depth or 0)
+
+
+@register.filter
+def public_name(user) -> str:
+    """A user as strangers see them (`accounts.selectors.public_name`)."""
+    return accounts_public_name(user)

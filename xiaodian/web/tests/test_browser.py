@@ -3,34 +3,16 @@
 import pytest
 
 from xiaodian.accounts.licences import make_uscc
-from xiaodian.core.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from xiaodian.core.browser import phone
 from xiaodian.stores.models import Store
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(live_server, transactional_db, monkeypatch):
-    """A phone-sized Chromium page that prefers Simplified Chinese."""
-    require_chromium()
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
-    # are still synchronous and safe, so let Django allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-
-
-def test_sign_up_add_a_subject_open_a_store_and_see_a_reserved_word_refused(page, live_server, categories):
+def test_sign_up_add_a_subject_open_a_store_and_see_a_reserved_word_refused(browser, live_server, categories):
     from playwright.sync_api import expect
+
+    page = phone(browser)  # a phone-sized page that prefers Simplified Chinese (the root conftest's browser)
 
     # sign up: the site signs the new user in and sends them to add a subject
     page.goto(f"{live_server.url}/signup/")

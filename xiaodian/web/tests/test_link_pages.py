@@ -5,6 +5,7 @@ from django.urls import reverse
 from xiaodian.accounts.rules import Role
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.content import services as content
+from xiaodian.stores import services as store_services
 from xiaodian.stores.models import StoreLink, StoreStaff
 from xiaodian.stores.rules import LinkState
 
@@ -124,8 +125,23 @@ def test_api_a_bound_account_profile_lists_the_store_and_an_invited_one_does_not
     api_for(creator).post(f"/links/{link['id']}/accept")
     (entry,) = public.get(f"/official-accounts/{official.pk}").json()["stores"]
     assert (entry["store_id"], entry["name"]) == (store.pk, store.name)
-    assert entry["url"] == f"/shop/{store.pk}/?scene=6&source_type=official_account&source_id={official.pk}"
+    assert entry["url"] == f"/shop/{store.pk}/"  # the homepage records its own scene (5)
     assert [(p["id"], p["price_fen"]) for p in entry["products"]] == [(product.pk, 9900)]
     assert entry["products"][0]["url"].endswith(
         f"?scene=6&source_type=official_account&source_id={official.pk}"
     )
+
+
+def test_a_bound_mini_program_page_shows_the_store_with_scene_12_links(client, store, merchant):
+    program = content.create_mini_program(
+        owner=merchant, name="拾光商城", app_id="wx00000000000000cd", mall_path="/mall"
+    )
+    store_services.invite_link(store=store, user=merchant, kind="mini_program", account_id=program.pk)
+    product = Product.objects.create(
+        store=store, category=store.main_category, title="棉麻衬衫", state="listed"
+    )
+    SKU.objects.create(product=product, price_fen=9900, stock=3)
+    html = client.get(reverse("content:mini_program", args=[program.pk])).content.decode()
+    body = html.split("<body", 1)[1]
+    assert f'id="store-entry-{store.pk}"' in body
+    assert f"/products/{product.pk}/?scene=12&amp;source_type=mini_program&amp;source_id={program.pk}" in body
