@@ -12,6 +12,7 @@ from xiaodian.accounts.models import User
 from xiaodian.accounts.services import validate_image
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.images import ensure_no_qr_code
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import contains_contact_details, is_storable, normalize
 
@@ -155,6 +156,7 @@ def create_video(
         validate_image(cover, max_bytes=rules.COVER_MAX_BYTES, max_pixels=rules.COVER_MAX_PIXELS)
     except DomainError as exc:
         raise DomainError(exc.code, field="cover") from exc
+    ensure_no_qr_code(cover, field="cover")
     video = Video(account=account, title=title, url=url, product_id=product_id)
     video.cover.save(cover.name, cover, save=False)
     if file:

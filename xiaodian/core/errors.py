@@ -61,6 +61,7 @@ CODES: dict[str, tuple[int, str]] = {
     # catalog
     "category_not_leaf": (422, _("商品只能发布在末级类目。")),
     "contact_details_not_allowed": (422, _("内容不能包含联系方式。")),
+    "qr_code_not_allowed": (422, _("封面不能包含二维码。")),
     "sku_specs_invalid": (422, _("规格无效：最多 3 个规格名，各规格的规格名须一致。")),
     "sku_specs_duplicate": (422, _("两个规格的取值完全相同。")),
     "stock_changed": (409, _("库存已变化，请刷新后再设置。")),

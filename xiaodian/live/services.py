@@ -26,6 +26,7 @@ from xiaodian.catalog.rules import ProductState
 from xiaodian.content.models import VideoAccount
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.images import ensure_no_qr_code
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import contains_contact_details, is_storable
 from xiaodian.orders import services as orders
@@ -140,6 +141,7 @@ def schedule_live_room(
             validate_image(cover, max_bytes=rules.COVER_MAX_BYTES, max_pixels=rules.COVER_MAX_PIXELS)
         except DomainError as exc:
             raise DomainError(exc.code, field="cover") from exc
+        ensure_no_qr_code(cover, field="cover")
     with transaction.atomic():
         VideoAccount.objects.select_for_update().filter(pk=account.pk).first()  # serialise the count
         if LiveRoom.objects.filter(account=account, state=RoomState.SCHEDULED).count() >= rules.SCHEDULED_MAX:

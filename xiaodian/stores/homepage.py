@@ -44,6 +44,7 @@ from xiaodian.content.cards import product_link
 from xiaodian.content.models import Article, MiniProgram, Video
 from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
+from xiaodian.core.images import contains_qr_code
 from xiaodian.core.pagination import ObjectId
 from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
@@ -386,6 +387,8 @@ def save_banner_image(store: Store, upload: UploadedFile | None) -> str:
         raise DomainError("image_invalid", field="image") from exc
     if image_format not in IMAGE_FORMATS or min(width, height) < 1 or max(width, height) > BANNER_MAX_PIXELS:
         raise DomainError("image_invalid", field="image")
+    if contains_qr_code(data):
+        raise DomainError("qr_code_not_allowed", field="image")
     name = f"{BANNER_DIR}/{store.pk}/{uuid.uuid4().hex}.{IMAGE_FORMATS[image_format]}"
     return default_storage.save(name, ContentFile(data))
 

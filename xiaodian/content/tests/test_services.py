@@ -5,6 +5,7 @@ from django.db.models.expressions import CombinedExpression
 from xiaodian.content import rules, services
 from xiaodian.content.models import Article, OfficialAccount, Video
 from xiaodian.core.errors import DomainError
+from xiaodian.core.tests.qr import qr_code_upload
 
 from .conftest import mp4, png
 
@@ -171,3 +172,16 @@ def test_mini_programs_check_app_id_and_mall_path(owner, make_user):
         app_id="wx1123456789abcdef",
         mall_path="pages",
     )
+
+
+def test_a_video_cover_with_a_qr_code_is_refused(owner, channel):
+    with pytest.raises(DomainError) as refused:
+        services.create_video(
+            owner=owner,
+            account_id=channel.pk,
+            title="看这里",
+            url="https://cdn.example.com/v.mp4",
+            cover=qr_code_upload(),
+        )
+    assert (refused.value.code, refused.value.field) == ("qr_code_not_allowed", "cover")
+    assert not channel.videos.exists()

@@ -15,6 +15,7 @@ from xiaodian.catalog.models import SKU, Product
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.tests.qr import qr_code_upload
 from xiaodian.live import rules, services
 from xiaodian.live.models import FlashHold, LiveComment, LiveRoom, ShelfItem
 from xiaodian.live.rules import RoomState
@@ -133,6 +134,12 @@ def test_a_cover_is_optional_and_must_be_an_image(creator, channel):
     assert room.cover.name.startswith("live-covers/")
     bad = SimpleUploadedFile("cover.png", b"not an image", content_type="image/png")
     assert refused("image_invalid", schedule, creator, channel, cover=bad).field == "cover"
+
+
+def test_a_cover_with_a_qr_code_is_refused(creator, channel):
+    before = LiveRoom.objects.count()
+    assert refused("qr_code_not_allowed", schedule, creator, channel, cover=qr_code_upload()).field == "cover"
+    assert LiveRoom.objects.count() == before
 
 
 # ------------------------------------------------------------------------------------ shelf

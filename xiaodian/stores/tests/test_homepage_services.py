@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from xiaodian.core.errors import DomainError
+from xiaodian.core.tests.qr import qr_code_upload
 from xiaodian.stores import homepage, selectors, services
 from xiaodian.stores.models import Homepage, StoreLink
 
@@ -337,6 +338,8 @@ def test_banner_images_are_checked_and_kept_under_the_store(store):
         services.upload_homepage_image(store=store, upload=png(size=(homepage.BANNER_MAX_PIXELS + 1, 1)))
     with refused("validation_error", "image"):
         services.upload_homepage_image(store=store, upload=None)
+    with refused("qr_code_not_allowed", "image"):  # DOMAIN.md: no QR codes, orders stay on the platform
+        services.upload_homepage_image(store=store, upload=qr_code_upload("b.png"))
     big = SimpleUploadedFile("big.png", b"\0" * (homepage.BANNER_MAX_BYTES + 1), content_type="image/png")
     with refused("payload_too_large", "image"):
         services.upload_homepage_image(store=store, upload=big)
