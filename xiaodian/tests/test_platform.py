@@ -25,6 +25,7 @@ def test_openapi_and_docs_are_served(client):
 
 
 @pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)  # sync consumers close stale database connections around each message
 async def test_the_websocket_stack_answers():
     communicator = WebsocketCommunicator(
         application, "/ws/ping/", headers=[(b"origin", b"http://127.0.0.1:8000")]
