@@ -25,7 +25,8 @@ def test_openapi_and_docs_are_served(client):
 
 
 @pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)  # sync consumers close stale database connections around each message
+# Sync consumers close stale database connections around each message, so this test needs the database.
+@pytest.mark.django_db(transaction=True)
 async def test_the_websocket_stack_answers():
     communicator = WebsocketCommunicator(
         application, "/ws/ping/", headers=[(b"origin", b"http://127.0.0.1:8000")]
