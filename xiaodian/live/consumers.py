@@ -48,6 +48,10 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_send(self.group, _frame({"type": "viewers", "count": count}))
 
     async def receive_json(self, content, **kwargs):
+        await database_sync_to_async(services.touch_viewer)(channel_name=self.channel_name)
+        if isinstance(content, dict) and content.get("type") == "ping":  # the page's heartbeat
+            await self.send_json({"type": "pong"})
+            return
         if not isinstance(content, dict) or content.get("type") != "comment":
             await self._error(DomainError("validation_error", field="type"))
             return

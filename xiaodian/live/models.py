@@ -131,14 +131,20 @@ class LiveComment(models.Model):
 
 
 class LiveViewer(models.Model):
-    """One open websocket watching a room. The viewer count is the number of rows, so it is
-    right whichever server process holds each connection, and a disconnect handled twice
+    """One open websocket watching a room. The viewer count is the number of fresh rows, so it
+    is right whichever server process holds each connection, and a disconnect handled twice
     cannot count twice (the row is gone)."""
 
     room = models.ForeignKey(LiveRoom, on_delete=models.CASCADE, related_name="viewers")
     channel_name = models.CharField(max_length=200, unique=True)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     joined_at = models.DateTimeField()
+    # Refreshed by the page's heartbeat: a row not seen for rules.VIEWER_TTL (its process died
+    # without closing the socket) no longer counts, and the next join in the room removes it.
+    seen_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "seen_at"])]
 
     def __str__(self) -> str:
         return f"{self.room_id}: {self.channel_name}"

@@ -40,3 +40,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     RoomState.LIVE: frozenset({RoomState.ENDED}),
     RoomState.ENDED: frozenset(),
 }
+
+# Viewers: the page sends a heartbeat every VIEWER_HEARTBEAT; a connection not heard from for
+# VIEWER_TTL (its server process died without closing it) stops counting.
+VIEWER_HEARTBEAT = timedelta(seconds=30)
+VIEWER_TTL = timedelta(seconds=90)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from xiaodian.catalog.models import SKU, ProductImage
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.orders.sources import Source
@@ -93,8 +94,9 @@ def comments(room_id: int) -> QuerySet[LiveComment]:
 
 
 def viewer_count(room_id: int) -> int:
-    """Open websockets on the room, in every server process (one row each)."""
-    return LiveViewer.objects.filter(room_id=room_id).count()
+    """Open websockets on the room, in every server process (one row each), heard from within
+    `rules.VIEWER_TTL`."""
+    return LiveViewer.objects.filter(room_id=room_id, seen_at__gte=clock.now() - rules.VIEWER_TTL).count()
 
 
 @dataclass(frozen=True)

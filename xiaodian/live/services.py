@@ -36,7 +36,7 @@ from xiaodian.stores.access import has_perm
 from xiaodian.stores.rules import LinkKind, LinkState
 from xiaodian.stores.selectors import bound_stores
 
-from . import broadcast, rules
+from . import broadcast, rules, selectors
 from .models import FlashHold, LiveComment, LiveRoom, LiveViewer, ShelfItem
 from .rules import RoomState
 
@@ -316,18 +316,26 @@ def post_comment(*, user: User, room_id: int, text: str) -> LiveComment:
 
 
 def join_room(*, room_id: int, channel_name: str, user: User | None = None) -> int:
-    """A websocket opened on the room: one viewer row. Answers the room's viewer count."""
+    """A websocket opened on the room: one viewer row (and the room's stale rows go). Answers the
+    room's viewer count."""
+    now = clock.now()
     signed_in = user if user is not None and user.is_authenticated else None
+    LiveViewer.objects.filter(room_id=room_id, seen_at__lt=now - rules.VIEWER_TTL).delete()
     LiveViewer.objects.create(
-        room_id=room_id, channel_name=channel_name, user=signed_in, joined_at=clock.now()
+        room_id=room_id, channel_name=channel_name, user=signed_in, joined_at=now, seen_at=now
     )
-    return LiveViewer.objects.filter(room_id=room_id).count()
+    return selectors.viewer_count(room_id)
+
+
+def touch_viewer(*, channel_name: str) -> None:
+    """The page's heartbeat (or any frame it sends): the connection is still there."""
+    LiveViewer.objects.filter(channel_name=channel_name).update(seen_at=clock.now())
 
 
 def leave_room(*, room_id: int, channel_name: str) -> int:
     """The websocket closed: its row goes (once; a second call changes nothing). Answers the count."""
     LiveViewer.objects.filter(channel_name=channel_name).delete()
-    return LiveViewer.objects.filter(room_id=room_id).count()
+    return selectors.viewer_count(room_id)
 
 
 # ------------------------------------------------------------------------------- buying

@@ -176,6 +176,7 @@ def room(request, room_id: int):
         "room": page.room,
         "is_owner": selectors.is_owner(request.user, page.room),
         "comment_max": rules.COMMENT_MAX,
+        "heartbeat_ms": int(rules.VIEWER_HEARTBEAT.total_seconds() * 1000),
     }
     return render(request, "live/room.html", context)
 

@@ -16,8 +16,8 @@ from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.tests.qr import qr_code_upload
-from xiaodian.live import rules, services
-from xiaodian.live.models import FlashHold, LiveComment, LiveRoom, ShelfItem
+from xiaodian.live import rules, selectors, services
+from xiaodian.live.models import FlashHold, LiveComment, LiveRoom, LiveViewer, ShelfItem
 from xiaodian.live.rules import RoomState
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Checkout, Order
@@ -479,3 +479,15 @@ def test_an_ended_room_sells_nothing(creator, item, buy):
         buy(item, 1)
     assert refused.value.code == "live_room_not_live"
     assert ShelfItem.objects.get(pk=item.pk).flash_stock == 10
+
+
+def test_a_viewer_not_heard_from_for_90_seconds_stops_counting(room):
+    with clock.travel_to(clock.now()):
+        assert services.join_room(room_id=room.pk, channel_name="a") == 1
+        assert services.join_room(room_id=room.pk, channel_name="b") == 2
+        clock.advance(rules.VIEWER_TTL - timedelta(seconds=1))
+        services.touch_viewer(channel_name="a")  # a's heartbeat; b's process died silently
+        clock.advance(timedelta(seconds=2))
+        assert selectors.viewer_count(room.pk) == 1
+        assert services.join_room(room_id=room.pk, channel_name="c") == 2
+    assert sorted(LiveViewer.objects.values_list("channel_name", flat=True)) == ["a", "c"]  # b swept

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils.module_loading import import_string
 
-from xiaodian.live import services
+from xiaodian.live import selectors, services
 from xiaodian.live.models import LiveComment, LiveViewer
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
@@ -115,3 +115,16 @@ async def test_an_unknown_room_closes_the_socket(db):
     communicator = WebsocketCommunicator(application, "/ws/live/999999/", headers=[ORIGIN])
     connected, code = await communicator.connect()
     assert not connected and code == 4404
+
+
+async def test_the_heartbeat_is_answered_and_keeps_the_viewer_fresh(live_room):
+    watcher = await viewer(live_room.pk)
+    await next_of(watcher, "viewers")
+    row = await database_sync_to_async(LiveViewer.objects.get)(room=live_room)
+    long_ago = row.seen_at.replace(year=2000)
+    await database_sync_to_async(LiveViewer.objects.filter(pk=row.pk).update)(seen_at=long_ago)
+    assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 0  # gone quiet
+    await watcher.send_json_to({"type": "ping"})
+    assert await next_of(watcher, "pong") == {"type": "pong"}
+    assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 1  # heard again
+    await watcher.disconnect()
