@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xiaodian.reviews",
     "xiaodian.aftersales",
     "xiaodian.live",
+    "xiaodian.search",
     "xiaodian.web",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),
     path("", include("xiaodian.live.urls")),
+    path("", include("xiaodian.search.urls")),
     path("", include("xiaodian.web.urls")),
 ]
 

@@ -15,7 +15,7 @@ from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import access, homepage, naming, rules, selectors, tasks
+from . import access, homepage, naming, rules, selectors, signals, tasks
 from .models import BrandAuthorization, Category, Homepage, Store, StoreDeposit, StoreLink, StoreStaff
 from .rules import (
     DEFAULT_CATEGORIES,
@@ -26,6 +26,12 @@ from .rules import (
     StoreKind,
     StoreState,
 )
+
+
+def _changed(*store_ids: int) -> None:
+    """Tell the apps above (search) on commit that these stores' name, category or state changed."""
+    if store_ids:
+        transaction.on_commit(lambda: signals.store_changed.send(sender=Store, store_ids=list(store_ids)))
 
 
 def _checked_name(name: str, *, kind: str, subject: Subject) -> tuple[str, str]:
@@ -133,6 +139,7 @@ def update_store(
     try:
         with transaction.atomic():
             Store.objects.filter(pk=store.pk).update(**changes)
+            _changed(store.pk)
     except IntegrityError as exc:  # the unique name key, taken between the check and the write
         raise DomainError("store_name_taken", field="name") from exc
     for field, value in changes.items():
@@ -142,9 +149,14 @@ def update_store(
 
 def open_stores_of(subject: Subject) -> int:
     """A verified subject's stores that were waiting for review open now."""
-    return Store.objects.filter(subject=subject, state=StoreState.OPENING).update(
+    waiting = list(
+        Store.objects.filter(subject=subject, state=StoreState.OPENING).values_list("pk", flat=True)
+    )
+    opened = Store.objects.filter(pk__in=waiting, state=StoreState.OPENING).update(
         state=StoreState.OPEN, opened_at=clock.now()
     )
+    _changed(*waiting)
+    return opened
 
 
 def upgrade_store(*, store: Store) -> Store:
@@ -252,6 +264,7 @@ def _close_once_refunded(store_id: int) -> None:
         Store.objects.filter(pk=store_id, state=StoreState.CLOSING).update(
             state=StoreState.CLOSED, closed_at=clock.now()
         )
+        _changed(store_id)
 
 
 def close_store(*, store: Store) -> Store:
@@ -268,6 +281,7 @@ def close_store(*, store: Store) -> Store:
             .update(state=StoreState.CLOSING)
         ):
             raise DomainError("invalid_transition")
+        _changed(store.pk)
         # A deposit still awaiting payment is dropped; a payment that lands later finds nothing to
         # pay for (mark_deposit_paid answers None) and is refunded.
         StoreDeposit.objects.filter(store=store, status=DepositStatus.PENDING).delete()

@@ -1,4 +1,5 @@
-"""`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback.
+"""`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback (checkout,
+flash-sale), and search latency in-process at a million products (search).
 
 Progress goes to stderr; with --json the result is the only thing on stdout."""
 
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale")
+SCENARIOS = ("checkout", "flash-sale", "search")
 
 
 def _levels(text: str) -> list[int]:
@@ -31,15 +32,39 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", default=None, help="comma-separated levels")
         parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (checkout)")
         parser.add_argument("--stock", type=int, default=100, help="units on sale (flash-sale)")
+        parser.add_argument("--stores", type=int, default=100_000, help="open stores to seed (search)")
+        parser.add_argument(
+            "--products", type=int, default=1_000_000, help="listed products to seed (search)"
+        )
+        parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
+        parser.add_argument(
+            "--reuse-index",
+            action="store_true",
+            help="keep the search index when the seed is reused (search; the build is then not timed)",
+        )
 
-    def handle(self, *args, scenario, json: bool, concurrency, duration, stock, **options):
+    def handle(
+        self, *args, scenario, json: bool, concurrency, duration, stock, stores, products, queries, **options
+    ):
         call_command("migrate", interactive=False, verbosity=0)
 
         def say(row):
             print(_line(row), file=sys.stderr, flush=True)
 
         database = connection.vendor
-        if scenario == "checkout":
+        if scenario == "search":
+            from xiaodian.benchmarks import search
+
+            if stores < 1 or products < 1 or queries < 1:
+                raise CommandError("--stores, --products and --queries must be positive")
+            result = search.run(
+                stores=stores,
+                products=products,
+                per_kind=queries,
+                reindex=not options["reuse_index"],
+                report=say,
+            )
+        elif scenario == "checkout":
             from xiaodian.benchmarks import checkout
 
             result = checkout.run(levels=_levels(concurrency or "1,16,64,256"), duration=duration, report=say)
@@ -65,6 +90,8 @@ def _line(row: dict) -> str:
 
 
 def _table(result: dict) -> str:
+    if result["scenario"] == "search":
+        return _search_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -78,4 +105,21 @@ def _table(result: dict) -> str:
         )
     lines.append("  ".join(k.ljust(widths[k]) for k in keys))
     lines += ["  ".join(str(r[k]).ljust(widths[k]) for k in keys) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _search_table(result: dict) -> str:
+    index = result["index_build"]
+    rows = result["rows"]
+    lines = [
+        f"search on {result['database_version']}: {rows['product_documents']} products and "
+        f"{rows['store_documents']} stores indexed",
+        f"index build: {index['seconds']} s" if index else "index build: reused (not timed)",
+        f"{'kind':<14} {'tab':<9} {'queries':>7} {'hits':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}",
+    ]
+    lines += [
+        f"{r['kind']:<14} {r['tab']:<9} {r['queries']:>7} {r['with_hits']:>5} "
+        f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}"
+        for r in result["kinds"]
+    ]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,27 @@
+"""Search's policy numbers (docs/search.md)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+QUERY_MAX = 50  # characters of a query
+QUERY_RUNS_MAX = 8  # runs of Chinese or Latin text a query is cut into
+QUERY_CHARS_MAX = 20  # characters of one run that count
+PINYIN_CHARS_MAX = 16  # a store name's characters turned into pinyin terms
+
+# The matches a query ranks: the first this many the index yields (in index order), scored and
+# multiplied by their stores' traffic weight. Fewer matches than this are ranked exactly.
+CANDIDATES = 400
+PAGE_MAX = 50
+
+# Field weights in the text relevance: a hit in the name or title counts this much more than one
+# in the category or store name.
+PRIMARY_WEIGHT = 10.0
+SECONDARY_WEIGHT = 2.0
+EXACT_NAME_BOOST = 100.0  # the store whose full name is the query comes first
+
+DEFAULT_TRAFFIC_WEIGHT = 1.0  # until the store score (issue 7) sets it
+
+
+class Tab(models.TextChoices):
+    STORES = "stores", _("店铺")
+    PRODUCTS = "products", _("商品")

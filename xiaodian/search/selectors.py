@@ -1,0 +1,132 @@
+"""Reads of search: the stores tab and the products tab (docs/search.md).
+
+Ranking = text relevance × the store's traffic weight, and the store whose full name is the query
+first. A query's matches are taken from the full-text index in index order, at most
+`rules.CANDIDATES` of them (both engines stop early without an ORDER BY, which keeps a one-
+character query over a million products fast); those are ranked exactly. Each result carries its
+factors so the ranking can be explained.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from xiaodian.core.errors import DomainError
+from xiaodian.core.scenes import Scene
+from xiaodian.stores.selectors import CategoryTree
+
+from . import backends, rules, text
+from .models import StoreDocument
+from .rules import Tab
+from .services import name_key
+
+TABLES = {Tab.STORES: "search_storedocument", Tab.PRODUCTS: "search_productdocument"}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str  # "store" or "product"
+    id: int
+    title: str
+    store_id: int
+    price_min_fen: int | None
+    score: float
+    factors: dict = field(default_factory=dict)  # relevance, traffic_weight, exact_name
+
+    @property
+    def url(self) -> str:
+        """Where the result leads: a store's homepage, or the product page with scene 7 (search)."""
+        if self.kind == "store":
+            return reverse("stores:shop", args=[self.id])
+        params = urlencode({"scene": Scene.SEARCH, "source_type": "search"})
+        return f"{reverse('catalog:product', args=[self.id])}?{params}"
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str  # normalised
+    tab: str
+    items: list[Result]
+    has_more: bool
+    limit: int
+    offset: int
+
+
+def _subtree(category_id: int) -> list[int]:
+    """The category and everything under it (a product sits on a leaf)."""
+    tree = CategoryTree()
+    if category_id not in tree.by_id:
+        raise DomainError("not_found", field="category")
+    found, stack = [], [category_id]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack += [c.pk for c in tree.children.get(node, [])]
+    return found
+
+
+def search(
+    q: str,
+    *,
+    tab: str = Tab.STORES,
+    category: int | None = None,
+    min_price_fen: int | None = None,
+    max_price_fen: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> Results:
+    if tab not in TABLES:
+        raise DomainError("validation_error", field="tab")
+    if len((q or "").strip()) > rules.QUERY_MAX:
+        raise DomainError("validation_error", field="q")
+    if not 1 <= limit <= rules.PAGE_MAX or not 0 <= offset < rules.CANDIDATES:
+        raise DomainError("validation_error", field="limit" if not 1 <= limit <= rules.PAGE_MAX else "offset")
+    query = text.query(q)
+    filters = {}
+    if tab == Tab.PRODUCTS:
+        filters = {"min_price_fen": min_price_fen, "max_price_fen": max_price_fen}
+    if category is not None:
+        filters["category_ids"] = _subtree(category)
+    hits = backends.match(TABLES[tab], query, **filters)
+    exact_key = name_key(q or "")
+    if tab == Tab.STORES and exact_key and all(h.name_key != exact_key for h in hits):
+        hits += _exact_stores(exact_key, filters.get("category_ids"))
+    top = max((h.relevance for h in hits), default=1.0) or 1.0
+    ranked = sorted(
+        (_result(tab, h, exact=tab == Tab.STORES and h.name_key == exact_key, top=top) for h in hits),
+        key=lambda r: (-r.score, -r.id),
+    )
+    return Results(
+        query.text, tab, ranked[offset : offset + limit], len(ranked) > offset + limit, limit, offset
+    )
+
+
+def _exact_stores(key: str, category_ids) -> list[backends.Hit]:
+    """The store named exactly `key`, found by its name even when the index's first matches did
+    not include it (one indexed query)."""
+    docs = StoreDocument.objects.filter(name_key=key)
+    if category_ids is not None:
+        docs = docs.filter(category_id__in=category_ids)
+    return [
+        backends.Hit(d.pk, d.object_id, d.store_id, d.title, d.name_key, d.traffic_weight, 0.0)
+        for d in docs[:1]
+    ]
+
+
+def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float) -> Result:
+    relevance = hit.relevance if hit.relevance > 0 else top  # an exact name found by name alone
+    boost = rules.EXACT_NAME_BOOST if exact else 1.0
+    return Result(
+        kind="store" if tab == Tab.STORES else "product",
+        id=hit.object_id,
+        title=hit.title,
+        store_id=hit.store_id,
+        price_min_fen=hit.price_min_fen,
+        score=relevance * hit.traffic_weight * boost,
+        factors={
+            "relevance": round(relevance, 6),
+            "traffic_weight": hit.traffic_weight,
+            "exact_name": exact,
+        },
+    )

@@ -1,0 +1,255 @@
+"""Writes of the search index: one store's or product's document, everything that hangs on a
+category, or the whole index. The receivers call these on commit of the change that needs them;
+`xiaodian reindex` rebuilds everything."""
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import Min, Q
+
+from xiaodian.catalog.models import Product
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
+from xiaodian.stores.models import Category, Store
+from xiaodian.stores.rules import StoreState
+
+from . import backends, rules, text
+from .models import ProductDocument, StoreDocument
+
+BATCH = 2_000
+PARALLEL_MIN = 20_000  # documents from which `reindex_all` cuts text in worker processes
+IN_FLIGHT = 3  # chunks queued per worker ahead of the writes
+
+
+def name_key(name: str) -> str:
+    """A name as an exact query matches it: normalised, without spaces."""
+    return text.normalize(name).replace(" ", "")
+
+
+def _category_names() -> dict[int, str]:
+    return dict(Category.objects.values_list("pk", "name"))
+
+
+# A document as a row: these columns in this order, then `indexed_at` (the bulk path in
+# `reindex_all` writes the tuples as they are; the one-object path builds a model from them).
+STORE_COLUMNS = (
+    "object_id",
+    "store_id",
+    "category_id",
+    "title",
+    "name_key",
+    "name_terms",
+    "context_terms",
+    "traffic_weight",
+)
+PRODUCT_COLUMNS = (*STORE_COLUMNS, "price_min_fen")
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _cut_store(pk: int, name: str, category_id: int, category_terms: str) -> tuple[tuple, str]:
+    """A store's document row, and the plain terms of its name (its products' documents carry
+    them)."""
+    name_terms = text.terms(name)
+    row = (
+        pk,
+        pk,
+        category_id,
+        name,
+        name_key(name),
+        " ".join(name_terms + text.pinyin_terms(name)),
+        category_terms,
+        rules.DEFAULT_TRAFFIC_WEIGHT,
+    )
+    return row, " ".join(name_terms)
+
+
+def _product_row(
+    pk: int, store_id: int, category_id: int, title: str, price_min_fen: int | None, context_terms: str
+) -> tuple:
+    return (
+        pk,
+        store_id,
+        category_id,
+        title[:100],
+        name_key(title),
+        " ".join(text.terms(title)),
+        context_terms,
+        rules.DEFAULT_TRAFFIC_WEIGHT,
+        price_min_fen,
+    )
+
+
+def _store_document(store: Store, categories: dict[int, str]) -> StoreDocument:
+    category_terms = " ".join(text.terms(categories.get(store.main_category_id, "")))
+    row, _ = _cut_store(store.pk, store.name, store.main_category_id, category_terms)
+    return StoreDocument(**dict(zip(STORE_COLUMNS, row, strict=True)), indexed_at=clock.now())
+
+
+def _product_document(product: Product, store_name: str, categories: dict[int, str]) -> ProductDocument:
+    context = _joined(
+        " ".join(text.terms(categories.get(product.category_id, ""))), " ".join(text.terms(store_name))
+    )
+    row = _product_row(
+        product.pk, product.store_id, product.category_id, product.title, product.price_min_fen, context
+    )
+    return ProductDocument(**dict(zip(PRODUCT_COLUMNS, row, strict=True)), indexed_at=clock.now())
+
+
+def _listed_products():
+    return Product.objects.filter(state=ProductState.LISTED, store__state=StoreState.OPEN).annotate(
+        price_min_fen=Min("skus__price_fen", filter=Q(skus__is_active=True))
+    )
+
+
+def _replace(model, documents: list, object_ids: Iterable[int]) -> None:
+    with transaction.atomic():
+        model.objects.filter(object_id__in=list(object_ids)).delete()
+        model.objects.bulk_create(documents, batch_size=BATCH)
+
+
+def index_store(store_id: int) -> bool:
+    """Index the store (if open; otherwise take it out) and re-cut its products, whose documents
+    carry its name. Answers whether the store is searchable now."""
+    store = Store.objects.filter(pk=store_id).first()
+    categories = _category_names()
+    open_now = store is not None and store.state == StoreState.OPEN
+    _replace(StoreDocument, [_store_document(store, categories)] if open_now else [], [store_id])
+    products = list(_listed_products().filter(store_id=store_id)) if open_now else []
+    stale = ProductDocument.objects.filter(store_id=store_id).values_list("object_id", flat=True)
+    _replace(ProductDocument, [_product_document(p, store.name, categories) for p in products], list(stale))
+    return open_now
+
+
+def index_product(product_id: int) -> bool:
+    """Index a listed product of an open store, or take it out. Answers whether it is searchable."""
+    product = _listed_products().select_related("store").filter(pk=product_id).first()
+    documents = [_product_document(product, product.store.name, _category_names())] if product else []
+    _replace(ProductDocument, documents, [product_id])
+    return product is not None
+
+
+def index_category(category_id: int) -> None:
+    """A category's name changed: re-cut the stores whose main category it is and its products."""
+    for store_id in Store.objects.filter(main_category_id=category_id).values_list("pk", flat=True):
+        index_store(store_id)
+    for product_id in Product.objects.filter(category_id=category_id).values_list("pk", flat=True):
+        index_product(product_id)
+
+
+def reindex_all(
+    progress: Callable[[str, int, int], None] | None = None, *, workers: int | None = None
+) -> dict[str, int]:
+    """Rebuild the whole index: open stores, then listed products, in batches. `progress(kind,
+    done, total)` is told after each batch.
+
+    Cutting the text (jieba, pinyin, traditional-to-simplified) is most of the work, so past
+    PARALLEL_MIN documents it runs in `workers` processes (default: one per core) while this one
+    reads rows and writes documents; a product's context (its category's and its store's terms) is
+    cut once per category and store. The rows go in by the backend's bulk path
+    (`backends.bulk_rebuild`: COPY, or one prepared INSERT per batch, with the full-text index
+    built after the load)."""
+    say = progress or (lambda kind, done, total: None)
+    category_terms = {pk: " ".join(text.terms(name)) for pk, name in _category_names().items()}
+    stores = Store.objects.filter(state=StoreState.OPEN).order_by("-pk")
+    products = _listed_products().order_by("-pk")
+    store_total, product_total = stores.count(), products.count()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if store_total + product_total >= PARALLEL_MIN else 0
+    with _cutters(workers, category_terms) as cut, backends.bulk_rebuild():
+        store_terms: dict[int, str] = {}
+
+        def write_stores(cut_rows: list) -> None:
+            backends.insert_rows(StoreDocument._meta.db_table, STORE_COLUMNS, [row for row, _ in cut_rows])
+            store_terms.update((row[0], terms) for row, terms in cut_rows)
+            say("stores", len(store_terms), store_total)
+
+        say("stores", 0, store_total)
+        rows = stores.values_list("pk", "name", "main_category_id").iterator(chunk_size=BATCH)
+        cut(_cut_stores, _chunks(rows), write_stores)
+
+        done = 0
+
+        def write_products(rows: list) -> None:
+            nonlocal done
+            backends.insert_rows(ProductDocument._meta.db_table, PRODUCT_COLUMNS, rows)
+            done += len(rows)
+            say("products", done, product_total)
+
+        say("products", 0, product_total)
+        rows = products.values_list("pk", "store_id", "category_id", "title", "price_min_fen").iterator(
+            chunk_size=BATCH
+        )
+        chunks = (
+            [(*row, _joined(category_terms.get(row[2], ""), store_terms.get(row[1], ""))) for row in chunk]
+            for chunk in _chunks(rows)
+        )
+        cut(_cut_products, chunks, write_products)
+    return {"stores": StoreDocument.objects.count(), "products": ProductDocument.objects.count()}
+
+
+def _chunks(rows: Iterable, size: int = BATCH) -> Iterator[list]:
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# The worker processes' copy of the categories' terms (set by the pool's initializer).
+_worker_category_terms: dict[int, str] = {}
+
+
+def _init_worker(category_terms: dict[int, str]) -> None:
+    global _worker_category_terms
+    _worker_category_terms = category_terms
+
+
+def _cut_stores(rows: list[tuple[int, str, int]]) -> list[tuple[tuple, str]]:
+    return [
+        _cut_store(pk, name, category_id, _worker_category_terms.get(category_id, ""))
+        for pk, name, category_id in rows
+    ]
+
+
+def _cut_products(rows: list[tuple]) -> list[tuple]:
+    return [_product_row(*row) for row in rows]
+
+
+@contextmanager
+def _cutters(workers: int, category_terms: dict[int, str]):
+    """Yields `cut(function, chunks, write)`: `write(function(chunk))` for every chunk, in order.
+    With workers, the chunks are cut in that many forked processes, at most IN_FLIGHT per worker
+    ahead of the writes; without, here."""
+    _init_worker(category_terms)
+    text.terms("预热")  # load jieba's dictionary once, before the fork: the workers share it
+    if workers < 1:
+
+        def cut_here(function, chunks, write) -> None:
+            for chunk in chunks:
+                write(function(chunk))
+
+        yield cut_here
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_init_worker, initargs=(category_terms,)) as pool:
+
+        def cut_there(function, chunks, write) -> None:
+            pending: deque = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(function, (chunk,)))
+                while len(pending) > workers * IN_FLIGHT:
+                    write(pending.popleft().get())
+            while pending:
+                write(pending.popleft().get())
+
+        yield cut_there

@@ -1,0 +1,44 @@
+"""`reindex_all` in worker processes writes the same documents as the index-on-commit path."""
+
+from xiaodian.search import backends, selectors, services
+from xiaodian.search.models import ProductDocument, StoreDocument
+
+FIELDS = ("object_id", "store_id", "category_id", "title", "name_key", "name_terms", "context_terms")
+
+
+def documents() -> tuple[list, list]:
+    return (
+        sorted(StoreDocument.objects.values_list(*FIELDS)),
+        sorted(ProductDocument.objects.values_list(*FIELDS, "price_min_fen")),
+    )
+
+
+def test_a_parallel_reindex_matches_what_the_commits_built(open_store, listed):
+    shops = [
+        open_store("拾光服饰"),
+        open_store("山野云雾茶庄", category="茶叶"),
+        open_store("好物书房", category="图书"),
+    ]
+    for n, shop in enumerate(shops):
+        listed(shop, f"亚麻宽松衬衫{n}", price_fen=1_000 + n)
+        listed(shop, f"高山有机绿茶 {n}号", price_fen=2_000 + n, category="茶叶")
+    before = documents()
+    assert services.reindex_all(workers=2) == {"stores": 3, "products": 6}
+    assert documents() == before
+    assert [r.title for r in selectors.search("shanye").items] == ["山野云雾茶庄"]
+    assert len(selectors.search("绿茶", tab="products").items) == 3
+
+
+def test_a_reindex_keeps_the_index_in_step_with_later_writes(open_store, rename):
+    store = open_store("旧名字小店")
+    services.reindex_all(workers=0)
+    rename(store, "新招牌小店")  # the full-text side is kept by the backend again after the rebuild
+    assert [r.title for r in selectors.search("新招牌").items] == ["新招牌小店"]
+    assert selectors.search("旧名字").items == []
+
+
+def test_a_bulk_row_for_a_document_indexed_meanwhile_keeps_the_fresher_one(open_store):
+    store = open_store("拾光服饰")  # indexed on commit
+    stale = (store.pk, store.pk, store.main_category_id, "旧的", "旧的", "旧 的 旧的", "", 1.0)
+    backends.insert_rows(StoreDocument._meta.db_table, services.STORE_COLUMNS, [stale])
+    assert list(StoreDocument.objects.values_list("title", flat=True)) == ["拾光服饰"]

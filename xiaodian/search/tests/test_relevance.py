@@ -1,0 +1,163 @@
+"""Relevance (issue 6, "Must hold"), on whichever database the suite runs on."""
+
+from django.core.management import call_command
+
+from xiaodian.search import selectors
+from xiaodian.search.models import ProductDocument, StoreDocument
+
+
+def titles(q: str, **kwargs) -> list[str]:
+    return [r.title for r in selectors.search(q, **kwargs).items]
+
+
+def test_an_exact_store_name_ranks_first(open_store):
+    for name in ("山野茶叶小铺", "山野茶", "山野好茶", "茶山野"):
+        open_store(name, category="茶叶")
+    assert titles("山野茶")[0] == "山野茶"
+    first = selectors.search("山野茶").items[0]
+    assert first.factors["exact_name"] is True
+    assert titles("山野茶叶小铺")[0] == "山野茶叶小铺"
+
+
+def test_a_category_query_returns_that_categorys_stores(open_store):
+    tea = {open_store(f"云雾小铺{n}", category="茶叶").name for n in range(3)}
+    open_store("拾光服饰", category="女装")
+    assert set(titles("茶叶")) == tea
+
+
+def test_one_and_two_character_queries_find_parts_of_names(open_store):
+    open_store("拾光服饰")
+    open_store("小满的果园", category="水果")
+    assert titles("光") == ["拾光服饰"]
+    assert titles("果园") == ["小满的果园"]
+    assert titles("服饰") == ["拾光服饰"]
+
+
+def test_pinyin_and_initials_find_the_store(open_store):
+    open_store("山野观方茶庄", category="茶叶")
+    open_store("拾光服饰")
+    assert titles("shanye") == ["山野观方茶庄"]
+    assert titles("guanfang") == ["山野观方茶庄"]
+    assert titles("sygf") == ["山野观方茶庄"]
+    assert titles("SHIGUANG") == ["拾光服饰"]
+
+
+def test_full_width_traditional_and_case_variants_match(open_store):
+    open_store("山野云雾茶庄", category="茶叶")
+    assert titles("雲霧") == ["山野云雾茶庄"]  # traditional
+    assert titles("ＳＨＡＮＹＥ") == ["山野云雾茶庄"]  # full-width, upper case
+
+
+def test_a_rename_is_searchable_right_after_commit_and_the_old_name_no_longer_finds_it(open_store, rename):
+    store = open_store("旧名字小店")
+    assert titles("旧名字") == ["旧名字小店"]
+    rename(store, "新招牌小店")
+    assert titles("新招牌") == ["新招牌小店"]
+    assert titles("旧名字") == []
+
+
+def test_a_closed_store_is_not_found(open_store, indexed):
+    store = open_store("要关的店", category="图书")
+    store.state = "closed"
+    indexed(store.save)
+    assert titles("要关的店") == []
+
+
+def test_products_by_title_category_and_store_name(open_store, listed):
+    shop = open_store("拾光服饰")
+    shirt = listed(shop, "亚麻宽松衬衫", price_fen=15_900)
+    listed(shop, "高腰直筒牛仔裤", price_fen=19_900)
+    other = open_store("好物书房", category="图书")
+    listed(other, "设计中的设计", category="图书")
+    assert titles("衬衫", tab="products") == [shirt.title]
+    assert set(titles("女装", tab="products")) == {"亚麻宽松衬衫", "高腰直筒牛仔裤"}  # its category
+    assert set(titles("拾光", tab="products")) == {"亚麻宽松衬衫", "高腰直筒牛仔裤"}  # its store
+    found = selectors.search("衬衫", tab="products").items[0]
+    assert (found.kind, found.id, found.price_min_fen, found.store_id) == (
+        "product",
+        shirt.pk,
+        15_900,
+        shop.pk,
+    )
+
+
+def test_product_filters_and_pagination(open_store, listed, categories):
+    shop = open_store("拾光服饰")
+    for n in range(5):
+        listed(shop, f"纯棉T恤{n}", price_fen=1_000 * (n + 1))
+    cheap = titles("T恤", tab="products", max_price_fen=2_000)
+    assert sorted(cheap) == ["纯棉T恤0", "纯棉T恤1"]
+    assert sorted(titles("T恤", tab="products", min_price_fen=4_000)) == ["纯棉T恤3", "纯棉T恤4"]
+    assert titles("T恤", tab="products", category=categories["男装"].pk) == []
+    assert len(titles("T恤", tab="products", category=categories["服饰鞋包"].pk)) == 5  # a parent category
+    first = selectors.search("T恤", tab="products", limit=2)
+    second = selectors.search("T恤", tab="products", limit=2, offset=2)
+    assert first.has_more and len(first.items) == 2
+    assert not {r.id for r in first.items} & {r.id for r in second.items}
+
+
+def test_a_delisted_product_leaves_the_index(open_store, listed, indexed):
+    product = listed(open_store("拾光服饰"), "亚麻衬衫")
+    product.state = "delisted"
+    indexed(product.save)
+    assert titles("亚麻", tab="products") == []
+
+
+def test_ranking_factors_are_returned(open_store):
+    open_store("拾光服饰")
+    (result,) = selectors.search("拾光").items
+    assert set(result.factors) == {"relevance", "traffic_weight", "exact_name"}
+    assert result.factors["traffic_weight"] == 1.0
+    assert (
+        result.score == result.factors["relevance"] * 1.0
+        or abs(result.score - result.factors["relevance"]) < 1e-6
+    )
+
+
+# --------------------------------------------------------------------------------------- API
+
+
+def test_api_search_both_tabs(client, open_store, listed):
+    shop = open_store("拾光服饰")
+    shirt = listed(shop, "亚麻宽松衬衫", price_fen=15_900)
+    stores = client.get("/api/v1/search", {"q": "拾光"}).json()
+    assert [(i["kind"], i["id"], i["url"]) for i in stores["items"]] == [
+        ("store", shop.pk, f"/shop/{shop.pk}/")
+    ]
+    assert stores["items"][0]["factors"]["exact_name"] is False
+    products = client.get("/api/v1/search", {"q": "衬衫", "tab": "products", "max_price_fen": 20_000}).json()
+    (item,) = products["items"]
+    assert (item["id"], item["price_min_fen"]) == (shirt.pk, 15_900)
+    assert item["url"] == f"/products/{shirt.pk}/?scene=7&source_type=search"
+
+
+def test_api_bad_input_is_a_clear_4xx(client, db):
+    for params in (
+        {"q": "x" * 51},
+        {"q": "茶", "tab": "videos"},
+        {"q": "茶", "limit": 0},
+        {"q": "茶", "category": 999_999},
+    ):
+        response = client.get("/api/v1/search", params)
+        assert response.status_code in (404, 422), params
+        assert response.json()["code"] in ("validation_error", "not_found")
+    assert client.get("/api/v1/search", {"q": "   "}).json()["items"] == []
+
+
+def test_reindex_rebuilds_what_the_commits_built(open_store, listed, capsys):
+    shop = open_store("拾光服饰")
+    listed(shop, "亚麻宽松衬衫")
+    before = (
+        sorted(StoreDocument.objects.values_list("object_id", "name_terms")),
+        sorted(ProductDocument.objects.values_list("object_id", "context_terms")),
+    )
+    StoreDocument.objects.all().delete()
+    assert titles("拾光") == []
+    call_command("reindex")
+    assert "indexed 1 stores and 1 products" in capsys.readouterr().out
+    after = (
+        sorted(StoreDocument.objects.values_list("object_id", "name_terms")),
+        sorted(ProductDocument.objects.values_list("object_id", "context_terms")),
+    )
+    assert after == before
+    assert titles("拾光") == ["拾光服饰"]
