@@ -109,6 +109,7 @@ def bulk_rebuild() -> Iterator[None]:
         try:
             yield
         finally:
+            _idfs.clear()
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size")
                 cache_size = cursor.fetchone()[0]
@@ -226,12 +227,7 @@ def match(
     columns = f"d.id, d.object_id, d.store_id, d.title, d.name_key, d.traffic_weight, {price}"
     where, params = _filters(table, category_ids, min_price_fen, max_price_fen)
     if connection.vendor == "sqlite":
-        sql = (
-            f"SELECT {columns}, -bm25({table}_fts, {rules.PRIMARY_WEIGHT}, {rules.SECONDARY_WEIGHT}) "
-            f"FROM {table}_fts JOIN {table} d ON d.id = {table}_fts.rowid "
-            f"WHERE {table}_fts MATCH %s{where} LIMIT %s"
-        )
-        rows = _fetch(sql, [_fts5_match(query), *params, limit])
+        rows = _sqlite_match(table, query, columns, where, params, limit)
     else:
         weights = f"'{{0.1, 0.1, {rules.SECONDARY_WEIGHT / rules.PRIMARY_WEIGHT}, 1.0}}'"
         select = f"SELECT {columns}, ts_rank({weights}, d.tsv, q) FROM {table} d, to_tsquery('simple', %s) q"
@@ -252,6 +248,136 @@ def _fetch(sql: str, args: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return cursor.fetchall()
+
+
+# ------------------------------------------------------------------ SQLite: relevance
+#
+# The relevance is FTS5's bm25(). Before it scores the first row, bm25() counts every row that
+# holds each phrase of the query (for its IDF): for a character in 30% of a million products
+# that walk is ~7 ms of a ~9 ms query, repeated on every such query. So a phrase found in at least
+# DF_CACHE_MIN rows has its IDF kept per process for DF_CACHE_TTL_S (a few minutes of writes move
+# such a count by a fraction), learnt from one row's bm25() (the score of a one-phrase match is
+# the IDF times that row's term-frequency part, which is computed here); a query whose phrases
+# are all kept is scored here by the same formula (fts5_aux.c: k1 = 1.2, b = 0.75, the columns
+# weighted, the row's length in tokens against the average from FTS5's averages record) from the
+# matched rows' space-joined terms, without bm25(). Any other query is scored by bm25().
+BM25_K1 = 1.2
+BM25_B = 0.75
+DF_CACHE_MIN = 50_000  # below this many rows, bm25()'s own count costs less than scoring here
+DF_CACHE_TTL_S = 600.0
+DF_CACHE_SIZE = 10_000
+_WEIGHTS = (rules.PRIMARY_WEIGHT, rules.SECONDARY_WEIGHT)
+
+# (table, FTS5 phrase): (learnt at, its IDF, or None for a phrase in fewer than DF_CACHE_MIN rows)
+_idfs: dict[tuple[str, str], tuple[float, float | None]] = {}
+
+
+def _phrases(query: Query) -> list[tuple[str, str, bool]]:
+    """(FTS5 phrase, text, is a prefix) per phrase of the query, in `_fts5_match` order."""
+    return [(f'"{term}"', term, False) for term in query.terms] + [
+        (f'"{prefix}"*', prefix, True) for prefix in query.prefixes
+    ]
+
+
+def _fts5_average(table: str) -> tuple[int, float]:
+    """The rows FTS5 has indexed and their average length in tokens, as bm25() reads them: its
+    averages record (SQLite variable-length integers: rows, then tokens per column)."""
+    found = _fetch(f"SELECT block FROM {table}_fts_data WHERE id = 1", [])
+    data, numbers, i = bytes(found[0][0]) if found else b"", [], 0
+    while i < len(data):
+        value = 0
+        for k in range(9):
+            byte = data[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        numbers.append(value)
+    if not numbers or not numbers[0]:
+        return 0, 1.0
+    return numbers[0], sum(numbers[1:]) / numbers[0]
+
+
+def _parts(name_terms: str, context_terms: str, phrases, average: float) -> list[float]:
+    """bm25's term-frequency part of one row for each phrase (to be multiplied by its IDF)."""
+    columns = (name_terms.split(), context_terms.split())
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * (len(columns[0]) + len(columns[1])) / average)
+    parts = []
+    for _phrase, text, prefix in phrases:
+        frequency = 0.0
+        for weight, tokens in zip(_WEIGHTS, columns, strict=True):
+            hits = sum(1 for token in tokens if token.startswith(text)) if prefix else tokens.count(text)
+            frequency += weight * hits
+        parts.append(frequency * (BM25_K1 + 1) / (frequency + norm))
+    return parts
+
+
+def _known(table: str, phrase: str) -> tuple[bool, float | None]:
+    """Whether the phrase was looked at lately, and its IDF if it is common."""
+    cached = _idfs.get((table, phrase))
+    if cached and time.monotonic() - cached[0] < DF_CACHE_TTL_S:
+        return True, cached[1]
+    return False, None
+
+
+def _learn_idf(
+    table: str, phrase: tuple[str, str, bool], score: float, texts: tuple[str, str], rows, average
+):
+    """Keep a phrase's IDF, from one matching row's bm25() for that phrase alone, if the phrase is
+    in at least DF_CACHE_MIN rows (ln((N - n + 0.5) / (n + 0.5)) solved for n)."""
+    part = _parts(*texts, [phrase], average)[0]
+    if part <= 0:
+        return
+    idf = score / part
+    odds = math.exp(min(idf, 700.0))
+    holding = rows / 2 if idf <= 1e-6 else (rows + 0.5 - 0.5 * odds) / (odds + 1)
+    if len(_idfs) >= DF_CACHE_SIZE:
+        _idfs.clear()
+    _idfs[(table, phrase[0])] = (time.monotonic(), idf if holding >= DF_CACHE_MIN else None)
+
+
+def _sqlite_match(
+    table: str, query: Query, columns: str, where: str, params: list, limit: int
+) -> list[tuple]:
+    fts = f"{table}_fts"
+    source = f"FROM {fts} JOIN {table} d ON d.id = {fts}.rowid"
+    args = [_fts5_match(query), *params, limit]
+    phrases = _phrases(query)
+    known = [_known(table, phrase) for phrase, _text, _prefix in phrases]
+    idfs = [idf for _seen, idf in known]
+    if all(idf is not None for idf in idfs):  # common phrases only: scored here
+        found = _fetch(
+            f"SELECT {columns}, d.name_terms, d.context_terms {source} WHERE {fts} MATCH %s{where} LIMIT %s",
+            args,
+        )
+        _rows, average = _fts5_average(table)
+        return [
+            (*r[:7], sum(i * p for i, p in zip(idfs, _parts(r[7], r[8], phrases, average), strict=True)))
+            for r in found
+        ]
+    bm25 = f"-bm25({fts}, {rules.PRIMARY_WEIGHT}, {rules.SECONDARY_WEIGHT})"
+    found = _fetch(
+        f"SELECT {columns}, {bm25}, d.name_terms, d.context_terms {source} WHERE {fts} MATCH %s{where} LIMIT %s",
+        args,
+    )
+    if len(found) == limit:  # perhaps common phrases: learn the IDFs of those not kept yet
+        rows, average = _fts5_average(table)
+        for phrase, (seen, _idf) in zip(phrases, known, strict=True):
+            if seen:
+                continue
+            if len(phrases) == 1:
+                _learn_idf(table, phrase, found[0][7], (found[0][8], found[0][9]), rows, average)
+                continue
+            one = _fetch(
+                f"SELECT {bm25}, d.name_terms, d.context_terms {source} WHERE {fts} MATCH %s LIMIT 1",
+                [phrase[0]],
+            )
+            if one:
+                _learn_idf(table, phrase, one[0][0], (one[0][1], one[0][2]), rows, average)
+    return [r[:8] for r in found]
 
 
 # ------------------------------------------------------------- PostgreSQL: dense queries
