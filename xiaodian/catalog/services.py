@@ -5,7 +5,6 @@ through `stores.access.store_for` and `product` through `catalog.access.product_
 have already checked the caller's role (`manage_products`).
 """
 
-import io
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,11 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from xiaodian.accounts.models import User
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.images import read_image
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details, normalize
 from xiaodian.stores import services as store_services
@@ -378,24 +377,7 @@ class CheckedImage:
 
 def check_image(upload: UploadedFile) -> CheckedImage:
     """A real PNG, JPEG, GIF or WebP image within the byte and pixel limits, or a refusal."""
-    if upload is None:
-        raise DomainError("validation_error", _("请选择一张图片。"), field="image")
-    if upload.size is not None and upload.size > rules.IMAGE_MAX_BYTES:
-        raise DomainError(
-            "payload_too_large",
-            _("图片不能超过 %(mb)d MB。") % {"mb": rules.IMAGE_MAX_BYTES // (1024 * 1024)},
-            field="image",
-        )
-    upload.seek(0)
-    data = upload.read(rules.IMAGE_MAX_BYTES + 1)
-    if len(data) > rules.IMAGE_MAX_BYTES:
-        raise DomainError("payload_too_large", field="image")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format, (width, height) = image.format, image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise DomainError("image_invalid", field="image") from exc
+    data, image_format, width, height = read_image(upload, max_bytes=rules.IMAGE_MAX_BYTES)
     if image_format not in rules.IMAGE_FORMATS or min(width, height) < 1:
         raise DomainError("image_invalid", field="image")
     if max(width, height) > rules.IMAGE_MAX_PIXELS:

@@ -23,12 +23,18 @@ from . import rules
 _CARD_ELEMENT = re.compile(r'<product-card data-product-id="(\d+)">.*?</product-card>', re.DOTALL)
 
 
+def _hook(setting: str):
+    """The function a higher layer named in `setting` (a dotted path), or None when it is unset."""
+    path = getattr(settings, setting, "")
+    return import_string(path) if path else None
+
+
 def resolve_products(ids: Iterable[int]) -> dict[int, dict]:
     ids = list(ids)
-    path = getattr(settings, "CONTENT_PRODUCT_CARD_RESOLVER", "")
-    if not ids or not path:
+    resolve = _hook("CONTENT_PRODUCT_CARD_RESOLVER")
+    if not ids or resolve is None:
         return {}
-    return import_string(path)(ids)
+    return resolve(ids)
 
 
 def product_link(product_id: int, *, scene: int, source_type: str, source_id: int) -> str:
@@ -75,11 +81,11 @@ def store_entries(kind: str, account_id: int) -> list[dict]:
     """The stores bound to an account, each with a few product cards whose links record the
     account as the source, through `CONTENT_STORE_ENTRY_RESOLVER` (stores and products are above
     content). `kind` is "official_account", "video_account" or "mini_program"."""
-    path = getattr(settings, "CONTENT_STORE_ENTRY_RESOLVER", "")
-    if not path:
+    resolve = _hook("CONTENT_STORE_ENTRY_RESOLVER")
+    if resolve is None:
         return []
     source = {"scene": ENTRY_SCENES[kind], "source_type": kind, "source_id": account_id}
-    entries = import_string(path)(kind, account_id)
+    entries = resolve(kind, account_id)
     for entry in entries:
         # The store page records its own scene (5, homepage); the entry's products record the account's.
         entry["url"] = reverse("stores:shop", args=[entry["store_id"]])
@@ -94,5 +100,5 @@ def live_rooms(account_id: int) -> list[dict]:
     """A video account's live and scheduled rooms for its profile, through
     `CONTENT_LIVE_ROOMS_RESOLVER` (live rooms are an app above content): `{id, title, state,
     state_label, scheduled_at, url}` each."""
-    path = getattr(settings, "CONTENT_LIVE_ROOMS_RESOLVER", "")
-    return import_string(path)(account_id) if path else []
+    resolve = _hook("CONTENT_LIVE_ROOMS_RESOLVER")
+    return resolve(account_id) if resolve else []

@@ -5,35 +5,25 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from xiaodian.core.errors import DomainError
+from xiaodian.core.forms import DomainErrorForm
 
 from . import rules
 
 
-class ContentForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = (exc.field or "").split(".")[0]
-        self.add_error(field if field in self.fields else None, exc.message)
-
-
-class AccountForm(ContentForm):
+class AccountForm(DomainErrorForm):
     name = forms.CharField(label=_("名称"), max_length=rules.NAME_MAX)
     intro = forms.CharField(
         label=_("简介"), max_length=rules.INTRO_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class MiniProgramForm(ContentForm):
+class MiniProgramForm(DomainErrorForm):
     name = forms.CharField(label=_("名称"), max_length=rules.NAME_MAX)
     app_id = forms.CharField(label=_("AppID"), max_length=18, help_text=_("wx 加 16 位十六进制字符"))
     mall_path = forms.CharField(label=_("商城路径"), max_length=rules.MALL_PATH_MAX, initial="/pages/index")
 
 
-class ArticleForm(ContentForm):
+class ArticleForm(DomainErrorForm):
     title = forms.CharField(label=_("标题"), max_length=rules.TITLE_MAX)
     body = forms.CharField(
         label=_("正文（HTML）"),
@@ -47,7 +37,7 @@ class ArticleForm(ContentForm):
     )
 
 
-class VideoForm(ContentForm):
+class VideoForm(DomainErrorForm):
     title = forms.CharField(label=_("标题"), max_length=rules.TITLE_MAX)
     file = forms.FileField(
         label=_("视频文件"),

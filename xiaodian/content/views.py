@@ -12,24 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.core.errors import DomainError
-from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.pages import found_or_404, require_ids
 
 from . import cards, rules, selectors, services
 from .forms import AccountForm, ArticleForm, MiniProgramForm, VideoForm
 
 PAGE_SIZE = 20
-
-
-def _ids(*ids: int) -> None:
-    if not all(1 <= i <= MAX_ID for i in ids):
-        raise Http404
-
-
-def _found(read, *args):
-    try:
-        return read(*args)
-    except DomainError as exc:
-        raise Http404 from exc
 
 
 def _submit(form, write, **kwargs):
@@ -105,8 +93,8 @@ def create_mini_program(request):
 @require_http_methods(["GET", "POST"])
 def article_editor(request, account_id: int):
     """Write a draft article in my official account."""
-    _ids(account_id)
-    account = _found(selectors.owned_official_account, request.user, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.owned_official_account, request.user, account_id)
     form = ArticleForm(request.POST) if request.method == "POST" else ArticleForm()
     if request.method == "POST":
         article = _submit(form, services.create_article, owner=request.user, account_id=account.pk)
@@ -120,8 +108,8 @@ def article_editor(request, account_id: int):
 @require_GET
 def article(request, article_id: int):
     """A published article (a view is counted), or the owner's draft with its publish button."""
-    _ids(article_id)
-    item = _found(selectors.article_for, request.user, article_id)
+    require_ids(article_id)
+    item = found_or_404(selectors.article_for, request.user, article_id)
     is_owner = selectors.is_owner(request.user, item.account)
     if item.state == rules.State.PUBLISHED and not is_owner:
         services.record_view(item=item)
@@ -138,7 +126,7 @@ def article(request, article_id: int):
 @login_required
 @require_POST
 def publish_article(request, article_id: int):
-    _ids(article_id)
+    require_ids(article_id)
     try:
         services.publish_article(owner=request.user, article_id=article_id)
     except DomainError as exc:
@@ -154,8 +142,8 @@ def publish_article(request, article_id: int):
 @require_POST
 def like_article(request, article_id: int):
     """Like, or take the like back (the button toggles)."""
-    _ids(article_id)
-    item = _found(selectors.published_article, article_id)
+    require_ids(article_id)
+    item = found_or_404(selectors.published_article, article_id)
     if not services.like_article(user=request.user, article=item):
         services.unlike_article(user=request.user, article=item)
     return redirect("content:article", article_id=article_id)
@@ -168,8 +156,8 @@ def like_article(request, article_id: int):
 @require_http_methods(["GET", "POST"])
 def video_upload(request, account_id: int):
     """Upload a draft short video to my video account."""
-    _ids(account_id)
-    account = _found(selectors.owned_video_account, request.user, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.owned_video_account, request.user, account_id)
     form = VideoForm(request.POST, request.FILES) if request.method == "POST" else VideoForm()
     if request.method == "POST":
         video = _submit(form, services.create_video, owner=request.user, account_id=account.pk)
@@ -182,8 +170,8 @@ def video_upload(request, account_id: int):
 
 @require_GET
 def video(request, video_id: int):
-    _ids(video_id)
-    item = _found(selectors.video_for, request.user, video_id)
+    require_ids(video_id)
+    item = found_or_404(selectors.video_for, request.user, video_id)
     is_owner = selectors.is_owner(request.user, item.account)
     if item.state == rules.State.PUBLISHED and not is_owner:
         services.record_view(item=item)
@@ -210,7 +198,7 @@ def video(request, video_id: int):
 @login_required
 @require_POST
 def publish_video(request, video_id: int):
-    _ids(video_id)
+    require_ids(video_id)
     try:
         services.publish_video(owner=request.user, video_id=video_id)
     except DomainError as exc:
@@ -225,8 +213,8 @@ def publish_video(request, video_id: int):
 @login_required
 @require_POST
 def like_video(request, video_id: int):
-    _ids(video_id)
-    item = _found(selectors.published_video, video_id)
+    require_ids(video_id)
+    item = found_or_404(selectors.published_video, video_id)
     if not services.like_video(user=request.user, video=item):
         services.unlike_video(user=request.user, video=item)
     return redirect("content:video", video_id=video_id)
@@ -238,8 +226,8 @@ def like_video(request, video_id: int):
 @require_GET
 def official_account(request, account_id: int):
     """The profile: name, intro, articles; the follower count for the owner only."""
-    _ids(account_id)
-    account = _found(selectors.official_account, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.official_account, account_id)
     context = {
         "account": account,
         "kind": "official",
@@ -253,8 +241,8 @@ def official_account(request, account_id: int):
 
 @require_GET
 def video_account(request, account_id: int):
-    _ids(account_id)
-    account = _found(selectors.video_account, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.video_account, account_id)
     context = {
         "account": account,
         "kind": "video",
@@ -271,8 +259,8 @@ def video_account(request, account_id: int):
 @require_POST
 def follow_official_account(request, account_id: int):
     """Follow, or unfollow when already following (the button toggles)."""
-    _ids(account_id)
-    account = _found(selectors.official_account, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.official_account, account_id)
     if not services.follow_official_account(user=request.user, account=account):
         services.unfollow_official_account(user=request.user, account=account)
     return redirect("content:official_account", account_id=account_id)
@@ -281,8 +269,8 @@ def follow_official_account(request, account_id: int):
 @login_required
 @require_POST
 def follow_video_account(request, account_id: int):
-    _ids(account_id)
-    account = _found(selectors.video_account, account_id)
+    require_ids(account_id)
+    account = found_or_404(selectors.video_account, account_id)
     if not services.follow_video_account(user=request.user, account=account):
         services.unfollow_video_account(user=request.user, account=account)
     return redirect("content:video_account", account_id=account_id)
@@ -290,7 +278,7 @@ def follow_video_account(request, account_id: int):
 
 @require_GET
 def mini_program(request, program_id: int):
-    _ids(program_id)
-    program = _found(selectors.mini_program, program_id)
+    require_ids(program_id)
+    program = found_or_404(selectors.mini_program, program_id)
     context = {"program": program, "stores": cards.store_entries("mini_program", program.pk)}
     return render(request, "content/mini_program.html", context)

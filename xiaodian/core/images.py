@@ -4,7 +4,8 @@ QR codes out of covers (orders stay on the platform). zxing-cpp reads them."""
 import io
 
 import zxingcpp
-from PIL import Image
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from .errors import DomainError
 
@@ -32,3 +33,24 @@ def ensure_no_qr_code(upload, *, field: str) -> None:
     upload.seek(0)
     if contains_qr_code(data):
         raise DomainError("qr_code_not_allowed", field=field)
+
+
+def read_image(upload, *, max_bytes: int, field: str = "image") -> tuple[bytes, str, int, int]:
+    """An uploaded picture's bytes, Pillow format name, width and height, once it is shown to be
+    a real image of at most `max_bytes`; otherwise a refusal naming `field`."""
+    if upload is None:
+        raise DomainError("validation_error", _("请选择一张图片。"), field=field)
+    too_large = _("图片不能超过 %(mb)d MB。") % {"mb": max_bytes // 2**20}
+    if upload.size is not None and upload.size > max_bytes:
+        raise DomainError("payload_too_large", too_large, field=field)
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DomainError("payload_too_large", field=field)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format, (width, height) = image.format, image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise DomainError("image_invalid", field=field) from exc
+    return data, image_format, width, height

@@ -5,24 +5,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.catalog.rules import PRICE_MAX_FEN
-from xiaodian.core.errors import DomainError
+from xiaodian.core.forms import DomainErrorForm
 from xiaodian.core.money import format_fen
 from xiaodian.core.pagination import MAX_ID
 
 from . import rules
 
 
-class LiveForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        field = (exc.field or "").split(".")[0]
-        self.add_error(field if field in self.fields else None, exc.message)
-
-
-class RoomForm(LiveForm):
+class RoomForm(DomainErrorForm):
     title = forms.CharField(label=_("直播标题"), max_length=rules.TITLE_MAX)
     scheduled_at = forms.DateTimeField(
         label=_("开播时间"),
@@ -41,7 +31,7 @@ def _sku_label(sku) -> str:
     return f"{sku.product.store.name} · {sku.product.title} · {specs} · {format_fen(sku.price_fen)}"
 
 
-class ShelfItemForm(LiveForm):
+class ShelfItemForm(DomainErrorForm):
     sku_id = forms.TypedChoiceField(label=_("商品规格"), coerce=int)
     live_price_fen = forms.IntegerField(
         label=_("直播价（分）"),
@@ -57,7 +47,7 @@ class ShelfItemForm(LiveForm):
         self.fields["sku_id"].choices = [(sku.pk, _sku_label(sku)) for sku in skus]
 
 
-class BuyForm(LiveForm):
+class BuyForm(DomainErrorForm):
     """The room's buy page: which shelf item (a SKU at its live price) and how many."""
 
     shelf_item_id = forms.TypedChoiceField(label=_("选择规格"), coerce=int, widget=forms.RadioSelect)

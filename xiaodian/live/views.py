@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xiaodian.content import selectors as content
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pages import found_or_404, require_ids
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_digits
 from xiaodian.orders import selectors as order_selectors
@@ -29,18 +30,6 @@ from . import rules, selectors, services
 from .forms import BuyForm, RoomForm, ShelfItemForm
 
 ROOMS_ON_PAGE = 30
-
-
-def _ids(*ids: int) -> None:
-    if not all(1 <= i <= MAX_ID for i in ids):
-        raise Http404
-
-
-def _found(read, *args):
-    try:
-        return read(*args)
-    except DomainError as exc:
-        raise Http404 from exc
 
 
 def _posted_id(request, name: str) -> int:
@@ -56,8 +45,8 @@ def _posted_id(request, name: str) -> int:
 @require_http_methods(["GET", "POST"])
 def account_rooms(request, account_id: int):
     """The account's rooms for everyone; its owner also schedules a new one here."""
-    _ids(account_id)
-    account = _found(content.video_account, account_id)
+    require_ids(account_id)
+    account = found_or_404(content.video_account, account_id)
     is_owner = content.is_owner(request.user, account)
     form = None
     if is_owner:
@@ -111,7 +100,7 @@ def _manage_action(request, room, shelf_form) -> str | None:
             return None
         return _("已上架。")
     item_id = _posted_id(request, "item_id")
-    _found(selectors.shelf_item, room.pk, item_id)
+    found_or_404(selectors.shelf_item, room.pk, item_id)
     if action == "pin":
         services.pin_shelf_item(owner=request.user, item_id=item_id)
         return _("已置顶。")
@@ -129,8 +118,8 @@ def _manage_action(request, room, shelf_form) -> str | None:
 def manage(request, room_id: int):
     """Start or end my room, and stock its shelf: SKUs of the stores my video account is bound
     to, at a live price with a flash-sale stock; pin one. htmx swaps the page's panel in place."""
-    _ids(room_id)
-    room = _found(selectors.owned_room, request.user, room_id)
+    require_ids(room_id)
+    room = found_or_404(selectors.owned_room, request.user, room_id)
     skus = selectors.shelf_choices(room.account_id)
     adding = request.method == "POST" and request.POST.get("action") == "add"
     shelf_form = ShelfItemForm(request.POST if adding else None, skus=skus, prefix="shelf")
@@ -148,7 +137,7 @@ def manage(request, room_id: int):
                     messages.success(request, done)
                     return redirect("live:manage", room_id=room.pk)
                 notice, shelf_form = done, ShelfItemForm(skus=skus, prefix="shelf")
-        room = _found(selectors.owned_room, request.user, room_id)
+        room = found_or_404(selectors.owned_room, request.user, room_id)
     refused = bool(error or shelf_form.errors)
     context = {
         "room": room,
@@ -169,8 +158,8 @@ def manage(request, room_id: int):
 def room(request, room_id: int):
     """The room: the video, the shelf (pinned item first, live price against the original, flash
     stock left), the comments and the viewer count, kept live over `/ws/live/<id>/`."""
-    _ids(room_id)
-    page = _found(selectors.room_page, room_id)
+    require_ids(room_id)
+    page = found_or_404(selectors.room_page, room_id)
     context = {
         "page": page,
         "room": page.room,
@@ -185,7 +174,7 @@ def room(request, room_id: int):
 @require_POST
 def comment(request, room_id: int):
     """Post a comment without the websocket (the page's form when scripts are off)."""
-    _ids(room_id)
+    require_ids(room_id)
     try:
         services.post_comment(user=request.user, room_id=room_id, text=request.POST.get("text", ""))
     except DomainError as exc:
@@ -235,8 +224,8 @@ def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm):
 def buy(request, room_id: int):
     """Buy in the room: pick the SKU (a shelf item at its live price) and the quantity, an
     address, and place the order (scene 2, this room as its source); then the pay page."""
-    _ids(room_id)
-    page = _found(selectors.room_page, room_id)
+    require_ids(room_id)
+    page = found_or_404(selectors.room_page, room_id)
     addresses = list(order_selectors.addresses_of(request.user))
     if request.method == "POST":
         buy_form = BuyForm(request.POST, items=page.shelf)

@@ -22,7 +22,6 @@ Products belong to the catalog, a layer above: they are reached through the func
 homepage_products`), with the signature of `_no_products` below.
 """
 
-import io
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -37,14 +36,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from xiaodian.content.cards import product_link
 from xiaodian.content.models import Article, MiniProgram, Video
 from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
-from xiaodian.core.images import contains_qr_code
+from xiaodian.core.images import contains_qr_code, read_image
 from xiaodian.core.pagination import ObjectId
 from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
@@ -367,24 +365,7 @@ def validate(store: Store, raw, *, indexes: Iterable[int] | None = None) -> list
 def save_banner_image(store: Store, upload: UploadedFile | None) -> str:
     """Keep an uploaded banner image under MEDIA_ROOT/store-banners/<store id>/ with a generated
     name, after checking it is a real PNG, JPEG, GIF or WebP within the limits; its path."""
-    if upload is None:
-        raise DomainError("validation_error", _("请选择一张图片。"), field="image")
-    if upload.size is not None and upload.size > BANNER_MAX_BYTES:
-        raise DomainError(
-            "payload_too_large",
-            _("图片不能超过 %(mb)d MB。") % {"mb": BANNER_MAX_BYTES // 2**20},
-            field="image",
-        )
-    upload.seek(0)
-    data = upload.read(BANNER_MAX_BYTES + 1)
-    if len(data) > BANNER_MAX_BYTES:
-        raise DomainError("payload_too_large", field="image")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image_format, (width, height) = image.format, image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise DomainError("image_invalid", field="image") from exc
+    data, image_format, width, height = read_image(upload, max_bytes=BANNER_MAX_BYTES)
     if image_format not in IMAGE_FORMATS or min(width, height) < 1 or max(width, height) > BANNER_MAX_PIXELS:
         raise DomainError("image_invalid", field="image")
     if contains_qr_code(data):

@@ -439,8 +439,8 @@ def _link_for_account_owner(user: User, link_id: int) -> StoreLink:
     return link
 
 
-def _answer(user: User, link_id: int, state: str) -> StoreLink:
-    link = _link_for_account_owner(user, link_id)
+def _answer(link: StoreLink, state: str) -> StoreLink:
+    """Answer an invitation (the caller has checked it is the account owner's to answer)."""
     # Its own statement, so an invitation found overdue stays expired when the answer is refused.
     _expire_invitations(pk=link.pk)
     now = clock.now()
@@ -456,11 +456,11 @@ def accept_link(*, user: User, link_id: int) -> StoreLink:
     link = _link_for_account_owner(user, link_id)
     if link.store.state != StoreState.OPEN:
         raise DomainError("store_not_open")
-    return _answer(user, link_id, LinkState.BOUND)
+    return _answer(link, LinkState.BOUND)
 
 
 def reject_link(*, user: User, link_id: int) -> StoreLink:
-    return _answer(user, link_id, LinkState.REJECTED)
+    return _answer(_link_for_account_owner(user, link_id), LinkState.REJECTED)
 
 
 def unbind_link(*, user: User, link_id: int) -> StoreLink:
@@ -472,7 +472,7 @@ def unbind_link(*, user: User, link_id: int) -> StoreLink:
     if link.account.owner_id == user.pk:
         side = "account"
         if link.state == LinkState.INVITED:  # the owner declining an invitation rejects it
-            return _answer(user, link_id, LinkState.REJECTED)
+            return _answer(link, LinkState.REJECTED)
     else:
         access.store_for(user, link.store_id, Perm.MANAGE_STORE)
         side = "store"
