@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "xiaodian.orders",
     "xiaodian.reviews",
     "xiaodian.aftersales",
+    "xiaodian.scoring",
     "xiaodian.live",
     "xiaodian.search",
     "xiaodian.web",

@@ -93,6 +93,10 @@ CODES: dict[str, tuple[int, str]] = {
     "shelf_store_not_bound": (422, _("只能上架已关联店铺的商品。")),
     "shelf_item_exists": (409, _("该规格已在货架上。")),
     "shelf_full": (409, _("货架商品数量已达上限。")),
+    # store score
+    "formula_invalid": (422, _("评分公式无效。")),
+    "formula_not_found": (404, _("评分公式版本不存在。")),
+    "formula_busy": (409, _("评分公式正在被修改，请重试。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),
@@ -100,6 +104,9 @@ CODES: dict[str, tuple[int, str]] = {
     "homepage_content_unavailable": (422, _("内容未发布，或不属于关联到本店的账号。")),
     "homepage_image_unknown": (422, _("横幅图片须先上传到本店。")),
     "homepage_empty": (409, _("首页至少需要一个模块才能发布。")),
+    # data center
+    "date_range_invalid": (422, _("日期范围无效。")),
+    "date_range_too_long": (422, _("日期范围过长。")),
 }
 
 

@@ -1,0 +1,141 @@
+"""Reads of the score: a store's report (every metric, its band and what to improve next), its
+history, and the traffic weights search and the feed multiply by."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from xiaodian.stores.models import Store
+
+from . import rules
+from .days import today
+from .models import CurrentScore, StoreScore
+from .rules import Badge, Band
+
+SHOWN_BADGES = {badge.value: badge.label for badge in Badge}
+
+
+@dataclass(frozen=True)
+class Weight:
+    """A store's multiplier on public-domain exposure and what made it."""
+
+    traffic_weight: float
+    score: Decimal | None
+    badges: tuple[str, ...]
+
+
+NO_SCORE = Weight(rules.NO_SCORE_WEIGHT, None, ())
+
+
+def traffic_weights(store_ids) -> dict[int, Weight]:
+    """Each store's current weight (one query); stores never scored are absent (weight 1.0)."""
+    ids = list(set(store_ids))
+    if not ids:
+        return {}
+    rows = CurrentScore.objects.filter(store_id__in=ids).values_list(
+        "store_id", "traffic_weight", "value", "badges"
+    )
+    return {store: Weight(weight, value, tuple(badges)) for store, weight, value, badges in rows}
+
+
+def latest(store: Store) -> StoreScore | None:
+    """The score the store shows: its current one, else its newest under any version."""
+    current = CurrentScore.objects.filter(store=store).select_related("score__formula").first()
+    if current is not None:
+        return current.score
+    return (
+        StoreScore.objects.filter(store=store)
+        .select_related("formula")
+        .order_by("-as_of", "-computed_at")
+        .first()
+    )
+
+
+def report(score: StoreScore) -> dict:
+    """The score with every dimension and metric, its band, and advice where it is not top."""
+    metrics_seen = score.metrics or {}
+    dimensions = []
+    for name, part in (score.dimensions or {}).items():
+        metrics = []
+        for metric, (dimension, direction, unit, label, advice) in rules.METRICS.items():
+            if dimension != name or metric not in metrics_seen:
+                continue
+            row = metrics_seen[metric]
+            band = row.get("band")
+            metrics.append(
+                {
+                    "name": metric,
+                    "label": str(label),
+                    "direction": str(direction),
+                    "unit": str(unit),
+                    "value": row.get("value"),
+                    "numerator": row.get("numerator"),
+                    "denominator": row.get("denominator"),
+                    "median": row.get("median"),
+                    "top": row.get("top"),
+                    "benchmark": row.get("benchmark"),
+                    "band": band,
+                    "band_label": str(Band(band).label) if band else None,
+                    "sub_score": row.get("sub_score"),
+                    "advice": str(advice) if band and band != Band.TOP else "",
+                }
+            )
+        dimensions.append(
+            {
+                "name": name,
+                "label": str(rules.DIMENSIONS[name]),
+                "weight": part["weight"],
+                "score": part["score"],
+                "metrics": metrics,
+            }
+        )
+    return {
+        "store_id": score.store_id,
+        "score": score.score,
+        "version": score.formula.version,
+        "as_of": score.as_of,
+        "computed_at": score.computed_at,
+        "qualifying_orders": score.qualifying_orders,
+        "threshold": rules.MIN_ORDERS,
+        "traffic_weight": score.traffic_weight,
+        "badges": [{"code": code, "name": str(SHOWN_BADGES.get(code, code))} for code in score.badges],
+        "dimensions": dimensions,
+        "next": _next_step(dimensions),
+    }
+
+
+def _next_step(dimensions: list[dict]) -> dict | None:
+    """The metric to improve first: the weakest sub-score, the heavier dimension on a tie."""
+    candidates = [
+        (metric["sub_score"], -dimension["weight"], metric)
+        for dimension in dimensions
+        for metric in dimension["metrics"]
+        if metric["sub_score"] is not None and metric["band"] != Band.TOP
+    ]
+    if not candidates:
+        return None
+    metric = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    return {"metric": metric["name"], "label": metric["label"], "advice": metric["advice"]}
+
+
+def score_report(store: Store) -> dict | None:
+    """The data center's score section; None before the store's first recompute."""
+    score = latest(store)
+    return report(score) if score is not None else None
+
+
+def score_history(
+    store: Store, days: int = 90, *, until: date | None = None
+) -> list[tuple[date, Decimal | None]]:
+    """One point per day that has a score row (the newest computed that day, under any version),
+    oldest first, over the last `days` days."""
+    until = until or today()
+    rows = (
+        StoreScore.objects.filter(store=store, as_of__gt=until - timedelta(days=days), as_of__lte=until)
+        .order_by("as_of", "computed_at", "id")
+        .values_list("as_of", "score")
+    )
+    points: dict[date, Decimal | None] = {}
+    for as_of, value in rows:
+        points[as_of] = value
+    return list(points.items())

@@ -1,0 +1,402 @@
+"""Every write of the score: a new formula version, the full recompute (the daily task) and the
+recompute of one store (on demand). docs/scoring.md explains the numbers."""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+
+from xiaodian.accounts.models import User
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
+
+from . import compute, metrics, rules
+from .badges import StoreRow, award
+from .compute import Bench, Benchmarks
+from .days import SHANGHAI, today, window
+from .models import Benchmark, CurrentScore, Formula, StoreScore
+
+WRITE_BATCH = 2_000
+BADGE_COLUMNS = ("score", "service", "gmv_30d", "orders_30d")
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+
+# -- the formula -----------------------------------------------------------------------------
+
+
+def newest_formula() -> Formula:
+    """The newest version; version 1 (the default formula) is made the first time it is asked for."""
+    formula = Formula.objects.order_by("-version").first()
+    if formula is not None:
+        return formula
+    try:
+        with transaction.atomic():
+            return Formula.objects.create(
+                version=1, spec=rules.DEFAULT_FORMULA, note="DOMAIN.md", created_at=clock.now()
+            )
+    except IntegrityError:  # made by a concurrent first call
+        return Formula.objects.get(version=1)
+
+
+def formula_at(version: int | None) -> Formula:
+    if version is None:
+        return newest_formula()
+    formula = Formula.objects.filter(version=version).first()
+    if formula is None:
+        raise DomainError("formula_not_found", f"评分公式版本 {version} 不存在")
+    return formula
+
+
+def check_spec(spec) -> dict:
+    """The formula's shape: known dimensions with positive weights summing to 1, each with known
+    metrics of that dimension at positive weights. Returns a clean copy."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("dimensions"), dict) or not spec["dimensions"]:
+        raise DomainError("formula_invalid", "公式需要 dimensions：维度 → {weight, metrics}")
+    clean: dict = {"dimensions": {}}
+    total = 0.0
+    for dimension, part in spec["dimensions"].items():
+        if dimension not in rules.DIMENSIONS:
+            raise DomainError("formula_invalid", f"未知的维度：{dimension}")
+        if not isinstance(part, dict) or not isinstance(part.get("metrics"), dict) or not part["metrics"]:
+            raise DomainError("formula_invalid", f"维度 {dimension} 需要 weight 和 metrics")
+        weight = _weight(part.get("weight"), dimension)
+        total += weight
+        chosen = {}
+        for metric, metric_weight in part["metrics"].items():
+            if rules.METRICS.get(metric, ("",))[0] != dimension:
+                raise DomainError("formula_invalid", f"维度 {dimension} 没有指标 {metric}")
+            chosen[metric] = _weight(metric_weight, metric)
+        clean["dimensions"][dimension] = {"weight": weight, "metrics": chosen}
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise DomainError("formula_invalid", f"维度权重之和须为 1（现为 {total:g}）")
+    return clean
+
+
+def _weight(value, name: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= 1
+        or math.isnan(value)
+    ):
+        raise DomainError("formula_invalid", f"{name} 的权重须在 (0, 1] 之间")
+    return float(value)
+
+
+def create_formula(*, spec, note: str = "", by: User | None = None) -> Formula:
+    """A change to the formula: the next version. Earlier scores keep the version they were made
+    with."""
+    clean = check_spec(spec)
+    for _attempt in range(3):
+        version = (Formula.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return Formula.objects.create(
+                    version=version, spec=clean, note=note[:200], created_by=by, created_at=clock.now()
+                )
+        except IntegrityError:  # another version was saved at the same moment
+            continue
+    raise DomainError("formula_busy", "公式正在被修改，请重试")
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    scores: list[StoreScore]
+    metric_benchmarks: Benchmarks
+    badge_benchmarks: Benchmarks
+
+
+def _store_rows(queryset) -> list[StoreRow]:
+    return [
+        StoreRow(id, category, kind, opened_at.astimezone(SHANGHAI).date() if opened_at else None)
+        for id, category, kind, opened_at in queryset.values_list(
+            "id", "main_category_id", "kind", "opened_at"
+        )
+    ]
+
+
+def _score(
+    formula: Formula,
+    as_of: date,
+    stores: list[StoreRow],
+    measured: dict[int, metrics.Measured],
+    previous: dict[int, tuple[date, list[str]]],
+    benchmarks: tuple[Benchmarks, Benchmarks] | None = None,
+) -> Run:
+    """Score `stores` from what was measured. `benchmarks` (metric, badge) are measured from these
+    stores when not given (a full run) and read from the latest run when given (one store)."""
+    spec = formula.spec
+    counted = compute.spec_metrics(spec)
+    none = metrics.Measured()
+    got = [measured.get(store.id, none) for store in stores]
+    categories = np.array([store.category for store in stores], dtype=np.int64)
+    qualifying = np.array([m.qualifying for m in got], dtype=np.int64)
+    scored = qualifying >= rules.MIN_ORDERS
+    values = {
+        metric: np.array([m.metrics[metric][0] if metric in m.metrics else np.nan for m in got], dtype=float)
+        for metric, *_ in counted
+    }
+    metric_bench = (
+        benchmarks[0] if benchmarks else compute.metric_benchmarks(spec, values, categories, scored)
+    )
+
+    subs: dict[str, np.ndarray] = {}
+    bands: dict[str, np.ndarray] = {}
+    benches: dict[str, list[Bench | None]] = {}
+    for metric, *_ in counted:
+        benches[metric] = [compute.lookup(metric_bench, store.category, metric) for store in stores]
+        median = np.array([b.median if b and b.median is not None else np.nan for b in benches[metric]])
+        top = np.array([b.top if b and b.top is not None else np.nan for b in benches[metric]])
+        subs[metric], bands[metric] = compute.sub_scores(
+            compute.oriented(metric, values[metric]), median, top
+        )
+
+    dimension_scores = {
+        dimension: compute.weighted_mean(
+            [subs[m] for m, d, *_ in counted if d == dimension],
+            [w for _m, d, w, _dw in counted if d == dimension],
+        )
+        for dimension in spec["dimensions"]
+    }
+    raw = compute.weighted_mean(
+        list(dimension_scores.values()), [float(part["weight"]) for part in spec["dimensions"].values()]
+    )
+    score_values = [
+        compute.round_score(float(r)) if ok and not math.isnan(r) else None
+        for r, ok in zip(raw, scored, strict=True)
+    ]
+    score_column = np.array([float(s) if s is not None else np.nan for s in score_values])
+    columns = {
+        "score": score_column,
+        "service": dimension_scores.get("service", np.full(len(stores), np.nan)),
+        "gmv_30d": np.array([m.gmv_30d_fen for m in got], dtype=float),
+        "orders_30d": np.array([m.orders_30d for m in got], dtype=float),
+    }
+    badge_bench = (
+        benchmarks[1]
+        if benchmarks
+        else compute.badge_benchmarks(columns, categories, ~np.isnan(score_column))
+    )
+
+    now = clock.now()
+    scores = []
+    for i, store in enumerate(stores):
+        m, score = got[i], score_values[i]
+        badges = award(
+            store, m, score, float(columns["service"][i]), badge_bench, as_of, previous.get(store.id)
+        )
+        scores.append(
+            StoreScore(
+                store_id=store.id,
+                formula=formula,
+                as_of=as_of,
+                score=score,
+                qualifying_orders=int(m.qualifying),
+                metrics=_metric_report(counted, m, i, subs, bands, benches, store.category, metric_bench),
+                dimensions={
+                    dimension: {
+                        "weight": float(part["weight"]),
+                        "score": _num(dimension_scores[dimension][i]),
+                    }
+                    for dimension, part in spec["dimensions"].items()
+                },
+                badges=badges,
+                traffic_weight=compute.traffic_weight(score, len(badges)),
+                computed_at=now,
+            )
+        )
+    return Run(scores, metric_bench, badge_bench)
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else round(value, 4)
+
+
+def _metric_report(counted, m, i, subs, bands, benches, category, metric_bench) -> dict:
+    report = {}
+    for metric, _dimension, _w, _dw in counted:
+        if metric not in m.metrics:
+            continue
+        value, numerator, denominator = m.metrics[metric]
+        bench = benches[metric][i]
+        higher = rules.METRICS[metric][1] == rules.Direction.HIGHER
+        shown = (lambda v: None if v is None else round(1 - v, 6)) if higher else (lambda v: v)
+        own = metric_bench.get((category, metric))
+        report[metric] = {
+            "value": round(value, 6) if value is not None else None,
+            "numerator": numerator,
+            "denominator": denominator,
+            "median": shown(bench.median) if bench else None,
+            "top": shown(bench.top) if bench else None,
+            "benchmark": "category" if bench is own and bench is not None else "platform",
+            "band": bands[metric][i],
+            "sub_score": _num(subs[metric][i]),
+        }
+    return report
+
+
+def _previous(store_ids=None) -> dict[int, tuple[date, list[str]]]:
+    rows = CurrentScore.objects.all()
+    if store_ids is not None:
+        rows = rows.filter(store_id__in=store_ids)
+    return {
+        store: (as_of, badges)
+        for store, as_of, badges in rows.values_list("store_id", "score__as_of", "badges")
+    }
+
+
+def _save_benchmarks(formula: Formula, as_of: date, run: Run) -> None:
+    Benchmark.objects.filter(formula=formula, as_of=as_of).delete()
+    Benchmark.objects.bulk_create(
+        [
+            Benchmark(
+                formula=formula,
+                as_of=as_of,
+                category_id=category,
+                name=name,
+                median=bench.median,
+                top=bench.top,
+                stores=bench.stores,
+            )
+            for source in (run.metric_benchmarks, run.badge_benchmarks)
+            for (category, name), bench in source.items()
+        ],
+        batch_size=WRITE_BATCH,
+    )
+
+
+def _load_benchmarks(formula: Formula, as_of: date) -> tuple[Benchmarks, Benchmarks] | None:
+    latest = (
+        Benchmark.objects.filter(formula=formula, as_of__lte=as_of).aggregate(d=Max("as_of"))["d"]
+        or Benchmark.objects.filter(formula=formula).aggregate(d=Max("as_of"))["d"]
+    )
+    if latest is None:
+        return None
+    metric_bench: Benchmarks = {}
+    badge_bench: Benchmarks = {}
+    for b in Benchmark.objects.filter(formula=formula, as_of=latest):
+        target = badge_bench if b.name in BADGE_COLUMNS else metric_bench
+        target[(b.category_id, b.name)] = Bench(b.median, b.top, b.stores)
+    return metric_bench, badge_bench
+
+
+def _is_current(formula: Formula, as_of: date) -> bool:
+    """A run updates the stores' current scores when it used the newest formula and is not older
+    than what they show."""
+    return (
+        formula.version == newest_formula().version
+        and not CurrentScore.objects.filter(score__as_of__gt=as_of).exists()
+    )
+
+
+def _upsert(scores: list[StoreScore]) -> None:
+    """Insert the scores, or replace the day's score of that version: ids stay, so the current
+    scores pointing at them stay valid."""
+    StoreScore.objects.bulk_create(
+        scores,
+        update_conflicts=True,
+        unique_fields=["store", "as_of", "formula"],
+        update_fields=[
+            "score",
+            "qualifying_orders",
+            "metrics",
+            "dimensions",
+            "badges",
+            "traffic_weight",
+            "computed_at",
+        ],
+    )
+
+
+def _set_current(scores: list[StoreScore]) -> None:
+    CurrentScore.objects.bulk_create(
+        [
+            CurrentScore(
+                store_id=s.store_id, score=s, value=s.score, badges=s.badges, traffic_weight=s.traffic_weight
+            )
+            for s in scores
+        ],
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["store"],
+        update_fields=["score", "value", "badges", "traffic_weight"],
+    )
+
+
+def recompute_all(
+    *, as_of: date | None = None, version: int | None = None, progress: Progress | None = None
+) -> dict:
+    """Score every open store (and any store with orders in the window) for `as_of` (default
+    today) under `version` (default the newest), replacing that day's scores of that version."""
+    as_of = as_of or today()
+    formula = formula_at(version)
+    step = progress or (lambda _step, _done, _total: None)
+    start, end = window(as_of)
+    step("measure", 0, 1)
+    measured = metrics.measure(start=start, end=end)
+    stores = _store_rows(Store.objects.filter(state=StoreState.OPEN))
+    seen = {store.id for store in stores}
+    missing = [store_id for store_id in measured if store_id not in seen]
+    if missing:
+        stores += _store_rows(Store.objects.filter(id__in=missing))
+    step("measure", 1, 1)
+    run = _score(formula, as_of, stores, measured, _previous())
+    step("score", len(stores), len(stores))
+    with transaction.atomic():
+        for offset in range(0, len(run.scores), WRITE_BATCH):
+            _upsert(run.scores[offset : offset + WRITE_BATCH])
+            step("write", min(offset + WRITE_BATCH, len(run.scores)), len(run.scores))
+        _save_benchmarks(formula, as_of, run)
+        current = _is_current(formula, as_of)
+        if current:
+            CurrentScore.objects.all().delete()
+            _set_current(run.scores)
+    with_score = sum(1 for s in run.scores if s.score is not None)
+    return {
+        "as_of": as_of.isoformat(),
+        "version": formula.version,
+        "stores": len(run.scores),
+        "with_score": with_score,
+        "without_score": len(run.scores) - with_score,
+        "current": current,
+    }
+
+
+def recompute_store(store: Store, *, as_of: date | None = None, version: int | None = None) -> StoreScore:
+    """One store's score now (on demand), banded against the latest full run's benchmarks (or,
+    before any run, benchmarks measured across all stores without writing their scores)."""
+    as_of = as_of or today()
+    formula = formula_at(version)
+    start, end = window(as_of)
+    benchmarks = _load_benchmarks(formula, as_of)
+    if benchmarks is None:
+        everyone = metrics.measure(start=start, end=end)
+        rows = _store_rows(Store.objects.filter(Q(state=StoreState.OPEN) | Q(id=store.id)))
+        full = _score(formula, as_of, rows, everyone, {})
+        benchmarks = (full.metric_benchmarks, full.badge_benchmarks)
+    measured = metrics.measure(start=start, end=end, store_ids=[store.id])
+    run = _score(
+        formula,
+        as_of,
+        _store_rows(Store.objects.filter(id=store.id)),
+        measured,
+        _previous([store.id]),
+        benchmarks,
+    )
+    score = run.scores[0]
+    with transaction.atomic():
+        _upsert([score])
+        if _is_current(formula, as_of):
+            _set_current([score])
+    return score

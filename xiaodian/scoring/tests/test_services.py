@@ -1,0 +1,193 @@
+"""Recompute end to end: the 30-order threshold, a score worked out by hand, versions of the
+formula, one store on demand, and the current score search reads."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from xiaodian.core.errors import DomainError
+from xiaodian.scoring import selectors, services
+from xiaodian.scoring.models import Benchmark, CurrentScore, Formula, StoreScore
+
+from .conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+def score_of(store, version=None):
+    rows = StoreScore.objects.filter(store=store, as_of=AS_OF)
+    if version:
+        rows = rows.filter(formula__version=version)
+    return rows.get()
+
+
+def test_29_qualifying_orders_show_no_score_and_the_30th_makes_one(facts, make_open_store):
+    store = make_open_store()
+    facts.orders(store, 29)
+    facts.order(store, paid_at=None)  # cancelled unpaid: does not count
+    services.recompute_all(as_of=AS_OF)
+    first = score_of(store)
+    assert (first.score, first.qualifying_orders, first.traffic_weight) == (None, 29, 1.0)
+    assert selectors.traffic_weights([store.pk])[store.pk].score is None
+
+    facts.order(store)
+    summary = services.recompute_all(as_of=AS_OF)
+    second = score_of(store)
+    assert second.pk == first.pk  # the day's score replaced, not duplicated
+    assert second.qualifying_orders == 30
+    assert second.score == Decimal("5.00")
+    assert summary["with_score"] == 1
+
+
+def test_three_stores_scored_by_hand(facts, make_open_store):
+    """Quality-return rates 0/30, 3/30, 6/30; everything else equal. The platform benchmark
+    (3 stores < 20) has m = 0.1 and t = 0.02 (0 + 0.2 × 0.1), so the product dimension is 5.0,
+    4.0 and 3.0, and the scores 0.5 × that + 0.15 × 5 + 0.35 × 5."""
+    stores = [make_open_store() for _ in range(3)]
+    for store, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(store, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    a, b, c = (score_of(s) for s in stores)
+    assert [a.score, b.score, c.score] == [Decimal("5.00"), Decimal("4.50"), Decimal("4.00")]
+    quality = b.metrics["quality_return_rate"]
+    assert quality["value"] == pytest.approx(0.1)
+    assert (quality["median"], quality["top"]) == pytest.approx((0.1, 0.02))
+    assert (quality["band"], quality["sub_score"], quality["benchmark"]) == ("good", 4.0, "platform")
+    assert b.dimensions["product"] == {"weight": 0.5, "score": 4.0}
+    # the service dimension is 5.0 for all three (its top 10% is 5.0); a score of 4.5 or more
+    # earns the service-store badge
+    assert a.badges == ["service_store"] and b.badges == ["service_store"] and c.badges == []
+    assert [a.traffic_weight, b.traffic_weight, c.traffic_weight] == pytest.approx([2.1, 1.6, 1.0])
+    weights = selectors.traffic_weights([s.pk for s in stores])
+    assert weights[b.store_id].traffic_weight == pytest.approx(1.6)
+    assert Benchmark.objects.filter(as_of=AS_OF, category=None, name="quality_return_rate").get().stores == 3
+
+
+def test_the_report_explains_each_metric_and_names_the_next_step(facts, make_open_store):
+    store = make_open_store()
+    others = [make_open_store() for _ in range(2)]
+    for s, refunds in zip([*others, store], (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    report = selectors.score_report(store)
+    assert report["score"] == Decimal("4.00")
+    assert report["version"] == 1 and report["qualifying_orders"] == 30 and report["threshold"] == 30
+    product = next(d for d in report["dimensions"] if d["name"] == "product")
+    metric = product["metrics"][0]
+    assert (metric["name"], metric["band"], metric["sub_score"]) == ("quality_return_rate", "fair", 3.0)
+    assert metric["advice"]
+    assert report["next"]["metric"] == "quality_return_rate"
+    # the service dimension leaves out what the customer-service app will measure
+    service = next(d for d in report["dimensions"] if d["name"] == "service")
+    assert [m["name"] for m in service["metrics"]] == ["aftersale_hours", "dispute_rate"]
+
+
+def test_a_store_never_recomputed_has_no_report(store):
+    assert selectors.score_report(store) is None
+    assert selectors.score_history(store) == []
+
+
+def test_a_formula_change_makes_a_version_and_old_scores_keep_theirs(facts, make_open_store, operator):
+    stores = [make_open_store() for _ in range(3)]
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    v1 = score_of(stores[1])
+    assert v1.formula.version == 1 and v1.score == Decimal("4.50")
+
+    spec = {
+        "dimensions": {
+            "product": {"weight": 0.2, "metrics": {"quality_return_rate": 1.0}},
+            "logistics": {"weight": 0.4, "metrics": {"ship_48h_rate": 1.0}},
+            "service": {"weight": 0.4, "metrics": {"dispute_rate": 1.0}},
+        }
+    }
+    v2 = services.create_formula(spec=spec, note="轻商品", by=operator)
+    assert v2.version == 2
+    services.recompute_all(as_of=AS_OF)
+    assert score_of(stores[1], 2).score == Decimal("4.80")  # 0.2 × 4 + 0.4 × 5 + 0.4 × 5
+    assert score_of(stores[1], 1).score == Decimal("4.50")  # version 1's score is untouched
+    assert CurrentScore.objects.get(store=stores[1]).value == Decimal("4.80")
+
+    # recomputed under the old version: the old number again; the current score stays on v2
+    services.recompute_all(as_of=AS_OF, version=1)
+    assert score_of(stores[1], 1).score == Decimal("4.50")
+    assert CurrentScore.objects.get(store=stores[1]).score.formula.version == 2
+    assert selectors.score_report(stores[1])["version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        (None, "dimensions"),
+        ({"dimensions": {}}, "dimensions"),
+        ({"dimensions": {"price": {"weight": 1, "metrics": {"x": 1}}}}, "price"),
+        ({"dimensions": {"product": {"weight": 1, "metrics": {"ship_48h_rate": 1}}}}, "ship_48h_rate"),
+        ({"dimensions": {"product": {"weight": 0.5, "metrics": {"quality_return_rate": 1}}}}, "0.5"),
+        ({"dimensions": {"product": {"weight": 1, "metrics": {"quality_return_rate": 0}}}}, "quality_return_rate"),
+        ({"dimensions": {"product": {"weight": True, "metrics": {"quality_return_rate": 1}}}}, "product"),
+    ],
+)
+def test_a_bad_formula_is_refused_and_makes_no_version(spec, fragment):
+    services.newest_formula()
+    with pytest.raises(DomainError) as refused:
+        services.create_formula(spec=spec)
+    assert refused.value.code == "formula_invalid"
+    assert fragment in refused.value.message
+    assert Formula.objects.count() == 1
+
+
+def test_an_unknown_version_is_refused():
+    with pytest.raises(DomainError) as refused:
+        services.recompute_all(as_of=AS_OF, version=9)
+    assert refused.value.code == "formula_not_found"
+
+
+def test_one_store_on_demand_uses_the_last_runs_benchmarks(facts, make_open_store):
+    stores = [make_open_store() for _ in range(3)]
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    # two more quality refunds at store C: 8/30 is beyond 2m = 0.2 of the run's benchmark
+    extra = facts.orders(stores[2], 2)
+    for order in extra:
+        facts.aftersale(order)
+    score = services.recompute_store(stores[2], as_of=AS_OF)
+    assert score.metrics["quality_return_rate"]["value"] == pytest.approx(8 / 32)
+    assert score.metrics["quality_return_rate"]["median"] == pytest.approx(0.1)  # the run's, unchanged
+    assert score.score == Decimal("4.00")  # 0.5 × 3.0 + 0.5 × 5 (the floor of the band)
+    assert StoreScore.objects.filter(store=stores[2], as_of=AS_OF).count() == 1
+    assert CurrentScore.objects.get(store=stores[2]).score_id == score.pk
+
+
+def test_one_store_before_any_run_is_banded_against_everyone(facts, make_open_store):
+    stores = [make_open_store() for _ in range(3)]
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    score = services.recompute_store(stores[1], as_of=AS_OF)
+    assert score.score == Decimal("4.50")
+    assert StoreScore.objects.count() == 1  # the others were measured, not written
+
+
+def test_history_has_one_point_per_day(facts, make_open_store):
+    store = make_open_store()
+    facts.orders(store, 30)
+    for days_back in (2, 1, 0):
+        services.recompute_all(as_of=AS_OF - timedelta(days=days_back))
+    history = selectors.score_history(store, until=AS_OF)
+    assert [day for day, _ in history] == [AS_OF - timedelta(days=d) for d in (2, 1, 0)]
+    assert all(value == Decimal("5.00") for _, value in history)
+
+
+def test_a_recompute_for_an_earlier_day_leaves_the_current_score(facts, make_open_store):
+    store = make_open_store()
+    facts.orders(store, 30)
+    services.recompute_all(as_of=AS_OF)
+    services.recompute_all(as_of=AS_OF - timedelta(days=5))
+    assert CurrentScore.objects.get(store=store).score.as_of == AS_OF
