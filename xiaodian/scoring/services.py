@@ -16,7 +16,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import compute, metrics, rules
+from . import compute, metrics, rules, signals
 from .badges import StoreRow, award
 from .compute import Bench, Benchmarks
 from .days import SHANGHAI, today, window
@@ -362,6 +362,7 @@ def recompute_all(
         if current:
             CurrentScore.objects.all().delete()
             _set_current(run.scores)
+            transaction.on_commit(lambda: signals.weights_changed.send(sender=Formula, store_ids=None))
     with_score = sum(1 for s in run.scores if s.score is not None)
     return {
         "as_of": as_of.isoformat(),
@@ -399,4 +400,5 @@ def recompute_store(store: Store, *, as_of: date | None = None, version: int | N
         _upsert([score])
         if _is_current(formula, as_of):
             _set_current([score])
+            transaction.on_commit(lambda: signals.weights_changed.send(sender=Formula, store_ids=[store.pk]))
     return score

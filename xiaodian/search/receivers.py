@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.scoring import signals as scoring_signals
 from xiaodian.stores import signals as store_signals
 from xiaodian.stores.models import Category, Store
 
@@ -43,3 +44,8 @@ def sku_changed(sender, instance: SKU, **kwargs) -> None:
 def category_changed(sender, instance: Category, created: bool, **kwargs) -> None:
     if not created:
         _on_commit(services.index_category, instance.pk)
+
+
+@receiver(scoring_signals.weights_changed)
+def weights_changed(sender, store_ids: list[int] | None, **kwargs) -> None:
+    services.set_traffic_weights(store_ids)  # already on commit

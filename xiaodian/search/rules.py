@@ -19,7 +19,7 @@ PRIMARY_WEIGHT = 10.0
 SECONDARY_WEIGHT = 2.0
 EXACT_NAME_BOOST = 100.0  # the store whose full name is the query comes first
 
-DEFAULT_TRAFFIC_WEIGHT = 1.0  # until the store score (issue 7) sets it
+DEFAULT_TRAFFIC_WEIGHT = 1.0  # a store without a score (scoring.rules.NO_SCORE_WEIGHT)
 
 
 class Tab(models.TextChoices):

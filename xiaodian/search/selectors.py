@@ -125,7 +125,7 @@ def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float) -> Result:
         price_min_fen=hit.price_min_fen,
         score=relevance * hit.traffic_weight * boost,
         factors={
-            "relevance": round(relevance, 6),
+            "relevance": float(f"{relevance:.6g}"),  # six significant digits
             "traffic_weight": hit.traffic_weight,
             "exact_name": exact,
         },

@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
+from xiaodian.scoring.models import CurrentScore
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreState
 
@@ -114,6 +116,23 @@ def _replace(model, documents: list, object_ids: Iterable[int]) -> None:
         model.objects.bulk_create(documents, batch_size=BATCH)
 
 
+def set_traffic_weights(store_ids: Iterable[int] | None = None) -> int:
+    """Copy the stores' current traffic weights (the store score) into their documents, all
+    stores' when `store_ids` is None; a store without a score weighs 1.0. One UPDATE per table,
+    writing only the documents whose weight changes; answers how many changed."""
+    weight = Coalesce(
+        Subquery(CurrentScore.objects.filter(store_id=OuterRef("store_id")).values("traffic_weight")[:1]),
+        Value(rules.DEFAULT_TRAFFIC_WEIGHT),
+    )
+    changed = 0
+    for model in (StoreDocument, ProductDocument):
+        documents = model.objects.all()
+        if store_ids is not None:
+            documents = documents.filter(store_id__in=list(store_ids))
+        changed += documents.exclude(traffic_weight=weight).update(traffic_weight=weight)
+    return changed
+
+
 def index_store(store_id: int) -> bool:
     """Index the store (if open; otherwise take it out) and re-cut its products, whose documents
     carry its name. Answers whether the store is searchable now."""
@@ -124,6 +143,8 @@ def index_store(store_id: int) -> bool:
     products = list(_listed_products().filter(store_id=store_id)) if open_now else []
     stale = ProductDocument.objects.filter(store_id=store_id).values_list("object_id", flat=True)
     _replace(ProductDocument, [_product_document(p, store.name, categories) for p in products], list(stale))
+    if open_now:
+        set_traffic_weights([store_id])
     return open_now
 
 
@@ -132,6 +153,8 @@ def index_product(product_id: int) -> bool:
     product = _listed_products().select_related("store").filter(pk=product_id).first()
     documents = [_product_document(product, product.store.name, _category_names())] if product else []
     _replace(ProductDocument, documents, [product_id])
+    if product is not None:
+        set_traffic_weights([product.store_id])
     return product is not None
 
 
@@ -191,6 +214,7 @@ def reindex_all(
             for chunk in _chunks(rows)
         )
         cut(_cut_products, chunks, write_products)
+    set_traffic_weights()
     return {"stores": StoreDocument.objects.count(), "products": ProductDocument.objects.count()}
 
 

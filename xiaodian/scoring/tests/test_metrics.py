@@ -10,7 +10,7 @@ from xiaodian.scoring import metrics
 from xiaodian.scoring.days import window
 from xiaodian.scoring.models import ServiceSessionFact
 
-from .conftest import AS_OF, IN_WINDOW
+from .facts import AS_OF, IN_WINDOW
 
 pytestmark = pytest.mark.django_db
 

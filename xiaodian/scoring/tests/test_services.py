@@ -10,7 +10,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.scoring import selectors, services
 from xiaodian.scoring.models import Benchmark, CurrentScore, Formula, StoreScore
 
-from .conftest import AS_OF
+from .facts import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,10 @@ def test_a_formula_change_makes_a_version_and_old_scores_keep_theirs(facts, make
         ({"dimensions": {"price": {"weight": 1, "metrics": {"x": 1}}}}, "price"),
         ({"dimensions": {"product": {"weight": 1, "metrics": {"ship_48h_rate": 1}}}}, "ship_48h_rate"),
         ({"dimensions": {"product": {"weight": 0.5, "metrics": {"quality_return_rate": 1}}}}, "0.5"),
-        ({"dimensions": {"product": {"weight": 1, "metrics": {"quality_return_rate": 0}}}}, "quality_return_rate"),
+        (
+            {"dimensions": {"product": {"weight": 1, "metrics": {"quality_return_rate": 0}}}},
+            "quality_return_rate",
+        ),
         ({"dimensions": {"product": {"weight": True, "metrics": {"quality_return_rate": 1}}}}, "product"),
     ],
 )
