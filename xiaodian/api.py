@@ -17,6 +17,7 @@ from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router
 from xiaodian.payments.api import router as payments_router
 from xiaodian.reviews.api import router as reviews_router
+from xiaodian.scoring.api import router as scoring_router
 from xiaodian.search.api import router as search_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
@@ -118,4 +119,5 @@ api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", content_router)
 api.add_router("", live_router)
+api.add_router("", scoring_router)
 api.add_router("", search_router)

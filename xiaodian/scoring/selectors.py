@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from xiaodian.orders.models import Order
 from xiaodian.stores.models import Store
 
 from . import rules
-from .days import today
-from .models import CurrentScore, StoreScore
+from .days import today, window
+from .models import CurrentScore, Formula, StoreScore
 from .rules import Badge, Band
 
 SHOWN_BADGES = {badge.value: badge.label for badge in Badge}
@@ -122,6 +123,30 @@ def score_report(store: Store) -> dict | None:
     """The data center's score section; None before the store's first recompute."""
     score = latest(store)
     return report(score) if score is not None else None
+
+
+def score_or_empty(store: Store) -> dict:
+    """The report, or before the store's first recompute an empty one with its qualifying orders
+    counted now (one query)."""
+    found = score_report(store)
+    if found is not None:
+        return found
+    start, end = window(today())
+    qualifying = Order.objects.filter(store=store, paid_at__gte=start, paid_at__lt=end).count()
+    newest = Formula.objects.order_by("-version").values_list("version", flat=True).first()
+    return {
+        "store_id": store.pk,
+        "score": None,
+        "version": newest or 1,
+        "as_of": None,
+        "computed_at": None,
+        "qualifying_orders": qualifying,
+        "threshold": rules.MIN_ORDERS,
+        "traffic_weight": rules.NO_SCORE_WEIGHT,
+        "badges": [],
+        "dimensions": [],
+        "next": None,
+    }
 
 
 def score_history(

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
+from xiaodian.core import schedule
 from xiaodian.web import demo
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             demo.seed_demo(stdout=self.stdout)
         if no_serve:
             return
+        schedule.ensure_scheduled()
         worker = Worker(
             queue_names=["default"],
             interval=1.0,
