@@ -9,6 +9,7 @@ from xiaodian.accounts.api import auth_router as accounts_auth_router
 from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
+from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
@@ -121,3 +122,4 @@ api.add_router("", content_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", search_router)
+api.add_router("", analytics_router)

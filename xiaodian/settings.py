@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xiaodian.scoring",
     "xiaodian.live",
     "xiaodian.search",
+    "xiaodian.analytics",
     "xiaodian.web",
 ]
 

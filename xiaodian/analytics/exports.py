@@ -1,0 +1,79 @@
+"""The report as CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads the Chinese
+headers), a header row in the reader's language, then one row per day. Amounts are yuan with two
+decimals (exact, from integer fen); the scenes' columns are always all of them, in code order."""
+
+import csv
+import io
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from xiaodian.core.scenes import Scene
+
+from .selectors import Report, Row
+
+BOM = "\ufeff"
+
+
+def yuan(fen: int) -> str:
+    """1234 -> "12.34" (no currency sign or separators: a spreadsheet reads it as a number)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def header() -> list[str]:
+    columns = [
+        pgettext("column", "日期"),
+        _("支付金额（元）"),
+        _("支付订单数"),
+        _("创建订单数"),
+        _("退款金额（元）"),
+        _("退款订单数"),
+        _("公域支付金额（元）"),
+        _("公域支付订单数"),
+        _("私域支付金额（元）"),
+        _("私域支付订单数"),
+    ]
+    for scene in Scene:
+        columns.append(_("%(scene)s支付金额（元）") % {"scene": scene.label})
+        columns.append(_("%(scene)s支付订单数") % {"scene": scene.label})
+    return columns
+
+
+def row(day: Row) -> list[str | int]:
+    values: list[str | int] = [
+        day.date.isoformat(),
+        yuan(day.gmv_fen),
+        day.orders,
+        day.created_orders,
+        yuan(day.refund_fen),
+        day.refunded_orders,
+        yuan(day.public.gmv_fen),
+        day.public.orders,
+        yuan(day.private.gmv_fen),
+        day.private.orders,
+    ]
+    for scene in Scene:
+        figures = day.by_scene[scene]
+        values += [yuan(figures.gmv_fen), figures.orders]
+    return values
+
+
+def report_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header())
+    writer.writerows(row(day) for day in report.days)
+    return BOM + buffer.getvalue()
+
+
+def filename(report: Report) -> str:
+    return f"store-{report.store_id}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+
+
+def csv_response(report: Report) -> HttpResponse:
+    response = HttpResponse(report_csv(report).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename(report)}"'
+    return response

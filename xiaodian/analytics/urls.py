@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+urlpatterns = [path("stores/<int:store_id>/data/", views.data_center, name="data")]
