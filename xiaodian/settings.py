@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xiaodian.scoring",
     "xiaodian.live",
     "xiaodian.search",
+    "xiaodian.service",
     "xiaodian.analytics",
     "xiaodian.web",
 ]
@@ -142,6 +143,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Self-built customer service: event endpoints must be HTTPS; plain http to the loopback address
+# only when this is on (local development and the tests).
+XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP = _env_bool("XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

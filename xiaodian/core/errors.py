@@ -93,6 +93,12 @@ CODES: dict[str, tuple[int, str]] = {
     "shelf_store_not_bound": (422, _("只能上架已关联店铺的商品。")),
     "shelf_item_exists": (409, _("该规格已在货架上。")),
     "shelf_full": (409, _("货架商品数量已达上限。")),
+    # customer service
+    "cold_outreach": (403, _("只能联系咨询过或在本店下过单的买家。")),
+    "conversation_closed": (409, _("会话已结束，请重新发起咨询。")),
+    "service_limit_reached": (422, _("数量已达上限。")),
+    "auto_reply_keyword_exists": (409, _("该关键词已存在。")),
+    "already_rated": (409, _("已评价过该会话。")),
     # store score
     "formula_invalid": (422, _("评分公式无效。")),
     "formula_not_found": (404, _("评分公式版本不存在。")),

@@ -124,8 +124,9 @@ DIMENSIONS: dict[str, str] = {
     "service": _("服务体验"),
 }
 
-# Metrics filled by the customer-service app (`ServiceSessionFact`); version 1 leaves them out
-# until that app exists, and the service dimension's other metrics share its weight.
+# Metrics read from `ServiceSessionFact`, which the customer-service app fills. A store with no
+# counted session has no reply rate, and its service dimension's other metrics share the weight.
+# The complaint rate stays out of the default formula until buyers can file complaints.
 SERVICE_APP_METRICS = ("reply_3min_rate", "complaint_rate")
 
 DEFAULT_FORMULA: dict = {
@@ -140,7 +141,7 @@ DEFAULT_FORMULA: dict = {
         },
         "service": {
             "weight": 0.35,
-            "metrics": {"aftersale_hours": 1.0, "dispute_rate": 1.0},
+            "metrics": {"reply_3min_rate": 1.0, "aftersale_hours": 1.0, "dispute_rate": 1.0},
         },
     }
 }
