@@ -4,26 +4,43 @@ account with an article, a linked video account with a short video and a schedul
 a composed homepage."""
 
 import io
-from datetime import timedelta
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from xiaodian.accounts import licences
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Role, SubjectKind, Verification
+from xiaodian.aftersales import services as aftersales
+from xiaodian.aftersales.models import AfterSale
+from xiaodian.aftersales.rules import Kind, Reason
 from xiaodian.catalog import services as catalog
-from xiaodian.catalog.models import Product
+from xiaodian.catalog.models import SKU, Product
+from xiaodian.catalog.rules import ProductState
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.scenes import Scene
 from xiaodian.live import services as live
+from xiaodian.orders import services as orders
+from xiaodian.orders.models import Order, OrderLine
+from xiaodian.orders.rules import PAY_WITHIN
 from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.reviews import services as reviews
+from xiaodian.reviews.models import Review
+from xiaodian.scoring import selectors as scores
+from xiaodian.scoring import services as scoring
 from xiaodian.stores import services as stores
-from xiaodian.stores.models import Category
+from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreKind
 
 PASSWORD = "demo12345"
@@ -96,7 +113,8 @@ def seed_demo(stdout=None) -> None:
         demo_stores[name] = store
         say(f"  store #{store.pk} {store.name} ({kind}, {leaf})")
     _seed_products(demo_stores, by_name, say)
-    _seed_touchpoints(demo_stores, users, say)
+    sources = _seed_touchpoints(demo_stores, users, say)
+    _seed_history(demo_stores, users, sources, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
 
 
@@ -319,8 +337,11 @@ MINI_PROGRAMS = {"山野官方旗舰店": ("山野茶事商城", "wx5a3e9c1d2b7f
 DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.webm"
 
 
-def _seed_touchpoints(demo_stores: dict, users: dict, say) -> None:
+def _seed_touchpoints(demo_stores: dict, users: dict, say) -> dict[str, dict[str, int]]:
+    """Each store's touchpoints; answers, per store, the ids of the article, the video and the
+    mini program a purchase can name as its source (`orders.sources`)."""
     merchant = users["merchant"]
+    sources: dict[str, dict[str, int]] = {}
     for store_name, (oa_name, title, lead, va_name, video_title, live_title) in TOUCHPOINTS.items():
         store = demo_stores[store_name]
         product = Product.objects.filter(store=store, state="listed").order_by("pk").first()
@@ -377,6 +398,9 @@ def _seed_touchpoints(demo_stores: dict, users: dict, say) -> None:
             )
             stores.invite_link(store=store, user=merchant, kind="mini_program", account_id=program.pk)
         _compose_homepage(store, product, article, video, program)
+        sources[store_name] = {"article": article.pk, "video": video.pk, "homepage": store.pk}
+        if program is not None:
+            sources[store_name]["mini_program"] = program.pk
         say(
             f"  store #{store.pk}: official account {oa_name} (article #{article.pk}), video account {va_name}"
             f" (video #{video.pk}, live room #{room.pk}), homepage published"
@@ -388,6 +412,7 @@ def _seed_touchpoints(demo_stores: dict, users: dict, say) -> None:
     stores.invite_link(
         store=demo_stores["拾光服饰"], user=merchant, kind="video_account", account_id=creator_channel.pk
     )
+    return sources
 
 
 def _compose_homepage(store, product, article, video, program) -> None:
@@ -416,3 +441,315 @@ def _compose_homepage(store, product, article, video, program) -> None:
     if program:
         modules.append({"type": "mini_program", "mini_program_id": program.pk})
     stores.compose_homepage(store=store, modules=modules)
+
+
+# ------------------------------------------------------------------------------ order history
+
+# The data center's charts and the store score need orders (docs/scoring.md: a score needs 30
+# orders paid in the 90 days before). store -> (orders paid, orders left unpaid, shipped after
+# 48 hours, after-sale refunds): the flagship gets a score; 拾光服饰 stays under 30, "no score yet".
+HISTORY = {"山野官方旗舰店": (45, 3, 4, True), "拾光服饰": (12, 1, 1, False)}
+HISTORY_DAYS = 60
+HISTORY_SEED = 20261122  # the same history on every machine (relative to the day it is seeded)
+# Where the purchases started (core.scenes), and how often. No live-room orders: those are placed
+# only through a live room (orders.sources.HELD_SOURCES), and the demo's rooms have not gone live.
+HISTORY_SCENES = {
+    Scene.SEARCH: 8,
+    Scene.FEED: 5,
+    Scene.ARTICLE: 4,
+    Scene.SHORT_VIDEO: 4,
+    Scene.STORE_HOMEPAGE: 3,
+    Scene.PRODUCT_SHARE: 3,
+    Scene.OTHER: 2,
+    Scene.CHAT: 3,
+    Scene.GROUP_CHAT: 3,
+    Scene.MOMENTS: 2,
+    Scene.MINI_PROGRAM: 2,
+    Scene.BUSINESS_CONTACT: 1,
+}
+# The source a purchase of a scene names (orders.sources.SCENE_SOURCES); the other scenes name none.
+SCENE_SOURCES = {
+    Scene.SHORT_VIDEO: "video",
+    Scene.ARTICLE: "article",
+    Scene.STORE_HOMEPAGE: "homepage",
+    Scene.MINI_PROGRAM: "mini_program",
+    Scene.PRODUCT_SHARE: "share",
+    Scene.SEARCH: "search",
+}
+HISTORY_ADDRESSES = (
+    {
+        "recipient": "李小雨",
+        "phone": "13912345678",
+        "region": "浙江省杭州市西湖区",
+        "detail": "文三路 90 号 2 幢 301 室",
+    },
+    {
+        "recipient": "李小雨",
+        "phone": "13912345678",
+        "region": "浙江省杭州市滨江区",
+        "detail": "网商路 699 号公司前台",
+    },
+)
+CARRIERS = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("京东物流", "JD"))  # name, tracking number prefix
+PRAISE = (
+    "品质很好，会回购。",
+    "发货快，包装很仔细。",
+    "和描述一致，很满意。",
+    "性价比高，推荐给朋友了。",
+    "",
+)
+SLOW_SHIPPING = "等了三天才发货，东西倒是不错。"
+DAMAGED = ("收到时罐子压扁了，茶叶受潮结块。", "非常抱歉！已为您办理退货退款，我们会加固包装。")
+
+
+@dataclass
+class _Purchase:
+    """One order of the history as planned (what, where from, when) and, once placed, the order."""
+
+    store: Store
+    placed_at: datetime
+    lines: list[tuple[int, int]]  # (sku id, quantity)
+    scene: int
+    address: dict
+    source_type: str = ""
+    source_id: int | None = None
+    order: Order | None = None
+    review: Review | None = None
+    aftersales: list[AfterSale] = field(default_factory=list)
+
+
+class _Timeline:
+    """Steps at moments; `run` plays the past ones in order, each with the platform clock at its
+    moment, so every timestamp the services write (paid, shipped, received...) is that moment."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[datetime, int, Callable[[], object]]] = []
+
+    def at(self, moment: datetime, step: Callable[[], object]) -> datetime:
+        self.steps.append((moment, len(self.steps), step))
+        return moment
+
+    def run(self, until: datetime) -> None:
+        for moment, _n, step in sorted(self.steps, key=lambda s: s[:2]):
+            if moment < until:  # what lies in the future has not happened yet
+                with clock.travel_to(moment):
+                    step()
+
+
+def _seed_history(demo_stores: dict, users: dict, sources: dict, say) -> None:
+    """Two months of orders of 小李 (buyer2), through the services: placed, paid in the payment
+    sandbox, shipped (a few late), received, reviewed, a few left unpaid and two refunded; then
+    every store's score. `buyer` keeps no history: the demo (and its browser tests) start with
+    that buyer's first order."""
+    now = clock.now()
+    rng = random.Random(HISTORY_SEED)
+    timeline = _Timeline()
+    for store_name, (paid, unpaid, late, refunds) in HISTORY.items():
+        store = demo_stores[store_name]
+        named = {**sources[store_name], "share": users["buyer"].pk, "search": None}  # 小王 shares with 小李
+        purchases = _plan_purchases(store, paid + unpaid, named, rng, now)
+        _tell_stories(timeline, purchases, users, rng, unpaid=unpaid, late=late, refunds=refunds)
+    timeline.run(until=now)
+    scoring.recompute_all()
+    for store_name in HISTORY:
+        store = demo_stores[store_name]
+        paid_orders = Order.objects.filter(store=store, paid_at__isnull=False).count()
+        score = scores.latest(store)
+        shown = f"score {score.score}" if score is not None and score.score is not None else "no score yet"
+        say(f"  store #{store.pk}: {paid_orders} paid orders over {HISTORY_DAYS} days, {shown}")
+
+
+def _plan_purchases(store: Store, count: int, named: dict, rng: random.Random, now: datetime) -> list:
+    """`count` purchases, more of them lately, by day between 08:00 and 23:00, oldest first. Half
+    of each SKU's stock is left for the demo's own buyers."""
+    skus = list(
+        SKU.objects.filter(
+            product__store=store, product__state=ProductState.LISTED, is_active=True, stock__gt=1
+        ).order_by("pk")
+    )
+    spare = {sku.pk: sku.stock // 2 for sku in skus}
+    scenes, weights = zip(*HISTORY_SCENES.items(), strict=True)
+    purchases = []
+    for _ in range(count):
+        lines: dict[int, int] = {}
+        for _line in range(rng.choices((1, 2), (4, 1))[0]):
+            left = [sku.pk for sku in skus if spare[sku.pk] > 0 and sku.pk not in lines]
+            if left:
+                sku_id = rng.choice(left)
+                lines[sku_id] = min(spare[sku_id], rng.choices((1, 2), (5, 1))[0])
+                spare[sku_id] -= lines[sku_id]
+        if not lines:
+            break
+        day = timezone.localtime(now - timedelta(days=rng.triangular(0, HISTORY_DAYS, 0)))
+        placed_at = day.replace(hour=rng.randint(8, 22), minute=rng.randint(0, 59), second=rng.randint(0, 59))
+        if placed_at > now - timedelta(hours=2):
+            placed_at -= timedelta(days=1)
+        scene = rng.choices(scenes, weights)[0]
+        source_type = SCENE_SOURCES.get(scene, "")
+        if source_type not in named:  # e.g. a store without a mini program
+            source_type = ""
+        purchases.append(
+            _Purchase(
+                store=store,
+                placed_at=placed_at,
+                lines=sorted(lines.items()),
+                scene=scene,
+                address=rng.choice(HISTORY_ADDRESSES),
+                source_type=source_type,
+                source_id=named.get(source_type),
+            )
+        )
+    return sorted(purchases, key=lambda p: p.placed_at)
+
+
+def _tell_stories(timeline, purchases, users, rng, *, unpaid: int, late: int, refunds: bool) -> None:
+    """What happens to each purchase, as steps on the timeline. With `refunds`, an early order is
+    refunded before it ships and another, received damaged, is reviewed with one star and returned."""
+    buyer, agent = users["buyer2"], users["agent"]
+    special = {2: "refund", 5: "return"} if refunds else {}
+    rest = [i for i in range(len(purchases)) if i not in special]
+    for i in rng.sample(rest, unpaid):
+        special[i] = "unpaid"
+    settled = [i for i in range(len(purchases) - 6) if i not in special]  # old enough to be received
+    late_ones = sorted(rng.sample(settled, late))
+    for i, p in enumerate(purchases):
+        story = special.get(i, "late" if i in late_ones else "")
+        timeline.at(p.placed_at, partial(_place, p, buyer, key=f"demo-history-{p.store.pk}-{i}"))
+        if story == "unpaid":
+            if rng.random() < 0.5:
+                timeline.at(p.placed_at + timedelta(minutes=4), partial(_cancel, p, buyer))
+            else:  # the 15-minute timeout, as the worker would run it
+                timeline.at(p.placed_at + PAY_WITHIN + timedelta(minutes=1), partial(_close_unpaid, p))
+            continue
+        paid = timeline.at(p.placed_at + timedelta(minutes=rng.randint(1, 9)), partial(_pay, p, buyer))
+        if story == "refund":
+            asked = timeline.at(paid + timedelta(minutes=35), partial(_ask_refund, p, buyer))
+            timeline.at(asked + timedelta(hours=rng.uniform(2, 6)), partial(_approve_refund, p))
+            continue
+        hours = rng.uniform(52, 80) if story == "late" else rng.uniform(2, 36)
+        shipped = timeline.at(paid + timedelta(hours=hours), partial(_ship, p, carrier=rng.choice(CARRIERS)))
+        received = timeline.at(shipped + timedelta(hours=rng.uniform(30, 90)), partial(_receive, p, buyer))
+        if story == "return":
+            text, reply = DAMAGED
+            reviewed = timeline.at(received + timedelta(hours=2), partial(_review, p, buyer, 1, text))
+            timeline.at(reviewed + timedelta(hours=1), partial(_reply, p, agent, reply))
+            _return_steps(timeline, p, buyer, start=reviewed + timedelta(hours=2))
+        elif story == "late" and i == late_ones[0]:
+            timeline.at(received + timedelta(hours=5), partial(_review, p, buyer, 2, SLOW_SHIPPING))
+        elif rng.random() < 0.5:
+            rating = rng.choices((5, 4, 3), (14, 5, 1))[0]
+            moment = received + timedelta(hours=rng.uniform(1, 48))
+            timeline.at(moment, partial(_review, p, buyer, rating, rng.choice(PRAISE)))
+
+
+def _return_steps(timeline, p: _Purchase, buyer: User, *, start: datetime) -> None:
+    """A return for damage: asked, approved, sent back, received by the store and refunded."""
+    asked = timeline.at(start, partial(_ask_return, p, buyer))
+    approved = timeline.at(asked + timedelta(hours=4), partial(_approve_return, p))
+    sent = timeline.at(approved + timedelta(hours=20), partial(_send_back, p, buyer))
+    timeline.at(sent + timedelta(days=2), partial(_receive_return, p))
+
+
+def _place(p: _Purchase, buyer: User, *, key: str) -> None:
+    items = [orders.LineRequest(sku_id=sku_id, quantity=quantity) for sku_id, quantity in p.lines]
+    checkout = orders.place_order(
+        buyer=buyer,
+        items=items,
+        address=p.address,
+        scene=p.scene,
+        source_type=p.source_type,
+        source_id=p.source_id,
+        idempotency_key=key,
+        fingerprint=orders.request_hash({"items": p.lines, "scene": p.scene, "key": key}),
+    )
+    (p.order,) = checkout.placed_orders
+
+
+def _pay(p: _Purchase, buyer: User) -> None:
+    payment = orders.pay_checkout(buyer=buyer, order_id=p.order.pk)
+    sandbox.pay_for(payment.out_trade_no)  # 小李 pays in the sandbox; its notification pays the order
+
+
+def _cancel(p: _Purchase, buyer: User) -> None:
+    orders.cancel_order(buyer=buyer, order_id=p.order.pk)
+
+
+def _close_unpaid(p: _Purchase) -> None:
+    orders.close_unpaid_checkout(p.order.checkout_id)
+
+
+def _ship(p: _Purchase, *, carrier: tuple[str, str]) -> None:
+    name, prefix = carrier
+    orders.ship_order(store=p.store, order_id=p.order.pk, carrier=name, tracking_no=prefix + p.order.number)
+
+
+def _receive(p: _Purchase, buyer: User) -> None:
+    orders.confirm_receipt(buyer=buyer, order_id=p.order.pk)
+
+
+def _first_line(p: _Purchase) -> OrderLine:
+    return p.order.lines.all()[0]
+
+
+def _review(p: _Purchase, buyer: User, rating: int, text: str) -> None:
+    p.review = reviews.create_review(
+        buyer=buyer, order_id=p.order.pk, line_id=_first_line(p).pk, rating=rating, text=text
+    )
+
+
+def _reply(p: _Purchase, agent: User, text: str) -> None:
+    reviews.reply_to_review(staff=agent, review_id=p.review.pk, text=text)
+
+
+def _ask_refund(p: _Purchase, buyer: User) -> None:
+    """Every line, so that the whole order is refunded (200) and nothing is left to ship."""
+    p.aftersales = [
+        aftersales.request_aftersale(
+            buyer=buyer,
+            order_id=p.order.pk,
+            line_id=line.pk,
+            kind=Kind.REFUND,
+            quantity=line.quantity,
+            reason_code=Reason.NOT_WANTED,
+            reason="拍错了规格",
+        )
+        for line in p.order.lines.all()
+    ]
+
+
+def _approve_refund(p: _Purchase) -> None:
+    for aftersale in p.aftersales:
+        aftersales.approve_aftersale(store=p.store, aftersale_id=aftersale.pk)
+        # Approving hands the refund to the payments app on commit; the whole seed is one
+        # transaction, so hand it over now, at this moment, as the commit would have.
+        aftersales.submit_refund(aftersale.pk)
+
+
+def _ask_return(p: _Purchase, buyer: User) -> None:
+    line = _first_line(p)
+    p.aftersales = [
+        aftersales.request_aftersale(
+            buyer=buyer,
+            order_id=p.order.pk,
+            line_id=line.pk,
+            kind=Kind.RETURN,
+            quantity=line.quantity,
+            reason_code=Reason.DAMAGED,
+            reason="罐子压扁，茶叶受潮",
+        )
+    ]
+
+
+def _approve_return(p: _Purchase) -> None:
+    aftersales.approve_aftersale(store=p.store, aftersale_id=p.aftersales[0].pk)
+
+
+def _send_back(p: _Purchase, buyer: User) -> None:
+    aftersales.ship_return(
+        buyer=buyer, aftersale_id=p.aftersales[0].pk, carrier="顺丰速运", tracking_no=f"SFR{p.order.number}"
+    )
+
+
+def _receive_return(p: _Purchase) -> None:
+    aftersales.receive_return(store=p.store, aftersale_id=p.aftersales[0].pk)
+    aftersales.submit_refund(p.aftersales[0].pk)  # as in _approve_refund
