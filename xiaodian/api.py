@@ -20,6 +20,7 @@ from xiaodian.payments.api import router as payments_router
 from xiaodian.reviews.api import router as reviews_router
 from xiaodian.scoring.api import router as scoring_router
 from xiaodian.search.api import router as search_router
+from xiaodian.service.api import router as service_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -122,4 +123,5 @@ api.add_router("", content_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", search_router)
+api.add_router("", service_router)
 api.add_router("", analytics_router)

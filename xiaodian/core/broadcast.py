@@ -36,10 +36,12 @@ def send(groups: list[str], message: dict) -> None:
         for name in groups:
             await layer.group_send(name, message)
 
-    loop = _consumer_loop
+    loop, running = _consumer_loop, asyncio._get_running_loop()
     try:
-        if loop is not None and loop.is_running() and asyncio._get_running_loop() is not loop:
+        if loop is not None and loop.is_running() and running is not loop:
             asyncio.run_coroutine_threadsafe(deliver(), loop).result(timeout=SEND_TIMEOUT)
+        elif running is not None:  # sync code called straight from a running loop: no waiting here
+            running.create_task(deliver())
         else:  # no websocket in this process yet: the layer (Redis) is reached from a loop of our own
             async_to_sync(deliver)()
     except Exception:  # the write stands; clients catch up when they sync

@@ -1,7 +1,9 @@
 """Service hours are Asia/Shanghai clock times."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
+
+from xiaodian.core import clock
 
 from . import rules
 
@@ -15,3 +17,7 @@ def local_time(moment: datetime) -> time:
 def in_hours(moment: datetime) -> bool:
     """Whether a session starting at `moment` counts toward the reply metric (08:00–23:00)."""
     return rules.COUNTED_FROM <= local_time(moment) < rules.COUNTED_UNTIL
+
+
+def today() -> date:
+    return clock.now().astimezone(SHANGHAI).date()

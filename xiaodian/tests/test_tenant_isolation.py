@@ -28,6 +28,7 @@ from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
+from xiaodian.service import services as service
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreLink
@@ -66,6 +67,9 @@ class World:
     live_room: object  # A's video account's live room, selling A's store (public to watch and buy in)
     shelf_item: object  # on its shelf
     link: object  # A's store bound to A's official account
+    conversation: object  # A's customer consulting A's store
+    quick_reply: object  # A's store's quick reply
+    auto_reply: object  # A's store's keyword reply
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -91,6 +95,9 @@ OWNED_OBJECTS = {
     "room_id": lambda w: w.live_room.pk,
     "shelf_item_id": lambda w: w.shelf_item.pk,
     "link_id": lambda w: w.link.pk,
+    "conversation_id": lambda w: w.conversation.pk,
+    # Quick and keyword replies share the parameter name: the route says which one is meant.
+    "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
 }
 
 # Routes open to everyone by design: they must answer another merchant without an error and
@@ -116,6 +123,7 @@ PUBLIC_ROUTES = {
 # from its shelf), with the body each is tried with: the object is reachable, so the answer is
 # anything but a 404 or a server error.
 OPEN_WRITES = {
+    ("post", "api/v1/stores/<store_id>/conversations"): lambda w: {},  # any buyer may consult a store
     ("post", "api/v1/live-rooms/<room_id>/comments"): lambda w: {"text": "你好"},
     ("post", "api/v1/live-rooms/<room_id>/orders"): lambda w: {
         "shelf_item_id": w.shelf_item.pk,
@@ -301,6 +309,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         ),
         live_room=room,
         shelf_item=shelf_item,
+        conversation=service.open_conversation(buyer=customer, store_id=store.pk)[0],
+        quick_reply=service.add_quick_reply(user=merchant, store=store, text="稍等"),
+        auto_reply=service.add_auto_reply(user=merchant, store=store, keyword="发货", reply="48 小时内"),
     )
 
 
