@@ -1,5 +1,6 @@
 """`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback (checkout,
-flash-sale), and search latency in-process at a million products (search).
+flash-sale), search latency in-process at a million products (search), and the full store-score
+recompute at ten million orders (score).
 
 Progress goes to stderr; with --json the result is the only thing on stdout."""
 
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search")
+SCENARIOS = ("checkout", "flash-sale", "search", "score")
 
 
 def _levels(text: str) -> list[int]:
@@ -32,11 +33,20 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", default=None, help="comma-separated levels")
         parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (checkout)")
         parser.add_argument("--stock", type=int, default=100, help="units on sale (flash-sale)")
-        parser.add_argument("--stores", type=int, default=100_000, help="open stores to seed (search)")
+        parser.add_argument("--stores", type=int, default=100_000, help="open stores to seed (search, score)")
         parser.add_argument(
             "--products", type=int, default=1_000_000, help="listed products to seed (search)"
         )
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
+        parser.add_argument("--orders", type=int, default=10_000_000, help="orders to seed (score)")
+        parser.add_argument(
+            "--seed-only", action="store_true", help="seed (or reuse the seed) without the recompute (score)"
+        )
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="recompute in this process instead of a fresh one; its peak RSS then includes the seed (score)",
+        )
         parser.add_argument(
             "--reuse-index",
             action="store_true",
@@ -62,6 +72,18 @@ class Command(BaseCommand):
                 products=products,
                 per_kind=queries,
                 reindex=not options["reuse_index"],
+                report=say,
+            )
+        elif scenario == "score":
+            from xiaodian.benchmarks import score
+
+            if stores < 1 or options["orders"] < 1:
+                raise CommandError("--stores and --orders must be positive")
+            result = score.run(
+                stores=stores,
+                orders=options["orders"],
+                recompute_scores=not options["seed_only"],
+                isolate=not options["in_process"],
                 report=say,
             )
         elif scenario == "checkout":
@@ -92,6 +114,8 @@ def _line(row: dict) -> str:
 def _table(result: dict) -> str:
     if result["scenario"] == "search":
         return _search_table(result)
+    if result["scenario"] == "score":
+        return _score_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -122,4 +146,29 @@ def _search_table(result: dict) -> str:
         f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}"
         for r in result["kinds"]
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _score_table(result: dict) -> str:
+    seed, rows, timed, targets = result["seed"], result["rows"], result["recompute"], result["targets"]
+    lines = [
+        f"score on {result['database_version']}, {result['machine']['cpus']} cores: {rows['stores']} stores, "
+        f"{rows['orders']} orders, {rows['aftersales']} after-sales, {rows['disputes']} disputes, "
+        f"{rows['reviews']} reviews, {rows['service_sessions']} service sessions",
+        "seed: reused" if seed["reused"] else f"seed: {seed['seconds']} s {seed['phases']}",
+    ]
+    if timed is None:
+        lines.append("recompute: not run (--seed-only)")
+    else:
+        lines += [
+            f"recompute ({timed['process']}): {timed['seconds']} s {timed['steps_s']} "
+            f"(target {targets['recompute_s']} s: {'met' if targets['recompute_met'] else 'not met'})",
+            f"peak RSS: {timed['peak_rss_mb']} MB (before the recompute {timed['rss_before_mb']} MB; "
+            f"target {targets['peak_rss_mb']} MB: {'met' if targets['memory_met'] else 'not met'})",
+            f"stores scored: {timed['stores_scored']}, without a score: {timed['stores_without_score']}",
+        ]
+        if timed.get("backend"):
+            lines.append(f"server backend: {timed['backend']}")
+    if result.get("server_settings"):
+        lines.append(f"server settings: {result['server_settings']}")
     return "\n".join(lines) + "\n"
