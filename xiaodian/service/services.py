@@ -73,6 +73,8 @@ def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSetti
         new_secret = None
         mode = fields.pop("mode", None)
         for name, value in fields.items():
+            if name in ("opens_at", "closes_at") and value is not None and value.tzinfo is not None:
+                raise DomainError("validation_error", "服务时间为北京时间，不带时区", field=name)
             if value is not None:
                 setattr(current, name, value)
         if current.max_sessions is not None and not 1 <= current.max_sessions <= rules.MAX_SESSIONS_LIMIT:
