@@ -56,7 +56,9 @@ def report(score: StoreScore) -> dict:
     """The score with every dimension and metric, its band, and advice where it is not top."""
     metrics_seen = score.metrics or {}
     dimensions = []
-    for name, part in (score.dimensions or {}).items():
+    stored = score.dimensions or {}
+    # the rules' order, not the stored object's (PostgreSQL's jsonb does not keep key order)
+    for name, part in ((n, stored[n]) for n in rules.DIMENSIONS if n in stored):
         metrics = []
         for metric, (dimension, direction, unit, label, advice) in rules.METRICS.items():
             if dimension != name or metric not in metrics_seen:
