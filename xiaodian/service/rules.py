@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 TEXT_MAX = 1000  # characters of a text message
 CLIENT_ID_MAX = 64
+IMAGE_MAX_BYTES = 5 * 2**20
 PAGE_MAX = 100  # messages per history page
 SYNC_MAX = 500  # messages one reconnect catches up on
 QUICK_REPLIES_MAX = 50

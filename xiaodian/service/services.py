@@ -6,10 +6,12 @@ commit (`delivery`)."""
 
 import contextlib
 import secrets
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Subquery
 
@@ -19,6 +21,7 @@ from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.images import read_image
 from xiaodian.orders.models import Order
 from xiaodian.scoring.models import ServiceSessionFact
 from xiaodian.stores.access import has_perm
@@ -443,8 +446,9 @@ def send_message(
         body = _clean_text(text)
     elif kind in (Kind.PRODUCT, Kind.ORDER):
         card = _card(kind, conversation, product_id, order_id)
-    elif image is None:
-        raise DomainError("validation_error", field="image")
+    else:  # an image: shown to be one, at most IMAGE_MAX_BYTES, saved under a name of our own
+        data, image_format, _width, _height = read_image(image, max_bytes=rules.IMAGE_MAX_BYTES)
+        image = ContentFile(data, name=f"{uuid.uuid4().hex}.{image_format.lower()}")
     now = clock.now()
     try:
         with transaction.atomic():

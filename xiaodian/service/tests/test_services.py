@@ -286,3 +286,30 @@ def test_receipts_only_move_forward(conversation, buyer, agent):
     assert back.store_read_id == second.pk
     beyond = services.acknowledge(user=buyer, conversation_id=conversation.pk, up_to=10**12, read=False)
     assert (beyond.buyer_delivered_id, beyond.buyer_read_id) == (second.pk, 0)
+
+
+def test_an_image_message_is_checked_and_renamed(conversation, buyer):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "orange").save(buffer, "PNG")
+    message, _ = services.send_message(
+        user=buyer,
+        conversation_id=conversation.pk,
+        kind="image",
+        image=SimpleUploadedFile("../../etc/evil.png", buffer.getvalue()),
+    )
+    assert message.image.name.startswith("service/") and message.image.name.endswith(".png")
+    assert "evil" not in message.image.name
+    fake = SimpleUploadedFile("a.png", b"not an image")
+    refused(
+        "image_invalid",
+        services.send_message,
+        user=buyer,
+        conversation_id=conversation.pk,
+        kind="image",
+        image=fake,
+    )
