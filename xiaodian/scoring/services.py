@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.core import clock
@@ -50,7 +51,7 @@ def formula_at(version: int | None) -> Formula:
         return newest_formula()
     formula = Formula.objects.filter(version=version).first()
     if formula is None:
-        raise DomainError("formula_not_found", f"评分公式版本 {version} 不存在")
+        raise DomainError("formula_not_found", _("评分公式版本 %(version)s 不存在") % {"version": version})
     return formula
 
 
@@ -58,24 +59,31 @@ def check_spec(spec) -> dict:
     """The formula's shape: known dimensions with positive weights summing to 1, each with known
     metrics of that dimension at positive weights. Returns a clean copy."""
     if not isinstance(spec, dict) or not isinstance(spec.get("dimensions"), dict) or not spec["dimensions"]:
-        raise DomainError("formula_invalid", "公式需要 dimensions：维度 → {weight, metrics}")
+        raise DomainError("formula_invalid", _("公式需要 dimensions：维度 → {weight, metrics}"))
     clean: dict = {"dimensions": {}}
     total = 0.0
     for dimension, part in spec["dimensions"].items():
         if dimension not in rules.DIMENSIONS:
-            raise DomainError("formula_invalid", f"未知的维度：{dimension}")
+            raise DomainError("formula_invalid", _("未知的维度：%(name)s") % {"name": dimension})
         if not isinstance(part, dict) or not isinstance(part.get("metrics"), dict) or not part["metrics"]:
-            raise DomainError("formula_invalid", f"维度 {dimension} 需要 weight 和 metrics")
+            raise DomainError(
+                "formula_invalid", _("维度 %(name)s 需要 weight 和 metrics") % {"name": dimension}
+            )
         weight = _weight(part.get("weight"), dimension)
         total += weight
         chosen = {}
         for metric, metric_weight in part["metrics"].items():
             if rules.METRICS.get(metric, ("",))[0] != dimension:
-                raise DomainError("formula_invalid", f"维度 {dimension} 没有指标 {metric}")
+                raise DomainError(
+                    "formula_invalid",
+                    _("维度 %(name)s 没有指标 %(metric)s") % {"name": dimension, "metric": metric},
+                )
             chosen[metric] = _weight(metric_weight, metric)
         clean["dimensions"][dimension] = {"weight": weight, "metrics": chosen}
     if not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise DomainError("formula_invalid", f"维度权重之和须为 1（现为 {total:g}）")
+        raise DomainError(
+            "formula_invalid", _("维度权重之和须为 1（现为 %(total)s）") % {"total": f"{total:g}"}
+        )
     return clean
 
 
@@ -86,7 +94,7 @@ def _weight(value, name: str) -> float:
         or not 0 < value <= 1
         or math.isnan(value)
     ):
-        raise DomainError("formula_invalid", f"{name} 的权重须在 (0, 1] 之间")
+        raise DomainError("formula_invalid", _("%(name)s 的权重须在 (0, 1] 之间") % {"name": name})
     return float(value)
 
 
@@ -103,7 +111,7 @@ def create_formula(*, spec, note: str = "", by: User | None = None) -> Formula:
                 )
         except IntegrityError:  # another version was saved at the same moment
             continue
-    raise DomainError("formula_busy", "公式正在被修改，请重试")
+    raise DomainError("formula_busy", _("公式正在被修改，请重试"))
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -144,7 +152,7 @@ def _score(
     scored = qualifying >= rules.MIN_ORDERS
     values = {
         metric: np.array([m.metrics[metric][0] if metric in m.metrics else np.nan for m in got], dtype=float)
-        for metric, *_ in counted
+        for metric, *_rest in counted
     }
     metric_bench = (
         benchmarks[0] if benchmarks else compute.metric_benchmarks(spec, values, categories, scored)
@@ -153,7 +161,7 @@ def _score(
     subs: dict[str, np.ndarray] = {}
     bands: dict[str, np.ndarray] = {}
     benches: dict[str, list[Bench | None]] = {}
-    for metric, *_ in counted:
+    for metric, *_rest in counted:
         benches[metric] = [compute.lookup(metric_bench, store.category, metric) for store in stores]
         median = np.array([b.median if b and b.median is not None else np.nan for b in benches[metric]])
         top = np.array([b.top if b and b.top is not None else np.nan for b in benches[metric]])

@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Subquery
+from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import ROLE_PERMS, Perm, Role
@@ -60,7 +61,7 @@ def _check_webhook_url(url: str) -> None:
         return
     if parts.scheme == "http" and loopback and django_settings.XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP:
         return
-    raise DomainError("validation_error", "消息推送地址须为 HTTPS", field="webhook_url")
+    raise DomainError("validation_error", _("消息推送地址须为 HTTPS"), field="webhook_url")
 
 
 def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSettings, str | None]:
@@ -77,20 +78,20 @@ def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSetti
         mode = fields.pop("mode", None)
         for name, value in fields.items():
             if name in ("opens_at", "closes_at") and value is not None and value.tzinfo is not None:
-                raise DomainError("validation_error", "服务时间为北京时间，不带时区", field=name)
+                raise DomainError("validation_error", _("服务时间为北京时间，不带时区"), field=name)
             if value is not None:
                 setattr(current, name, value)
         if current.max_sessions is not None and not 1 <= current.max_sessions <= rules.MAX_SESSIONS_LIMIT:
             raise DomainError("validation_error", field="max_sessions")
         if current.opens_at >= current.closes_at:
-            raise DomainError("validation_error", "服务开始时间须早于结束时间", field="opens_at")
+            raise DomainError("validation_error", _("服务开始时间须早于结束时间"), field="opens_at")
         if current.webhook_url:
             _check_webhook_url(current.webhook_url)
         if mode is not None and mode != current.mode:
             if not _is_owner(user, store):
-                raise DomainError("permission_denied", "只有店主可以切换客服模式", field="mode")
+                raise DomainError("permission_denied", _("只有店主可以切换客服模式"), field="mode")
             if mode == Mode.SELF_BUILT and not current.webhook_url:
-                raise DomainError("validation_error", "自建客服需要消息推送地址", field="webhook_url")
+                raise DomainError("validation_error", _("自建客服需要消息推送地址"), field="webhook_url")
             now = clock.now()
             Conversation.objects.filter(store=store, mode=current.mode, status=Status.OPEN).update(
                 status=Status.CLOSED, closed_at=now
@@ -306,7 +307,7 @@ def transfer(*, agent: User, conversation_id: int, to_user_id: int) -> Conversat
     if to_user_id == conversation.agent_id or not has_perm(
         User(pk=to_user_id), conversation.store_id, Perm.CUSTOMER_SERVICE
     ):
-        raise DomainError("validation_error", "只能转接给本店的其他客服", field="to_user_id")
+        raise DomainError("validation_error", _("只能转接给本店的其他客服"), field="to_user_id")
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
             agent_id=to_user_id
@@ -330,7 +331,7 @@ def close_conversation(*, user: User | None, conversation_id: int) -> Conversati
             status=Status.CLOSED, closed_at=clock.now()
         )
         if not changed:
-            raise DomainError("invalid_transition", "会话已结束")
+            raise DomainError("invalid_transition", _("会话已结束"))
         conversation.refresh_from_db()
         delivery.conversation_changed(conversation, "closed")
     return conversation
@@ -363,9 +364,9 @@ def rate_conversation(*, buyer: User, conversation_id: int, rating: int, comment
     ):
         raise DomainError("validation_error", field="rating")
     if conversation.status != Status.CLOSED:
-        raise DomainError("invalid_transition", "会话结束后才能评价")
+        raise DomainError("invalid_transition", _("会话结束后才能评价"))
     if clock.now() - conversation.closed_at > rules.RATING_WITHIN:
-        raise DomainError("invalid_transition", "已超过评价期限")
+        raise DomainError("invalid_transition", _("已超过评价期限"))
     comment = (comment or "").strip()[:200]
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, rating__isnull=True).update(
@@ -383,8 +384,12 @@ def rate_conversation(*, buyer: User, conversation_id: int, rating: int, comment
 
 def _clean_text(text) -> str:
     text = (text if isinstance(text, str) else "").strip()
+    if "\x00" in text:  # PostgreSQL keeps no NUL in text
+        raise DomainError("validation_error", field="text")
     if not text or len(text) > rules.TEXT_MAX:
-        raise DomainError("validation_error", f"内容须为 1–{rules.TEXT_MAX} 个字", field="text")
+        raise DomainError(
+            "validation_error", _("内容须为 1–%(n)d 个字") % {"n": rules.TEXT_MAX}, field="text"
+        )
     return text
 
 
@@ -398,14 +403,14 @@ def _card(kind: str, conversation: Conversation, product_id, order_id) -> dict:
             .first()
         )
         if product is None:
-            raise DomainError("validation_error", "商品不存在或未上架", field="product_id")
+            raise DomainError("validation_error", _("商品不存在或未上架"), field="product_id")
         prices = [s.price_fen for s in product.skus.all() if s.is_active]
         return {"product_id": product.pk, "title": product.title, "price_min_fen": min(prices, default=None)}
     order = Order.objects.filter(
         pk=order_id or 0, store_id=conversation.store_id, buyer_id=conversation.buyer_id
     ).first()
     if order is None:
-        raise DomainError("validation_error", "订单不存在", field="order_id")
+        raise DomainError("validation_error", _("订单不存在"), field="order_id")
     return {
         "order_id": order.pk,
         "number": order.number,

@@ -122,6 +122,7 @@ def _other_store(shop):
     ("kwargs", "field"),
     [
         ({"text": ""}, "text"),
+        ({"text": "a\x00b"}, "text"),
         ({"text": "字" * 1001}, "text"),
         ({"kind": "video", "text": "x"}, "kind"),
         ({"kind": "product", "product_id": 0}, "product_id"),
