@@ -3,7 +3,8 @@ page before or after an id), what a reconnecting client missed, and the store's 
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
@@ -15,7 +16,7 @@ from xiaodian.stores.models import Store, StoreStaff
 from . import rules
 from .days import SHANGHAI
 from .models import AgentPresence, AutoReply, Conversation, Message, QuickReply, ServiceSettings
-from .rules import Mode, Presence, Status
+from .rules import Mode, Presence, Sender, Status
 from .services import AGENT_ROLES, settings_for
 
 
@@ -145,3 +146,51 @@ def service_stats(store: Store, *, start: date, end: date) -> dict:
 
 def may_work(user: User, store_id: int) -> bool:
     return has_perm(user, store_id, Perm.CUSTOMER_SERVICE)
+
+
+def _unread(side: str) -> Coalesce:
+    """Messages of the other side after this side's read receipt (one subquery per row)."""
+    if side == Sender.BUYER:
+        theirs = ~Q(sender=Sender.BUYER) & Q(id__gt=OuterRef("buyer_read_id"))
+    else:
+        theirs = Q(sender=Sender.BUYER, id__gt=OuterRef("store_read_id"))
+    count = (
+        Message.objects.filter(theirs, conversation=OuterRef("pk"))
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(count), Value(0))
+
+
+def with_summary(rows: QuerySet[Conversation], side: str) -> QuerySet[Conversation]:
+    """Each conversation with `unread` (the other side's messages after this side's read
+    receipt), and its last message's `last_text` and `last_kind`: three subqueries, one query."""
+    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
+    return rows.annotate(
+        unread=_unread(side),
+        last_text=Subquery(newest.values("text")[:1]),
+        last_kind=Subquery(newest.values("kind")[:1]),
+    )
+
+
+def workbench_sessions(store: Store, user: User, *, limit: int) -> list[Conversation]:
+    """The store's open sessions: mine first, then those waiting for an agent, then the others'
+    — each group newest activity first — with the buyer's unread messages and the last one."""
+    rows = store_conversations(store, status=Status.OPEN).order_by(
+        Case(
+            When(agent_id=user.pk, then=Value(0)),
+            When(agent__isnull=True, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        ),
+        "-last_message_at",
+        "-id",
+    )
+    sessions = list(with_summary(rows, Sender.AGENT)[:limit])
+    for session in sessions:
+        session.group = (
+            "mine" if session.agent_id == user.pk else "waiting" if session.agent_id is None else "others"
+        )
+    return sessions

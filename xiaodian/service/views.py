@@ -15,8 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,7 +44,7 @@ from .forms import (
     SettingsForm,
     TransferForm,
 )
-from .models import AutoReply, Conversation, Message, QuickReply
+from .models import AutoReply, Conversation, QuickReply
 from .rules import Kind, Mode, Sender, Status
 
 PAGE_SIZE = 30  # messages drawn at once; older ones through "load earlier"
@@ -132,31 +130,6 @@ def contact(request):
 # ------------------------------------------------------------------------------ the chat itself
 
 
-def _unread(side: str) -> Coalesce:
-    """Messages of the other side after this side's read receipt (one subquery per row)."""
-    if side == Sender.BUYER:
-        theirs = ~Q(sender=Sender.BUYER) & Q(id__gt=OuterRef("buyer_read_id"))
-    else:
-        theirs = Q(sender=Sender.BUYER, id__gt=OuterRef("store_read_id"))
-    count = (
-        Message.objects.filter(theirs, conversation=OuterRef("pk"))
-        .order_by()
-        .values("conversation")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(count), Value(0))
-
-
-def _with_summary(rows: QuerySet[Conversation], side: str) -> QuerySet[Conversation]:
-    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id")
-    return rows.annotate(
-        unread=_unread(side),
-        last_text=Subquery(newest.values("text")[:1]),
-        last_kind=Subquery(newest.values("kind")[:1]),
-    )
-
-
 def _before(request) -> int | None:
     value = request.GET.get("before", "")
     return int(value) if is_digits(value) and 1 <= int(value) <= MAX_ID else None
@@ -222,7 +195,7 @@ def _buyer_page(request, conversation, *, send_form=None, rate_form=None, status
 @require_GET
 def conversations(request):
     """The buyer's sessions with stores, newest activity first, with what they have not read."""
-    rows = _with_summary(selectors.buyer_conversations(request.user), Sender.BUYER)
+    rows = selectors.with_summary(selectors.buyer_conversations(request.user), Sender.BUYER)
     return render(request, "service/conversations.html", {"rows": list(rows[:CONVERSATIONS_ON_PAGE])})
 
 
@@ -314,29 +287,12 @@ def close(request, conversation_id: int):
 # ---------------------------------------------------------------------------------- workbench
 
 
-def _sessions(store, user) -> list[Conversation]:
-    """The store's open sessions: mine first, then those waiting for an agent, then the others'
-    — each group newest activity first — with the buyer's unread messages and the last one."""
-    rows = selectors.store_conversations(store, status=Status.OPEN).order_by(
-        Case(
-            When(agent_id=user.pk, then=Value(0)),
-            When(agent__isnull=True, then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
-        ),
-        "-last_message_at",
-        "-id",
-    )
-    sessions = list(_with_summary(rows, Sender.AGENT)[:SESSIONS_ON_WORKBENCH])
-    for session in sessions:
-        session.group = (
-            "mine" if session.agent_id == user.pk else "waiting" if session.agent_id is None else "others"
-        )
-    return sessions
-
-
 def _sessions_context(store, user, open_id: int | None) -> dict:
-    return {"store": store, "sessions": _sessions(store, user), "open_id": open_id}
+    return {
+        "store": store,
+        "sessions": selectors.workbench_sessions(store, user, limit=SESSIONS_ON_WORKBENCH),
+        "open_id": open_id,
+    }
 
 
 def _workbench(request, store, conversation=None, *, send_form=None, transfer_form=None, status=200):
