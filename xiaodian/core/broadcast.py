@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT = 5  # seconds a writer waits for its broadcast to be handed to the layer
 
 _consumer_loop: asyncio.AbstractEventLoop | None = None
+_pending: set[asyncio.Task] = set()
 
 
 def remember_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -41,7 +42,9 @@ def send(groups: list[str], message: dict) -> None:
         if loop is not None and loop.is_running() and running is not loop:
             asyncio.run_coroutine_threadsafe(deliver(), loop).result(timeout=SEND_TIMEOUT)
         elif running is not None:  # sync code called straight from a running loop: no waiting here
-            running.create_task(deliver())
+            task = running.create_task(deliver())
+            _pending.add(task)  # a task nobody holds may be collected before it runs
+            task.add_done_callback(_pending.discard)
         else:  # no websocket in this process yet: the layer (Redis) is reached from a loop of our own
             async_to_sync(deliver)()
     except Exception:  # the write stands; clients catch up when they sync

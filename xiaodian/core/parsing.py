@@ -13,26 +13,27 @@ from .errors import DomainError
 from .text import is_storable
 
 
-def _check(value) -> None:
+def check_storable(value) -> None:
+    """Refuse (malformed_request) a decoded JSON value holding text the database cannot store."""
     if isinstance(value, str):
         if not is_storable(value):
             raise DomainError("malformed_request", _("文本中含有无法保存的字符（NUL 或孤立代理项）。"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check(key)
-            _check(item)
+            check_storable(key)
+            check_storable(item)
     elif isinstance(value, list):
         for item in value:
-            _check(item)
+            check_storable(item)
 
 
 class StrictParser(Parser):
     def parse_body(self, request):
         data = json.loads(request.body)
-        _check(data)
+        check_storable(data)
         return data
 
     def parse_querydict(self, data, list_fields, request):
         result = super().parse_querydict(data, list_fields, request)
-        _check(result)
+        check_storable(result)
         return result

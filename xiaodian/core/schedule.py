@@ -34,18 +34,22 @@ def next_run(at: time, now: datetime) -> datetime:
 
 
 def run_next(task: Task) -> datetime:
-    """Enqueue the registered task's next run; answers when it will run."""
+    """Enqueue the registered task's next run unless one is waiting; answers when it is."""
     _task, at = _DAILY[task.module_path]
     when = next_run(at, clock.now())
-    task.using(run_after=when).enqueue()
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=task.module_path)
+    if not waiting.exists():  # a worker that started while this run ran may have enqueued it
+        task.using(run_after=when).enqueue()
     return when
 
 
 def ensure_scheduled() -> list[str]:
     """Enqueue the next run of every registered task that has none waiting; answers their paths."""
     autodiscover_modules("tasks")
+    # a running task enqueues its own next run when it ends
+    busy = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
     waiting = set(
-        DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path__in=list(_DAILY)).values_list(
+        DBTaskResult.objects.filter(status__in=busy, task_path__in=list(_DAILY)).values_list(
             "task_path", flat=True
         )
     )

@@ -55,7 +55,7 @@ class FormulaAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description=_("按最新公式重新计算所选店铺"))
+@admin.action(description=_("按最新公式重新计算所选店铺"), permissions=["recompute"])
 def recompute(modeladmin, request, queryset):
     stores = {score.store for score in queryset.select_related("store")}
     for store in stores:
@@ -70,6 +70,9 @@ class StoreScoreAdmin(admin.ModelAdmin):
     search_fields = ("store__name",)
     list_select_related = ("store", "formula")
     actions = [recompute]
+
+    def has_recompute_permission(self, request):
+        return request.user.has_perm("scoring.change_formula")
 
     def has_add_permission(self, request):
         return False

@@ -24,6 +24,7 @@ from xiaodian.aftersales.models import AfterSale, Dispute
 from xiaodian.aftersales.rules import QUALITY_REASONS, Decision, Kind, State
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews.models import Review
@@ -77,9 +78,10 @@ def measure(*, start: datetime, end: datetime, store_ids=None) -> dict[int, Meas
     in_window = Q(paid_at__gte=start, paid_at__lt=end)
     received = Q(received_at__gte=start, received_at__lt=end, shipped_at__isnull=False)
     recent = Q(paid_at__gte=end - timedelta(days=30), paid_at__lt=end)
-    due = Q(shipped_at__isnull=False) | (
-        Q(paid_at__lte=end - rules.SHIP_WITHIN) & ~Q(status__in=NOT_SHIPPING)
-    )
+    # Due: shipped, or 48 h passed by the window's end — or by now, for a window that ends later
+    # (a recompute during the day): an order still inside its 48 h is not late yet.
+    due_by = min(end, clock.now()) - rules.SHIP_WITHIN
+    due = Q(shipped_at__isnull=False) | (Q(paid_at__lte=due_by) & ~Q(status__in=NOT_SHIPPING))
     orders = (
         _for(Order.objects.filter(in_window | received), store_ids)
         .values("store_id")
@@ -135,7 +137,11 @@ def measure(*, start: datetime, end: datetime, store_ids=None) -> dict[int, Meas
     refunded = Q(refunded_at__gte=start, refunded_at__lt=end)
     closed = Q(closed_at__gte=start, closed_at__lt=end) & ~Q(state=State.USER_CANCELD)
     quality = refunded & Q(
-        state__in=REFUNDED, kind__in=(Kind.REFUND, Kind.RETURN), reason_code__in=QUALITY_REASONS
+        state__in=REFUNDED,
+        kind__in=(Kind.REFUND, Kind.RETURN),
+        reason_code__in=QUALITY_REASONS,
+        order__paid_at__gte=start,  # of the qualifying orders: the numerator is part of the denominator
+        order__paid_at__lt=end,
     )
     aftersales = (
         _for(AfterSale.objects.filter(refunded | closed), store_ids)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Exists, Q, Subquery
+
 from xiaodian.orders.models import Order
 from xiaodian.stores.models import Store
 
@@ -154,14 +156,19 @@ def score_or_empty(store: Store) -> dict:
 def score_history(
     store: Store, days: int = 90, *, until: date | None = None
 ) -> list[tuple[date, Decimal | None]]:
-    """One point per day that has a score row (the newest computed that day, under any version),
+    """One point per day that has a score row (the newest computed that day) under the formula version of the store's current score,
     oldest first, over the last `days` days."""
     until = until or today()
-    rows = (
-        StoreScore.objects.filter(store=store, as_of__gt=until - timedelta(days=days), as_of__lte=until)
-        .order_by("as_of", "computed_at", "id")
-        .values_list("as_of", "score")
+    # the version of the store's current score: a recompute under another version (an operator's
+    # comparison) does not change the merchant's chart
+    current = CurrentScore.objects.filter(store=store)
+    rows = StoreScore.objects.filter(
+        Q(formula_id=Subquery(current.values("score__formula_id")[:1])) | ~Exists(current),
+        store=store,
+        as_of__gt=until - timedelta(days=days),
+        as_of__lte=until,
     )
+    rows = rows.order_by("as_of", "computed_at", "id").values_list("as_of", "score")
     points: dict[date, Decimal | None] = {}
     for as_of, value in rows:
         points[as_of] = value

@@ -9,12 +9,15 @@ offline asks `sync` with the last id it has and gets the rest, so nothing is los
 makes a resend harmless, so nothing is doubled."""
 
 import asyncio
+import json
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from xiaodian.core import broadcast
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.parsing import check_storable
 
 from . import delivery, selectors, services
 
@@ -45,9 +48,20 @@ class ServiceConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
-            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+            content = await self.decode_json(text_data) if text_data is not None else None
         except ValueError:  # not JSON
             await self._error(DomainError("malformed_request"))
+            return
+        except DomainError as exc:  # text the database cannot store (NUL, lone surrogates)
+            await self._error(exc)
+            return
+        await self.receive_json(content, **kwargs)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        content = json.loads(text_data)
+        check_storable(content)
+        return content
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -69,11 +83,13 @@ class ServiceConsumer(AsyncJsonWebsocketConsumer):
         message, created = await database_sync_to_async(services.send_message)(
             user=self.user,
             conversation_id=_int(content.get("conversation"), "conversation"),
-            kind=content.get("kind", "text"),
-            text=content.get("text", ""),
-            product_id=content.get("product_id"),
-            order_id=content.get("order_id"),
-            client_id=content.get("client_id", ""),
+            kind=_str(content.get("kind", "text"), "kind"),
+            text=_str(content.get("text", ""), "text"),
+            product_id=_int(content["product_id"], "product_id")
+            if content.get("product_id") is not None
+            else None,
+            order_id=_int(content["order_id"], "order_id") if content.get("order_id") is not None else None,
+            client_id=_str(content.get("client_id", ""), "client_id"),
         )
         # the broadcast reaches this socket too; `sent` ties the saved id to the client's id at once
         await self.send_json(
@@ -107,6 +123,12 @@ class ServiceConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise DomainError("validation_error", field=field)
+    return value
+
+
+def _str(value, field: str) -> str:
+    if not isinstance(value, str):
         raise DomainError("validation_error", field=field)
     return value

@@ -150,9 +150,9 @@ class Message(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["conversation", "sender", "client_id"],
+                fields=["conversation", "author", "client_id"],
                 condition=~Q(client_id=""),
-                name="message_client_id_once",
+                name="message_client_id_once_per_author",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="message_kind_known"),
         ]

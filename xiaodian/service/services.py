@@ -5,6 +5,8 @@ quick and keyword replies. Frames to the websockets and events to a self-built e
 commit (`delivery`)."""
 
 import contextlib
+import ipaddress
+import math
 import secrets
 import uuid
 from datetime import datetime
@@ -13,7 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Subquery
+from django.db.models import Count, Q, Subquery
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -57,11 +59,19 @@ def _is_owner(user: User, store: Store) -> bool:
 def _check_webhook_url(url: str) -> None:
     parts = urlsplit(url)
     loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and loopback and django_settings.XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP:
-        return
-    raise DomainError("validation_error", _("消息推送地址须为 HTTPS"), field="webhook_url")
+    if (
+        loopback
+        and django_settings.XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP
+        and parts.scheme in ("http", "https")
+    ):
+        return  # local development and the tests
+    literal = None
+    with contextlib.suppress(ValueError):
+        literal = ipaddress.ip_address(parts.hostname or "")
+    if loopback or (literal is not None and not literal.is_global):  # and again, resolved, when sent
+        raise DomainError("validation_error", _("消息推送地址不能是内网地址"), field="webhook_url")
+    if parts.scheme != "https" or not parts.hostname:
+        raise DomainError("validation_error", _("消息推送地址须为 HTTPS"), field="webhook_url")
 
 
 def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSettings, str | None]:
@@ -76,6 +86,7 @@ def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSetti
         )
         new_secret = None
         mode = fields.pop("mode", None)
+        old_url = current.webhook_url
         for name, value in fields.items():
             if name in ("opens_at", "closes_at") and value is not None and value.tzinfo is not None:
                 raise DomainError("validation_error", _("服务时间为北京时间，不带时区"), field=name)
@@ -87,15 +98,23 @@ def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSetti
             raise DomainError("validation_error", _("服务开始时间须早于结束时间"), field="opens_at")
         if current.webhook_url:
             _check_webhook_url(current.webhook_url)
+        # where the buyers' messages go in self-built mode is the owner's decision
+        repointed = current.webhook_url != old_url and current.mode == Mode.SELF_BUILT
+        if repointed and mode in (None, Mode.SELF_BUILT) and not _is_owner(user, store):
+            raise DomainError("permission_denied", _("只有店主可以修改消息推送地址"), field="webhook_url")
         if mode is not None and mode != current.mode:
             if not _is_owner(user, store):
                 raise DomainError("permission_denied", _("只有店主可以切换客服模式"), field="mode")
             if mode == Mode.SELF_BUILT and not current.webhook_url:
                 raise DomainError("validation_error", _("自建客服需要消息推送地址"), field="webhook_url")
             now = clock.now()
-            Conversation.objects.filter(store=store, mode=current.mode, status=Status.OPEN).update(
+            leaving = list(Conversation.objects.filter(store=store, mode=current.mode, status=Status.OPEN))
+            Conversation.objects.filter(pk__in=[c.pk for c in leaving]).update(
                 status=Status.CLOSED, closed_at=now
             )
+            for conversation in leaving:
+                conversation.status, conversation.closed_at = Status.CLOSED, now
+                delivery.conversation_changed(conversation, "closed")
             current.mode, current.mode_changed_at = mode, now
             if mode == Mode.SELF_BUILT:
                 new_secret = current.webhook_secret = secrets.token_hex(32)
@@ -149,7 +168,8 @@ def set_presence(*, user: User, store: Store, status: str) -> AgentPresence:
     if status not in Presence.values:
         raise DomainError("validation_error", field="status")
     with transaction.atomic():
-        presence, _ = AgentPresence.objects.update_or_create(
+        _lock_store(store.pk)
+        presence, _created = AgentPresence.objects.update_or_create(
             store=store, user=user, defaults={"status": status, "updated_at": clock.now()}
         )
         if status == Presence.ONLINE:
@@ -166,7 +186,7 @@ def _assign(conversation: Conversation) -> User | None:
     """Give the session to the online agent with the fewest open sessions (below the store's limit;
     the lowest id on a tie). Presence rows are locked, so two sessions opening at once cannot both
     take an agent's last place. None when every agent is busy or away: the session waits."""
-    limit = settings_for(conversation.store_id).max_sessions
+    limit = _lock_store(conversation.store_id).max_sessions
     agents = StoreStaff.objects.filter(store_id=conversation.store_id, role__in=AGENT_ROLES).values("user_id")
     online = list(
         AgentPresence.objects.select_for_update()
@@ -176,8 +196,14 @@ def _assign(conversation: Conversation) -> User | None:
     )
     if not online:
         return None
+    active_since = clock.now() - rules.IDLE_CLOSE_AFTER  # an idle session holds no place
     loads = dict(
-        Conversation.objects.filter(agent_id__in=online, store_id=conversation.store_id, status=Status.OPEN)
+        Conversation.objects.filter(
+            agent_id__in=online,
+            store_id=conversation.store_id,
+            status=Status.OPEN,
+            last_message_at__gte=active_since,
+        )
         .values_list("agent_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -186,10 +212,18 @@ def _assign(conversation: Conversation) -> User | None:
     if not free:
         return None
     _load, agent_id = min(free)
-    Conversation.objects.filter(pk=conversation.pk).update(agent_id=agent_id)
+    if not Conversation.objects.filter(pk=conversation.pk, agent__isnull=True).update(agent_id=agent_id):
+        return None  # taken meanwhile
     conversation.agent_id = agent_id
     delivery.conversation_changed(conversation, "assigned")
     return User(pk=agent_id)
+
+
+def _lock_store(store_id: int) -> ServiceSettings:
+    """The store's settings row, locked: assignment and presence changes of one store take this
+    lock first, so they run one at a time and in one lock order (no deadlock)."""
+    settings_for(store_id)
+    return ServiceSettings.objects.select_for_update().get(store_id=store_id)
 
 
 def _agent_online(store_id: int) -> bool:
@@ -315,19 +349,22 @@ def transfer(*, agent: User, conversation_id: int, to_user_id: int) -> Conversat
         if not changed:
             raise DomainError("invalid_transition")
         conversation.agent_id = to_user_id
-        _system(conversation, "会话已转接")
+        _system(conversation, _("会话已转接"))
         delivery.conversation_changed(conversation, "transferred")
     return conversation
 
 
 def close_conversation(*, user: User | None, conversation_id: int) -> Conversation:
-    """The buyer or an agent ends the session (user None: the system, for an idle one)."""
+    """The buyer or an agent ends the session (user None: the system, for an idle one — only
+    while it is still idle)."""
+    still = Q()
     if user is None:
         conversation = Conversation.objects.get(pk=conversation_id)
+        still = Q(last_message_at__lt=clock.now() - rules.IDLE_CLOSE_AFTER)
     else:
         conversation = conversation_for(user, conversation_id)[0]
     with transaction.atomic():
-        changed = Conversation.objects.filter(pk=conversation.pk, status=Status.OPEN).update(
+        changed = Conversation.objects.filter(still, pk=conversation.pk, status=Status.OPEN).update(
             status=Status.CLOSED, closed_at=clock.now()
         )
         if not changed:
@@ -430,14 +467,16 @@ def send_message(
     image=None,
     client_id: str = "",
 ) -> tuple[Message, bool]:
-    """A message from the buyer or an agent. `client_id` makes a resend harmless: the same id in
-    the same session answers the message already saved (created False)."""
+    """A message from the buyer or an agent. `client_id` makes a resend harmless: the same id from
+    the same person in the same session answers the message already saved (created False). The
+    session's row is locked while the message is saved, so the first buyer message and the first
+    human reply are decided once, in order."""
     conversation, side = conversation_for(user, conversation_id)
     client_id = (client_id or "").strip() if isinstance(client_id, str) else ""
     if len(client_id) > rules.CLIENT_ID_MAX:
         raise DomainError("validation_error", field="client_id")
     if client_id:
-        seen = Message.objects.filter(conversation=conversation, sender=side, client_id=client_id).first()
+        seen = Message.objects.filter(conversation=conversation, author=user, client_id=client_id).first()
         if seen is not None:
             return seen, False
     if conversation.status != Status.OPEN:
@@ -457,6 +496,9 @@ def send_message(
     now = clock.now()
     try:
         with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            if conversation.status != Status.OPEN:
+                raise DomainError("conversation_closed")
             message = Message.objects.create(
                 conversation=conversation,
                 sender=side,
@@ -469,8 +511,11 @@ def send_message(
                 created_at=now,
             )
             _after_message(conversation, message, now)
-    except IntegrityError:  # the same client id raced in
-        return Message.objects.get(conversation=conversation, sender=side, client_id=client_id), False
+    except IntegrityError:
+        if not client_id:
+            raise
+        # the same client id raced in from the person's other connection
+        return Message.objects.get(conversation_id=conversation.pk, author=user, client_id=client_id), False
     return message, True
 
 
@@ -483,12 +528,14 @@ def _after_message(conversation: Conversation, message: Message, now: datetime) 
     elif message.sender == Sender.AGENT:
         if conversation.first_human_reply_at is None and conversation.first_buyer_message_at is not None:
             updates["first_human_reply_at"] = now
-            seconds = int((now - conversation.first_buyer_message_at).total_seconds())
+            # whole seconds, rounded up: 180.4 s is not "within 3 minutes"
+            seconds = math.ceil((now - conversation.first_buyer_message_at).total_seconds())
             ServiceSessionFact.objects.filter(session_key=_fact_key(conversation)).update(
                 first_human_reply_seconds=seconds
             )
         if conversation.agent_id is None and conversation.mode == Mode.WORKBENCH:
-            updates["agent_id"] = message.author_id
+            updates["agent_id"] = conversation.agent_id = message.author_id  # who answers takes it
+            delivery.conversation_changed(conversation, "assigned")
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     delivery.message_sent(conversation, message)
     if message.sender == Sender.BUYER:

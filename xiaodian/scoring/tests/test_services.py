@@ -194,3 +194,36 @@ def test_a_recompute_for_an_earlier_day_leaves_the_current_score(facts, make_ope
     services.recompute_all(as_of=AS_OF)
     services.recompute_all(as_of=AS_OF - timedelta(days=5))
     assert CurrentScore.objects.get(store=store).score.as_of == AS_OF
+
+
+def test_history_follows_the_current_version(facts, make_open_store, operator):
+    stores = [make_open_store() for _ in range(3)]
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    spec = {
+        "dimensions": {
+            "product": {"weight": 0.2, "metrics": {"quality_return_rate": 1.0}},
+            "logistics": {"weight": 0.4, "metrics": {"ship_48h_rate": 1.0}},
+            "service": {"weight": 0.4, "metrics": {"dispute_rate": 1.0}},
+        }
+    }
+    services.create_formula(spec=spec, by=operator)
+    services.recompute_all(as_of=AS_OF)
+    services.recompute_all(as_of=AS_OF, version=1)  # an operator's comparison, computed last
+    assert selectors.score_history(stores[1], until=AS_OF) == [(AS_OF, Decimal("4.80"))]
+
+
+def test_an_order_inside_its_48_hours_is_not_late_during_the_day(facts, make_open_store):
+    from xiaodian.core import clock
+
+    from .facts import IN_WINDOW
+
+    store = make_open_store()
+    facts.orders(store, 30)
+    facts.order(store, paid_at=IN_WINDOW - timedelta(hours=28), shipped_after=None)  # 20 h left
+    with clock.travel_to(IN_WINDOW):  # 10:00 on the scored day: the window ends 14 h from now
+        services.recompute_all(as_of=IN_WINDOW.date())
+    ship = StoreScore.objects.get(store=store).metrics["ship_48h_rate"]
+    assert (ship["numerator"], ship["denominator"]) == (30, 30)

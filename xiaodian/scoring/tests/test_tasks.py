@@ -16,6 +16,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def test_the_daily_score_run_enqueues_the_next():
     with clock.travel_to(datetime(2026, 6, 1, 3, 0, 5, tzinfo=SHANGHAI)):
         summary = recompute_scores.call()
-    assert summary["as_of"] == "2026-06-01"
+    assert summary["as_of"] == "2026-05-31"  # yesterday: the last complete day
     waiting = DBTaskResult.objects.filter(task_path="xiaodian.scoring.tasks.recompute_scores", status="READY")
     assert [row.run_after for row in waiting] == [datetime(2026, 6, 2, 3, 0, tzinfo=SHANGHAI)]

@@ -314,3 +314,76 @@ def test_an_image_message_is_checked_and_renamed(conversation, buyer):
         kind="image",
         image=fake,
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest",
+        "https://localhost/x",
+        "http://cs.example.com/hook",
+    ],
+)
+def test_the_endpoint_must_be_public_https(shop, url, settings):
+    settings.XIAODIAN_WEBHOOK_ALLOW_LOOPBACK_HTTP = False
+    refused(
+        "validation_error",
+        services.update_settings,
+        user=shop_owner(shop),
+        store=shop,
+        mode="self_built",
+        webhook_url=url,
+    )
+
+
+def test_only_the_owner_repoints_a_self_built_endpoint(shop, make_user):
+    owner = shop_owner(shop)
+    services.update_settings(
+        user=owner, store=shop, mode="self_built", webhook_url="https://cs.example.com/a"
+    )
+    admin = make_user()
+    StoreStaff.objects.create(store=shop, user=admin, role=Role.ADMIN)
+    refused(
+        "permission_denied",
+        services.update_settings,
+        user=admin,
+        store=shop,
+        webhook_url="https://evil.example.com/",
+    )
+    same, _ = services.update_settings(
+        user=admin, store=shop, webhook_url="https://cs.example.com/a", welcome_message="hi"
+    )
+    assert same.welcome_message == "hi"  # saving the unchanged address with other settings is fine
+
+
+def test_a_reply_takes_whole_seconds_rounded_up(shop, buyer, agent):
+    from xiaodian.scoring.models import ServiceSessionFact
+
+    start = clock.now().replace(year=2026, month=6, day=1, hour=2, minute=0, second=0, microsecond=0)
+    with clock.travel_to(start):
+        conversation, _ = services.open_conversation(buyer=buyer, store_id=shop.pk)
+        services.send_message(user=buyer, conversation_id=conversation.pk, text="在吗")
+    with clock.travel_to(start + timedelta(seconds=180, milliseconds=400)):
+        services.send_message(user=agent, conversation_id=conversation.pk, text="在")
+    assert ServiceSessionFact.objects.get().first_human_reply_seconds == 181  # not within 3 minutes
+
+
+def test_two_agents_may_use_the_same_client_id(conversation, agent, make_agent):
+    other = make_agent("agent_d")
+    first, _ = services.send_message(user=agent, conversation_id=conversation.pk, text="一", client_id="1")
+    second, created = services.send_message(
+        user=other, conversation_id=conversation.pk, text="二", client_id="1"
+    )
+    assert created and second.pk != first.pk
+
+
+def test_an_idle_session_holds_no_place(shop, make_agent, make_user, at_noon):
+    services.update_settings(user=shop_owner(shop), store=shop, max_sessions=1)
+    agent = make_agent("solo")
+    first, _ = services.open_conversation(buyer=make_user(), store_id=shop.pk)
+    assert first.agent_id == agent.pk
+    clock.advance(timedelta(minutes=31))
+    second, _ = services.open_conversation(buyer=make_user(), store_id=shop.pk)
+    assert second.agent_id == agent.pk  # the first session has been quiet for 31 minutes

@@ -140,4 +140,12 @@ async def test_bad_frames_are_refused(chat, buyer):
     assert (await socket.receive_json_from(timeout=5))["field"] == "conversation"
     await socket.send_json_to({"type": "dance"})
     assert (await socket.receive_json_from(timeout=5))["field"] == "type"
+    await socket.send_json_to({"type": "send", "conversation": chat.pk, "kind": "product", "product_id": [1]})
+    assert (await socket.receive_json_from(timeout=5))["field"] == "product_id"
+    await socket.send_json_to({"type": "send", "conversation": chat.pk, "text": "a\u0000b"})
+    assert (await socket.receive_json_from(timeout=5))["code"] == "malformed_request"
+    await socket.send_json_to({"type": "send", "conversation": 2**70, "text": "x"})
+    assert (await socket.receive_json_from(timeout=5))["field"] == "conversation"
+    await socket.send_json_to({"type": "ping"})  # the socket is still alive
+    assert (await socket.receive_json_from(timeout=5)) == {"type": "pong"}
     await socket.disconnect()
