@@ -1,6 +1,7 @@
 """`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback (checkout,
 flash-sale), search latency in-process at a million products (search), and the full store-score
-recompute at ten million orders (score).
+recompute at ten million orders (score), and 500 customer-service websockets on one server checked
+for lost and doubled messages (service).
 
 Progress goes to stderr; with --json the result is the only thing on stdout."""
 
@@ -11,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search", "score")
+SCENARIOS = ("checkout", "flash-sale", "search", "score", "service")
 
 
 def _levels(text: str) -> list[int]:
@@ -52,6 +53,19 @@ class Command(BaseCommand):
             action="store_true",
             help="keep the search index when the seed is reused (search; the build is then not timed)",
         )
+        parser.add_argument(
+            "--clients", type=int, default=500, help="websockets, a buyer and an agent per store (service)"
+        )
+        parser.add_argument("--seconds", type=float, default=60.0, help="seconds of sending (service)")
+        parser.add_argument(
+            "--interval", type=float, default=20.0, help="seconds between one client's messages (service)"
+        )
+        parser.add_argument(
+            "--offline",
+            type=float,
+            default=5.0,
+            help="seconds a tenth of the buyers stay disconnected mid-run; 0: nobody drops (service)",
+        )
 
     def handle(
         self, *args, scenario, json: bool, concurrency, duration, stock, stores, products, queries, **options
@@ -86,6 +100,17 @@ class Command(BaseCommand):
                 isolate=not options["in_process"],
                 report=say,
             )
+        elif scenario == "service":
+            from xiaodian.benchmarks import service
+
+            clients, seconds, interval = options["clients"], options["seconds"], options["interval"]
+            if clients < 2 or clients % 2:
+                raise CommandError("--clients is an even number (a buyer and an agent per store)")
+            if seconds <= 0 or interval <= 0 or options["offline"] < 0:
+                raise CommandError("--seconds and --interval must be positive, --offline not negative")
+            result = service.run(
+                clients=clients, seconds=seconds, interval=interval, offline=options["offline"], report=say
+            )
         elif scenario == "checkout":
             from xiaodian.benchmarks import checkout
 
@@ -101,6 +126,8 @@ class Command(BaseCommand):
             self.stdout.write(_json(result))
         else:
             self.stdout.write(_table(result))
+        if result.get("passed") is False:
+            raise CommandError("messages were lost, doubled or refused (see the result)")
 
 
 def _json(result: dict) -> str:
@@ -116,6 +143,8 @@ def _table(result: dict) -> str:
         return _search_table(result)
     if result["scenario"] == "score":
         return _score_table(result)
+    if result["scenario"] == "service":
+        return _service_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -171,4 +200,24 @@ def _score_table(result: dict) -> str:
             lines.append(f"server backend: {timed['backend']}")
     if result.get("server_settings"):
         lines.append(f"server settings: {result['server_settings']}")
+    return "\n".join(lines) + "\n"
+
+
+def _service_table(result: dict) -> str:
+    m, latency, cpu = result["messages"], result["latency"], result["cpu"]
+    lines = [
+        f"service on {result['database_version']}, {result['machine']['cpus']} cores, "
+        f"{result['server']['channel_layer']}: {result['clients']} clients for {result['seconds']} s, "
+        f"a message every {result['interval_s']} s each: {'passed' if result['passed'] else 'FAILED'}",
+        f"messages: {m['written']} written, {m['confirmed']} confirmed ({result['confirmed_per_second']}/s), "
+        f"{m['unconfirmed']} unconfirmed, {m['delivered_live']} delivered live, "
+        f"{m['delivered_by_catch_up_sync']} by sync after a reconnect",
+        f"lost {result['lost']}, duplicated {result['duplicated']}, out of order {result['out_of_order']}, "
+        f"final sync mismatches {result['final_sync_mismatch']}, errors {result['errors'] or 0}, "
+        f"sockets closed by the server {result['closed_by_server'] or 0}",
+        f"delivery latency: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, "
+        f"p99 {latency['p99_ms']} ms, max {latency['max_ms']} ms",
+        f"cpu: server {cpu['server_cores']} cores, machine busy {cpu['machine_busy_cores']} cores, "
+        f"client loop lag p99 {cpu['client_loop_lag_ms']['p99']} ms",
+    ]
     return "\n".join(lines) + "\n"
