@@ -2,15 +2,24 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+
+# The platform's calendar: days, opening hours and windows are Asia/Shanghai's.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _frozen: datetime | None = None
 
 
 def now() -> datetime:
     return _frozen or timezone.now()
+
+
+def today() -> date:
+    """Today in Shanghai, by the platform's clock."""
+    return now().astimezone(SHANGHAI).date()
 
 
 @contextmanager

@@ -3,15 +3,13 @@ enqueues the next (`run_next`), and `ensure_scheduled()`, called when a worker s
 the next run of any registered task that has none waiting. Times are Asia/Shanghai."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils.module_loading import autodiscover_modules
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import clock
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from .clock import SHANGHAI
 
 _DAILY: dict[str, tuple[Task, time]] = {}
 

@@ -2,17 +2,12 @@
 end with its day."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from xiaodian.core import clock
+from xiaodian.core.clock import SHANGHAI, today
 
 from . import rules
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    return clock.now().astimezone(SHANGHAI).date()
+__all__ = ["SHANGHAI", "today", "window"]
 
 
 def window(as_of: date) -> tuple[datetime, datetime]:

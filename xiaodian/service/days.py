@@ -1,13 +1,12 @@
 """Service hours are Asia/Shanghai clock times."""
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
-from xiaodian.core import clock
+from xiaodian.core.clock import SHANGHAI, today
 
 from . import rules
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+__all__ = ["SHANGHAI", "in_hours", "local_time", "today"]
 
 
 def local_time(moment: datetime) -> time:
@@ -17,7 +16,3 @@ def local_time(moment: datetime) -> time:
 def in_hours(moment: datetime) -> bool:
     """Whether a session starting at `moment` counts toward the reply metric (08:00–23:00)."""
     return rules.COUNTED_FROM <= local_time(moment) < rules.COUNTED_UNTIL
-
-
-def today() -> date:
-    return clock.now().astimezone(SHANGHAI).date()
