@@ -21,9 +21,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/xiaodian demo
 
-## make test: the whole suite (SQLite, or PostgreSQL when XIAODIAN_DATABASE_URL is set)
+## make test: the whole suite (SQLite, or PostgreSQL when XIAODIAN_DATABASE_URL is set), in two
+## processes (pytest-xdist; each has its own test database); TEST_WORKERS=0 runs it in one
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -q -p no:warnings
+	$(BIN)/pytest -q -p no:warnings -n $(TEST_WORKERS)
 
 ## make lint: ruff (lint + format) and the import-layer contract
 lint: $(VENV)/.installed-test
