@@ -125,9 +125,11 @@ def update_settings(*, user: User, store: Store, **fields) -> tuple[ServiceSetti
 def add_quick_reply(*, user: User, store: Store, text: str) -> QuickReply:
     _require_agent(user, store.pk)
     text = _clean_text(text)
-    if QuickReply.objects.filter(store=store).count() >= rules.QUICK_REPLIES_MAX:
-        raise DomainError("service_limit_reached", field="text")
-    return QuickReply.objects.create(store=store, text=text, created_at=clock.now())
+    with transaction.atomic():
+        _lock_store(store.pk)  # two adds at once cannot both take the last place
+        if QuickReply.objects.filter(store=store).count() >= rules.QUICK_REPLIES_MAX:
+            raise DomainError("service_limit_reached", field="text")
+        return QuickReply.objects.create(store=store, text=text, created_at=clock.now())
 
 
 def add_auto_reply(*, user: User, store: Store, keyword: str, reply: str) -> AutoReply:
@@ -137,10 +139,11 @@ def add_auto_reply(*, user: User, store: Store, keyword: str, reply: str) -> Aut
     if not 1 <= len(keyword) <= rules.KEYWORD_MAX:
         raise DomainError("validation_error", field="keyword")
     reply = _clean_text(reply)
-    if AutoReply.objects.filter(store=store).count() >= rules.AUTO_REPLIES_MAX:
-        raise DomainError("service_limit_reached", field="keyword")
     try:
         with transaction.atomic():
+            _lock_store(store.pk)  # two adds at once cannot both take the last place
+            if AutoReply.objects.filter(store=store).count() >= rules.AUTO_REPLIES_MAX:
+                raise DomainError("service_limit_reached", field="keyword")
             return AutoReply.objects.create(store=store, keyword=keyword, reply=reply, created_at=clock.now())
     except IntegrityError:
         raise DomainError("auto_reply_keyword_exists", field="keyword") from None

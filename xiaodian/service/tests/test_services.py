@@ -387,3 +387,17 @@ def test_an_idle_session_holds_no_place(shop, make_agent, make_user, at_noon):
     clock.advance(timedelta(minutes=31))
     second, _ = services.open_conversation(buyer=make_user(), store_id=shop.pk)
     assert second.agent_id == agent.pk  # the first session has been quiet for 31 minutes
+
+
+def test_reply_limits(shop, agent):
+    for n in range(50):
+        services.add_quick_reply(user=agent, store=shop, text=f"回复{n}")
+    refused("service_limit_reached", services.add_quick_reply, user=agent, store=shop, text="再来一条")
+
+
+def test_a_message_costs_a_fixed_number_of_queries(conversation, buyer, agent, django_assert_max_num_queries):
+    services.send_message(user=buyer, conversation_id=conversation.pk, text="第一条")  # the session's first
+    with django_assert_max_num_queries(10):
+        services.send_message(user=buyer, conversation_id=conversation.pk, text="第二条")
+    with django_assert_max_num_queries(9):
+        services.send_message(user=agent, conversation_id=conversation.pk, text="回复")
