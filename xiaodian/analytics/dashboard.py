@@ -45,17 +45,13 @@ def scene_rows(report: Report) -> list[dict]:
     ]
 
 
-def gmv_by_scene(report: Report) -> str:
+def _gmv_chart(report: Report, chart_id: str, title: str, desc: str, series: list[Series]) -> str:
+    """A stacked bar chart of paid amounts per day; `desc` carries %(start)s and %(end)s."""
     labels, axis = _day_labels([d.date for d in report.days])
-    series = [
-        Series(str(Scene(s).label), [d.by_scene[s].gmv_fen for d in report.days], SCENE_COLORS[s])
-        for s in report.active_scenes
-    ]
     return charts.stacked_bar_chart(
-        chart_id="chart-gmv-scene",
-        title=_("每日支付金额（按场景）"),
-        desc=_("%(start)s 至 %(end)s 每天的支付金额，按下单场景堆叠。")
-        % {"start": report.start.isoformat(), "end": report.end.isoformat()},
+        chart_id=chart_id,
+        title=title,
+        desc=desc % {"start": report.start.isoformat(), "end": report.end.isoformat()},
         labels=labels,
         axis_labels=axis,
         series=series,
@@ -65,23 +61,31 @@ def gmv_by_scene(report: Report) -> str:
     )
 
 
+def gmv_by_scene(report: Report) -> str:
+    series = [
+        Series(str(Scene(s).label), [d.by_scene[s].gmv_fen for d in report.days], SCENE_COLORS[s])
+        for s in report.active_scenes
+    ]
+    return _gmv_chart(
+        report,
+        "chart-gmv-scene",
+        _("每日支付金额（按场景）"),
+        _("%(start)s 至 %(end)s 每天的支付金额，按下单场景堆叠。"),
+        series,
+    )
+
+
 def gmv_by_domain(report: Report) -> str:
-    labels, axis = _day_labels([d.date for d in report.days])
     series = [
         Series(_("公域"), [d.public.gmv_fen for d in report.days], PUBLIC_COLOR),
         Series(_("私域"), [d.private.gmv_fen for d in report.days], PRIVATE_COLOR),
     ]
-    return charts.stacked_bar_chart(
-        chart_id="chart-gmv-domain",
-        title=_("每日支付金额（公域与私域）"),
-        desc=_("%(start)s 至 %(end)s 每天的支付金额，分公域与私域。")
-        % {"start": report.start.isoformat(), "end": report.end.isoformat()},
-        labels=labels,
-        axis_labels=axis,
-        series=series,
-        y_label=_("支付金额"),
-        axis_format=charts.fen_axis,
-        value_format=_fen,
+    return _gmv_chart(
+        report,
+        "chart-gmv-domain",
+        _("每日支付金额（公域与私域）"),
+        _("%(start)s 至 %(end)s 每天的支付金额，分公域与私域。"),
+        series,
     )
 
 
