@@ -2,14 +2,14 @@
 which after-sales count as refunded (DOMAIN.md "Orders", "After-sales"; docs/analytics.md)."""
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.aftersales.rules import SUCCEEDED, Kind
+from xiaodian.core.clock import SHANGHAI
 from xiaodian.scoring.rules import WINDOW as SCORE_WINDOW
 
 # Days are calendar days in Shanghai, whatever the server's or the reader's time zone.
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = SHANGHAI  # report days are the platform's days (core.clock)
 
 DEFAULT_DAYS = 30  # the range when none is given: the last 30 days, today included
 MAX_DAYS = 366  # a year, leap day included

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 
 from xiaodian.aftersales.models import AfterSale, Dispute
-from xiaodian.aftersales.rules import QUALITY_REASONS, Decision, Kind, State
+from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED, Decision, Kind, State
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
@@ -32,7 +32,6 @@ from xiaodian.reviews.models import Review
 from . import rules
 from .models import ServiceSessionFact
 
-REFUNDED = (State.MERCHANT_REFUND_SUCCESS, State.MERCHANT_RETURN_SUCCESS)
 NOT_SHIPPING = (Status.CANCELLED_OVERSOLD, Status.CANCELLED_REFUNDED)
 
 
@@ -137,7 +136,7 @@ def measure(*, start: datetime, end: datetime, store_ids=None) -> dict[int, Meas
     refunded = Q(refunded_at__gte=start, refunded_at__lt=end)
     closed = Q(closed_at__gte=start, closed_at__lt=end) & ~Q(state=State.USER_CANCELD)
     quality = refunded & Q(
-        state__in=REFUNDED,
+        state__in=SUCCEEDED,
         kind__in=(Kind.REFUND, Kind.RETURN),
         reason_code__in=QUALITY_REASONS,
         order__paid_at__gte=start,  # of the qualifying orders: the numerator is part of the denominator

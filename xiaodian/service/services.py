@@ -352,7 +352,7 @@ def transfer(*, agent: User, conversation_id: int, to_user_id: int) -> Conversat
         if not changed:
             raise DomainError("invalid_transition")
         conversation.agent_id = to_user_id
-        _system(conversation, _("会话已转接"))
+        _bot(conversation, _("会话已转接"), Sender.SYSTEM)
         delivery.conversation_changed(conversation, "transferred")
     return conversation
 
@@ -567,17 +567,10 @@ def _answer_automatically(conversation: Conversation, message: Message) -> None:
             _bot(conversation, current.offline_message)
 
 
-def _bot(conversation: Conversation, text: str) -> Message:
+def _bot(conversation: Conversation, text: str, sender: str = Sender.BOT) -> Message:
+    """A message the platform writes: a bot's (welcome, offline, keyword) or a system line."""
     message = Message.objects.create(
-        conversation=conversation, sender=Sender.BOT, kind=Kind.TEXT, text=text, created_at=clock.now()
-    )
-    delivery.message_sent(conversation, message)
-    return message
-
-
-def _system(conversation: Conversation, text: str) -> Message:
-    message = Message.objects.create(
-        conversation=conversation, sender=Sender.SYSTEM, kind=Kind.TEXT, text=text, created_at=clock.now()
+        conversation=conversation, sender=sender, kind=Kind.TEXT, text=text, created_at=clock.now()
     )
     delivery.message_sent(conversation, message)
     return message
