@@ -116,7 +116,9 @@ def _replace(model, documents: list, object_ids: Iterable[int]) -> None:
         model.objects.bulk_create(documents, batch_size=BATCH)
 
 
-def set_traffic_weights(store_ids: Iterable[int] | None = None) -> int:
+def set_traffic_weights(
+    store_ids: Iterable[int] | None = None, *, models=(StoreDocument, ProductDocument)
+) -> int:
     """Copy the stores' current traffic weights (the store score) into their documents, all
     stores' when `store_ids` is None; a store without a score weighs 1.0. One UPDATE per table,
     writing only the documents whose weight changes; answers how many changed."""
@@ -125,7 +127,7 @@ def set_traffic_weights(store_ids: Iterable[int] | None = None) -> int:
         Value(rules.DEFAULT_TRAFFIC_WEIGHT),
     )
     changed = 0
-    for model in (StoreDocument, ProductDocument):
+    for model in models:
         documents = model.objects.all()
         if store_ids is not None:
             documents = documents.filter(store_id__in=list(store_ids))
@@ -153,8 +155,8 @@ def index_product(product_id: int) -> bool:
     product = _listed_products().select_related("store").filter(pk=product_id).first()
     documents = [_product_document(product, product.store.name, _category_names())] if product else []
     _replace(ProductDocument, documents, [product_id])
-    if product is not None:
-        set_traffic_weights([product.store_id])
+    if product is not None:  # the store's own document is not touched by a product
+        set_traffic_weights([product.store_id], models=(ProductDocument,))
     return product is not None
 
 
