@@ -8,4 +8,10 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("售后")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (refund outcomes from the payments app)
+        from xiaodian.orders import events as order_events
+
+        from . import events, receivers, services  # receivers: refund outcomes from the payments app
+
+        events.refund_approved.connect(services.submit_refund)
+        order_events.order_confirmed.connect(services.schedule_period_end)
+        receivers.connect()

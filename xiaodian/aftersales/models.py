@@ -125,3 +125,19 @@ class DisputeEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class PeriodEnd(models.Model):
+    """A line whose after-sale period ended with nothing open on it: written once (the line is
+    unique), in the transaction that emits `aftersale_period_ended`, so the event goes out once."""
+
+    line = models.OneToOneField(OrderLine, on_delete=models.PROTECT, related_name="aftersale_period_end")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(_("售后期结束于"))
+
+    class Meta:
+        verbose_name = _("售后期结束")
+        verbose_name_plural = _("售后期结束")
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} · {self.ended_at:%Y-%m-%d %H:%M}"

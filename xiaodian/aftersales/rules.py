@@ -11,6 +11,7 @@ MERCHANT_ANSWER_WITHIN = timedelta(hours=48)  # or a refund request is approved 
 RETURN_SHIP_WITHIN = timedelta(days=7)  # after approval, or the request closes
 DISPUTE_WITHIN = timedelta(days=7)  # after a rejection
 EXCHANGE_CONFIRM_WITHIN = timedelta(days=10)  # after the replacement ships
+RESUBMIT_AFTER = timedelta(minutes=5)  # a refund approved this long ago that never reached payments
 MAX_ATTEMPTS = 5  # earlier requests on one line
 REASON_MAX = 200
 EVIDENCE_TEXT_MAX = 1000

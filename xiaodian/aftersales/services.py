@@ -1,7 +1,9 @@
 """Writes for after-sales and disputes. Every state change goes through `_move`, which looks the
 action up in `rules.TRANSITIONS`, updates the row only if it is still in the state read (so two
-racing approvals move it once), and records an `AfterSaleEvent`. Refunds go to the payments app
-on commit, keyed by `out_refund_no = "AS<id>"`, so asking twice refunds once."""
+racing approvals move it once), and records an `AfterSaleEvent`. An approved refund is a durable
+event (`refund_approved`, written with the move) whose handler submits it to the payments app,
+keyed by `out_refund_no = "AS<id>"`, so asking twice refunds once. A line's after-sale period that
+ends with nothing open on it is the `aftersale_period_ended` event, once per line."""
 
 import logging
 import re
@@ -22,11 +24,11 @@ from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.orders.rules import Status
 from xiaodian.payments import services as payments
-from xiaodian.payments.models import Payment, Purpose
+from xiaodian.payments.models import Payment, Purpose, Refund
 from xiaodian.stores.models import Store
 
-from . import amounts, rules, signals, tasks
-from .models import AfterSale, AfterSaleEvent, AfterSaleImage, Dispute, DisputeEvidence
+from . import amounts, events, rules, signals, tasks
+from .models import AfterSale, AfterSaleEvent, AfterSaleImage, Dispute, DisputeEvidence, PeriodEnd
 from .rules import Decision, DisputeStatus, Kind, Reason, State
 
 logger = logging.getLogger(__name__)
@@ -325,15 +327,18 @@ def _restock(aftersale: AfterSale, quantity: int) -> None:
 
 
 def _start_refund(aftersale: AfterSale, action: str, *, actor: str, note: str = "", **fields) -> AfterSale:
-    """Move to PLATFORM_REFUNDING and ask the payments app, on commit, to refund the amount."""
+    """Move to PLATFORM_REFUNDING; the refund's submission is a durable event of the same
+    transaction (`submit_refund` handles it, at once after the commit and again if that was lost)."""
     out_refund_no = aftersale.out_refund_no or f"AS{aftersale.pk}"
     _move(aftersale, action, actor=actor, note=note, out_refund_no=out_refund_no, **fields)
-    transaction.on_commit(lambda: submit_refund(aftersale.pk))
+    events.refund_approved.emit(aftersale_id=aftersale.pk)
     return aftersale
 
 
 def submit_refund(aftersale_id: int) -> None:
-    """Hand the refund to the payments app. Its outcome arrives as a signal (see receivers)."""
+    """`refund_approved`'s handler: hand the refund to the payments app (its outcome arrives as a
+    signal, see receivers). Idempotent: only a request still in PLATFORM_REFUNDING is submitted,
+    and the refund's number is the request's, so a second submission answers the first refund."""
     aftersale = AfterSale.objects.select_related("order").get(pk=aftersale_id)
     if aftersale.state != State.PLATFORM_REFUNDING:
         return
@@ -368,6 +373,13 @@ def refund_succeeded(out_refund_no: str) -> AfterSale | None:
         withdrawn = orders.withdraw_units(line_id=aftersale.line_id, quantity=aftersale.quantity)
         if withdrawn:
             _restock(aftersale, withdrawn)
+    if aftersale.kind in (Kind.REFUND, Kind.RETURN):
+        orders.record_line_refund(
+            line_id=aftersale.line_id,
+            amount_fen=aftersale.amount_fen,
+            quantity=aftersale.quantity,
+            out_refund_no=aftersale.out_refund_no,
+        )
     if _everything_refunded(aftersale.order_id):
         orders.mark_fully_refunded(order_id=aftersale.order_id)
     transaction.on_commit(lambda: signals.aftersale_refunded.send(sender=AfterSale, aftersale=aftersale))
@@ -456,6 +468,81 @@ def confirm_exchange_if_due(aftersale_id: int) -> AfterSale | None:
         return _move(aftersale, "confirm_exchange", actor="system", closed_at=clock.now())
 
 
+# ------------------------------------------------------------------------ the period's end
+
+
+def _blocked_lines(order_id: int, now) -> set[int]:
+    """Lines of the order with a request still open, a dispute open, or a rejection the buyer may
+    still dispute: their period has not ended yet."""
+    requests = AfterSale.objects.filter(order_id=order_id).filter(
+        Q(state__in=rules.OPEN)
+        | Q(dispute__status=DisputeStatus.OPEN)
+        | Q(
+            state__in=(State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN),
+            dispute__isnull=True,
+            rejected_at__gt=now - rules.DISPUTE_WITHIN,
+        )
+    )
+    return set(requests.values_list("line_id", flat=True))
+
+
+def end_aftersale_periods(order_id: int) -> list[int]:
+    """Every line of a completed order whose after-sale period (rules.AFTERSALE_PERIOD after
+    receipt) is over with nothing open on it gets its `aftersale_period_ended`, once. Called by
+    the task queued at confirmation, when a request ends after the period, and by the sweep; it
+    re-checks everything, so calling it early, late or twice is safe. Answers the lines ended now."""
+    now = clock.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id, status=Status.COMPLETED).first()
+        if order is None or order.received_at is None or now < order.received_at + rules.AFTERSALE_PERIOD:
+            return []
+        blocked = _blocked_lines(order.pk, now)
+        ended = [
+            pk
+            for pk in OrderLine.objects.filter(order=order, aftersale_period_end__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            if pk not in blocked
+        ]
+        PeriodEnd.objects.bulk_create(PeriodEnd(line_id=pk, order=order, ended_at=now) for pk in ended)
+        for pk in ended:
+            events.aftersale_period_ended.emit(order_id=order.pk, line_id=pk)
+    return ended
+
+
+def schedule_period_end(*, order_ids: list[int]) -> None:
+    """`order_confirmed`'s handler: the period's end is checked when it comes. Idempotent: the
+    task re-checks, and a second one finds the lines ended."""
+    for order_id, received_at in Order.objects.filter(
+        pk__in=order_ids, received_at__isnull=False
+    ).values_list("pk", "received_at"):
+        tasks.end_periods.using(run_after=received_at + rules.AFTERSALE_PERIOD).enqueue(order_id)
+
+
+def _periods_due(now) -> list[int]:
+    """Completed orders past their period with a line not ended yet."""
+    return list(
+        Order.objects.filter(
+            status=Status.COMPLETED,
+            received_at__lte=now - rules.AFTERSALE_PERIOD,
+            lines__aftersale_period_end__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _stuck_refunds(now) -> list[int]:
+    """Requests in PLATFORM_REFUNDING for a while whose refund never reached the payments app
+    (the submission was lost): submitted again."""
+    stuck = AfterSale.objects.filter(
+        state=State.PLATFORM_REFUNDING,
+        events__to_state=State.PLATFORM_REFUNDING,
+        events__at__lte=now - rules.RESUBMIT_AFTER,
+    ).exclude(out_refund_no__in=Refund.objects.values("out_refund_no"))
+    return list(stuck.values_list("pk", flat=True).distinct())
+
+
 def sweep() -> dict:
     """The safety net behind the scheduled tasks."""
     now = clock.now()
@@ -476,7 +563,14 @@ def sweep() -> dict:
         "closed": sum(
             close_if_unreturned(pk) is not None for pk in list(unreturned.values_list("pk", flat=True))
         ),
+        "resubmitted": sum(_resubmit(pk) for pk in _stuck_refunds(now)),
+        "periods_ended": sum(len(end_aftersale_periods(pk)) for pk in _periods_due(now)),
     }
+
+
+def _resubmit(aftersale_id: int) -> bool:
+    submit_refund(aftersale_id)
+    return True
 
 
 # -------------------------------------------------------------------------------- disputes

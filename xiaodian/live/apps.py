@@ -11,8 +11,10 @@ class LiveConfig(AppConfig):
         from xiaodian.orders import sources
         from xiaodian.stores import touchpoints
 
-        # The receivers give flash-sale stock back when orders close unpaid.
-        from . import receivers, rules, selectors  # noqa: F401
+        from . import receivers, rules, selectors
+
+        # Flash-sale stock goes back when orders close unpaid, and is taken again if paid late.
+        receivers.connect()
 
         # An order bought in a room names the room as its source (the order page links to it).
         sources.register(rules.SOURCE_TYPE, selectors.order_sources, _("直播间"))

@@ -1,24 +1,21 @@
-"""The live app learns of orders through their signals (sent on commit): an order bought in a
-live room that closed unpaid gives its flash-sale units back; one paid after closing takes them
-again. Orders from other scenes cost no query here."""
+"""The live app's handlers of the order's durable events (connected in `LiveConfig.ready()`): an
+order bought in a live room that closed unpaid gives its flash-sale units back; one paid after
+closing takes them again. Both look only at the orders' flash holds (one query finds none for
+orders from other scenes), and both are idempotent: a hold is released or taken once."""
 
-from django.dispatch import receiver
-
-from xiaodian.orders.rules import Scene, Status
-from xiaodian.orders.signals import order_cancelled, order_paid
+from xiaodian.orders import events
 
 from . import services
 
 
-@receiver(order_cancelled)
-def give_back_flash_stock(sender, orders, **kwargs):
-    closed = [o.pk for o in orders if o.scene == Scene.LIVE_ROOM and o.status == Status.CANCELLED_UNPAID]
-    if closed:
-        services.release_flash_stock(order_ids=closed)
+def give_back_flash_stock(*, order_ids: list[int]) -> None:
+    services.release_flash_stock(order_ids=order_ids)
 
 
-@receiver(order_paid)
-def take_flash_stock_again(sender, orders, **kwargs):
-    paid = [o.pk for o in orders if o.scene == Scene.LIVE_ROOM]
-    if paid:
-        services.retake_flash_stock(order_ids=paid)
+def take_flash_stock_again(*, order_ids: list[int]) -> None:
+    services.retake_flash_stock(order_ids=order_ids)
+
+
+def connect() -> None:
+    events.order_cancelled.connect(give_back_flash_stock)
+    events.order_paid.connect(take_flash_stock_again)

@@ -8,4 +8,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("订单")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the payment receivers)
+        from . import events, receivers, services
+
+        receivers.connect()
+        events.order_cancelled.connect(services.settle_cancelled_payment)

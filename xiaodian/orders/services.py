@@ -1,8 +1,9 @@
 """Writes for carts, addresses, checkout and the life of an order.
 
 Every status change goes through `_move`, which checks `rules.TRANSITIONS`, updates the row only
-if it still has the status we read (a conditional UPDATE), and records an `OrderEvent`. Side
-effects (signals, payment close/refund calls, scheduled tasks) run on commit.
+if it still has the status we read (a conditional UPDATE), and records an `OrderEvent`. Facts go
+out as durable events (`events.py`), written in the same transaction; the side effects that hang
+on them (closing or refunding the payment, scheduled tasks, other apps' stock) are their handlers.
 """
 
 import hashlib
@@ -31,7 +32,7 @@ from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import rules, signals, sources, tasks
+from . import events, rules, sources, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -362,9 +363,9 @@ def _create_checkout(
         tasks.close_unpaid_checkout.using(run_after=now + rules.PAY_WITHIN).enqueue(checkout.pk)
         if hold is not None:
             hold(checkout, orders, lines)
+        events.order_placed.emit(order_ids=[order.pk for order in orders])
         # Stock last: the hot SKU rows stay locked only from here to the commit.
         catalog.take_stock(wanted.items())
-        transaction.on_commit(lambda: signals.order_placed.send(sender=Order, orders=orders))
     # Hand the caller the orders as written (store, lines, no shipments yet): no read-back queries.
     for order in orders:
         order.store = by_store[order.store_id][0].product.store
@@ -425,13 +426,9 @@ def apply_payment(payment: Payment) -> list[Order]:
                 _move(order, Status.TO_SHIP, actor="payment", paid_at=now, note=EventNote.PAID_AFTER_CLOSING)
                 paid.append(order)
     if paid:
-        transaction.on_commit(lambda: signals.order_paid.send(sender=Order, orders=paid))
-    for order in oversold:
-        transaction.on_commit(
-            lambda o=order: payments.refund_payment(
-                payment=payment, amount_fen=o.total_fen, reason="oversold"
-            )
-        )
+        events.order_paid.emit(order_ids=[order.pk for order in paid])
+    if oversold:  # their payment goes back: `settle_cancelled_payment`
+        events.order_cancelled.emit(order_ids=[order.pk for order in oversold])
     return paid
 
 
@@ -465,13 +462,41 @@ def _close_unpaid(orders: list[Order], *, actor: str, note: str) -> list[Order]:
     return closed
 
 
-def _after_close(checkout_id: int, closed: list[Order]) -> None:
-    if not closed:
-        return
-    payment = Payment.objects.filter(purpose=Purpose.CHECKOUT, reference_id=checkout_id).first()
-    if payment is not None and payment.status == PaymentStatus.CREATED:
-        payments.close_payment(payment)
-    signals.order_cancelled.send(sender=Order, orders=closed)
+def oversold_refund_no(order: Order) -> str:
+    """The out_refund_no of an oversold order's refund: asking twice refunds once."""
+    return f"OS{order.pk}"
+
+
+def settle_cancelled_payment(*, order_ids: list[int]) -> None:
+    """`order_cancelled`'s handler in orders: a checkout whose orders closed unpaid has its payment
+    closed at WeChat Pay (no one can pay it any more); an order cancelled as oversold has its
+    money refunded. Idempotent: closing a closed payment does nothing, and the refund's number is
+    the order's, so a second run answers the first refund."""
+    cancelled = list(
+        Order.objects.filter(
+            pk__in=order_ids, status__in=(Status.CANCELLED_UNPAID, Status.CANCELLED_OVERSOLD)
+        ).order_by("pk")
+    )
+    checkouts = {order.checkout_id for order in cancelled}
+    found = Payment.objects.filter(purpose=Purpose.CHECKOUT, reference_id__in=checkouts)
+    by_checkout = {payment.reference_id: payment for payment in found}
+    for order in cancelled:
+        payment = by_checkout.get(order.checkout_id)
+        if payment is None:
+            continue
+        if order.status == Status.CANCELLED_UNPAID and payment.status == PaymentStatus.CREATED:
+            payments.close_payment(payment)
+        elif order.status == Status.CANCELLED_OVERSOLD:
+            try:
+                payments.refund_payment(
+                    payment=payment,
+                    amount_fen=order.total_fen,
+                    reason="oversold",
+                    out_refund_no=oversold_refund_no(order),
+                )
+            except DomainError as exc:
+                if exc.code != "refund_failed":  # a failed refund is recorded and retried by payments
+                    raise
 
 
 def cancel_order(*, buyer: User, order_id: int) -> list[Order]:
@@ -489,7 +514,7 @@ def cancel_order(*, buyer: User, order_id: int) -> list[Order]:
         if not any(o.status == Status.UNPAID for o in orders):
             raise DomainError("invalid_transition")
         closed = _close_unpaid(orders, actor="buyer", note=EventNote.CANCELLED_BY_BUYER)
-        transaction.on_commit(lambda: _after_close(order.checkout_id, closed))
+        events.order_cancelled.emit(order_ids=[o.pk for o in closed])
     return closed
 
 
@@ -503,7 +528,8 @@ def close_unpaid_checkout(checkout_id: int) -> list[Order]:
             .order_by("pk")
         )
         closed = _close_unpaid(orders, actor="system", note=EventNote.NOT_PAID_IN_TIME)
-        transaction.on_commit(lambda: _after_close(checkout_id, closed))
+        if closed:
+            events.order_cancelled.emit(order_ids=[o.pk for o in closed])
     return closed
 
 
@@ -555,15 +581,16 @@ def ship_order(
         done = all(line.to_ship == 0 or line in chosen for line in lines)
         if done:
             _move(order, Status.SHIPPED, actor="merchant", shipped_at=now)
-            transaction.on_commit(lambda: _after_shipping(order))
+            _shipped(order)
         else:
             _move(order, Status.PARTLY_SHIPPED, actor="merchant")
     return order
 
 
-def _after_shipping(order: Order) -> None:
+def _shipped(order: Order) -> None:
+    """Inside the shipping transaction: the 10-day confirmation is queued and the fact recorded."""
     tasks.auto_confirm_order.using(run_after=order.shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
-    signals.order_shipped.send(sender=Order, orders=[order])
+    events.order_shipped.emit(order_ids=[order.pk])
 
 
 def confirm_receipt(*, buyer: User, order_id: int) -> Order:
@@ -572,7 +599,7 @@ def confirm_receipt(*, buyer: User, order_id: int) -> Order:
         if order is None:
             raise DomainError("not_found")
         _move(order, Status.COMPLETED, actor="buyer", received_at=clock.now())
-        transaction.on_commit(lambda: signals.order_confirmed.send(sender=Order, orders=[order]))
+        events.order_confirmed.emit(order_ids=[order.pk])
     return order
 
 
@@ -590,7 +617,7 @@ def auto_confirm(order_id: int) -> Order | None:
         _move(
             order, Status.COMPLETED, actor="system", note=EventNote.CONFIRMED_AUTOMATICALLY, received_at=now
         )
-        transaction.on_commit(lambda: signals.order_confirmed.send(sender=Order, orders=[order]))
+        events.order_confirmed.emit(order_ids=[order.pk])
     return order
 
 
@@ -615,7 +642,7 @@ def withdraw_units(*, line_id: int, quantity: int) -> int:
         shipped_some = order.status == Status.PARTLY_SHIPPED
         if nothing_left and shipped_some:
             _move(order, Status.SHIPPED, actor="system", shipped_at=clock.now())
-            transaction.on_commit(lambda: _after_shipping(order))
+            _shipped(order)
     return take
 
 
@@ -625,8 +652,16 @@ def mark_fully_refunded(*, order_id: int) -> Order:
     _move(
         order, Status.CANCELLED_REFUNDED, actor="system", note=EventNote.FULLY_REFUNDED, closed_at=clock.now()
     )
-    transaction.on_commit(lambda: signals.order_cancelled.send(sender=Order, orders=[order]))
+    events.order_cancelled.emit(order_ids=[order.pk])
     return order
+
+
+def record_line_refund(*, line_id: int, amount_fen: int, quantity: int, out_refund_no: str) -> None:
+    """Money went back for `quantity` units of the line (after-sales calls this inside the refund
+    notification's transaction): the order's `line_refunded` fact, for the ledger and the alliance."""
+    events.line_refunded.emit(
+        line_id=line_id, amount_fen=amount_fen, quantity=quantity, out_refund_no=out_refund_no
+    )
 
 
 def deadline_of(order: Order) -> datetime | None:

@@ -1,7 +1,11 @@
 """Scheduled order work. Each task calls a service that re-checks the clock, so a task that runs
 early, late or twice does the right thing."""
 
+from datetime import timedelta
+
 from django_tasks import task
+
+from xiaodian.core import schedule
 
 from . import services
 
@@ -16,7 +20,11 @@ def auto_confirm_order(order_id: int) -> bool:
     return services.auto_confirm(order_id) is not None
 
 
+@schedule.every(timedelta(minutes=5))
 @task()
 def sweep_orders() -> dict:
     """The safety net: close every overdue unpaid order and confirm every overdue shipped one."""
-    return {"closed": services.close_expired_orders(), "confirmed": services.auto_confirm_due_orders()}
+    try:
+        return {"closed": services.close_expired_orders(), "confirmed": services.auto_confirm_due_orders()}
+    finally:
+        schedule.run_next(sweep_orders)

@@ -40,3 +40,10 @@ REFUND_PERMANENT_ERRORS = frozenset(
         "USER_ACCOUNT_ABNORMAL",
     }
 )
+
+# The sweep asks WeChat Pay about payments still unpaid after QUERY_AFTER (a notification may have
+# been lost: WeChat Pay's advice is to query), up to QUERY_WITHIN after they were created, and
+# about refunds still processing after QUERY_AFTER; at most SWEEP_BATCH of each per run.
+QUERY_AFTER = timedelta(minutes=1)
+QUERY_WITHIN = timedelta(days=1)
+SWEEP_BATCH = 500

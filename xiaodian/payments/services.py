@@ -21,7 +21,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.stores import services as stores
 
-from . import rules, selectors
+from . import events, rules, selectors
 from .config import SANDBOX_PATH
 from .config import current as current_config
 from .gateway import GatewayError, Notification, NotificationError, WeChatPayGateway
@@ -172,6 +172,13 @@ def _paid_at(value) -> datetime:
     return moment if timezone.is_aware(moment) else clock.now()
 
 
+def refund_late_deposit(*, payment_id: int) -> None:
+    """`late_deposit_paid`'s handler: the whole payment goes back. Idempotent: the refund's number
+    is the payment's (`full_refund_no`), so a second run answers the first refund."""
+    payment = Payment.objects.get(pk=payment_id)
+    _refund_in_full(payment, rules.LATE_DEPOSIT_REFUND_REASON)
+
+
 def _refund_in_full(payment: Payment, reason: str) -> None:
     try:
         refund_payment(
@@ -203,7 +210,7 @@ def _apply_success(payment: Payment, *, transaction_id: str, payer_openid: str, 
     if payment.purpose == Purpose.DEPOSIT:
         deposit = stores.mark_deposit_paid(deposit_id=payment.reference_id, transaction_id=transaction_id)
         if deposit is None:  # nothing left to pay for (the store closed meanwhile): give it back
-            transaction.on_commit(lambda: _refund_in_full(payment, rules.LATE_DEPOSIT_REFUND_REASON))
+            events.late_deposit_paid.emit(payment_id=payment.pk)
     payment_succeeded.send(sender=Payment, payment=payment)
     return True
 
@@ -711,3 +718,38 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
         # The state change committed; only work scheduled for after the commit failed.
         logger.exception("wechatpay: after applying notification %s", notification.id)
     return 204, None
+
+
+# ----------------------------------------------------------------------------------- the sweep
+
+
+def sweep() -> dict:
+    """The safety net behind notifications, as WeChat Pay advises: ask about payments still unpaid
+    a while after their prepay (a success whose notification was lost is applied), and about
+    refunds still processing (an outcome we never heard is applied). Answers what it found."""
+    now = clock.now()
+    unpaid = Payment.objects.filter(
+        status=PaymentStatus.CREATED,
+        created_at__lte=now - rules.QUERY_AFTER,
+        created_at__gte=now - rules.QUERY_WITHIN,
+    ).exclude(prepay_id="", code_url="")
+    paid = 0
+    for payment in list(unpaid.order_by("created_at")[: rules.SWEEP_BATCH]):
+        try:
+            query_payment(payment)
+        except DomainError as exc:
+            logger.warning("wechatpay: sweep could not query %s: %s", payment.out_trade_no, exc.code)
+            continue
+        paid += payment.status == PaymentStatus.SUCCEEDED
+    processing = Refund.objects.select_related("payment").filter(
+        status=RefundStatus.PROCESSING, last_attempt_at__lte=now - rules.QUERY_AFTER
+    )
+    settled = 0
+    for refund in list(processing.order_by("last_attempt_at")[: rules.SWEEP_BATCH]):
+        try:
+            query_refund(refund)
+        except DomainError as exc:
+            logger.warning("wechatpay: sweep could not query refund %s: %s", refund.out_refund_no, exc.code)
+            continue
+        settled += refund.status != RefundStatus.PROCESSING
+    return {"paid": paid, "refunds_settled": settled}

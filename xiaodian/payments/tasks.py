@@ -1,6 +1,10 @@
 """Background payment work. Each task calls a service."""
 
+from datetime import timedelta
+
 from django_tasks import task
+
+from xiaodian.core import schedule
 
 from .sandbox import services as sandbox
 
@@ -25,3 +29,15 @@ def retry_refund(refund_pk: int, attempt: int) -> str:
     from . import services
 
     return services.retry_scheduled_refund(refund_id=refund_pk, attempt=attempt)
+
+
+@schedule.every(timedelta(minutes=1))
+@task()
+def sweep_payments() -> dict:
+    """Ask WeChat Pay about payments and refunds whose notifications have not come."""
+    from . import services
+
+    try:
+        return services.sweep()
+    finally:
+        schedule.run_next(sweep_payments)

@@ -8,4 +8,6 @@ class StoresConfig(AppConfig):
     verbose_name = _("店铺")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import events, receivers, services  # noqa: F401  (receivers: connects the signal receivers)
+
+        events.store_closing.connect(services.refund_deposits)

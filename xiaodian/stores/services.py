@@ -11,11 +11,12 @@ from xiaodian.accounts.models import Subject, User
 from xiaodian.accounts.rules import GRANTABLE_BY, Perm, Role, Verification
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.events import run_now
 from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import access, homepage, naming, rules, selectors, signals, tasks
+from . import access, events, homepage, naming, rules, selectors, signals, tasks
 from .models import BrandAuthorization, Category, Homepage, Store, StoreDeposit, StoreLink, StoreStaff
 from .rules import (
     DEFAULT_CATEGORIES,
@@ -285,19 +286,27 @@ def close_store(*, store: Store) -> Store:
         # A deposit still awaiting payment is dropped; a payment that lands later finds nothing to
         # pay for (mark_deposit_paid answers None) and is refunded.
         StoreDeposit.objects.filter(store=store, status=DepositStatus.PENDING).delete()
-        paid = list(StoreDeposit.objects.select_for_update().filter(store=store, status=DepositStatus.PAID))
-    # Refunds may go over the network (WeChat Pay), so outside the transaction; a full refund is
-    # idempotent at the gateway, so asking again refunds once (and submits a failed one again).
-    for deposit in paid:
+        # The refunds are a durable event of this transaction: a crash before they are asked for
+        # leaves them to the worker, never forgotten.
+        rows = events.store_closing.emit(store_id=store.pk)
+    # Refunds may go over the network (WeChat Pay), so outside the transaction, at once.
+    run_now(events.store_closing, rows, store_id=store.pk)
+    store.refresh_from_db(fields=["state", "closed_at"])
+    return store
+
+
+def refund_deposits(*, store_id: int) -> None:
+    """`store_closing`'s handler: each paid deposit goes back through the gateway, and the store
+    closes once none is left. Idempotent: a full refund is idempotent at the gateway, so asking
+    again refunds once (and submits a failed one again); a refunded deposit is not asked for."""
+    for deposit in list(StoreDeposit.objects.filter(store_id=store_id, status=DepositStatus.PAID)):
         refund = gateway().refund(
             transaction_id=deposit.transaction_id, amount_fen=deposit.amount_fen, reason="store closed"
         )
         if refund.status == "succeeded":
             mark_deposit_refunded(deposit_id=deposit.pk, refund_id=refund.transaction_id)
     with transaction.atomic():
-        _close_once_refunded(store.pk)
-    store.refresh_from_db(fields=["state", "closed_at"])
-    return store
+        _close_once_refunded(store_id)
 
 
 def add_staff(*, store: Store, user_id: int, role: str) -> StoreStaff:

@@ -318,8 +318,11 @@ def refund(*, data: dict) -> SandboxRefund:
                 created_at=now,
                 **settled,
             )
+        if not trade.hold_refund_notifications:
+            # the first redelivery, written with the refund: a crash loses no notification
+            _retry_refund_later(settled_refund, 0)
     if not trade.hold_refund_notifications:
-        deliver_refund_notification(settled_refund.pk)
+        deliver_refund_notification(settled_refund.pk, retry=False)
         settled_refund.refresh_from_db()
     settled_refund.accepted = True
     return settled_refund
@@ -384,8 +387,10 @@ def pay(prepay_id: str, *, openid: str = "", notify: bool = True) -> SandboxTran
             trade.payer_openid = trade.payer_openid or openid or f"o{secrets.token_urlsafe(20)[:27]}"
             trade.notification_id = str(uuid.uuid4())
             trade.save(update_fields=["trade_state", "success_time", "payer_openid", "notification_id"])
+            if notify:  # the first redelivery, written with the success: a crash loses no notification
+                _retry_later(trade.pk, 0)
     if notify and trade.notified_at is None:
-        deliver_notification(trade.pk)
+        deliver_notification(trade.pk, retry=False)
     trade.refresh_from_db()
     return trade
 
@@ -437,9 +442,11 @@ def _post(url: str, headers: dict, body: bytes, notification_id: str) -> bool:
     return True
 
 
-def deliver_notification(trade_pk: int, *, attempt: int = 0) -> bool:
+def deliver_notification(trade_pk: int, *, attempt: int = 0, retry: bool = True) -> bool:
     """Post the notification to its notify_url; a 2xx answer means taken. Otherwise try again
-    after the next delay of rules.NOTIFY_RETRY_DELAYS, as a background task."""
+    after the next delay of rules.NOTIFY_RETRY_DELAYS, as a background task (`retry=False`: the
+    caller queued that already, in the transaction that made the payment succeed). A notification
+    already taken is not sent again, so a redelivery that finds it taken does nothing."""
     trade = SandboxTransaction.objects.get(pk=trade_pk)
     if trade.notified_at is not None or trade.trade_state == SandboxTradeState.NOTPAY:
         return trade.notified_at is not None
@@ -448,7 +455,7 @@ def deliver_notification(trade_pk: int, *, attempt: int = 0) -> bool:
     SandboxTransaction.objects.filter(pk=trade.pk).update(
         notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
     )
-    if not delivered:
+    if not delivered and retry:
         _retry_later(trade.pk, attempt)
     return delivered
 
@@ -518,10 +525,24 @@ def build_refund_notification(refund: SandboxRefund) -> tuple[dict[str, str], by
     return {"Content-Type": "application/json", **signed_headers(body)}, body
 
 
-def deliver_refund_notification(refund_pk: int, *, attempt: int = 0, notification_id: str = "") -> bool:
+def _retry_refund_later(refund: SandboxRefund, attempt: int) -> None:
+    if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
+        logger.warning("wechatpay sandbox: giving up on the notification of refund %s", refund.out_refund_no)
+        return
+    from ..tasks import deliver_sandbox_refund_notification
+
+    deliver_sandbox_refund_notification.using(
+        run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]
+    ).enqueue(refund.pk, attempt + 1, refund.notification_id)
+
+
+def deliver_refund_notification(
+    refund_pk: int, *, attempt: int = 0, notification_id: str = "", retry: bool = True
+) -> bool:
     """Post a settled refund's notification to its notify_url, with the same backoff as a
-    payment's. A retry for a submission that has since been replaced (another `notification_id`)
-    does nothing."""
+    payment's (`retry=False`: the caller queued the first redelivery already). A retry for a
+    submission that has since been replaced (another `notification_id`), or for a notification
+    already taken, does nothing."""
     refund = SandboxRefund.objects.select_related("trade").get(pk=refund_pk)
     if notification_id and notification_id != refund.notification_id:
         return False
@@ -532,15 +553,6 @@ def deliver_refund_notification(refund_pk: int, *, attempt: int = 0, notificatio
     SandboxRefund.objects.filter(pk=refund.pk, notification_id=refund.notification_id).update(
         notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
     )
-    if not delivered:
-        if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
-            logger.warning(
-                "wechatpay sandbox: giving up on the notification of refund %s", refund.out_refund_no
-            )
-        else:
-            from ..tasks import deliver_sandbox_refund_notification
-
-            deliver_sandbox_refund_notification.using(
-                run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]
-            ).enqueue(refund.pk, attempt + 1, refund.notification_id)
+    if not delivered and retry:
+        _retry_refund_later(refund, attempt)
     return delivered

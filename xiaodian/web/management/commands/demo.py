@@ -3,10 +3,10 @@ import threading
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django_tasks_db.management.commands.db_worker import Worker
 
-from xiaodian.core import schedule
 from xiaodian.web import demo
+
+from .worker import make_worker, prepare
 
 
 class Command(BaseCommand):
@@ -25,17 +25,8 @@ class Command(BaseCommand):
             demo.seed_demo(stdout=self.stdout)
         if no_serve:
             return
-        schedule.ensure_scheduled()
-        worker = Worker(
-            queue_names=["default"],
-            interval=1.0,
-            batch=False,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="demo-in-process",
-            excluded_queue_names=[],
-        )
+        prepare()
+        worker = make_worker()
         threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
         self.stdout.write(
             f"xiaodian: demo at http://{host}:{port}  (API docs /api/v1/docs, admin /admin/)\n"
