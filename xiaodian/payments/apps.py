@@ -6,3 +6,11 @@ class PaymentsConfig(AppConfig):
     name = "xiaodian.payments"
     label = "payments"
     verbose_name = _("支付")
+
+    def ready(self) -> None:
+        from xiaodian.core import payments
+
+        from .gateway import WeChatPayGateway
+
+        # The stores' deposits (core.payments.gateway()) are paid through WeChat Pay.
+        payments.payment_gateway.register(WeChatPayGateway)
