@@ -174,15 +174,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Product cards in articles and videos are resolved by the catalog (content cannot import it).
-CONTENT_PRODUCT_CARD_RESOLVER = "xiaodian.catalog.selectors.product_cards"
-CONTENT_STORE_ENTRY_RESOLVER = "xiaodian.catalog.selectors.store_entries"
-CONTENT_LIVE_ROOMS_RESOLVER = "xiaodian.live.selectors.profile_rooms"
-# The store homepage reaches its products through the catalog (stores cannot import it).
-STORE_HOMEPAGE_PRODUCTS = "xiaodian.catalog.selectors.homepage_products"
-
-# The gateway that takes deposits: WeChat Pay v3 (xiaodian.core.payments.InternalGateway settles at once).
-PAYMENT_GATEWAY = "xiaodian.payments.gateway.WeChatPayGateway"
+# No dotted paths into the apps here: a lower app reaches a higher one through the extension
+# points the higher one registers into from its AppConfig.ready() (xiaodian.core.extensions,
+# docs/decisions.md); xiaodian/core/tests/test_settings.py holds that.
 
 # WeChat Pay API v3, the merchant's side (docs/payments.md). A value left empty falls back to the local
 # sandbox: its identity (keys, ids) is generated on first use into SANDBOX_DIR, and with no BASE_URL the

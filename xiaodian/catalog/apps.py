@@ -6,3 +6,14 @@ class CatalogConfig(AppConfig):
     name = "xiaodian.catalog"
     label = "catalog"
     verbose_name = _("商品")
+
+    def ready(self) -> None:
+        from xiaodian.content import cards
+        from xiaodian.stores import homepage
+
+        from . import selectors
+
+        # Content and stores sit below the catalog: they show products through what it registers.
+        cards.product_card_resolver.register(selectors.product_cards)
+        cards.store_entry_resolver.register(selectors.store_entries)
+        homepage.homepage_products.register(selectors.homepage_products)

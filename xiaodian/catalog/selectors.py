@@ -183,7 +183,8 @@ def leaf_categories(tree: CategoryTree | None = None) -> list[tuple[int, str]]:
 def product_cards(ids) -> dict[int, dict]:
     """Cards for products embedded in content (articles, videos): listed products of open
     stores only, with their lowest active price and first image, in one query. Content resolves
-    its cards through this (settings.CONTENT_PRODUCT_CARD_RESOLVER); anything else stays a link."""
+    its cards through this (registered as `content.cards.product_card_resolver`); anything else
+    stays a link."""
     first_image = (
         ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values("image")[:1]
     )
@@ -206,8 +207,9 @@ def product_cards(ids) -> dict[int, dict]:
 
 
 def store_entries(kind: str, account_id: int, *, per_store: int = rules.ENTRY_PRODUCTS) -> list[dict]:
-    """The store entries a bound account's profile shows (settings.CONTENT_STORE_ENTRY_RESOLVER):
-    each open store it is bound to, with its newest listed products as cards. Three queries."""
+    """The store entries a bound account's profile shows (registered as `content.cards.
+    store_entry_resolver`): each open store it is bound to, with its newest listed products as
+    cards. Three queries."""
     stores = list(bound_stores(kind, account_id).values("pk", "name"))
     if not stores:
         return []
@@ -232,9 +234,10 @@ def store_entries(kind: str, account_id: int, *, per_store: int = rules.ENTRY_PR
 
 
 def homepage_products(store_id: int, ids, *, latest: int = 0) -> tuple[dict[int, dict], list[int]]:
-    """The store homepage's products (settings.STORE_HOMEPAGE_PRODUCTS): cards for those of `ids`
-    that are listed products of this store, plus its `latest` newest listed products, whose ids
-    come second, newest first. One query for the chosen ids, one for the newest."""
+    """The store homepage's products (registered as `stores.homepage.homepage_products`): cards
+    for those of `ids` that are listed products of this store, plus its `latest` newest listed
+    products, whose ids come second, newest first. One query for the chosen ids, one for the
+    newest."""
     first_image = (
         ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values("image")[:1]
     )

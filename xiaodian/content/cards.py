@@ -1,21 +1,24 @@
 """Product cards: content names products by id and cannot import the catalog, so a card is
-resolved when a page is rendered, through a hook a higher layer fills.
+resolved when a page is rendered, through an extension point a higher layer fills.
 
 `resolve_products(ids)` answers `{id: {"title", "price_fen", "image_url"}}` for the ids it knows
-(published products); content alone knows none. `CONTENT_PRODUCT_CARD_RESOLVER` names a function
-with the same signature; the project sets it to `xiaodian.catalog.selectors.product_cards`.
-An unresolved card renders as a plain link to the product page.
+(published products); content alone knows none. The catalog registers
+`catalog.selectors.product_cards` into `product_card_resolver` when it loads (`CatalogConfig.
+ready()`). An unresolved card renders as a plain link to the product page.
+
+A bound account's profile also lists what apps above content know: its stores
+(`store_entry_resolver`, filled by the catalog) and a video account's live rooms
+(`live_rooms_resolver`, filled by live). Each answers nothing until an app registers.
 """
 
 import re
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
+from xiaodian.core.extensions import ExtensionPoint
 from xiaodian.core.money import format_fen
 
 from . import rules
@@ -23,18 +26,37 @@ from . import rules
 _CARD_ELEMENT = re.compile(r'<product-card data-product-id="(\d+)">.*?</product-card>', re.DOTALL)
 
 
-def _hook(setting: str):
-    """The function a higher layer named in `setting` (a dotted path), or None when it is unset."""
-    path = getattr(settings, setting, "")
-    return import_string(path) if path else None
+# ------------------------------------------------------------ what apps above content supply
+
+
+def _no_products(ids: list[int]) -> dict[int, dict]:
+    """`{id: {"title", "price_fen", "image_url"}}` for the ids that are published products.
+    Content alone knows no products."""
+    return {}
+
+
+def _no_store_entries(kind: str, account_id: int) -> list[dict]:
+    """The open stores the account is bound to, `{store_id, name, products: [{id, title,
+    price_fen, image_url}]}` each. Content alone knows no stores."""
+    return []
+
+
+def _no_live_rooms(account_id: int) -> list[dict]:
+    """The video account's live and scheduled rooms, `{id, title, state, state_label,
+    scheduled_at, url}` each. Content alone knows no rooms."""
+    return []
+
+
+product_card_resolver = ExtensionPoint("content.product_card_resolver", default=_no_products)
+store_entry_resolver = ExtensionPoint("content.store_entry_resolver", default=_no_store_entries)
+live_rooms_resolver = ExtensionPoint("content.live_rooms_resolver", default=_no_live_rooms)
+
+# --------------------------------------------------------------------------------- cards
 
 
 def resolve_products(ids: Iterable[int]) -> dict[int, dict]:
     ids = list(ids)
-    resolve = _hook("CONTENT_PRODUCT_CARD_RESOLVER")
-    if not ids or resolve is None:
-        return {}
-    return resolve(ids)
+    return product_card_resolver(ids) if ids else {}
 
 
 def product_link(product_id: int, *, scene: int, source_type: str, source_id: int) -> str:
@@ -79,13 +101,10 @@ ENTRY_SCENES = {
 
 def store_entries(kind: str, account_id: int) -> list[dict]:
     """The stores bound to an account, each with a few product cards whose links record the
-    account as the source, through `CONTENT_STORE_ENTRY_RESOLVER` (stores and products are above
+    account as the source, through `store_entry_resolver` (stores and products are above
     content). `kind` is "official_account", "video_account" or "mini_program"."""
-    resolve = _hook("CONTENT_STORE_ENTRY_RESOLVER")
-    if resolve is None:
-        return []
     source = {"scene": ENTRY_SCENES[kind], "source_type": kind, "source_id": account_id}
-    entries = resolve(kind, account_id)
+    entries = store_entry_resolver(kind, account_id)
     for entry in entries:
         # The store page records its own scene (5, homepage); the entry's products record the account's.
         entry["url"] = reverse("stores:shop", args=[entry["store_id"]])
@@ -98,7 +117,6 @@ def store_entries(kind: str, account_id: int) -> list[dict]:
 
 def live_rooms(account_id: int) -> list[dict]:
     """A video account's live and scheduled rooms for its profile, through
-    `CONTENT_LIVE_ROOMS_RESOLVER` (live rooms are an app above content): `{id, title, state,
+    `live_rooms_resolver` (live rooms are an app above content): `{id, title, state,
     state_label, scheduled_at, url}` each."""
-    resolve = _hook("CONTENT_LIVE_ROOMS_RESOLVER")
-    return resolve(account_id) if resolve else []
+    return live_rooms_resolver(account_id)

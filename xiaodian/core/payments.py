@@ -1,17 +1,17 @@
 """The payment gateway interface that lower layers pay through.
 
-Stores take deposits before the payments app exists, so the interface lives in the kernel and
-the implementation is chosen by `settings.PAYMENT_GATEWAY`. `InternalGateway` settles at once and
-keeps its own ledger in memory-free form (the charge id is the record); the commerce work plugs
-WeChat Pay v3 in behind the same two calls.
+Stores take deposits, and stores sit below the payments app, so the interface lives in the
+kernel and the implementation is registered into the `payment_gateway` extension point by the
+app that has one: the payments app registers `WeChatPayGateway` when it loads
+(`PaymentsConfig.ready()`). With nothing registered, `InternalGateway` answers: it settles at
+once and keeps its own ledger in memory-free form (the charge id is the record). Tests swap it
+with `payment_gateway.override(...)`.
 """
 
 import secrets
 from dataclasses import dataclass
-from functools import cache
 
-from django.conf import settings
-from django.utils.module_loading import import_string
+from .extensions import ExtensionPoint
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,12 @@ class InternalGateway(PaymentGateway):
         return Charge(transaction_id=f"INTR{secrets.token_hex(11).upper()}", status="succeeded")
 
 
-@cache
-def _gateway_class(path: str) -> type[PaymentGateway]:
-    return import_string(path)
+# A factory of gateways (a gateway class, usually): called once for each `gateway()`.
+payment_gateway: ExtensionPoint[[], PaymentGateway] = ExtensionPoint(
+    "core.payment_gateway", default=InternalGateway
+)
 
 
 def gateway() -> PaymentGateway:
-    return _gateway_class(settings.PAYMENT_GATEWAY)()
+    """The gateway deposits are charged and refunded through."""
+    return payment_gateway()

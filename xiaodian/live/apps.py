@@ -8,6 +8,7 @@ class LiveConfig(AppConfig):
     verbose_name = _("直播")
 
     def ready(self) -> None:
+        from xiaodian.content import cards
         from xiaodian.orders import sources
         from xiaodian.stores import touchpoints
 
@@ -20,3 +21,5 @@ class LiveConfig(AppConfig):
         sources.register(rules.SOURCE_TYPE, selectors.order_sources, _("直播间"))
         # The store's touchpoint report asks whether its products are on a live shelf.
         touchpoints.register_probe("live_shelf", selectors.store_on_live_shelf)
+        # A video account's profile lists its live and scheduled rooms.
+        cards.live_rooms_resolver.register(selectors.profile_rooms)

@@ -155,8 +155,8 @@ def store_on_live_shelf(store) -> bool:
 
 
 def profile_rooms(account_id: int) -> list[dict]:
-    """The rooms a video account's public profile lists (settings.CONTENT_LIVE_ROOMS_RESOLVER):
-    the live one and those to come."""
+    """The rooms a video account's public profile lists (registered as `content.cards.
+    live_rooms_resolver`): the live one and those to come."""
     rooms = account_rooms(account_id).filter(state__in=(RoomState.LIVE, RoomState.SCHEDULED))[
         : rules.PROFILE_ROOMS
     ]

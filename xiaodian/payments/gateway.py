@@ -1,8 +1,8 @@
 """The merchant side of WeChat Pay API v3, through the `wechatpayv3` SDK in its public-key mode.
 
 `WeChatPayGateway` speaks the protocol (prepay, query, close, refund, refund query, notification verification
-and decryption) and is also the platform's `PaymentGateway` (settings.PAYMENT_GATEWAY), so the
-stores' deposits are paid through WeChat Pay: a charge is a pending Payment with a pay page, and
+and decryption) and is also the platform's `PaymentGateway` (registered into `core.payments.
+payment_gateway` by `PaymentsConfig.ready()`), so the stores' deposits are paid through WeChat Pay: a charge is a pending Payment with a pay page, and
 the deposit is marked paid when the payment's notification arrives (services.handle_notification).
 """
 

@@ -17,9 +17,9 @@ Checks happen when a module is saved and again, for the whole draft, when it is 
 is published may go stale later (a product delisted, an account unbound): the page then leaves
 that item out, and a module left with nothing leaves the page.
 
-Products belong to the catalog, a layer above: they are reached through the function named by
-`settings.STORE_HOMEPAGE_PRODUCTS` (the project sets `xiaodian.catalog.selectors.
-homepage_products`), with the signature of `_no_products` below.
+Products belong to the catalog, a layer above: they are reached through the extension point
+`homepage_products` below, which the catalog fills with `catalog.selectors.homepage_products`
+when it loads (`CatalogConfig.ready()`); its signature is that of `_no_products`.
 """
 
 import re
@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
@@ -42,6 +40,7 @@ from xiaodian.content.cards import product_link
 from xiaodian.content.models import Article, MiniProgram, Video
 from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
+from xiaodian.core.extensions import ExtensionPoint
 from xiaodian.core.images import contains_qr_code, read_image
 from xiaodian.core.pagination import ObjectId
 from xiaodian.core.scenes import Scene
@@ -212,15 +211,17 @@ def _no_products(store_id: int, ids: Iterable[int], *, latest: int = 0) -> tuple
     return {}, []
 
 
+homepage_products = ExtensionPoint("stores.homepage_products", default=_no_products)
+
+
 def resolve_products(
     store_id: int, ids: Iterable[int], *, latest: int = 0
 ) -> tuple[dict[int, dict], list[int]]:
-    """Through the function `settings.STORE_HOMEPAGE_PRODUCTS` names (`_no_products` if none)."""
+    """Through the `homepage_products` extension point (`_no_products` if nothing registered)."""
     ids = list(ids)
     if not ids and latest <= 0:
         return {}, []
-    path = getattr(settings, "STORE_HOMEPAGE_PRODUCTS", "")
-    return (import_string(path) if path else _no_products)(store_id, ids, latest=latest)
+    return homepage_products(store_id, ids, latest=latest)
 
 
 def bound_accounts(store_id: int) -> dict[str, set[int]]:

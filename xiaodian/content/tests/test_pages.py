@@ -47,20 +47,24 @@ def test_write_preview_and_publish_an_article(owner_client, official):
     assert Article.objects.get().published_at is not None
 
 
-def test_article_page_renders_cards_linked_with_scene_and_source(client, published, settings):
+def test_article_page_renders_cards_linked_with_scene_and_source(client, published):
     url = reverse("content:article", args=[published.pk])
     page = client.get(url).content.decode()
     link = f"/products/42/?scene=6&amp;source_type=article&amp;source_id={published.pk}"
     assert link in page and "product-link" in page  # unresolved: a plain link
-    settings.CONTENT_PRODUCT_CARD_RESOLVER = "xiaodian.content.tests.test_pages.resolve_for_tests"
-    page = client.get(url).content.decode()
+    with cards.product_card_resolver.override(resolve_for_tests):
+        page = client.get(url).content.decode()
     assert "商品42" in page and "¥19.99" in page and link in page
     assert Article.objects.get().view_count == 2
 
 
-def test_without_a_resolver_nothing_resolves(settings):
-    settings.CONTENT_PRODUCT_CARD_RESOLVER = ""  # content alone knows no products
-    assert cards.resolve_products([1, 2]) == {}
+def test_without_a_resolver_nothing_resolves():
+    with cards.product_card_resolver.override(None):  # content alone knows no products
+        assert cards.resolve_products([1, 2]) == {}
+    with cards.store_entry_resolver.override(None):
+        assert cards.store_entries("official_account", 1) == []
+    with cards.live_rooms_resolver.override(None):
+        assert cards.live_rooms(1) == []
 
 
 def test_drafts_and_owner_pages_are_404_to_others(client, reader, article, official, channel):

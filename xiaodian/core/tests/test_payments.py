@@ -1,12 +1,18 @@
 import pytest
-from django.conf import settings
 
-from xiaodian.core.payments import InternalGateway, PaymentGateway, gateway
+from xiaodian.core.payments import InternalGateway, PaymentGateway, gateway, payment_gateway
 
 
-def test_the_configured_gateway_is_wechat_pay():
-    assert settings.PAYMENT_GATEWAY == "xiaodian.payments.gateway.WeChatPayGateway"
+def test_the_registered_gateway_is_wechat_pay():
+    # Registered by the payments app (a layer above) when it loads; core cannot name it.
+    assert payment_gateway.registered and type(gateway()).__name__ == "WeChatPayGateway"
     assert isinstance(gateway(), PaymentGateway) and not isinstance(gateway(), InternalGateway)
+
+
+def test_with_no_gateway_registered_deposits_settle_internally():
+    with payment_gateway.override(None):
+        assert isinstance(gateway(), InternalGateway)
+    assert not isinstance(gateway(), InternalGateway)
 
 
 def test_internal_charges_and_refunds_settle_at_once():

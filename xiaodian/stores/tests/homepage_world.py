@@ -2,7 +2,7 @@
 
 Products belong to the catalog, a layer above stores, which stores' code (tests included) may not
 import: these builders reach its tables through the app registry, as the homepage reaches them
-through `settings.STORE_HOMEPAGE_PRODUCTS`.
+through its `homepage_products` extension point.
 """
 
 import io
