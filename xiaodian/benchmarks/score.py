@@ -242,7 +242,8 @@ ORDER_COLUMNS = _columns(
 )
 LINE_COLUMNS = _columns(
     "id int8, order_id int8, sku_id int8, product_id int8, title text, specs json, "
-    "unit_price_fen int8, quantity int4, shipped_quantity int4, withdrawn_quantity int4"
+    "unit_price_fen int8, quantity int4, shipped_quantity int4, withdrawn_quantity int4, "
+    "scene int2, source_type text, source_id int8"
 )
 AFTERSALE_COLUMNS = _columns(
     "id int8, order_id int8, line_id int8, buyer_id int8, store_id int8, kind text, reason_code text, "
@@ -753,6 +754,7 @@ def _seed_day(world: World, ids: Ids, rng: np.random.Generator, start: int, n: i
         int(Status.TO_SHIP),
     )
     received_at = np.where(received, received_at, NAT)
+    scenes = _choice(rng, SCENES, n)
     _load(
         "orders_order",
         ORDER_COLUMNS,
@@ -763,7 +765,7 @@ def _seed_day(world: World, ids: Ids, rng: np.random.Generator, start: int, n: i
             "buyer_id": world.buyer_id[buyer],
             "store_id": world.store_id[store],
             "status": status,
-            "scene": _choice(rng, SCENES, n),
+            "scene": scenes,
             "source_type": "",
             "source_id": None,
             "address": [ADDRESSES[k] for k in rng.integers(0, len(ADDRESSES), n).tolist()],
@@ -793,6 +795,9 @@ def _seed_day(world: World, ids: Ids, rng: np.random.Generator, start: int, n: i
             "quantity": quantity,
             "shipped_quantity": np.where(shipped, shipped_quantity, 0),
             "withdrawn_quantity": withdrawn,
+            "scene": scenes,
+            "source_type": "",
+            "source_id": None,
         },
         n,
     )

@@ -116,7 +116,7 @@ def buy_in_room(
     """Buy a shelf item at its live price: an order with scene 2 and this room as its source,
     paid like any order (`POST /orders/{order_id}/pay`). Same Idempotency-Key + same body → the
     same answer; another body → 409 `idempotency_conflict`."""
-    checkout = services.buy_in_room(
+    placed = services.buy_in_room(
         buyer=request.auth,
         room_id=room_id,
         shelf_item_id=body.shelf_item_id,
@@ -125,4 +125,4 @@ def buy_in_room(
         address_id=body.address_id,
         idempotency_key=idempotency_key,
     )
-    return 201, checkout_answer(checkout)
+    return 201, checkout_answer(placed)

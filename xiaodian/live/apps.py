@@ -9,14 +9,17 @@ class LiveConfig(AppConfig):
 
     def ready(self) -> None:
         from xiaodian.content import cards
-        from xiaodian.orders import sources
+        from xiaodian.orders import extensions, sources
         from xiaodian.stores import touchpoints
 
-        from . import receivers, rules, selectors
+        from . import receivers, rules, selectors, services
 
         # Flash-sale stock goes back when orders close unpaid, and is taken again if paid late.
         receivers.connect()
 
+        # A room's checkout pays the live price and takes the shelf item's flash-sale stock.
+        extensions.price_adjustments.register(services.live_price)
+        extensions.holds.register(services.take_flash_stock)
         # An order bought in a room names the room as its source (the order page links to it).
         sources.register(rules.SOURCE_TYPE, selectors.order_sources, _("直播间"))
         # The store's touchpoint report asks whether its products are on a live shelf.

@@ -30,8 +30,9 @@ from xiaodian.core.images import ensure_no_qr_code
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import contains_contact_details, is_storable
 from xiaodian.orders import services as orders
-from xiaodian.orders.models import Checkout, Order, OrderLine
+from xiaodian.orders.extensions import CheckoutContext, PriceAdjustment, Written
 from xiaodian.orders.rules import HOLDING_STOCK, Scene, Status
+from xiaodian.orders.services import PlacedCheckout
 from xiaodian.stores.access import has_perm
 from xiaodian.stores.rules import LinkKind, LinkState
 from xiaodian.stores.selectors import bound_stores
@@ -341,9 +342,39 @@ def leave_room(*, room_id: int, channel_name: str) -> int:
 # ------------------------------------------------------------------------------- buying
 
 
-def _take_flash_stock(item: ShelfItem, quantity: int, order: Order, line: OrderLine) -> None:
-    """Inside the order's transaction: the room must be live, the item on the shelf, and
-    `quantity` flash units left; one conditional UPDATE takes them, a hold row records it."""
+def _shelf_item(context: CheckoutContext) -> ShelfItem:
+    """The shelf item a live-room checkout buys (loaded once per checkout: its price step and its
+    hold both need it). Not this room's, or not there at all: not found."""
+    if "shelf_item" not in context.memo:
+        item_id = context.options.get("shelf_item_id")
+        item = (
+            ShelfItem.objects.filter(pk=item_id, room_id=context.source_id).first()
+            if type(item_id) is int and 1 <= item_id <= MAX_ID
+            else None
+        )
+        if item is None or [line.sku_id for line in context.lines] != [item.sku_id]:
+            raise DomainError("not_found", field="shelf_item_id")
+        context.memo["shelf_item"] = item
+    return context.memo["shelf_item"]
+
+
+def live_price(context: CheckoutContext) -> list[PriceAdjustment]:
+    """The orders' price adjustment: a live-room checkout pays the shelf item's live price."""
+    if context.source_type != rules.SOURCE_TYPE:
+        return []
+    item = _shelf_item(context)
+    return [PriceAdjustment(sku_id=item.sku_id, unit_price_fen=item.live_price_fen, reason="live_price")]
+
+
+def take_flash_stock(context: CheckoutContext, written: Written) -> None:
+    """The orders' hold, inside the checkout's transaction: the room must be live, the item on the
+    shelf, and the quantity's flash units left; one conditional UPDATE takes them, a hold row
+    records it."""
+    if context.source_type != rules.SOURCE_TYPE:
+        return
+    item = _shelf_item(context)
+    (order,), (line,) = written.orders, written.lines
+    quantity = line.quantity
     # The room's state and the account's binding to the store are part of the one conditional
     # UPDATE: a room that ended, or a store that unbound the account, sells nothing more.
     sellable = ShelfItem.objects.filter(
@@ -380,44 +411,32 @@ def buy_in_room(
     idempotency_key: str,
     address: dict | None = None,
     address_id: int | None = None,
-) -> Checkout:
+    save_address: bool = False,
+) -> PlacedCheckout:
     """Buy a shelf item of a live room at its live price: an order with scene 2 (live room) and
     the room as its source, taking the item's flash-sale stock and the SKU's stock in the same
-    transaction. The same Idempotency-Key and body answer the first checkout again (even after
-    the room ended); another body with that key is refused (`idempotency_conflict`)."""
+    transaction (the orders' checkout, with this app's price adjustment and hold). The same
+    Idempotency-Key and body answer the first checkout again (even after the room ended); another
+    body with that key is refused (`idempotency_conflict`)."""
     quantity = _integer(quantity, field="quantity", low=1, high=rules.BUY_QUANTITY_MAX)
-    item = (
-        ShelfItem.objects.filter(pk=shelf_item_id, room_id=room_id).first()
+    sku_id = (
+        ShelfItem.objects.filter(pk=shelf_item_id, room_id=room_id).values_list("sku_id", flat=True).first()
         if 1 <= shelf_item_id <= MAX_ID and 1 <= room_id <= MAX_ID
         else None
     )
-    if item is None:
+    if sku_id is None:
         raise DomainError("not_found", field="shelf_item_id")
-    fingerprint = orders.request_hash(
-        {
-            "live_room": room_id,
-            "shelf_item": item.pk,
-            "quantity": quantity,
-            "address": address,
-            "address_id": address_id,
-        }
-    )
-
-    def hold(checkout: Checkout, placed: list[Order], lines: list[OrderLine]) -> None:
-        _take_flash_stock(item, quantity, placed[0], lines[0])
-
     return orders.place_order(
         buyer=buyer,
-        items=[orders.LineRequest(sku_id=item.sku_id, quantity=quantity)],
+        items=[orders.LineRequest(sku_id=sku_id, quantity=quantity)],
         address=address,
         address_id=address_id,
         scene=Scene.LIVE_ROOM,
         source_type=rules.SOURCE_TYPE,
         source_id=room_id,
+        options={"shelf_item_id": shelf_item_id},
         idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-        unit_prices={item.sku_id: item.live_price_fen},
-        hold=hold,
+        save_address=save_address,
     )
 
 

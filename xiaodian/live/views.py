@@ -4,7 +4,6 @@ over the websocket), and buying in the room (pick a SKU, an address, pay). Each 
 form, calls a service or a selector and renders; a refusal is shown in place. Not yours → 404.
 """
 
-import contextlib
 import uuid
 from urllib.parse import quote
 
@@ -204,19 +203,16 @@ def _pay(request, order_id: int):
 
 def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm):
     address = address_form.address_kwargs()
-    checkout = services.buy_in_room(
+    placed = services.buy_in_room(
         buyer=request.user,
         room_id=room.pk,
         shelf_item_id=buy_form.cleaned_data["shelf_item_id"],
         quantity=buy_form.cleaned_data["quantity"],
         idempotency_key=address_form.cleaned_data["key"],
+        save_address="address" in address,
         **address,
     )
-    first_time = getattr(checkout, "placed_orders", None) is not None  # a replay is read back instead
-    if first_time and "address" in address:
-        with contextlib.suppress(DomainError):  # e.g. the address book is full: the order stands anyway
-            orders.save_address(buyer=request.user, **address["address"])
-    return _pay(request, order_selectors.checkout_order_ids(checkout)[0])
+    return _pay(request, placed.order_ids[0])
 
 
 @login_required

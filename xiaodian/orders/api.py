@@ -56,10 +56,8 @@ def delete_address(request, address_id: ObjectId):
     return 204, None
 
 
-def checkout_answer(checkout) -> dict:
-    orders = getattr(checkout, "placed_orders", None) or list(
-        selectors.orders_of_buyer(checkout.buyer).filter(checkout=checkout).order_by("pk")
-    )
+def checkout_answer(placed: services.PlacedCheckout) -> dict:
+    checkout, orders = placed.checkout, selectors.placed_orders(placed)
     status = (
         "paid"
         if all(o.paid_at for o in orders)
@@ -85,16 +83,15 @@ def place_order(
     """One order per store, paid together. Same Idempotency-Key + same body → the same answer;
     another body → 409 `idempotency_conflict`."""
     payload = body.dict()
-    checkout = services.place_order(
+    placed = services.place_order(
         buyer=request.auth,
         items=[
             services.LineRequest(sku_id=i["sku_id"], quantity=i["quantity"]) for i in payload.pop("items")
         ],
         idempotency_key=idempotency_key,
-        fingerprint=services.request_hash(body.dict()),
         **payload,
     )
-    return 201, checkout_answer(checkout)
+    return 201, checkout_answer(placed)
 
 
 @router.get("/orders", response=Page[OrderOut])

@@ -8,7 +8,7 @@ from xiaodian.catalog.models import SKU, Product
 from xiaodian.stores.models import Store
 
 from . import rules
-from .rules import Scene, Status
+from .rules import SalesChannel, Scene, Status
 
 
 class Address(models.Model):
@@ -98,6 +98,10 @@ class Order(models.Model):
     source_type = models.CharField(max_length=20, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     address = models.JSONField(_("收货地址"))
+    # A gift order's recipient, who gives the address when accepting (status 12 until then).
+    recipient = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts_received"
+    )
     goods_fen = models.BigIntegerField()
     shipping_fen = models.BigIntegerField(default=0)
     total_fen = models.BigIntegerField()
@@ -143,11 +147,24 @@ class OrderLine(models.Model):
     shipped_quantity = models.PositiveIntegerField(default=0)
     # Units refunded before they shipped (an after-sale on an unshipped line): never to be shipped.
     withdrawn_quantity = models.PositiveIntegerField(default=0)
+    # Attribution: where this line's sale started and who promoted it (orders.extensions).
+    scene = models.PositiveSmallIntegerField(_("来源场景"), choices=Scene.choices, default=Scene.OTHER)
+    source_type = models.CharField(max_length=20, blank=True)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    promoter = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sales_channel = models.PositiveSmallIntegerField(
+        _("带货渠道"), choices=SalesChannel.choices, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(promoter__isnull=True, sales_channel__isnull=True)
+                | Q(promoter__isnull=False, sales_channel__in=SalesChannel.values),
+                name="line_promoter_has_a_channel",
+            ),
             models.CheckConstraint(
                 condition=Q(shipped_quantity__lte=F("quantity") - F("withdrawn_quantity")),
                 name="line_not_overshipped",

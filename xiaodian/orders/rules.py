@@ -32,15 +32,17 @@ class Status(models.IntegerChoices):
 
 # The only moves an order makes; every service checks here, and the docs print this table.
 TRANSITIONS: dict[int, frozenset[int]] = {
-    Status.UNPAID: frozenset({Status.TO_SHIP, Status.CANCELLED_UNPAID}),
-    Status.GIFT_PENDING: frozenset({Status.TO_SHIP, Status.CANCELLED_REFUNDED}),
+    # A gift order, once paid, waits for its recipient (12): accepted with an address → 20;
+    # not accepted in time (or declined) → 250, and the payment goes back.
+    Status.UNPAID: frozenset({Status.TO_SHIP, Status.GIFT_PENDING, Status.CANCELLED_UNPAID}),
+    Status.GIFT_PENDING: frozenset({Status.TO_SHIP, Status.CANCELLED_UNPAID}),
     Status.TO_SHIP: frozenset({Status.PARTLY_SHIPPED, Status.SHIPPED, Status.CANCELLED_REFUNDED}),
     Status.PARTLY_SHIPPED: frozenset({Status.PARTLY_SHIPPED, Status.SHIPPED, Status.CANCELLED_REFUNDED}),
     Status.SHIPPED: frozenset({Status.COMPLETED, Status.CANCELLED_REFUNDED}),
     Status.COMPLETED: frozenset({Status.CANCELLED_REFUNDED}),
     # A payment that arrives after the order closed: the stock is taken again if it is still
     # there (→ 20), otherwise the order is cancelled as oversold and the payment refunded (→ 190).
-    Status.CANCELLED_UNPAID: frozenset({Status.TO_SHIP, Status.CANCELLED_OVERSOLD}),
+    Status.CANCELLED_UNPAID: frozenset({Status.TO_SHIP, Status.GIFT_PENDING, Status.CANCELLED_OVERSOLD}),
     Status.CANCELLED_OVERSOLD: frozenset(),
     Status.CANCELLED_REFUNDED: frozenset(),
 }
@@ -58,6 +60,16 @@ HOLDING_STOCK = frozenset(
 )
 
 
+class SalesChannel(models.IntegerChoices):
+    """Through whom a line was sold (WeChat Store's sales channels), stored with its promoter."""
+
+    LINKED_ACCOUNT = 0, _("关联账号")
+    PARTNER_ACCOUNT = 1, _("合作账号")
+    AUTHORISED_ACCOUNT = 2, _("授权号")
+    CREATOR = 100, _("达人")
+    AGENCY = 101, _("机构")
+
+
 class EventNote(models.TextChoices):
     """Why an order moved on its own or unusually; stored as the code, shown as the label."""
 
@@ -70,3 +82,4 @@ class EventNote(models.TextChoices):
     )
     CONFIRMED_AUTOMATICALLY = "confirmed_automatically", _("发货 10 天后自动确认收货")
     FULLY_REFUNDED = "fully_refunded", _("全部商品已退款，订单关闭")
+    GIFT_DECLINED = "gift_declined", _("礼物未被领取，订单取消并退款")

@@ -14,7 +14,7 @@ from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment
+from .models import Address, CartItem, Order, OrderEvent, OrderLine, Shipment
 from .numbers import SHANGHAI
 
 
@@ -195,8 +195,13 @@ def events_of(order: Order) -> list[OrderEvent]:
     return list(OrderEvent.objects.filter(order=order).order_by("pk"))
 
 
-def checkout_order_ids(checkout: Checkout) -> list[int]:
-    placed = getattr(checkout, "placed_orders", None)
-    if placed is not None:
-        return [order.pk for order in placed]
-    return list(Order.objects.filter(checkout=checkout).order_by("pk").values_list("pk", flat=True))
+def placed_orders(placed) -> list[Order]:
+    """A checkout's orders as the order pages and schemas read them (`order.lines.all()`,
+    `order.shipments.all()`), from what the checkout wrote or read back: no further query. The
+    lines are seeded into the orders' prefetch cache, as `prefetch_related` would fill it."""
+    for order in placed.orders:
+        cache = getattr(order, "_prefetched_objects_cache", {})
+        cache.setdefault("lines", placed.lines.get(order.pk, []))
+        cache.setdefault("shipments", [] if not placed.replayed else list(order.shipments.all()))
+        order._prefetched_objects_cache = cache
+    return placed.orders

@@ -10,9 +10,10 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -32,7 +33,7 @@ from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import events, rules, sources, tasks
+from . import events, extensions, rules, sources, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -45,12 +46,6 @@ _NUMBER_ATTEMPTS = 3
 class LineRequest:
     sku_id: int
     quantity: int
-
-
-# A caller's extra hold on a new checkout (a live room's flash-sale stock): called inside the
-# checkout's transaction with what was just written, before the SKU stock is taken. It raises a
-# DomainError to refuse, and everything rolls back. A replayed checkout never calls it.
-Hold = Callable[[Checkout, list[Order], list[OrderLine]], None]
 
 
 SOURCE_PROBLEMS = {
@@ -184,8 +179,47 @@ def remove_cart_item(*, buyer: User, item_id: int) -> None:
 # ----------------------------------------------------------------------------------- checkout
 
 
-def request_hash(payload: dict) -> str:
-    """The fingerprint of a checkout request: same body, same hash, whatever the key order."""
+@dataclass(frozen=True)
+class PlacedCheckout:
+    """What a checkout answers: the checkout, its orders (one per store, in store order) with their
+    lines, and whether this was a replay of an earlier request with the same key and body (then
+    the orders were read back, and nothing was written, saved or cleared)."""
+
+    checkout: Checkout
+    orders: list[Order]
+    lines: dict[int, list[OrderLine]]  # by order id
+    replayed: bool
+    address_saved: bool = False
+
+    @property
+    def order_ids(self) -> list[int]:
+        return [order.pk for order in self.orders]
+
+
+def fingerprint(
+    *,
+    items: Mapping[int, int],
+    address: dict | None,
+    address_id: int | None,
+    scene: int,
+    source_type: str,
+    source_id: int | None,
+    options: Mapping[str, Any],
+    recipient_id: int | None,
+) -> str:
+    """The one fingerprint of a checkout request, whichever door it came through (API, page, live
+    room): the same lines, address, source, flow options and gift recipient give the same hash,
+    whatever the order of lines or keys."""
+    payload = {
+        "items": sorted([sku_id, quantity] for sku_id, quantity in items.items()),
+        "address": address,
+        "address_id": address_id,
+        "scene": scene,
+        "source_type": source_type,
+        "source_id": source_id,
+        "options": dict(options),
+        "recipient_id": recipient_id,
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -202,82 +236,120 @@ def _merged(items: Sequence[LineRequest]) -> dict[int, int]:
     return dict(wanted)
 
 
-def _replay(buyer: User, idempotency_key: str, fingerprint: str) -> Checkout | None:
+def _replay(buyer: User, idempotency_key: str, fingerprint: str) -> PlacedCheckout | None:
     existing = Checkout.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
-    if existing is not None and existing.request_hash != fingerprint:
+    if existing is None:
+        return None
+    if existing.request_hash != fingerprint:
         raise DomainError("idempotency_conflict")
-    return existing
+    orders = list(Order.objects.filter(checkout=existing).select_related("store").order_by("pk"))
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order__checkout=existing).order_by("pk"):
+        lines[line.order_id].append(line)
+    return PlacedCheckout(checkout=existing, orders=orders, lines=dict(lines), replayed=True)
 
 
 def place_order(
     *,
     buyer: User,
     items: Sequence[LineRequest],
+    idempotency_key: str,
     address: dict | None = None,
     address_id: int | None = None,
     scene: int = Scene.OTHER,
     source_type: str = "",
     source_id: int | None = None,
-    idempotency_key: str,
-    fingerprint: str,
-    unit_prices: Mapping[int, int] | None = None,
-    hold: Hold | None = None,
-) -> Checkout:
-    """Create one order per store and take their stock, all or nothing.
+    options: Mapping[str, Any] | None = None,
+    recipient: User | None = None,
+    save_address: bool = False,
+    cart_item_ids: Sequence[int] = (),
+) -> PlacedCheckout:
+    """The one checkout: one order per store, their stock taken, all or nothing, in one
+    transaction. The API, the checkout page and the live room all come here.
 
-    The same `idempotency_key` with the same `fingerprint` returns the first checkout; with
-    another fingerprint it is refused (`idempotency_conflict`).
+    The same `idempotency_key` with the same request (see `fingerprint`) answers the first
+    checkout again (`replayed`); with another request it is refused (`idempotency_conflict`).
 
-    `unit_prices` ({sku_id: fen}) lowers some lines' unit price (a live room's price): never
-    above the SKU's own price. `hold` runs inside the transaction of a new checkout (see `Hold`)."""
+    `options` are a flow's own choices (a live room's shelf item), for the extensions
+    (orders.extensions: price adjustments, holds, attribution). A `recipient` makes it a gift
+    order: paid, it waits for the recipient (12), who gives the address (`accept_gift`), so none is
+    asked for here. `save_address` keeps a new address in the buyer's book (when there is room)
+    and `cart_item_ids` are taken out of the cart, both in the same transaction."""
     if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
         raise DomainError("validation_error", field="scene")
+    options = dict(options or {})
     wanted = _merged(items)
-    prices = dict(unit_prices or {})
-    if any(sku_id not in wanted or not isinstance(fen, int) or fen < 1 for sku_id, fen in prices.items()):
-        raise DomainError("validation_error", field="unit_prices")
-    snapshot = _address_snapshot(buyer, address, address_id)
+    if recipient is not None and recipient.pk == buyer.pk:
+        raise DomainError("validation_error", _("不能把礼物送给自己。"), field="recipient_id")
+    snapshot = {} if recipient is not None else _address_snapshot(buyer, address, address_id)
+    request_fingerprint = fingerprint(
+        items=wanted,
+        address=address,
+        address_id=address_id,
+        scene=scene,
+        source_type=source_type,
+        source_id=source_id,
+        options=options,
+        recipient_id=recipient.pk if recipient is not None else None,
+    )
     skus = _buyable_skus(wanted)
     why = sources.problem(
         scene,
         source_type,
         source_id,
         store_ids={s.product.store_id for s in skus.values()},
-        held=hold is not None,
+        held=bool(options),
     )
     if why:
         raise DomainError("validation_error", SOURCE_PROBLEMS[why], field="source_type")
     if len(skus) != len(wanted):
         # A replay must answer as the first time did, even if the product sold out since.
-        if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+        if (existing := _replay(buyer, idempotency_key, request_fingerprint)) is not None:
             return existing
         raise DomainError("product_not_available", field="items")
+    context = extensions.CheckoutContext(
+        buyer=buyer,
+        scene=scene,
+        source_type=source_type,
+        source_id=source_id,
+        options=options,
+        lines=tuple(
+            extensions.DraftLine(
+                sku_id=sku_id,
+                product_id=skus[sku_id].product_id,
+                store_id=skus[sku_id].product.store_id,
+                quantity=quantity,
+                list_price_fen=skus[sku_id].price_fen,
+            )
+            for sku_id, quantity in sorted(wanted.items())
+        ),
+    )
+    draft = _Draft(
+        buyer=buyer,
+        wanted=wanted,
+        skus=skus,
+        address=snapshot,
+        recipient=recipient,
+        context=context,
+        idempotency_key=idempotency_key,
+        fingerprint=request_fingerprint,
+        save_address=address if save_address and address is not None and recipient is None else None,
+        cart_item_ids=tuple(cart_item_ids),
+    )
     for attempt in range(_NUMBER_ATTEMPTS):
         try:
-            return _create_checkout(
-                buyer,
-                wanted,
-                skus,
-                snapshot,
-                scene,
-                source_type,
-                source_id,
-                idempotency_key,
-                fingerprint,
-                prices=prices,
-                hold=hold,
-            )
+            return _create_checkout(draft)
         except IntegrityError:
             # The key was used before (replay it, or refuse another body), or an order number collided.
-            if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+            if (existing := _replay(buyer, idempotency_key, request_fingerprint)) is not None:
                 return existing
             if attempt == _NUMBER_ATTEMPTS - 1:
                 raise
         except DomainError:
             # Out of stock: a replay of a checkout that succeeded earlier still gets its first answer.
-            if (existing := _replay(buyer, idempotency_key, fingerprint)) is not None:
+            if (existing := _replay(buyer, idempotency_key, request_fingerprint)) is not None:
                 return existing
             raise
     raise AssertionError("unreachable")
@@ -294,31 +366,62 @@ def _address_snapshot(buyer: User, address: dict | None, address_id: int | None)
     return _clean_address(**address)
 
 
-def _create_checkout(
-    buyer,
-    wanted,
-    skus,
-    snapshot,
-    scene,
-    source_type,
-    source_id,
-    idempotency_key,
-    fingerprint,
-    *,
-    prices: Mapping[int, int],
-    hold: Hold | None,
-):
+@dataclass(frozen=True)
+class _Draft:
+    """A checkout request, checked and resolved, ready to be written."""
+
+    buyer: User
+    wanted: dict[int, int]
+    skus: dict[int, SKU]
+    address: dict
+    recipient: User | None
+    context: extensions.CheckoutContext
+    idempotency_key: str
+    fingerprint: str
+    save_address: dict | None
+    cart_item_ids: tuple[int, ...]
+
+
+def _unit_prices(draft: _Draft) -> dict[int, int]:
+    """Each SKU's unit price: its own, lowered by any price adjustment (never raised, never below 1)."""
+    unit = {sku_id: sku.price_fen for sku_id, sku in draft.skus.items()}
+    for adjuster in extensions.price_adjustments:
+        for adjustment in adjuster(draft.context):
+            fen = adjustment.unit_price_fen
+            if adjustment.sku_id not in unit or type(fen) is not int or fen < 1:
+                raise DomainError("validation_error", field="unit_price")
+            unit[adjustment.sku_id] = min(unit[adjustment.sku_id], fen)
+    return unit
+
+
+def _attributions(draft: _Draft) -> dict[int, extensions.Attribution]:
+    """Each line's attribution: the first extension to name it, else the order's own scene and source."""
+    context = draft.context
+    found: dict[int, extensions.Attribution] = {}
+    for attributor in extensions.attributions:
+        for sku_id, attribution in attributor(context).items():
+            found.setdefault(sku_id, attribution)
+    own = extensions.Attribution(
+        scene=context.scene, source_type=context.source_type, source_id=context.source_id
+    )
+    return {sku_id: found.get(sku_id, own) for sku_id in draft.wanted}
+
+
+def _create_checkout(draft: _Draft) -> PlacedCheckout:
     now = clock.now()
+    wanted, skus, context = draft.wanted, draft.skus, draft.context
     by_store: dict[int, list[SKU]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_store[skus[sku_id].product.store_id].append(skus[sku_id])
-    unit = {sku_id: min(sku.price_fen, prices.get(sku_id, sku.price_fen)) for sku_id, sku in skus.items()}
+    unit = _unit_prices(draft)
+    attribution = _attributions(draft)
     totals = {store_id: sum(unit[s.pk] * wanted[s.pk] for s in group) for store_id, group in by_store.items()}
+    address_saved = False
     with transaction.atomic():
         checkout = Checkout.objects.create(
-            buyer=buyer,
-            idempotency_key=idempotency_key,
-            request_hash=fingerprint,
+            buyer=draft.buyer,
+            idempotency_key=draft.idempotency_key,
+            request_hash=draft.fingerprint,
             total_fen=sum(totals.values()),
             created_at=now,
         )
@@ -326,13 +429,14 @@ def _create_checkout(
             Order(
                 number=order_number(now),
                 checkout=checkout,
-                buyer=buyer,
+                buyer=draft.buyer,
                 store_id=store_id,
                 status=Status.UNPAID,
-                scene=scene,
-                source_type=source_type,
-                source_id=source_id,
-                address=snapshot,
+                scene=context.scene,
+                source_type=context.source_type,
+                source_id=context.source_id,
+                address=draft.address,
+                recipient=draft.recipient,
                 goods_fen=totals[store_id],
                 shipping_fen=0,
                 total_fen=totals[store_id],
@@ -350,6 +454,11 @@ def _create_checkout(
                 specs=sku.specs,
                 unit_price_fen=unit[sku.pk],
                 quantity=wanted[sku.pk],
+                scene=attribution[sku.pk].scene,
+                source_type=attribution[sku.pk].source_type,
+                source_id=attribution[sku.pk].source_id,
+                promoter_id=attribution[sku.pk].promoter_id,
+                sales_channel=attribution[sku.pk].sales_channel,
             )
             for order in orders
             for sku in by_store[order.store_id]
@@ -361,20 +470,36 @@ def _create_checkout(
         # The close task is a row in this database, written in this transaction (an outbox): it
         # exists exactly when the orders do, and the checkout costs one commit, not two.
         tasks.close_unpaid_checkout.using(run_after=now + rules.PAY_WITHIN).enqueue(checkout.pk)
-        if hold is not None:
-            hold(checkout, orders, lines)
+        written = extensions.Written(checkout=checkout, orders=orders, lines=lines)
+        for hold in extensions.holds:
+            hold(context, written)
+        if draft.save_address is not None:
+            address_saved = _keep_address(draft.buyer, draft.address)
+        if draft.cart_item_ids:
+            CartItem.objects.filter(buyer=draft.buyer, pk__in=draft.cart_item_ids).delete()
         events.order_placed.emit(order_ids=[order.pk for order in orders])
         # Stock last: the hot SKU rows stay locked only from here to the commit.
         catalog.take_stock(wanted.items())
-    # Hand the caller the orders as written (store, lines, no shipments yet): no read-back queries.
+    stores = {store_id: group[0].product.store for store_id, group in by_store.items()}
     for order in orders:
-        order.store = by_store[order.store_id][0].product.store
-        order._prefetched_objects_cache = {
-            "lines": [ln for ln in lines if ln.order is order],
-            "shipments": [],
-        }
-    checkout.placed_orders = orders
-    return checkout
+        order.store = stores[order.store_id]
+    by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_order[line.order_id].append(line)
+    return PlacedCheckout(
+        checkout=checkout, orders=orders, lines=dict(by_order), replayed=False, address_saved=address_saved
+    )
+
+
+def _keep_address(buyer: User, snapshot: dict) -> bool:
+    """Inside the checkout: the new address goes into the buyer's book if there is room (the
+    order stands either way). The first address is the default."""
+    User.objects.select_for_update().filter(pk=buyer.pk).first()  # one address book write at a time
+    count = Address.objects.filter(buyer=buyer).count()
+    if count >= rules.ADDRESSES_MAX:
+        return False
+    Address.objects.create(buyer=buyer, is_default=count == 0, **snapshot)
+    return True
 
 
 # ------------------------------------------------------------------------------------ payment
@@ -408,7 +533,7 @@ def apply_payment(payment: Payment) -> list[Order]:
     paid, oversold = [], []
     for order in orders:
         if order.status == Status.UNPAID:
-            _move(order, Status.TO_SHIP, actor="payment", paid_at=now)
+            _move(order, _paid_status(order), actor="payment", paid_at=now)
             paid.append(order)
         elif order.status == Status.CANCELLED_UNPAID:
             try:
@@ -423,13 +548,67 @@ def apply_payment(payment: Payment) -> list[Order]:
                 )
                 oversold.append(order)
             else:
-                _move(order, Status.TO_SHIP, actor="payment", paid_at=now, note=EventNote.PAID_AFTER_CLOSING)
+                _move(
+                    order,
+                    _paid_status(order),
+                    actor="payment",
+                    paid_at=now,
+                    note=EventNote.PAID_AFTER_CLOSING,
+                )
                 paid.append(order)
     if paid:
         events.order_paid.emit(order_ids=[order.pk for order in paid])
     if oversold:  # their payment goes back: `settle_cancelled_payment`
         events.order_cancelled.emit(order_ids=[order.pk for order in oversold])
     return paid
+
+
+def _paid_status(order: Order) -> int:
+    """A paid order is to ship; a paid gift waits for its recipient first."""
+    return Status.GIFT_PENDING if order.recipient_id is not None else Status.TO_SHIP
+
+
+# ---------------------------------------------------------------------------------------- gifts
+
+
+def accept_gift(
+    *,
+    recipient: User,
+    order_id: int,
+    address: dict | None = None,
+    address_id: int | None = None,
+) -> Order:
+    """The recipient accepts a paid gift and says where it goes: 12 → 20 (the ship-by window starts
+    now). Someone else's gift is not found."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(recipient=recipient, pk=order_id).first()
+        if order is None:
+            raise DomainError("not_found")
+        if order.status != Status.GIFT_PENDING:
+            raise DomainError("invalid_transition")
+        snapshot = _address_snapshot(recipient, address, address_id)
+        _move(order, Status.TO_SHIP, actor="recipient", address=snapshot)
+    return order
+
+
+def cancel_gift(*, order_id: int, note: str = EventNote.GIFT_DECLINED) -> Order:
+    """A gift not accepted in time (or declined): 12 → 250, its stock back, and its payment
+    refunded (`settle_cancelled_payment`, through `order_cancelled`). The gifts app decides when."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).prefetch_related("lines").first()
+        if order is None:
+            raise DomainError("not_found")
+        if order.status != Status.GIFT_PENDING:
+            raise DomainError("invalid_transition")
+        _move(order, Status.CANCELLED_UNPAID, actor="system", note=note, closed_at=clock.now())
+        catalog.release_stock((line.sku_id, line.quantity) for line in order.lines.all())
+        events.order_cancelled.emit(order_ids=[order.pk])
+    return order
+
+
+def gift_refund_no(order: Order) -> str:
+    """The out_refund_no of a cancelled gift's refund: asking twice refunds once."""
+    return f"GC{order.pk}"
 
 
 # ---------------------------------------------------------------------------- status changes
@@ -469,9 +648,9 @@ def oversold_refund_no(order: Order) -> str:
 
 def settle_cancelled_payment(*, order_ids: list[int]) -> None:
     """`order_cancelled`'s handler in orders: a checkout whose orders closed unpaid has its payment
-    closed at WeChat Pay (no one can pay it any more); an order cancelled as oversold has its
-    money refunded. Idempotent: closing a closed payment does nothing, and the refund's number is
-    the order's, so a second run answers the first refund."""
+    closed at WeChat Pay (no one can pay it any more); an order cancelled as oversold, or a paid
+    gift nobody accepted, has its money refunded. Idempotent: closing a closed payment does
+    nothing, and a refund's number is the order's, so a second run answers the first refund."""
     cancelled = list(
         Order.objects.filter(
             pk__in=order_ids, status__in=(Status.CANCELLED_UNPAID, Status.CANCELLED_OVERSOLD)
@@ -484,19 +663,22 @@ def settle_cancelled_payment(*, order_ids: list[int]) -> None:
         payment = by_checkout.get(order.checkout_id)
         if payment is None:
             continue
-        if order.status == Status.CANCELLED_UNPAID and payment.status == PaymentStatus.CREATED:
+        if order.status == Status.CANCELLED_OVERSOLD:
+            _refund(payment, order, reason="oversold", out_refund_no=oversold_refund_no(order))
+        elif order.paid_at is not None:  # a paid gift nobody accepted
+            _refund(payment, order, reason="gift not accepted", out_refund_no=gift_refund_no(order))
+        elif payment.status == PaymentStatus.CREATED:
             payments.close_payment(payment)
-        elif order.status == Status.CANCELLED_OVERSOLD:
-            try:
-                payments.refund_payment(
-                    payment=payment,
-                    amount_fen=order.total_fen,
-                    reason="oversold",
-                    out_refund_no=oversold_refund_no(order),
-                )
-            except DomainError as exc:
-                if exc.code != "refund_failed":  # a failed refund is recorded and retried by payments
-                    raise
+
+
+def _refund(payment: Payment, order: Order, *, reason: str, out_refund_no: str) -> None:
+    try:
+        payments.refund_payment(
+            payment=payment, amount_fen=order.total_fen, reason=reason, out_refund_no=out_refund_no
+        )
+    except DomainError as exc:
+        if exc.code != "refund_failed":  # a failed refund is recorded and retried by payments
+            raise
 
 
 def cancel_order(*, buyer: User, order_id: int) -> list[Order]:

@@ -7,7 +7,6 @@ pressing 提交订单 twice makes one checkout. Store pages go through `stores.a
 (MANAGE_ORDERS): no role in the store → 404, a role without the permission → 403.
 """
 
-import contextlib
 import uuid
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
@@ -31,7 +30,7 @@ from xiaodian.core.text import is_digits
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
-from . import selectors, services, sources
+from . import rules, selectors, services, sources
 from .forms import (
     CARRIERS,
     TABS,
@@ -332,27 +331,19 @@ def _place_and_pay(
     request, form: CheckoutForm, wanted: dict[int, int], cart_items: dict[int, int], scene: dict
 ):
     address = form.address_kwargs()
-    fingerprint = services.request_hash(
-        {"items": sorted([sku, qty] for sku, qty in wanted.items()), **address, **scene}
-    )
-    checkout = services.place_order(
+    placed = services.place_order(
         buyer=request.user,
         items=[services.LineRequest(sku_id=sku, quantity=qty) for sku, qty in wanted.items()],
         idempotency_key=form.cleaned_data["key"],
-        fingerprint=fingerprint,
+        save_address="address" in address,
+        cart_item_ids=list(cart_items.values()),
         **address,
         **scene,
     )
-    first_time = getattr(checkout, "placed_orders", None) is not None  # a replay is read back instead
-    if first_time and "address" in address:
-        try:
-            services.save_address(buyer=request.user, **address["address"])
-        except DomainError as exc:  # e.g. the address book is full: the order stands anyway
-            messages.warning(request, _("地址未保存：%(reason)s") % {"reason": exc.message})
-    for item_id in cart_items.values():
-        with contextlib.suppress(DomainError):  # gone already (a second submit, another tab)
-            services.remove_cart_item(buyer=request.user, item_id=item_id)
-    order_ids = selectors.checkout_order_ids(checkout)
+    if "address" in address and not placed.replayed and not placed.address_saved:
+        full = _("最多保存 %(n)d 个地址。") % {"n": rules.ADDRESSES_MAX}
+        messages.warning(request, _("地址未保存：%(reason)s") % {"reason": full})
+    order_ids = placed.order_ids
     back = (
         reverse("orders:order_detail", args=[order_ids[0]])
         if len(order_ids) == 1

@@ -222,15 +222,13 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         items=[orders.LineRequest(sku.pk, 1)],
         address=address.snapshot(),
         idempotency_key="w",
-        fingerprint="w",
-    ).orders.get()
+    ).checkout.orders.get()
     reviewed = orders.place_order(
         buyer=customer,
         items=[orders.LineRequest(sku.pk, 1)],
         address=address.snapshot(),
         idempotency_key="r",
-        fingerprint="r",
-    ).orders.get()
+    ).checkout.orders.get()
     Order.objects.filter(pk=reviewed.pk).update(status=Status.COMPLETED)
     line = reviewed.lines.get()
     review = reviews.create_review(buyer=customer, order_id=reviewed.pk, line_id=line.pk, rating=1, text="差")

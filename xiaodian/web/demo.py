@@ -660,9 +660,8 @@ def _place(p: _Purchase, buyer: User, *, key: str) -> None:
         source_type=p.source_type,
         source_id=p.source_id,
         idempotency_key=key,
-        fingerprint=orders.request_hash({"items": p.lines, "scene": p.scene, "key": key}),
     )
-    (p.order,) = checkout.placed_orders
+    (p.order,) = checkout.orders
 
 
 def _pay(p: _Purchase, buyer: User) -> None:

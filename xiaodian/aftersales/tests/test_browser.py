@@ -45,8 +45,7 @@ def _paid_demo_order():
         address=ADDRESS,
         scene=1,
         idempotency_key="aftersales-browser",
-        fingerprint=orders.request_hash({"items": [[sku.pk, 2]], "scene": 1}),
-    )
+    ).checkout
     order = checkout.orders.get()
     payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
     sandbox.pay_for(payment.out_trade_no)  # the buyer pays on the sandbox; its notification marks it paid

@@ -21,8 +21,7 @@ def really_paid(buyer, make_sku, store, django_capture_on_commit_callbacks):
         items=[orders.LineRequest(sku.pk, 2)],
         address=ADDRESS,
         idempotency_key="real",
-        fingerprint="f",
-    )
+    ).checkout
     order = checkout.orders.get()
     payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
     with django_capture_on_commit_callbacks(execute=True):

@@ -85,6 +85,6 @@ def buy(buyer):
             address=ADDRESS,
             idempotency_key=key or f"live{next(_keys)}",
             **extra,
-        )
+        ).checkout
 
     return do

@@ -50,16 +50,14 @@ def place(buyer):
             lines = (lines,)
         items = [services.LineRequest(sku_id=sku.pk, quantity=q) for sku, q in lines]
         key = key or f"k{next(_keys)}"
-        body = {"items": [(i.sku_id, i.quantity) for i in items], "scene": scene, **extra}
         return services.place_order(
             buyer=who or buyer,
             items=items,
             address=ADDRESS,
             scene=scene,
             idempotency_key=key,
-            fingerprint=services.request_hash(body),
             **extra,
-        )
+        ).checkout
 
     return do
 

@@ -74,13 +74,12 @@ def test_stock_is_conserved_and_histories_follow_the_table(buyer, make_sku, stor
                     items=items,
                     address=ADDRESS,
                     idempotency_key=f"m{self.keys}",
-                    fingerprint=str(picks),
                 )
             except DomainError as exc:
                 assert exc.code == "out_of_stock"  # noqa: PT017 (a state machine rule, not a test body)
             else:
-                self.checkouts.append(checkout.pk)
-                placed.append(checkout.pk)
+                self.checkouts.append(checkout.checkout.pk)
+                placed.append(checkout.checkout.pk)
 
         @precondition(lambda self: self.checkouts)
         @rule(data=st.data())

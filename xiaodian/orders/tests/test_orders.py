@@ -101,7 +101,6 @@ def test_addresses_are_checked(buyer, make_sku, store, address, field):
             items=[services.LineRequest(make_sku(store).pk, 1)],
             address=address,
             idempotency_key="a",
-            fingerprint="f",
         )
     assert exc.value.field == field
 
@@ -117,7 +116,6 @@ def test_saved_addresses_are_the_buyers_own(buyer, make_user, make_sku, store):
             items=[services.LineRequest(make_sku(store).pk, 1)],
             address_id=saved.pk,
             idempotency_key="a",
-            fingerprint="f",
         )
     assert exc.value.code == "not_found"
 

@@ -1,0 +1,85 @@
+"""The order's extension points: how the apps above orders take part in a checkout without orders
+knowing them. Each registers in its `AppConfig.ready()` (core.extensions):
+
+- `price_adjustments`: lower a line's unit price before the totals are made (the live room's price
+  today; coupons next). Called outside the transaction, for reads only.
+- `holds`: take something of the app's own inside the checkout's transaction, after the orders
+  and lines are written and before the SKU stock (the live room's flash-sale stock). Raising a
+  DomainError refuses the checkout, and everything rolls back.
+- `attributions`: say where a line's sale started and who promoted it (scene, source, promoter,
+  sales channel), stored on the line; without one, a line carries its order's scene and source.
+
+Each provider looks at the `CheckoutContext` and answers nothing when the checkout is not its
+own (a live-room price only for a checkout whose source is that room). A replayed checkout calls
+none of them.
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from xiaodian.accounts.models import User
+from xiaodian.core.extensions import ExtensionList
+
+from .models import Checkout, Order, OrderLine
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    """A line as the checkout sees it before anything is written."""
+
+    sku_id: int
+    product_id: int
+    store_id: int
+    quantity: int
+    list_price_fen: int  # the SKU's own price
+
+
+@dataclass(frozen=True)
+class CheckoutContext:
+    buyer: User
+    scene: int
+    source_type: str
+    source_id: int | None
+    # A flow's own choices, part of the idempotency fingerprint (a live room's shelf item). Only
+    # server code sets them: the API and the checkout page take none.
+    options: Mapping[str, Any]
+    lines: tuple[DraftLine, ...]
+    # Rows an extension loaded and wants again later in the same checkout (its price step and its
+    # hold): keyed by the extension's own name.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class PriceAdjustment:
+    sku_id: int
+    unit_price_fen: int  # what the line's unit costs after it; never above the list price
+    reason: str  # e.g. "live_price"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a new checkout wrote, handed to the holds inside its transaction."""
+
+    checkout: Checkout
+    orders: list[Order]
+    lines: list[OrderLine]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    scene: int
+    source_type: str = ""
+    source_id: int | None = None
+    promoter_id: int | None = None
+    sales_channel: int | None = None
+
+
+PriceAdjuster = Callable[[CheckoutContext], Iterable[PriceAdjustment]]
+Hold = Callable[[CheckoutContext, Written], None]
+# {sku_id: Attribution} for the lines it attributes; the first provider to name a line wins.
+Attributor = Callable[[CheckoutContext], Mapping[int, Attribution]]
+
+price_adjustments: ExtensionList[PriceAdjuster] = ExtensionList("orders.price_adjustments")
+holds: ExtensionList[Hold] = ExtensionList("orders.holds")
+attributions: ExtensionList[Attributor] = ExtensionList("orders.attributions")
