@@ -43,7 +43,7 @@ class Subject(models.Model):
     kind = models.CharField(_("主体类型"), max_length=24, choices=rules.SubjectKind.choices)
     name = models.CharField(_("主体名称"), max_length=rules.SUBJECT_NAME_MAX)
     licence_number = models.CharField(_("证照号码"), max_length=18, unique=True)
-    trade_name = models.CharField(_("字号"), max_length=20, blank=True)
+    trade_name = models.CharField(_("字号"), max_length=rules.TRADE_NAME_MAX, blank=True)
     verification = models.CharField(
         _("认证状态"), max_length=12, choices=rules.Verification.choices, default=rules.Verification.PENDING
     )

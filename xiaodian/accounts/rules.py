@@ -9,6 +9,8 @@ SUBJECT_NAME_MAX = 100
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_MAX_PIXELS = 4096
 TOKEN_NAME_MAX = 60
+LICENCE_NUMBER_INPUT_MAX = 40  # accepted as typed (spaces, dashes); the service normalises it to 18
+TRADE_NAME_MAX = 20
 
 
 class SubjectKind(models.TextChoices):

@@ -54,8 +54,8 @@ class ProfileIn(Schema):
 class SubjectIn(Schema):
     kind: rules.SubjectKind
     name: str = Field(min_length=1, max_length=rules.SUBJECT_NAME_MAX)
-    licence_number: str = Field(min_length=1, max_length=40)
-    trade_name: str = Field("", max_length=20)
+    licence_number: str = Field(min_length=1, max_length=rules.LICENCE_NUMBER_INPUT_MAX)
+    trade_name: str = Field("", max_length=rules.TRADE_NAME_MAX)
 
 
 class SubjectOut(Schema):

@@ -49,6 +49,14 @@ def register_user(*, username: str, password: str, display_name: str = "") -> Us
     return candidate
 
 
+def make_platform_operator(*, user: User) -> User:
+    """Give a user the platform operator's rights (staff and superuser), as the demo's `ops` has;
+    `xiaodian createsuperuser` does the same for a new account."""
+    User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    user.refresh_from_db()
+    return user
+
+
 def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret; only the hash is kept."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
+from xiaodian.orders.rules import CARRIER_MAX, TRACKING_NO_MAX
 
 from . import rules
 from .rules import Decision, DisputeStatus, Kind, Reason, State
@@ -129,10 +130,10 @@ class ReturnShipForm(AfterSalesForm):
 
     carrier = forms.CharField(
         label=_("快递公司"),
-        max_length=30,
+        max_length=CARRIER_MAX,
         widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
     )
-    tracking_no = forms.CharField(label=_("运单号"), max_length=40)
+    tracking_no = forms.CharField(label=_("运单号"), max_length=TRACKING_NO_MAX)
 
 
 class DisputeForm(AfterSalesForm):
@@ -155,11 +156,11 @@ class ReceivedForm(AfterSalesForm):
 
     carrier = forms.CharField(
         label=_("换货快递公司"),
-        max_length=30,
+        max_length=CARRIER_MAX,
         required=False,
         widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
     )
-    tracking_no = forms.CharField(label=_("换货运单号"), max_length=40, required=False)
+    tracking_no = forms.CharField(label=_("换货运单号"), max_length=TRACKING_NO_MAX, required=False)
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)

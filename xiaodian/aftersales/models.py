@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.orders.models import Order, OrderLine
+from xiaodian.orders.rules import CARRIER_MAX, TRACKING_NO_MAX
 from xiaodian.stores.models import Store
 
 from . import rules
@@ -32,12 +33,12 @@ class AfterSale(models.Model):
     reject_reason = models.CharField(max_length=rules.REASON_MAX, blank=True)
     rejected_at = models.DateTimeField(null=True, blank=True)
     return_deadline = models.DateTimeField(null=True, blank=True)
-    return_carrier = models.CharField(max_length=30, blank=True)
-    return_tracking_no = models.CharField(max_length=40, blank=True)
+    return_carrier = models.CharField(max_length=CARRIER_MAX, blank=True)
+    return_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
     return_shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
-    exchange_carrier = models.CharField(max_length=30, blank=True)
-    exchange_tracking_no = models.CharField(max_length=40, blank=True)
+    exchange_carrier = models.CharField(max_length=CARRIER_MAX, blank=True)
+    exchange_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
     out_refund_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     restocked_quantity = models.PositiveIntegerField(default=0)

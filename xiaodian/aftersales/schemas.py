@@ -4,6 +4,7 @@ from ninja import Schema
 from pydantic import Field
 
 from xiaodian.core.pagination import ObjectId
+from xiaodian.orders.rules import CARRIER_MAX, QUANTITY_MAX, TRACKING_NO_MAX
 
 from . import rules
 from .rules import Decision, Kind, Reason, State
@@ -12,7 +13,7 @@ from .rules import Decision, Kind, Reason, State
 class AfterSaleIn(Schema):
     type: Kind
     line_id: ObjectId
-    quantity: int = Field(ge=1, le=999)
+    quantity: int = Field(ge=1, le=QUANTITY_MAX)  # an order line holds at most this many
     reason_code: Reason = Reason.OTHER
     reason: str = Field("", max_length=rules.REASON_MAX)
 
@@ -22,13 +23,13 @@ class RejectIn(Schema):
 
 
 class ShipmentIn(Schema):
-    carrier: str = Field(min_length=1, max_length=30)
-    tracking_no: str = Field(min_length=1, max_length=40)
+    carrier: str = Field(min_length=1, max_length=CARRIER_MAX)
+    tracking_no: str = Field(min_length=1, max_length=TRACKING_NO_MAX)
 
 
 class ReceivedIn(Schema):
-    carrier: str = Field("", max_length=30)
-    tracking_no: str = Field("", max_length=40)
+    carrier: str = Field("", max_length=CARRIER_MAX)
+    tracking_no: str = Field("", max_length=TRACKING_NO_MAX)
 
 
 class DisputeIn(Schema):

@@ -6,7 +6,6 @@ keyed by `out_refund_no = "AS<id>"`, so asking twice refunds once. A line's afte
 ends with nothing open on it is the `aftersale_period_ended` event, once per line."""
 
 import logging
-import re
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +19,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
+from xiaodian.orders import rules as order_rules
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.orders.rules import Status
@@ -33,7 +33,6 @@ from .rules import Decision, DisputeStatus, Kind, Reason, State
 
 logger = logging.getLogger(__name__)
 PAID = frozenset({Status.TO_SHIP, Status.PARTLY_SHIPPED, Status.SHIPPED, Status.COMPLETED})
-_TRACKING = re.compile(r"[A-Za-z0-9-]{4,40}")
 # Requests whose units are spoken for: everything but the ones that ended without money moving.
 _RELEASED = frozenset(
     {
@@ -203,9 +202,9 @@ def cancel_aftersale(*, buyer: User, aftersale_id: int) -> AfterSale:
 def ship_return(*, buyer: User, aftersale_id: int, carrier: str, tracking_no: str) -> AfterSale:
     with transaction.atomic():
         aftersale = _buyers(buyer, aftersale_id)  # someone else's request is not found, whatever the body
-        carrier = _text(carrier, field="carrier", limit=30, required=True)
-        if not _TRACKING.fullmatch(tracking_no.strip()):
-            raise DomainError("validation_error", _("运单号为 4–40 位字母或数字。"), field="tracking_no")
+        carrier = _text(carrier, field="carrier", limit=order_rules.CARRIER_MAX, required=True)
+        if not order_rules.TRACKING_NO.fullmatch(tracking_no.strip()):
+            raise DomainError("validation_error", order_rules.TRACKING_NO_HINT, field="tracking_no")
         return _move(
             aftersale,
             "return_shipped",
@@ -294,8 +293,8 @@ def receive_return(*, store: Store, aftersale_id: int, carrier: str = "", tracki
         aftersale = _stores(store, aftersale_id)
         now = clock.now()
         if aftersale.kind == Kind.EXCHANGE:
-            carrier = _text(carrier, field="carrier", limit=30, required=True)
-            if not _TRACKING.fullmatch(tracking_no.strip()):
+            carrier = _text(carrier, field="carrier", limit=order_rules.CARRIER_MAX, required=True)
+            if not order_rules.TRACKING_NO.fullmatch(tracking_no.strip()):
                 raise DomainError("validation_error", field="tracking_no")
             _move(
                 aftersale,

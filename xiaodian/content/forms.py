@@ -19,7 +19,9 @@ class AccountForm(DomainErrorForm):
 
 class MiniProgramForm(DomainErrorForm):
     name = forms.CharField(label=_("名称"), max_length=rules.NAME_MAX)
-    app_id = forms.CharField(label=_("AppID"), max_length=18, help_text=_("wx 加 16 位十六进制字符"))
+    app_id = forms.CharField(
+        label=_("AppID"), max_length=rules.APP_ID_LENGTH, help_text=_("wx 加 16 位十六进制字符")
+    )
     mall_path = forms.CharField(label=_("商城路径"), max_length=rules.MALL_PATH_MAX, initial="/pages/index")
 
 

@@ -121,7 +121,7 @@ class MiniProgram(models.Model):
 
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="mini_programs")
     name = models.CharField(_("名称"), max_length=rules.NAME_MAX)
-    app_id = models.CharField(_("AppID"), max_length=18, unique=True)
+    app_id = models.CharField(_("AppID"), max_length=rules.APP_ID_LENGTH, unique=True)
     mall_path = models.CharField(_("商城路径"), max_length=rules.MALL_PATH_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,7 +20,8 @@ VIDEO_EXTENSIONS = (".mp4", ".webm")
 COVER_MAX_BYTES = 5 * 2**20
 COVER_MAX_PIXELS = 4096
 
-APP_ID = re.compile(r"wx[0-9a-f]{16}")
+APP_ID_LENGTH = 18  # "wx" and 16 hex digits
+APP_ID = re.compile(rf"wx[0-9a-f]{{{APP_ID_LENGTH - 2}}}")
 
 # Scenes (DOMAIN.md "Orders") a product card's link records, and the source it names.
 ARTICLE_SCENE = Scene.ARTICLE

@@ -87,7 +87,11 @@ class VideoOut(Schema):
 
 class MiniProgramIn(Schema):
     name: str = Field(min_length=1, max_length=rules.NAME_MAX, description=_NO_CONTACT)
-    app_id: str = Field(min_length=18, max_length=18, description="wx followed by 16 hex digits")
+    app_id: str = Field(
+        min_length=rules.APP_ID_LENGTH,
+        max_length=rules.APP_ID_LENGTH,
+        description="wx followed by 16 hex digits",
+    )
     mall_path: str = Field(min_length=1, max_length=rules.MALL_PATH_MAX, description="Starts with /")
 
 

@@ -100,17 +100,20 @@ class CheckoutForm(OrdersForm):
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=rules.IDEMPOTENCY_KEY_MAX)
     address_id = forms.ChoiceField(label=_("收货地址"), widget=forms.RadioSelect)
-    recipient = forms.CharField(label=_("收货人"), max_length=30, required=False)
+    recipient = forms.CharField(label=_("收货人"), max_length=rules.RECIPIENT_MAX, required=False)
     phone = forms.CharField(
-        label=_("手机号"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+        label=_("手机号"),
+        max_length=rules.PHONE_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     region = forms.CharField(
         label=_("省市区"),
-        max_length=60,
+        max_length=rules.REGION_MAX,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("如：上海市浦东新区")}),
     )
-    detail = forms.CharField(label=_("详细地址"), max_length=120, required=False)
+    detail = forms.CharField(label=_("详细地址"), max_length=rules.DETAIL_MAX, required=False)
 
     field_aliases = {f"address.{name}": name for name in ("recipient", "phone", "region", "detail")}
     field_aliases["address_id"] = "address_id"
@@ -148,10 +151,10 @@ class ShipForm(OrdersForm):
 
     carrier = forms.CharField(
         label=_("快递公司"),
-        max_length=30,
+        max_length=rules.CARRIER_MAX,
         widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
     )
-    tracking_no = forms.CharField(label=_("运单号"), max_length=40)
+    tracking_no = forms.CharField(label=_("运单号"), max_length=rules.TRACKING_NO_MAX)
     line_ids = forms.TypedMultipleChoiceField(
         label=_("只发这些商品"),
         coerce=int,

@@ -13,10 +13,10 @@ from .rules import SalesChannel, Scene, Status
 
 class Address(models.Model):
     buyer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
-    recipient = models.CharField(_("收货人"), max_length=30)
-    phone = models.CharField(_("手机号"), max_length=20)
-    region = models.CharField(_("省市区"), max_length=60)
-    detail = models.CharField(_("详细地址"), max_length=120)
+    recipient = models.CharField(_("收货人"), max_length=rules.RECIPIENT_MAX)
+    phone = models.CharField(_("手机号"), max_length=rules.PHONE_MAX)
+    region = models.CharField(_("省市区"), max_length=rules.REGION_MAX)
+    detail = models.CharField(_("详细地址"), max_length=rules.DETAIL_MAX)
     is_default = models.BooleanField(_("默认地址"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -44,7 +44,7 @@ class CartItem(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
     # Where it was last added from (the last touch): a checkout from the cart records it.
     scene = models.PositiveSmallIntegerField(choices=Scene.choices, default=Scene.OTHER)
-    source_type = models.CharField(max_length=20, blank=True)
+    source_type = models.CharField(max_length=rules.SOURCE_TYPE_MAX, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     touched_at = models.DateTimeField(null=True, blank=True)
 
@@ -95,7 +95,7 @@ class Order(models.Model):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
     status = models.PositiveSmallIntegerField(_("状态"), choices=Status.choices, default=Status.UNPAID)
     scene = models.PositiveSmallIntegerField(_("来源场景"), choices=Scene.choices, default=Scene.OTHER)
-    source_type = models.CharField(max_length=20, blank=True)
+    source_type = models.CharField(max_length=rules.SOURCE_TYPE_MAX, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     address = models.JSONField(_("收货地址"))
     # A gift order's recipient, who gives the address when accepting (status 12 until then).
@@ -185,8 +185,8 @@ class OrderLine(models.Model):
 
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
-    carrier = models.CharField(_("快递公司"), max_length=30)
-    tracking_no = models.CharField(_("运单号"), max_length=40)
+    carrier = models.CharField(_("快递公司"), max_length=rules.CARRIER_MAX)
+    tracking_no = models.CharField(_("运单号"), max_length=rules.TRACKING_NO_MAX)
     created_at = models.DateTimeField()
 
     class Meta:

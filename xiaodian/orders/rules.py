@@ -1,5 +1,6 @@
 """Order rules (DOMAIN.md "Orders"): status codes, the transitions between them, scenes and windows."""
 
+import re
 from datetime import timedelta
 
 from django.db import models
@@ -9,13 +10,26 @@ from xiaodian.core.scenes import PRIVATE_DOMAIN, Scene  # noqa: F401  (orders' o
 
 PAY_WITHIN = timedelta(minutes=15)
 AUTO_CONFIRM_AFTER = timedelta(days=10)
-SHIP_WITHIN = timedelta(hours=48)
+SHIP_WITHIN = timedelta(hours=48)  # after payment: the ship-by time, and the score's 48 h shipping rate
 
 LINES_MAX = 50
 QUANTITY_MAX = 999
 IDEMPOTENCY_KEY_MAX = 64
 CART_ITEMS_MAX = 100
 ADDRESSES_MAX = 20
+SOURCE_TYPE_MAX = 20  # an order's and a cart item's source type (a name in `sources`)
+
+# A delivery address's fields, in characters.
+RECIPIENT_MAX = 30
+PHONE_MAX = 20
+REGION_MAX = 60
+DETAIL_MAX = 120
+
+# A shipment: the merchant's, and after-sales' return and exchange shipments alike.
+CARRIER_MAX = 30
+TRACKING_NO_MIN, TRACKING_NO_MAX = 4, 40
+TRACKING_NO = re.compile(rf"[A-Za-z0-9-]{{{TRACKING_NO_MIN},{TRACKING_NO_MAX}}}")
+TRACKING_NO_HINT = _("运单号为 4–40 位字母或数字。")  # states TRACKING_NO_MIN–MAX (a test checks)
 
 
 class Status(models.IntegerChoices):

@@ -10,10 +10,10 @@ from .rules import Scene, Status
 
 
 class AddressIn(Schema):
-    recipient: str = Field(min_length=1, max_length=30)
-    phone: str = Field(min_length=1, max_length=20)
-    region: str = Field(min_length=1, max_length=60)
-    detail: str = Field(min_length=1, max_length=120)
+    recipient: str = Field(min_length=1, max_length=rules.RECIPIENT_MAX)
+    phone: str = Field(min_length=1, max_length=rules.PHONE_MAX)
+    region: str = Field(min_length=1, max_length=rules.REGION_MAX)
+    detail: str = Field(min_length=1, max_length=rules.DETAIL_MAX)
 
 
 class SavedAddressIn(AddressIn):
@@ -29,7 +29,7 @@ class CartItemIn(Schema):
     sku_id: ObjectId
     quantity: int = Field(1, ge=1, le=rules.QUANTITY_MAX)
     scene: Scene = Field(Scene.OTHER, description="Where it was added from; kept as the item's last touch")
-    source_type: str = Field("", max_length=20)
+    source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
     source_id: ObjectId | None = None
 
 
@@ -79,7 +79,7 @@ class CheckoutIn(Schema):
     address: AddressIn | None = None
     address_id: ObjectId | None = None
     scene: Scene = Scene.OTHER
-    source_type: str = Field("", max_length=20)
+    source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
     source_id: ObjectId | None = None
 
 
@@ -173,8 +173,8 @@ class PaymentOut(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str = Field(min_length=1, max_length=30)
-    tracking_no: str = Field(min_length=1, max_length=40)
+    carrier: str = Field(min_length=1, max_length=rules.CARRIER_MAX)
+    tracking_no: str = Field(min_length=1, max_length=rules.TRACKING_NO_MAX)
     line_ids: list[ObjectId] | None = Field(None, max_length=rules.LINES_MAX)
 
 

@@ -127,7 +127,11 @@ def add_to_cart(
     last touch when it names a scene; a checkout from the cart records it (`cart_scene`)."""
     if not 1 <= quantity <= rules.QUANTITY_MAX:
         raise DomainError("validation_error", field="quantity")
-    if scene not in Scene.values or len(source_type) > 20 or not sources.allowed(scene, source_type):
+    if (
+        scene not in Scene.values
+        or len(source_type) > rules.SOURCE_TYPE_MAX
+        or not sources.allowed(scene, source_type)
+    ):
         raise DomainError("validation_error", SOURCE_PROBLEMS["scene"], field="source_type")
     if sku_id not in _buyable_skus([sku_id]):
         raise DomainError("product_not_available", field="sku_id")
@@ -731,10 +735,10 @@ def ship_order(
     """Ship the remaining units of the given lines (all lines when none are named): 21 while
     something is left to ship, 30 when everything has gone."""
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
-    if not carrier or len(carrier) > 30 or contains_contact_details(carrier):
+    if not carrier or len(carrier) > rules.CARRIER_MAX or contains_contact_details(carrier):
         raise DomainError("validation_error", field="carrier")
-    if not re.fullmatch(r"[A-Za-z0-9-]{4,40}", tracking_no):
-        raise DomainError("validation_error", _("运单号为 4–40 位字母或数字。"), field="tracking_no")
+    if not rules.TRACKING_NO.fullmatch(tracking_no):
+        raise DomainError("validation_error", rules.TRACKING_NO_HINT, field="tracking_no")
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(store=store, pk=order_id).first()
         if order is None:

@@ -122,7 +122,7 @@ def measure(*, start: datetime, end: datetime, store_ids=None) -> dict[int, Meas
     reviews = (
         _for(Review.objects.filter(created_at__gte=start, created_at__lt=end), store_ids)
         .values("store_id")
-        .annotate(reviewed=Count("id"), negative=Count("id", filter=Q(rating__lte=2)))
+        .annotate(reviewed=Count("id"), negative=Count("id", filter=Q(rating__in=rules.NEGATIVE_RATINGS)))
         .order_by()
     )
     for row in reviews:

@@ -10,6 +10,11 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The rules two metrics measure, one copy each, owned by the apps that enforce them: an order's
+# ship-by (paid + 48 h; the 48 h shipping rate) and the ratings that make a review negative.
+from xiaodian.orders.rules import SHIP_WITHIN as SHIP_WITHIN
+from xiaodian.reviews.rules import NEGATIVE_RATINGS as NEGATIVE_RATINGS
+
 WINDOW = timedelta(days=90)
 MIN_ORDERS = 30  # qualifying orders in the window before a store shows a score
 FLOOR = 3.0
@@ -17,7 +22,6 @@ TOP = 5.0
 CATEGORY_MIN_STORES = 20  # fewer scored stores than this: the platform's benchmarks instead
 TOP_SHARE = 0.10  # "top decile", "top 10%"
 
-SHIP_WITHIN = timedelta(hours=48)
 REPLY_WITHIN = timedelta(minutes=3)
 REPLY_TARGET = 0.99  # of sessions answered by a human within 3 minutes, 08:00–23:00
 

@@ -1,10 +1,11 @@
-"""Every write of the score: a new formula version, the full recompute (the daily task) and the
-recompute of one store (on demand). docs/scoring.md explains the numbers."""
+"""Every write of the score: a new formula version, the full recompute (the daily task), the
+recompute of one store (on demand), and the customer-service sessions the service app reports.
+docs/scoring.md explains the numbers."""
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from . import compute, metrics, rules, signals
 from .badges import StoreRow, award
 from .compute import Bench, Benchmarks
 from .days import SHANGHAI, today, window
-from .models import Benchmark, CurrentScore, Formula, StoreScore
+from .models import Benchmark, CurrentScore, Formula, ServiceSessionFact, StoreScore
 
 WRITE_BATCH = 2_000
 BADGE_COLUMNS = ("score", "service", "gmv_30d", "orders_30d")
@@ -410,3 +411,28 @@ def recompute_store(store: Store, *, as_of: date | None = None, version: int | N
             _set_current([score])
             transaction.on_commit(lambda: signals.weights_changed.send(sender=Formula, store_ids=[store.pk]))
     return score
+
+
+# -- customer-service sessions (reported by the service app; read by metrics.measure) ---------
+
+
+def record_service_session(
+    *, session_key: str, store_id: int, started_at: datetime, in_service_hours: bool
+) -> None:
+    """A session the reply metrics count: one row per `session_key`, its start set again if reported
+    twice."""
+    ServiceSessionFact.objects.update_or_create(
+        session_key=session_key,
+        defaults={"store_id": store_id, "started_at": started_at, "in_service_hours": in_service_hours},
+    )
+
+
+def record_first_human_reply(*, session_key: str, seconds: int) -> None:
+    """How long the session's buyer waited for a person (bots excluded); a session not recorded is
+    left alone."""
+    ServiceSessionFact.objects.filter(session_key=session_key).update(first_human_reply_seconds=seconds)
+
+
+def rate_service_session(*, session_key: str, rating: int) -> None:
+    """The buyer's rating of the session; a session not recorded is left alone."""
+    ServiceSessionFact.objects.filter(session_key=session_key).update(rating=rating)

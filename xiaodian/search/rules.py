@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.scoring.rules import NO_SCORE_WEIGHT
+
 QUERY_MAX = 50  # characters of a query
 QUERY_RUNS_MAX = 8  # runs of Chinese or Latin text a query is cut into
 QUERY_CHARS_MAX = 20  # characters of one run that count
@@ -19,7 +21,7 @@ PRIMARY_WEIGHT = 10.0
 SECONDARY_WEIGHT = 2.0
 EXACT_NAME_BOOST = 100.0  # the store whose full name is the query comes first
 
-DEFAULT_TRAFFIC_WEIGHT = 1.0  # a store without a score (scoring.rules.NO_SCORE_WEIGHT)
+DEFAULT_TRAFFIC_WEIGHT = NO_SCORE_WEIGHT  # a store without a score: the score's own rule
 
 
 class Tab(models.TextChoices):

@@ -40,7 +40,7 @@ class RatingForm(DomainErrorForm):
     )
     comment = forms.CharField(
         label=_("评价（可选）"),
-        max_length=200,
+        max_length=rules.RATING_COMMENT_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -65,14 +65,14 @@ class TransferForm(DomainErrorForm):
 class SettingsForm(DomainErrorForm):
     welcome_message = forms.CharField(
         label=_("欢迎语"),
-        max_length=200,
+        max_length=rules.SETTINGS_MESSAGE_MAX,
         required=False,
         help_text=_("买家发起咨询时自动发送，标为“自动回复”。"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     offline_message = forms.CharField(
         label=_("离线留言提示"),
-        max_length=200,
+        max_length=rules.SETTINGS_MESSAGE_MAX,
         required=False,
         help_text=_("非服务时间或没有客服在线时，每个会话自动发送一次。"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -98,7 +98,7 @@ class ModeForm(DomainErrorForm):
     webhook_url = forms.URLField(
         label=_("消息推送地址"),
         required=False,
-        max_length=200,
+        max_length=rules.WEBHOOK_URL_MAX,
         assume_scheme="https",
         help_text=_("自建客服系统接收买家消息的 HTTPS 地址。"),
     )

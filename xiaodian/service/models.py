@@ -19,14 +19,14 @@ from .rules import Kind, Mode, Presence, Sender, Status, WebhookState
 class ServiceSettings(models.Model):
     store = models.OneToOneField(Store, primary_key=True, on_delete=models.CASCADE, related_name="+")
     mode = models.CharField(_("客服模式"), max_length=12, choices=Mode.choices, default=Mode.WORKBENCH)
-    welcome_message = models.CharField(_("欢迎语"), max_length=200, blank=True)
-    offline_message = models.CharField(_("离线留言提示"), max_length=200, blank=True)
+    welcome_message = models.CharField(_("欢迎语"), max_length=rules.SETTINGS_MESSAGE_MAX, blank=True)
+    offline_message = models.CharField(_("离线留言提示"), max_length=rules.SETTINGS_MESSAGE_MAX, blank=True)
     opens_at = models.TimeField(_("服务开始时间"), default=rules.DEFAULT_OPENS_AT)
     closes_at = models.TimeField(_("服务结束时间"), default=rules.DEFAULT_CLOSES_AT)
     max_sessions = models.PositiveSmallIntegerField(
         _("每位客服同时接待上限"), default=rules.DEFAULT_MAX_SESSIONS
     )
-    webhook_url = models.URLField(_("消息推送地址"), blank=True)
+    webhook_url = models.URLField(_("消息推送地址"), max_length=rules.WEBHOOK_URL_MAX, blank=True)
     webhook_secret = models.CharField(max_length=64, blank=True)
     mode_changed_at = models.DateTimeField(null=True, blank=True)
 
@@ -102,7 +102,7 @@ class Conversation(models.Model):
     first_human_reply_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating_comment = models.CharField(max_length=200, blank=True)
+    rating_comment = models.CharField(max_length=rules.RATING_COMMENT_MAX, blank=True)
     # Receipts: the newest message id each side has received and read.
     buyer_delivered_id = models.BigIntegerField(default=0)
     buyer_read_id = models.BigIntegerField(default=0)

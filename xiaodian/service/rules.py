@@ -18,6 +18,9 @@ SYNC_MAX = 500  # messages one reconnect catches up on
 QUICK_REPLIES_MAX = 50
 AUTO_REPLIES_MAX = 50
 KEYWORD_MAX = 20
+SETTINGS_MESSAGE_MAX = 200  # the welcome message and the offline notice
+WEBHOOK_URL_MAX = 200
+RATING_COMMENT_MAX = 200
 RATING_MIN, RATING_MAX = 1, 5
 RATING_WITHIN = timedelta(days=7)  # after the session closes
 IDLE_CLOSE_AFTER = timedelta(minutes=30)  # an open session with no message for this long closes

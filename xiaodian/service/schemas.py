@@ -88,7 +88,7 @@ class TransferIn(Schema):
 
 class RateIn(Schema):
     rating: int = Field(ge=rules.RATING_MIN, le=rules.RATING_MAX)
-    comment: str = Field("", max_length=200)
+    comment: str = Field("", max_length=rules.RATING_COMMENT_MAX)
 
 
 class ReceiptIn(Schema):
@@ -98,12 +98,12 @@ class ReceiptIn(Schema):
 
 class SettingsIn(Schema):
     mode: Literal["workbench", "self_built"] | None = None
-    welcome_message: str | None = Field(None, max_length=200)
-    offline_message: str | None = Field(None, max_length=200)
+    welcome_message: str | None = Field(None, max_length=rules.SETTINGS_MESSAGE_MAX)
+    offline_message: str | None = Field(None, max_length=rules.SETTINGS_MESSAGE_MAX)
     opens_at: time | None = None
     closes_at: time | None = None
     max_sessions: int | None = Field(None, ge=1, le=rules.MAX_SESSIONS_LIMIT)
-    webhook_url: str | None = Field(None, max_length=200)
+    webhook_url: str | None = Field(None, max_length=rules.WEBHOOK_URL_MAX)
 
 
 class SettingsOut(Schema):

@@ -26,7 +26,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.images import read_image
 from xiaodian.orders.models import Order
-from xiaodian.scoring.models import ServiceSessionFact
+from xiaodian.scoring import services as scoring
 from xiaodian.stores.access import has_perm
 from xiaodian.stores.models import Store, StoreStaff
 from xiaodian.stores.rules import StoreState
@@ -407,14 +407,14 @@ def rate_conversation(*, buyer: User, conversation_id: int, rating: int, comment
         raise DomainError("invalid_transition", _("会话结束后才能评价"))
     if clock.now() - conversation.closed_at > rules.RATING_WITHIN:
         raise DomainError("invalid_transition", _("已超过评价期限"))
-    comment = (comment or "").strip()[:200]
+    comment = (comment or "").strip()[: rules.RATING_COMMENT_MAX]
     with transaction.atomic():
         changed = Conversation.objects.filter(pk=conversation.pk, rating__isnull=True).update(
             rating=rating, rating_comment=comment
         )
         if not changed:
             raise DomainError("already_rated")
-        ServiceSessionFact.objects.filter(session_key=_fact_key(conversation)).update(rating=rating)
+        scoring.rate_service_session(session_key=_fact_key(conversation), rating=rating)
     conversation.rating, conversation.rating_comment = rating, comment
     return conversation
 
@@ -533,9 +533,7 @@ def _after_message(conversation: Conversation, message: Message, now: datetime) 
             updates["first_human_reply_at"] = now
             # whole seconds, rounded up: 180.4 s is not "within 3 minutes"
             seconds = math.ceil((now - conversation.first_buyer_message_at).total_seconds())
-            ServiceSessionFact.objects.filter(session_key=_fact_key(conversation)).update(
-                first_human_reply_seconds=seconds
-            )
+            scoring.record_first_human_reply(session_key=_fact_key(conversation), seconds=seconds)
         if conversation.agent_id is None and conversation.mode == Mode.WORKBENCH:
             updates["agent_id"] = conversation.agent_id = message.author_id  # who answers takes it
             delivery.conversation_changed(conversation, "assigned")
@@ -605,16 +603,14 @@ def _fact_key(conversation: Conversation) -> str:
 
 
 def _record_session(conversation: Conversation, *, started: datetime) -> None:
-    """The session as the store score reads it (scoring.ServiceSessionFact): counted when its first
+    """The session as the store score reads it (scoring's ServiceSessionFact): counted when its first
     buyer message came 08:00–23:00 Asia/Shanghai, in workbench mode (a self-built system's replies
     are not seen by the platform)."""
     if conversation.mode != Mode.WORKBENCH:
         return
-    ServiceSessionFact.objects.update_or_create(
+    scoring.record_service_session(
         session_key=_fact_key(conversation),
-        defaults={
-            "store_id": conversation.store_id,
-            "started_at": started,
-            "in_service_hours": in_hours(started),
-        },
+        store_id=conversation.store_id,
+        started_at=started,
+        in_service_hours=in_hours(started),
     )

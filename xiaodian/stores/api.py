@@ -7,7 +7,7 @@ from xiaodian.accounts.selectors import subject_for
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 
-from . import homepage, selectors, services, touchpoints
+from . import rules, selectors, services, touchpoints
 from .access import store_for
 from .schemas import (
     BrandAuthorizationIn,
@@ -212,7 +212,7 @@ _BANNER_BODY = {
                             "type": "string",
                             "format": "binary",
                             "description": "PNG, JPEG, GIF or WebP, "
-                            f"≤ {homepage.BANNER_MAX_BYTES // 2**20} MB, ≤ {homepage.BANNER_MAX_PIXELS} px a side",
+                            f"≤ {rules.BANNER_MAX_BYTES // 2**20} MB, ≤ {rules.BANNER_MAX_PIXELS} px a side",
                         }
                     },
                 }

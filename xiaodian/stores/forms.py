@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaodian.core.errors import DomainError
 from xiaodian.core.money import format_fen
 
-from . import homepage
+from . import homepage, rules
 
 TYPE_LABELS = {
     "banner": _("横幅"),
@@ -70,10 +70,10 @@ class BannerForm(ModuleForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
         help_text=format_lazy(
             _("PNG、JPEG、GIF 或 WebP，不超过 {mb} MB；修改时不选则保留原图。"),
-            mb=homepage.BANNER_MAX_BYTES // 2**20,
+            mb=rules.BANNER_MAX_BYTES // 2**20,
         ),
     )
-    title = forms.CharField(label=_("标题（选填）"), max_length=homepage.TITLE_MAX, required=False)
+    title = forms.CharField(label=_("标题（选填）"), max_length=rules.HOMEPAGE_TITLE_MAX, required=False)
     product_id = forms.ChoiceField(label=_("点击后打开的商品（选填）"), required=False)
 
     def offer(self, choices):
@@ -95,7 +95,7 @@ class BannerForm(ModuleForm):
 
 class ProductGridForm(ModuleForm):
     type = "product_grid"
-    title = forms.CharField(label=_("标题（选填）"), max_length=homepage.TITLE_MAX, required=False)
+    title = forms.CharField(label=_("标题（选填）"), max_length=rules.HOMEPAGE_TITLE_MAX, required=False)
     mode = forms.ChoiceField(
         label=_("商品"),
         choices=[("chosen", _("指定商品")), ("auto", _("自动展示最新上架的商品"))],
@@ -106,13 +106,13 @@ class ProductGridForm(ModuleForm):
         label=_("指定商品"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=format_lazy(_("最多 {n} 件，按列表顺序展示。"), n=homepage.GRID_PRODUCTS_MAX),
+        help_text=format_lazy(_("最多 {n} 件，按列表顺序展示。"), n=rules.GRID_PRODUCTS_MAX),
     )
     limit = forms.IntegerField(
         label=_("自动展示的数量"),
         min_value=1,
-        max_value=homepage.GRID_PRODUCTS_MAX,
-        initial=homepage.GRID_AUTO_LIMIT,
+        max_value=rules.GRID_PRODUCTS_MAX,
+        initial=rules.GRID_AUTO_LIMIT,
         required=False,
     )
 
@@ -126,17 +126,17 @@ class ProductGridForm(ModuleForm):
             "title": data["title"],
             "mode": data["mode"],
             "product_ids": _ids(data["product_ids"]) if data["mode"] == "chosen" else [],
-            "limit": data["limit"] or homepage.GRID_AUTO_LIMIT,
+            "limit": data["limit"] or rules.GRID_AUTO_LIMIT,
         }
 
 
 class ArticlesForm(ModuleForm):
     type = "articles"
-    title = forms.CharField(label=_("标题（选填）"), max_length=homepage.TITLE_MAX, required=False)
+    title = forms.CharField(label=_("标题（选填）"), max_length=rules.HOMEPAGE_TITLE_MAX, required=False)
     article_ids = forms.MultipleChoiceField(
         label=_("文章"),
         widget=forms.CheckboxSelectMultiple,
-        help_text=format_lazy(_("已关联公众号的已发布文章，最多 {n} 篇。"), n=homepage.ARTICLES_MAX),
+        help_text=format_lazy(_("已关联公众号的已发布文章，最多 {n} 篇。"), n=rules.ARTICLES_MAX),
     )
 
     def offer(self, choices):
@@ -151,11 +151,11 @@ class ArticlesForm(ModuleForm):
 
 class VideosForm(ModuleForm):
     type = "videos"
-    title = forms.CharField(label=_("标题（选填）"), max_length=homepage.TITLE_MAX, required=False)
+    title = forms.CharField(label=_("标题（选填）"), max_length=rules.HOMEPAGE_TITLE_MAX, required=False)
     video_ids = forms.MultipleChoiceField(
         label=_("短视频"),
         widget=forms.CheckboxSelectMultiple,
-        help_text=format_lazy(_("已关联视频号的已发布短视频，最多 {n} 条。"), n=homepage.VIDEOS_MAX),
+        help_text=format_lazy(_("已关联视频号的已发布短视频，最多 {n} 条。"), n=rules.VIDEOS_MAX),
     )
 
     def offer(self, choices):

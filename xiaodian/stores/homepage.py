@@ -1,13 +1,13 @@
 """The store homepage: its modules' shapes and limits, how a list of modules is checked, and how
 it is resolved into what the store page shows (DOMAIN.md "Touchpoints").
 
-A homepage is a list of at most MODULES_MAX modules, in the order they show. Each is a JSON
+A homepage is a list of at most MODULES_MAX modules (the limits are in rules.py), in the order they show. Each is a JSON
 object with a `type`; `Homepage.draft` and `Homepage.published` hold them as below (every
 field present once saved):
 
 | type | fields | must hold |
 | --- | --- | --- |
-| `banner` | `image`, `title`, `product_id` | `image`: a path `upload_homepage_image` returned for this store; `title` optional (≤ TITLE_MAX); `product_id` optional: a listed product of the store, the banner's link |
+| `banner` | `image`, `title`, `product_id` | `image`: a path `upload_homepage_image` returned for this store; `title` optional (≤ HOMEPAGE_TITLE_MAX); `product_id` optional: a listed product of the store, the banner's link |
 | `product_grid` | `title`, `mode`, `product_ids`, `limit` | `mode` `chosen`: 1–GRID_PRODUCTS_MAX listed products of the store, in order; `mode` `auto`: the `limit` (1–GRID_PRODUCTS_MAX) newest listed products, `product_ids` empty |
 | `articles` | `title`, `article_ids` | 1–ARTICLES_MAX published articles of official accounts bound to the store |
 | `videos` | `title`, `video_ids` | 1–VIDEOS_MAX published short videos of video accounts bound to the store |
@@ -47,26 +47,27 @@ from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
 
 from .models import Homepage, Store, StoreLink
-from .rules import LinkKind, LinkState
+from .rules import (
+    ARTICLES_MAX,
+    BANNER_MAX_BYTES,
+    BANNER_MAX_PIXELS,
+    DEFAULT_GRID_LIMIT,
+    GRID_AUTO_LIMIT,
+    GRID_PRODUCTS_MAX,
+    HOMEPAGE_TITLE_MAX,
+    IMAGE_PATH_MAX,
+    MODULES_MAX,
+    PICKER_MAX,
+    VIDEOS_MAX,
+    LinkKind,
+    LinkState,
+)
 
 # ------------------------------------------------------------------------------------ limits
 
-MODULES_MAX = 20
-TITLE_MAX = 30  # a banner's title, a section's heading
-GRID_PRODUCTS_MAX = 20  # chosen products in a grid, and an automatic grid's limit
-GRID_AUTO_LIMIT = 6  # an automatic grid's limit when none is given
-ARTICLES_MAX = 10
-VIDEOS_MAX = 10
-# A store that has not published a homepage shows one automatic grid of this many products.
-DEFAULT_GRID_LIMIT = 12
-# How many of each kind the editor offers to pick from (the newest first).
-PICKER_MAX = 60
-
+# The limits themselves are store rules (`rules.py`), imported above.
 BANNER_DIR = "store-banners"  # under MEDIA_ROOT, then the store's id
-BANNER_MAX_BYTES = 5 * 2**20
-BANNER_MAX_PIXELS = 4096
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}  # Pillow format → extension
-IMAGE_PATH_MAX = 100
 
 # Scenes (DOMAIN.md "Orders") the page's links record: a product tapped on the homepage, and the
 # mini program its card opens.
@@ -77,7 +78,7 @@ TYPES = ("banner", "product_grid", "articles", "videos", "mini_program")
 
 # ------------------------------------------------------------------------------------ shapes
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TITLE_MAX)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, max_length=HOMEPAGE_TITLE_MAX)]
 
 
 class _Module(BaseModel):

@@ -79,8 +79,8 @@ class BrandAuthorization(models.Model):
     """A subject's right to a brand, approved by operators; brand stores name themselves after it."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="brand_authorizations")
-    brand = models.CharField(_("品牌"), max_length=30)
-    certificate_number = models.CharField(_("商标注册号/授权书编号"), max_length=40)
+    brand = models.CharField(_("品牌"), max_length=rules.BRAND_MAX)
+    certificate_number = models.CharField(_("商标注册号/授权书编号"), max_length=rules.CERTIFICATE_NUMBER_MAX)
     status = models.CharField(
         max_length=12, choices=rules.AuthorizationStatus.choices, default=rules.AuthorizationStatus.PENDING
     )

@@ -17,7 +17,10 @@ LEGACY_VIDEO_STORE_LIMIT = 5
 
 NAME_MIN = 2
 NAME_MAX = 30
+NAME_INPUT_MAX = 100  # what a form or the API accepts; the service then checks NAME_MIN–NAME_MAX
 DESCRIPTION_MAX = 500
+BRAND_MAX = 30  # a brand authorisation's brand
+CERTIFICATE_NUMBER_MAX = 40
 
 RESERVED_WORDS = (
     "旗舰",
@@ -76,6 +79,21 @@ class LinkState(models.TextChoices):
 LINKS_PER_KIND = 5
 LINK_INVITE_TTL = timedelta(days=7)
 LIVE_LINK_STATES = (LinkState.INVITED, LinkState.BOUND)
+
+# The store homepage (DOMAIN.md "Touchpoints"; the module shapes are in homepage.py).
+MODULES_MAX = 20
+HOMEPAGE_TITLE_MAX = 30  # a banner's title, a section's heading
+GRID_PRODUCTS_MAX = 20  # chosen products in a grid, and an automatic grid's limit
+GRID_AUTO_LIMIT = 6  # an automatic grid's limit when none is given
+ARTICLES_MAX = 10
+VIDEOS_MAX = 10
+# A store that has not published a homepage shows one automatic grid of this many products.
+DEFAULT_GRID_LIMIT = 12
+# How many of each kind the editor offers to pick from (the newest first).
+PICKER_MAX = 60
+BANNER_MAX_BYTES = 5 * 2**20
+BANNER_MAX_PIXELS = 4096
+IMAGE_PATH_MAX = 100  # a banner image's stored path
 
 
 class DepositStatus(models.TextChoices):

@@ -21,13 +21,13 @@ class CategoryOut(Schema):
 
 class StoreIn(Schema):
     subject_id: ObjectId
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=rules.NAME_INPUT_MAX)
     main_category_id: ObjectId
     kind: rules.StoreKind = rules.StoreKind.ORDINARY
 
 
 class StorePatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=rules.NAME_INPUT_MAX)
     description: str | None = Field(None, max_length=rules.DESCRIPTION_MAX)
     main_category_id: ObjectId | None = None
 
@@ -99,8 +99,8 @@ class DepositOut(Schema):
 
 
 class BrandAuthorizationIn(Schema):
-    brand: str = Field(min_length=1, max_length=30)
-    certificate_number: str = Field(min_length=1, max_length=40)
+    brand: str = Field(min_length=1, max_length=rules.BRAND_MAX)
+    certificate_number: str = Field(min_length=1, max_length=rules.CERTIFICATE_NUMBER_MAX)
 
 
 class BrandAuthorizationOut(Schema):
@@ -178,7 +178,7 @@ class TouchpointReportOut(Schema):
 
 class HomepageIn(Schema):
     modules: list[homepage.Module] = Field(
-        description=f"The draft's modules in page order, at most {homepage.MODULES_MAX} "
+        description=f"The draft's modules in page order, at most {rules.MODULES_MAX} "
         "(docs/stores.md, Homepage): banner, product_grid, articles, videos, mini_program"
     )
 

@@ -22,7 +22,7 @@ from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.text import is_digits
 
-from . import homepage, selectors, services
+from . import homepage, rules, selectors, services
 from .access import store_for
 from .forms import FORMS, TYPE_LABELS, BannerForm, ModuleForm
 
@@ -141,7 +141,7 @@ def _editor(request, store, *, status: int = 200, failed: ModuleForm | None = No
         "modules": modules,
         "add_forms": add_forms,
         "choices": choices,
-        "modules_max": homepage.MODULES_MAX,
+        "modules_max": rules.MODULES_MAX,
         "unpublished_changes": page.draft != page.published,
     }
     return render(request, "stores/homepage_editor.html", context, status=status)

@@ -69,9 +69,7 @@ def seed_demo(stdout=None) -> None:
         name: accounts.register_user(username=name, password=PASSWORD, display_name=shown)
         for name, shown in ACCOUNTS
     }
-    ops = users["ops"]
-    User.objects.filter(pk=ops.pk).update(is_staff=True, is_superuser=True)
-    ops.refresh_from_db()
+    ops = accounts.make_platform_operator(user=users["ops"])
 
     merchant = users["merchant"]
     subject = accounts.create_subject(

@@ -70,24 +70,29 @@ class SubjectForm(DomainForm):
     name = forms.CharField(label=_("主体名称"), max_length=account_rules.SUBJECT_NAME_MAX)
     licence_number = forms.CharField(
         label=_("证照号码"),
-        max_length=40,
+        max_length=account_rules.LICENCE_NUMBER_INPUT_MAX,
         help_text=_("企业、个体工商户填 18 位统一社会信用代码；个人填 18 位身份证号。"),
     )
     trade_name = forms.CharField(
-        label=_("字号"), max_length=20, required=False, help_text=_("选填；专卖店、专营店的名称会用到。")
+        label=_("字号"),
+        max_length=account_rules.TRADE_NAME_MAX,
+        required=False,
+        help_text=_("选填；专卖店、专营店的名称会用到。"),
     )
 
 
 class BrandAuthorizationForm(DomainForm):
-    brand = forms.CharField(label=_("品牌"), max_length=30)
-    certificate_number = forms.CharField(label=_("商标注册号/授权书编号"), max_length=40)
+    brand = forms.CharField(label=_("品牌"), max_length=store_rules.BRAND_MAX)
+    certificate_number = forms.CharField(
+        label=_("商标注册号/授权书编号"), max_length=store_rules.CERTIFICATE_NUMBER_MAX
+    )
 
 
 class StoreCreateForm(DomainForm):
     subject_id = forms.TypedChoiceField(label=_("经营主体"), coerce=int)
     name = forms.CharField(
         label=_("店铺名称"),
-        max_length=100,
+        max_length=store_rules.NAME_INPUT_MAX,
         help_text=format_lazy(
             _("{min}–{max} 个字符，全平台唯一。"), min=store_rules.NAME_MIN, max=store_rules.NAME_MAX
         ),
@@ -107,7 +112,7 @@ class StoreCreateForm(DomainForm):
 
 
 class StoreSettingsForm(DomainForm):
-    name = forms.CharField(label=_("店铺名称"), max_length=100)
+    name = forms.CharField(label=_("店铺名称"), max_length=store_rules.NAME_INPUT_MAX)
     description = forms.CharField(
         label=_("店铺简介"),
         max_length=store_rules.DESCRIPTION_MAX,

@@ -29,6 +29,14 @@ def test_register_refuses_taken_names_case_insensitively_and_weak_passwords(make
     assert exc.value.code == "validation_error"
 
 
+def test_a_platform_operator_is_staff_and_superuser(make_user):
+    user = make_user("ops")
+    assert not (user.is_staff or user.is_superuser)
+    assert services.make_platform_operator(user=user) is user
+    user.refresh_from_db()
+    assert user.is_staff and user.is_superuser
+
+
 def test_tokens_are_stored_hashed_and_stop_working_when_revoked(merchant):
     token, secret = services.issue_token(user=merchant, name="ci")
     stored = ApiToken.objects.get(pk=token.pk)
