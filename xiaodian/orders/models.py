@@ -162,7 +162,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(promoter__isnull=True, sales_channel__isnull=True)
-                | Q(promoter__isnull=False, sales_channel__in=SalesChannel.values),
+                # (NULL IN (...) is unknown, which a CHECK lets through: hence isnull=False too)
+                | Q(
+                    promoter__isnull=False, sales_channel__isnull=False, sales_channel__in=SalesChannel.values
+                ),
                 name="line_promoter_has_a_channel",
             ),
             models.CheckConstraint(

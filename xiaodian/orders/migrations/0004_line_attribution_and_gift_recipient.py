@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('promoter__isnull', True), ('sales_channel__isnull', True)), models.Q(('promoter__isnull', False), ('sales_channel__in', [0, 1, 2, 100, 101])), _connector='OR'), name='line_promoter_has_a_channel'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('promoter__isnull', True), ('sales_channel__isnull', True)), models.Q(('promoter__isnull', False), ('sales_channel__in', [0, 1, 2, 100, 101]), ('sales_channel__isnull', False)), _connector='OR'), name='line_promoter_has_a_channel'),
         ),
         # Lines placed before attribution was per line take their order's scene and source.
         migrations.RunSQL(

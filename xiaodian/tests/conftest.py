@@ -1,0 +1,13 @@
+"""Fixtures for the cross-app tests: the orders' and the live room's, reused."""
+
+from xiaodian.live.tests.conftest import (  # noqa: F401  (the live fixtures, reused here)
+    bound,
+    buy,
+    channel,
+    creator,
+    item,
+    live_room,
+    room,
+    sku,
+)
+from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
