@@ -10,6 +10,8 @@ from xiaodian.orders.tests.conftest import (  # noqa: F401  (the orders fixtures
     place,
     succeed,
 )
+from xiaodian.payments.models import Payment
+from xiaodian.payments.testing import pay_in_sandbox
 from xiaodian.stores.access import store_for
 
 
@@ -45,3 +47,22 @@ def shipped_order(paid_order, store, buyer):
 @pytest.fixture
 def merchant_view(merchant, store):
     return store_for(merchant, store.pk, Perm.MANAGE_ORDERS)
+
+
+@pytest.fixture
+def really_paid(buyer, make_sku, store, django_capture_on_commit_callbacks):
+    """An order paid through the sandbox, so it can be refunded through it."""
+    sku = make_sku(store, price_fen=1999, stock=5)
+    checkout = orders.place_order(
+        buyer=buyer,
+        items=[orders.LineRequest(sku.pk, 2)],
+        address=ADDRESS,
+        idempotency_key="real",
+    ).checkout
+    order = checkout.orders.get()
+    payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_in_sandbox(payment)
+    order.refresh_from_db()
+    assert order.status == 20
+    return order, Payment.objects.get(pk=payment.pk)

@@ -15,8 +15,6 @@ from xiaodian.orders import events as order_events
 from xiaodian.orders import services as orders
 from xiaodian.payments.models import Refund
 
-from .test_refunds import really_paid  # noqa: F401  (an order paid through the sandbox)
-
 
 def settle(**payload):
     """Stands for the ledger's handler."""

@@ -1,34 +1,10 @@
 """Refunds go through WeChat Pay v3 and its sandbox: the refund notification finishes the request."""
 
-import pytest
-
 from xiaodian.aftersales import services
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import State
-from xiaodian.orders import services as orders
-from xiaodian.payments.models import Payment, Refund
-from xiaodian.payments.testing import fail_refunds_in_sandbox, pay_in_sandbox, run_refund_retry
-
-from .conftest import ADDRESS
-
-
-@pytest.fixture
-def really_paid(buyer, make_sku, store, django_capture_on_commit_callbacks):
-    """An order paid through the sandbox, so it can be refunded through it."""
-    sku = make_sku(store, price_fen=1999, stock=5)
-    checkout = orders.place_order(
-        buyer=buyer,
-        items=[orders.LineRequest(sku.pk, 2)],
-        address=ADDRESS,
-        idempotency_key="real",
-    ).checkout
-    order = checkout.orders.get()
-    payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
-    with django_capture_on_commit_callbacks(execute=True):
-        pay_in_sandbox(payment)
-    order.refresh_from_db()
-    assert order.status == 20
-    return order, Payment.objects.get(pk=payment.pk)
+from xiaodian.payments.models import Refund
+from xiaodian.payments.testing import fail_refunds_in_sandbox, run_refund_retry
 
 
 def test_an_approved_refund_is_paid_back_through_the_sandbox(
