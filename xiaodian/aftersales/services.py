@@ -136,9 +136,10 @@ def request_aftersale(
             raise DomainError("validation_error", field="quantity")
         units: list[int] = []
         if kind != Kind.EXCHANGE:
-            units = amounts.free_units(line.quantity, _taken_units(line), quantity)
-            if units is None:
+            free = amounts.free_units(line.quantity, _taken_units(line), quantity)
+            if free is None:
                 raise DomainError("aftersale_quantity_exceeded", field="quantity")
+            units = free
         elif quantity > line.quantity - len(_succeeded_units(line)):
             raise DomainError("aftersale_quantity_exceeded", field="quantity")
         aftersale = AfterSale.objects.create(
@@ -232,7 +233,8 @@ def open_dispute(
         check_image(image)
     with transaction.atomic():
         aftersale = _buyers(buyer, aftersale_id)
-        if aftersale.state not in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN):
+        rejected = aftersale.state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
+        if not rejected or aftersale.rejected_at is None:
             raise DomainError("invalid_transition")
         if clock.now() > aftersale.rejected_at + rules.DISPUTE_WITHIN:
             raise DomainError("dispute_window_over")
@@ -337,6 +339,7 @@ def submit_refund(aftersale_id: int) -> None:
     aftersale = AfterSale.objects.select_related("order").get(pk=aftersale_id)
     if aftersale.state != State.PLATFORM_REFUNDING:
         return
+    assert aftersale.out_refund_no is not None  # `_start_refund` set it with the state
     payment = Payment.objects.filter(
         purpose=Purpose.CHECKOUT, reference_id=aftersale.order.checkout_id
     ).first()

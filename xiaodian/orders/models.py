@@ -74,6 +74,10 @@ class Checkout(models.Model):
     total_fen = models.BigIntegerField()
     created_at = models.DateTimeField()
 
+    # Not a column: the orders `services.place_order` just wrote, on the checkout it answers
+    # (None on a checkout read back).
+    placed_orders: "list[Order] | None" = None
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("结算单")

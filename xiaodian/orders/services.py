@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import CharField, F
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,6 +71,7 @@ def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> d
     }
     for field, value in values.items():
         model_field = Address._meta.get_field(field)
+        assert isinstance(model_field, CharField) and model_field.max_length  # four text columns
         if not value or len(value) > model_field.max_length:
             raise DomainError(
                 "validation_error",
@@ -368,7 +369,7 @@ def _create_checkout(
     # Hand the caller the orders as written (store, lines, no shipments yet): no read-back queries.
     for order in orders:
         order.store = by_store[order.store_id][0].product.store
-        order._prefetched_objects_cache = {
+        order._prefetched_objects_cache = {  # type: ignore[attr-defined]  # Django's own prefetch cache
             "lines": [ln for ln in lines if ln.order is order],
             "shipments": [],
         }
@@ -427,12 +428,13 @@ def apply_payment(payment: Payment) -> list[Order]:
     if paid:
         transaction.on_commit(lambda: signals.order_paid.send(sender=Order, orders=paid))
     for order in oversold:
-        transaction.on_commit(
-            lambda o=order: payments.refund_payment(
-                payment=payment, amount_fen=o.total_fen, reason="oversold"
-            )
-        )
+        transaction.on_commit(_oversold_refund(payment, order))
     return paid
+
+
+def _oversold_refund(payment: Payment, order: Order) -> Callable[[], object]:
+    """The refund of an order paid after its stock went to someone else, to run on commit."""
+    return lambda: payments.refund_payment(payment=payment, amount_fen=order.total_fen, reason="oversold")
 
 
 # ---------------------------------------------------------------------------- status changes
@@ -555,14 +557,14 @@ def ship_order(
         done = all(line.to_ship == 0 or line in chosen for line in lines)
         if done:
             _move(order, Status.SHIPPED, actor="merchant", shipped_at=now)
-            transaction.on_commit(lambda: _after_shipping(order))
+            transaction.on_commit(lambda: _after_shipping(order, shipped_at=now))
         else:
             _move(order, Status.PARTLY_SHIPPED, actor="merchant")
     return order
 
 
-def _after_shipping(order: Order) -> None:
-    tasks.auto_confirm_order.using(run_after=order.shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
+def _after_shipping(order: Order, *, shipped_at: datetime) -> None:
+    tasks.auto_confirm_order.using(run_after=shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
     signals.order_shipped.send(sender=Order, orders=[order])
 
 
@@ -614,8 +616,9 @@ def withdraw_units(*, line_id: int, quantity: int) -> int:
         nothing_left = line.to_ship == take and all(other.to_ship == 0 for other in rest)
         shipped_some = order.status == Status.PARTLY_SHIPPED
         if nothing_left and shipped_some:
-            _move(order, Status.SHIPPED, actor="system", shipped_at=clock.now())
-            transaction.on_commit(lambda: _after_shipping(order))
+            shipped_at = clock.now()
+            _move(order, Status.SHIPPED, actor="system", shipped_at=shipped_at)
+            transaction.on_commit(lambda: _after_shipping(order, shipped_at=shipped_at))
     return take
 
 
