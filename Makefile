@@ -27,11 +27,13 @@ TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
 	$(BIN)/pytest -q -p no:warnings -n $(TEST_WORKERS)
 
-## make lint: ruff (lint + format) and the import-layer contract
+## make lint: ruff (lint + format), the import-layer contract, and mypy (django-stubs) over every
+## app's services.py, selectors.py and rules.py (the `files` globs of [tool.mypy] in pyproject.toml)
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache

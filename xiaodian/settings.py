@@ -181,7 +181,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # WeChat Pay API v3, the merchant's side (docs/payments.md). A value left empty falls back to the local
 # sandbox: its identity (keys, ids) is generated on first use into SANDBOX_DIR, and with no BASE_URL the
 # sandbox is this application itself, called in-process.
-WECHATPAY = {
+WECHATPAY: dict[str, str | Path] = {
     "MCHID": os.environ.get("XIAODIAN_WECHATPAY_MCHID", ""),
     "APPID": os.environ.get("XIAODIAN_WECHATPAY_APPID", ""),
     "PRIVATE_KEY_PATH": os.environ.get("XIAODIAN_WECHATPAY_PRIVATE_KEY_PATH", ""),

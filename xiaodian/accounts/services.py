@@ -96,10 +96,12 @@ def user_for_token(secret: str) -> User | None:
 
 def validate_image(upload: UploadedFile, *, max_bytes: int, max_pixels: int) -> None:
     """Refuse anything that is not a real, reasonably sized raster image."""
-    if upload.size > max_bytes:
+    if upload.size is not None and upload.size > max_bytes:
         raise DomainError("payload_too_large", field="avatar")
-    data = upload.read()
+    data = upload.read(max_bytes + 1)  # an upload that does not say its size is counted here
     upload.seek(0)
+    if len(data) > max_bytes:
+        raise DomainError("payload_too_large", field="avatar")
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
@@ -122,7 +124,7 @@ def update_profile(
         user.display_name = display_name.strip()[: rules.DISPLAY_NAME_MAX]
         fields.append("display_name")
     if avatar is not None:
-        user.avatar.save(avatar.name, avatar, save=False)
+        user.avatar.save(avatar.name or "avatar", avatar, save=False)
         fields.append("avatar")
     if fields:
         user.save(update_fields=fields)

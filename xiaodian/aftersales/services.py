@@ -137,9 +137,10 @@ def request_aftersale(
             raise DomainError("validation_error", field="quantity")
         units: list[int] = []
         if kind != Kind.EXCHANGE:
-            units = amounts.free_units(line.quantity, _taken_units(line), quantity)
-            if units is None:
+            free = amounts.free_units(line.quantity, _taken_units(line), quantity)
+            if free is None:
                 raise DomainError("aftersale_quantity_exceeded", field="quantity")
+            units = free
         elif quantity > line.quantity - len(_succeeded_units(line)):
             raise DomainError("aftersale_quantity_exceeded", field="quantity")
         aftersale = AfterSale.objects.create(
@@ -233,7 +234,8 @@ def open_dispute(
         check_image(image)
     with transaction.atomic():
         aftersale = _buyers(buyer, aftersale_id)
-        if aftersale.state not in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN):
+        rejected = aftersale.state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
+        if not rejected or aftersale.rejected_at is None:
             raise DomainError("invalid_transition")
         if clock.now() > aftersale.rejected_at + rules.DISPUTE_WITHIN:
             raise DomainError("dispute_window_over")
@@ -341,6 +343,7 @@ def submit_refund(aftersale_id: int) -> None:
     aftersale = AfterSale.objects.select_related("order").get(pk=aftersale_id)
     if aftersale.state != State.PLATFORM_REFUNDING:
         return
+    assert aftersale.out_refund_no is not None  # `_start_refund` set it with the state
     payment = Payment.objects.filter(
         purpose=Purpose.CHECKOUT, reference_id=aftersale.order.checkout_id
     ).first()
@@ -373,6 +376,7 @@ def refund_succeeded(out_refund_no: str) -> AfterSale | None:
         if withdrawn:
             _restock(aftersale, withdrawn)
     if aftersale.kind in (Kind.REFUND, Kind.RETURN):
+        assert aftersale.out_refund_no, "a refunded request has its refund number"
         orders.record_line_refund(
             line_id=aftersale.line_id,
             amount_fen=aftersale.amount_fen,
@@ -515,6 +519,7 @@ def schedule_period_end(*, order_ids: list[int]) -> None:
     for order_id, received_at in Order.objects.filter(
         pk__in=order_ids, received_at__isnull=False
     ).values_list("pk", "received_at"):
+        assert received_at is not None  # filtered above
         tasks.end_periods.using(run_after=received_at + rules.AFTERSALE_PERIOD).enqueue(order_id)
 
 

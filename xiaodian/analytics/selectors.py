@@ -167,10 +167,10 @@ def store_report(store: Store, start: date, end: date) -> Report:
         .order_by()
     )
     created_paid = 0
-    for row in created:
-        days[row["day"]].created_orders = row["orders"]
-        totals.created_orders += row["orders"]
-        created_paid += row["paid"]
+    for created_row in created:
+        days[created_row["day"]].created_orders = created_row["orders"]
+        totals.created_orders += created_row["orders"]
+        created_paid += created_row["paid"]
 
     refunds = AfterSale.objects.filter(
         store=store,
@@ -185,10 +185,10 @@ def store_report(store: Store, start: date, end: date) -> Report:
         .annotate(refund_fen=Sum("amount_fen"), orders=Count("order_id", distinct=True))
         .order_by()
     )
-    for row in by_day:
-        days[row["day"]].refund_fen = row["refund_fen"]
-        days[row["day"]].refunded_orders = row["orders"]
-        totals.refund_fen += row["refund_fen"]
+    for refund_row in by_day:
+        days[refund_row["day"]].refund_fen = refund_row["refund_fen"]
+        days[refund_row["day"]].refunded_orders = refund_row["orders"]
+        totals.refund_fen += refund_row["refund_fen"]
     # An order refunded on two days counts once in the range.
     totals.refunded_orders = refunds.aggregate(n=Count("order_id", distinct=True))["n"]
 

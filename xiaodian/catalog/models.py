@@ -52,6 +52,9 @@ class SKU(models.Model):
     stock = models.IntegerField(_("库存"), default=0)
     is_active = models.BooleanField(default=True)
 
+    # Not a column: the values in the product's spec-name order, set by `selectors.product_page`.
+    spec_values: list[str]
+
     class Meta:
         ordering = ["id"]
         verbose_name = _("SKU")

@@ -229,8 +229,9 @@ def create_product(
         product = Product.objects.create(
             store=store, category=category, title=title, description=description, spec_names=spec_names
         )
-        SKU.objects.bulk_create(
-            SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock) for row in rows
+        SKU.objects.bulk_create(  # a new SKU's stock is 0 when not given
+            SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock or 0)
+            for row in rows
         )
     return product
 
@@ -293,7 +294,9 @@ def _replace_skus(product: Product, rows: list[SkuRow]) -> None:
         i, row = by_id[sku_id]
         if row.stock is None or row.stock == row.expected_stock:
             SKU.objects.filter(pk=sku_id).update(specs=row.specs, price_fen=row.price_fen)
-        elif not SKU.objects.filter(pk=sku_id, stock=row.expected_stock).update(
+            continue
+        assert row.expected_stock is not None  # `_checked_skus` asks for it with an existing SKU's stock
+        if not SKU.objects.filter(pk=sku_id, stock=row.expected_stock).update(
             specs=row.specs, price_fen=row.price_fen, stock=row.stock
         ):
             now = SKU.objects.filter(pk=sku_id).values_list("stock", flat=True).first()
@@ -303,8 +306,8 @@ def _replace_skus(product: Product, rows: list[SkuRow]) -> None:
                 % {"seen": row.expected_stock, "now": now},
                 field=f"skus.{i}.stock",
             )
-    SKU.objects.bulk_create(
-        SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock)
+    SKU.objects.bulk_create(  # a new SKU's stock is 0 when not given
+        SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock or 0)
         for row in rows
         if row.id is None
     )
@@ -415,7 +418,8 @@ def add_product_image(*, product: Product, upload: UploadedFile) -> ProductImage
         try:
             image.save()
         except Exception:
-            image.image.storage.delete(stored)
+            if stored:
+                image.image.storage.delete(stored)
             raise
         Product.objects.filter(pk=product.pk).update(updated_at=clock.now())
     return image
@@ -430,4 +434,5 @@ def remove_product_image(*, product: Product, image_id: int) -> None:
         storage, name = image.image.storage, image.image.name
         image.delete()
         Product.objects.filter(pk=product.pk).update(updated_at=clock.now())
-        transaction.on_commit(lambda: storage.delete(name))  # the file goes once the row is gone for good
+        if name:  # the file goes once the row is gone for good
+            transaction.on_commit(lambda: storage.delete(name))

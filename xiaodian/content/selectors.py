@@ -117,18 +117,27 @@ def my_content(owner) -> dict:
     }
 
 
+_NAMED_ACCOUNTS: dict[str, type[OfficialAccount] | type[VideoAccount]] = {
+    "official_account": OfficialAccount,
+    "video_account": VideoAccount,
+}
+
+
 def find_account(kind: str, text: str) -> OfficialAccount | VideoAccount | MiniProgram | None:
     """The account a person means by `text`: an official or video account by its name (written
     any way: full-width, case, spaces) or its id, a mini program by its AppID or its id."""
     text = (text or "").strip()
+    model: type[OfficialAccount] | type[VideoAccount] | type[MiniProgram]
+    found: OfficialAccount | VideoAccount | MiniProgram | None
     if kind == "mini_program":
         found = MiniProgram.objects.filter(app_id=text.lower()).first()
         model = MiniProgram
     else:
-        model = {"official_account": OfficialAccount, "video_account": VideoAccount}.get(kind)
-        if model is None:
+        named = _NAMED_ACCOUNTS.get(kind)
+        if named is None:
             return None
-        found = model.objects.filter(name_key=normalize(text)).first() if text else None
+        found = named.objects.filter(name_key=normalize(text)).first() if text else None
+        model = named
     if found is None and is_digits(text) and int(text) <= MAX_ID:
         found = model.objects.filter(pk=int(text)).first()
     return found

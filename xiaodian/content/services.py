@@ -116,7 +116,7 @@ def create_video_account(*, owner: User, name: str, intro: str = "") -> VideoAcc
 def _check_video_file(upload: UploadedFile) -> None:
     if os.path.splitext(upload.name or "")[1].lower() not in rules.VIDEO_EXTENSIONS:
         raise DomainError("video_invalid", field="file")
-    if upload.size > rules.VIDEO_MAX_BYTES:
+    if upload.size is None or upload.size > rules.VIDEO_MAX_BYTES:  # stored unread: it must say its size
         raise DomainError("payload_too_large", field="file")
     if upload.size == 0:
         raise DomainError("video_invalid", field="file")
@@ -158,9 +158,9 @@ def create_video(
         raise DomainError(exc.code, field="cover") from exc
     ensure_no_qr_code(cover, field="cover")
     video = Video(account=account, title=title, url=url, product_id=product_id)
-    video.cover.save(cover.name, cover, save=False)
+    video.cover.save(cover.name or "cover", cover, save=False)
     if file:
-        video.file.save(file.name, file, save=False)
+        video.file.save(file.name or "video", file, save=False)
     video.save()
     return video
 

@@ -4,9 +4,16 @@ The table below is the one list of codes; docs/errors.md documents each of them 
 the two in step).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
-CODES: dict[str, tuple[int, str]] = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+CODES: dict[str, tuple[int, StrOrPromise]] = {
     # generic
     "validation_error": (422, _("请求内容无效。")),
     "malformed_request": (400, _("请求体不是有效的 JSON。")),
@@ -119,7 +126,7 @@ CODES: dict[str, tuple[int, str]] = {
 class DomainError(Exception):
     """A rule refused the request. `code` is stable; `message` is for people; `field` names the input."""
 
-    def __init__(self, code: str, message: str | None = None, *, field: str | None = None):
+    def __init__(self, code: str, message: StrOrPromise | None = None, *, field: str | None = None):
         if code not in CODES:
             raise KeyError(f"unknown error code {code!r}: add it to core.errors.CODES and docs/errors.md")
         self.code = code

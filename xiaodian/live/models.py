@@ -70,6 +70,9 @@ class ShelfItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: `selectors.shelf` sets the URL of the product's first image.
+    image_url: str
+
     class Meta:
         ordering = ["-is_pinned", "position", "id"]
         verbose_name = _("货架商品")

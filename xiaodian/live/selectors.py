@@ -69,14 +69,16 @@ def shelf(room_id: int) -> list[ShelfItem]:
         .order_by("position", "pk")
         .values("image")[:1]
     )
-    items = list(
+    rows = (
         ShelfItem.objects.filter(room_id=room_id, removed_at__isnull=True)
         .select_related("product", "sku")
         .annotate(image=Subquery(first_image))
         .order_by("-is_pinned", "position", "id")
     )
-    for item in items:
+    items: list[ShelfItem] = []
+    for item in rows:
         item.image_url = default_storage.url(item.image) if item.image else ""
+        items.append(item)
     return items
 
 

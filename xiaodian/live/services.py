@@ -10,6 +10,7 @@ Broadcasts to the room's websocket viewers run on commit (`broadcast.send`).
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -149,7 +150,7 @@ def schedule_live_room(
             raise DomainError("live_room_limit_reached")
         room = LiveRoom(account=account, title=title, scheduled_at=scheduled_at)
         if cover is not None:
-            room.cover.save(cover.name, cover, save=False)
+            room.cover.save(cover.name or "cover", cover, save=False)
         room.save()
     return room
 
@@ -402,6 +403,10 @@ def stock_frame(item_id: int) -> dict:
     return {"type": "stock", "item": item_id, "flash_stock": left}
 
 
+def _send_stock(room_id: int, item_id: int) -> None:
+    broadcast.send(room_id, stock_frame(item_id))
+
+
 def buy_in_room(
     *,
     buyer: User,
@@ -454,7 +459,7 @@ def release_flash_stock(*, order_ids: Iterable[int]) -> int:
             if FlashHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(released_at=clock.now()):
                 ShelfItem.objects.filter(pk=hold.item_id).update(flash_stock=F("flash_stock") + hold.quantity)
                 returned += hold.quantity
-                transaction.on_commit(lambda h=hold: broadcast.send(h.item.room_id, stock_frame(h.item_id)))
+                transaction.on_commit(partial(_send_stock, hold.item.room_id, hold.item_id))
     return returned
 
 

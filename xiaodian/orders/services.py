@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import CharField, F
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,6 +67,7 @@ def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> d
     }
     for field, value in values.items():
         model_field = Address._meta.get_field(field)
+        assert isinstance(model_field, CharField) and model_field.max_length  # four text columns
         if not value or len(value) > model_field.max_length:
             raise DomainError(
                 "validation_error",
@@ -767,15 +768,15 @@ def ship_order(
         done = all(line.to_ship == 0 or line in chosen for line in lines)
         if done:
             _move(order, Status.SHIPPED, actor="merchant", shipped_at=now)
-            _shipped(order)
+            _shipped(order, now)
         else:
             _move(order, Status.PARTLY_SHIPPED, actor="merchant")
     return order
 
 
-def _shipped(order: Order) -> None:
+def _shipped(order: Order, shipped_at: datetime) -> None:
     """Inside the shipping transaction: the 10-day confirmation is queued and the fact recorded."""
-    tasks.auto_confirm_order.using(run_after=order.shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
+    tasks.auto_confirm_order.using(run_after=shipped_at + rules.AUTO_CONFIRM_AFTER).enqueue(order.pk)
     events.order_shipped.emit(order_ids=[order.pk])
 
 
@@ -827,8 +828,9 @@ def withdraw_units(*, line_id: int, quantity: int) -> int:
         nothing_left = line.to_ship == take and all(other.to_ship == 0 for other in rest)
         shipped_some = order.status == Status.PARTLY_SHIPPED
         if nothing_left and shipped_some:
-            _move(order, Status.SHIPPED, actor="system", shipped_at=clock.now())
-            _shipped(order)
+            now = clock.now()
+            _move(order, Status.SHIPPED, actor="system", shipped_at=now)
+            _shipped(order, now)
     return take
 
 

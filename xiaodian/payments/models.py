@@ -241,6 +241,9 @@ class SandboxRefund(models.Model):
     notify_attempts = models.PositiveIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: `services.refund` says on the refund it answers whether this call accepted it.
+    accepted: bool
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("沙箱退款")

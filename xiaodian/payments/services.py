@@ -40,7 +40,7 @@ from .signals import payment_succeeded, refund_failed, refund_succeeded
 
 logger = logging.getLogger(__name__)
 
-_PREFIX = {Purpose.CHECKOUT: "C", Purpose.DEPOSIT: "D"}
+_PREFIX: dict[str, str] = {Purpose.CHECKOUT: "C", Purpose.DEPOSIT: "D"}
 
 
 def new_out_trade_no(purpose: str) -> str:

@@ -4,8 +4,11 @@ the metrics and their directions, the default formula, the bands, badges and the
 The formula itself (dimension and metric weights, which metrics count) lives in the database as
 versioned rows (`Formula`); `DEFAULT_FORMULA` is version 1."""
 
+from __future__ import annotations
+
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 # ship-by (paid + 48 h; the 48 h shipping rate) and the ratings that make a review negative.
 from xiaodian.orders.rules import SHIP_WITHIN as SHIP_WITHIN
 from xiaodian.reviews.rules import NEGATIVE_RATINGS as NEGATIVE_RATINGS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WINDOW = timedelta(days=90)
 MIN_ORDERS = 30  # qualifying orders in the window before a store shows a score
@@ -63,7 +69,7 @@ class Badge(models.TextChoices):
 
 
 # name -> (dimension, direction, unit, label, advice). The order is the report's order.
-METRICS: dict[str, tuple[str, str, str, str, str]] = {
+METRICS: dict[str, tuple[str, str, str, StrOrPromise, StrOrPromise]] = {
     "negative_review_rate": (
         "product",
         Direction.LOWER,
@@ -122,7 +128,7 @@ METRICS: dict[str, tuple[str, str, str, str, str]] = {
     ),
 }
 
-DIMENSIONS: dict[str, str] = {
+DIMENSIONS: dict[str, StrOrPromise] = {
     "product": _("商品体验"),
     "logistics": _("物流体验"),
     "service": _("服务体验"),

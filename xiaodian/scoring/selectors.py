@@ -162,13 +162,16 @@ def score_history(
     # the version of the store's current score: a recompute under another version (an operator's
     # comparison) does not change the merchant's chart
     current = CurrentScore.objects.filter(store=store)
-    rows = StoreScore.objects.filter(
-        Q(formula_id=Subquery(current.values("score__formula_id")[:1])) | ~Exists(current),
-        store=store,
-        as_of__gt=until - timedelta(days=days),
-        as_of__lte=until,
+    rows = (
+        StoreScore.objects.filter(
+            Q(formula_id=Subquery(current.values("score__formula_id")[:1])) | ~Exists(current),
+            store=store,
+            as_of__gt=until - timedelta(days=days),
+            as_of__lte=until,
+        )
+        .order_by("as_of", "computed_at", "id")
+        .values_list("as_of", "score")
     )
-    rows = rows.order_by("as_of", "computed_at", "id").values_list("as_of", "score")
     points: dict[date, Decimal | None] = {}
     for as_of, value in rows:
         points[as_of] = value

@@ -21,7 +21,7 @@ from .models import StoreDocument
 from .rules import Tab
 from .services import name_key
 
-TABLES = {Tab.STORES: "search_storedocument", Tab.PRODUCTS: "search_productdocument"}
+TABLES: dict[str, str] = {Tab.STORES: "search_storedocument", Tab.PRODUCTS: "search_productdocument"}
 
 
 @dataclass(frozen=True)
@@ -83,15 +83,18 @@ def search(
     if not 1 <= limit <= rules.PAGE_MAX or not 0 <= offset < rules.CANDIDATES:
         raise DomainError("validation_error", field="limit" if not 1 <= limit <= rules.PAGE_MAX else "offset")
     query = text.query(q)
-    filters = {}
-    if tab == Tab.PRODUCTS:
-        filters = {"min_price_fen": min_price_fen, "max_price_fen": max_price_fen}
-    if category is not None:
-        filters["category_ids"] = _subtree(category)
-    hits = backends.match(TABLES[tab], query, **filters)
+    category_ids = _subtree(category) if category is not None else None
+    prices = tab == Tab.PRODUCTS  # a store has no price
+    hits = backends.match(
+        TABLES[tab],
+        query,
+        category_ids=category_ids,
+        min_price_fen=min_price_fen if prices else None,
+        max_price_fen=max_price_fen if prices else None,
+    )
     exact_key = name_key(q or "")
     if tab == Tab.STORES and exact_key and all(h.name_key != exact_key for h in hits):
-        hits += _exact_stores(exact_key, filters.get("category_ids"))
+        hits += _exact_stores(exact_key, category_ids)
     top = max((h.relevance for h in hits), default=1.0) or 1.0
     ranked = sorted(
         (_result(tab, h, exact=tab == Tab.STORES and h.name_key == exact_key, top=top) for h in hits),

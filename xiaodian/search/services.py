@@ -2,11 +2,14 @@
 category, or the whole index. The receivers call these on commit of the change that needs them;
 `xiaodian reindex` rebuilds everything."""
 
+from __future__ import annotations
+
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import Min, OuterRef, Q, Subquery, Value
@@ -21,6 +24,15 @@ from xiaodian.stores.rules import StoreState
 
 from . import backends, rules, text
 from .models import ProductDocument, StoreDocument
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
+
+
+class _PriceMin(TypedDict):
+    price_min_fen: int | None
+
 
 BATCH = 2_000
 PARALLEL_MIN = 20_000  # documents from which `reindex_all` cuts text in worker processes
@@ -94,7 +106,9 @@ def _store_document(store: Store, categories: dict[int, str]) -> StoreDocument:
     return StoreDocument(**dict(zip(STORE_COLUMNS, row, strict=True)), indexed_at=clock.now())
 
 
-def _product_document(product: Product, store_name: str, categories: dict[int, str]) -> ProductDocument:
+def _product_document(
+    product: WithAnnotations[Product, _PriceMin], store_name: str, categories: dict[int, str]
+) -> ProductDocument:
     context = _joined(
         " ".join(text.terms(categories.get(product.category_id, ""))), " ".join(text.terms(store_name))
     )
@@ -104,7 +118,7 @@ def _product_document(product: Product, store_name: str, categories: dict[int, s
     return ProductDocument(**dict(zip(PRODUCT_COLUMNS, row, strict=True)), indexed_at=clock.now())
 
 
-def _listed_products():
+def _listed_products() -> QuerySet[WithAnnotations[Product, _PriceMin]]:
     return Product.objects.filter(state=ProductState.LISTED, store__state=StoreState.OPEN).annotate(
         price_min_fen=Min("skus__price_fen", filter=Q(skus__is_active=True))
     )
@@ -140,14 +154,15 @@ def index_store(store_id: int) -> bool:
     carry its name. Answers whether the store is searchable now."""
     store = Store.objects.filter(pk=store_id).first()
     categories = _category_names()
-    open_now = store is not None and store.state == StoreState.OPEN
-    _replace(StoreDocument, [_store_document(store, categories)] if open_now else [], [store_id])
-    products = list(_listed_products().filter(store_id=store_id)) if open_now else []
+    open_store = store if store is not None and store.state == StoreState.OPEN else None
+    _replace(StoreDocument, [_store_document(open_store, categories)] if open_store else [], [store_id])
+    products = list(_listed_products().filter(store_id=store_id)) if open_store else []
     stale = ProductDocument.objects.filter(store_id=store_id).values_list("object_id", flat=True)
-    _replace(ProductDocument, [_product_document(p, store.name, categories) for p in products], list(stale))
-    if open_now:
+    store_name = open_store.name if open_store else ""  # no products to cut when it is not open
+    _replace(ProductDocument, [_product_document(p, store_name, categories) for p in products], list(stale))
+    if open_store:
         set_traffic_weights([store_id])
-    return open_now
+    return open_store is not None
 
 
 def index_product(product_id: int) -> bool:
@@ -196,8 +211,8 @@ def reindex_all(
             say("stores", len(store_terms), store_total)
 
         say("stores", 0, store_total)
-        rows = stores.values_list("pk", "name", "main_category_id").iterator(chunk_size=BATCH)
-        cut(_cut_stores, _chunks(rows), write_stores)
+        store_rows = stores.values_list("pk", "name", "main_category_id").iterator(chunk_size=BATCH)
+        cut(_cut_stores, _chunks(store_rows), write_stores)
 
         done = 0
 
@@ -208,12 +223,12 @@ def reindex_all(
             say("products", done, product_total)
 
         say("products", 0, product_total)
-        rows = products.values_list("pk", "store_id", "category_id", "title", "price_min_fen").iterator(
-            chunk_size=BATCH
-        )
+        product_rows = products.values_list(
+            "pk", "store_id", "category_id", "title", "price_min_fen"
+        ).iterator(chunk_size=BATCH)
         chunks = (
             [(*row, _joined(category_terms.get(row[2], ""), store_terms.get(row[1], ""))) for row in chunk]
-            for chunk in _chunks(rows)
+            for chunk in _chunks(product_rows)
         )
         cut(_cut_products, chunks, write_products)
     set_traffic_weights()

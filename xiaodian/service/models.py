@@ -109,6 +109,10 @@ class Conversation(models.Model):
     store_delivered_id = models.BigIntegerField(default=0)
     store_read_id = models.BigIntegerField(default=0)
 
+    # Not a column: "mine", "waiting" or "others" for the agent reading the queue, set by
+    # `selectors.workbench_sessions`.
+    group: str
+
     class Meta:
         ordering = ["-last_message_at", "-id"]
         verbose_name = _("客服会话")

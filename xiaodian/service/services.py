@@ -403,7 +403,7 @@ def rate_conversation(*, buyer: User, conversation_id: int, rating: int, comment
         or not rules.RATING_MIN <= rating <= rules.RATING_MAX
     ):
         raise DomainError("validation_error", field="rating")
-    if conversation.status != Status.CLOSED:
+    if conversation.status != Status.CLOSED or conversation.closed_at is None:
         raise DomainError("invalid_transition", _("会话结束后才能评价"))
     if clock.now() - conversation.closed_at > rules.RATING_WITHIN:
         raise DomainError("invalid_transition", _("已超过评价期限"))
@@ -523,7 +523,7 @@ def send_message(
 
 
 def _after_message(conversation: Conversation, message: Message, now: datetime) -> None:
-    updates = {"last_message_at": now}
+    updates: dict[str, datetime | int | None] = {"last_message_at": now}
     if message.sender == Sender.BUYER:
         if conversation.first_buyer_message_at is None:
             updates["first_buyer_message_at"] = now

@@ -114,6 +114,10 @@ class Store(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: the viewing user's role in the store (None: none), set by `access.store_for`
+    # and by the reads that load a store for one viewer.
+    viewer_role: str | None
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("店铺")
@@ -210,7 +214,7 @@ class StoreLink(models.Model):
     unbound_at = models.DateTimeField(null=True, blank=True)
     unbound_by = models.CharField(max_length=12, blank=True)  # "store" or "account"
 
-    ACCOUNT_FIELDS = {
+    ACCOUNT_FIELDS: dict[str, str] = {
         rules.LinkKind.OFFICIAL_ACCOUNT: "official_account",
         rules.LinkKind.VIDEO_ACCOUNT: "video_account",
         rules.LinkKind.MINI_PROGRAM: "mini_program",

@@ -72,7 +72,7 @@ class CategoryTree:
         chain, node = [], self.by_id.get(category_id)
         while node is not None:
             chain.append(node)
-            node = self.by_id.get(node.parent_id)
+            node = self.by_id.get(node.parent_id) if node.parent_id is not None else None
         return chain[::-1]
 
     def deposit_category(self, category_id: int) -> Category | None:
@@ -84,7 +84,7 @@ class CategoryTree:
 
     def deposit_fen(self, category_id: int) -> int:
         node = self.deposit_category(category_id)
-        return node.deposit_fen if node else 0
+        return node.deposit_fen if node is not None and node.deposit_fen is not None else 0
 
     def flat(self) -> list[tuple[int, Category]]:
         """(depth, category) in tree order."""

@@ -5,6 +5,7 @@ Every function is one transaction and raises DomainError; callers obtain `store`
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Model
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import Subject, User
@@ -189,7 +190,7 @@ def pay_deposit(*, store: Store, category_id: int) -> StoreDeposit:
     """Pay the deposit that covers a category, through the payment gateway."""
     selectors.category(category_id)
     deposit_category = selectors.CategoryTree().deposit_category(category_id)
-    if deposit_category is None or deposit_category.deposit_fen == 0:
+    if deposit_category is None or not deposit_category.deposit_fen:
         raise DomainError("validation_error", _("该类目无需缴纳保证金。"), field="category_id")
     if store.state not in (StoreState.OPENING, StoreState.OPEN):
         raise DomainError("store_not_open")
@@ -311,7 +312,7 @@ def refund_deposits(*, store_id: int) -> None:
 
 def add_staff(*, store: Store, user_id: int, role: str) -> StoreStaff:
     """Grant a role; the viewer's own role (from store_for) bounds which roles it may grant."""
-    if role not in GRANTABLE_BY.get(store.viewer_role, frozenset()):
+    if role not in GRANTABLE_BY.get(store.viewer_role or "", frozenset()):
         raise DomainError("permission_denied", field="role")
     member = User.objects.filter(pk=user_id, is_active=True).first()
     if member is None:
@@ -329,9 +330,15 @@ def remove_staff(*, store: Store, staff_id: int) -> None:
         raise DomainError("not_found")
     if member.role == Role.OWNER:
         raise DomainError("owner_required")
-    if member.role not in GRANTABLE_BY.get(store.viewer_role, frozenset()):
+    if member.role not in GRANTABLE_BY.get(store.viewer_role or "", frozenset()):
         raise DomainError("permission_denied")
     member.delete()
+
+
+def _max_length(model: type[Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None  # a text column with a limit
+    return field.max_length
 
 
 def request_brand_authorization(
@@ -339,13 +346,9 @@ def request_brand_authorization(
 ) -> BrandAuthorization:
     """Ask operators to approve a brand for the subject; one live request per brand."""
     brand, certificate_number = naming.display_form(brand), certificate_number.strip()
-    if not 1 <= len(brand) <= BrandAuthorization._meta.get_field("brand").max_length:
+    if not 1 <= len(brand) <= _max_length(BrandAuthorization, "brand"):
         raise DomainError("validation_error", field="brand")
-    if (
-        not 1
-        <= len(certificate_number)
-        <= BrandAuthorization._meta.get_field("certificate_number").max_length
-    ):
+    if not 1 <= len(certificate_number) <= _max_length(BrandAuthorization, "certificate_number"):
         raise DomainError("validation_error", field="certificate_number")
     if BrandAuthorization.objects.filter(
         subject=subject,
@@ -392,7 +395,8 @@ def install_default_categories() -> int:
 def _account_of(kind: str, account_id: int):
     """The official account, video account or mini program a link names (404 when none)."""
     model = StoreLink._meta.get_field(StoreLink.ACCOUNT_FIELDS[kind]).related_model
-    account = model.objects.filter(pk=account_id).first()
+    assert isinstance(model, type) and issubclass(model, Model)  # the link's foreign keys
+    account = model._default_manager.filter(pk=account_id).first()
     if account is None:
         raise DomainError("not_found", field="account_id")
     return account

@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,6 +35,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUEST_TOLERANCE_SECONDS = 300
 _OUT_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 _OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
+
+_HTTP_URL = re.compile(r"^https?://")
+
+T = TypeVar("T")
 
 
 class SandboxError(Exception):
@@ -86,14 +91,31 @@ def verify_merchant(*, method: str, url: str, authorization: str, body: str) -> 
         raise SandboxError(401, "SIGN_ERROR", "签名错误")
 
 
-def _require(condition, message: str, code: str = "PARAM_ERROR", status: int = 400) -> None:
+def _reject(message: str, code: str = "PARAM_ERROR", status: int = 400) -> NoReturn:
+    raise SandboxError(status, code, message)
+
+
+def _require(condition: object, message: str, code: str = "PARAM_ERROR", status: int = 400) -> None:
     if not condition:
-        raise SandboxError(status, code, message)
+        _reject(message, code, status)
 
 
-def _total(amount, key: str) -> int:
+def _found(row: T | None, message: str, code: str, status: int = 404) -> T:
+    if row is None:
+        _reject(message, code, status)
+    return row
+
+
+def _matching(value: object, pattern: re.Pattern[str], message: str) -> str:
+    if not (isinstance(value, str) and pattern.match(value)):
+        _reject(message)
+    return value
+
+
+def _total(amount: object, key: str) -> int:
     value = amount.get(key) if isinstance(amount, dict) else None
-    _require(type(value) is int and value > 0, f"amount.{key} 必须是正整数（分）")
+    if not (isinstance(amount, dict) and type(value) is int and value > 0):
+        _reject(f"amount.{key} 必须是正整数（分）")
     _require(amount.get("currency", "CNY") == "CNY", "amount.currency 只支持 CNY")
     return value
 
@@ -101,22 +123,25 @@ def _total(amount, key: str) -> int:
 # --------------------------------------------------------------------------------- transactions
 
 
-def prepay(*, trade_type: str, data: dict) -> SandboxTransaction:
+def prepay(*, trade_type: str, data: dict[str, Any]) -> SandboxTransaction:
     """`/v3/pay/transactions/native|jsapi`: a transaction waiting for its payer."""
     me = identity()
     _require(isinstance(data, dict), "请求体必须是 JSON 对象")
     _require(data.get("mchid") == me.mchid, "mchid 与请求商户不一致", "MCH_NOT_EXISTS")
     _require(data.get("appid") == me.appid, "appid 与 mchid 不匹配", "APPID_MCHID_NOT_MATCH")
-    description, out_trade_no = data.get("description"), data.get("out_trade_no")
-    _require(isinstance(description, str) and 0 < len(description) <= 127, "description 长度为 1–127")
-    _require(isinstance(out_trade_no, str) and _OUT_NO.match(out_trade_no), "out_trade_no 格式错误")
+    description = data.get("description")
+    if not (isinstance(description, str) and 0 < len(description) <= 127):
+        _reject("description 长度为 1–127")
+    out_trade_no = _matching(data.get("out_trade_no"), _OUT_NO, "out_trade_no 格式错误")
     total = _total(data.get("amount"), "total")
-    notify_url = data.get("notify_url")
-    _require(isinstance(notify_url, str) and re.match(r"^https?://", notify_url), "notify_url 格式错误")
+    notify_url = _matching(data.get("notify_url"), _HTTP_URL, "notify_url 格式错误")
     openid = ""
     if trade_type == "JSAPI":
-        openid = (data.get("payer") or {}).get("openid") if isinstance(data.get("payer"), dict) else None
-        _require(isinstance(openid, str) and openid, "JSAPI 下单需要 payer.openid")
+        payer = data.get("payer")
+        found = (payer or {}).get("openid") if isinstance(payer, dict) else None
+        if not (isinstance(found, str) and found):
+            _reject("JSAPI 下单需要 payer.openid")
+        openid = found
     with transaction.atomic():
         trade = (
             SandboxTransaction.objects.select_for_update()
@@ -157,11 +182,10 @@ def pay_page_path(trade: SandboxTransaction) -> str:
 def _trade(out_trade_no: str, mchid: str) -> SandboxTransaction:
     _require(mchid == identity().mchid, "mchid 与请求商户不一致", "MCH_NOT_EXISTS")
     trade = SandboxTransaction.objects.filter(mchid=mchid, out_trade_no=out_trade_no).first()
-    _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
-    return trade
+    return _found(trade, "订单不存在", "ORDER_NOT_EXIST")
 
 
-_STATE_DESC = {
+_STATE_DESC: dict[str, str] = {
     SandboxTradeState.NOTPAY: "未支付",
     SandboxTradeState.SUCCESS: "支付成功",
     SandboxTradeState.CLOSED: "已关闭",
@@ -169,8 +193,8 @@ _STATE_DESC = {
 }
 
 
-def transaction_json(trade: SandboxTransaction) -> dict:
-    answer = {
+def transaction_json(trade: SandboxTransaction) -> dict[str, Any]:
+    answer: dict[str, Any] = {
         "appid": trade.appid,
         "mchid": trade.mchid,
         "out_trade_no": trade.out_trade_no,
@@ -181,6 +205,7 @@ def transaction_json(trade: SandboxTransaction) -> dict:
         "amount": {"total": trade.amount_total, "currency": "CNY"},
     }
     if trade.trade_state in (SandboxTradeState.SUCCESS, SandboxTradeState.REFUND):
+        assert trade.success_time is not None  # `pay` sets it with the SUCCESS state
         answer |= {
             "transaction_id": trade.transaction_id,
             "bank_type": "OTHERS",
@@ -201,7 +226,7 @@ def query(*, out_trade_no: str, mchid: str) -> SandboxTransaction:
     return _trade(out_trade_no, mchid)
 
 
-def close(*, out_trade_no: str, data: dict) -> None:
+def close(*, out_trade_no: str, data: dict[str, Any]) -> None:
     """`/v3/pay/transactions/out-trade-no/{out_trade_no}/close`: an unpaid transaction can no
     longer be paid; closing a closed one again is fine; a paid one cannot be closed."""
     _require(isinstance(data, dict), "请求体必须是 JSON 对象")
@@ -238,7 +263,7 @@ def hold_refund_notifications(out_trade_no: str, hold: bool = True) -> None:
     _require(changed, "订单不存在", "ORDER_NOT_EXIST", 404)
 
 
-def refund(*, data: dict) -> SandboxRefund:
+def refund(*, data: dict[str, Any]) -> SandboxRefund:
     """`POST /v3/refund/domestic/refunds`. The refund is accepted and settles at once (SUCCESS, or
     ABNORMAL / CLOSED while the transaction's failure switch is on); its REFUND.* notification
     goes to `notify_url` (the request's, else the transaction's) before this answers. The answer
@@ -249,13 +274,12 @@ def refund(*, data: dict) -> SandboxRefund:
     ABNORMAL refund is taken up with apply-abnormal-refund instead."""
     me = identity()
     _require(isinstance(data, dict), "请求体必须是 JSON 对象")
-    out_refund_no = data.get("out_refund_no")
-    _require(isinstance(out_refund_no, str) and _OUT_REFUND_NO.match(out_refund_no), "out_refund_no 格式错误")
+    out_refund_no = _matching(data.get("out_refund_no"), _OUT_REFUND_NO, "out_refund_no 格式错误")
     amount = data.get("amount")
     wanted, total = _total(amount, "refund"), _total(amount, "total")
     notify_url = data.get("notify_url", "")
     _require(
-        notify_url == "" or (isinstance(notify_url, str) and re.match(r"^https?://", notify_url)),
+        notify_url == "" or (isinstance(notify_url, str) and _HTTP_URL.match(notify_url)),
         "notify_url 格式错误",
     )
     by = (
@@ -264,8 +288,11 @@ def refund(*, data: dict) -> SandboxRefund:
         else Q(out_trade_no=data.get("out_trade_no"))
     )
     with transaction.atomic():
-        trade = SandboxTransaction.objects.select_for_update().filter(by, mchid=me.mchid).first()
-        _require(trade is not None, "订单不存在", "RESOURCE_NOT_EXISTS", 404)
+        trade = _found(
+            SandboxTransaction.objects.select_for_update().filter(by, mchid=me.mchid).first(),
+            "订单不存在",
+            "RESOURCE_NOT_EXISTS",
+        )
         _require(
             not SandboxRefund.objects.filter(trade__mchid=me.mchid, out_refund_no=out_refund_no)
             .exclude(trade=trade)
@@ -289,13 +316,13 @@ def refund(*, data: dict) -> SandboxRefund:
         refunded = live.aggregate(sum=Sum("amount_refund"))["sum"] or 0
         _require(refunded + wanted <= trade.amount_total, "退款金额超过订单可退金额", "INVALID_REQUEST")
         now = clock.now()
-        outcome = SandboxRefundStatus.SUCCESS
+        outcome: str = SandboxRefundStatus.SUCCESS
         if trade.refund_failures_left > 0:
             outcome = trade.refund_failure_status
             trade.refund_failures_left -= 1
         trade.trade_state = SandboxTradeState.REFUND
         trade.save(update_fields=["trade_state", "refund_failures_left"])
-        settled = {
+        settled: dict[str, Any] = {
             "status": outcome,
             "success_time": now if outcome == SandboxRefundStatus.SUCCESS else None,
             "notify_url": notify_url or trade.notify_url,
@@ -335,16 +362,15 @@ def query_refund(*, out_refund_no: str) -> SandboxRefund:
         .filter(trade__mchid=identity().mchid, out_refund_no=out_refund_no)
         .first()
     )
-    _require(found is not None, "退款单不存在", "RESOURCE_NOT_EXISTS", 404)
-    return found
+    return _found(found, "退款单不存在", "RESOURCE_NOT_EXISTS")
 
 
-def refund_json(refund: SandboxRefund, *, status: str | None = None) -> dict:
+def refund_json(refund: SandboxRefund, *, status: str | None = None) -> dict[str, Any]:
     """The refund in WeChat Pay's shape; `status` overrides what it says (the creating call's
     answer is PROCESSING)."""
     trade = refund.trade
     status = status or refund.status
-    answer = {
+    answer: dict[str, Any] = {
         "refund_id": refund.refund_id,
         "out_refund_no": refund.out_refund_no,
         "transaction_id": trade.transaction_id,
@@ -378,8 +404,11 @@ def pay(prepay_id: str, *, openid: str = "", notify: bool = True) -> SandboxTran
     at once (paying again after success only re-sends a notification not yet taken). Tests may
     hold the notification back (`notify=False`) to deliver it themselves."""
     with transaction.atomic():
-        trade = SandboxTransaction.objects.select_for_update().filter(prepay_id=prepay_id).first()
-        _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
+        trade = _found(
+            SandboxTransaction.objects.select_for_update().filter(prepay_id=prepay_id).first(),
+            "订单不存在",
+            "ORDER_NOT_EXIST",
+        )
         _require(trade.trade_state != SandboxTradeState.CLOSED, "订单已关闭", "ORDER_CLOSED")
         if trade.trade_state == SandboxTradeState.NOTPAY:
             trade.trade_state = SandboxTradeState.SUCCESS
@@ -399,14 +428,14 @@ def pay_for(out_trade_no: str, *, openid: str = "") -> SandboxTransaction:
     """`pay`, by the merchant's order number (a pending deposit's `transaction_id`): what seeding
     the demo with paid deposits, or a test, needs without visiting the pay page."""
     trade = SandboxTransaction.objects.filter(mchid=identity().mchid, out_trade_no=out_trade_no).first()
-    _require(trade is not None, "订单不存在", "ORDER_NOT_EXIST", 404)
-    return pay(trade.prepay_id, openid=openid)
+    return pay(_found(trade, "订单不存在", "ORDER_NOT_EXIST").prepay_id, openid=openid)
 
 
 def build_notification(trade: SandboxTransaction) -> tuple[dict[str, str], bytes]:
     """A TRANSACTION.SUCCESS notification: the transaction, AES-256-GCM sealed with the APIv3
     key, in an envelope signed with the platform key. Its id stays the same on every delivery."""
     me = identity()
+    assert trade.success_time is not None  # a transaction is notified once paid
     resource = transaction_json(trade) | {
         "trade_state": SandboxTradeState.SUCCESS,
         "trade_state_desc": "支付成功",
@@ -426,7 +455,7 @@ def build_notification(trade: SandboxTransaction) -> tuple[dict[str, str], bytes
     return {"Content-Type": "application/json", **signed_headers(body)}, body
 
 
-def _post(url: str, headers: dict, body: bytes, notification_id: str) -> bool:
+def _post(url: str, headers: dict[str, str], body: bytes, notification_id: str) -> bool:
     """POST a notification; a 2xx answer means taken. Never raises: whoever triggered the
     notification (the payer's page, the merchant's refund call) must not fail because the
     merchant's endpoint did."""
@@ -471,17 +500,17 @@ def _retry_later(trade_pk: int, attempt: int) -> None:
     )
 
 
-_REFUND_EVENT = {
+_REFUND_EVENT: dict[str, tuple[str, str]] = {
     SandboxRefundStatus.SUCCESS: ("REFUND.SUCCESS", "退款成功"),
     SandboxRefundStatus.ABNORMAL: ("REFUND.ABNORMAL", "退款异常"),
     SandboxRefundStatus.CLOSED: ("REFUND.CLOSED", "退款关闭"),
 }
 
 
-def refund_resource(refund: SandboxRefund) -> dict:
+def refund_resource(refund: SandboxRefund) -> dict[str, Any]:
     """What a REFUND.* notification's resource says (WeChat Pay's shape)."""
     trade = refund.trade
-    resource = {
+    resource: dict[str, Any] = {
         "mchid": trade.mchid,
         "out_trade_no": trade.out_trade_no,
         "transaction_id": trade.transaction_id,
