@@ -142,13 +142,11 @@ def test_an_eager_handler_that_fails_is_left_to_the_worker(django_capture_on_com
 
 @pytest.mark.django_db
 def test_the_real_worker_runs_the_outbox(settings):
-    from xiaodian.web.management.commands.worker import make_worker
+    from xiaodian.core.worker import make_worker
 
     with transaction.atomic():
         sample.emit(thing_id=11)
-    worker = make_worker(interval=0)
-    worker.batch = True
-    worker.run()
+    make_worker(interval=0, batch=True).run()
     assert sorted(name for name, _ in calls) == ["flaky", "record"]
     assert not pending(sample).exists()
 

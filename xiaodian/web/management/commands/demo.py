@@ -4,9 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from xiaodian.core.worker import make_worker, prepare
 from xiaodian.web import demo
-
-from .worker import make_worker, prepare
 
 
 class Command(BaseCommand):
