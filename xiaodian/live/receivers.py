@@ -18,4 +18,4 @@ def take_flash_stock_again(*, order_ids: list[int]) -> None:
 
 def connect() -> None:
     events.order_cancelled.connect(give_back_flash_stock)
-    events.order_paid.connect(take_flash_stock_again)
+    events.order_reopened.connect(take_flash_stock_again)

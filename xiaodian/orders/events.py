@@ -14,6 +14,12 @@ order_placed = DurableEvent(
 order_paid = DurableEvent(
     "order_paid", fields=["order_ids"], eager=True, doc="These orders were paid (10/250 → 20)."
 )
+order_reopened = DurableEvent(
+    "order_reopened",
+    fields=["order_ids"],
+    eager=True,
+    doc="Paid after they had closed unpaid (250 → 20 or 12): their stock was taken again.",
+)
 order_shipped = DurableEvent(
     "order_shipped", fields=["order_ids"], eager=True, doc="Everything still owed has shipped (→ 30)."
 )

@@ -535,7 +535,7 @@ def apply_payment(payment: Payment) -> list[Order]:
     cancelled as oversold and refunded."""
     now = clock.now()
     orders = list(Order.objects.select_for_update().filter(checkout_id=payment.reference_id).order_by("pk"))
-    paid, oversold = [], []
+    paid, reopened, oversold = [], [], []
     for order in orders:
         if order.status == Status.UNPAID:
             _move(order, _paid_status(order), actor="payment", paid_at=now)
@@ -561,8 +561,11 @@ def apply_payment(payment: Payment) -> list[Order]:
                     note=EventNote.PAID_AFTER_CLOSING,
                 )
                 paid.append(order)
+                reopened.append(order)
     if paid:
         events.order_paid.emit(order_ids=[order.pk for order in paid])
+    if reopened:  # other apps take back what they gave back when these closed
+        events.order_reopened.emit(order_ids=[order.pk for order in reopened])
     if oversold:  # their payment goes back: `settle_cancelled_payment`
         events.order_cancelled.emit(order_ids=[order.pk for order in oversold])
     return paid

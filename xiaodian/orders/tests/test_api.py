@@ -99,12 +99,33 @@ def test_cart_and_addresses(buyer_api, make_sku, store):
     assert r.json()["orders"][0]["address"]["recipient"] == ADDRESS["recipient"]
 
 
-def test_a_one_line_order_costs_at_most_12_queries(buyer_api, make_sku, store, django_assert_max_num_queries):
+def test_a_one_line_order_costs_at_most_10_queries(buyer_api, make_sku, store, django_assert_max_num_queries):
+    """The token, the SKUs, then one transaction (as a savepoint here): checkout, orders, lines,
+    events, close task, stock."""
     sku = make_sku(store)
     buyer_api.get("/orders")  # the token's last-used stamp is written once a minute, not per request
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         r = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "q1"})
     assert r.status_code == 201
+
+
+def test_a_payment_notification_costs_a_fixed_number_of_queries(
+    buyer_api, make_sku, store, client, django_assert_max_num_queries
+):
+    """Verified, deduplicated and applied in one transaction: the payment, the receipt, the order
+    (locked, moved, its history), the log; 14 with the savepoints the tests' transaction adds."""
+    from xiaodian.payments.models import Payment
+    from xiaodian.payments.testing import notification_for
+
+    sku = make_sku(store)
+    placed = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "n1"})
+    paying = buyer_api.post(f"/orders/{placed.json()['orders'][0]['id']}/pay", {})
+    headers, body = notification_for(Payment.objects.get(out_trade_no=paying.json()["out_trade_no"]))
+    with django_assert_max_num_queries(14):
+        r = client.post(
+            "/api/v1/payments/wechatpay/notify", data=body, content_type="application/json", headers=headers
+        )
+    assert r.status_code == 204
 
 
 def test_ten_lines_over_three_stores_cost_at_most_ten_more(

@@ -23,6 +23,7 @@ def record(**payload):
 ORDER_EVENTS = [
     events.order_placed,
     events.order_paid,
+    events.order_reopened,
     events.order_shipped,
     events.order_confirmed,
     events.order_cancelled,
@@ -76,6 +77,25 @@ def test_closing_unpaid_orders_is_a_cancellation_event(recorded, place, make_sku
     order = checkout.orders.get()
     services.cancel_order(buyer=buyer, order_id=order.pk)
     assert ("order_cancelled", {"order_ids": [order.pk]}) in recorded()
+
+
+def test_a_payment_after_closing_reopens_the_order(recorded, place, make_sku, store):
+    from xiaodian.core import clock
+    from xiaodian.orders import rules
+
+    with clock.travel_to(clock.now()):
+        checkout = place(make_sku(store), 1)
+        clock.advance(rules.PAY_WITHIN)
+        services.close_expired_orders()
+        succeed(checkout)
+    order = checkout.orders.get()
+    assert order.status == Status.TO_SHIP
+    ids = {"order_ids": [order.pk]}
+    assert [e for e in recorded() if e[0] != "order_placed"] == [
+        ("order_cancelled", ids),
+        ("order_paid", ids),
+        ("order_reopened", ids),
+    ]
 
 
 def test_a_checkout_that_fails_leaves_no_event(recorded, place, make_sku, store):
