@@ -1,0 +1,52 @@
+"""The payments sweep: what WeChat Pay advises when a notification does not come (ask about the
+payment or the refund), applied exactly as the notification would have been."""
+
+from datetime import timedelta
+
+import pytest
+
+from xiaodian.core import clock
+from xiaodian.payments import rules, services
+from xiaodian.payments.models import Payment, PaymentStatus, RefundStatus
+from xiaodian.payments.testing import hold_refund_notifications, notification_for, pay_in_sandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payment():
+    return services.create_payment(
+        purpose="checkout", reference_id=42, amount_fen=8_800, description="订单 42"
+    )
+
+
+def test_a_payment_whose_notification_was_lost_is_applied_by_the_sweep(payment, succeeded):
+    notification_for(payment)  # the payer paid; the notification never arrives
+    assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # too early to ask
+    with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
+        assert services.sweep() == {"paid": 1, "refunds_settled": 0}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # once
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert succeeded == [payment]
+
+
+def test_an_unpaid_payment_stays_unpaid_and_an_old_one_is_no_longer_asked_about(payment, succeeded):
+    with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
+        assert services.sweep()["paid"] == 0
+    notification_for(payment)
+    with clock.travel_to(clock.now() + rules.QUERY_WITHIN + timedelta(minutes=1)):
+        assert services.sweep()["paid"] == 0
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.CREATED
+
+
+def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(payment, refund_events):
+    pay_in_sandbox(payment)
+    hold_refund_notifications(payment)
+    refund = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RSW1")
+    assert refund.status == RefundStatus.PROCESSING
+    with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
+        assert services.sweep() == {"paid": 0, "refunds_settled": 1}
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund_events == [("succeeded", "RSW1")]
