@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xiaodian.stores",
     "xiaodian.catalog",
     "xiaodian.payments",
+    "xiaodian.wechatpay_sandbox",
     "xiaodian.orders",
     "xiaodian.reviews",
     "xiaodian.aftersales",

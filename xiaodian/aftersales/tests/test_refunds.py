@@ -7,7 +7,8 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import State
 from xiaodian.orders import services as orders
 from xiaodian.payments.models import Payment, Refund
-from xiaodian.payments.testing import fail_refunds_in_sandbox, pay_in_sandbox, run_refund_retry
+from xiaodian.payments.testing import run_refund_retry
+from xiaodian.wechatpay_sandbox.testing import fail_refunds_in_sandbox, pay_in_sandbox
 
 from .conftest import ADDRESS
 
