@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "xiaodian.service",
     "xiaodian.analytics",
     "xiaodian.web",
+    "xiaodian.benchmarks",
 ]
 
 MIDDLEWARE = [
