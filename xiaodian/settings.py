@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xiaodian.stores",
     "xiaodian.catalog",
     "xiaodian.payments",
+    "xiaodian.wechatpay_sandbox",
     "xiaodian.orders",
     "xiaodian.reviews",
     "xiaodian.aftersales",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "xiaodian.service",
     "xiaodian.analytics",
     "xiaodian.web",
+    "xiaodian.benchmarks",
 ]
 
 MIDDLEWARE = [

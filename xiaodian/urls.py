@@ -11,7 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploaded media from the data directory; production puts a CDN or nginx in front (docs/operations.md).
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    path("sandbox/wechatpay/", include("xiaodian.payments.urls")),
+    path("sandbox/wechatpay/", include("xiaodian.wechatpay_sandbox.urls")),
     path("", include("xiaodian.catalog.urls")),
     path("", include("xiaodian.orders.urls")),
     path("", include("xiaodian.aftersales.urls")),

@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.payments.models import Payment
-from xiaodian.payments.testing import notification_for
+from xiaodian.wechatpay_sandbox.testing import notification_for
 
 from . import harness
 from .fixtures import ADDRESS, new_sku, prepare

@@ -16,6 +16,8 @@ from xiaodian.core import clock
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
 
+from . import guard
+
 
 @dataclass
 class BenchWorld:
@@ -30,6 +32,8 @@ def _unique() -> str:
 
 @transaction.atomic
 def prepare(*, buyers: int) -> BenchWorld:
+    """A bench store and `buyers` buyers. Only in a benchmark database (guard.py)."""
+    guard.require_benchmark_database("seed a bench store and its buyers")
     run_id = _unique()
     stores.install_default_categories()
     merchant = User.objects.create(username=f"bench_merchant_{run_id}", password=make_password(None))

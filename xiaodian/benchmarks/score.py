@@ -54,6 +54,7 @@ from xiaodian.stores import naming
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreKind, StoreState
 
+from . import guard
 from .search import _cpus, _database_version, _leaves, _next_id, _progress, _reset_sequence
 
 MERCHANT_PREFIX = "bench_score_merchant_"
@@ -1119,7 +1120,11 @@ SEQUENCED = (
 
 def seed(*, store_count: int, order_count: int, rng: np.random.Generator, progress: Progress) -> dict:
     """Seed the bench's stores and orders, or reuse a finished seed of the same size. One
-    transaction: a seed that fails or is killed leaves nothing behind (and no index missing)."""
+    transaction: a seed that fails or is killed leaves nothing behind (and no index missing).
+    Only in a benchmark database (guard.py)."""
+    guard.require_benchmark_database(
+        "seed the score benchmark (it clears earlier seeds, and drops and rebuilds indexes and constraints)"
+    )
     marker_name = f"{MARKER_PREFIX}v{SEED_VERSION}_{store_count}_{order_count}"
     marker = User.objects.filter(username=marker_name).first()
     if marker is not None:

@@ -47,6 +47,7 @@ from xiaodian.stores import services as stores_services
 from xiaodian.stores.models import Category, Store, StoreStaff
 from xiaodian.stores.rules import StoreKind, StoreState
 
+from . import guard
 from . import search_words as words
 
 MERCHANT_PREFIX = "bench_search_merchant_"
@@ -226,7 +227,9 @@ SKU_COLUMNS = ("product_id", "specs", "price_fen", "stock", "is_active")
 
 
 def seed(*, store_count: int, product_count: int, rng: random.Random, progress: Progress) -> dict:
-    """Seed the bench's stores and products, or reuse a finished seed of the same size."""
+    """Seed the bench's stores and products, or reuse a finished seed of the same size. Only in a
+    benchmark database (guard.py)."""
+    guard.require_benchmark_database("seed the search benchmark (it clears earlier seeds)")
     marker = f"{MARKER_PREFIX}{store_count}_{product_count}"
     leaves = _leaves()
     if User.objects.filter(username=marker).exists():
@@ -337,6 +340,8 @@ def _seed_products(
 
 
 def build_index(progress: Progress) -> dict:
+    """Rebuild the whole search index, timed. Only in a benchmark database (guard.py)."""
+    guard.require_benchmark_database("rebuild the whole search index for the search benchmark")
     tasks: dict[str, int] = {}
 
     def report(kind: str, done: int, total: int) -> None:

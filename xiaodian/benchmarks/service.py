@@ -53,7 +53,7 @@ from xiaodian.service.rules import SYNC_MAX, Presence
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, StoreStaff
 
-from . import harness
+from . import guard, harness
 
 RECONNECT_SHARE = 0.1  # of the buyers drop their socket mid-run
 OFFLINE_FROM = 0.3  # of the run, when they drop
@@ -108,7 +108,9 @@ def _session_key(user: User) -> str:
 
 def seed(*, stores_wanted: int, progress: Progress) -> World:
     """Open `stores_wanted` stores through the services, each with an online agent and a buyer
-    whose session with it is open, and sign every buyer and agent in."""
+    whose session with it is open, and sign every buyer and agent in. Only in a benchmark
+    database (guard.py)."""
+    guard.require_benchmark_database("seed the service benchmark")
     run_id = secrets.token_hex(4)
     stores.install_default_categories()
     books = Category.objects.get(name="图书")  # zero deposit: the store is open at once

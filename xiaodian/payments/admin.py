@@ -8,8 +8,6 @@ from .models import (
     NotificationReceipt,
     Payment,
     Refund,
-    SandboxRefund,
-    SandboxTransaction,
 )
 
 
@@ -127,34 +125,3 @@ class NotificationLogAdmin(ReadOnlyAdmin):
     )
     list_filter = ("outcome", "code", "event_type")
     search_fields = ("notification_id", "out_trade_no", "out_refund_no")
-
-
-@admin.register(SandboxTransaction)
-class SandboxTransactionAdmin(ReadOnlyAdmin):
-    list_display = (
-        "out_trade_no",
-        "trade_type",
-        "amount_total",
-        "trade_state",
-        "notify_attempts",
-        "notified_at",
-    )
-    list_filter = ("trade_state", "trade_type")
-    search_fields = ("out_trade_no", "transaction_id", "prepay_id")
-
-
-@admin.register(SandboxRefund)
-class SandboxRefundAdmin(ReadOnlyAdmin):
-    list_display = (
-        "out_refund_no",
-        "trade",
-        "amount_refund",
-        "status",
-        "submissions",
-        "notify_attempts",
-        "notified_at",
-        "created_at",
-    )
-    list_filter = ("status",)
-    search_fields = ("out_refund_no", "refund_id")
-    list_select_related = ("trade",)

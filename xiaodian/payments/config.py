@@ -1,7 +1,8 @@
 """The merchant's WeChat Pay settings (settings.WECHATPAY, from the XIAODIAN_WECHATPAY_* variables).
 
-Every value left empty falls back to the local sandbox: its identity (generated on first use into
-WECHATPAY["SANDBOX_DIR"]) and, when no base URL is set, the sandbox inside this very process.
+Every value left empty falls back to the local stand-in for WeChat Pay (the wechatpay_sandbox app,
+registered in stand_in.py): the identity it issued (generated on first use into
+WECHATPAY["SANDBOX_DIR"]) and, when no base URL is set, the stand-in inside this very process.
 """
 
 from dataclasses import dataclass
@@ -9,8 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from .sandbox import identity
+from . import stand_in
 
 # The origin that means "this application, in-process" (transport.py). `.invalid` never resolves
 # (RFC 2606), so a URL on it can only ever be answered in-process.
@@ -61,8 +63,15 @@ _IDENTITY_KEYS = (
 def _load(items: tuple[tuple[str, str], ...]) -> WeChatPayConfig:
     values = dict(items)
     sandbox_dir = Path(values["SANDBOX_DIR"])
-    needs_sandbox = not all(values.get(key) for key in _IDENTITY_KEYS)
-    sandbox = identity.load(sandbox_dir) if needs_sandbox else None
+    missing = [key for key in (*_IDENTITY_KEYS, "BASE_URL") if not values.get(key)]
+    local = stand_in.registered()
+    if missing and local is None:
+        names = ", ".join(f"XIAODIAN_WECHATPAY_{key}" for key in missing)
+        raise ImproperlyConfigured(
+            f"WeChat Pay is not configured and no local stand-in is installed: set {names}"
+        )
+    needs_identity = any(key in missing for key in _IDENTITY_KEYS)
+    sandbox = local.identity(sandbox_dir) if needs_identity else None
 
     def pick(key: str, fallback: str) -> str:
         return values.get(key) or (getattr(sandbox, fallback) if sandbox else "")

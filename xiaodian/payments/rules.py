@@ -5,13 +5,6 @@ from datetime import timedelta
 # A notification is accepted only if its Wechatpay-Timestamp is this close to our clock.
 NOTIFICATION_TOLERANCE = timedelta(minutes=5)
 
-# When the sandbox cannot deliver a notification it tries again after these delays, as WeChat
-# Pay does (15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h: about a day in all).
-NOTIFY_RETRY_DELAYS = tuple(
-    timedelta(seconds=s)
-    for s in (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600)
-)
-
 # Connect / read timeouts for real HTTP calls to WeChat Pay (the SDK has none by default).
 HTTP_TIMEOUT = (5, 15)
 

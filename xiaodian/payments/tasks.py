@@ -6,20 +6,6 @@ from django_tasks import task
 
 from xiaodian.core import schedule
 
-from .sandbox import services as sandbox
-
-
-@task()
-def deliver_sandbox_notification(trade_pk: int, attempt: int) -> bool:
-    """The sandbox's retry of a notification the merchant did not take (rules.NOTIFY_RETRY_DELAYS)."""
-    return sandbox.deliver_notification(trade_pk, attempt=attempt)
-
-
-@task()
-def deliver_sandbox_refund_notification(refund_pk: int, attempt: int, notification_id: str = "") -> bool:
-    """The sandbox's retry of a refund notification the merchant did not take."""
-    return sandbox.deliver_refund_notification(refund_pk, attempt=attempt, notification_id=notification_id)
-
 
 @task()
 def retry_refund(refund_pk: int, attempt: int) -> str:

@@ -18,10 +18,10 @@ from xiaodian.orders.rules import Status
 from xiaodian.orders.tests.conftest import ADDRESS
 from xiaodian.payments import services as payments
 from xiaodian.payments.models import Payment, Purpose, Refund, RefundStatus
-from xiaodian.payments.testing import pay_deposit_in_sandbox, pay_in_sandbox
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreDeposit
 from xiaodian.stores.rules import DepositStatus, StoreState
+from xiaodian.wechatpay_sandbox.testing import pay_deposit_in_sandbox, pay_in_sandbox
 
 
 def test_every_durable_handler_has_an_idempotency_test():

@@ -34,7 +34,6 @@ from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.orders.rules import PAY_WITHIN
-from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.reviews import services as reviews
 from xiaodian.reviews.models import Review
 from xiaodian.scoring import selectors as scores
@@ -42,6 +41,7 @@ from xiaodian.scoring import services as scoring
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreKind
+from xiaodian.wechatpay_sandbox import services as sandbox
 
 PASSWORD = "demo12345"
 ACCOUNTS = (

@@ -11,8 +11,8 @@ from xiaodian.orders.tests.conftest import (  # noqa: F401  (the orders fixtures
     succeed,
 )
 from xiaodian.payments.models import Payment
-from xiaodian.payments.testing import pay_in_sandbox
 from xiaodian.stores.access import store_for
+from xiaodian.wechatpay_sandbox.testing import pay_in_sandbox
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from xiaodian.core.money import format_fen
 from xiaodian.orders import services as orders
 from xiaodian.orders.rules import Status
 from xiaodian.orders.tests.conftest import ADDRESS, DEMO_PASSWORD
-from xiaodian.payments.sandbox import services as sandbox
 from xiaodian.stores.rules import StoreState
+from xiaodian.wechatpay_sandbox import services as sandbox
 
 # Approving starts the refund; the refund notification then finishes it (when it has arrived).
 REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")

@@ -4,7 +4,8 @@ from xiaodian.aftersales import services
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import State
 from xiaodian.payments.models import Refund
-from xiaodian.payments.testing import fail_refunds_in_sandbox, run_refund_retry
+from xiaodian.payments.testing import run_refund_retry
+from xiaodian.wechatpay_sandbox.testing import fail_refunds_in_sandbox
 
 
 def test_an_approved_refund_is_paid_back_through_the_sandbox(

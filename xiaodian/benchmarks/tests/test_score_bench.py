@@ -25,7 +25,7 @@ STORES, ORDERS = 40, 3_000
 
 
 @pytest.fixture
-def result(db):
+def result(benchmark_database):
     return score.run(stores=STORES, orders=ORDERS, isolate=False)
 
 
@@ -135,7 +135,7 @@ def test_a_seed_of_the_same_size_is_reused_and_another_size_replaces_it(result):
     assert Order.objects.count() == OrderLine.objects.count() == 2_000
 
 
-def test_the_command_prints_only_json_on_stdout(db):
+def test_the_command_prints_only_json_on_stdout(benchmark_database):
     out = io.StringIO()
     call_command("bench", "score", "--stores", "20", "--orders", "1000", "--in-process", "--json", stdout=out)
     result = json.loads(out.getvalue())

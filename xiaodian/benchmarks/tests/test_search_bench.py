@@ -14,7 +14,7 @@ from xiaodian.search.models import ProductDocument, StoreDocument
 from xiaodian.stores.models import Store
 
 
-def test_the_seed_builds_unique_stores_and_listed_products_and_is_reused(db):
+def test_the_seed_builds_unique_stores_and_listed_products_and_is_reused(benchmark_database):
     first = search.run(stores=20, products=200, per_kind=3)
     assert first["seed"]["reused"] is False
     names = list(
@@ -36,7 +36,7 @@ def test_the_seed_builds_unique_stores_and_listed_products_and_is_reused(db):
     assert (StoreDocument.objects.count(), ProductDocument.objects.count()) == (30, 300)
 
 
-def test_the_mix_covers_every_kind_and_its_queries_behave(db):
+def test_the_mix_covers_every_kind_and_its_queries_behave(benchmark_database):
     result = search.run(stores=20, products=200, per_kind=4)
     rows = {(r["kind"], r["tab"]): r for r in result["kinds"]}
     assert set(rows) == {(kind, str(tab)) for kind, tab in search.KINDS}
@@ -52,7 +52,7 @@ def test_the_mix_covers_every_kind_and_its_queries_behave(db):
     assert set(result["targets"]) >= {"p99_ms", "index_build_s", "worst_p99_ms", "p99_met", "index_build_met"}
 
 
-def test_seeded_names_are_searchable_by_name_and_pinyin(db):
+def test_seeded_names_are_searchable_by_name_and_pinyin(benchmark_database):
     search.run(stores=20, products=200, per_kind=1)
     store = Store.objects.filter(subject__name__startswith=search.SUBJECT_PREFIX).order_by("pk").first()
     assert selectors.search(store.name).items[0].title == store.name
@@ -63,7 +63,7 @@ def test_seeded_names_are_searchable_by_name_and_pinyin(db):
     assert found.items
 
 
-def test_the_command_prints_only_json_on_stdout(db):
+def test_the_command_prints_only_json_on_stdout(benchmark_database):
     out = io.StringIO()
     call_command(
         "bench", "search", "--stores", "20", "--products", "200", "--queries", "2", "--json", stdout=out

@@ -115,7 +115,7 @@ def test_a_payment_notification_costs_a_fixed_number_of_queries(
     """Verified, deduplicated and applied in one transaction: the payment, the receipt, the order
     (locked, moved, its history), the log; 14 with the savepoints the tests' transaction adds."""
     from xiaodian.payments.models import Payment
-    from xiaodian.payments.testing import notification_for
+    from xiaodian.wechatpay_sandbox.testing import notification_for
 
     sku = make_sku(store)
     placed = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "n1"})
@@ -188,7 +188,7 @@ def test_64_threads_buying_the_last_50_units_sell_exactly_50(make_user, make_sku
 
 def test_pay_through_wechat_pay_and_its_sandbox(buyer_api, make_sku, store, other_store):
     from xiaodian.payments.models import Payment
-    from xiaodian.payments.testing import notification_for, pay_in_sandbox
+    from xiaodian.wechatpay_sandbox.testing import notification_for, pay_in_sandbox
 
     a, b = make_sku(store, price_fen=700), make_sku(other_store, price_fen=300)
     placed = buyer_api.post("/orders", checkout_body((a, 1), (b, 1)), **{"Idempotency-Key": "pay"}).json()

@@ -6,22 +6,22 @@ from django.test import Client
 
 from xiaodian.core.errors import DomainError
 from xiaodian.payments import services
-from xiaodian.payments.models import Payment, PaymentStatus, Purpose, Refund, RefundStatus, SandboxRefund
-from xiaodian.payments.sandbox import services as sandbox
-from xiaodian.payments.testing import (
+from xiaodian.payments.models import Payment, PaymentStatus, Purpose, Refund, RefundStatus
+from xiaodian.payments.testing import run_refund_retries, run_refund_retry
+from xiaodian.stores import services as stores
+from xiaodian.stores.models import StoreDeposit
+from xiaodian.stores.rules import DepositStatus, StoreState
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox.models import SandboxRefund
+from xiaodian.wechatpay_sandbox.testing import (
     fail_refunds_in_sandbox,
     hold_refund_notifications,
     notification_for,
     pay_deposit_in_sandbox,
     pay_in_sandbox,
     refund_notification_for,
-    run_refund_retries,
-    run_refund_retry,
     sandbox_trade,
 )
-from xiaodian.stores import services as stores
-from xiaodian.stores.models import StoreDeposit
-from xiaodian.stores.rules import DepositStatus, StoreState
 
 
 def test_a_deposit_paid_on_the_pay_page_lets_the_store_list_and_closing_refunds_it(

@@ -9,8 +9,8 @@ from django.test import Client
 from xiaodian.payments import protocol
 from xiaodian.payments.config import current
 from xiaodian.payments.gateway import GatewayError, WeChatPayGateway
-from xiaodian.payments.models import SandboxTradeState, SandboxTransaction
-from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox.models import SandboxTradeState, SandboxTransaction
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_the_sdk_refuses_an_answer_not_signed_by_the_platform(gw, monkeypatch):
 
 
 def test_the_sandbox_refuses_a_merchant_it_did_not_issue_the_key_to(settings, tmp_path):
-    from xiaodian.payments.sandbox import identity
+    from xiaodian.wechatpay_sandbox import identity
 
     stranger = identity.load(tmp_path / "stranger")
     settings.WECHATPAY = {**settings.WECHATPAY, "PRIVATE_KEY_PATH": str(stranger.merchant_private_key_path)}

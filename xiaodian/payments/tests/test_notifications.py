@@ -11,16 +11,11 @@ from hypothesis import strategies as st
 
 from xiaodian.core import clock
 from xiaodian.payments import services
-from xiaodian.payments.models import (
-    NotificationLog,
-    NotificationReceipt,
-    Payment,
-    PaymentStatus,
-    SandboxTransaction,
-)
-from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.payments.models import NotificationLog, NotificationReceipt, Payment, PaymentStatus
 from xiaodian.payments.signals import payment_succeeded
-from xiaodian.payments.testing import notification_for, sandbox_trade
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox.models import SandboxTransaction
+from xiaodian.wechatpay_sandbox.testing import notification_for, sandbox_trade
 
 pytestmark = pytest.mark.django_db
 

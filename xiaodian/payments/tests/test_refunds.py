@@ -18,24 +18,17 @@ from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.payments import rules, selectors, services, tasks
 from xiaodian.payments.gateway import GatewayError, WeChatPayGateway
-from xiaodian.payments.models import (
-    NotificationLog,
-    NotificationReceipt,
-    Payment,
-    Refund,
-    RefundStatus,
-    SandboxRefund,
-)
-from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.payments.models import NotificationLog, NotificationReceipt, Payment, Refund, RefundStatus
 from xiaodian.payments.signals import refund_succeeded
-from xiaodian.payments.testing import (
+from xiaodian.payments.testing import run_refund_retries, run_refund_retry
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox.models import SandboxRefund
+from xiaodian.wechatpay_sandbox.testing import (
     deliver_refund_notification,
     fail_refunds_in_sandbox,
     hold_refund_notifications,
     pay_in_sandbox,
     refund_notification_for,
-    run_refund_retries,
-    run_refund_retry,
     sandbox_refund,
 )
 

@@ -8,18 +8,13 @@ from django_tasks_db.models import DBTaskResult
 
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
-from xiaodian.payments import services, tasks
-from xiaodian.payments.models import (
-    Payment,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-    SandboxRefund,
-    SandboxTransaction,
-)
-from xiaodian.payments.sandbox import services as sandbox
+from xiaodian.payments import services
+from xiaodian.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from xiaodian.payments.signals import payment_succeeded
-from xiaodian.payments.testing import pay_in_sandbox, sandbox_trade
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox import tasks as sandbox_tasks
+from xiaodian.wechatpay_sandbox.models import SandboxRefund, SandboxTransaction
+from xiaodian.wechatpay_sandbox.testing import pay_in_sandbox, sandbox_trade
 
 pytestmark = pytest.mark.django_db
 
@@ -177,11 +172,11 @@ def test_an_undelivered_notification_is_retried_later_by_a_task(succeeded):
     trade = sandbox_trade(payment)
     assert (trade.notify_attempts, trade.notified_at) == (1, None)
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "xiaodian.payments.tasks.deliver_sandbox_notification"
+    assert queued.task_path == "xiaodian.wechatpay_sandbox.tasks.deliver_sandbox_notification"
     assert queued.run_after == now + timedelta(seconds=15)
     assert queued.args_kwargs["args"] == [trade.pk, 1]
 
-    assert tasks.deliver_sandbox_notification.call(trade.pk, 1) is True
+    assert sandbox_tasks.deliver_sandbox_notification.call(trade.pk, 1) is True
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and succeeded == [payment]
     assert sandbox_trade(payment).notified_at is not None

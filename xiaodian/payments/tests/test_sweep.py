@@ -8,7 +8,7 @@ import pytest
 from xiaodian.core import clock
 from xiaodian.payments import rules, services
 from xiaodian.payments.models import Payment, PaymentStatus, RefundStatus
-from xiaodian.payments.testing import hold_refund_notifications, notification_for, pay_in_sandbox
+from xiaodian.wechatpay_sandbox.testing import hold_refund_notifications, notification_for, pay_in_sandbox
 
 pytestmark = pytest.mark.django_db
 

@@ -19,10 +19,10 @@ from PIL import Image
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import ApiToken, User
 from xiaodian.accounts.rules import Role, SubjectKind
-from xiaodian.payments.testing import pay_deposit_in_sandbox
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import BrandAuthorization, Store, StoreDeposit, StoreStaff
 from xiaodian.stores.rules import DepositStatus, StoreKind, StoreState
+from xiaodian.wechatpay_sandbox.testing import pay_deposit_in_sandbox
 
 from .conftest import field_errors, form_errors
 
@@ -805,8 +805,8 @@ def test_the_english_catalog_is_complete_and_compiled():
 
 
 def test_paying_a_deposit_goes_to_the_wechat_pay_page_and_comes_back(client, merchant, store, categories):
-    from xiaodian.payments.sandbox import services as sandbox
     from xiaodian.stores.models import StoreDeposit
+    from xiaodian.wechatpay_sandbox import services as sandbox
 
     client.force_login(merchant)
     url = f"/stores/{store.pk}/settings/"

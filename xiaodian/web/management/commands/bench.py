@@ -3,6 +3,10 @@ flash-sale), search latency in-process at a million products (search), and the f
 recompute at ten million orders (score), and 500 customer-service websockets on one server checked
 for lost and doubled messages (service).
 
+Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
+run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
+one that holds no data (xiaodian/benchmarks/guard.py, docs/benchmarks.md).
+
 Progress goes to stderr; with --json the result is the only thing on stdout."""
 
 import json
@@ -13,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 SCENARIOS = ("checkout", "flash-sale", "search", "score", "service")
+MARK = "mark-db"
 
 
 def _levels(text: str) -> list[int]:
@@ -26,10 +31,18 @@ def _levels(text: str) -> list[int]:
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark: " + ", ".join(SCENARIOS)
+    help = (
+        "Run a benchmark: "
+        + ", ".join(SCENARIOS)
+        + f"; only on a benchmark database, which `{MARK}` makes of an empty one"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("scenario", choices=SCENARIOS)
+        parser.add_argument(
+            "scenario",
+            choices=(*SCENARIOS, MARK),
+            help=f"the benchmark to run, or {MARK}: migrate an empty database and mark it as a benchmark database",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
         parser.add_argument("--concurrency", default=None, help="comma-separated levels")
         parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (checkout)")
@@ -70,6 +83,12 @@ class Command(BaseCommand):
     def handle(
         self, *args, scenario, json: bool, concurrency, duration, stock, stores, products, queries, **options
     ):
+        from xiaodian.benchmarks import guard
+
+        if scenario == MARK:
+            self._mark(guard)
+            return
+        guard.require_benchmark_database(f"run the {scenario} benchmark")
         call_command("migrate", interactive=False, verbosity=0)
 
         def say(row):
@@ -128,6 +147,15 @@ class Command(BaseCommand):
             self.stdout.write(_table(result))
         if result.get("passed") is False:
             raise CommandError("messages were lost, doubled or refused (see the result)")
+
+    def _mark(self, guard) -> None:
+        if not guard.is_marked():
+            guard.refuse_a_database_in_use()  # before migrating: a database in use is left as it is
+        call_command("migrate", interactive=False, verbosity=0)
+        mark = guard.mark_database()
+        self.stderr.write(
+            f"{guard.describe()}: a benchmark database since {mark.marked_at:%Y-%m-%d %H:%M:%S %Z}"
+        )
 
 
 def _json(result: dict) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .sandbox import views
+from . import views
 
 app_name = "wechatpay_sandbox"
 urlpatterns = [

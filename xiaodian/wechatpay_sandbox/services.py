@@ -24,15 +24,15 @@ from django.db.models import F, Q, Sum
 from django.urls import reverse
 
 from xiaodian.core import clock
+from xiaodian.payments import protocol, transport
 
-from .. import protocol, rules, transport
-from ..models import SandboxRefund, SandboxRefundStatus, SandboxTradeState, SandboxTransaction
 from . import identity as identities
+from . import rules
+from .models import SandboxRefund, SandboxRefundStatus, SandboxTradeState, SandboxTransaction
 
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REQUEST_TOLERANCE_SECONDS = 300
 _OUT_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 _OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
 
@@ -84,7 +84,10 @@ def verify_merchant(*, method: str, url: str, authorization: str, body: str) -> 
     if fields["serial_no"] != me.cert_serial_no:
         raise SandboxError(401, "SIGN_ERROR", "商户证书序列号错误")
     stamp = fields["timestamp"]
-    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > REQUEST_TOLERANCE_SECONDS:
+    if (
+        not (stamp.isascii() and stamp.isdigit())
+        or abs(time.time() - int(stamp)) > rules.REQUEST_TOLERANCE_SECONDS
+    ):
         raise SandboxError(401, "SIGN_ERROR", "请求时间戳已过期")
     signed = protocol.message(method, url, stamp, fields["nonce_str"], body)
     if not protocol.verify(me.merchant_public_key, signed, fields["signature"]):
@@ -461,7 +464,7 @@ def _post(url: str, headers: dict[str, str], body: bytes, notification_id: str) 
     merchant's endpoint did."""
     try:
         with transport.session() as session:
-            answer = session.post(url, data=body, headers=headers, timeout=rules.HTTP_TIMEOUT)
+            answer = session.post(url, data=body, headers=headers, timeout=rules.NOTIFY_HTTP_TIMEOUT)
     except Exception:
         logger.exception("wechatpay sandbox: delivering %s to %s failed", notification_id, url)
         return False
@@ -493,7 +496,7 @@ def _retry_later(trade_pk: int, attempt: int) -> None:
     if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
         logger.warning("wechatpay sandbox: giving up on the notification of transaction %s", trade_pk)
         return
-    from ..tasks import deliver_sandbox_notification
+    from .tasks import deliver_sandbox_notification
 
     deliver_sandbox_notification.using(run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]).enqueue(
         trade_pk, attempt + 1
@@ -558,7 +561,7 @@ def _retry_refund_later(refund: SandboxRefund, attempt: int) -> None:
     if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
         logger.warning("wechatpay sandbox: giving up on the notification of refund %s", refund.out_refund_no)
         return
-    from ..tasks import deliver_sandbox_refund_notification
+    from .tasks import deliver_sandbox_refund_notification
 
     deliver_sandbox_refund_notification.using(
         run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]

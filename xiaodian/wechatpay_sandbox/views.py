@@ -12,10 +12,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from xiaodian.core.money import format_fen
+from xiaodian.payments.transport import IN_PROCESS_KEY
 
-from ..models import SandboxTradeState, SandboxTransaction
-from ..transport import IN_PROCESS_KEY
 from . import services
+from .models import SandboxTradeState, SandboxTransaction
 from .services import SandboxError
 
 
@@ -133,7 +133,7 @@ def pay_page(request, prepay_id):
                 return redirect(back)
     return render(
         request,
-        "payments/pay.html",
+        "wechatpay_sandbox/pay.html",
         {
             "trade": trade,
             "amount": format_fen(trade.amount_total),

@@ -8,9 +8,10 @@ from django.test import Client
 from wechatpayv3.utils import build_authorization
 
 from xiaodian.payments import protocol, services
-from xiaodian.payments.models import NotificationReceipt, PaymentStatus, SandboxTradeState
-from xiaodian.payments.sandbox import services as sandbox
-from xiaodian.payments.testing import sandbox_trade
+from xiaodian.payments.models import NotificationReceipt, PaymentStatus
+from xiaodian.wechatpay_sandbox import services as sandbox
+from xiaodian.wechatpay_sandbox.models import SandboxTradeState, SandboxTransaction
+from xiaodian.wechatpay_sandbox.testing import sandbox_trade
 
 pytestmark = pytest.mark.django_db
 NATIVE = "/sandbox/wechatpay/v3/pay/transactions/native"
@@ -90,8 +91,6 @@ def test_the_sandbox_refuses_a_bad_merchant_signature(spoil):
 
 
 def sandbox_trades():
-    from xiaodian.payments.models import SandboxTransaction
-
     return list(SandboxTransaction.objects.all())
 
 
