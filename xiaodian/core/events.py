@@ -47,8 +47,11 @@ RETRY_DELAYS = (
     timedelta(minutes=30),
     timedelta(hours=2),
 )
-# A handler run that has not finished after this long is presumed lost with its worker.
+# A handler run that has not finished after this long is presumed lost with its worker (handlers
+# are short: a database write, a call to WeChat Pay with its timeouts). Other tasks (a daily score
+# recompute) get an hour.
 LEASE = timedelta(minutes=2)
+TASK_LEASE = timedelta(hours=1)
 
 _durable: dict[str, DurableEvent] = {}
 
@@ -202,21 +205,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def recover_stalled(*, lease: timedelta = LEASE) -> int:
+def recover_stalled() -> int:
     """Tasks left running by a worker that died: ready again. A task counts as stalled when the
     worker that claimed it ran on this host and its process is gone, or when it has run longer
-    than `lease` (a worker on another host). Every task re-checks its state, and every durable
-    handler is idempotent, so running one again is safe. Answers how many."""
+    than its lease (`LEASE` for a durable handler, `TASK_LEASE` for other tasks: a worker on
+    another host). Every task re-checks its state, and every durable handler is idempotent, so
+    running one again is safe. Answers how many."""
     host = socket.gethostname()
     stalled = []
-    cutoff = timezone.now() - lease
-    for pk, started_at, workers in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
-        "pk", "started_at", "worker_ids"
-    ):
+    now = timezone.now()
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    for pk, path, started_at, workers in running.values_list("pk", "task_path", "started_at", "worker_ids"):
         last = str(workers[-1]) if workers else ""
         where, _, pid = last.rpartition(":")
         dead_here = where == host and pid.isdigit() and not _alive(int(pid))
-        if dead_here or (started_at is not None and started_at < cutoff):
+        lease = LEASE if path == run_handler.module_path else TASK_LEASE
+        if dead_here or (started_at is not None and started_at < now - lease):
             stalled.append(pk)
     if not stalled:
         return 0

@@ -187,3 +187,20 @@ def test_a_run_older_than_the_lease_is_presumed_lost_with_its_worker():
     )
     assert events.recover_stalled() == 1
     assert events.recover_stalled() == 0
+
+
+@pytest.mark.django_db
+def test_a_long_task_on_another_host_has_an_hour_before_it_is_presumed_lost():
+    from xiaodian.core.tasks import sweep_events
+
+    result = sweep_events.enqueue()
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - events.LEASE - timedelta(minutes=1),
+        worker_ids=["another-host:123"],
+    )
+    assert events.recover_stalled() == 0
+    DBTaskResult.objects.filter(pk=result.id).update(
+        started_at=timezone.now() - events.TASK_LEASE - timedelta(seconds=1)
+    )
+    assert events.recover_stalled() == 1
