@@ -356,7 +356,10 @@ def submit_refund(aftersale_id: int) -> None:
             reason=f"after-sale AS{aftersale.pk}",
             out_refund_no=aftersale.out_refund_no,
         )
-    except Exception:  # runs after the approval committed: record the failure, never raise
+    except DomainError:
+        # Refused (WeChat Pay's refusal is recorded and retried by payments; a refusal of ours, such
+        # as more than was paid, waits for an operator): the request shows it. Anything else (the
+        # database, the network) raises, and the durable event runs this again with backoff.
         logger.exception("after-sale AS%s: the refund could not be submitted", aftersale.pk)
         with transaction.atomic():
             refund_failed(aftersale.out_refund_no, final=False, reason=rules.EventNote.REFUND_NOT_SUBMITTED)

@@ -111,22 +111,26 @@ def run_now(event: DurableEvent, row_ids: list[str], **payload: Any) -> None:
 
 
 def _run_eagerly(event: DurableEvent, rows: list[tuple[str, str]], payload: dict) -> None:
-    """Right after the commit, in this process: each handler, then its row marked done (if no
-    worker took it meanwhile; if one did, it runs twice, which a handler must allow)."""
+    """Right after the commit, in this process: each handler whose row no worker has taken yet is
+    claimed (READY → RUNNING, so a worker polling meanwhile leaves it alone), run, and marked
+    done; one that fails goes back to READY for the worker and its retries."""
     for row_id, name in rows:
         handler = event._handlers.get(name)
         if handler is None:
+            continue
+        claimed = DBTaskResult.objects.filter(pk=row_id, status=TaskResultStatus.READY).update(
+            status=TaskResultStatus.RUNNING, started_at=timezone.now(), worker_ids=[worker_id()]
+        )
+        if not claimed:  # a worker has it
             continue
         try:
             handler(**payload)
         except Exception:
             log.exception("event %s: %s failed in-process; the worker runs it again", event.name, name)
+            DBTaskResult.objects.filter(pk=row_id).update(status=TaskResultStatus.READY, started_at=None)
             continue
-        DBTaskResult.objects.filter(pk=row_id, status=TaskResultStatus.READY).update(
-            status=TaskResultStatus.SUCCESSFUL,
-            started_at=timezone.now(),
-            finished_at=timezone.now(),
-            worker_ids=["in-process"],
+        DBTaskResult.objects.filter(pk=row_id).update(
+            status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now()
         )
 
 

@@ -35,13 +35,16 @@ WRITES = frozenset(
     }
 )
 
-# Packages under xiaodian/ that are not apps (not in INSTALLED_APPS), with the reason they are not
-# scanned.
+# Packages under xiaodian/ that are not scanned, with the reason: not apps, or (benchmarks, an app
+# only for its one table marking a benchmark database) a harness that writes other apps' tables on
+# purpose.
 NOT_APPS = {
     "benchmarks": "the benchmark harness: it builds its synthetic worlds (millions of rows) in bulk, "
-    "straight into the tables, and measures the apps' services against them",
+    "straight into the tables, and measures the apps' services against them; it is installed only "
+    "for the table that marks a database as a benchmark database",
     "tests": "project-wide tests",
 }
+UNSCANNED_APPS = {"benchmarks"}
 
 # File (relative to xiaodian/) -> why its writes on other apps' models are allowed. Keep it short.
 ALLOWED = {
@@ -151,8 +154,8 @@ def test_the_check_scans_every_app():
     what it leaves out is not an app."""
     scanned = {app for app, _path in _app_modules()}
     installed = {name.split(".")[1] for name in settings.INSTALLED_APPS if name.startswith("xiaodian.")}
-    assert scanned == installed
-    assert not installed & set(NOT_APPS)
+    assert scanned == installed - UNSCANNED_APPS
+    assert installed & set(NOT_APPS) == UNSCANNED_APPS
     files = {(app, path.name) for app, path in _app_modules()}
     assert ("service", "services.py") in files
     assert not any(name.startswith("test_") for _app, name in files)

@@ -204,3 +204,14 @@ def test_a_long_task_on_another_host_has_an_hour_before_it_is_presumed_lost():
         started_at=timezone.now() - events.TASK_LEASE - timedelta(seconds=1)
     )
     assert events.recover_stalled() == 1
+
+
+@pytest.mark.django_db
+def test_an_eager_run_leaves_a_row_a_worker_already_took(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        (row_id,) = eager_sample.emit(thing_id=8)
+    DBTaskResult.objects.filter(pk=row_id).update(status=TaskResultStatus.RUNNING, worker_ids=["w:1"])
+    for callback in callbacks:
+        callback()
+    assert calls == []  # the worker runs it, not both
+    assert DBTaskResult.objects.get(pk=row_id).status == TaskResultStatus.RUNNING
