@@ -37,6 +37,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep asks WeChat Pay about it next, if it is still unpaid (services.sweep).
+    next_query_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -76,6 +78,8 @@ class Refund(models.Model):
     failure = models.CharField(max_length=200, blank=True, help_text="Why the last attempt failed")
     attempts = models.PositiveIntegerField(default=0, help_text="Submissions to WeChat Pay so far")
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep asks WeChat Pay about it next, if it is still processing (services.sweep).
+    next_query_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     next_retry_at = models.DateTimeField(
         null=True, blank=True, help_text="When the automatic retry of a failed refund runs"

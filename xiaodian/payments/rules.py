@@ -36,7 +36,10 @@ REFUND_PERMANENT_ERRORS = frozenset(
 
 # The sweep asks WeChat Pay about payments still unpaid after QUERY_AFTER (a notification may have
 # been lost: WeChat Pay's advice is to query), up to QUERY_WITHIN after they were created, and
-# about refunds still processing after QUERY_AFTER; at most SWEEP_BATCH of each per run.
+# about refunds still processing, up to REFUND_QUERY_WITHIN after they were submitted. Each is asked
+# again after half its age (at least QUERY_AFTER): about a dozen times over a day, not every
+# minute, so a young one is never starved by many old ones. At most SWEEP_BATCH of each per run.
 QUERY_AFTER = timedelta(minutes=1)
 QUERY_WITHIN = timedelta(days=1)
-SWEEP_BATCH = 500
+REFUND_QUERY_WITHIN = timedelta(days=7)
+SWEEP_BATCH = 200

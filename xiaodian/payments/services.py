@@ -6,13 +6,14 @@ them is made inside a transaction this module opens; each state change after one
 transaction, conditional on the state it expects.
 """
 
+import contextlib
 import json
 import logging
 import secrets
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -723,33 +724,62 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
 # ----------------------------------------------------------------------------------- the sweep
 
 
+def _next_query(now: datetime, since: datetime) -> datetime:
+    return now + max(rules.QUERY_AFTER, (now - since) / 2)
+
+
 def sweep() -> dict:
     """The safety net behind notifications, as WeChat Pay advises: ask about payments still unpaid
     a while after their prepay (a success whose notification was lost is applied), and about
-    refunds still processing (an outcome we never heard is applied). Answers what it found."""
+    refunds still processing (an outcome we never heard is applied; one WeChat Pay never received,
+    because we stopped between recording and sending it, is sent again under its number). Each
+    row is asked again after half its age (rules.QUERY_AFTER at least), the longest-waiting first.
+    Answers what it found."""
     now = clock.now()
-    unpaid = Payment.objects.filter(
-        status=PaymentStatus.CREATED,
-        created_at__lte=now - rules.QUERY_AFTER,
-        created_at__gte=now - rules.QUERY_WITHIN,
-    ).exclude(prepay_id="", code_url="")
+    due = Q(next_query_at__isnull=True) | Q(next_query_at__lte=now)
+    unpaid = (
+        Payment.objects.filter(
+            due,
+            status=PaymentStatus.CREATED,
+            created_at__lte=now - rules.QUERY_AFTER,
+            created_at__gte=now - rules.QUERY_WITHIN,
+        )
+        .exclude(prepay_id="", code_url="")
+        .order_by(F("next_query_at").asc(nulls_first=True), "-created_at")
+    )
     paid = 0
-    for payment in list(unpaid.order_by("created_at")[: rules.SWEEP_BATCH]):
+    for payment in list(unpaid[: rules.SWEEP_BATCH]):
+        Payment.objects.filter(pk=payment.pk).update(next_query_at=_next_query(now, payment.created_at))
         try:
             query_payment(payment)
         except DomainError as exc:
             logger.warning("wechatpay: sweep could not query %s: %s", payment.out_trade_no, exc.code)
             continue
         paid += payment.status == PaymentStatus.SUCCEEDED
-    processing = Refund.objects.select_related("payment").filter(
-        status=RefundStatus.PROCESSING, last_attempt_at__lte=now - rules.QUERY_AFTER
+    processing = (
+        Refund.objects.select_related("payment")
+        .filter(
+            due,
+            status=RefundStatus.PROCESSING,
+            last_attempt_at__lte=now - rules.QUERY_AFTER,
+            last_attempt_at__gte=now - rules.REFUND_QUERY_WITHIN,
+        )
+        .order_by(F("next_query_at").asc(nulls_first=True), "-last_attempt_at")
     )
-    settled = 0
-    for refund in list(processing.order_by("last_attempt_at")[: rules.SWEEP_BATCH]):
+    settled = resent = 0
+    for refund in list(processing[: rules.SWEEP_BATCH]):
+        since = refund.last_attempt_at or refund.created_at
+        Refund.objects.filter(pk=refund.pk).update(next_query_at=_next_query(now, since))
         try:
             query_refund(refund)
         except DomainError as exc:
-            logger.warning("wechatpay: sweep could not query refund %s: %s", refund.out_refund_no, exc.code)
-            continue
+            if exc.code != "not_found":
+                logger.warning(
+                    "wechatpay: sweep could not query refund %s: %s", refund.out_refund_no, exc.code
+                )
+                continue
+            resent += 1  # never reached WeChat Pay: send it now, under the same number
+            with contextlib.suppress(DomainError):  # a refusal is recorded and retried by _submit
+                _submit(refund)
         settled += refund.status != RefundStatus.PROCESSING
-    return {"paid": paid, "refunds_settled": settled}
+    return {"paid": paid, "refunds_settled": settled, "refunds_resent": resent}

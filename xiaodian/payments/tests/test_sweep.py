@@ -22,10 +22,10 @@ def payment():
 
 def test_a_payment_whose_notification_was_lost_is_applied_by_the_sweep(payment, succeeded):
     notification_for(payment)  # the payer paid; the notification never arrives
-    assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # too early to ask
+    assert services.sweep() == {"paid": 0, "refunds_settled": 0, "refunds_resent": 0}  # too early to ask
     with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
-        assert services.sweep() == {"paid": 1, "refunds_settled": 0}
-        assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # once
+        assert services.sweep() == {"paid": 1, "refunds_settled": 0, "refunds_resent": 0}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 0, "refunds_resent": 0}  # once
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert succeeded == [payment]
@@ -46,7 +46,34 @@ def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(payment, r
     refund = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RSW1")
     assert refund.status == RefundStatus.PROCESSING
     with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
-        assert services.sweep() == {"paid": 0, "refunds_settled": 1}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 1, "refunds_resent": 0}
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
     assert refund_events == [("succeeded", "RSW1")]
+
+
+def test_a_refund_recorded_but_never_sent_is_sent_by_the_sweep_under_its_number(
+    payment, refund_events, monkeypatch
+):
+    pay_in_sandbox(payment)
+    # The process stops between recording the refund and sending it to WeChat Pay.
+    monkeypatch.setattr(services, "_submit", lambda refund: refund)
+    refund = services.refund_payment(payment=payment, amount_fen=2_000, reason="r", out_refund_no="RSW2")
+    monkeypatch.undo()
+    assert refund.status == RefundStatus.PROCESSING
+    with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
+        assert services.sweep() == {"paid": 0, "refunds_settled": 1, "refunds_resent": 1}
+    refund.refresh_from_db()
+    assert (refund.status, refund.amount_fen) == (RefundStatus.SUCCEEDED, 2_000)
+    assert refund_events == [("succeeded", "RSW2")]
+
+
+def test_an_unpaid_payment_is_asked_about_again_after_half_its_age(payment):
+    start = clock.now()
+    asked = []
+    for minutes in (2, 3.5, 4, 6, 12):
+        with clock.travel_to(start + timedelta(minutes=minutes)):
+            services.sweep()
+            asked.append(Payment.objects.get(pk=payment.pk).next_query_at)
+    # asked at 2 min (next at 3), at 3.5 (next at 5.25), not at 4, at 6 (next at 9), at 12 (next at 18)
+    assert [round((a - start).total_seconds() / 60, 2) for a in asked] == [3.0, 5.25, 5.25, 9.0, 18.0]
