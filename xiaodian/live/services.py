@@ -32,6 +32,7 @@ from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import contains_contact_details, is_storable
 from xiaodian.orders import services as orders
 from xiaodian.orders.extensions import CheckoutContext, PriceAdjustment, Written
+from xiaodian.orders.models import Order
 from xiaodian.orders.rules import HOLDING_STOCK, Scene, Status
 from xiaodian.orders.services import PlacedCheckout
 from xiaodian.stores.access import has_perm
@@ -447,7 +448,8 @@ def buy_in_room(
 
 def release_flash_stock(*, order_ids: Iterable[int]) -> int:
     """Give back the flash-sale units held by orders that closed unpaid (250): each hold once,
-    however often this is called. Answers how many units went back."""
+    however often this is called, and only while its order is still closed (the order's row is
+    locked, as a late payment locks it to reopen the order). Answers how many units went back."""
     returned = 0
     holds = (
         FlashHold.objects.select_related("item")
@@ -456,11 +458,17 @@ def release_flash_stock(*, order_ids: Iterable[int]) -> int:
     )
     for hold in holds:
         with transaction.atomic():
+            if not _locked_order_in(hold.order_id, {Status.CANCELLED_UNPAID}):
+                continue  # paid meanwhile: the units stay sold
             if FlashHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(released_at=clock.now()):
                 ShelfItem.objects.filter(pk=hold.item_id).update(flash_stock=F("flash_stock") + hold.quantity)
                 returned += hold.quantity
                 transaction.on_commit(partial(_send_stock, hold.item.room_id, hold.item_id))
     return returned
+
+
+def _locked_order_in(order_id: int, statuses) -> bool:
+    return Order.objects.select_for_update().filter(pk=order_id, status__in=statuses).exists()
 
 
 class _NoFlashStockLeft(Exception):
@@ -479,6 +487,8 @@ def retake_flash_stock(*, order_ids: Iterable[int]) -> int:
     for hold in holds:
         try:
             with transaction.atomic():
+                if not _locked_order_in(hold.order_id, HOLDING_STOCK):
+                    continue  # closed again meanwhile
                 if not FlashHold.objects.filter(pk=hold.pk, released_at__isnull=False).update(
                     released_at=None
                 ):
