@@ -23,6 +23,7 @@ from xiaodian.orders import rules as order_rules
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.orders.rules import Status
+from xiaodian.orders.selectors import received_by
 from xiaodian.payments import services as payments
 from xiaodian.payments.models import Payment, Purpose, Refund
 from xiaodian.stores.models import Store
@@ -118,7 +119,7 @@ def request_aftersale(
         check_image(image)
     now = clock.now()
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(buyer=buyer, pk=order_id).first()
+        order = Order.objects.select_for_update().filter(received_by(buyer), pk=order_id).first()
         line = OrderLine.objects.filter(order=order, pk=line_id).first() if order else None
         if order is None or line is None:
             raise DomainError("not_found")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
@@ -205,3 +205,9 @@ def placed_orders(placed) -> list[Order]:
         cache.setdefault("shipments", [] if not placed.replayed else list(order.shipments.all()))
         order._prefetched_objects_cache = cache
     return placed.orders
+
+
+def received_by(user) -> Q:
+    """Orders whose goods go to `user`: their own orders, except gifts, and gifts sent to them (a
+    gift is the recipient's to confirm and to ask after-sales about, not the giver's)."""
+    return Q(buyer=user, recipient__isnull=True) | Q(recipient=user)

@@ -33,7 +33,7 @@ from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import events, extensions, rules, sources, tasks
+from . import events, extensions, rules, selectors, sources, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -562,6 +562,9 @@ def apply_payment(payment: Payment) -> list[Order]:
                 )
                 paid.append(order)
                 reopened.append(order)
+    for order in paid:
+        if order.status == Status.GIFT_PENDING:  # the recipient has a day to accept
+            tasks.cancel_unaccepted_gift.using(run_after=now + rules.GIFT_ACCEPT_WITHIN).enqueue(order.pk)
     if paid:
         events.order_paid.emit(order_ids=[order.pk for order in paid])
     if reopened:  # other apps take back what they gave back when these closed
@@ -586,14 +589,16 @@ def accept_gift(
     address: dict | None = None,
     address_id: int | None = None,
 ) -> Order:
-    """The recipient accepts a paid gift and says where it goes: 12 → 20 (the ship-by window starts
-    now). Someone else's gift is not found."""
+    """The recipient accepts a paid gift within rules.GIFT_ACCEPT_WITHIN of its payment and says
+    where it goes: 12 → 20. Someone else's gift is not found."""
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(recipient=recipient, pk=order_id).first()
         if order is None:
             raise DomainError("not_found")
         if order.status != Status.GIFT_PENDING:
             raise DomainError("invalid_transition")
+        if order.paid_at is None or clock.now() > order.paid_at + rules.GIFT_ACCEPT_WITHIN:
+            raise DomainError("invalid_transition", _("礼物领取已超时。"))
         snapshot = _address_snapshot(recipient, address, address_id)
         _move(order, Status.TO_SHIP, actor="recipient", address=snapshot)
     return order
@@ -612,6 +617,27 @@ def cancel_gift(*, order_id: int, note: str = EventNote.GIFT_DECLINED) -> Order:
         catalog.release_stock((line.sku_id, line.quantity) for line in order.lines.all())
         events.order_cancelled.emit(order_ids=[order.pk])
     return order
+
+
+def cancel_unaccepted_gift(order_id: int) -> Order | None:
+    """A day after payment, a gift still waiting for its recipient is cancelled and refunded."""
+    due = Order.objects.filter(
+        pk=order_id, status=Status.GIFT_PENDING, paid_at__lte=clock.now() - rules.GIFT_ACCEPT_WITHIN
+    )
+    if not due.exists():
+        return None
+    try:
+        return cancel_gift(order_id=order_id)
+    except DomainError:  # accepted or cancelled just now
+        return None
+
+
+def cancel_unaccepted_gifts() -> int:
+    """The sweep's part: every gift past its day."""
+    due = Order.objects.filter(
+        status=Status.GIFT_PENDING, paid_at__lte=clock.now() - rules.GIFT_ACCEPT_WITHIN
+    ).values_list("pk", flat=True)
+    return sum(cancel_unaccepted_gift(pk) is not None for pk in list(due))
 
 
 def gift_refund_no(order: Order) -> str:
@@ -784,8 +810,9 @@ def _shipped(order: Order, shipped_at: datetime) -> None:
 
 
 def confirm_receipt(*, buyer: User, order_id: int) -> Order:
+    """The buyer (a gift's recipient) confirms receipt: 30 → 100."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(buyer=buyer, pk=order_id).first()
+        order = Order.objects.select_for_update().filter(selectors.received_by(buyer), pk=order_id).first()
         if order is None:
             raise DomainError("not_found")
         _move(order, Status.COMPLETED, actor="buyer", received_at=clock.now())

@@ -16,6 +16,11 @@ def close_unpaid_checkout(checkout_id: int) -> int:
 
 
 @task()
+def cancel_unaccepted_gift(order_id: int) -> bool:
+    return services.cancel_unaccepted_gift(order_id) is not None
+
+
+@task()
 def auto_confirm_order(order_id: int) -> bool:
     return services.auto_confirm(order_id) is not None
 
@@ -25,6 +30,10 @@ def auto_confirm_order(order_id: int) -> bool:
 def sweep_orders() -> dict:
     """The safety net: close every overdue unpaid order and confirm every overdue shipped one."""
     try:
-        return {"closed": services.close_expired_orders(), "confirmed": services.auto_confirm_due_orders()}
+        return {
+            "closed": services.close_expired_orders(),
+            "confirmed": services.auto_confirm_due_orders(),
+            "gifts_cancelled": services.cancel_unaccepted_gifts(),
+        }
     finally:
         schedule.run_next(sweep_orders)

@@ -306,3 +306,67 @@ def test_a_gift_cannot_go_to_oneself(buyer, make_sku, store):
     with pytest.raises(DomainError) as refused:
         _gift(buyer, make_sku(store), buyer)
     assert refused.value.field == "recipient_id"
+
+
+def test_a_gift_not_accepted_within_a_day_is_cancelled_by_its_task(buyer, friend, make_sku, store):
+    from datetime import timedelta
+
+    from django_tasks_db.models import DBTaskResult
+
+    from xiaodian.core import clock
+    from xiaodian.orders import rules, tasks
+
+    with clock.travel_to(clock.now()):
+        placed = _gift(buyer, make_sku(store), friend)
+        succeed(placed.checkout)
+        order = Order.objects.get(pk=placed.orders[0].pk)
+        queued = DBTaskResult.objects.get(task_path=tasks.cancel_unaccepted_gift.module_path)
+        assert queued.run_after == order.paid_at + rules.GIFT_ACCEPT_WITHIN
+        assert tasks.cancel_unaccepted_gift.call(order.pk) is False  # too early: nothing happens
+        clock.advance(rules.GIFT_ACCEPT_WITHIN + timedelta(seconds=1))
+        with pytest.raises(DomainError) as late:
+            services.accept_gift(recipient=friend, order_id=order.pk, address=ADDRESS)
+        assert late.value.code == "invalid_transition"
+        assert tasks.cancel_unaccepted_gift.call(order.pk) is True
+        assert tasks.cancel_unaccepted_gift.call(order.pk) is False  # once
+    order.refresh_from_db()
+    assert order.status == Status.CANCELLED_UNPAID
+
+
+def test_the_sweep_cancels_gifts_past_their_day(buyer, friend, make_sku, store):
+    from datetime import timedelta
+
+    from xiaodian.core import clock
+    from xiaodian.orders import rules
+
+    placed = _gift(buyer, make_sku(store), friend)
+    succeed(placed.checkout)
+    with clock.travel_to(clock.now() + rules.GIFT_ACCEPT_WITHIN + timedelta(minutes=1)):
+        assert services.cancel_unaccepted_gifts() == 1
+        assert services.cancel_unaccepted_gifts() == 0
+
+
+def test_a_gift_is_the_recipients_to_confirm_and_ask_after_sales_about(buyer, friend, make_sku, store):
+    from xiaodian.aftersales import services as aftersales
+
+    placed = _gift(buyer, make_sku(store), friend)
+    succeed(placed.checkout)
+    order = placed.orders[0]
+    services.accept_gift(recipient=friend, order_id=order.pk, address=ADDRESS)
+    services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+    with pytest.raises(DomainError) as giver:
+        services.confirm_receipt(buyer=buyer, order_id=order.pk)
+    assert giver.value.code == "not_found"
+    services.confirm_receipt(buyer=friend, order_id=order.pk)
+    line = order.lines.get()
+    ask = {
+        "order_id": order.pk,
+        "line_id": line.pk,
+        "kind": "refund",
+        "quantity": 1,
+        "reason_code": "quality",
+    }
+    with pytest.raises(DomainError) as giver:
+        aftersales.request_aftersale(buyer=buyer, **ask)
+    assert giver.value.code == "not_found"
+    assert aftersales.request_aftersale(buyer=friend, **ask).buyer_id == friend.pk
