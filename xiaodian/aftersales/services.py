@@ -117,9 +117,9 @@ def request_aftersale(
         raise DomainError("validation_error", field="images")
     for image in images:
         check_image(image)
-    now = clock.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(received_by(buyer), pk=order_id).first()
+        now = clock.now()  # after the lock: the period's end (`end_aftersale_periods`) is decided under it
         line = OrderLine.objects.filter(order=order, pk=line_id).first() if order else None
         if order is None or line is None:
             raise DomainError("not_found")
@@ -496,12 +496,15 @@ def _blocked_lines(order_id: int, now) -> set[int]:
 def end_aftersale_periods(order_id: int) -> list[int]:
     """Every line of a completed order whose after-sale period (rules.AFTERSALE_PERIOD after
     receipt) is over with nothing open on it gets its `aftersale_period_ended`, once. Called by
-    the task queued at confirmation, when a request ends after the period, and by the sweep; it
-    re-checks everything, so calling it early, late or twice is safe. Answers the lines ended now."""
-    now = clock.now()
+    the task queued at confirmation and by the sweep (which also finds lines whose request ended
+    after the period); it re-checks everything, so calling it early, late or twice is safe.
+    Answers the lines ended now."""
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id, status=Status.COMPLETED).first()
-        if order is None or order.received_at is None or now < order.received_at + rules.AFTERSALE_PERIOD:
+        now = clock.now()
+        # Over only strictly after the period's last moment, when a request is refused (`>`), and
+        # decided under the order's lock, which a request takes too: no request slips in after.
+        if order is None or order.received_at is None or now <= order.received_at + rules.AFTERSALE_PERIOD:
             return []
         blocked = _blocked_lines(order.pk, now)
         ended = [
@@ -532,7 +535,7 @@ def _periods_due(now) -> list[int]:
     return list(
         Order.objects.filter(
             status=Status.COMPLETED,
-            received_at__lte=now - rules.AFTERSALE_PERIOD,
+            received_at__lt=now - rules.AFTERSALE_PERIOD,
             lines__aftersale_period_end__isnull=True,
         )
         .values_list("pk", flat=True)
@@ -571,7 +574,7 @@ def sweep() -> dict:
         "closed": sum(
             close_if_unreturned(pk) is not None for pk in list(unreturned.values_list("pk", flat=True))
         ),
-        "resubmitted": sum(_resubmit(pk) for pk in _stuck_refunds(now)),
+        "resubmitted": sum(_resubmit(pk) for pk in _stuck_refunds(now)),  # submissions attempted
         "periods_ended": sum(len(end_aftersale_periods(pk)) for pk in _periods_due(now)),
     }
 

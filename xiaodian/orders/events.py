@@ -12,7 +12,10 @@ order_placed = DurableEvent(
     "order_placed", fields=["order_ids"], eager=True, doc="A checkout made these orders (status 10)."
 )
 order_paid = DurableEvent(
-    "order_paid", fields=["order_ids"], eager=True, doc="These orders were paid (10/250 → 20, or 12 for a gift)."
+    "order_paid",
+    fields=["order_ids"],
+    eager=True,
+    doc="These orders were paid (10/250 → 20, or 12 for a gift).",
 )
 order_reopened = DurableEvent(
     "order_reopened",

@@ -112,3 +112,16 @@ def test_a_refund_whose_submission_was_lost_is_submitted_again_by_the_sweep(
         assert services.sweep()["resubmitted"] == 1
     assert AfterSale.objects.get(pk=aftersale.pk).state == State.MERCHANT_REFUND_SUCCESS
     assert Refund.objects.get(out_refund_no=f"AS{aftersale.pk}").payment_id == payment.pk
+
+
+def test_at_the_periods_last_moment_a_request_may_open_and_the_period_has_not_ended(
+    ended, shipped_order, buyer
+):
+    order = shipped_order()
+    first, second = order.lines.order_by("pk")
+    with clock.travel_to(order.received_at + rules.AFTERSALE_PERIOD):
+        assert services.end_aftersale_periods(order.pk) == []
+        _ask(buyer, order, first)
+    with clock.travel_to(order.received_at + rules.AFTERSALE_PERIOD + timedelta(microseconds=1)):
+        assert services.end_aftersale_periods(order.pk) == [second.pk]
+    assert ended() == [(order.pk, second.pk)]
