@@ -197,13 +197,12 @@ def events_of(order: Order) -> list[OrderEvent]:
 
 def placed_orders(placed) -> list[Order]:
     """A checkout's orders as the order pages and schemas read them (`order.lines.all()`,
-    `order.shipments.all()`), from what the checkout wrote or read back: no further query. The
-    lines are seeded into the orders' prefetch cache, as `prefetch_related` would fill it."""
+    `order.shipments.all()`), with no further query: a replay's were read back with them; a new
+    checkout's lines are the ones it wrote (and it has no shipments yet), seeded into the prefetch
+    cache as `prefetch_related` would fill it."""
     for order in placed.orders:
-        cache = getattr(order, "_prefetched_objects_cache", {})
-        cache.setdefault("lines", placed.lines.get(order.pk, []))
-        cache.setdefault("shipments", [] if not placed.replayed else list(order.shipments.all()))
-        order._prefetched_objects_cache = cache
+        if not hasattr(order, "_prefetched_objects_cache"):
+            order._prefetched_objects_cache = {"lines": placed.lines.get(order.pk, []), "shipments": []}
     return placed.orders
 
 

@@ -247,11 +247,14 @@ def _replay(buyer: User, idempotency_key: str, fingerprint: str) -> PlacedChecko
         return None
     if existing.request_hash != fingerprint:
         raise DomainError("idempotency_conflict")
-    orders = list(Order.objects.filter(checkout=existing).select_related("store").order_by("pk"))
-    lines: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in OrderLine.objects.filter(order__checkout=existing).order_by("pk"):
-        lines[line.order_id].append(line)
-    return PlacedCheckout(checkout=existing, orders=orders, lines=dict(lines), replayed=True)
+    orders = list(
+        Order.objects.filter(checkout=existing)
+        .select_related("store")
+        .prefetch_related("lines", "shipments")
+        .order_by("pk")
+    )
+    lines = {order.pk: list(order.lines.all()) for order in orders}
+    return PlacedCheckout(checkout=existing, orders=orders, lines=lines, replayed=True)
 
 
 def place_order(
