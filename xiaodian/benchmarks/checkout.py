@@ -4,7 +4,11 @@ concurrency, in one run against one server.
 One iteration is what a buyer's phone does: `POST /api/v1/orders` (one line), `POST
 /api/v1/orders/{id}/pay` (the WeChat Pay prepay, through the SDK to the sandbox), and the
 signed payment notification `POST /api/v1/payments/wechatpay/notify` (built by the sandbox,
-as WeChat Pay would send it). Orders/s counts completed iterations."""
+as WeChat Pay would send it). Orders/s counts completed iterations.
+
+Before the server starts, the database's bare ceiling for a hot-row buy (`db_ceiling`: one
+conditional UPDATE and one INSERT per transaction from 64 connections, no Django) runs for the same
+duration; each level's `ratio_to_db_ceiling` is its orders/s over that."""
 
 import json
 
@@ -16,10 +20,11 @@ from xiaodian.orders.rules import Status
 from xiaodian.payments.models import Payment
 from xiaodian.wechatpay_sandbox.testing import notification_for
 
-from . import harness
+from . import db_ceiling, harness
 from .fixtures import ADDRESS, new_sku, prepare
 
 FLOOR_CONCURRENCY = 64
+CEILING_CONNECTIONS = 64
 
 
 def _notification(out_trade_no: str) -> tuple[dict, bytes]:
@@ -61,6 +66,8 @@ def run(*, levels: list[int], duration: float, report) -> dict:
 
         return one
 
+    ceiling = db_ceiling.run(connections=CEILING_CONNECTIONS, duration=duration)
+    report({"db_ceiling": ceiling["per_second"], "p50_ms": ceiling["p50_ms"], "p99_ms": ceiling["p99_ms"]})
     rows = []
     with harness.server(workers=2) as base:
         harness.run(base, 8, 1.0, health)  # warm up both workers
@@ -71,6 +78,9 @@ def run(*, levels: list[int], duration: float, report) -> dict:
             row["ratio_to_floor"] = (
                 round(row["per_second"] / floor["per_second"], 3) if floor["per_second"] else 0
             )
+            row["ratio_to_db_ceiling"] = (
+                round(row["per_second"] / ceiling["per_second"], 4) if ceiling["per_second"] else 0
+            )
             rows.append(row)
             report(row)
     paid = Order.objects.filter(store_id=world.store_id, status=Status.TO_SHIP).count()
@@ -79,6 +89,7 @@ def run(*, levels: list[int], duration: float, report) -> dict:
         "scenario": "checkout",
         "duration_per_level_s": duration,
         "floor": floor,
+        "db_ceiling": ceiling,
         "levels": [{k: v for k, v in r.items()} for r in rows],
         "orders_paid": paid,
         "iterations_completed": completed,

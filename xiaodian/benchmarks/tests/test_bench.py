@@ -5,6 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+
+from xiaodian.benchmarks import db_ceiling
+
 
 def xiaodian(tmp_path, *args) -> subprocess.CompletedProcess:
     env = {**os.environ, "XIAODIAN_DATA_DIR": str(tmp_path)}
@@ -29,9 +35,28 @@ def test_flash_sale_sells_the_stock_and_no_more(tmp_path):
     assert row["stock_conserved"] is True and row["stock_left"] == 0
 
 
-def test_checkout_measures_the_floor_and_pays_every_completed_order(tmp_path):
+def test_checkout_measures_the_floor_and_the_database_ceiling_and_pays_every_completed_order(tmp_path):
     result = bench(tmp_path, "checkout", "--concurrency", "1,2", "--duration", "1")
     assert result["floor"]["per_second"] > 0
+    ceiling = result["db_ceiling"]
+    assert ceiling["connections"] == 64 and ceiling["consistent"] is True, ceiling
+    assert ceiling["per_second"] > 0 and not ceiling["errors"], ceiling
+    ratios = [row["ratio_to_db_ceiling"] for row in result["levels"]]  # SQLite's ceiling is 1000s of tx/s
+    assert ratios == [round(row["per_second"] / ceiling["per_second"], 4) for row in result["levels"]]
     assert [row["concurrency"] for row in result["levels"]] == [1, 2]
     assert all(row["completed"] > 0 and not row["errors"] for row in result["levels"])
     assert result["orders_paid"] >= result["iterations_completed"] > 0
+
+
+@pytest.mark.django_db
+def test_the_database_ceiling_buys_the_hot_row_and_drops_its_tables(tmp_path):
+    database = connection
+    if connection.vendor == "sqlite":  # pytest's SQLite database is in memory: the ceiling needs a file
+        database = SQLiteWrapper({**connection.settings_dict, "NAME": tmp_path / "ceiling.sqlite3"})
+    result = db_ceiling.run(connections=8, duration=0.5, database=database)
+    assert result["per_second"] > 0 and result["completed"] > 0 and not result["errors"]
+    assert result["consistent"] is True and 0 <= result["p50_ms"] <= result["p99_ms"] and result["p99_ms"] > 0
+    with database.cursor() as cursor:
+        assert not {db_ceiling.STOCK, db_ceiling.BUY} & set(database.introspection.table_names(cursor))
+    if database is not connection:
+        database.close()

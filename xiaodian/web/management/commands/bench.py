@@ -184,6 +184,12 @@ def _table(result: dict) -> str:
             f"floor (GET /api/v1/health): {result['floor']['per_second']} req/s, "
             f"p50 {result['floor']['p50_ms']} ms, p99 {result['floor']['p99_ms']} ms"
         )
+    if "db_ceiling" in result:
+        ceiling = result["db_ceiling"]
+        lines.append(
+            f"database ceiling ({ceiling['connections']} connections, {ceiling['statements']}): "
+            f"{ceiling['per_second']} tx/s, p50 {ceiling['p50_ms']} ms, p99 {ceiling['p99_ms']} ms"
+        )
     lines.append("  ".join(k.ljust(widths[k]) for k in keys))
     lines += ["  ".join(str(r[k]).ljust(widths[k]) for k in keys) for r in rows]
     return "\n".join(lines) + "\n"
