@@ -79,10 +79,16 @@ def test_two_concurrent_approvals_refund_once(
         quantity=2,
         reason_code="quality",
     )
+    from xiaodian.aftersales import events
+
     tokens = [issue_token(user=merchant, name=f"race{i}")[1] for i in range(2)]
     submitted: list[int] = []
-    original = services.submit_refund
-    services.submit_refund = lambda pk: submitted.append(pk)  # count the refund hand-offs, send none
+
+    def count(*, aftersale_id):  # count the refund hand-offs (run after each commit), send none
+        submitted.append(aftersale_id)
+
+    events.refund_approved.disconnect(services.submit_refund)
+    events.refund_approved.connect(count)
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
@@ -105,7 +111,8 @@ def test_two_concurrent_approvals_refund_once(
         for t in threads:
             t.join()
     finally:
-        services.submit_refund = original
+        events.refund_approved.disconnect(count)
+        events.refund_approved.connect(services.submit_refund)
     assert sorted(statuses) == [200, 409]
     assert submitted == [aftersale.pk]
     assert AfterSale.objects.get(pk=aftersale.pk).state == State.PLATFORM_REFUNDING

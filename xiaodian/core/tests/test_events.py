@@ -140,7 +140,7 @@ def test_an_eager_handler_that_fails_is_left_to_the_worker(django_capture_on_com
     assert calls == [("flaky", {"thing_id": 6})]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker commits and reconnects as in production
 def test_the_real_worker_runs_the_outbox(settings):
     from xiaodian.core.worker import make_worker
 
