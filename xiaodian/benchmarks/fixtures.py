@@ -24,6 +24,7 @@ class BenchWorld:
     run_id: str
     store_id: int
     tokens: list[str]
+    merchant_token: str  # the store owner's: the merchant's side of the API (approving after-sales)
 
 
 def _unique() -> str:
@@ -54,7 +55,8 @@ def prepare(*, buyers: int) -> BenchWorld:
         User(username=f"bench_buyer_{run_id}_{i}", password=password) for i in range(buyers)
     )
     tokens = [issue_token(user=user, name="bench")[1] for user in users]
-    return BenchWorld(run_id=run_id, store_id=store.pk, tokens=tokens)
+    merchant_token = issue_token(user=merchant, name="bench")[1]
+    return BenchWorld(run_id=run_id, store_id=store.pk, tokens=tokens, merchant_token=merchant_token)
 
 
 def new_sku(world: BenchWorld, *, stock: int, price_fen: int = 990) -> SKU:

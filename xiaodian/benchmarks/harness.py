@@ -21,37 +21,46 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def spawn(
+    args: list[str], *, session: bool = False, log=None, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """`xiaodian ARGS` as a subprocess against the configured database. `session`: in a process
+    group of its own, so `os.killpg(process.pid, SIGKILL)` ends it with every child (uvicorn's
+    workers) at once. Output goes to `log` (a file) or nowhere; `env` adds variables."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "xiaodian", *args],
+        env={**os.environ, **(env or {})},
+        stdout=log or subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=session,
+    )
+
+
+def serve_args(port: int, workers: int = 2) -> list[str]:
+    return ["serve", "--workers", str(workers), "--port", str(port), "--log-level", "error"]
+
+
+def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Until `GET /api/v1/health` answers 200; RuntimeError if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def server(*, workers: int = 2, port: int | None = None) -> Iterator[str]:
     """`xiaodian serve --workers N` against the configured database; yields its base URL."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "xiaodian",
-            "serve",
-            "--workers",
-            str(workers),
-            "--port",
-            str(port),
-            "--log-level",
-            "error",
-        ],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-    )
+    process = spawn(serve_args(port, workers))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/health", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
+        wait_healthy(base, process)
         yield base
     finally:
         process.terminate()

@@ -278,13 +278,17 @@ def refund_payment(
     in-process sandbox delivers the notification during the call).
 
     `out_refund_no` makes it idempotent: the same number answers the same refund, except a failed
-    one, which is submitted again. The payment's refunds never hold more than it paid: succeeded,
-    processing and failed-but-still-to-be-retried refunds count (`refund_exceeds_payment`).
+    one, which is submitted again, and a processing one WeChat Pay has not heard of (its process
+    died between recording and submitting it: `_submit_if_lost`). The payment's refunds never hold
+    more than it paid: succeeded, processing and failed-but-still-to-be-retried refunds count
+    (`refund_exceeds_payment`).
     WeChat Pay refusing or unreachable: the refund is recorded failed (and retried later, or given
     up), `refund_failed` is sent, and this raises DomainError("refund_failed")."""
     existing = Refund.objects.filter(out_refund_no=out_refund_no).first() if out_refund_no else None
     if existing is not None and existing.payment_id != payment.pk:
         raise DomainError("validation_error", field="out_refund_no")
+    if existing is not None and existing.status == RefundStatus.PROCESSING and not existing.refund_id:
+        return _submit_if_lost(existing)
     if existing is not None and existing.status != RefundStatus.FAILED:
         return existing
     if type(amount_fen) is not int or amount_fen <= 0:
@@ -350,6 +354,34 @@ def _submit(refund: Refund) -> Refund:
             _fail_refund(refund, failure=str(exc), permanent=exc.code in rules.REFUND_PERMANENT_ERRORS)
         raise DomainError("refund_failed") from exc
     _apply_refund_answer(refund, answer)
+    refund.refresh_from_db()
+    return refund
+
+
+def _submit_if_lost(refund: Refund) -> Refund:
+    """A processing refund that WeChat Pay may never have received: `refund_payment` commits the
+    row before it submits (so that the answer and the notification find it), and a process killed
+    in between leaves it processing with nothing at WeChat Pay, where asking about it answers 404.
+    Asked about first; if WeChat Pay does not know it, submitted now under its own out_refund_no,
+    so the money still moves once (a first submission that did arrive meanwhile is answered as that
+    same refund). A refund WeChat Pay knows gets its answer applied. Answers the refund, refreshed."""
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    try:
+        query_refund(refund)
+    except DomainError as exc:
+        if exc.code != "not_found":
+            logger.warning("wechatpay: could not ask about refund %s: %s", refund.out_refund_no, exc.code)
+            return refund
+        with transaction.atomic():  # one submission from here, whoever else finds it lost
+            claimed = Refund.objects.filter(
+                pk=refund.pk, status=RefundStatus.PROCESSING, last_attempt_at=refund.last_attempt_at
+            ).update(last_attempt_at=clock.now())
+        if claimed:
+            logger.warning(
+                "wechatpay: refund %s never reached WeChat Pay; submitting it", refund.out_refund_no
+            )
+            with contextlib.suppress(DomainError):  # recorded as failed, and retried like any failure
+                _submit(refund)
     refund.refresh_from_db()
     return refund
 
@@ -732,7 +764,7 @@ def sweep() -> dict:
     """The safety net behind notifications, as WeChat Pay advises: ask about payments still unpaid
     a while after their prepay (a success whose notification was lost is applied), and about
     refunds still processing (an outcome we never heard is applied; one WeChat Pay never received,
-    because we stopped between recording and sending it, is sent again under its number). Each
+    because we stopped between recording and sending it, is sent now under its number). Each
     row is asked again after half its age (rules.QUERY_AFTER at least), the longest-waiting first.
     Answers what it found."""
     now = clock.now()
@@ -766,20 +798,12 @@ def sweep() -> dict:
         )
         .order_by(F("next_query_at").asc(nulls_first=True), "-last_attempt_at")
     )
-    settled = resent = 0
+    settled = 0
     for refund in list(processing[: rules.SWEEP_BATCH]):
         since = refund.last_attempt_at or refund.created_at
         Refund.objects.filter(pk=refund.pk).update(next_query_at=_next_query(now, since))
-        try:
-            query_refund(refund)
-        except DomainError as exc:
-            if exc.code != "not_found":
-                logger.warning(
-                    "wechatpay: sweep could not query refund %s: %s", refund.out_refund_no, exc.code
-                )
-                continue
-            resent += 1  # never reached WeChat Pay: send it now, under the same number
-            with contextlib.suppress(DomainError):  # a refusal is recorded and retried by _submit
-                _submit(refund)
+        # asked about; one WeChat Pay never received (a crash between recording and submitting
+        # it) is submitted now, under its number
+        refund = _submit_if_lost(refund)
         settled += refund.status != RefundStatus.PROCESSING
-    return {"paid": paid, "refunds_settled": settled, "refunds_resent": resent}
+    return {"paid": paid, "refunds_settled": settled}

@@ -7,7 +7,9 @@ import pytest
 
 from xiaodian.core import clock
 from xiaodian.payments import rules, services
-from xiaodian.payments.models import Payment, PaymentStatus, RefundStatus
+from xiaodian.payments.gateway import WeChatPayGateway
+from xiaodian.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from xiaodian.wechatpay_sandbox.models import SandboxRefund
 from xiaodian.wechatpay_sandbox.testing import hold_refund_notifications, notification_for, pay_in_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +24,10 @@ def payment():
 
 def test_a_payment_whose_notification_was_lost_is_applied_by_the_sweep(payment, succeeded):
     notification_for(payment)  # the payer paid; the notification never arrives
-    assert services.sweep() == {"paid": 0, "refunds_settled": 0, "refunds_resent": 0}  # too early to ask
+    assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # too early to ask
     with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
-        assert services.sweep() == {"paid": 1, "refunds_settled": 0, "refunds_resent": 0}
-        assert services.sweep() == {"paid": 0, "refunds_settled": 0, "refunds_resent": 0}  # once
+        assert services.sweep() == {"paid": 1, "refunds_settled": 0}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # once
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert succeeded == [payment]
@@ -46,26 +48,98 @@ def test_a_refund_whose_notification_was_lost_is_settled_by_the_sweep(payment, r
     refund = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RSW1")
     assert refund.status == RefundStatus.PROCESSING
     with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
-        assert services.sweep() == {"paid": 0, "refunds_settled": 1, "refunds_resent": 0}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 1}
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
     assert refund_events == [("succeeded", "RSW1")]
 
 
-def test_a_refund_recorded_but_never_sent_is_sent_by_the_sweep_under_its_number(
-    payment, refund_events, monkeypatch
+# ------------------------------------------- a refund recorded, then the process killed (issue 13)
+
+
+class _Killed(BaseException):
+    """The process dies here (kill -9): nothing after this line runs, nothing is rolled back."""
+
+
+def _killed_before_submitting(payment, monkeypatch, number: str):
+    """`refund_payment` commits the refund, then its process dies before WeChat Pay hears of it."""
+
+    def die(refund):
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_submit", die)
+        with pytest.raises(_Killed):
+            services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no=number)
+    refund = Refund.objects.get(out_refund_no=number)
+    assert (refund.status, refund.refund_id) == (RefundStatus.PROCESSING, "")
+    assert not SandboxRefund.objects.filter(out_refund_no=number).exists()
+    return refund
+
+
+def _at_sandbox(number: str) -> list[tuple[str, int]]:
+    return list(SandboxRefund.objects.filter(out_refund_no=number).values_list("status", "submissions"))
+
+
+def test_a_refund_killed_before_its_submission_is_submitted_when_asked_for_again(
+    payment, monkeypatch, refund_events
 ):
+    """The durable handler runs again (the worker, after the server died mid-handler): asking with
+    the same number submits what never reached WeChat Pay, once."""
     pay_in_sandbox(payment)
-    # The process stops between recording the refund and sending it to WeChat Pay.
-    monkeypatch.setattr(services, "_submit", lambda refund: refund)
-    refund = services.refund_payment(payment=payment, amount_fen=2_000, reason="r", out_refund_no="RSW2")
-    monkeypatch.undo()
-    assert refund.status == RefundStatus.PROCESSING
+    _killed_before_submitting(payment, monkeypatch, "RK1")
+    refund = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RK1")
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert _at_sandbox("RK1") == [("SUCCESS", 1)]
+    again = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RK1")
+    assert again.pk == refund.pk and _at_sandbox("RK1") == [("SUCCESS", 1)]
+    assert refund_events == [("succeeded", "RK1")]
+
+
+def test_a_refund_killed_before_its_submission_is_submitted_by_the_sweep(payment, monkeypatch, refund_events):
+    """Nobody asks again (the handler's second run found the row and returned): the sweep, asking
+    WeChat Pay about refunds still processing, submits the one it has never heard of."""
+    pay_in_sandbox(payment)
+    refund = _killed_before_submitting(payment, monkeypatch, "RK2")
+    assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # too early to ask
+    assert _at_sandbox("RK2") == []
     with clock.travel_to(clock.now() + rules.QUERY_AFTER + timedelta(seconds=1)):
-        assert services.sweep() == {"paid": 0, "refunds_settled": 1, "refunds_resent": 1}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 1}
+        assert services.sweep() == {"paid": 0, "refunds_settled": 0}  # once
     refund.refresh_from_db()
-    assert (refund.status, refund.amount_fen) == (RefundStatus.SUCCEEDED, 2_000)
-    assert refund_events == [("succeeded", "RSW2")]
+    assert refund.status == RefundStatus.SUCCEEDED and refund.refund_id
+    assert _at_sandbox("RK2") == [("SUCCESS", 1)]
+    assert refund_events == [("succeeded", "RK2")]
+
+
+def test_a_refund_whose_submission_arrived_before_the_kill_is_not_submitted_again(
+    payment, monkeypatch, refund_events
+):
+    """WeChat Pay took the submission, the process died before reading the answer (and the
+    notification is late): asking again applies WeChat Pay's answer and submits nothing."""
+    pay_in_sandbox(payment)
+    hold_refund_notifications(payment)
+    real = services._submit
+
+    def arrive_then_die(refund):
+        WeChatPayGateway().create_refund(
+            out_trade_no=payment.out_trade_no,
+            out_refund_no=refund.out_refund_no,
+            refund_fen=refund.amount_fen,
+            total_fen=payment.amount_fen,
+            reason=refund.reason,
+        )
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_submit", arrive_then_die)
+        with pytest.raises(_Killed):
+            services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RK3")
+    assert services._submit is real
+    refund = services.refund_payment(payment=payment, amount_fen=1_000, reason="test", out_refund_no="RK3")
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert _at_sandbox("RK3") == [("SUCCESS", 1)]
+    assert refund_events == [("succeeded", "RK3")]
 
 
 def test_an_unpaid_payment_is_asked_about_again_after_half_its_age(payment):

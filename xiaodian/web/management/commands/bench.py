@@ -1,7 +1,8 @@
 """`xiaodian bench SCENARIO [--json]`: benchmarks against a real server on loopback (checkout,
 flash-sale), search latency in-process at a million products (search), and the full store-score
-recompute at ten million orders (score), and 500 customer-service websockets on one server checked
-for lost and doubled messages (service).
+recompute at ten million orders (score), 500 customer-service websockets on one server checked
+for lost and doubled messages (service), and a checkout-and-pay load with `kill -9` of the server
+and the worker, checked for lost payments, lost stock and doubled refunds (crash, PostgreSQL only).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -16,8 +17,20 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search", "score", "service")
+SCENARIOS = ("checkout", "flash-sale", "search", "score", "service", "crash")
 MARK = "mark-db"
+
+
+def _kills(text: str) -> tuple[int, int]:
+    try:
+        counts = [int(x) for x in text.split(",")]
+    except ValueError as exc:
+        raise CommandError(f"--kills takes SERVER,WORKER like 3,2, or one number: {text!r}") from exc
+    if len(counts) == 1:
+        counts *= 2
+    if len(counts) != 2 or min(counts) < 1 or max(counts) > 20:
+        raise CommandError("--kills: at least one and at most 20 kills of the server and of the worker")
+    return counts[0], counts[1]
 
 
 def _levels(text: str) -> list[int]:
@@ -52,7 +65,12 @@ class Command(BaseCommand):
             "--products", type=int, default=1_000_000, help="listed products to seed (search)"
         )
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
-        parser.add_argument("--orders", type=int, default=10_000_000, help="orders to seed (score)")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=None,
+            help="orders to seed (score; default 10,000,000), or checkout-and-pay iterations (crash; default 40)",
+        )
         parser.add_argument(
             "--seed-only", action="store_true", help="seed (or reuse the seed) without the recompute (score)"
         )
@@ -80,6 +98,13 @@ class Command(BaseCommand):
             help="seconds a tenth of the buyers stay disconnected mid-run; 0: nobody drops (service)",
         )
 
+        parser.add_argument(
+            "--kills",
+            default="1,1",
+            help="kill -9 of the server and of the worker during the load: SERVER,WORKER or one number for both (crash)",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="the random moments of the kills (crash)")
+
     def handle(
         self, *args, scenario, json: bool, concurrency, duration, stock, stores, products, queries, **options
     ):
@@ -88,6 +113,12 @@ class Command(BaseCommand):
         if scenario == MARK:
             self._mark(guard)
             return
+        if scenario == "crash" and connection.vendor != "postgresql":
+            raise CommandError(
+                f"The crash benchmark runs on PostgreSQL only (this is {guard.describe()}): the server's "
+                "processes, the worker and the bench share the database while processes are killed. Point "
+                "XIAODIAN_DATABASE_URL at a new PostgreSQL database and run `xiaodian bench mark-db` there."
+            )
         guard.require_benchmark_database(f"run the {scenario} benchmark")
         call_command("migrate", interactive=False, verbosity=0)
 
@@ -110,11 +141,12 @@ class Command(BaseCommand):
         elif scenario == "score":
             from xiaodian.benchmarks import score
 
-            if stores < 1 or options["orders"] < 1:
+            orders = 10_000_000 if options["orders"] is None else options["orders"]
+            if stores < 1 or orders < 1:
                 raise CommandError("--stores and --orders must be positive")
             result = score.run(
                 stores=stores,
-                orders=options["orders"],
+                orders=orders,
                 recompute_scores=not options["seed_only"],
                 isolate=not options["in_process"],
                 report=say,
@@ -129,6 +161,25 @@ class Command(BaseCommand):
                 raise CommandError("--seconds and --interval must be positive, --offline not negative")
             result = service.run(
                 clients=clients, seconds=seconds, interval=interval, offline=options["offline"], report=say
+            )
+        elif scenario == "crash":
+            from xiaodian.benchmarks import crash
+
+            levels = _levels(concurrency or "8")
+            if len(levels) != 1:
+                raise CommandError("--concurrency takes one number for the crash benchmark")
+            level = levels[0]
+            server_kills, worker_kills = _kills(options["kills"])
+            iterations = 40 if options["orders"] is None else options["orders"]
+            if iterations < 2 * level:
+                raise CommandError("--orders must be at least twice --concurrency (the kills land mid-load)")
+            result = crash.run(
+                orders=iterations,
+                concurrency=level,
+                server_kills=server_kills,
+                worker_kills=worker_kills,
+                seed=options["seed"],
+                report=say,
             )
         elif scenario == "checkout":
             from xiaodian.benchmarks import checkout
@@ -147,6 +198,8 @@ class Command(BaseCommand):
             self.stdout.write(_table(result))
         if result.get("passed") is False:
             raise CommandError("messages were lost, doubled or refused (see the result)")
+        if result.get("ok") is False:
+            raise CommandError("an invariant did not hold after the crashes (see the result)")
 
     def _mark(self, guard) -> None:
         if not guard.is_marked():
