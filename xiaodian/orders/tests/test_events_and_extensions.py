@@ -344,29 +344,3 @@ def test_the_sweep_cancels_gifts_past_their_day(buyer, friend, make_sku, store):
     with clock.travel_to(clock.now() + rules.GIFT_ACCEPT_WITHIN + timedelta(minutes=1)):
         assert services.cancel_unaccepted_gifts() == 1
         assert services.cancel_unaccepted_gifts() == 0
-
-
-def test_a_gift_is_the_recipients_to_confirm_and_ask_after_sales_about(buyer, friend, make_sku, store):
-    from xiaodian.aftersales import services as aftersales
-
-    placed = _gift(buyer, make_sku(store), friend)
-    succeed(placed.checkout)
-    order = placed.orders[0]
-    services.accept_gift(recipient=friend, order_id=order.pk, address=ADDRESS)
-    services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
-    with pytest.raises(DomainError) as giver:
-        services.confirm_receipt(buyer=buyer, order_id=order.pk)
-    assert giver.value.code == "not_found"
-    services.confirm_receipt(buyer=friend, order_id=order.pk)
-    line = order.lines.get()
-    ask = {
-        "order_id": order.pk,
-        "line_id": line.pk,
-        "kind": "refund",
-        "quantity": 1,
-        "reason_code": "quality",
-    }
-    with pytest.raises(DomainError) as giver:
-        aftersales.request_aftersale(buyer=buyer, **ask)
-    assert giver.value.code == "not_found"
-    assert aftersales.request_aftersale(buyer=friend, **ask).buyer_id == friend.pk
