@@ -85,13 +85,25 @@ def save_address(
 ) -> Address:
     values = _clean_address(recipient=recipient, phone=phone, region=region, detail=detail)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=buyer.pk).first()  # one address book write at a time
-        if Address.objects.filter(buyer=buyer).count() >= rules.ADDRESSES_MAX:
-            raise DomainError("validation_error", _("最多保存 %(n)d 个地址。") % {"n": rules.ADDRESSES_MAX})
-        first = not Address.objects.filter(buyer=buyer).exists()
-        if is_default and not first:
-            Address.objects.filter(buyer=buyer, is_default=True).update(is_default=False)
-        return Address.objects.create(buyer=buyer, is_default=is_default or first, **values)
+        address = _add_address(buyer, values, is_default=is_default)
+        if address is None:
+            raise DomainError("validation_error", ADDRESS_BOOK_FULL % {"n": rules.ADDRESSES_MAX})
+        return address
+
+
+ADDRESS_BOOK_FULL = gettext_lazy("最多保存 %(n)d 个地址。")
+
+
+def _add_address(buyer: User, values: dict, *, is_default: bool = False) -> Address | None:
+    """Inside the caller's transaction: the address joins the buyer's book (None when the book is
+    full). The first address, or one asked to be, is the default."""
+    User.objects.select_for_update().filter(pk=buyer.pk).first()  # one address book write at a time
+    count = Address.objects.filter(buyer=buyer).count()
+    if count >= rules.ADDRESSES_MAX:
+        return None
+    if is_default and count:
+        Address.objects.filter(buyer=buyer, is_default=True).update(is_default=False)
+    return Address.objects.create(buyer=buyer, is_default=is_default or not count, **values)
 
 
 def delete_address(*, buyer: User, address_id: int) -> None:
@@ -481,8 +493,8 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
         written = extensions.Written(checkout=checkout, orders=orders, lines=lines)
         for hold in extensions.holds:
             hold(context, written)
-        if draft.save_address is not None:
-            address_saved = _keep_address(draft.buyer, draft.address)
+        if draft.save_address is not None:  # if there is room; the order stands either way
+            address_saved = _add_address(draft.buyer, draft.address) is not None
         if draft.cart_item_ids:
             CartItem.objects.filter(buyer=draft.buyer, pk__in=draft.cart_item_ids).delete()
         events.order_placed.emit(order_ids=[order.pk for order in orders])
@@ -497,17 +509,6 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
     return PlacedCheckout(
         checkout=checkout, orders=orders, lines=dict(by_order), replayed=False, address_saved=address_saved
     )
-
-
-def _keep_address(buyer: User, snapshot: dict) -> bool:
-    """Inside the checkout: the new address goes into the buyer's book if there is room (the
-    order stands either way). The first address is the default."""
-    User.objects.select_for_update().filter(pk=buyer.pk).first()  # one address book write at a time
-    count = Address.objects.filter(buyer=buyer).count()
-    if count >= rules.ADDRESSES_MAX:
-        return False
-    Address.objects.create(buyer=buyer, is_default=count == 0, **snapshot)
-    return True
 
 
 # ------------------------------------------------------------------------------------ payment

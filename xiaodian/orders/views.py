@@ -341,7 +341,7 @@ def _place_and_pay(
         **scene,
     )
     if "address" in address and not placed.replayed and not placed.address_saved:
-        full = _("最多保存 %(n)d 个地址。") % {"n": rules.ADDRESSES_MAX}
+        full = services.ADDRESS_BOOK_FULL % {"n": rules.ADDRESSES_MAX}
         messages.warning(request, _("地址未保存：%(reason)s") % {"reason": full})
     order_ids = placed.order_ids
     back = (
