@@ -173,6 +173,16 @@ class Sent:
     delivered_at: float | None = None  # first read by the other party
     by_sync: bool = False  # the other party got it from its catch-up sync, not live
     resent: bool = False  # written again after the sender reconnected
+    resent_at: float | None = None  # perf_counter when it was written again
+
+    @property
+    def saved_write_at(self) -> float:
+        """When the write that the server saved was made: the resend's if the server answered it
+        with `created: true`, else the first (a resend answered `created: false` found the first
+        copy saved — its confirmation was lost with the dropped socket)."""
+        if self.resent_at is not None and self.created:
+            return self.resent_at
+        return self.at
 
 
 class Run:
@@ -357,7 +367,7 @@ class Client:
         self.mode = "live"
         for client_id, sent in list(self.run.sends.items()):
             if sent.sender == self.index and sent.acked_at is None:
-                sent.resent = True
+                sent.resent, sent.resent_at = True, time.perf_counter()
                 await self.write(sent.text, client_id)
 
 
@@ -540,11 +550,12 @@ def check(run: Run, clients: list[Client], timeline: Timeline) -> dict:
     confirmed = [s for s in sends if s.acked_at is not None]
     saved = {s.message_id for s in confirmed} <= {r[0] for r in rows}
     unconfirmed = [cid for cid, s in run.sends.items() if s.acked_at is None]
-    live = [s.delivered_at - s.at for s in sends if s.delivered_at and not s.by_sync and not s.resent]
+    # every message delivered live is timed, a resent one too: from the write the server saved
+    delivered_live = [s for s in sends if s.delivered_at and not s.by_sync]
+    live = [s.delivered_at - s.saved_write_at for s in delivered_live]
     windows: dict[int, list[float]] = {}
-    for s in sends:
-        if s.delivered_at and not s.by_sync and not s.resent:
-            windows.setdefault(int((s.at - timeline.start) // WINDOW_S), []).append(s.delivered_at - s.at)
+    for s, seconds in zip(delivered_live, live, strict=True):
+        windows.setdefault(int((s.saved_write_at - timeline.start) // WINDOW_S), []).append(seconds)
     return {
         "messages": {
             "written": len(sends),
@@ -555,7 +566,7 @@ def check(run: Run, clients: list[Client], timeline: Timeline) -> dict:
             "in_database": len(rows),
             "saved_twice": sum(n - 1 for n in by_client_id.values() if n > 1),
             "confirmed_all_saved": saved,
-            "delivered_live": sum(1 for s in sends if s.delivered_at and not s.by_sync),
+            "delivered_live": len(delivered_live),
             "delivered_by_catch_up_sync": sum(1 for s in sends if s.delivered_at and s.by_sync),
             "resent_after_reconnect": sum(1 for s in sends if s.resent),
             "altered": run.altered,
