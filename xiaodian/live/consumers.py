@@ -3,22 +3,25 @@
 Everyone may watch: connecting joins the room's group and counts as a viewer (a row per
 connection, so the count is right across server processes); every viewer gets the new count.
 A signed-in viewer sends `{"type": "comment", "text": ...}`; the service saves it and broadcasts
-it to all; a refusal comes back to the sender alone as `{"type": "error", "code", "message"}`.
+it to all; a refusal, or a frame that is not a known JSON object (`core.sockets`), comes back to
+the sender alone as `{"type": "error", "code", "message"}`. The viewer's row goes however the socket
+ends (`cleanup`).
 """
 
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from xiaodian.core.errors import DomainError
+from xiaodian.core.sockets import FrameConsumer
 
 from . import broadcast, selectors, services
 
 CLOSE_NOT_FOUND = 4404
 
 
-class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
+class LiveRoomConsumer(FrameConsumer):
+    frame_types = frozenset({"comment", "ping"})
     room_id: int | None = None
 
     async def connect(self):
@@ -29,8 +32,8 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         broadcast.remember_loop(asyncio.get_running_loop())
-        self.room_id = room_id
-        self.group = broadcast.group(room_id)
+        # set first: whatever fails from here on, `cleanup` leaves the group and removes the row
+        self.room_id, self.group = room_id, broadcast.group(room_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         count = await database_sync_to_async(services.join_room)(
@@ -38,7 +41,8 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
         )
         await self.channel_layer.group_send(self.group, _frame({"type": "viewers", "count": count}))
 
-    async def disconnect(self, code):
+    async def cleanup(self):
+        """The socket ended (closed by either side, dropped, or failed): the viewer leaves."""
         if self.room_id is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -49,15 +53,12 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         await database_sync_to_async(services.touch_viewer)(channel_name=self.channel_name)
-        if isinstance(content, dict) and content.get("type") == "ping":  # the page's heartbeat
+        if content["type"] == "ping":  # the page's heartbeat
             await self.send_json({"type": "pong"})
-            return
-        if not isinstance(content, dict) or content.get("type") != "comment":
-            await self._error(DomainError("validation_error", field="type"))
             return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self._error(DomainError("unauthorized"))
+            await self.send_error(DomainError("unauthorized"))
             return
         text = content.get("text")
         try:
@@ -66,16 +67,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
                 user=user, room_id=self.room_id, text=text if isinstance(text, str) else ""
             )
         except DomainError as exc:
-            await self._error(exc)
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        try:
-            await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
-        except ValueError:  # not JSON
-            await self._error(DomainError("malformed_request"))
-
-    async def _error(self, exc: DomainError) -> None:
-        await self.send_json({"type": "error", **exc.as_dict()})
+            await self.send_error(exc)
 
     async def live_frame(self, event):
         """A frame for every viewer of the room (`broadcast.send`, or this consumer's own)."""

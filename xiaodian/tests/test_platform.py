@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from xiaodian.accounts.models import User
 from xiaodian.asgi import application
+from xiaodian.core.tests.sockets import assert_bad_frames_answered
 from xiaodian.stores.models import Store, StoreStaff
 
 
@@ -114,3 +115,15 @@ def test_refusals_before_the_api_runs_are_json_too(client):
     assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_ping_socket_answers_bad_frames_with_an_error_and_stays_open(caplog):
+    communicator = WebsocketCommunicator(
+        application, "/ws/ping/", headers=[(b"origin", b"http://127.0.0.1:8000")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await assert_bad_frames_answered(communicator, {"type": "ping", "echo": 1}, "pong", caplog)
+    await communicator.disconnect()

@@ -1,6 +1,10 @@
 """The room's websocket against the real ASGI application (origin check, session auth, routing):
 two viewers see each other's comments and the viewer count; refusals go to the sender alone."""
 
+import asyncio
+import contextlib
+from types import SimpleNamespace
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -8,6 +12,8 @@ from django.conf import settings
 from django.test import Client
 from django.utils.module_loading import import_string
 
+from xiaodian.core.sockets import CLOSE_INTERNAL_ERROR
+from xiaodian.core.tests.sockets import assert_bad_frames_answered, like_uvicorn
 from xiaodian.live import selectors, services
 from xiaodian.live.models import LiveComment, LiveViewer
 
@@ -128,3 +134,67 @@ async def test_the_heartbeat_is_answered_and_keeps_the_viewer_fresh(live_room):
     assert await next_of(watcher, "pong") == {"type": "pong"}
     assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 1  # heard again
     await watcher.disconnect()
+
+
+async def test_each_bad_frame_gets_an_error_and_the_socket_stays_open(live_room, buyer, caplog):
+    watcher = await viewer(live_room.pk, buyer)
+    await next_of(watcher, "viewers")
+    await assert_bad_frames_answered(watcher, {"type": "ping"}, "pong", caplog)
+    await watcher.disconnect()
+    assert await database_sync_to_async(LiveViewer.objects.count)() == 0
+
+
+async def behind_uvicorn(room_id: int) -> tuple[WebsocketCommunicator, SimpleNamespace]:
+    client = SimpleNamespace(gone=None)
+    communicator = WebsocketCommunicator(
+        like_uvicorn(application, client), f"/ws/live/{room_id}/", headers=[ORIGIN]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator, client
+
+
+async def test_every_way_a_socket_ends_removes_its_viewer(live_room):
+    """Issue 14: 200 sockets closed one after another left 69 rows. The clients all leave at once;
+    the server tells each consumer in turn, while the others' count frames are still going out
+    to clients that are gone (uvicorn raises on those). Some close, some drop, some have their
+    task cancelled (a server shutting down)."""
+    sockets = [await behind_uvicorn(live_room.pk) for _ in range(120)]
+    assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 120
+    for i, (_, client) in enumerate(sockets):
+        client.gone = "closed" if i % 2 else "dropped"
+    for i, (communicator, _) in enumerate(sockets):
+        if i % 10 == 9:
+            communicator.future.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await communicator.future
+        else:  # the server's disconnect: 1000 for a close, 1006 for a connection that dropped
+            await communicator.send_input({"type": "websocket.disconnect", "code": 1000 if i % 2 else 1006})
+            await communicator.wait(timeout=5)
+    assert await database_sync_to_async(LiveViewer.objects.count)() == 0
+    assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 0
+
+
+async def test_a_failure_while_joining_closes_with_1011_and_leaves_no_viewer(live_room, monkeypatch, caplog):
+    watcher = await viewer(live_room.pk)
+    await next_of(watcher, "viewers")
+    real_count, failures = selectors.viewer_count, []
+
+    def count_failing_once(room_id):
+        if not failures:
+            failures.append(room_id)
+            raise RuntimeError("database went away")
+        return real_count(room_id)
+
+    monkeypatch.setattr(selectors, "viewer_count", count_failing_once)
+    communicator, _ = await behind_uvicorn(live_room.pk)  # accepted, then the join fails
+    assert await communicator.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": CLOSE_INTERNAL_ERROR,
+    }
+    await communicator.wait(timeout=5)  # the consumer ended on its own, without sending after the close
+    assert failures and "database went away" in caplog.text
+    assert await next_of(watcher, "viewers") == {"type": "viewers", "count": 1}  # the failed one left
+    assert await database_sync_to_async(LiveViewer.objects.count)() == 1
+    await watcher.disconnect()
+    assert await database_sync_to_async(selectors.viewer_count)(live_room.pk) == 0

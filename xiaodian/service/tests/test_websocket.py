@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils.module_loading import import_string
 
 from xiaodian.accounts.rules import Role
+from xiaodian.core.tests.sockets import assert_bad_frames_answered
 from xiaodian.service import services
 from xiaodian.service.models import Message
 from xiaodian.stores.models import Store, StoreStaff
@@ -148,4 +149,10 @@ async def test_bad_frames_are_refused(chat, buyer):
     assert (await socket.receive_json_from(timeout=5))["field"] == "conversation"
     await socket.send_json_to({"type": "ping"})  # the socket is still alive
     assert (await socket.receive_json_from(timeout=5)) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_each_bad_frame_gets_an_error_and_the_socket_stays_open(buyer, caplog):
+    socket = await connect(buyer)
+    await assert_bad_frames_answered(socket, {"type": "ping"}, "pong", caplog)
     await socket.disconnect()
