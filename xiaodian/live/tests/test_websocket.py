@@ -149,7 +149,7 @@ async def behind_uvicorn(room_id: int) -> tuple[WebsocketCommunicator, SimpleNam
     communicator = WebsocketCommunicator(
         like_uvicorn(application, client), f"/ws/live/{room_id}/", headers=[ORIGIN]
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)  # 120 joins on a loaded machine
     assert connected
     return communicator, client
 
