@@ -13,4 +13,19 @@ class BearerToken(HttpBearer):
         return user
 
 
-api_auth = [BearerToken(), SessionAuth()]
+class SignedInSession(SessionAuth):
+    """The browser's session; its CSRF check only once a session has signed someone in.
+
+    Ninja's SessionAuth checks CSRF before it looks at the session, so a write with a missing,
+    bogus or revoked token (and no session) answered 403 from the CSRF check. A request with no
+    signed-in session has nothing for a forged request to borrow: it falls through to 401
+    `unauthorized`. A signed-in session still needs the CSRF token for every unsafe method.
+    """
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
+api_auth = [BearerToken(), SignedInSession()]

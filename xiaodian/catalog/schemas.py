@@ -2,9 +2,9 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, Strict, StrictInt
 
-from xiaodian.core.pagination import ObjectId
+from xiaodian.core.pagination import StrictId
 
 from . import rules
 from .selectors import ProductPage, cover_url
@@ -19,27 +19,27 @@ Specs = Annotated[
         "uses the same names (at most 3); {} for a product without variants.",
     ),
 ]
-StockSeen = Annotated[int, Field(ge=0, le=2**31 - 1)]
+StockSeen = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
 
 
 class SkuIn(Schema):
     specs: Specs = {}
-    price_fen: int = Field(ge=1, le=rules.PRICE_MAX_FEN)
-    stock: int = Field(0, ge=0, le=rules.STOCK_MAX)
+    price_fen: StrictInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
+    stock: StrictInt = Field(0, ge=0, le=rules.STOCK_MAX)
 
 
 class ProductIn(Schema):
-    category_id: ObjectId = Field(description="A leaf category")
+    category_id: StrictId = Field(description="A leaf category")
     title: str = Field(min_length=1, max_length=rules.TITLE_MAX)
     description: str = Field("", max_length=rules.DESCRIPTION_MAX)
     skus: list[SkuIn] = Field(min_length=1, max_length=rules.SKUS_MAX)
 
 
 class SkuPatch(Schema):
-    id: ObjectId | None = Field(None, description="An existing SKU of this product; leave out to add one")
+    id: StrictId | None = Field(None, description="An existing SKU of this product; leave out to add one")
     specs: Specs = {}
-    price_fen: int = Field(ge=1, le=rules.PRICE_MAX_FEN)
-    stock: int | None = Field(
+    price_fen: StrictInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
+    stock: StrictInt | None = Field(
         None,
         ge=0,
         le=rules.STOCK_MAX,
@@ -55,7 +55,7 @@ class SkuPatch(Schema):
 class ProductPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=rules.TITLE_MAX)
     description: str | None = Field(None, max_length=rules.DESCRIPTION_MAX)
-    category_id: ObjectId | None = None
+    category_id: StrictId | None = None
     skus: list[SkuPatch] | None = Field(
         None,
         min_length=1,

@@ -5,7 +5,7 @@ from typing import Annotated, Generic, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, Strict
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -29,6 +29,9 @@ def paginate(queryset: QuerySet, params: PageParams) -> dict:
 # not a database overflow.
 MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The same in JSON bodies, where an id is a JSON integer: `true`, `"1"` and `1.0` are a 422, not id 1
+# (issue 14). Paths and query strings are text by nature and keep ObjectId, parsed from digits.
+StrictId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 
 # Dates in filters: a calendar day that survives time-zone arithmetic both ways ("0001-01-01"
 # in Shanghai is before datetime.min in UTC and would overflow into a 500).

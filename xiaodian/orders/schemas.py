@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from xiaodian.core.pagination import ObjectId, SafeDate
+from xiaodian.core.pagination import ObjectId, SafeDate, StrictId
 
 from . import rules
 from .rules import Scene, Status
@@ -26,11 +26,11 @@ class AddressOut(AddressIn):
 
 
 class CartItemIn(Schema):
-    sku_id: ObjectId
-    quantity: int = Field(1, ge=1, le=rules.QUANTITY_MAX)
+    sku_id: StrictId
+    quantity: StrictInt = Field(1, ge=1, le=rules.QUANTITY_MAX)
     scene: Scene = Field(Scene.OTHER, description="Where it was added from; kept as the item's last touch")
     source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
-    source_id: ObjectId | None = None
+    source_id: StrictId | None = None
 
 
 class CartItemOut(Schema):
@@ -70,17 +70,17 @@ class CartItemOut(Schema):
 
 
 class LineIn(Schema):
-    sku_id: ObjectId
-    quantity: int = Field(ge=1, le=rules.QUANTITY_MAX)
+    sku_id: StrictId
+    quantity: StrictInt = Field(ge=1, le=rules.QUANTITY_MAX)
 
 
 class CheckoutIn(Schema):
     items: list[LineIn] = Field(min_length=1, max_length=rules.LINES_MAX)
     address: AddressIn | None = None
-    address_id: ObjectId | None = None
+    address_id: StrictId | None = None
     scene: Scene = Scene.OTHER
     source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
-    source_id: ObjectId | None = None
+    source_id: StrictId | None = None
 
 
 class LineOut(Schema):
@@ -175,7 +175,7 @@ class PaymentOut(Schema):
 class ShipIn(Schema):
     carrier: str = Field(min_length=1, max_length=rules.CARRIER_MAX)
     tracking_no: str = Field(min_length=1, max_length=rules.TRACKING_NO_MAX)
-    line_ids: list[ObjectId] | None = Field(None, max_length=rules.LINES_MAX)
+    line_ids: list[StrictId] | None = Field(None, max_length=rules.LINES_MAX)
 
 
 class OrderFilter(Schema):

@@ -2,14 +2,15 @@ from datetime import date, datetime, time
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
-from xiaodian.core.pagination import MAX_ID, ObjectId, SafeDate
+from xiaodian.core.pagination import MAX_ID, ObjectId, SafeDate, StrictId
 
 from . import rules
 
 
 class OpenIn(Schema):
-    buyer_id: ObjectId | None = Field(
+    buyer_id: StrictId | None = Field(
         None, description="Staff only: start a session with this buyer (who consulted or ordered)"
     )
 
@@ -73,8 +74,8 @@ class MessageParams(Schema):
 class MessageIn(Schema):
     kind: Literal["text", "product", "order"] = "text"
     text: str = ""
-    product_id: ObjectId | None = None
-    order_id: ObjectId | None = None
+    product_id: StrictId | None = None
+    order_id: StrictId | None = None
     client_id: str = Field(
         "",
         max_length=rules.CLIENT_ID_MAX,
@@ -83,16 +84,16 @@ class MessageIn(Schema):
 
 
 class TransferIn(Schema):
-    to_user_id: ObjectId
+    to_user_id: StrictId
 
 
 class RateIn(Schema):
-    rating: int = Field(ge=rules.RATING_MIN, le=rules.RATING_MAX)
+    rating: StrictInt = Field(ge=rules.RATING_MIN, le=rules.RATING_MAX)
     comment: str = Field("", max_length=rules.RATING_COMMENT_MAX)
 
 
 class ReceiptIn(Schema):
-    up_to: int = Field(ge=0, le=MAX_ID)
+    up_to: StrictInt = Field(ge=0, le=MAX_ID)
     read: bool = False
 
 
@@ -102,7 +103,7 @@ class SettingsIn(Schema):
     offline_message: str | None = Field(None, max_length=rules.SETTINGS_MESSAGE_MAX)
     opens_at: time | None = None
     closes_at: time | None = None
-    max_sessions: int | None = Field(None, ge=1, le=rules.MAX_SESSIONS_LIMIT)
+    max_sessions: StrictInt | None = Field(None, ge=1, le=rules.MAX_SESSIONS_LIMIT)
     webhook_url: str | None = Field(None, max_length=rules.WEBHOOK_URL_MAX)
 
 

@@ -34,7 +34,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, TypeAdapter, ValidationError
 
 from xiaodian.content.cards import product_link
 from xiaodian.content.models import Article, MiniProgram, Video
@@ -42,7 +42,7 @@ from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
 from xiaodian.core.extensions import ExtensionPoint
 from xiaodian.core.images import contains_qr_code, read_image
-from xiaodian.core.pagination import ObjectId
+from xiaodian.core.pagination import StrictId
 from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
 
@@ -95,7 +95,7 @@ class Banner(_Module):
         description="The `path` POST /stores/{store_id}/homepage/images answered",
     )
     title: Title = ""
-    product_id: ObjectId | None = Field(None, description="A listed product of the store")
+    product_id: StrictId | None = Field(None, description="A listed product of the store")
 
 
 class ProductGrid(_Module):
@@ -104,8 +104,8 @@ class ProductGrid(_Module):
     type: Literal["product_grid"]
     title: Title = ""
     mode: Literal["chosen", "auto"] = Field("chosen", description="chosen: product_ids; auto: the newest")
-    product_ids: list[ObjectId] = Field(default_factory=list, max_length=GRID_PRODUCTS_MAX)
-    limit: int = Field(GRID_AUTO_LIMIT, ge=1, le=GRID_PRODUCTS_MAX, description="For mode auto")
+    product_ids: list[StrictId] = Field(default_factory=list, max_length=GRID_PRODUCTS_MAX)
+    limit: StrictInt = Field(GRID_AUTO_LIMIT, ge=1, le=GRID_PRODUCTS_MAX, description="For mode auto")
 
 
 class Articles(_Module):
@@ -113,7 +113,7 @@ class Articles(_Module):
 
     type: Literal["articles"]
     title: Title = ""
-    article_ids: list[ObjectId] = Field(min_length=1, max_length=ARTICLES_MAX)
+    article_ids: list[StrictId] = Field(min_length=1, max_length=ARTICLES_MAX)
 
 
 class Videos(_Module):
@@ -121,14 +121,14 @@ class Videos(_Module):
 
     type: Literal["videos"]
     title: Title = ""
-    video_ids: list[ObjectId] = Field(min_length=1, max_length=VIDEOS_MAX)
+    video_ids: list[StrictId] = Field(min_length=1, max_length=VIDEOS_MAX)
 
 
 class MiniProgramCard(_Module):
     """A card that opens a mini program bound to the store."""
 
     type: Literal["mini_program"]
-    mini_program_id: ObjectId
+    mini_program_id: StrictId
 
 
 Module = Annotated[Banner | ProductGrid | Articles | Videos | MiniProgramCard, Field(discriminator="type")]

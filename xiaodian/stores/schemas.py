@@ -5,7 +5,7 @@ from ninja import Schema
 from pydantic import Field
 
 from xiaodian.accounts.rules import Perm, Role
-from xiaodian.core.pagination import ObjectId
+from xiaodian.core.pagination import ObjectId, StrictId
 
 from . import homepage, rules
 from .access import can
@@ -20,16 +20,16 @@ class CategoryOut(Schema):
 
 
 class StoreIn(Schema):
-    subject_id: ObjectId
+    subject_id: StrictId
     name: str = Field(min_length=1, max_length=rules.NAME_INPUT_MAX)
-    main_category_id: ObjectId
+    main_category_id: StrictId
     kind: rules.StoreKind = rules.StoreKind.ORDINARY
 
 
 class StorePatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=rules.NAME_INPUT_MAX)
     description: str | None = Field(None, max_length=rules.DESCRIPTION_MAX)
-    main_category_id: ObjectId | None = None
+    main_category_id: StrictId | None = None
 
 
 class StoreOut(Schema):
@@ -58,7 +58,7 @@ class StoreOut(Schema):
 
 
 class StaffIn(Schema):
-    user_id: ObjectId
+    user_id: StrictId
     role: Role
 
 
@@ -80,7 +80,7 @@ class StaffOut(Schema):
 
 
 class DepositIn(Schema):
-    category_id: ObjectId
+    category_id: StrictId
 
 
 class DepositOut(Schema):
@@ -115,7 +115,7 @@ class BrandAuthorizationOut(Schema):
 
 class LinkIn(Schema):
     kind: rules.LinkKind
-    account_id: ObjectId
+    account_id: StrictId
 
 
 class LinkOut(Schema):

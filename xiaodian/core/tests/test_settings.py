@@ -7,8 +7,16 @@ from pathlib import PurePath
 from django.conf import settings
 
 # Settings Django itself needs to name the project's modules, and nothing else.
+# (AUTH_PASSWORD_VALIDATORS: django.contrib.auth loads the password validators only from it.)
 ALLOWED = frozenset(
-    {"SETTINGS_MODULE", "ROOT_URLCONF", "ASGI_APPLICATION", "WSGI_APPLICATION", "INSTALLED_APPS"}
+    {
+        "SETTINGS_MODULE",
+        "ROOT_URLCONF",
+        "ASGI_APPLICATION",
+        "WSGI_APPLICATION",
+        "INSTALLED_APPS",
+        "AUTH_PASSWORD_VALIDATORS",
+    }
 )
 
 
