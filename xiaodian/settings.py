@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # ninja in INSTALLED_APPS: /api/v1/docs loads its own Swagger UI files (ninja/static/ninja/), not a CDN's.
+    "ninja",
     "channels",
     "django_tasks",
     "django_tasks_db",

@@ -5,12 +5,18 @@ from django.views.static import serve
 
 from xiaodian.api import api
 
+
+def media(request, path):
+    """Uploaded media from the data directory, as MEDIA_ROOT says at request time (a test's own)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Uploaded media from the data directory; production puts a CDN or nginx in front (docs/operations.md).
-    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>.*)$", media),
     path("sandbox/wechatpay/", include("xiaodian.wechatpay_sandbox.urls")),
     path("", include("xiaodian.catalog.urls")),
     path("", include("xiaodian.orders.urls")),

@@ -11,3 +11,4 @@ from xiaodian.live.tests.conftest import (  # noqa: F401  (the live fixtures, re
     sku,
 )
 from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
+from xiaodian.service.tests.test_browser import asgi_server  # noqa: F401  (the site with websockets)

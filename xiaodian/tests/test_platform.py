@@ -1,5 +1,6 @@
 """The platform's plumbing: health, OpenAPI, websockets, the CLI commands and the demo data."""
 
+import re
 import subprocess
 import sys
 
@@ -23,6 +24,19 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/stores" in spec["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_api_docs_load_swagger_ui_from_this_site(client):
+    """Offline-complete (issue 14): the docs page names no other host, and the Swagger UI files it
+    names are served here (a CDN's left the page blank without internet)."""
+    html = client.get("/api/v1/docs").content.decode()
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', html))
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert {"swagger-ui-bundle.js", "swagger-ui-init.js", "swagger-ui.css"} <= {
+        a.rsplit("/", 1)[1] for a in assets
+    }
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 @pytest.mark.asyncio

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -331,8 +332,10 @@ TOUCHPOINTS = {
     ),
 }
 MINI_PROGRAMS = {"山野官方旗舰店": ("山野茶事商城", "wx5a3e9c1d2b7f4e60")}
-# A real CC0 clip (MDN's), played from its CDN by the viewer's browser; the server never fetches it.
-DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.webm"
+# The demo's short video ships in the package (4 s, VP9 WebM, ~32 KB; demo_media/make_sunrise.py made
+# it once with Pillow and ffmpeg) and is uploaded like a merchant's, so the demo plays it from this
+# site's media, offline too.
+DEMO_VIDEO = Path(__file__).parent / "demo_media" / "sunrise.webm"
 
 
 def _seed_touchpoints(demo_stores: dict, users: dict, say) -> dict[str, dict[str, int]]:
@@ -360,7 +363,7 @@ def _seed_touchpoints(demo_stores: dict, users: dict, say) -> dict[str, dict[str
             owner=merchant,
             account_id=channel.pk,
             title=video_title,
-            url=DEMO_VIDEO_URL,
+            file=SimpleUploadedFile(DEMO_VIDEO.name, DEMO_VIDEO.read_bytes(), content_type="video/webm"),
             cover=cover,
             product_id=product.pk if product else None,
         )

@@ -14,6 +14,7 @@ from xiaodian.accounts.models import User
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED
 from xiaodian.catalog.models import SKU
+from xiaodian.content.models import Video
 from xiaodian.core.scenes import PRIVATE_DOMAIN
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
@@ -23,7 +24,7 @@ from xiaodian.scoring.days import today, window
 from xiaodian.scoring.models import CurrentScore
 from xiaodian.stores import selectors, touchpoints
 from xiaodian.stores.models import Homepage, Store
-from xiaodian.web.demo import PRODUCTS
+from xiaodian.web.demo import DEMO_VIDEO, PRODUCTS
 
 
 @pytest.mark.django_db
@@ -55,6 +56,18 @@ def test_each_demo_store_is_connected_everywhere_the_demo_promises():
     # The creator has an invitation waiting for her answer.
     creator = User.objects.get(username="creator")
     assert selectors.invitations_for(creator, state="invited").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_videos_are_served_by_this_site(client):
+    """Offline-complete (issue 14): the demo's short video is the shipped file, uploaded like a
+    merchant's and served from this site's media, not a link to another host."""
+    call_command("demo", no_serve=True, stdout=io.StringIO())
+    videos = list(Video.objects.all())
+    assert videos and all(video.file and not video.url for video in videos)
+    body = b"".join(client.get(videos[0].file.url).streaming_content)
+    assert body == DEMO_VIDEO.read_bytes() and body[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file
+    assert 0 < len(body) <= 512 * 1024
 
 
 @pytest.mark.django_db
