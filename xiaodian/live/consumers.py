@@ -11,9 +11,10 @@ import asyncio
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 
-from . import broadcast, selectors, services
+from . import broadcast, rules, selectors, services
 
 CLOSE_NOT_FOUND = 4404
 
@@ -61,6 +62,7 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         text = content.get("text")
         try:
+            await database_sync_to_async(throttle.hit)(rules.COMMENT_PER_USER, user.pk)
             # The service broadcasts the saved comment to the room (this socket included).
             await database_sync_to_async(services.post_comment)(
                 user=user, room_id=self.room_id, text=text if isinstance(text, str) else ""
@@ -75,7 +77,10 @@ class LiveRoomConsumer(AsyncJsonWebsocketConsumer):
             await self._error(DomainError("malformed_request"))
 
     async def _error(self, exc: DomainError) -> None:
-        await self.send_json({"type": "error", **exc.as_dict()})
+        frame = {"type": "error", **exc.as_dict()}
+        if isinstance(exc, throttle.RateLimited):
+            frame["retry_after"] = exc.retry_after
+        await self.send_json(frame)
 
     async def live_frame(self, event):
         """A frame for every viewer of the room (`broadcast.send`, or this consumer's own)."""

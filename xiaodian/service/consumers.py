@@ -14,12 +14,12 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from xiaodian.core import broadcast
+from xiaodian.core import broadcast, throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.parsing import check_storable
 
-from . import delivery, selectors, services
+from . import delivery, rules, selectors, services
 
 CLOSE_UNAUTHORIZED = 4401
 
@@ -80,6 +80,7 @@ class ServiceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
     async def on_send(self, content):
+        await database_sync_to_async(throttle.hit)(rules.MESSAGE_SEND_PER_USER, self.user.pk)
         message, created = await database_sync_to_async(services.send_message)(
             user=self.user,
             conversation_id=_int(content.get("conversation"), "conversation"),
@@ -113,6 +114,8 @@ class ServiceConsumer(AsyncJsonWebsocketConsumer):
 
     async def _error(self, exc: DomainError, client_id=None) -> None:
         frame = {"type": "error", **exc.as_dict()}
+        if isinstance(exc, throttle.RateLimited):
+            frame["retry_after"] = exc.retry_after
         if client_id:
             frame["client_id"] = client_id
         await self.send_json(frame)
