@@ -66,10 +66,11 @@ def test_the_database_ceiling_buys_the_hot_row_and_drops_its_tables(tmp_path):
 
 def test_login_flood_measures_the_buyers_and_hashes_no_more_than_the_limit(tmp_path):
     result = bench(tmp_path, "login-flood", "--concurrency", "2", "--flooders", "4", "--duration", "1")
-    quiet, flood, unlimited, control = result["levels"]
+    quiet, flood, _reached, unlimited, control = result["levels"]
     assert [row["phase"] for row in result["levels"]] == [
         "quiet",
         "flood",
+        "flood, limit reached",
         "flood, limits off",
         "control, /health flood",
     ]
