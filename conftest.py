@@ -5,12 +5,14 @@ import itertools
 import json
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from xiaodian.accounts import licences
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import SubjectKind, Verification
+from xiaodian.core import throttle
 from xiaodian.core.browser import chromium
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category
@@ -23,6 +25,26 @@ PASSWORD = "test-pass-123"
 def _fast_password_hashing_and_private_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no rate-limit counts (nor anything else cached) from the one before."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def use_up():
+    """use_up(limit, key): spend every attempt `limit` allows `key` in the current window, so the
+    next one is refused (explicit cache state instead of hundreds of requests)."""
+
+    def spend(limit: throttle.Limit, key) -> None:
+        for _ in range(throttle.allowed(limit)):
+            throttle.hit(limit, key)
+
+    return spend
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from xiaodian.catalog.api import router as catalog_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.parsing import StrictParser
+from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router
 from xiaodian.payments.api import router as payments_router
@@ -60,7 +61,8 @@ def _error(
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    return retry_after_header(response, exc) if isinstance(exc, RateLimited) else response
 
 
 @api.exception_handler(ValidationError)

@@ -1,11 +1,13 @@
 from django.contrib.auth import authenticate
 from ninja import File, Query, Router, UploadedFile
 
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.core.permissions import require_operator
 
-from . import selectors, services
+from . import rules, selectors, services
+from .auth import count_sign_in
 from .schemas import (
     ProfileIn,
     RegisterIn,
@@ -25,6 +27,7 @@ router = Router(tags=["accounts"])
 
 @auth_router.post("/auth/register", response={201: RegisterOut}, auth=None)
 def register(request, body: RegisterIn):
+    throttle.hit(rules.REGISTER_PER_ADDRESS, throttle.client_address(request))
     user = services.register_user(**body.dict())
     _, secret = services.issue_token(user=user, name="register")
     return 201, {"id": user.pk, "token": secret}
@@ -32,6 +35,7 @@ def register(request, body: RegisterIn):
 
 @auth_router.post("/auth/token", response=TokenOut, auth=None)
 def obtain_token(request, body: TokenIn):
+    count_sign_in(request, body.username)  # before the hash check: a flood stops here
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         raise DomainError("invalid_credentials")

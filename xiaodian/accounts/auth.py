@@ -2,7 +2,9 @@
 
 from ninja.security import HttpBearer, SessionAuth
 
-from . import services
+from xiaodian.core import throttle
+
+from . import rules, services
 
 
 class BearerToken(HttpBearer):
@@ -29,3 +31,11 @@ class SignedInSession(SessionAuth):
 
 
 api_auth = [BearerToken(), SignedInSession()]
+
+
+def count_sign_in(request, username: str) -> None:
+    """Count a sign-in attempt (API or page) by its client address and by the account it names;
+    RateLimited over either limit. Call it before the password is checked: the hash is the
+    expensive part, and a flood must not get to run it."""
+    throttle.hit(rules.SIGN_IN_PER_ADDRESS, throttle.client_address(request))
+    throttle.hit(rules.SIGN_IN_PER_ACCOUNT, username.strip().casefold())

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.core.throttle import Limit
+
 USERNAME_MAX = 40
 DISPLAY_NAME_MAX = 40
 SUBJECT_NAME_MAX = 100
@@ -11,6 +13,19 @@ AVATAR_MAX_PIXELS = 4096
 TOKEN_NAME_MAX = 60
 LICENCE_NUMBER_INPUT_MAX = 40  # accepted as typed (spaces, dashes); the service normalises it to 18
 TRADE_NAME_MAX = 20
+
+
+# Rate limits (django-ratelimit's "COUNT/PERIOD": 10/5m is 10 per 5 minutes; docs/operations.md).
+# Every sign-in attempt counts, successful or not, and is refused over the limit before the
+# password hash is checked, so a wrong-password flood costs one cache increment per request.
+SIGN_IN_PER_ACCOUNT = Limit(
+    "accounts.sign_in.account", "10/5m"
+)  # by the username typed, whichever address it comes from
+SIGN_IN_PER_ADDRESS = Limit(
+    "accounts.sign_in.address", "30/5m"
+)  # by client address, whichever usernames it tries
+REGISTER_PER_ADDRESS = Limit("accounts.register.address", "10/h")
+TOKEN_CREATE_PER_USER = Limit("accounts.token_create.user", "20/h")  # API tokens made on the tokens page
 
 
 class SubjectKind(models.TextChoices):

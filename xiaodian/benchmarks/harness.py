@@ -54,10 +54,11 @@ def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> N
 
 
 @contextlib.contextmanager
-def server(*, workers: int = 2, port: int | None = None) -> Iterator[str]:
-    """`xiaodian serve --workers N` against the configured database; yields its base URL."""
+def server(*, workers: int = 2, port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`xiaodian serve --workers N` against the configured database; yields its base URL. `env`
+    adds variables to the server's environment."""
     port = port or free_port()
-    process = spawn(serve_args(port, workers))
+    process = spawn(serve_args(port, workers), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process)

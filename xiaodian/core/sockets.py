@@ -20,6 +20,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from . import throttle
 from .errors import DomainError
 from .parsing import check_storable
 
@@ -128,4 +129,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content, **kwargs)
 
     async def send_error(self, exc: DomainError, **extra) -> None:
-        await self.send_json({"type": "error", **exc.as_dict(), **extra})
+        """An error frame: the error's code and message (and `retry_after` seconds when over a
+        rate limit)."""
+        frame = {"type": "error", **exc.as_dict(), **extra}
+        if isinstance(exc, throttle.RateLimited):
+            frame["retry_after"] = exc.retry_after
+        await self.send_json(frame)

@@ -10,12 +10,13 @@ from ninja import Header, Query, Router
 
 from xiaodian.accounts.auth import api_auth
 from xiaodian.content import selectors as content
+from xiaodian.core import throttle
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.orders import rules as order_rules
 from xiaodian.orders.api import checkout_answer
 from xiaodian.orders.schemas import CheckoutOut
 
-from . import selectors, services
+from . import rules, selectors, services
 from .schemas import BuyIn, CommentIn, CommentOut, RoomDetailOut, RoomIn, RoomOut, ShelfItemIn, ShelfItemOut
 
 router = Router(tags=["live"])
@@ -102,7 +103,9 @@ def list_comments(request, room_id: ObjectId, page: Query[PageParams]):
 
 @router.post("/live-rooms/{room_id}/comments", response={201: CommentOut})
 def post_comment(request, room_id: ObjectId, body: CommentIn):
-    """Comment in a live room (also sent to its websocket viewers); 409 `live_room_not_live` otherwise."""
+    """Comment in a live room (also sent to its websocket viewers); 409 `live_room_not_live` otherwise;
+    429 `rate_limited` past the commenter's limit (rules.COMMENT_PER_USER)."""
+    throttle.hit(rules.COMMENT_PER_USER, request.auth.pk)
     return 201, services.post_comment(user=request.auth, room_id=room_id, text=body.text)
 
 

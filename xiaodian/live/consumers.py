@@ -12,10 +12,11 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.sockets import FrameConsumer
 
-from . import broadcast, selectors, services
+from . import broadcast, rules, selectors, services
 
 CLOSE_NOT_FOUND = 4404
 
@@ -62,6 +63,7 @@ class LiveRoomConsumer(FrameConsumer):
             return
         text = content.get("text")
         try:
+            await database_sync_to_async(throttle.hit)(rules.COMMENT_PER_USER, user.pk)
             # The service broadcasts the saved comment to the room (this socket included).
             await database_sync_to_async(services.post_comment)(
                 user=user, room_id=self.room_id, text=text if isinstance(text, str) else ""

@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.core.throttle import Limit
+
 TITLE_MAX = 40
 COMMENT_MAX = 140
 SHELF_MAX = 100  # items on one room's shelf
@@ -26,6 +28,11 @@ SHELF_CHOICES_MAX = 300  # SKUs the owner's shelf form offers
 
 # What a purchase in a room records on the order (DOMAIN.md "Orders", scene 2).
 SOURCE_TYPE = "live_room"
+
+
+# Rate limit on live-room comments, per user over the API, the websocket and the page
+# (django-ratelimit's "COUNT/PERIOD"; docs/operations.md).
+COMMENT_PER_USER = Limit("live.comment.user", "30/m")
 
 
 class RoomState(models.TextChoices):

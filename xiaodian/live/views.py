@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.content import selectors as content
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pages import found_or_404, require_ids
 from xiaodian.core.pagination import MAX_ID
@@ -171,9 +172,11 @@ def room(request, room_id: int):
 
 @login_required
 @require_POST
+@throttle.answers_rate_limited
 def comment(request, room_id: int):
     """Post a comment without the websocket (the page's form when scripts are off)."""
     require_ids(room_id)
+    throttle.hit(rules.COMMENT_PER_USER, request.user.pk)
     try:
         services.post_comment(user=request.user, room_id=room_id, text=request.POST.get("text", ""))
     except DomainError as exc:

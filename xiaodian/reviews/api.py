@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from xiaodian.accounts.auth import api_auth
 from xiaodian.accounts.rules import Perm
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
@@ -95,6 +96,7 @@ def create_review(request, order_id: ObjectId, line_id: ObjectId):
     before receipt, 409 `review_exists` the second time. Not your order → 404."""
     selectors.buyer_line(request.auth, order_id, line_id)
     body, images = _parsed(request, ReviewIn)
+    throttle.hit(rules.REVIEW_POST_PER_USER, request.auth.pk)
     review = services.create_review(
         buyer=request.auth,
         order_id=order_id,
@@ -111,6 +113,7 @@ def add_follow_up(request, review_id: ObjectId):
     """The buyer's one follow-up (追评) to their review: 409 `follow_up_exists` the second time."""
     selectors.buyer_review(request.auth, review_id)
     body, images = _parsed(request, FollowUpIn)
+    throttle.hit(rules.REVIEW_POST_PER_USER, request.auth.pk)
     services.add_follow_up(buyer=request.auth, review_id=review_id, text=body.text, images=images)
     return 201, selectors.review_for(request.auth, review_id)
 
@@ -119,6 +122,7 @@ def add_follow_up(request, review_id: ObjectId):
 def reply_to_review(request, review_id: ObjectId, body: ReplyIn):
     """The store's one reply, by staff with the customer-service permission (others of the store
     → 403, anyone else → 404); 409 `reply_exists` the second time."""
+    throttle.hit(rules.REVIEW_POST_PER_USER, request.auth.pk)
     services.reply_to_review(staff=request.auth, review_id=review_id, text=body.text)
     return 201, selectors.review_for(request.auth, review_id)
 

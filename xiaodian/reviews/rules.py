@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core.throttle import Limit
 from xiaodian.orders.rules import Status
 
 RATING_MIN = 1
@@ -32,6 +33,11 @@ RATING_LABELS = {
 
 PAGE_SIZE = 10  # reviews per batch on the product page
 MERCHANT_PAGE_SIZE = 20
+
+
+# Rate limit on posting reviews, follow-ups and store replies together, per user, over the API and
+# the pages (django-ratelimit's "COUNT/PERIOD"; docs/operations.md).
+REVIEW_POST_PER_USER = Limit("reviews.post.user", "60/h")
 
 
 class ImagePart(models.TextChoices):

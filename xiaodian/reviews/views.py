@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_digits
@@ -65,6 +66,7 @@ def _with_query(url: str, **params) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle.answers_rate_limited
 def review_form(request, order_id: int, line_id: int):
     """Rate a line of a received order: stars, text, images. A line already reviewed goes to its
     follow-up page; a line not yet received says so instead of the form."""
@@ -81,6 +83,7 @@ def review_form(request, order_id: int, line_id: int):
     form = ReviewForm(request.POST, request.FILES) if request.method == "POST" else ReviewForm()
     if request.method == "POST" and not refusal and form.is_valid():
         data = form.cleaned_data
+        throttle.hit(rules.REVIEW_POST_PER_USER, request.user.pk)
         try:
             services.create_review(
                 buyer=request.user,
@@ -110,6 +113,7 @@ def review_form(request, order_id: int, line_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle.answers_rate_limited
 def follow_up_form(request, review_id: int):
     """The buyer's own review, and the follow-up form until there is a follow-up."""
     _ids(review_id)
@@ -126,6 +130,7 @@ def follow_up_form(request, review_id: int):
         else:
             form = FollowUpForm(request.POST, request.FILES)
             if form.is_valid():
+                throttle.hit(rules.REVIEW_POST_PER_USER, request.user.pk)
                 try:
                     services.add_follow_up(
                         buyer=request.user,
@@ -151,6 +156,7 @@ def follow_up_form(request, review_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle.answers_rate_limited
 def reply_form(request, review_id: int):
     """A review of the store's product, and the reply form until the store has replied."""
     _ids(review_id)
@@ -168,6 +174,7 @@ def reply_form(request, review_id: int):
         else:
             form = ReplyForm(request.POST)
             if form.is_valid():
+                throttle.hit(rules.REVIEW_POST_PER_USER, request.user.pk)
                 try:
                     services.reply_to_review(
                         staff=request.user, review_id=review.pk, text=form.cleaned_data["text"]

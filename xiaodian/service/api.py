@@ -7,11 +7,12 @@ from datetime import timedelta
 from ninja import Query, Router
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
-from . import selectors, services
+from . import rules, selectors, services
 from .days import today
 from .models import AutoReply, QuickReply
 from .schemas import (
@@ -86,7 +87,9 @@ def list_messages(request, conversation_id: ObjectId, params: Query[MessageParam
 @router.post("/conversations/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut})
 def send_message(request, conversation_id: ObjectId, body: MessageIn):
     """A text, product-card or order-card message (images from the pages). 201 when saved; 200 with
-    the saved message when the same `client_id` was sent before."""
+    the saved message when the same `client_id` was sent before; 429 `rate_limited` past the
+    sender's limit (rules.MESSAGE_SEND_PER_USER)."""
+    throttle.hit(rules.MESSAGE_SEND_PER_USER, request.auth.pk)
     message, created = services.send_message(
         user=request.auth, conversation_id=conversation_id, **body.dict()
     )

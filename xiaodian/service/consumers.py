@@ -13,12 +13,12 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
-from xiaodian.core import broadcast
+from xiaodian.core import broadcast, throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.sockets import FrameConsumer
 
-from . import delivery, selectors, services
+from . import delivery, rules, selectors, services
 
 CLOSE_UNAUTHORIZED = 4401
 
@@ -57,6 +57,7 @@ class ServiceConsumer(FrameConsumer):
         await self.send_json({"type": "pong"})
 
     async def on_send(self, content):
+        await database_sync_to_async(throttle.hit)(rules.MESSAGE_SEND_PER_USER, self.user.pk)
         message, created = await database_sync_to_async(services.send_message)(
             user=self.user,
             conversation_id=_int(content.get("conversation"), "conversation"),

@@ -6,6 +6,8 @@ from datetime import time, timedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.core.throttle import Limit
+
 # The score's rule, one copy: a human reply within 3 minutes in 99% of counted sessions.
 from xiaodian.scoring.rules import REPLY_TARGET as REPLY_TARGET
 from xiaodian.scoring.rules import REPLY_WITHIN as REPLY_WITHIN
@@ -43,6 +45,11 @@ WEBHOOK_RETRY_DELAYS = (
 SIGNATURE_HEADER = "X-Xiaodian-Signature"
 TIMESTAMP_HEADER = "X-Xiaodian-Timestamp"
 EVENT_ID_HEADER = "X-Xiaodian-Event-Id"
+
+
+# Rate limit on sending messages, per sender over the API, the websocket and the pages
+# (django-ratelimit's "COUNT/PERIOD"; docs/operations.md).
+MESSAGE_SEND_PER_USER = Limit("service.message_send.user", "120/m")
 
 
 class Mode(models.TextChoices):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
-from xiaodian.core import clock
+from xiaodian.core import clock, throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pages import require_ids
 from xiaodian.core.pagination import MAX_ID
@@ -219,12 +219,14 @@ def _render_conversation(request, conversation, side, *, send_form=None, status=
 
 @login_required
 @require_POST
+@throttle.answers_rate_limited
 def send(request, conversation_id: int):
     """Send without the websocket (the composer when scripts are off). An agent who answers has
     read what came before."""
     conversation, side = _conversation(request, conversation_id)
     form = MessageForm(request.POST)
     if form.is_valid():
+        throttle.hit(rules.MESSAGE_SEND_PER_USER, request.user.pk)
         try:
             message, _created = services.send_message(
                 user=request.user,

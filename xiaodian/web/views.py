@@ -20,8 +20,10 @@ from django.views.decorators.http import require_http_methods
 
 from xiaodian.accounts import selectors as account_selectors
 from xiaodian.accounts import services as account_services
-from xiaodian.accounts.rules import GRANTABLE_BY, Perm
+from xiaodian.accounts.auth import count_sign_in
+from xiaodian.accounts.rules import GRANTABLE_BY, REGISTER_PER_ADDRESS, TOKEN_CREATE_PER_USER, Perm
 from xiaodian.content import selectors as content_selectors
+from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
 from xiaodian.payments import selectors as payment_selectors
 from xiaodian.payments import services as payment_services
@@ -68,9 +70,12 @@ def home(request):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle.answers_rate_limited
 def signup(request):
     if request.user.is_authenticated:
         return redirect("web:my_stores")
+    if request.method == "POST":
+        throttle.hit(REGISTER_PER_ADDRESS, throttle.client_address(request))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -93,6 +98,13 @@ class LoginView(auth_views.LoginView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "label_suffix": ""}
+
+    def post(self, request, *args, **kwargs):
+        try:
+            count_sign_in(request, request.POST.get("username", ""))  # before the form checks the password
+        except throttle.RateLimited as exc:
+            return throttle.page_refusal(exc)
+        return super().post(request, *args, **kwargs)
 
 
 # ------------------------------------------------------------------------------------- accounts
@@ -122,11 +134,13 @@ def profile(request):
 @never_cache  # the page shows a new token's secret once; no cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttle.answers_rate_limited
 def tokens(request):
     action = _action(request)
     form = TokenForm(request.POST if action == "create" else None)
     new_secret = None
     if action == "create" and form.is_valid():
+        throttle.hit(TOKEN_CREATE_PER_USER, request.user.pk)
         _token, new_secret = account_services.issue_token(user=request.user, name=form.cleaned_data["name"])
         form = TokenForm()
     elif action == "revoke":

@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
+from xiaodian.accounts import rules as account_rules
 from xiaodian.benchmarks import db_ceiling
+from xiaodian.core import throttle
 
 
 def xiaodian(tmp_path, *args) -> subprocess.CompletedProcess:
@@ -60,3 +62,24 @@ def test_the_database_ceiling_buys_the_hot_row_and_drops_its_tables(tmp_path):
         assert not {db_ceiling.STOCK, db_ceiling.BUY} & set(database.introspection.table_names(cursor))
     if database is not connection:
         database.close()
+
+
+def test_login_flood_measures_the_buyers_and_hashes_no_more_than_the_limit(tmp_path):
+    result = bench(tmp_path, "login-flood", "--concurrency", "2", "--flooders", "4", "--duration", "1")
+    quiet, flood, _reached, unlimited, control = result["levels"]
+    assert [row["phase"] for row in result["levels"]] == [
+        "quiet",
+        "flood",
+        "flood, limit reached",
+        "flood, limits off",
+        "control, /health flood",
+    ]
+    assert all(row["completed"] > 0 and not row["errors"] for row in result["levels"])
+    assert quiet["flood_attempts"] == 0
+    # two processes with local-memory caches: each hashes at most the account's limit (whether a
+    # second at this scale gets past it depends on the machine: accounts/tests prove the refusal)
+    per_process = throttle.allowed(account_rules.SIGN_IN_PER_ACCOUNT)
+    assert 0 < flood["flood_401_hashed"] <= 2 * per_process
+    assert flood["flood_attempts"] == flood["flood_401_hashed"] + flood["flood_429_refused"]
+    assert unlimited["flood_401_hashed"] == unlimited["flood_attempts"] > 0
+    assert control["flood_other"]["200_health"] > 0

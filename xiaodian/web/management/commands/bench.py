@@ -2,7 +2,8 @@
 flash-sale), search latency in-process at a million products (search), and the full store-score
 recompute at ten million orders (score), 500 customer-service websockets on one server checked
 for lost and doubled messages (service), and a checkout-and-pay load with `kill -9` of the server
-and the worker, checked for lost payments, lost stock and doubled refunds (crash, PostgreSQL only).
+and the worker, checked for lost payments, lost stock and doubled refunds (crash, PostgreSQL only),
+and buyers' order-list latency while a wrong-password flood hits one account (login-flood).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -17,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search", "score", "service", "crash")
+SCENARIOS = ("checkout", "flash-sale", "search", "score", "service", "crash", "login-flood")
 MARK = "mark-db"
 
 
@@ -104,6 +105,13 @@ class Command(BaseCommand):
             help="kill -9 of the server and of the worker during the load: SERVER,WORKER or one number for both (crash)",
         )
         parser.add_argument("--seed", type=int, default=1, help="the random moments of the kills (crash)")
+        parser.add_argument(
+            "--flooders",
+            type=int,
+            default=16,
+            help="connections posting wrong passwords for one account (login-flood; --concurrency: the "
+            "buyers reading their orders meanwhile, default 8; --duration: seconds per phase)",
+        )
 
     def handle(
         self, *args, scenario, json: bool, concurrency, duration, stock, stores, products, queries, **options
@@ -180,6 +188,15 @@ class Command(BaseCommand):
                 worker_kills=worker_kills,
                 seed=options["seed"],
                 report=say,
+            )
+        elif scenario == "login-flood":
+            from xiaodian.benchmarks import login_flood
+
+            levels = _levels(concurrency or "8")
+            if len(levels) != 1 or options["flooders"] < 1:
+                raise CommandError("--concurrency takes one number and --flooders is positive (login-flood)")
+            result = login_flood.run(
+                clients=levels[0], flooders=options["flooders"], duration=duration, report=say
             )
         elif scenario == "checkout":
             from xiaodian.benchmarks import checkout
