@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from xiaodian.accounts import licences
 from xiaodian.accounts import services as accounts
@@ -25,6 +26,16 @@ PASSWORD = "test-pass-123"
 def _fast_password_hashing_and_private_media(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts (and ends) in the default language: a request with `Accept-Language: en`
+    leaves English active in the thread (LocaleMiddleware does not switch back), and code a later
+    test calls outside a request would then answer in English, depending on test order."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
