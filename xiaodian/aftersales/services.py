@@ -163,7 +163,7 @@ def request_aftersale(
             AfterSaleImage.objects.create(aftersale=aftersale, image=image)
         if kind == Kind.REFUND:  # the 48-hour automatic approval, written with the request (an outbox)
             tasks.approve_overdue_refund.using(run_after=aftersale.merchant_deadline).enqueue(aftersale.pk)
-        transaction.on_commit(lambda: signals.aftersale_requested.send(sender=AfterSale, aftersale=aftersale))
+        signals.aftersale_requested.send_on_commit(sender=AfterSale, aftersale=aftersale)
     return aftersale
 
 
@@ -389,7 +389,7 @@ def refund_succeeded(out_refund_no: str) -> AfterSale | None:
         )
     if _everything_refunded(aftersale.order_id):
         orders.mark_fully_refunded(order_id=aftersale.order_id)
-    transaction.on_commit(lambda: signals.aftersale_refunded.send(sender=AfterSale, aftersale=aftersale))
+    signals.aftersale_refunded.send_on_commit(sender=AfterSale, aftersale=aftersale)
     return aftersale
 
 
@@ -574,14 +574,16 @@ def sweep() -> dict:
         "closed": sum(
             close_if_unreturned(pk) is not None for pk in list(unreturned.values_list("pk", flat=True))
         ),
-        "resubmitted": sum(_resubmit(pk) for pk in _stuck_refunds(now)),  # submissions attempted
+        "resubmitted": _resubmit_all(_stuck_refunds(now)),
         "periods_ended": sum(len(end_aftersale_periods(pk)) for pk in _periods_due(now)),
     }
 
 
-def _resubmit(aftersale_id: int) -> bool:
-    submit_refund(aftersale_id)
-    return True
+def _resubmit_all(aftersale_ids: list[int]) -> int:
+    """Submit each again; answers how many submissions were attempted."""
+    for aftersale_id in aftersale_ids:
+        submit_refund(aftersale_id)
+    return len(aftersale_ids)
 
 
 # -------------------------------------------------------------------------------- disputes
@@ -623,7 +625,5 @@ def decide_dispute(*, operator: User, dispute_id: int, decision: str, note: str 
             )
             tasks.close_unreturned.using(run_after=aftersale.return_deadline).enqueue(aftersale.pk)
         dispute.refresh_from_db()
-        transaction.on_commit(
-            lambda: signals.dispute_decided.send(sender=Dispute, aftersale=aftersale, dispute=dispute)
-        )
+        signals.dispute_decided.send_on_commit(sender=Dispute, aftersale=aftersale, dispute=dispute)
     return dispute

@@ -1,7 +1,8 @@
-"""After-sale events, sent on commit with `aftersale=AfterSale`."""
+"""After-sale notify events (core.events.NotifyEvent), sent on commit with `aftersale=AfterSale`,
+for pages and sockets; what must happen whatever crashes is in `events.py`."""
 
-from django.dispatch import Signal
+from xiaodian.core.events import NotifyEvent
 
-aftersale_requested = Signal()
-aftersale_refunded = Signal()
-dispute_decided = Signal()  # aftersale=..., dispute=...
+aftersale_requested = NotifyEvent()
+aftersale_refunded = NotifyEvent()
+dispute_decided = NotifyEvent()  # aftersale=..., dispute=...

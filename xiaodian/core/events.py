@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
@@ -159,7 +160,7 @@ def durable_events() -> dict[str, DurableEvent]:
     return dict(_durable)
 
 
-def pending(event: DurableEvent | None = None) -> Any:
+def pending(event: DurableEvent | None = None) -> QuerySet[DBTaskResult]:
     """Handler runs not yet done (waiting, running or to be retried), optionally of one event."""
     rows = DBTaskResult.objects.filter(
         task_path=run_handler.module_path,
