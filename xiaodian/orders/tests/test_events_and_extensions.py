@@ -344,3 +344,12 @@ def test_the_sweep_cancels_gifts_past_their_day(buyer, friend, make_sku, store):
     with clock.travel_to(clock.now() + rules.GIFT_ACCEPT_WITHIN + timedelta(minutes=1)):
         assert services.cancel_unaccepted_gifts() == 1
         assert services.cancel_unaccepted_gifts() == 0
+
+
+def test_the_giver_cannot_cancel_a_paid_gift(buyer, friend, make_sku, store):
+    placed = _gift(buyer, make_sku(store), friend)
+    succeed(placed.checkout)
+    with pytest.raises(DomainError) as refused:
+        services.cancel_order(buyer=buyer, order_id=placed.orders[0].pk)
+    assert refused.value.code == "invalid_transition"
+    assert Order.objects.get(pk=placed.orders[0].pk).status == Status.GIFT_PENDING
