@@ -10,6 +10,11 @@ opens one page per person:
 - `sign_in_as(browser, live_server, user)`: the same for a user whose password the test does not
   know (a fixture's): it sets a known one first.
 
+Every page runs under the site's Content-Security-Policy (settings.CONTENT_SECURITY_POLICY). Chromium
+reports each thing the policy blocks (an inline script or style, an outside image, a socket to
+another host) on the page's console; `chromium()` collects those reports from every context `phone()`
+opens and fails the test at the end if there is any (`csp_violations(browser)` reads them).
+
 Playwright may be absent: it is imported only inside `chromium()` (which skips the test then)."""
 
 import os
@@ -50,17 +55,35 @@ def chromium() -> Iterator:
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser.csp_violations = []
         try:
             yield browser
+            for context in browser.contexts:  # delivers the console messages still on their way
+                context.close()
+            if browser.csp_violations:
+                pytest.fail("the Content-Security-Policy blocked:\n" + "\n".join(browser.csp_violations))
         finally:
             browser.close()
 
 
+def csp_violations(browser) -> list[str]:
+    """What the Content-Security-Policy blocked so far in this browser's pages (console reports)."""
+    return browser.csp_violations
+
+
 def phone(browser):
     """A page in a new phone-sized context of its own (its own cookies: one person)."""
-    page = browser.new_context(locale=LOCALE, viewport=VIEWPORT).new_page()
+    context = browser.new_context(locale=LOCALE, viewport=VIEWPORT)
+    context.on("console", lambda message: _watch_csp(browser, message))
+    page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return page
+
+
+def _watch_csp(browser, message) -> None:
+    if "Content Security Policy" in message.text:
+        url = message.location.get("url", "") if message.location else ""
+        browser.csp_violations.append(f"{url}: {message.text}")
 
 
 def sign_in(browser, live_server, username: str, password: str):

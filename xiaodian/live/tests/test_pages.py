@@ -129,7 +129,8 @@ def test_the_room_page_shows_the_pinned_item_first_with_both_prices(
     assert "¥68.00" in html and "¥100.00" in html and f'id="stock-{item.pk}">10<' in html
     assert f'href="/live-rooms/{live_room.pk}/buy/?item={item.pk}"' in html
     assert "已抢完" in text(page)  # the bag's flash stock is 0
-    assert 'id="viewer-count">0<' in html and "/ws/live/" in html
+    assert 'id="viewer-count">0<' in html and 'src="/static/live/room.js"' in html  # the socket's script
+    assert 'data-heartbeat-ms="30000"' in html
     assert "登录后发表评论" in text(page)  # anonymous viewers watch
 
 
