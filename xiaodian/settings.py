@@ -36,6 +36,7 @@ ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("XIAODIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 ]
 CSRF_TRUSTED_ORIGINS = [f"http://{h}:8000" for h in ALLOWED_HOSTS if h and h != "*"]
+CSRF_FAILURE_VIEW = "xiaodian.web.errors.csrf_failure"  # the site's own page; JSON under /api/
 
 # Served over HTTPS (docs/operations.md, "HTTPS"): plain http is redirected, browsers are told to
 # use https only (HSTS), and the session and CSRF cookies are sent over https only. Off by default:
@@ -134,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xiaodian.web.navigation.navigation",
             ],
         },
     },
@@ -179,7 +181,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:my_stores"
+LOGIN_REDIRECT_URL = "web:start"  # each role to its own first page (web.navigation)
 LOGOUT_REDIRECT_URL = "web:home"
 
 # Redis (optional): cache and channel layer; local memory otherwise.

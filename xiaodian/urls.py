@@ -34,3 +34,4 @@ urlpatterns = [
 handler400 = "xiaodian.web.errors.bad_request"
 handler403 = "xiaodian.web.errors.permission_denied"
 handler404 = "xiaodian.web.errors.page_not_found"
+handler500 = "xiaodian.web.errors.server_error"

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from xiaodian.core.errors import DomainError
 
 from .models import ApiToken, Subject, User
+from .rules import Verification
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:
@@ -39,3 +40,8 @@ def public_name(user: User) -> str:
     if user.display_name:
         return user.display_name
     return f"{user.username[:1]}***" if user.username else "***"
+
+
+def subjects_awaiting_verification() -> int:
+    """How many subjects wait for an operator's verification (the operations page's queue)."""
+    return Subject.objects.filter(verification=Verification.PENDING).count()

@@ -21,7 +21,7 @@ S = State
 # The list pages' tabs: who acts next. Every state is in exactly one tab.
 TABS = (
     ("", _("全部"), None),
-    ("merchant", _("待商家处理"), (S.MERCHANT_PROCESSING, S.MERCHANT_WAIT_RECEIPT)),
+    ("merchant", _("待商家处理"), rules.WAITING_FOR_MERCHANT),
     ("buyer", _("待买家处理"), (S.USER_WAIT_RETURN, S.USER_WAIT_CONFIRM)),
     (
         "refunding",

@@ -135,3 +135,8 @@ class EventNote(models.TextChoices):
 
     DISPUTE_OPENED = "dispute_opened", _("买家发起了申诉")
     REFUND_NOT_SUBMITTED = "refund_not_submitted", _("退款未能提交，等待重试")
+
+
+# Who acts next: the states in which a request waits for the merchant (the queue's first tab and
+# the workbench's to-do).
+WAITING_FOR_MERCHANT = (State.MERCHANT_PROCESSING, State.MERCHANT_WAIT_RECEIPT)

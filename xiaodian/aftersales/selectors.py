@@ -9,7 +9,7 @@ from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
 
 from .models import AfterSale, AfterSaleEvent, Dispute
-from .rules import DisputeStatus
+from .rules import WAITING_FOR_MERCHANT, DisputeStatus
 
 
 def _detailed(qs: QuerySet[AfterSale]) -> QuerySet[AfterSale]:
@@ -54,3 +54,11 @@ def dispute_for_operator(user: User, dispute_id: int) -> Dispute:
     if dispute is None:
         raise DomainError("not_found")
     return dispute
+
+
+def waiting_counts(store: Store) -> tuple[int, int]:
+    """How many of the store's requests wait for the merchant, and how many of its disputes are
+    open with the platform (the workbench's to-dos). Two queries."""
+    waiting = AfterSale.objects.filter(store=store, state__in=WAITING_FOR_MERCHANT).count()
+    disputes = Dispute.objects.filter(aftersale__store=store, status=DisputeStatus.OPEN).count()
+    return waiting, disputes

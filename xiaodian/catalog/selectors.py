@@ -262,3 +262,46 @@ def homepage_products(store_id: int, ids, *, latest: int = 0) -> tuple[dict[int,
         for row in (*rows, *newest)
     }
     return cards, [row["pk"] for row in newest]
+
+
+def newest_listed(limit: int) -> list[dict]:
+    """The newest listed products of open stores as cards (title, lowest active price, first
+    image, store): the home page's until the discovery feed exists. One query."""
+    first_image = (
+        ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk").values("image")[:1]
+    )
+    rows = (
+        Product.objects.filter(state=ProductState.LISTED, store__state=StoreState.OPEN)
+        .annotate(
+            price_fen=Min("skus__price_fen", filter=Q(skus__is_active=True)),
+            first_image=Subquery(first_image),
+        )
+        .order_by("-listed_at", "-pk")
+        .values("pk", "title", "price_fen", "first_image", "store_id", "store__name")[:limit]
+    )
+    return [
+        {
+            "id": row["pk"],
+            "title": row["title"],
+            "price_fen": row["price_fen"],
+            "image_url": default_storage.url(row["first_image"]) if row["first_image"] else "",
+            "store_id": row["store_id"],
+            "store_name": row["store__name"],
+        }
+        for row in rows
+    ]
+
+
+def stores_with_listings(limit: int) -> list[dict]:
+    """Open stores that sell something, the most listed products first: the home page's "stores
+    worth seeing" until the feed ranks them. One query."""
+    rows = (
+        Store.objects.filter(state=StoreState.OPEN, products__state=ProductState.LISTED)
+        .annotate(listed=Count("products"))
+        .order_by("-listed", "pk")
+        .values("pk", "name", "main_category__name", "listed")[:limit]
+    )
+    return [
+        {"id": r["pk"], "name": r["name"], "category": r["main_category__name"], "listed": r["listed"]}
+        for r in rows
+    ]

@@ -11,6 +11,7 @@ from xiaodian.core.scenes import PRIVATE_DOMAIN, Scene  # noqa: F401  (orders' o
 PAY_WITHIN = timedelta(minutes=15)
 AUTO_CONFIRM_AFTER = timedelta(days=10)
 SHIP_WITHIN = timedelta(hours=48)
+NEARLY_LATE = timedelta(hours=12)  # the merchant's workbench flags orders this close to their ship-by time
 GIFT_ACCEPT_WITHIN = timedelta(
     hours=24
 )  # after payment, or the gift is cancelled and refunded  # after payment: the ship-by time, and the score's 48 h shipping rate

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
@@ -16,6 +16,7 @@ from xiaodian.stores.rules import StoreState
 
 from .models import Address, CartItem, Order, OrderEvent, OrderLine, Shipment
 from .numbers import SHANGHAI
+from .rules import NEARLY_LATE, SHIP_WITHIN, Status
 
 
 def cart_of(buyer: User) -> QuerySet[CartItem]:
@@ -210,3 +211,40 @@ def received_by(user) -> Q:
     """Orders whose goods go to `user`: their own orders, except gifts, and gifts sent to them (a
     gift is the recipient's to confirm and to ask after-sales about, not the giver's)."""
     return Q(buyer=user, recipient__isnull=True) | Q(recipient=user)
+
+
+@dataclass(frozen=True)
+class ShipDue:
+    """A store's orders waiting to ship, by how close each is to its ship-by time (paid + SHIP_WITHIN)."""
+
+    to_ship: int
+    nearly_late: int  # ship-by within `rules.NEARLY_LATE`
+    late: int  # ship-by passed
+
+
+def ship_due(store: Store, now: datetime) -> ShipDue:
+    """One query: the store's paid, not fully shipped orders, and how many are nearly late or late."""
+    waiting = Order.objects.filter(store=store, status__in=(Status.TO_SHIP, Status.PARTLY_SHIPPED))
+    late_paid_before = now - SHIP_WITHIN
+    nearly_paid_before = now - SHIP_WITHIN + NEARLY_LATE
+    counts = waiting.aggregate(
+        to_ship=Count("pk"),
+        late=Count("pk", filter=Q(paid_at__lt=late_paid_before)),
+        nearly=Count("pk", filter=Q(paid_at__gte=late_paid_before, paid_at__lt=nearly_paid_before)),
+    )
+    return ShipDue(to_ship=counts["to_ship"], nearly_late=counts["nearly"], late=counts["late"])
+
+
+@dataclass(frozen=True)
+class Takings:
+    paid_fen: int
+    orders: int
+
+
+def takings(store: Store, start: datetime, end: datetime) -> Takings:
+    """What buyers paid the store in [start, end): the orders paid then (cancelled unpaid never
+    were; later refunds do not undo a payment here: this is takings, not settlement). One query."""
+    row = Order.objects.filter(store=store, paid_at__gte=start, paid_at__lt=end).aggregate(
+        paid=Sum("total_fen"), n=Count("pk")
+    )
+    return Takings(paid_fen=row["paid"] or 0, orders=row["n"])

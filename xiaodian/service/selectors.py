@@ -194,3 +194,11 @@ def workbench_sessions(store: Store, user: User, *, limit: int) -> list[Conversa
             "mine" if session.agent_id == user.pk else "waiting" if session.agent_id is None else "others"
         )
     return sessions
+
+
+def unanswered_count(store: Store) -> int:
+    """The store's open sessions whose newest message is the buyer's: a reply is owed (the
+    workbench's to-do)."""
+    newest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-id").values("sender")[:1]
+    rows = store_conversations(store, status=Status.OPEN).annotate(last_sender=Subquery(newest))
+    return rows.filter(last_sender=Sender.BUYER).count()

@@ -240,3 +240,8 @@ def homepage_preview(store: Store) -> homepage.ShopPage:
 def homepage_choices(store: Store, *, keep_product_ids=()) -> homepage.Choices:
     """What the homepage editor offers to pick from."""
     return homepage.choices(store, keep_product_ids=keep_product_ids)
+
+
+def brand_authorizations_awaiting_review() -> int:
+    """How many brand authorisations wait for an operator (the operations page's queue)."""
+    return BrandAuthorization.objects.filter(status=rules.AuthorizationStatus.PENDING).count()

@@ -6,6 +6,10 @@ from . import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("stores/<int:store_id>/workbench/", views.store_workbench, name="store_workbench"),
+    path("ops/", views.ops, name="ops"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

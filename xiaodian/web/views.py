@@ -16,12 +16,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaodian.accounts import selectors as account_selectors
 from xiaodian.accounts import services as account_services
 from xiaodian.accounts.auth import count_sign_in
 from xiaodian.accounts.rules import GRANTABLE_BY, REGISTER_PER_ADDRESS, TOKEN_CREATE_PER_USER, Perm
+from xiaodian.aftersales import selectors as aftersales_selectors
+from xiaodian.catalog import selectors as catalog_selectors
 from xiaodian.content import selectors as content_selectors
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
@@ -46,6 +48,8 @@ from .forms import (
     SubjectForm,
     TokenForm,
 )
+from .navigation import navigation_of
+from .workbench import desk as workbench_desk
 
 
 def _store(request, store_id: int, perm: str):
@@ -65,15 +69,83 @@ def _action(request) -> str:
 # ---------------------------------------------------------------------------------------- public
 
 
+HOME_PRODUCTS = 12
+HOME_STORES = 6
+
+
 def home(request):
-    return render(request, "web/home.html", {"platform_rules": store_selectors.platform_rules()})
+    """The buyer's first page: what is newly listed and the stores that sell the most (the
+    discovery feed takes this place when it exists), and how to open a store."""
+    context = {
+        "platform_rules": store_selectors.platform_rules(),
+        "products": catalog_selectors.newest_listed(HOME_PRODUCTS),
+        "stores": catalog_selectors.stores_with_listings(HOME_STORES),
+    }
+    return render(request, "web/home.html", context)
+
+
+@login_required
+def start(request):
+    """Where sign-in leads: each role to its own first page (web.navigation.Navigation.landing)."""
+    return redirect(navigation_of(request.user).landing())
+
+
+@login_required
+@require_GET
+def workbench(request):
+    """The merchant's workbench across stores: each store's to-dos and takings; with one store,
+    that store's workbench."""
+    nav = navigation_of(request.user)
+    if not nav.roles:
+        return redirect("web:my_stores")
+    if len(nav.roles) == 1:
+        return redirect("web:store_workbench", store_id=next(iter(nav.roles)))
+    stores = {s.pk: s for s in store_selectors.stores_of(request.user)}
+    desks = [workbench_desk(stores[pk], role) for pk, role in sorted(nav.roles.items()) if pk in stores]
+    return render(request, "web/workbench.html", {"desks": desks})
+
+
+@login_required
+@require_GET
+def store_workbench(request, store_id: int):
+    store = _store(request, store_id, Perm.VIEW)
+    return render(request, "web/store_workbench.html", {"desk": workbench_desk(store, store.viewer_role)})
+
+
+@login_required
+@require_GET
+def ops(request):
+    """The operators' page: each queue with how much waits in it."""
+    if not request.user.is_staff:
+        raise Http404
+    queues = [
+        {
+            "key": "disputes",
+            "label": _("售后纠纷仲裁"),
+            "count": aftersales_selectors.disputes_for_operator(request.user).count(),
+            "url": reverse("aftersales:disputes"),
+        },
+        {
+            "key": "subjects",
+            "label": _("经营主体审核"),
+            "count": account_selectors.subjects_awaiting_verification(),
+            "url": reverse("admin:accounts_subject_changelist") + "?verification__exact=pending",
+        },
+        {
+            "key": "brands",
+            "label": _("品牌授权审核"),
+            "count": store_selectors.brand_authorizations_awaiting_review(),
+            "url": reverse("admin:stores_brandauthorization_changelist") + "?status__exact=pending",
+        },
+    ]
+    return render(request, "web/ops.html", {"queues": queues})
 
 
 @require_http_methods(["GET", "POST"])
 @throttle.answers_rate_limited
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("web:my_stores")
+        return redirect("web:start")
     if request.method == "POST":
         throttle.hit(REGISTER_PER_ADDRESS, throttle.client_address(request))
     form = SignupForm(request.POST or None)

@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401  (the orders fixtures)
+
 
 @pytest.fixture
 def merchant_client(client, merchant):
