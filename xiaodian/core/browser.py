@@ -77,7 +77,17 @@ def phone(browser):
     context.on("console", lambda message: _watch_csp(browser, message))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    # Destructive actions ask first (button[data-confirm], web/static/web/site.js). The person says
+    # yes unless the test sets `page.confirm_answer = False`; each question asked is kept in
+    # `page.dialogs` for the test to check.
+    page.confirm_answer, page.dialogs = True, []
+    page.on("dialog", lambda dialog: _answer(page, dialog))
     return page
+
+
+def _answer(page, dialog) -> None:
+    page.dialogs.append(dialog.message)
+    dialog.accept() if page.confirm_answer else dialog.dismiss()
 
 
 def _watch_csp(browser, message) -> None:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, F
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog import services as catalog
@@ -146,7 +146,8 @@ def add_to_cart(
         or not sources.allowed(scene, source_type)
     ):
         raise DomainError("validation_error", SOURCE_PROBLEMS["scene"], field="source_type")
-    if sku_id not in _buyable_skus([sku_id]):
+    sku = _buyable_skus([sku_id]).get(sku_id)
+    if sku is None:
         raise DomainError("product_not_available", field="sku_id")
     touch = {}
     if scene != Scene.OTHER or source_type:
@@ -158,6 +159,7 @@ def add_to_cart(
         }
     with transaction.atomic():
         item = CartItem.objects.filter(buyer=buyer, sku_id=sku_id).first()
+        _check_stock(sku, quantity + (item.quantity if item else 0))
         if item is not None:
             CartItem.objects.filter(pk=item.pk).update(
                 quantity=Least(F("quantity") + quantity, rules.QUANTITY_MAX), **touch
@@ -180,9 +182,25 @@ def add_to_cart(
             )
 
 
+def _check_stock(sku: SKU, quantity: int) -> None:
+    """The cart never holds more than the stock allows, and says how many are left (checkout
+    takes the stock for real, under its own lock: this only spares the buyer a surprise there)."""
+    if quantity > sku.stock:
+        message = (
+            ngettext("库存不足，只剩 %(n)d 件。", "库存不足，只剩 %(n)d 件。", sku.stock) % {"n": sku.stock}
+            if sku.stock
+            else _("已售罄。")
+        )
+        raise DomainError("out_of_stock", message, field="quantity")
+
+
 def set_cart_quantity(*, buyer: User, item_id: int, quantity: int) -> CartItem:
     if not 1 <= quantity <= rules.QUANTITY_MAX:
         raise DomainError("validation_error", field="quantity")
+    item = CartItem.objects.filter(buyer=buyer, pk=item_id).select_related("sku").first()
+    if item is None:
+        raise DomainError("not_found")
+    _check_stock(item.sku, quantity)
     if not CartItem.objects.filter(buyer=buyer, pk=item_id).update(quantity=quantity):
         raise DomainError("not_found")
     return CartItem.objects.get(pk=item_id)

@@ -81,6 +81,29 @@ def test_cancel_over_the_api(buyer_api, make_sku, store, place):
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
 
 
+def test_the_cart_never_holds_more_than_the_stock_and_says_how_many_are_left(buyer_api, make_sku, store):
+    sku = make_sku(store, stock=8)
+    refused = buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 50})
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        409,
+        "out_of_stock",
+        "quantity",
+    )
+    assert refused.json()["message"] == "库存不足，只剩 8 件。"
+    assert buyer_api.get("/cart/items").json()["count"] == 0  # nothing half-written
+    item = buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 6}).json()
+    again = buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 3})  # 6 + 3 > 8
+    assert (again.status_code, again.json()["code"]) == (409, "out_of_stock")
+    assert buyer_api.get("/cart/items").json()["items"][0]["quantity"] == 6
+    assert buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 2}).json()["quantity"] == 8
+    assert item["quantity"] == 6
+    english = buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 1}, **{"Accept-Language": "en"})
+    assert english.json()["message"] == "Not enough stock: only 8 left."
+    sold_out = make_sku(store, stock=0)
+    gone = buyer_api.post("/cart/items", {"sku_id": sold_out.pk, "quantity": 1})
+    assert (gone.status_code, gone.json()["message"]) == (409, "已售罄。")
+
+
 def test_cart_and_addresses(buyer_api, make_sku, store):
     sku = make_sku(store)
     assert buyer_api.post("/cart/items", {"sku_id": sku.pk, "quantity": 2}).status_code == 201

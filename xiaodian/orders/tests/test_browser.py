@@ -93,6 +93,11 @@ def test_buy_a_demo_product_pay_ship_and_confirm(browser, live_server):
     buyer.reload()
     expect(buyer.locator("#order-status")).to_have_text("待收货")
     expect(buyer.locator("#shipments")).to_contain_text("SF1234567890")
+    buyer.confirm_answer = False  # it asks first; "cancel" leaves the order as it was
+    buyer.click(f"#actions-{order.pk} button[value=confirm]")
+    assert buyer.dialogs == ["确认已收到商品？确认后货款将结算给商家。"]
+    expect(buyer.locator("#order-status")).to_have_text("待收货")
+    buyer.confirm_answer = True
     buyer.click(f"#actions-{order.pk} button[value=confirm]")
     expect(buyer.locator("#order-status")).to_have_text("已完成")
     expect(buyer.locator(".messages")).to_contain_text("已确认收货")

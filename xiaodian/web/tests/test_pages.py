@@ -133,7 +133,7 @@ def test_sign_in_and_sign_out(client, db):
     accounts.register_user(username="returning", password="long-pass-987")
     response = client.post(reverse("web:login"), {"username": "returning", "password": "long-pass-987"})
     assert response.status_code == 302
-    assert response.url == reverse("web:my_stores")
+    assert response.url == reverse("web:start")  # then each role to its own page (test_workbench.py)
     response = client.post(reverse("web:logout"))
     assert response.status_code == 302
     assert response.url == reverse("web:home")

@@ -1,7 +1,10 @@
 /* The few behaviours every page shares, as static script: the Content-Security-Policy allows no
  * inline script or event-handler attribute (docs/operations.md, "Security headers").
  *
- * - input[data-select-all]: selects its whole text when focused or clicked (a link to copy). */
+ * - input[data-select-all]: selects its whole text when focused or clicked (a link to copy).
+ * - button[data-confirm]: a destructive or irreversible action asks first; "cancel" stops the
+ *   submission before the form (or htmx) sees it. Enter in a field "clicks" the default button,
+ *   so that path asks too. */
 (function () {
   "use strict";
   function selectAll(event) {
@@ -10,4 +13,12 @@
   }
   document.addEventListener("focusin", selectAll);
   document.addEventListener("click", selectAll);
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest && event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 })();
