@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.catalog.rules import PRICE_MAX_FEN
-from xiaodian.core.forms import DomainErrorForm
+from xiaodian.core.forms import DomainErrorForm, YuanField
 from xiaodian.core.money import format_fen
 from xiaodian.core.pagination import MAX_ID
 
@@ -32,12 +32,10 @@ def _sku_label(sku) -> str:
 
 
 class ShelfItemForm(DomainErrorForm):
+    field_aliases = {"live_price_fen": "live_price"}
     sku_id = forms.TypedChoiceField(label=_("商品规格"), coerce=int)
-    live_price_fen = forms.IntegerField(
-        label=_("直播价（分）"),
-        min_value=1,
-        max_value=PRICE_MAX_FEN,
-        help_text=_("不高于原价，例如 1990 即 ¥19.90"),
+    live_price = YuanField(
+        label=_("直播价（元）"), max_fen=PRICE_MAX_FEN, help_text=_("不高于原价，例如 19.90")
     )
     flash_stock = forms.IntegerField(label=_("秒杀库存"), min_value=0, max_value=rules.FLASH_STOCK_MAX)
     pinned = forms.BooleanField(label=_("置顶"), required=False)

@@ -92,7 +92,15 @@ def _manage_action(request, room, shelf_form) -> str | None:
         if not shelf_form.is_valid():
             return None
         try:
-            services.add_shelf_item(owner=request.user, room_id=room.pk, **shelf_form.cleaned_data)
+            data = shelf_form.cleaned_data
+            services.add_shelf_item(
+                owner=request.user,
+                room_id=room.pk,
+                sku_id=data["sku_id"],
+                live_price_fen=data["live_price"],  # typed in yuan, taken in fen
+                flash_stock=data["flash_stock"],
+                pinned=data["pinned"],
+            )
         except DomainError as exc:
             if exc.status == 404:
                 raise

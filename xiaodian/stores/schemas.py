@@ -92,10 +92,20 @@ class DepositOut(Schema):
     transaction_id: str
     paid_at: datetime | None
     refunded_at: datetime | None
+    pay_url: str = Field(
+        "",
+        description="Where the merchant pays a pending deposit (the payment's page: WeChat Pay's, or the "
+        "sandbox's), in the answer to POST …/deposits; empty once paid and in lists. Posting again "
+        "for the same category answers the same pending payment.",
+    )
 
     @staticmethod
     def resolve_category_name(obj) -> str:
         return obj.category.name
+
+    @staticmethod
+    def resolve_pay_url(obj) -> str:
+        return getattr(obj, "pay_url", "")
 
 
 class BrandAuthorizationIn(Schema):

@@ -220,6 +220,7 @@ def pay_deposit(*, store: Store, category_id: int) -> StoreDeposit:
         transaction_id=charge.transaction_id, **paid
     )
     deposit.refresh_from_db()
+    deposit.pay_url = charge.pay_url if deposit.status == DepositStatus.PENDING else ""  # where to pay it
     return deposit
 
 

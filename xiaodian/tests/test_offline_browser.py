@@ -1,6 +1,7 @@
 """Offline-complete (issue 14): with the demo data seeded, every page a person reaches loads in
-Chromium with every request to another host blocked; the test fails on any such request and on any
-console error. The site runs as `xiaodian serve` runs it (websockets too: the live room, the chat).
+Chromium with every request to another host blocked; the test fails on any such request, on any
+console error (a Content-Security-Policy violation included), and on any page wider than a 360, 390
+or 414 px phone (issue 17). The site runs as `xiaodian serve` runs it (websockets too: the live room, the chat).
 
 "Every page" is held by the URL names: each named page of the site is visited, or listed in
 NOT_PAGES with why (a POST action, an htmx fragment, a JSON endpoint)."""
@@ -27,9 +28,12 @@ from xiaodian.wechatpay_sandbox.models import SandboxTransaction
 
 pytestmark = pytest.mark.browser
 
+PHONE_WIDTHS = (360, 390, 414)  # the phones every page must fit without scrolling sideways
+
 # Named URLs that are not pages a person opens, and why.
 NOT_PAGES = {
     "web:logout": "POST",
+    "web:start": "a redirect to the role's first page",
     "catalog:sku_row": "htmx fragment of the product form",
     "orders:cart_add": "POST",
     "content:create_official_account": "POST (its form is on /content/)",
@@ -129,6 +133,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/sandbox/wechatpay/pay/{trade.prepay_id}/",
     ]
     merchant_pages = [
+        "/workbench/",
+        f"/stores/{s}/workbench/",
         "/stores/",
         f"/stores/{s}/settings/",
         f"/stores/{s}/staff/",
@@ -151,7 +157,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/video-accounts/{channel.pk}/videos/new/",
         f"/live-rooms/{room.pk}/manage/",
     ]
-    return {"": everyone, "buyer2": buyer_pages, "merchant": merchant_pages, "ops": ["/ops/disputes/"]}
+    return {"": everyone, "buyer2": buyer_pages, "merchant": merchant_pages, "ops": ["/ops/", "/ops/disputes/"]}
 
 
 def _watched_phone(browser, site: str, outside: list[str], console_errors: list[str]):
@@ -191,6 +197,7 @@ def test_every_page_loads_with_the_outside_world_blocked(browser, asgi_server):
     console_errors: list[str] = []
     bad_status: list[str] = []
     not_drawn: list[str] = []
+    too_wide: list[str] = []
 
     for username, paths in pages.items():
         page = _watched_phone(browser, site, outside, console_errors)
@@ -207,6 +214,11 @@ def test_every_page_loads_with_the_outside_world_blocked(browser, asgi_server):
                 bad_status.append(
                     f"{username or 'anonymous'} {path}: {response and response.status} {page.url}"
                 )
+            for width in PHONE_WIDTHS:  # mobile first: nothing wider than the screen (issue 17)
+                page.set_viewport_size({"width": width, "height": 800})
+                scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+                if scroll_width > width:
+                    too_wide.append(f"{username or 'anonymous'} {path} at {width} px: {scroll_width} px wide")
             try:
                 if path == "/api/v1/docs":  # Swagger UI drew the operations from its own files
                     page.locator(".opblock").first.wait_for()
@@ -220,6 +232,7 @@ def test_every_page_loads_with_the_outside_world_blocked(browser, asgi_server):
     assert console_errors == []
     assert bad_status == []
     assert not_drawn == []
+    assert too_wide == []
     visited = {resolve(urlsplit(path).path).view_name for paths in pages.values() for path in paths}
     unvisited = {
         name

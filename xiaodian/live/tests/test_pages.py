@@ -65,21 +65,26 @@ def test_the_owner_stocks_pins_starts_and_ends_the_room(
     page = client.get(url).content.decode()
     assert f'value="{sku.pk}"' in page  # the bound store's SKU is offered
     r = client.post(
-        url, {"action": "add", "shelf-sku_id": sku.pk, "shelf-live_price_fen": 20_000, "shelf-flash_stock": 5}
+        url, {"action": "add", "shelf-sku_id": sku.pk, "shelf-live_price": "200.00", "shelf-flash_stock": 5}
     )
     assert r.status_code == 422 and "直播价须大于 0 且不高于商品原价" in text(r)
     r = client.post(
-        url, {"action": "add", "shelf-sku_id": sku.pk, "shelf-live_price_fen": 6_800, "shelf-flash_stock": 5}
+        url, {"action": "add", "shelf-sku_id": sku.pk, "shelf-live_price": "68", "shelf-flash_stock": 5}
     )
     assert r.status_code == 302
     item = ShelfItem.objects.get()
+    assert item.live_price_fen == 6_800  # typed in yuan (issue 17, point 8), kept in fen
+    r = client.post(
+        url, {"action": "add", "shelf-sku_id": sku.pk, "shelf-live_price": "1.999", "shelf-flash_stock": 5}
+    )
+    assert r.status_code == 422 and ShelfItem.objects.count() == 1  # no fraction of a fen
     other = make_sku(store, price_fen=2_000)
     client.post(
         url,
         {
             "action": "add",
             "shelf-sku_id": other.pk,
-            "shelf-live_price_fen": 1_000,
+            "shelf-live_price": "10.00",
             "shelf-flash_stock": 1,
             "shelf-pinned": "on",
         },
@@ -144,7 +149,7 @@ def test_the_room_page_costs_a_fixed_number_of_queries(
         services.post_comment(user=buyer, room_id=live_room.pk, text=f"第{n}条")
     client = signed_in(buyer)
     client.get(reverse("live:room", args=[live_room.pk]))
-    with django_assert_max_num_queries(6):  # session, user, room, shelf, comments, viewers
+    with django_assert_max_num_queries(7):  # session, user, the menu's store roles, room, shelf, comments, viewers
         r = client.get(reverse("live:room", args=[live_room.pk]))
     assert r.status_code == 200 and "第7条" in r.content.decode()
 

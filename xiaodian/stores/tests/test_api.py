@@ -2,10 +2,10 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from xiaodian.accounts.rules import SubjectKind
-from xiaodian.stores.models import Store, StoreDeposit
-from xiaodian.stores.tests.paying import pay_at_the_pay_page
+from xiaodian.stores.models import Store
 
 
 def new_store(api, subject, categories, name, **extra):
@@ -69,8 +69,13 @@ def test_upgrade_deposits_staff_and_close(api, store, categories, make_user):
     assert api.post(f"/stores/{store.pk}/upgrade").json()["is_upgraded"] is True
     r = api.post(f"/stores/{store.pk}/deposits", {"category_id": categories["女装"].pk})
     assert r.status_code == 201 and (r.json()["status"], r.json()["amount_fen"]) == ("pending", 200_000)
-    pay_at_the_pay_page(StoreDeposit.objects.get(pk=r.json()["id"]))
+    pay_url = r.json()["pay_url"]  # the answer says where to pay (issue 17, point 10)
+    assert pay_url.startswith("/sandbox/wechatpay/pay/")
+    again = api.post(f"/stores/{store.pk}/deposits", {"category_id": categories["女装"].pk}).json()
+    assert (again["id"], again["pay_url"]) == (r.json()["id"], pay_url)  # the same pending payment
+    assert Client().post(pay_url).status_code == 200  # the merchant pays on that page
     assert api.get(f"/stores/{store.pk}/deposits").json()["items"][0]["status"] == "paid"
+    assert api.get(f"/stores/{store.pk}/deposits").json()["items"][0]["pay_url"] == ""
     r = api.post(f"/stores/{store.pk}/deposits", {"category_id": categories["男装"].pk})
     assert (r.status_code, r.json()["code"]) == (409, "deposit_already_paid")
     assert api.get(f"/stores/{store.pk}/deposits").json()["count"] == 1
