@@ -130,6 +130,7 @@ def test_the_product_page_shows_what_a_buyer_needs(client, listed_product, with_
     assert "亚麻衬衫" in html
     assert text(block(html, "price")) == "¥99.00 – ¥129.00"
     assert "拾光服饰" in text(block(html, "store-name"))
+    assert f'id="store-name" href="/shop/{listed_product.store_id}/"' in html  # a way into the store
     assert 'width="40" height="30"' in block(html, "gallery")
     red, blue = listed_product.skus.order_by("id")
     assert "红 / M" in text(block(html, f"sku-{red.pk}"))
