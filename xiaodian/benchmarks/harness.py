@@ -40,8 +40,9 @@ def serve_args(port: int, workers: int = 2) -> list[str]:
     return ["serve", "--workers", str(workers), "--port", str(port), "--log-level", "error"]
 
 
-def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    """Until `GET /api/v1/health` answers 200; RuntimeError if the process exits or time runs out."""
+def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 240) -> None:
+    """Until `GET /api/v1/health` answers 200; RuntimeError if the process exits or time runs out
+    (a generous deadline: on a loaded 2-core machine two uvicorn workers took over 60 s to start)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
