@@ -157,6 +157,7 @@ class StoreStaff(models.Model):
 
 
 class StoreDeposit(models.Model):
+    pay_url: str = ""  # not stored: where to pay it while pending, set on services.pay_deposit's answer
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="deposits")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     amount_fen = models.BigIntegerField()

@@ -103,10 +103,6 @@ class DepositOut(Schema):
     def resolve_category_name(obj) -> str:
         return obj.category.name
 
-    @staticmethod
-    def resolve_pay_url(obj) -> str:
-        return getattr(obj, "pay_url", "")
-
 
 class BrandAuthorizationIn(Schema):
     brand: str = Field(min_length=1, max_length=rules.BRAND_MAX)
