@@ -254,8 +254,9 @@ def test_the_page_answers_only_get(signed_in, store):
 @pytest.mark.parametrize("query", [{}, {"from": "2025-03-10", "to": "2026-03-10"}])
 def test_the_page_costs_a_fixed_number_of_queries(signed_in, orders, query, django_assert_max_num_queries):
     signed_in.get(page_url(orders, **query))  # warm up
-    # session + user (2), the store membership (1), the report (4), the score and its history (3)
-    with django_assert_max_num_queries(10):
+    # session + user (2), the store membership (1), the menu's store roles (1, issue 17), the report
+    # (4), the score and its history (3)
+    with django_assert_max_num_queries(11):
         r = signed_in.get(page_url(orders, **query))
     assert r.status_code == 200
 
