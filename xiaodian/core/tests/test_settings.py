@@ -7,9 +7,13 @@ from pathlib import PurePath
 from django.conf import settings
 
 # Settings Django itself needs to name the project's modules, and nothing else.
-# (AUTH_PASSWORD_VALIDATORS: django.contrib.auth loads the password validators only from it.)
+# (AUTH_PASSWORD_VALIDATORS: django.contrib.auth loads the password validators only from it;
+# CSRF_FAILURE_VIEW: the CSRF middleware finds its refusal page only there; TEMPLATES: the
+# template engine loads context processors only from its OPTIONS.)
 ALLOWED = frozenset(
     {
+        "CSRF_FAILURE_VIEW",
+        "TEMPLATES",
         "SETTINGS_MODULE",
         "ROOT_URLCONF",
         "ASGI_APPLICATION",
