@@ -1,7 +1,10 @@
 """The JSON API at /api/v1: mounts every app's router and turns every refusal into {"code", "message"}."""
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -13,6 +16,7 @@ from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
+from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.live.api import router as live_router
@@ -25,7 +29,41 @@ from xiaodian.service.api import router as service_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
-api = NinjaAPI(
+
+def _json_method_not_allowed(view):
+    """Ninja answers a method the path does not have with a plain-text 405; ours is JSON too."""
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            refusal = _error(request, "method_not_allowed")
+            refusal["Allow"] = response["Allow"]
+            return refusal
+        return response
+
+    return answer
+
+
+class XiaodianAPI(NinjaAPI):
+    """Ninja, with the whole truth in its OpenAPI document and a JSON 405."""
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return patterns
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return Spec(self, path_prefix)
+
+
+api = XiaodianAPI(
     title="xiaodian API",
     version="1",
     description="The store as the transaction hub of a messaging and content ecosystem. "

@@ -3,6 +3,7 @@ from ninja import File, Query, Router, UploadedFile
 
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.core.permissions import require_operator
 
@@ -26,6 +27,7 @@ router = Router(tags=["accounts"])
 
 
 @auth_router.post("/auth/register", response={201: RegisterOut}, auth=None)
+@refuses("username_taken", "password_too_weak", "rate_limited")
 def register(request, body: RegisterIn):
     throttle.hit(rules.REGISTER_PER_ADDRESS, throttle.client_address(request))
     user = services.register_user(**body.dict())
@@ -34,6 +36,7 @@ def register(request, body: RegisterIn):
 
 
 @auth_router.post("/auth/token", response=TokenOut, auth=None)
+@refuses("invalid_credentials", "rate_limited")
 def obtain_token(request, body: TokenIn):
     count_sign_in(request, body.username)  # before the hash check: a flood stops here
     user = authenticate(request, username=body.username, password=body.password)

@@ -3,6 +3,7 @@
 from ninja.security import HttpBearer, SessionAuth
 
 from xiaodian.core import throttle
+from xiaodian.core.openapi import Anyone
 
 from . import rules, services
 
@@ -31,6 +32,10 @@ class SignedInSession(SessionAuth):
 
 
 api_auth = [BearerToken(), SignedInSession()]
+
+# Public reads: a token or a session when one is sent (staff see more), an anonymous visitor when
+# none is; a token that is sent and refused answers 401.
+public_auth = [*api_auth, Anyone()]
 
 
 def count_sign_in(request, username: str) -> None:

@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import Field
 
-from xiaodian.core.pagination import StrictId
+from xiaodian.core.pagination import JsonInt, StrictId
 from xiaodian.orders.rules import CARRIER_MAX, QUANTITY_MAX, TRACKING_NO_MAX
 
 from . import rules
@@ -13,7 +13,7 @@ from .rules import Decision, Kind, Reason, State
 class AfterSaleIn(Schema):
     type: Kind
     line_id: StrictId
-    quantity: StrictInt = Field(ge=1, le=QUANTITY_MAX)  # an order line holds at most this many
+    quantity: JsonInt = Field(ge=1, le=QUANTITY_MAX)  # an order line holds at most this many
     reason_code: Reason = Reason.OTHER
     reason: str = Field("", max_length=rules.REASON_MAX)
 

@@ -11,8 +11,11 @@ from .schemas import ReportOut, ReportParams
 
 router = Router(tags=["analytics"])
 
+# format=csv answers the same report as a CSV file
+_CSV = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
 
-@router.get("/stores/{store_id}/analytics", response=ReportOut, by_alias=True)
+
+@router.get("/stores/{store_id}/analytics", response=ReportOut, by_alias=True, openapi_extra=_CSV)
 def store_analytics(request, store_id: ObjectId, params: Query[ReportParams]):
     """Per Shanghai day in `from`..`to` (default the last 30 days, at most 366): GMV and paid
     orders by scene and by public/private domain, created orders, refunds; totals and rates.

@@ -2,9 +2,9 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field, Strict, StrictInt
+from pydantic import Field
 
-from xiaodian.core.pagination import StrictId
+from xiaodian.core.pagination import JsonInt, StrictId, json_int
 
 from . import rules
 from .selectors import ProductPage, cover_url
@@ -19,13 +19,13 @@ Specs = Annotated[
         "uses the same names (at most 3); {} for a product without variants.",
     ),
 ]
-StockSeen = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
+StockSeen = json_int(ge=0, le=2**31 - 1)
 
 
 class SkuIn(Schema):
     specs: Specs = {}
-    price_fen: StrictInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
-    stock: StrictInt = Field(0, ge=0, le=rules.STOCK_MAX)
+    price_fen: JsonInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
+    stock: JsonInt = Field(0, ge=0, le=rules.STOCK_MAX)
 
 
 class ProductIn(Schema):
@@ -38,11 +38,9 @@ class ProductIn(Schema):
 class SkuPatch(Schema):
     id: StrictId | None = Field(None, description="An existing SKU of this product; leave out to add one")
     specs: Specs = {}
-    price_fen: StrictInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
-    stock: StrictInt | None = Field(
+    price_fen: JsonInt = Field(ge=1, le=rules.PRICE_MAX_FEN)
+    stock: json_int(ge=0, le=rules.STOCK_MAX) | None = Field(
         None,
-        ge=0,
-        le=rules.STOCK_MAX,
         description="The stock to set; leave out to keep an existing SKU's stock (a new SKU starts at 0)",
     )
     expected_stock: StockSeen | None = Field(

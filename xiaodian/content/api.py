@@ -5,12 +5,11 @@ Accounts and mini programs are public; articles and videos are public once publi
 the owner's: anyone else gets 404, as for a draft.
 """
 
-from django.contrib.auth.models import AnonymousUser
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router
 from pydantic import ValidationError
 
-from xiaodian.accounts.auth import api_auth
+from xiaodian.accounts.auth import public_auth
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 
@@ -30,7 +29,6 @@ from .schemas import (
 )
 
 router = Router(tags=["content"])
-public = [*api_auth, lambda request: AnonymousUser()]
 
 
 def _account(account, viewer, kind: str) -> dict:
@@ -64,13 +62,13 @@ def create_official_account(request, body: AccountIn):
     return 201, _account(account, request.auth, "official_account")
 
 
-@router.get("/official-accounts/{account_id}", response=AccountOut, auth=public)
+@router.get("/official-accounts/{account_id}", response=AccountOut, auth=public_auth)
 def get_official_account(request, account_id: ObjectId):
     """Public profile; `follower_count` only for the owner."""
     return _account(selectors.official_account(account_id), request.auth, "official_account")
 
 
-@router.get("/official-accounts/{account_id}/articles", response=Page[ArticleOut], auth=public)
+@router.get("/official-accounts/{account_id}/articles", response=Page[ArticleOut], auth=public_auth)
 def list_articles(request, account_id: ObjectId, page: Query[PageParams]):
     """Published articles, newest first; the owner sees drafts too."""
     account = selectors.official_account(account_id)
@@ -98,7 +96,7 @@ def unfollow_official_account(request, account_id: ObjectId):
     return {"following": False}
 
 
-@router.get("/articles/{article_id}", response=ArticleOut, auth=public)
+@router.get("/articles/{article_id}", response=ArticleOut, auth=public_auth)
 def get_article(request, article_id: ObjectId):
     """A published article (a read counts a view), or the owner's draft; others get 404."""
     return _viewed(selectors.article_for(request.auth, article_id), request.auth)
@@ -145,13 +143,13 @@ def create_video_account(request, body: AccountIn):
     return 201, _account(account, request.auth, "video_account")
 
 
-@router.get("/video-accounts/{account_id}", response=AccountOut, auth=public)
+@router.get("/video-accounts/{account_id}", response=AccountOut, auth=public_auth)
 def get_video_account(request, account_id: ObjectId):
     """Public profile; `follower_count` only for the owner."""
     return _account(selectors.video_account(account_id), request.auth, "video_account")
 
 
-@router.get("/video-accounts/{account_id}/videos", response=Page[VideoOut], auth=public)
+@router.get("/video-accounts/{account_id}/videos", response=Page[VideoOut], auth=public_auth)
 def list_videos(request, account_id: ObjectId, page: Query[PageParams]):
     account = selectors.video_account(account_id)
     return paginate(selectors.account_videos(account, request.auth), page)
@@ -226,7 +224,7 @@ def unfollow_video_account(request, account_id: ObjectId):
     return {"following": False}
 
 
-@router.get("/videos/{video_id}", response=VideoOut, auth=public)
+@router.get("/videos/{video_id}", response=VideoOut, auth=public_auth)
 def get_video(request, video_id: ObjectId):
     """A published video (a read counts a view), or the owner's draft; others get 404."""
     return _viewed(selectors.video_for(request.auth, video_id), request.auth)
@@ -272,7 +270,7 @@ def create_mini_program(request, body: MiniProgramIn):
     )
 
 
-@router.get("/mini-programs/{program_id}", response=MiniProgramOut, auth=public)
+@router.get("/mini-programs/{program_id}", response=MiniProgramOut, auth=public_auth)
 def get_mini_program(request, program_id: ObjectId):
     program = selectors.mini_program(program_id)
     program.stores = cards.store_entries("mini_program", program.pk)

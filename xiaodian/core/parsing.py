@@ -30,6 +30,8 @@ def check_storable(value) -> None:
 class StrictParser(Parser):
     def parse_body(self, request):
         data = json.loads(request.body)
+        if not isinstance(data, dict):  # every body of the API is an object (an optional one may be left out)
+            raise DomainError("validation_error", _("请求体须为 JSON 对象。"))
         check_storable(data)
         return data
 

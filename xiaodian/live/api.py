@@ -5,12 +5,12 @@ Rooms, shelves and comments are public; managing a room is its video account own
 else gets 404). Commenting and buying need a signed-in user.
 """
 
-from django.contrib.auth.models import AnonymousUser
 from ninja import Header, Query, Router
 
-from xiaodian.accounts.auth import api_auth
+from xiaodian.accounts.auth import public_auth
 from xiaodian.content import selectors as content
 from xiaodian.core import throttle
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.orders import rules as order_rules
 from xiaodian.orders.api import checkout_answer
@@ -20,7 +20,6 @@ from . import rules, selectors, services
 from .schemas import BuyIn, CommentIn, CommentOut, RoomDetailOut, RoomIn, RoomOut, ShelfItemIn, ShelfItemOut
 
 router = Router(tags=["live"])
-public = [*api_auth, lambda request: AnonymousUser()]
 
 
 def _detail(room_id: int):
@@ -38,14 +37,14 @@ def schedule_live_room(request, account_id: ObjectId, body: RoomIn):
     return 201, room
 
 
-@router.get("/video-accounts/{account_id}/live-rooms", response=Page[RoomOut], auth=public)
+@router.get("/video-accounts/{account_id}/live-rooms", response=Page[RoomOut], auth=public_auth)
 def list_live_rooms(request, account_id: ObjectId, page: Query[PageParams]):
     """The account's rooms: live first, then scheduled, then ended."""
     account = content.video_account(account_id)
     return paginate(selectors.account_rooms(account.pk), page)
 
 
-@router.get("/live-rooms/{room_id}", response=RoomDetailOut, auth=public)
+@router.get("/live-rooms/{room_id}", response=RoomDetailOut, auth=public_auth)
 def get_live_room(request, room_id: ObjectId):
     """A room in any state, with its shelf (pinned item first) and viewer count."""
     return _detail(room_id)
@@ -94,7 +93,7 @@ def unpin_shelf_item(request, room_id: ObjectId, shelf_item_id: ObjectId):
     return selectors.shelf_item(room_id, shelf_item_id)
 
 
-@router.get("/live-rooms/{room_id}/comments", response=Page[CommentOut], auth=public)
+@router.get("/live-rooms/{room_id}/comments", response=Page[CommentOut], auth=public_auth)
 def list_comments(request, room_id: ObjectId, page: Query[PageParams]):
     """The room's comments, newest first."""
     room = selectors.room(room_id)
@@ -102,6 +101,7 @@ def list_comments(request, room_id: ObjectId, page: Query[PageParams]):
 
 
 @router.post("/live-rooms/{room_id}/comments", response={201: CommentOut})
+@refuses("rate_limited")
 def post_comment(request, room_id: ObjectId, body: CommentIn):
     """Comment in a live room (also sent to its websocket viewers); 409 `live_room_not_live` otherwise;
     429 `rate_limited` past the commenter's limit (rules.COMMENT_PER_USER)."""

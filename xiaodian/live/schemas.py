@@ -1,11 +1,11 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool
 
 from xiaodian.accounts.selectors import public_name
 from xiaodian.catalog.rules import PRICE_MAX_FEN
-from xiaodian.core.pagination import StrictId
+from xiaodian.core.pagination import JsonInt, StrictId, json_int
 from xiaodian.orders.schemas import AddressIn
 
 from . import rules
@@ -49,10 +49,10 @@ class RoomOut(Schema):
 
 class ShelfItemIn(Schema):
     sku_id: StrictId = Field(description="A SKU of a store the video account is bound to")
-    live_price_fen: StrictInt = Field(ge=1, le=PRICE_MAX_FEN, description="At most the SKU's price")
-    flash_stock: StrictInt = Field(ge=0, le=rules.FLASH_STOCK_MAX, description="Units sold at the live price")
-    position: StrictInt | None = Field(None, ge=0, le=rules.POSITION_MAX, description="Default: last")
-    pinned: bool = False
+    live_price_fen: JsonInt = Field(ge=1, le=PRICE_MAX_FEN, description="At most the SKU's price")
+    flash_stock: JsonInt = Field(ge=0, le=rules.FLASH_STOCK_MAX, description="Units sold at the live price")
+    position: json_int(ge=0, le=rules.POSITION_MAX) | None = Field(None, description="Default: last")
+    pinned: StrictBool = False
 
 
 class ShelfItemOut(Schema):
@@ -108,6 +108,6 @@ class CommentOut(Schema):
 
 class BuyIn(Schema):
     shelf_item_id: StrictId
-    quantity: StrictInt = Field(1, ge=1, le=rules.BUY_QUANTITY_MAX)
+    quantity: JsonInt = Field(1, ge=1, le=rules.BUY_QUANTITY_MAX)
     address: AddressIn | None = None
     address_id: StrictId | None = None

@@ -1,6 +1,7 @@
 from ninja import Header, Query, Router
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
@@ -110,6 +111,7 @@ def get_order(request, order_id: ObjectId):
 
 
 @router.post("/orders/{order_id}/pay", response=PaymentOut)
+@refuses("payment_failed")
 def pay_order(request, order_id: ObjectId, body: PayIn | None = None):
     body = body or PayIn()
     payment = services.pay_checkout(

@@ -26,6 +26,8 @@ SOURCE_TYPE_MAX = 20  # an order's and a cart item's source type (a name in `sou
 # A delivery address's fields, in characters.
 RECIPIENT_MAX = 30
 PHONE_MAX = 20
+# A mainland mobile number, as the address's phone (the API's schema says it; spaces around are cut).
+PHONE_PATTERN = r"^\s*1[3-9]\d{9}\s*$"
 REGION_MAX = 60
 DETAIL_MAX = 120
 

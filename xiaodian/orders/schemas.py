@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool
 
-from xiaodian.core.pagination import ObjectId, SafeDate, StrictId
+from xiaodian.core.pagination import JsonInt, ObjectId, SafeDate, StrictId
 
 from . import rules
 from .rules import Scene, Status
@@ -11,13 +11,15 @@ from .rules import Scene, Status
 
 class AddressIn(Schema):
     recipient: str = Field(min_length=1, max_length=rules.RECIPIENT_MAX)
-    phone: str = Field(min_length=1, max_length=rules.PHONE_MAX)
+    phone: str = Field(
+        max_length=rules.PHONE_MAX, pattern=rules.PHONE_PATTERN, description="11 digits, starting with 1"
+    )
     region: str = Field(min_length=1, max_length=rules.REGION_MAX)
     detail: str = Field(min_length=1, max_length=rules.DETAIL_MAX)
 
 
 class SavedAddressIn(AddressIn):
-    is_default: bool = False
+    is_default: StrictBool = False
 
 
 class AddressOut(AddressIn):
@@ -27,7 +29,7 @@ class AddressOut(AddressIn):
 
 class CartItemIn(Schema):
     sku_id: StrictId
-    quantity: StrictInt = Field(1, ge=1, le=rules.QUANTITY_MAX)
+    quantity: JsonInt = Field(1, ge=1, le=rules.QUANTITY_MAX)
     scene: Scene = Field(Scene.OTHER, description="Where it was added from; kept as the item's last touch")
     source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
     source_id: StrictId | None = None
@@ -71,7 +73,7 @@ class CartItemOut(Schema):
 
 class LineIn(Schema):
     sku_id: StrictId
-    quantity: StrictInt = Field(ge=1, le=rules.QUANTITY_MAX)
+    quantity: JsonInt = Field(ge=1, le=rules.QUANTITY_MAX)
 
 
 class CheckoutIn(Schema):

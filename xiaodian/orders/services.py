@@ -38,7 +38,7 @@ from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, S
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
 
-_PHONE = re.compile(r"1[3-9]\d{9}")
+_PHONE = re.compile(rules.PHONE_PATTERN)
 _NUMBER_ATTEMPTS = 3
 
 
@@ -75,7 +75,7 @@ def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> d
                 % {"field": model_field.verbose_name, "max": model_field.max_length},
                 field=f"address.{field}",
             )
-    if not _PHONE.fullmatch(values["phone"]):
+    if not _PHONE.match(values["phone"]):
         raise DomainError("validation_error", _("请填写 11 位手机号。"), field="address.phone")
     return values
 

@@ -1,7 +1,8 @@
 """WeChat Pay's calls to us: the payment notification endpoint."""
 
 from ninja import Router, Schema
-from ninja.responses import codes_4xx
+
+from xiaodian.core.openapi import refuses
 
 from . import services
 
@@ -16,8 +17,16 @@ class NotificationRefused(Schema):
 @router.post(
     "/payments/wechatpay/notify",
     auth=None,
-    response={204: None, codes_4xx: NotificationRefused},
+    response={204: None, frozenset({400, 401, 409}): NotificationRefused},
     summary="WeChat Pay API v3 notification",
+)
+@refuses(
+    "notification_signature_invalid",
+    "notification_expired",
+    "notification_invalid",
+    "payment_amount_mismatch",
+    "refund_amount_mismatch",
+    "notification_not_applied",
 )
 def wechatpay_notify(request):
     """WeChat Pay posts signed, encrypted notifications here. 204 when taken (duplicates too);

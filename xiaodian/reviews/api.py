@@ -7,15 +7,15 @@ stranger gets 404 without the upload being read, and learns nothing from how it 
 
 import json
 
-from django.contrib.auth.models import AnonymousUser
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router
 from pydantic import ValidationError
 
-from xiaodian.accounts.auth import api_auth
+from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
@@ -35,11 +35,6 @@ from .schemas import (
 router = Router(tags=["reviews"])
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def _anyone(request):
-    """The last resort of the public endpoints: no credentials is fine too."""
-    return AnonymousUser()
 
 
 def _parsed(request, schema):
@@ -91,6 +86,7 @@ _FOLLOW_UP_BODY = _body(["text"], {"text": {**_TEXT, "minLength": 1}})
 @router.post(
     "/orders/{order_id}/lines/{line_id}/review", response={201: ReviewOut}, openapi_extra=_REVIEW_BODY
 )
+@refuses("rate_limited")
 def create_review(request, order_id: ObjectId, line_id: ObjectId):
     """The buyer rates a line of a received order (status 100), once: 409 `review_not_allowed`
     before receipt, 409 `review_exists` the second time. Not your order → 404."""
@@ -109,6 +105,7 @@ def create_review(request, order_id: ObjectId, line_id: ObjectId):
 
 
 @router.post("/reviews/{review_id}/follow-up", response={201: ReviewOut}, openapi_extra=_FOLLOW_UP_BODY)
+@refuses("rate_limited")
 def add_follow_up(request, review_id: ObjectId):
     """The buyer's one follow-up (追评) to their review: 409 `follow_up_exists` the second time."""
     selectors.buyer_review(request.auth, review_id)
@@ -119,6 +116,7 @@ def add_follow_up(request, review_id: ObjectId):
 
 
 @router.post("/reviews/{review_id}/reply", response={201: ReviewOut})
+@refuses("rate_limited")
 def reply_to_review(request, review_id: ObjectId, body: ReplyIn):
     """The store's one reply, by staff with the customer-service permission (others of the store
     → 403, anyone else → 404); 409 `reply_exists` the second time."""
@@ -127,13 +125,13 @@ def reply_to_review(request, review_id: ObjectId, body: ReplyIn):
     return 201, selectors.review_for(request.auth, review_id)
 
 
-@router.get("/reviews/{review_id}", response=ReviewOut, auth=[*api_auth, _anyone])
+@router.get("/reviews/{review_id}", response=ReviewOut, auth=public_auth)
 def get_review(request, review_id: ObjectId):
     """Public while the product is public; its buyer and its store's staff always see it."""
     return selectors.review_for(request.auth, review_id)
 
 
-@router.get("/products/{product_id}/reviews", response=ProductReviewsOut, auth=[*api_auth, _anyone])
+@router.get("/products/{product_id}/reviews", response=ProductReviewsOut, auth=public_auth)
 def list_product_reviews(request, product_id: ObjectId, query: Query[ReviewPage]):
     """The rating summary and the reviews, newest first (`?rating=` keeps one rating), each with
     its follow-up and the store's reply. Public for a public product; staff see any state."""

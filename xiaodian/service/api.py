@@ -9,6 +9,7 @@ from ninja import Query, Router
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
@@ -85,6 +86,7 @@ def list_messages(request, conversation_id: ObjectId, params: Query[MessageParam
 
 
 @router.post("/conversations/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut})
+@refuses("rate_limited")
 def send_message(request, conversation_id: ObjectId, body: MessageIn):
     """A text, product-card or order-card message (images from the pages). 201 when saved; 200 with
     the saved message when the same `client_id` was sent before; 429 `rate_limited` past the

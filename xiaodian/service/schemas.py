@@ -1,10 +1,19 @@
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StrictInt
+from pydantic import StrictBool
 
-from xiaodian.core.pagination import MAX_ID, ObjectId, SafeDate, StrictId
+from xiaodian.core.pagination import (
+    MAX_ID,
+    NOT_BLANK,
+    ClockTime,
+    JsonInt,
+    ObjectId,
+    SafeDate,
+    StrictId,
+    json_int,
+)
 
 from . import rules
 
@@ -88,22 +97,22 @@ class TransferIn(Schema):
 
 
 class RateIn(Schema):
-    rating: StrictInt = Field(ge=rules.RATING_MIN, le=rules.RATING_MAX)
+    rating: JsonInt = Field(ge=rules.RATING_MIN, le=rules.RATING_MAX)
     comment: str = Field("", max_length=rules.RATING_COMMENT_MAX)
 
 
 class ReceiptIn(Schema):
-    up_to: StrictInt = Field(ge=0, le=MAX_ID)
-    read: bool = False
+    up_to: JsonInt = Field(ge=0, le=MAX_ID)
+    read: StrictBool = False
 
 
 class SettingsIn(Schema):
     mode: Literal["workbench", "self_built"] | None = None
     welcome_message: str | None = Field(None, max_length=rules.SETTINGS_MESSAGE_MAX)
     offline_message: str | None = Field(None, max_length=rules.SETTINGS_MESSAGE_MAX)
-    opens_at: time | None = None
-    closes_at: time | None = None
-    max_sessions: StrictInt | None = Field(None, ge=1, le=rules.MAX_SESSIONS_LIMIT)
+    opens_at: ClockTime | None = None
+    closes_at: ClockTime | None = None
+    max_sessions: json_int(ge=1, le=rules.MAX_SESSIONS_LIMIT) | None = None
     webhook_url: str | None = Field(None, max_length=rules.WEBHOOK_URL_MAX)
 
 
@@ -112,8 +121,8 @@ class SettingsOut(Schema):
     mode: str
     welcome_message: str
     offline_message: str
-    opens_at: time
-    closes_at: time
+    opens_at: ClockTime
+    closes_at: ClockTime
     max_sessions: int
     webhook_url: str
     mode_changed_at: datetime | None
@@ -134,7 +143,7 @@ class PresenceOut(Schema):
 
 
 class QuickReplyIn(Schema):
-    text: str
+    text: str = Field(min_length=1, pattern=NOT_BLANK)
 
 
 class QuickReplyOut(Schema):
@@ -143,8 +152,8 @@ class QuickReplyOut(Schema):
 
 
 class AutoReplyIn(Schema):
-    keyword: str
-    reply: str
+    keyword: str = Field(min_length=1, pattern=NOT_BLANK)
+    reply: str = Field(min_length=1, pattern=NOT_BLANK)
 
 
 class AutoReplyOut(Schema):

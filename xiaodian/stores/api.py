@@ -2,6 +2,7 @@ from django.core.files.storage import default_storage
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Schema
 
+from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.accounts.selectors import subject_for
 from xiaodian.core.errors import DomainError
@@ -39,7 +40,7 @@ class CategoryFilter(Schema):
     roots_only: bool = False
 
 
-@public_router.get("/categories", response=Page[CategoryOut], auth=None)
+@public_router.get("/categories", response=Page[CategoryOut], auth=public_auth)
 def list_categories(request, filters: Query[CategoryFilter], page: Query[PageParams]):
     return paginate(selectors.categories(parent_id=filters.parent_id, roots_only=filters.roots_only), page)
 
@@ -237,7 +238,7 @@ def upload_homepage_image(request, store_id: ObjectId):
     return 201, {"path": path, "url": default_storage.url(path)}
 
 
-@public_router.get("/shops/{store_id}/homepage", response=ShopHomepageOut, auth=None)
+@public_router.get("/shops/{store_id}/homepage", response=ShopHomepageOut, auth=public_auth)
 def shop_homepage(request, store_id: ObjectId):
     """The public store page of an open store: its published homepage with every module
     resolved (products with their scene-5 links); before anything is published, its newest

@@ -34,7 +34,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from xiaodian.content.cards import product_link
 from xiaodian.content.models import Article, MiniProgram, Video
@@ -42,7 +42,7 @@ from xiaodian.content.rules import State as ContentState
 from xiaodian.core.errors import DomainError
 from xiaodian.core.extensions import ExtensionPoint
 from xiaodian.core.images import contains_qr_code, read_image
-from xiaodian.core.pagination import StrictId
+from xiaodian.core.pagination import JsonInt, StrictId
 from xiaodian.core.scenes import Scene
 from xiaodian.core.text import contains_contact_details
 
@@ -105,7 +105,7 @@ class ProductGrid(_Module):
     title: Title = ""
     mode: Literal["chosen", "auto"] = Field("chosen", description="chosen: product_ids; auto: the newest")
     product_ids: list[StrictId] = Field(default_factory=list, max_length=GRID_PRODUCTS_MAX)
-    limit: StrictInt = Field(GRID_AUTO_LIMIT, ge=1, le=GRID_PRODUCTS_MAX, description="For mode auto")
+    limit: JsonInt = Field(GRID_AUTO_LIMIT, ge=1, le=GRID_PRODUCTS_MAX, description="For mode auto")
 
 
 class Articles(_Module):
