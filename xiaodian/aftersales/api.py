@@ -118,6 +118,13 @@ def dispute(request, aftersale_id: ObjectId, body: DisputeIn):
     return 201, services.open_dispute(buyer=request.auth, aftersale_id=aftersale_id, statement=body.statement)
 
 
+@router.post("/aftersales/{aftersale_id}/dispute/answer", response=DisputeOut)
+def answer_dispute(request, aftersale_id: ObjectId, body: DisputeIn):
+    """The store's side of an open dispute, once (evidence photos: on the request's page)."""
+    store = _merchant_store(request, aftersale_id)
+    return services.answer_dispute(store=store, aftersale_id=aftersale_id, statement=body.statement)
+
+
 @router.get("/disputes", response=Page[DisputeOut])
 def list_disputes(request, page: Query[PageParams], status: str | None = "open"):
     """The operators' arbitration queue, oldest first."""

@@ -143,6 +143,13 @@ class DisputeForm(AfterSalesForm):
     images = MultipleImageField(label=_("证据图片"), required=False)
 
 
+class AnswerForm(AfterSalesForm):
+    """The store's side of an open dispute."""
+
+    statement = forms.CharField(label=_("答复说明"), max_length=rules.EVIDENCE_TEXT_MAX, widget=_textarea(4))
+    images = MultipleImageField(label=_("证据图片"), required=False)
+
+
 class ImagesForm(AfterSalesForm):
     images = MultipleImageField(label=_("图片"))
 

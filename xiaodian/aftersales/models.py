@@ -101,6 +101,8 @@ class Dispute(models.Model):
     status = models.CharField(
         max_length=10, choices=rules.DisputeStatus.choices, default=rules.DisputeStatus.OPEN
     )
+    merchant_statement = models.TextField(_("商家答复"), max_length=rules.EVIDENCE_TEXT_MAX, blank=True)
+    merchant_answered_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=10, choices=rules.Decision.choices, blank=True)
     decision_note = models.CharField(max_length=rules.EVIDENCE_TEXT_MAX, blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -118,6 +120,7 @@ class Dispute(models.Model):
 
 class DisputeEvidence(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    side = models.CharField(max_length=10, choices=rules.Side.choices, default=rules.Side.BUYER)
     image = models.ImageField(upload_to="disputes/%Y/%m/")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -125,6 +125,13 @@ class DisputeStatus(models.TextChoices):
     DECIDED = "decided", _("已裁决")
 
 
+class Side(models.TextChoices):
+    """Whose statement a piece of dispute evidence supports."""
+
+    BUYER = "buyer", _("买家")
+    MERCHANT = "merchant", _("商家")
+
+
 class Decision(models.TextChoices):
     FOR_BUYER = "buyer", _("支持买家")
     FOR_MERCHANT = "merchant", _("支持商家")
@@ -134,6 +141,7 @@ class EventNote(models.TextChoices):
     """Notes the platform itself writes on a request's history; stored as the code."""
 
     DISPUTE_OPENED = "dispute_opened", _("买家发起了申诉")
+    DISPUTE_ANSWERED = "dispute_answered", _("商家答复了申诉")
     REFUND_NOT_SUBMITTED = "refund_not_submitted", _("退款未能提交，等待重试")
 
 

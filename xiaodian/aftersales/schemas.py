@@ -7,7 +7,7 @@ from xiaodian.core.pagination import JsonInt, StrictId
 from xiaodian.orders.rules import CARRIER_MAX, QUANTITY_MAX, TRACKING_NO_MAX
 
 from . import rules
-from .rules import Decision, Kind, Reason, State
+from .rules import Decision, Kind, Reason, Side, State
 
 
 class AfterSaleIn(Schema):
@@ -58,11 +58,18 @@ class DisputeOut(Schema):
     decision_note: str
     created_at: datetime
     decided_at: datetime | None
-    evidence: list[str]
+    evidence: list[str] = Field(description="The buyer's evidence photos")
+    merchant_statement: str = Field(description="The store's answer; empty until it answers")
+    merchant_answered_at: datetime | None
+    merchant_evidence: list[str]
 
     @staticmethod
     def resolve_evidence(obj) -> list[str]:
-        return [e.image.url for e in obj.evidence.all()]
+        return [e.image.url for e in obj.evidence.all() if e.side == Side.BUYER]
+
+    @staticmethod
+    def resolve_merchant_evidence(obj) -> list[str]:
+        return [e.image.url for e in obj.evidence.all() if e.side == Side.MERCHANT]
 
 
 class AfterSaleOut(Schema):

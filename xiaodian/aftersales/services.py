@@ -261,6 +261,40 @@ def open_dispute(
 # ------------------------------------------------------------------------- merchant actions
 
 
+def answer_dispute(
+    *, store: Store, aftersale_id: int, statement: str, images: list[UploadedFile] | None = None
+) -> Dispute:
+    """The store gives the platform its side of an open dispute, once, with text and evidence
+    photos; the operator sees both sides before deciding."""
+    statement = _text(statement, field="statement", limit=rules.EVIDENCE_TEXT_MAX, required=True)
+    images = images or []
+    if len(images) > rules.IMAGES_MAX:
+        raise DomainError("validation_error", field="images")
+    for image in images:
+        check_image(image)
+    with transaction.atomic():
+        aftersale = _stores(store, aftersale_id)
+        dispute = Dispute.objects.select_for_update().filter(aftersale=aftersale).first()
+        if dispute is None or dispute.status != DisputeStatus.OPEN:
+            raise DomainError("invalid_transition", _("这个售后没有待仲裁的申诉。"))
+        if dispute.merchant_answered_at is not None:
+            raise DomainError("invalid_transition", _("已经答复过这个申诉了。"))
+        now = clock.now()
+        Dispute.objects.filter(pk=dispute.pk).update(merchant_statement=statement, merchant_answered_at=now)
+        for image in images:
+            DisputeEvidence.objects.create(dispute=dispute, side=rules.Side.MERCHANT, image=image)
+        AfterSaleEvent.objects.create(
+            aftersale=aftersale,
+            from_state=aftersale.state,
+            to_state=aftersale.state,
+            actor="merchant",
+            note=rules.EventNote.DISPUTE_ANSWERED,
+            at=now,
+        )
+        dispute.refresh_from_db()
+    return dispute
+
+
 def _stores(store: Store, aftersale_id: int) -> AfterSale:
     aftersale = AfterSale.objects.select_for_update().filter(store=store, pk=aftersale_id).first()
     if aftersale is None:

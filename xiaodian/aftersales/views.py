@@ -34,6 +34,7 @@ from .forms import (
     PENDING,
     TAB_OF_STATE,
     TABS,
+    AnswerForm,
     DecideForm,
     DisputeForm,
     FilterForm,
@@ -67,6 +68,7 @@ ACTIONS = {
     "approve": ("merchant", None),
     "reject": ("merchant", RejectForm),
     "received": ("merchant", ReceivedForm),
+    "answer": ("merchant", AnswerForm),
 }
 DONE = {
     "cancel": gettext_lazy("售后申请已取消。"),
@@ -77,6 +79,7 @@ DONE = {
     "approve": gettext_lazy("已同意售后申请。"),
     "reject": gettext_lazy("已拒绝售后申请。"),
     "received": gettext_lazy("已确认收货。"),
+    "answer": gettext_lazy("答复已提交，平台会结合双方的说明作出裁决。"),
 }
 
 
@@ -144,6 +147,7 @@ def _moves(aftersale) -> dict[str, bool]:
     state, refund = aftersale.state, aftersale.kind == Kind.REFUND
     receipt = {Kind.RETURN: "received_return", Kind.EXCHANGE: "received_exchange"}.get(aftersale.kind)
     deadline = _dispute_deadline(aftersale)
+    dispute = _dispute_of(aftersale)
     return {
         "cancel": state in rules.TRANSITIONS["cancel"],
         "ship": state in rules.TRANSITIONS["return_shipped"],
@@ -156,6 +160,9 @@ def _moves(aftersale) -> dict[str, bool]:
         "approve": state in rules.TRANSITIONS["approve_refund" if refund else "approve_return"],
         "reject": state in rules.TRANSITIONS["reject_refund" if refund else "reject_return"],
         "received": receipt is not None and state in rules.TRANSITIONS[receipt],
+        "answer": dispute is not None
+        and dispute.status == DisputeStatus.OPEN
+        and dispute.merchant_answered_at is None,
     }
 
 
@@ -214,6 +221,7 @@ def _forms(aftersale, bound=None) -> dict:
         "images": ImagesForm(prefix=prefix),
         "reject": RejectForm(prefix=prefix),
         "received": ReceivedForm(prefix=prefix, kind=aftersale.kind),
+        "answer": AnswerForm(prefix=prefix),
     }
     if bound is not None:
         made[bound[0]] = bound[1]
@@ -267,6 +275,10 @@ def _call(action: str, user, store, aftersale, data: dict, form) -> None:
         services.reject_aftersale(store=store, aftersale_id=pk, reason=data["reason"])
     elif action == "received":
         services.receive_return(store=store, aftersale_id=pk, **form.received_kwargs())
+    elif action == "answer":
+        services.answer_dispute(
+            store=store, aftersale_id=pk, statement=data["statement"], images=data["images"]
+        )
 
 
 def _status_of(form, error: str) -> int:
@@ -412,7 +424,10 @@ def aftersale_detail(request, aftersale_id: int):
         "deadlines": _deadlines(aftersale),
         "history": _history(list(aftersale.events.all()), aftersale.kind),
         "dispute": dispute,
-        "evidence": list(dispute.evidence.all()) if dispute else [],
+        "evidence": [e for e in dispute.evidence.all() if e.side == rules.Side.BUYER] if dispute else [],
+        "merchant_evidence": [e for e in dispute.evidence.all() if e.side == rules.Side.MERCHANT]
+        if dispute
+        else [],
         "carriers": CARRIERS,
     }
     status = _status_of(bound[1] if bound else None, error)
@@ -495,6 +510,9 @@ def disputes(request):
     for dispute in rows:
         _label(dispute.aftersale)
         dispute.history = _history(list(dispute.aftersale.events.all()), dispute.aftersale.kind)
+        evidence = list(dispute.evidence.all())
+        dispute.buyer_evidence = [e for e in evidence if e.side == rules.Side.BUYER]
+        dispute.merchant_evidence = [e for e in evidence if e.side == rules.Side.MERCHANT]
         mine = refused is not None and refused[0] == dispute.pk
         dispute.form = refused[1] if mine else DecideForm(prefix=f"d{dispute.pk}")
     if refused is not None and not any(d.pk == refused[0] for d in rows):

@@ -58,6 +58,41 @@ def test_reject_dispute_and_decide_over_the_api(buyer_api, api, api_for, operato
     assert api.post(f"/aftersales/{aftersale_id}/received").json()["state"] == "PLATFORM_REFUNDING"
 
 
+def test_the_store_answers_a_dispute_once_and_the_operator_sees_both_sides(
+    buyer_api, api, api_for, operator, shipped_order
+):
+    order = shipped_order()
+    line = order.lines.order_by("pk").first()
+    aftersale_id = buyer_api.post(
+        f"/orders/{order.pk}/aftersales", {"type": "return", "line_id": line.pk, "quantity": 1}
+    ).json()["id"]
+    r = api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "发货前已拍照"})
+    assert (r.status_code, r.json()["code"]) == (409, "invalid_transition")  # nothing to answer yet
+    api.post(f"/aftersales/{aftersale_id}/reject", {"reason": "影响二次销售"})
+    dispute_id = buyer_api.post(f"/aftersales/{aftersale_id}/dispute", {"statement": "包装完好"}).json()["id"]
+
+    r = buyer_api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "我也来答"})
+    assert r.status_code == 404  # the buyer is not the store
+    r = api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "   "})
+    assert (r.status_code, r.json()["field"]) == (422, "statement")
+    r = api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "发货前已拍照，吊牌已剪"})
+    assert r.status_code == 200, r.content
+    assert r.json()["merchant_statement"] == "发货前已拍照，吊牌已剪" and r.json()["merchant_answered_at"]
+    r = api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "再补充一句"})
+    assert (r.status_code, r.json()["code"]) == (409, "invalid_transition")  # once
+
+    (queued,) = api_for(operator).get("/disputes").json()["items"]
+    assert (queued["id"], queued["statement"], queued["merchant_statement"]) == (
+        dispute_id,
+        "包装完好",
+        "发货前已拍照，吊牌已剪",
+    )
+    api_for(operator).post(f"/disputes/{dispute_id}/decide", {"decision": "merchant"})
+    r = api.post(f"/aftersales/{aftersale_id}/dispute/answer", {"statement": "x"})
+    assert r.status_code == 409  # decided: nothing open to answer
+    assert AfterSaleEvent.objects.filter(aftersale_id=aftersale_id, note="dispute_answered").count() == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_approvals_refund_once(

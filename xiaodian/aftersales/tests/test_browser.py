@@ -1,5 +1,6 @@
 """After-sales in a real browser (Debian's Chromium driven by Playwright): a buyer asks for a
-refund on a paid demo order and the merchant approves it."""
+refund on a paid demo order and the merchant approves it; a rejected refund goes to the platform,
+the merchant answers the dispute with a photo, the operator decides, and both sides see it."""
 
 import io
 import re
@@ -25,7 +26,7 @@ REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")
 pytestmark = pytest.mark.browser
 
 
-def _paid_demo_order():
+def _paid_demo_order(key="aftersales-browser"):
     """The demo buyer's order of one listed demo product, paid in the WeChat Pay sandbox."""
     from xiaodian.accounts.models import User
 
@@ -44,7 +45,7 @@ def _paid_demo_order():
         items=items,
         address=ADDRESS,
         scene=1,
-        idempotency_key="aftersales-browser",
+        idempotency_key=key,
     ).checkout
     order = checkout.orders.get()
     payment = orders.pay_checkout(buyer=buyer, order_id=order.pk)
@@ -110,3 +111,64 @@ def test_a_buyer_asks_for_a_refund_and_the_merchant_approves_it(browser, live_se
     # and the buyer's after-sales list agrees
     buyer.click("nav >> text=售后")
     expect(buyer.locator(f"#aftersale-{aftersale.pk} .state")).to_have_text(REFUNDING_OR_REFUNDED)
+
+
+def test_a_rejected_refund_is_disputed_answered_by_the_merchant_and_decided(browser, live_server, tmp_path):
+    from playwright.sync_api import expect
+
+    from xiaodian.catalog.tests.conftest import image_bytes
+
+    call_command("demo", no_serve=True, stdout=io.StringIO())
+    order = _paid_demo_order("aftersales-dispute-browser")
+    line = order.lines.get()
+
+    buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
+    buyer.goto(f"{live_server.url}/orders/{order.pk}/lines/{line.pk}/aftersale/")
+    buyer.select_option("#id_reason_code", "not_wanted")
+    buyer.click("#submit-request")
+    expect(buyer.locator("#aftersale-state")).to_have_text("待商家处理")
+    aftersale = AfterSale.objects.get(order=order)
+
+    # the merchant refuses it, with a reason, on the request's page
+    merchant = sign_in(browser, live_server, "merchant", DEMO_PASSWORD)
+    merchant.goto(f"{live_server.url}/aftersales/{aftersale.pk}/")
+    merchant.click("summary >> text=拒绝")
+    merchant.fill(f"#id_as{aftersale.pk}-reason", "商品已打包待发")
+    merchant.click("button[value=reject]")
+    expect(merchant.locator("#aftersale-state")).to_have_text("商家拒绝退款")
+
+    # the buyer asks the platform to step in
+    buyer.reload()
+    buyer.fill(f"#id_as{aftersale.pk}-statement", "还没发货，可以退")
+    buyer.click("button[value=dispute]")
+    expect(buyer.locator(".messages")).to_contain_text("申诉已提交")
+    expect(buyer.locator("#dispute-no-answer")).to_have_text("商家尚未答复。")
+
+    # the merchant answers once, with a photo of the packed parcel
+    merchant.reload()
+    photo = tmp_path / "parcel.png"
+    photo.write_bytes(image_bytes((240, 240), colour="orange"))
+    merchant.fill(f"#id_as{aftersale.pk}-statement", "已打包交给快递，见照片")
+    merchant.set_input_files(f"#id_as{aftersale.pk}-images", str(photo))
+    merchant.click("button[value=answer]")
+    expect(merchant.locator(".messages")).to_contain_text("答复已提交")
+    expect(merchant.locator("#dispute-answer")).to_have_text("已打包交给快递，见照片")
+    expect(merchant.locator("#dispute-answer-evidence img")).to_have_count(1)
+    expect(merchant.locator("#answer-form")).to_have_count(0)
+
+    # the operator sees both sides and decides for the merchant
+    ops = sign_in(browser, live_server, "ops", DEMO_PASSWORD)
+    ops.goto(f"{live_server.url}/ops/disputes/")
+    card = ops.locator(f"#dispute-{aftersale.dispute.pk}")
+    expect(card.locator(".statement")).to_have_text("还没发货，可以退")
+    expect(card.locator(".merchant-answer")).to_have_text("已打包交给快递，见照片")
+    card.locator("input[value=merchant]").check()
+    card.locator("button[type=submit]").click()
+    expect(ops.locator(".messages")).to_contain_text("已裁决")
+
+    # both sides see the outcome on the request
+    merchant.reload()
+    expect(merchant.locator("#dispute-decision")).to_contain_text("支持商家")
+    expect(merchant.locator("#aftersale-state")).to_have_text("售后失败")
+    buyer.reload()
+    expect(buyer.locator("#dispute-decision")).to_contain_text("支持商家")

@@ -337,8 +337,29 @@ def test_reject_dispute_and_the_operator_decides_for_the_buyer(
     dispute = Dispute.objects.get()
     assert dispute.evidence.count() == 2
 
+    # the store answers with its side and a photo, once; the operator sees both sides
+    page = merchant_client.get(detail_url(aftersale))
+    assert 'id="answer-form"' in page.content.decode() and 'id="dispute-form"' not in page.content.decode()
+    r = merchant_client.post(detail_url(aftersale), {"action": "answer", f"{prefix}-statement": ""})
+    assert r.status_code == 422 and field_errors(r, f"{prefix}-statement")
+    r = merchant_client.post(
+        detail_url(aftersale),
+        {
+            "action": "answer",
+            f"{prefix}-statement": "发货前已拍照，吊牌已剪",
+            f"{prefix}-images": [png("d.png")],
+        },
+    )
+    assert r.status_code == 302
+    page = merchant_client.get(detail_url(aftersale))
+    assert "发货前已拍照，吊牌已剪" in block(page, "dispute-answer")
+    assert 'id="answer-form"' not in page.content.decode()
+    assert "发货前已拍照，吊牌已剪" in block(buyer_client.get(detail_url(aftersale)), "dispute-answer")
+    assert dispute.evidence.filter(side="merchant").count() == 1
+
     page = operator_client.get(reverse("aftersales:disputes"))
     shown = card(page, f"dispute-{dispute.pk}")
+    assert "发货前已拍照，吊牌已剪" in shown
     for expected in (
         "包装完好，未拆封",
         "影响二次销售",
@@ -348,7 +369,7 @@ def test_reject_dispute_and_the_operator_decides_for_the_buyer(
         "商家拒绝退货 · 商家",
     ):
         assert expected in shown, expected
-    assert page.content.decode().count("<img ") == 2
+    assert page.content.decode().count("<img ") == 3  # the buyer's two, the store's one
     r = operator_client.post(
         reverse("aftersales:disputes"), {"dispute_id": dispute.pk, f"d{dispute.pk}-note": "x"}
     )
