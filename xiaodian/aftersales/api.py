@@ -9,11 +9,14 @@ from . import selectors, services
 from .schemas import (
     AfterSaleIn,
     AfterSaleOut,
+    ApproveIn,
     DecisionIn,
     DisputeIn,
     DisputeOut,
     ReceivedIn,
     RejectIn,
+    ReturnAddressIn,
+    ReturnAddressOut,
     ShipmentIn,
 )
 
@@ -73,9 +76,40 @@ def get_aftersale(request, aftersale_id: ObjectId):
 
 
 @router.post("/aftersales/{aftersale_id}/approve", response=AfterSaleOut)
-def approve(request, aftersale_id: ObjectId):
-    services.approve_aftersale(store=_merchant_store(request, aftersale_id), aftersale_id=aftersale_id)
+def approve(request, aftersale_id: ObjectId, body: ApproveIn | None = None):
+    """A return or exchange goes back to `return_address_id`, or the store's default address."""
+    body = body or ApproveIn()
+    services.approve_aftersale(
+        store=_merchant_store(request, aftersale_id),
+        aftersale_id=aftersale_id,
+        return_address_id=body.return_address_id,
+    )
     return _detail(request, aftersale_id)
+
+
+@router.get("/stores/{store_id}/return-addresses", response=list[ReturnAddressOut])
+def list_return_addresses(request, store_id: ObjectId):
+    """The store's return addresses, the default first (at most 10)."""
+    return selectors.return_addresses(store_for(request.auth, store_id, Perm.MANAGE_ORDERS))
+
+
+@router.post("/stores/{store_id}/return-addresses", response={201: ReturnAddressOut})
+def add_return_address(request, store_id: ObjectId, body: ReturnAddressIn):
+    store = store_for(request.auth, store_id, Perm.MANAGE_ORDERS)
+    return 201, services.add_return_address(store=store, **body.dict())
+
+
+@router.post("/stores/{store_id}/return-addresses/{address_id}/default", response=ReturnAddressOut)
+def default_return_address(request, store_id: ObjectId, address_id: ObjectId):
+    store = store_for(request.auth, store_id, Perm.MANAGE_ORDERS)
+    return services.set_default_return_address(store=store, address_id=address_id)
+
+
+@router.delete("/stores/{store_id}/return-addresses/{address_id}", response={204: None})
+def delete_return_address(request, store_id: ObjectId, address_id: ObjectId):
+    store = store_for(request.auth, store_id, Perm.MANAGE_ORDERS)
+    services.delete_return_address(store=store, address_id=address_id)
+    return 204, None
 
 
 @router.post("/aftersales/{aftersale_id}/reject", response=AfterSaleOut)

@@ -12,7 +12,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
-from xiaodian.orders.rules import CARRIER_MAX, TRACKING_NO_MAX
+from xiaodian.core.pagination import MAX_ID
+from xiaodian.orders.rules import (
+    CARRIER_MAX,
+    DETAIL_MAX,
+    PHONE_MAX,
+    RECIPIENT_MAX,
+    REGION_MAX,
+    TRACKING_NO_MAX,
+)
 
 from . import rules
 from .rules import Decision, DisputeStatus, Kind, Reason, State
@@ -141,6 +149,20 @@ class DisputeForm(AfterSalesForm):
 
     statement = forms.CharField(label=_("申诉说明"), max_length=rules.EVIDENCE_TEXT_MAX, widget=_textarea(4))
     images = MultipleImageField(label=_("证据图片"), required=False)
+
+
+class ApproveForm(AfterSalesForm):
+    """Agreeing to a request; a return or exchange names where the goods go back."""
+
+    return_address_id = forms.IntegerField(label=_("退货地址"), required=False, min_value=1, max_value=MAX_ID)
+
+
+class ReturnAddressForm(AfterSalesForm):
+    recipient = forms.CharField(label=_("收件人"), max_length=RECIPIENT_MAX)
+    phone = forms.CharField(label=_("手机号"), max_length=PHONE_MAX)
+    region = forms.CharField(label=_("省市区"), max_length=REGION_MAX)
+    detail = forms.CharField(label=_("详细地址"), max_length=DETAIL_MAX)
+    is_default = forms.BooleanField(label=_("设为默认退货地址"), required=False)
 
 
 class AnswerForm(AfterSalesForm):

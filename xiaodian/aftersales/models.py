@@ -5,7 +5,14 @@ from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.orders.models import Order, OrderLine
-from xiaodian.orders.rules import CARRIER_MAX, TRACKING_NO_MAX
+from xiaodian.orders.rules import (
+    CARRIER_MAX,
+    DETAIL_MAX,
+    PHONE_MAX,
+    RECIPIENT_MAX,
+    REGION_MAX,
+    TRACKING_NO_MAX,
+)
 from xiaodian.stores.models import Store
 
 from . import rules
@@ -37,6 +44,9 @@ class AfterSale(models.Model):
     return_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
     return_shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
+    return_to = models.JSONField(
+        default=dict, blank=True, help_text="the store's return address when the return was approved"
+    )
     exchange_carrier = models.CharField(max_length=CARRIER_MAX, blank=True)
     exchange_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
     out_refund_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -62,6 +72,40 @@ class AfterSale(models.Model):
 
     def __str__(self) -> str:
         return f"AS{self.pk} {self.kind} {self.state}"
+
+
+class ReturnAddress(models.Model):
+    """Where a store takes returned goods; one is the default. An approved return keeps a copy
+    (`AfterSale.return_to`), so editing the list later changes no request under way."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="return_addresses")
+    recipient = models.CharField(_("收件人"), max_length=RECIPIENT_MAX)
+    phone = models.CharField(_("手机号"), max_length=PHONE_MAX)
+    region = models.CharField(_("省市区"), max_length=REGION_MAX)
+    detail = models.CharField(_("详细地址"), max_length=DETAIL_MAX)
+    is_default = models.BooleanField(_("默认地址"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-is_default", "-id"]
+        verbose_name = _("退货地址")
+        verbose_name_plural = pgettext_lazy("plural", "退货地址")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store"], condition=Q(is_default=True), name="one_default_return_address_per_store"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.region}{self.detail}"
+
+    def snapshot(self) -> dict:
+        return {
+            "recipient": self.recipient,
+            "phone": self.phone,
+            "region": self.region,
+            "detail": self.detail,
+        }
 
 
 class AfterSaleImage(models.Model):

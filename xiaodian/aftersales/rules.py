@@ -16,6 +16,7 @@ MAX_ATTEMPTS = 5  # earlier requests on one line
 REASON_MAX = 200
 EVIDENCE_TEXT_MAX = 1000
 IMAGES_MAX = 9
+RETURN_ADDRESSES_MAX = 10  # per store
 
 
 class Kind(models.TextChoices):

@@ -1,10 +1,19 @@
 from datetime import datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
-from xiaodian.core.pagination import JsonInt, StrictId
-from xiaodian.orders.rules import CARRIER_MAX, QUANTITY_MAX, TRACKING_NO_MAX
+from xiaodian.core.pagination import NOT_BLANK, JsonInt, StrictId
+from xiaodian.orders.rules import (
+    CARRIER_MAX,
+    DETAIL_MAX,
+    PHONE_MAX,
+    PHONE_PATTERN,
+    QUANTITY_MAX,
+    RECIPIENT_MAX,
+    REGION_MAX,
+    TRACKING_NO_MAX,
+)
 
 from . import rules
 from .rules import Decision, Kind, Reason, Side, State
@@ -72,6 +81,33 @@ class DisputeOut(Schema):
         return [e.image.url for e in obj.evidence.all() if e.side == Side.MERCHANT]
 
 
+class ReturnAddressIn(Schema):
+    recipient: str = Field(min_length=1, max_length=RECIPIENT_MAX, pattern=NOT_BLANK)
+    phone: str = Field(max_length=PHONE_MAX, pattern=PHONE_PATTERN, description="11 digits, starting with 1")
+    region: str = Field(min_length=1, max_length=REGION_MAX, pattern=NOT_BLANK)
+    detail: str = Field(min_length=1, max_length=DETAIL_MAX, pattern=NOT_BLANK)
+    is_default: StrictBool = False
+
+
+class ReturnToOut(Schema):
+    recipient: str
+    phone: str
+    region: str
+    detail: str
+
+
+class ReturnAddressOut(ReturnToOut):
+    id: int
+    is_default: bool
+    created_at: datetime
+
+
+class ApproveIn(Schema):
+    return_address_id: StrictId | None = Field(
+        None, description="For a return or exchange: where the goods go back (default: the store's default)"
+    )
+
+
 class AfterSaleOut(Schema):
     id: int
     order_id: int
@@ -92,6 +128,7 @@ class AfterSaleOut(Schema):
     return_deadline: datetime | None
     return_carrier: str
     return_tracking_no: str
+    return_to: ReturnToOut | None = Field(description="The store's return address, once a return is approved")
     exchange_carrier: str
     exchange_tracking_no: str
     refunded_at: datetime | None
@@ -102,6 +139,10 @@ class AfterSaleOut(Schema):
     @staticmethod
     def resolve_type(obj) -> str:
         return obj.kind
+
+    @staticmethod
+    def resolve_return_to(obj) -> dict | None:
+        return obj.return_to or None
 
     @staticmethod
     def resolve_order_number(obj) -> str:

@@ -8,7 +8,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
 
-from .models import AfterSale, AfterSaleEvent, Dispute
+from .models import AfterSale, AfterSaleEvent, Dispute, ReturnAddress
 from .rules import WAITING_FOR_MERCHANT, DisputeStatus
 
 
@@ -36,6 +36,11 @@ def aftersale_for(user: User, aftersale_id: int) -> AfterSale:
     if aftersale.buyer_id != user.pk:
         store_for(user, aftersale.store_id, Perm.MANAGE_ORDERS)
     return aftersale
+
+
+def return_addresses(store: Store) -> QuerySet[ReturnAddress]:
+    """The default first, then the newest."""
+    return ReturnAddress.objects.filter(store=store).order_by("-is_default", "-id")
 
 
 def disputes_for_operator(user: User, *, status: str | None = DisputeStatus.OPEN) -> QuerySet[Dispute]:

@@ -29,7 +29,15 @@ from xiaodian.payments.models import Payment, Purpose, Refund
 from xiaodian.stores.models import Store
 
 from . import amounts, events, rules, signals, tasks
-from .models import AfterSale, AfterSaleEvent, AfterSaleImage, Dispute, DisputeEvidence, PeriodEnd
+from .models import (
+    AfterSale,
+    AfterSaleEvent,
+    AfterSaleImage,
+    Dispute,
+    DisputeEvidence,
+    PeriodEnd,
+    ReturnAddress,
+)
 from .rules import Decision, DisputeStatus, Kind, Reason, State
 
 logger = logging.getLogger(__name__)
@@ -302,13 +310,83 @@ def _stores(store: Store, aftersale_id: int) -> AfterSale:
     return aftersale
 
 
-def approve_aftersale(*, store: Store, aftersale_id: int) -> AfterSale:
+# ------------------------------------------------------------------------- return addresses
+
+
+def add_return_address(
+    *, store: Store, recipient: str, phone: str, region: str, detail: str, is_default: bool = False
+) -> ReturnAddress:
+    """A place the store takes returns; the first one, or one marked so, is the default."""
+    values = orders.clean_address(recipient=recipient, phone=phone, region=region, detail=detail, prefix="")
+    with transaction.atomic():
+        Store.objects.select_for_update().filter(pk=store.pk).first()  # one writer of the list at a time
+        existing = ReturnAddress.objects.filter(store=store)
+        if existing.count() >= rules.RETURN_ADDRESSES_MAX:
+            raise DomainError("return_addresses_full")
+        is_default = is_default or not existing.exists()
+        if is_default:
+            existing.filter(is_default=True).update(is_default=False)
+        return ReturnAddress.objects.create(
+            store=store, is_default=is_default, created_at=clock.now(), **values
+        )
+
+
+def set_default_return_address(*, store: Store, address_id: int) -> ReturnAddress:
+    with transaction.atomic():
+        address = ReturnAddress.objects.select_for_update().filter(store=store, pk=address_id).first()
+        if address is None:
+            raise DomainError("not_found")
+        ReturnAddress.objects.filter(store=store, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+        ReturnAddress.objects.filter(pk=address.pk).update(is_default=True)
+        address.is_default = True
+        return address
+
+
+def delete_return_address(*, store: Store, address_id: int) -> None:
+    """Requests already approved keep their copy; the newest other address becomes the default."""
+    with transaction.atomic():
+        address = ReturnAddress.objects.select_for_update().filter(store=store, pk=address_id).first()
+        if address is None:
+            raise DomainError("not_found")
+        address.delete()
+        if address.is_default:
+            newest = ReturnAddress.objects.filter(store=store).order_by("-id").first()
+            if newest is not None:
+                ReturnAddress.objects.filter(pk=newest.pk).update(is_default=True)
+
+
+def _return_address(store: Store, address_id: int | None) -> ReturnAddress | None:
+    addresses = ReturnAddress.objects.filter(store=store)
+    if address_id is not None:
+        chosen = addresses.filter(pk=address_id).first()
+        if chosen is None:
+            raise DomainError("not_found", field="return_address_id")
+        return chosen
+    return addresses.filter(is_default=True).first()
+
+
+def approve_aftersale(*, store: Store, aftersale_id: int, return_address_id: int | None = None) -> AfterSale:
+    """A refund starts at once; a return or exchange waits for the goods, sent to the chosen
+    return address (the store's default when none is named; a store without one is refused)."""
     with transaction.atomic():
         aftersale = _stores(store, aftersale_id)
         if aftersale.kind == Kind.REFUND:
             return _start_refund(aftersale, "approve_refund", actor="merchant")
+        if aftersale.state not in rules.TRANSITIONS["approve_return"]:
+            raise DomainError("invalid_transition")
+        address = _return_address(store, return_address_id)
+        if address is None:
+            raise DomainError("return_address_required")
         now = clock.now()
-        _move(aftersale, "approve_return", actor="merchant", return_deadline=now + rules.RETURN_SHIP_WITHIN)
+        _move(
+            aftersale,
+            "approve_return",
+            actor="merchant",
+            return_deadline=now + rules.RETURN_SHIP_WITHIN,
+            return_to=address.snapshot(),
+        )
         tasks.close_unreturned.using(run_after=aftersale.return_deadline).enqueue(aftersale.pk)
         return aftersale
 
@@ -650,12 +728,14 @@ def decide_dispute(*, operator: User, dispute_id: int, decision: str, note: str 
         elif aftersale.kind == Kind.REFUND:
             _start_refund(aftersale, "dispute_for_buyer_refund", actor="platform", note=note)
         else:
+            address = _return_address(aftersale.store, None)
             _move(
                 aftersale,
                 "dispute_for_buyer_return",
                 actor="platform",
                 note=note,
                 return_deadline=now + rules.RETURN_SHIP_WITHIN,
+                return_to=address.snapshot() if address else {},
             )
             tasks.close_unreturned.using(run_after=aftersale.return_deadline).enqueue(aftersale.pk)
         dispute.refresh_from_db()

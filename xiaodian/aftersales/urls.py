@@ -10,5 +10,6 @@ urlpatterns = [
     path("aftersales/", views.my_aftersales, name="my_aftersales"),
     path("aftersales/<int:aftersale_id>/", views.aftersale_detail, name="detail"),
     path("stores/<int:store_id>/aftersales/", views.store_aftersales, name="store_aftersales"),
+    path("stores/<int:store_id>/return-addresses/", views.return_addresses, name="return_addresses"),
     path("ops/disputes/", views.disputes, name="disputes"),
 ]

@@ -35,6 +35,7 @@ from .forms import (
     TAB_OF_STATE,
     TABS,
     AnswerForm,
+    ApproveForm,
     DecideForm,
     DisputeForm,
     FilterForm,
@@ -42,6 +43,7 @@ from .forms import (
     ReceivedForm,
     RejectForm,
     RequestForm,
+    ReturnAddressForm,
     ReturnShipForm,
 )
 from .models import Dispute
@@ -65,7 +67,7 @@ ACTIONS = {
     "confirm": ("buyer", None),
     "dispute": ("buyer", DisputeForm),
     "images": ("buyer", ImagesForm),
-    "approve": ("merchant", None),
+    "approve": ("merchant", ApproveForm),
     "reject": ("merchant", RejectForm),
     "received": ("merchant", ReceivedForm),
     "answer": ("merchant", AnswerForm),
@@ -222,6 +224,7 @@ def _forms(aftersale, bound=None) -> dict:
         "reject": RejectForm(prefix=prefix),
         "received": ReceivedForm(prefix=prefix, kind=aftersale.kind),
         "answer": AnswerForm(prefix=prefix),
+        "approve": ApproveForm(prefix=prefix),
     }
     if bound is not None:
         made[bound[0]] = bound[1]
@@ -270,7 +273,7 @@ def _call(action: str, user, store, aftersale, data: dict, form) -> None:
     elif action == "images":
         services.add_images(buyer=user, aftersale_id=pk, images=data["images"])
     elif action == "approve":
-        services.approve_aftersale(store=store, aftersale_id=pk)
+        services.approve_aftersale(store=store, aftersale_id=pk, return_address_id=data["return_address_id"])
     elif action == "reject":
         services.reject_aftersale(store=store, aftersale_id=pk, reason=data["reason"])
     elif action == "received":
@@ -429,6 +432,7 @@ def aftersale_detail(request, aftersale_id: int):
         if dispute
         else [],
         "carriers": CARRIERS,
+        "return_addresses": list(selectors.return_addresses(store)) if store else [],
     }
     status = _status_of(bound[1] if bound else None, error)
     return render(request, "aftersales/detail.html", context, status=status)
@@ -470,7 +474,9 @@ def store_aftersales(request, store_id: int):
     if refused is not None and not shown:
         form, error = refused[2], refused[3]
         messages.error(request, error or " ".join(str(e) for errors in form.errors.values() for e in errors))
-    context.update({"store": store, "carriers": CARRIERS})
+    context.update(
+        {"store": store, "carriers": CARRIERS, "return_addresses": list(selectors.return_addresses(store))}
+    )
     status = 200 if refused is None else _status_of(refused[2], refused[3])
     return render(request, "aftersales/store_aftersales.html", context, status=status)
 
@@ -539,3 +545,45 @@ def disputes(request):
         else "",
     }
     return render(request, "aftersales/disputes.html", context, status=422 if refused else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def return_addresses(request, store_id: int):
+    """Where the store takes returns: add one, make one the default, delete one."""
+    store = _store(request, store_id)
+    form = ReturnAddressForm(prefix="new")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add":
+                form = ReturnAddressForm(request.POST, prefix="new")
+                if form.is_valid():
+                    services.add_return_address(store=store, **form.cleaned_data)
+                    messages.success(request, _("退货地址已添加。"))
+                    return redirect(request.path)
+                status = 422
+            elif action in ("default", "delete"):
+                address_id = _posted_id(request, "address_id")
+                if action == "default":
+                    services.set_default_return_address(store=store, address_id=address_id)
+                    messages.success(request, _("已设为默认退货地址。"))
+                else:
+                    services.delete_return_address(store=store, address_id=address_id)
+                    messages.success(request, _("退货地址已删除。"))
+                return redirect(request.path)
+            else:
+                raise Http404
+        except DomainError as exc:
+            if exc.status == 404 and not exc.field:
+                raise Http404 from exc
+            form.add_domain_error(exc)
+            status = 422 if exc.status == 422 else 409
+    context = {
+        "store": store,
+        "addresses": list(selectors.return_addresses(store)),
+        "form": form,
+        "limit": rules.RETURN_ADDRESSES_MAX,
+    }
+    return render(request, "aftersales/return_addresses.html", context, status=status)

@@ -58,7 +58,9 @@ SOURCE_PROBLEMS = {
 # ---------------------------------------------------------------------------------- addresses
 
 
-def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> dict:
+def clean_address(*, recipient: str, phone: str, region: str, detail: str, prefix: str = "address") -> dict:
+    """An address's four fields, trimmed and checked (lengths, an 11-digit mobile number); a
+    refusal names `<prefix>.<field>`. Delivery addresses and stores' return addresses alike."""
     values = {
         "recipient": recipient.strip(),
         "phone": phone.strip(),
@@ -73,17 +75,19 @@ def _clean_address(*, recipient: str, phone: str, region: str, detail: str) -> d
                 "validation_error",
                 _("%(field)s 需为 1–%(max)d 个字符。")
                 % {"field": model_field.verbose_name, "max": model_field.max_length},
-                field=f"address.{field}",
+                field=f"{prefix}.{field}" if prefix else field,
             )
     if not _PHONE.match(values["phone"]):
-        raise DomainError("validation_error", _("请填写 11 位手机号。"), field="address.phone")
+        raise DomainError(
+            "validation_error", _("请填写 11 位手机号。"), field=f"{prefix}.phone" if prefix else "phone"
+        )
     return values
 
 
 def save_address(
     *, buyer: User, recipient: str, phone: str, region: str, detail: str, is_default: bool = False
 ) -> Address:
-    values = _clean_address(recipient=recipient, phone=phone, region=region, detail=detail)
+    values = clean_address(recipient=recipient, phone=phone, region=region, detail=detail)
     with transaction.atomic():
         address = _add_address(buyer, values, is_default=is_default)
         if address is None:
@@ -401,7 +405,7 @@ def _address_snapshot(buyer: User, address: dict | None, address_id: int | None)
         return saved.snapshot()
     if address is None:
         raise DomainError("validation_error", _("请填写收货地址。"), field="address")
-    return _clean_address(**address)
+    return clean_address(**address)
 
 
 @dataclass(frozen=True)

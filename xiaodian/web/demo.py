@@ -104,6 +104,13 @@ def seed_demo(stdout=None) -> None:
             legacy_video=legacy,
         )
         stores.update_store(store=store, description=description)
+        aftersales.add_return_address(
+            store=store,
+            recipient="售后部",
+            phone="13800138000",
+            region="浙江省杭州市余杭区",
+            detail=f"仓前街道{100 + index}号 {name}售后仓",
+        )
         for category in deposits:
             deposit = stores.pay_deposit(store=store, category_id=by_name[category].pk)
             sandbox.pay_for(deposit.transaction_id)  # the merchant confirms on the WeChat Pay sandbox

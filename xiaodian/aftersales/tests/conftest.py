@@ -1,6 +1,7 @@
 import pytest
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.aftersales import services
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import (  # noqa: F401  (the orders fixtures, reused here)
     ADDRESS,
@@ -44,9 +45,21 @@ def shipped_order(paid_order, store, buyer):
     return make
 
 
+RETURN_ADDRESS = {
+    "recipient": "售后部",
+    "phone": "13800138000",
+    "region": "浙江省杭州市",
+    "detail": "仓前街道 1 号",
+}
+
+
 @pytest.fixture
 def merchant_view(merchant, store):
-    return store_for(merchant, store.pk, Perm.MANAGE_ORDERS)
+    """The store as its owner works on it, with a (default) return address for returns."""
+    store = store_for(merchant, store.pk, Perm.MANAGE_ORDERS)
+    if not store.return_addresses.exists():
+        services.add_return_address(store=store, **RETURN_ADDRESS)
+    return store
 
 
 @pytest.fixture

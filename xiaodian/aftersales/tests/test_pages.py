@@ -13,7 +13,7 @@ from PIL import Image
 
 from xiaodian.accounts.rules import Role
 from xiaodian.aftersales import rules, services
-from xiaodian.aftersales.models import AfterSale, Dispute
+from xiaodian.aftersales.models import AfterSale, Dispute, ReturnAddress
 from xiaodian.aftersales.rules import Kind, State
 from xiaodian.core import clock
 from xiaodian.stores.models import StoreStaff
@@ -442,7 +442,51 @@ def test_an_exchange_ships_its_replacement_and_the_buyer_confirms(
 ):
     aftersale = ask(buyer, shipped_order(), kind=Kind.EXCHANGE)
     prefix = f"as{aftersale.pk}"
-    assert merchant_client.post(detail_url(aftersale), {"action": "approve"}).status_code == 302
+    # no return address yet: agreeing is refused, with the way to add one
+    addresses = reverse("aftersales:return_addresses", args=[store.pk])
+    page = merchant_client.get(detail_url(aftersale))
+    assert "先告诉买家寄回哪里" in block(page, f"merchant-actions-{aftersale.pk}")
+    assert f'href="{addresses}"' in page.content.decode()
+    r = merchant_client.post(detail_url(aftersale), {"action": "approve"})
+    assert r.status_code == 422 and "请先添加退货地址" in text(r)  # refused in place, as every form is
+    assert "还没有退货地址" in block(merchant_client.get(addresses), "return-addresses-empty")
+    r = merchant_client.post(
+        addresses,
+        {
+            "action": "add",
+            "new-recipient": "售后部",
+            "new-phone": "12",
+            "new-region": "杭州",
+            "new-detail": "1 号",
+        },
+    )
+    assert r.status_code == 422 and "11 位手机号" in field_errors(r, "new-phone")
+    for recipient, detail in (("售后部", "仓前街道 1 号"), ("退货组", "良渚街道 8 号")):
+        r = merchant_client.post(
+            addresses,
+            {
+                "action": "add",
+                "new-recipient": recipient,
+                "new-phone": "13800138000",
+                "new-region": "浙江省杭州市",
+                "new-detail": detail,
+            },
+        )
+        assert r.status_code == 302
+    first, second = ReturnAddress.objects.filter(store=store).order_by("pk")
+    assert (first.is_default, second.is_default) == (True, False)  # the first one is the default
+    page = merchant_client.get(detail_url(aftersale))
+    assert f'<option value="{first.pk}" selected>' in page.content.decode()
+
+    # the merchant picks the second one; the buyer is told where to send it
+    r = merchant_client.post(
+        detail_url(aftersale), {"action": "approve", f"{prefix}-return_address_id": second.pk}
+    )
+    assert r.status_code == 302
+    merchant_client.post(addresses, {"action": "delete", "address_id": second.pk})  # the copy stays
+    page = buyer_client.get(detail_url(aftersale))
+    assert "退货组" in block(page, "ship-to") and "良渚街道 8 号" in block(page, "return-to")
+    assert ReturnAddress.objects.get(store=store).is_default
     buyer_client.post(
         detail_url(aftersale),
         {"action": "ship", f"{prefix}-carrier": "顺丰", f"{prefix}-tracking_no": "SF1111"},
