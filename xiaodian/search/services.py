@@ -175,6 +175,18 @@ def index_product(product_id: int) -> bool:
     return product is not None
 
 
+def index_products(*, product_ids: list[int]) -> None:
+    """`product_changed`'s handler: index each product again (idempotent)."""
+    for product_id in product_ids:
+        index_product(product_id)
+
+
+def index_stores(*, store_ids: list[int]) -> None:
+    """`store_changed`'s handler: index each store and its products again (idempotent)."""
+    for store_id in store_ids:
+        index_store(store_id)
+
+
 def index_category(category_id: int) -> None:
     """A category's name changed: re-cut the stores whose main category it is and its products."""
     for store_id in Store.objects.filter(main_category_id=category_id).values_list("pk", flat=True):
@@ -294,3 +306,82 @@ def _cutters(workers: int, category_terms: dict[int, str]):
                 write(pending.popleft().get())
 
         yield cut_there
+
+
+# ------------------------------------------------------------------------------ drift check
+
+
+class Drift(TypedDict):
+    stores_checked: int
+    products_checked: int
+    stores_missing: int  # open, not in the index
+    stores_stale: int  # in the index, not open (or gone)
+    stores_changed: int  # indexed with another name or category
+    products_missing: int
+    products_stale: int
+    products_changed: int  # indexed with another title, store, category or price
+    repaired: int  # documents indexed again
+
+
+def _merge(catalog: Iterator[tuple], index: Iterator[tuple]) -> Iterator[tuple[int, str]]:
+    """Walk two row streams ordered by id (the first column); yields (id, "missing" | "stale" |
+    "changed") for every id where they differ."""
+    a, b = next(catalog, None), next(index, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            yield a[0], "missing"  # type: ignore[index]
+            a = next(catalog, None)
+        elif a is None or b[0] < a[0]:
+            yield b[0], "stale"
+            b = next(index, None)
+        else:
+            if a != b:
+                yield a[0], "changed"
+            a, b = next(catalog, None), next(index, None)
+
+
+def check_index(*, repair: bool = True) -> Drift:
+    """Compare the index with the catalog — every open store and listed product of an open store
+    has a document with its current name/title, store, category and lowest price, and no other
+    document exists — and (with `repair`) index again every one that differs. Answers what it
+    found. The nightly task and `xiaodian check_search_index` run it; both sides are read in id
+    order in batches, so memory stays flat at a million products."""
+    found: Drift = dict.fromkeys(Drift.__annotations__, 0)  # type: ignore[assignment]
+    stores = (
+        Store.objects.filter(state=StoreState.OPEN)
+        .order_by("pk")
+        .values_list("pk", "name", "main_category_id")
+        .iterator(chunk_size=BATCH)
+    )
+    store_docs = StoreDocument.objects.order_by("object_id").values_list("object_id", "title", "category_id")
+    drifted_stores = []
+    for store_id, kind in _merge(_counted(stores, found, "stores_checked"), store_docs.iterator(BATCH)):
+        found[f"stores_{kind}"] += 1  # type: ignore[literal-required]
+        drifted_stores.append(store_id)
+    products = (
+        _listed_products()
+        .order_by("pk")
+        .values_list("pk", "store_id", "category_id", "title", "price_min_fen")
+        .iterator(chunk_size=BATCH)
+    )
+    product_docs = ProductDocument.objects.order_by("object_id").values_list(
+        "object_id", "store_id", "category_id", "title", "price_min_fen"
+    )
+    titled = ((pk, s, c, title[:100], p) for pk, s, c, title, p in products)
+    drifted_products = []
+    for product_id, kind in _merge(_counted(titled, found, "products_checked"), product_docs.iterator(BATCH)):
+        found[f"products_{kind}"] += 1  # type: ignore[literal-required]
+        drifted_products.append(product_id)
+    if repair:
+        for store_id in drifted_stores:
+            index_store(store_id)
+        for product_id in drifted_products:
+            index_product(product_id)
+        found["repaired"] = len(drifted_stores) + len(drifted_products)
+    return found
+
+
+def _counted(rows: Iterable[tuple], found: Drift, key: str) -> Iterator[tuple]:
+    for row in rows:
+        found[key] += 1  # type: ignore[literal-required]
+        yield row

@@ -2,8 +2,10 @@
 
 from django.core.management import call_command
 
+from xiaodian.catalog import services as catalog
 from xiaodian.search import selectors
 from xiaodian.search.models import ProductDocument, StoreDocument
+from xiaodian.stores import services as stores
 
 
 def titles(q: str, **kwargs) -> list[str]:
@@ -58,8 +60,7 @@ def test_a_rename_is_searchable_right_after_commit_and_the_old_name_no_longer_fi
 
 def test_a_closed_store_is_not_found(open_store, indexed):
     store = open_store("要关的店", category="图书")
-    store.state = "closed"
-    indexed(store.save)
+    indexed(stores.close_store, store=store)
     assert titles("要关的店") == []
 
 
@@ -98,8 +99,7 @@ def test_product_filters_and_pagination(open_store, listed, categories):
 
 def test_a_delisted_product_leaves_the_index(open_store, listed, indexed):
     product = listed(open_store("拾光服饰"), "亚麻衬衫")
-    product.state = "delisted"
-    indexed(product.save)
+    indexed(catalog.delist_product, product=product)
     assert titles("亚麻", tab="products") == []
 
 
