@@ -8,11 +8,18 @@ from xiaodian.scoring.rules import NO_SCORE_WEIGHT
 QUERY_MAX = 50  # characters of a query
 QUERY_RUNS_MAX = 8  # runs of Chinese or Latin text a query is cut into
 QUERY_CHARS_MAX = 20  # characters of one run that count
+QUERY_WORDS_MAX = 6  # words of a query that count (each may be left out once: "most terms")
+VOCABULARY_FREQ = 50_000  # jieba's frequency for the catalog's own words (keeps them whole)
+VOCABULARY_TTL_S = 60.0  # how often a process learns the names added since
 PINYIN_CHARS_MAX = 16  # a store name's characters turned into pinyin terms
 
 # The matches a query ranks: the first this many the index yields (in index order), scored and
 # multiplied by their stores' traffic weight. Fewer matches than this are ranked exactly.
 CANDIDATES = 400
+# A query whose every word matches fewer documents than this also looks for documents that hold
+# most of its words (text.Query.relaxed), each such query reading at most RELAXED_CANDIDATES.
+RELAX_BELOW = 20
+RELAXED_CANDIDATES = 100
 PAGE_MAX = 50
 
 # Field weights in the text relevance: a hit in the name or title counts this much more than one

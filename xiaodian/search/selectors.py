@@ -7,13 +7,18 @@ character query over a million products fast); those are ranked exactly. Each re
 factors so the ranking can be explained.
 """
 
+import math
+import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
+from xiaodian.stores.models import BrandAuthorization, Category
+from xiaodian.stores.rules import AuthorizationStatus
 from xiaodian.stores.selectors import CategoryTree
 
 from . import backends, rules, text
@@ -82,27 +87,58 @@ def search(
         raise DomainError("validation_error", field="q")
     if not 1 <= limit <= rules.PAGE_MAX or not 0 <= offset < rules.CANDIDATES:
         raise DomainError("validation_error", field="limit" if not 1 <= limit <= rules.PAGE_MAX else "offset")
+    learn_vocabulary()
     query = text.query(q)
     category_ids = _subtree(category) if category is not None else None
     prices = tab == Tab.PRODUCTS  # a store has no price
-    hits = backends.match(
-        TABLES[tab],
-        query,
-        category_ids=category_ids,
-        min_price_fen=min_price_fen if prices else None,
-        max_price_fen=max_price_fen if prices else None,
-    )
+    filters: dict[str, Any] = {
+        "category_ids": category_ids,
+        "min_price_fen": min_price_fen if prices else None,
+        "max_price_fen": max_price_fen if prices else None,
+    }
+    found = [(hit, 1.0) for hit in backends.match(TABLES[tab], query, **filters)]
+    if len(found) < rules.RELAX_BELOW:  # few hold every word: also those that hold most of them
+        seen = {hit.id for hit, _ in found}
+        for relaxed in query.relaxed():
+            coverage = relaxed.chars / query.chars
+            for hit in backends.match(TABLES[tab], relaxed, limit=rules.RELAXED_CANDIDATES, **filters):
+                if hit.id not in seen:
+                    seen.add(hit.id)
+                    found.append((hit, coverage))
     exact_key = name_key(q or "")
-    if tab == Tab.STORES and exact_key and all(h.name_key != exact_key for h in hits):
-        hits += _exact_stores(exact_key, category_ids)
-    top = max((h.relevance for h in hits), default=1.0) or 1.0
+    if tab == Tab.STORES and exact_key and all(h.name_key != exact_key for h, _ in found):
+        found += [(hit, 1.0) for hit in _exact_stores(exact_key, category_ids)]
+    top = max((h.relevance for h, _ in found), default=1.0) or 1.0
     ranked = sorted(
-        (_result(tab, h, exact=tab == Tab.STORES and h.name_key == exact_key, top=top) for h in hits),
-        key=lambda r: (-r.score, -r.id),
+        (
+            _result(tab, h, exact=tab == Tab.STORES and h.name_key == exact_key, top=top, coverage=coverage)
+            for h, coverage in found
+        ),
+        key=lambda r: (-r.factors["words_matched"], -r.score, -r.id),
     )
     return Results(
         query.text, tab, ranked[offset : offset + limit], len(ranked) > offset + limit, limit, offset
     )
+
+
+_vocabulary_state = {"at": -math.inf, "store_pk": 0}
+
+
+def learn_vocabulary() -> None:
+    """Teach the query cutter the catalog's words (`text.add_vocabulary`): category names,
+    approved brands and store names; every VOCABULARY_TTL_S, the names added since."""
+    now = time.monotonic()
+    if now - _vocabulary_state["at"] < rules.VOCABULARY_TTL_S:
+        return
+    _vocabulary_state["at"] = now
+    text.add_vocabulary(Category.objects.values_list("name", flat=True))
+    text.add_vocabulary(
+        BrandAuthorization.objects.filter(status=AuthorizationStatus.APPROVED).values_list("brand", flat=True)
+    )
+    newer = StoreDocument.objects.filter(object_id__gt=_vocabulary_state["store_pk"])
+    for pk, title in newer.order_by("object_id").values_list("object_id", "title").iterator(chunk_size=5_000):
+        text.add_vocabulary([title])
+        _vocabulary_state["store_pk"] = pk
 
 
 def _exact_stores(key: str, category_ids) -> list[backends.Hit]:
@@ -117,8 +153,10 @@ def _exact_stores(key: str, category_ids) -> list[backends.Hit]:
     ]
 
 
-def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float) -> Result:
-    relevance = hit.relevance if hit.relevance > 0 else top  # an exact name found by name alone
+def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float, coverage: float) -> Result:
+    # an exact name found by name alone has the best relevance; a document that holds only most
+    # of the query's words counts the share of its characters that it holds
+    relevance = (hit.relevance if hit.relevance > 0 else top) * coverage
     boost = rules.EXACT_NAME_BOOST if exact else 1.0
     return Result(
         kind="store" if tab == Tab.STORES else "product",
@@ -131,5 +169,6 @@ def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float) -> Result:
             "relevance": float(f"{relevance:.6g}"),  # six significant digits
             "traffic_weight": hit.traffic_weight,
             "exact_name": exact,
+            "words_matched": float(f"{coverage:.4g}"),  # share of the query's characters held
         },
     )

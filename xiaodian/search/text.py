@@ -86,29 +86,95 @@ def pinyin_terms(name: str) -> list[str]:
     return found
 
 
+# Particles a buyer may leave out or put in (小满果园 / 小满的果园): not a word of a query.
+PARTICLES = frozenset({"的", "之"})
+
+_vocabulary: set[str] = set()
+
+
+def add_vocabulary(words) -> int:
+    """Teach jieba the catalog's own words (category, brand and store names), so a query is cut
+    where the catalog's names are; answers how many were new."""
+    added = 0
+    for word in words:
+        word = normalize(word).replace(" ", "")
+        if len(word) >= 2 and word not in _vocabulary and _is_cjk(word):
+            jieba.add_word(word, freq=rules.VOCABULARY_FREQ)
+            _vocabulary.add(word)
+            added += 1
+    return added
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a query: a Chinese word (its `terms`: itself when of one or two characters,
+    else its adjacent pairs, all of which a document must hold) or a Latin run (`prefix`)."""
+
+    text: str
+    terms: tuple[str, ...] = ()
+    prefix: str = ""
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+
 @dataclass(frozen=True)
 class Query:
     """A query cut for matching: `terms` must all match; `prefixes` are Latin runs that match any
-    term they begin (pinyin, initials, English words)."""
+    term they begin (pinyin, initials, English words). `words` are the query's words: a document
+    that holds every word matches (`terms`, `prefixes`); `relaxed()` gives the queries for
+    documents that hold most of them."""
 
     text: str  # normalised
     terms: tuple[str, ...]
     prefixes: tuple[str, ...]
+    words: tuple[Word, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.prefixes
 
+    @property
+    def chars(self) -> int:
+        return sum(word.chars for word in self.words)
+
+    def relaxed(self) -> list["Query"]:
+        """ "Most terms": each query that leaves out one word, when the words left hold more than
+        half of the query's characters (a misspelt character, a word the catalog does not have:
+        绿茶明前的 → 绿茶 明前; 拖拉机配件 does not become 配件)."""
+        if len(self.words) < 2:
+            return []
+        found = []
+        for i in range(len(self.words)):
+            kept = self.words[:i] + self.words[i + 1 :]
+            if 2 * sum(word.chars for word in kept) > self.chars:
+                found.append(_query_of(self.text, kept))
+        return found
+
+
+def _query_of(normalised: str, words) -> Query:
+    terms = tuple(dict.fromkeys(term for word in words for term in word.terms))
+    prefixes = tuple(dict.fromkeys(word.prefix for word in words if word.prefix))
+    return Query(normalised, terms, prefixes, tuple(words))
+
+
+def _cjk_words(run: str) -> list[Word]:
+    cut = [w for w in jieba.cut(run) if w.strip()]
+    content = [w for w in cut if w not in PARTICLES] or cut
+    return [Word(w, (w,) if len(w) <= 2 else tuple(w[i : i + 2] for i in range(len(w) - 1))) for w in content]
+
 
 def query(text: str) -> Query:
-    """Cut a query: a Chinese run of one or two characters is one term, a longer one its bigrams;
-    a Latin run is a prefix."""
-    cut_terms: list[str] = []
-    prefixes: list[str] = []
+    """Cut a query into words: a Chinese run by jieba (with the catalog's vocabulary, particles
+    dropped), each word matching as itself (one or two characters) or as the AND of its adjacent
+    pairs; a Latin run is a prefix."""
+    words: list[Word] = []
     for run in runs(text)[: rules.QUERY_RUNS_MAX]:
         if _is_cjk(run):
-            run = run[: rules.QUERY_CHARS_MAX]
-            cut_terms += [run] if len(run) <= 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+            words += _cjk_words(run[: rules.QUERY_CHARS_MAX])
         else:
-            prefixes.append(run[: rules.QUERY_CHARS_MAX])
-    return Query(normalize(text), tuple(dict.fromkeys(cut_terms)), tuple(dict.fromkeys(prefixes)))
+            prefix = run[: rules.QUERY_CHARS_MAX]
+            words.append(Word(prefix, prefix=prefix))
+    unique = list({word.text: word for word in words}.values())[: rules.QUERY_WORDS_MAX]
+    return _query_of(normalize(text), unique)

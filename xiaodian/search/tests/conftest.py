@@ -30,6 +30,22 @@ def open_store(indexed, make_store, make_subject, make_user):
     return make
 
 
+@pytest.fixture
+def brand_store(indexed, make_store, make_subject, make_user, operator):
+    """A brand store, its brand approved through the stores' services."""
+
+    def make(name: str, brand: str, category: str):
+        owner = make_user()
+        subject = make_subject(owner)
+        authorization = stores.request_brand_authorization(
+            subject=subject, brand=brand, certificate_number=f"TM-{subject.pk}"
+        )
+        stores.review_brand_authorization(operator=operator, authorization=authorization, approve=True)
+        return indexed(make_store, owner, subject, name=name, category=category, kind="brand")
+
+    return make
+
+
 def _deposit_paid(store, category_id: int) -> None:
     """The deposit that covers the category, marked paid directly (as the catalog's tests do), so
     these tests do not depend on how the payment gateway settles deposits."""

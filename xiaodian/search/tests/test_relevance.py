@@ -1,5 +1,6 @@
 """Relevance (issue 6, "Must hold"), on whichever database the suite runs on."""
 
+import pytest
 from django.core.management import call_command
 
 from xiaodian.catalog import services as catalog
@@ -106,7 +107,7 @@ def test_a_delisted_product_leaves_the_index(open_store, listed, indexed):
 def test_ranking_factors_are_returned(open_store):
     open_store("拾光服饰")
     (result,) = selectors.search("拾光").items
-    assert set(result.factors) == {"relevance", "traffic_weight", "exact_name"}
+    assert set(result.factors) >= {"relevance", "traffic_weight", "exact_name", "words_matched"}
     assert result.factors["traffic_weight"] == 1.0
     assert (
         result.score == result.factors["relevance"] * 1.0
@@ -161,3 +162,52 @@ def test_reindex_rebuilds_what_the_commits_built(open_store, listed, capsys):
     )
     assert after == before
     assert titles("拾光") == ["拾光服饰"]
+
+
+# ------------------------------------------------------------- the way people type (issue 15)
+
+
+@pytest.fixture
+def demo_like(open_store, brand_store, listed):
+    """The demo's stores and a few of their products."""
+    hill = brand_store("山野官方旗舰店", "山野", category="茶叶")
+    listed(hill, "山野高山云雾绿茶 明前头采", category="茶叶")
+    listed(hill, "山野古树红茶", category="茶叶")
+    listed(hill, "山野凤凰单丛 乌龙茶", category="茶叶")
+    light = open_store("拾光服饰")
+    listed(light, "亚麻宽松衬衫")
+    listed(light, "高腰直筒牛仔裤")
+    orchard = open_store("小满的果园", category="水果")
+    listed(orchard, "现摘赣南脐橙 5斤", category="水果")
+    other = open_store("云雾红茶小铺", category="茶叶")
+    listed(other, "正山小种红茶", category="茶叶")
+    return hill, light, orchard, other
+
+
+def test_words_in_another_order_or_without_particles_find_the_store(demo_like):
+    assert titles("山野旗舰店")[0] == "山野官方旗舰店"
+    assert titles("小满果园")[0] == "小满的果园"
+    assert titles("旗舰店山野")[0] == "山野官方旗舰店"
+    assert titles("拾光女装")[0] == "拾光服饰"  # the name's word and its category
+
+
+def test_a_stores_name_and_a_product_word_find_its_products_first(demo_like):
+    found = titles("山野红茶", tab="products")
+    assert found[0] == "山野古树红茶"
+    assert titles("高山绿茶", tab="products")[0] == "山野高山云雾绿茶 明前头采"
+    assert titles("绿茶明前", tab="products") == ["山野高山云雾绿茶 明前头采"]
+    assert titles("衬衫女", tab="products")[0] == "亚麻宽松衬衫"
+    assert titles("拾光衬衫", tab="products") == ["亚麻宽松衬衫"]
+
+
+def test_more_of_the_words_ranks_higher_and_all_of_them_highest(demo_like):
+    results = selectors.search("山野旗见店").items  # one character wrong
+    assert results[0].title == "山野官方旗舰店"
+    assert results[0].factors["words_matched"] < 1.0
+    full = selectors.search("山野官方旗舰店").items
+    assert full[0].factors["words_matched"] == 1.0 and full[0].factors["exact_name"]
+
+
+def test_a_query_the_catalog_does_not_answer_finds_nothing(demo_like):
+    for q in ("挖掘机", "婚纱摄影", "拖拉机配件", "量子计算", "vqzx"):
+        assert titles(q) == [] and titles(q, tab="products") == [], q
