@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from xiaodian.orders.rules import Status
 from xiaodian.scoring.rules import NO_SCORE_WEIGHT
 
 QUERY_MAX = 50  # characters of a query
@@ -27,6 +28,15 @@ PAGE_MAX = 50
 PRIMARY_WEIGHT = 10.0
 SECONDARY_WEIGHT = 2.0
 EXACT_NAME_BOOST = 100.0  # the store whose full name is the query comes first
+
+# Freshness: a store just opened or a product just listed weighs up to 1 + FRESH_BOOST, the boost
+# halving every FRESH_HALF_LIFE_DAYS (1.0 without a date).
+FRESH_BOOST = 0.2
+FRESH_HALF_LIFE_DAYS = 30.0
+# Scores equal to this many significant digits are tied; the product that sold more goes first.
+SCORE_DIGITS = 4
+# Orders whose units count as sold (paid, not cancelled).
+SOLD_STATUSES = (Status.GIFT_PENDING, Status.TO_SHIP, Status.PARTLY_SHIPPED, Status.SHIPPED, Status.COMPLETED)
 
 DEFAULT_TRAFFIC_WEIGHT = NO_SCORE_WEIGHT  # a store without a score: the score's own rule
 

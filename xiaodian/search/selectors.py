@@ -1,10 +1,17 @@
 """Reads of search: the stores tab and the products tab (docs/search.md).
 
-Ranking = text relevance × the store's traffic weight, and the store whose full name is the query
-first. A query's matches are taken from the full-text index in index order, at most
+A query's documents are those that hold every word of it, and when few do, those that hold most
+(`text.Query.relaxed`). They are taken from the full-text index in index order, at most
 `rules.CANDIDATES` of them (both engines stop early without an ORDER BY, which keeps a one-
-character query over a million products fast); those are ranked exactly. Each result carries its
-factors so the ranking can be explained.
+character query over a million products fast), and ranked exactly:
+
+1. more of the query's words first (all of them before most of them);
+2. on the stores tab, stores with listed products before those without (but the store whose full
+   name is the query);
+3. score = text relevance × the store's traffic weight × freshness (× 100 for the exact name);
+4. ties (to `rules.SCORE_DIGITS` significant digits) go to the product that sold more.
+
+Each result carries these factors so its place can be explained.
 """
 
 import math
@@ -15,9 +22,12 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from xiaodian.catalog.models import ProductImage
+from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
-from xiaodian.stores.models import BrandAuthorization, Category
+from xiaodian.scoring import selectors as scoring_selectors
+from xiaodian.stores.models import BrandAuthorization, Category, Store
 from xiaodian.stores.rules import AuthorizationStatus
 from xiaodian.stores.selectors import CategoryTree
 
@@ -29,7 +39,7 @@ from .services import name_key
 TABLES: dict[str, str] = {Tab.STORES: "search_storedocument", Tab.PRODUCTS: "search_productdocument"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
     kind: str  # "store" or "product"
     id: int
@@ -37,7 +47,15 @@ class Result:
     store_id: int
     price_min_fen: int | None
     score: float
-    factors: dict = field(default_factory=dict)  # relevance, traffic_weight, exact_name
+    factors: dict = field(default_factory=dict)  # see `_result`
+    sales: int = 0  # a product's units sold
+    product_count: int = 0  # a store's listed products
+    # What a page shows with it, read for the page only (`_describe`):
+    store_name: str = ""
+    image_url: str = ""  # a product's first photo
+    category_name: str = ""  # a store's main category
+    store_score: str = ""  # the store score, "4.86", or "" before it has one
+    badges: list[dict] = field(default_factory=list)  # [{code, name}]
 
     @property
     def url(self) -> str:
@@ -53,6 +71,7 @@ class Results:
     query: str  # normalised
     tab: str
     items: list[Result]
+    count: int  # the documents found and ranked (at most about `rules.CANDIDATES`)
     has_more: bool
     limit: int
     offset: int
@@ -109,16 +128,58 @@ def search(
     if tab == Tab.STORES and exact_key and all(h.name_key != exact_key for h, _ in found):
         found += [(hit, 1.0) for hit in _exact_stores(exact_key, category_ids)]
     top = max((h.relevance for h, _ in found), default=1.0) or 1.0
+    now = clock.now().timestamp()
     ranked = sorted(
         (
-            _result(tab, h, exact=tab == Tab.STORES and h.name_key == exact_key, top=top, coverage=coverage)
+            _result(
+                tab,
+                h,
+                exact=tab == Tab.STORES and h.name_key == exact_key,
+                top=top,
+                coverage=coverage,
+                now=now,
+            )
             for h, coverage in found
         ),
-        key=lambda r: (-r.factors["words_matched"], -r.score, -r.id),
+        key=_rank,
     )
-    return Results(
-        query.text, tab, ranked[offset : offset + limit], len(ranked) > offset + limit, limit, offset
-    )
+    page = ranked[offset : offset + limit]
+    _describe(tab, page)
+    return Results(query.text, tab, page, len(ranked), len(ranked) > offset + limit, limit, offset)
+
+
+def _rank(result: Result) -> tuple:
+    factors = result.factors
+    listed = factors["exact_name"] or result.kind == "product" or result.product_count > 0
+    tied = float(f"{result.score:.{rules.SCORE_DIGITS}g}")
+    return (-factors["words_matched"], not listed, -tied, -result.sales, -result.id)
+
+
+def _describe(tab: str, page: list[Result]) -> None:
+    """What the page shows with each result: a product's photo and store name, a store's main
+    category, score and badges (three queries at most, for the page only)."""
+    if not page:
+        return
+    store_ids = {r.store_id for r in page}
+    weights = scoring_selectors.traffic_weights(store_ids)
+    if tab == Tab.PRODUCTS:
+        names = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "name"))
+        photos: dict[int, str] = {}
+        images = ProductImage.objects.filter(product_id__in=[r.id for r in page]).order_by("position", "pk")
+        for image in images.only("product_id", "image"):
+            photos.setdefault(image.product_id, image.image.url)
+        for r in page:
+            r.store_name, r.image_url = names.get(r.store_id, ""), photos.get(r.id, "")
+        return
+    categories = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "main_category__name"))
+    for r in page:
+        weight = weights.get(r.store_id, scoring_selectors.NO_SCORE)
+        r.store_name, r.category_name = r.title, categories.get(r.store_id) or ""
+        r.store_score = f"{weight.score:.2f}" if weight.score is not None else ""
+        r.badges = [
+            {"code": code, "name": str(scoring_selectors.SHOWN_BADGES.get(code, code))}
+            for code in weight.badges
+        ]
 
 
 _vocabulary_state = {"at": -math.inf, "store_pk": 0}
@@ -148,27 +209,56 @@ def _exact_stores(key: str, category_ids) -> list[backends.Hit]:
     if category_ids is not None:
         docs = docs.filter(category_id__in=category_ids)
     return [
-        backends.Hit(d.pk, d.object_id, d.store_id, d.title, d.name_key, d.traffic_weight, 0.0)
+        backends.Hit(
+            d.pk,
+            d.object_id,
+            d.store_id,
+            d.title,
+            d.name_key,
+            d.traffic_weight,
+            0.0,
+            fresh_ts=d.fresh_ts,
+            product_count=d.product_count,
+        )
         for d in docs[:1]
     ]
 
 
-def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float, coverage: float) -> Result:
+def freshness(fresh_ts: int | None, now: float) -> float:
+    """1 + FRESH_BOOST for a store opened or a product listed just now, the boost halving every
+    FRESH_HALF_LIFE_DAYS; 1.0 without a date."""
+    if fresh_ts is None:
+        return 1.0
+    age_days = max(now - fresh_ts, 0.0) / 86_400
+    return 1.0 + rules.FRESH_BOOST * 0.5 ** (age_days / rules.FRESH_HALF_LIFE_DAYS)
+
+
+def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float, coverage: float, now: float) -> Result:
     # an exact name found by name alone has the best relevance; a document that holds only most
     # of the query's words counts the share of its characters that it holds
     relevance = (hit.relevance if hit.relevance > 0 else top) * coverage
+    fresh = freshness(hit.fresh_ts, now)
     boost = rules.EXACT_NAME_BOOST if exact else 1.0
+    store = tab == Tab.STORES
+    factors = {
+        "relevance": float(f"{relevance:.6g}"),  # six significant digits
+        "traffic_weight": hit.traffic_weight,
+        "freshness": float(f"{fresh:.4g}"),
+        "exact_name": exact,
+        "words_matched": float(f"{coverage:.4g}"),  # share of the query's characters held
+    }
+    if store:
+        factors["listed_products"] = hit.product_count
+    else:
+        factors["sales"] = hit.sales  # the tiebreaker
     return Result(
-        kind="store" if tab == Tab.STORES else "product",
+        kind="store" if store else "product",
         id=hit.object_id,
         title=hit.title,
         store_id=hit.store_id,
         price_min_fen=hit.price_min_fen,
-        score=relevance * hit.traffic_weight * boost,
-        factors={
-            "relevance": float(f"{relevance:.6g}"),  # six significant digits
-            "traffic_weight": hit.traffic_weight,
-            "exact_name": exact,
-            "words_matched": float(f"{coverage:.4g}"),  # share of the query's characters held
-        },
+        score=relevance * hit.traffic_weight * fresh * boost,
+        factors=factors,
+        sales=hit.sales,
+        product_count=hit.product_count,
     )

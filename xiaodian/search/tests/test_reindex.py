@@ -42,7 +42,7 @@ def test_a_reindex_keeps_the_index_in_step_with_later_writes(open_store, rename)
 
 def test_a_bulk_row_for_a_document_indexed_meanwhile_keeps_the_fresher_one(open_store):
     store = open_store("拾光服饰")  # indexed on commit
-    stale = (store.pk, store.pk, store.main_category_id, "旧的", "旧的", "旧 的 旧的", "", 1.0)
+    stale = (store.pk, store.pk, store.main_category_id, "旧的", "旧的", "旧 的 旧的", "", 1.0, None)
     backends.insert_rows(StoreDocument._meta.db_table, services.STORE_COLUMNS, [stale])
     assert list(StoreDocument.objects.values_list("title", flat=True)) == ["拾光服饰"]
 

@@ -1,10 +1,14 @@
 """Relevance (issue 6, "Must hold"), on whichever database the suite runs on."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 
 from xiaodian.catalog import services as catalog
+from xiaodian.core import clock
 from xiaodian.search import selectors
+from xiaodian.search import services as search_services
 from xiaodian.search.models import ProductDocument, StoreDocument
 from xiaodian.stores import services as stores
 
@@ -109,10 +113,9 @@ def test_ranking_factors_are_returned(open_store):
     (result,) = selectors.search("拾光").items
     assert set(result.factors) >= {"relevance", "traffic_weight", "exact_name", "words_matched"}
     assert result.factors["traffic_weight"] == 1.0
-    assert (
-        result.score == result.factors["relevance"] * 1.0
-        or abs(result.score - result.factors["relevance"]) < 1e-6
-    )
+    # issue 15: score = relevance × traffic weight × freshness (a store opened today: 1.2)
+    assert result.factors["freshness"] == pytest.approx(1.2)
+    assert result.score == pytest.approx(result.factors["relevance"] * 1.0 * 1.2, rel=1e-5)
 
 
 # --------------------------------------------------------------------------------------- API
@@ -211,3 +214,77 @@ def test_more_of_the_words_ranks_higher_and_all_of_them_highest(demo_like):
 def test_a_query_the_catalog_does_not_answer_finds_nothing(demo_like):
     for q in ("挖掘机", "婚纱摄影", "拖拉机配件", "量子计算", "vqzx"):
         assert titles(q) == [] and titles(q, tab="products") == [], q
+
+
+# ------------------------------------------------------------------------ ranking (issue 15)
+
+
+def test_the_api_answers_items_and_count_with_every_factor(client, open_store, listed):
+    shop = open_store("拾光服饰")
+    for n in range(3):
+        listed(shop, f"亚麻宽松衬衫{n}")
+    body = client.get("/api/v1/search", {"q": "衬衫", "tab": "products", "limit": 2}).json()
+    assert body["count"] == 3 and len(body["items"]) == 2 and body["has_more"]
+    item = body["items"][0]
+    assert set(item["factors"]) >= {"relevance", "traffic_weight", "freshness", "sales", "words_matched"}
+    assert item["store_name"] == "拾光服饰" and item["sales"] == 0
+    stores = client.get("/api/v1/search", {"q": "拾光"}).json()
+    assert stores["count"] == 1
+    assert stores["items"][0]["product_count"] == 3
+    assert stores["items"][0]["category_name"] == "女装"
+    assert stores["items"][0]["factors"]["listed_products"] == 3
+
+
+def test_a_fresher_product_ranks_higher_all_else_equal(open_store, listed):
+    shop = open_store("拾光服饰")
+    with clock.travel_to(clock.now() - timedelta(days=90)):
+        listed(shop, "亚麻宽松衬衫 旧款")
+    listed(shop, "亚麻宽松衬衫 新款")
+    results = selectors.search("亚麻衬衫", tab="products").items
+    assert [r.title for r in results] == ["亚麻宽松衬衫 新款", "亚麻宽松衬衫 旧款"]
+    assert results[0].factors["freshness"] > results[1].factors["freshness"] > 1.0
+
+
+def test_a_store_without_listed_products_ranks_below_those_with_some_but_for_its_exact_name(
+    open_store, listed
+):
+    empty = open_store("云雾茶庄东店", category="茶叶")  # opened later: fresher, but empty
+    with clock.travel_to(clock.now() - timedelta(days=300)):
+        stocked = open_store("云雾茶庄西店", category="茶叶")
+        listed(stocked, "云雾绿茶", category="茶叶")
+    assert titles("云雾茶庄") == ["云雾茶庄西店", "云雾茶庄东店"]
+    assert titles("云雾茶庄东店")[0] == "云雾茶庄东店"
+    assert empty.pk
+
+
+def test_sales_break_a_tie(open_store, listed, indexed, make_user):
+    shop = open_store("拾光服饰")
+    at = clock.now()
+    with clock.travel_to(at):
+        first = listed(shop, "亚麻宽松衬衫")
+        second = listed(shop, "亚麻宽松衬衫")
+    best_seller = min(first, second, key=lambda p: p.pk)  # the lower id: last on a tie without sales
+    sell(indexed, make_user(), best_seller, 2)
+    assert search_services.check_index()["sales_changed"] == 1  # the nightly check counts sales
+    with clock.travel_to(at):
+        results = selectors.search("衬衫", tab="products").items
+    assert [r.id for r in results] == [best_seller.pk, max(first.pk, second.pk)]
+    assert results[0].factors["sales"] == 2 and results[0].sales == 2
+    assert results[0].score == pytest.approx(results[1].score)
+
+
+def sell(indexed, buyer, product, quantity: int) -> None:
+    """A buyer orders and pays through the sandbox (the orders' and payments' services)."""
+    from xiaodian.orders import services as orders
+    from xiaodian.wechatpay_sandbox.testing import pay_in_sandbox
+
+    sku = product.skus.get()
+    address = {"recipient": "王小明", "phone": "13800138000", "region": "上海市", "detail": "世纪大道 100 号"}
+    checkout = orders.place_order(
+        buyer=buyer,
+        items=[orders.LineRequest(sku.pk, quantity)],
+        address=address,
+        idempotency_key=f"sell-{product.pk}",
+    ).checkout
+    payment = orders.pay_checkout(buyer=buyer, order_id=checkout.orders.get().pk)
+    indexed(pay_in_sandbox, payment)
