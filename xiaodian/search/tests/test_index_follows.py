@@ -192,3 +192,34 @@ def test_the_drift_check_runs_nightly():
     waiting = DBTaskResult.objects.get(task_path="xiaodian.search.tasks.check_search_index")
     assert waiting.status == TaskResultStatus.READY
     assert waiting.run_after == datetime(2026, 6, 2, 4, 30, tzinfo=SHANGHAI)
+
+
+# ------------------------------------------------------------------ the handlers are idempotent
+
+DOCUMENT = ("object_id", "store_id", "category_id", "title", "name_terms", "context_terms", "price_min_fen")
+
+
+def test_index_products_is_idempotent(open_store, listed, indexed):
+    product = listed(open_store("拾光服饰"), "亚麻宽松衬衫")
+    services.index_products(product_ids=[product.pk])
+    once = list(ProductDocument.objects.values_list(*DOCUMENT))
+    services.index_products(product_ids=[product.pk])
+    assert list(ProductDocument.objects.values_list(*DOCUMENT)) == once
+    assert titles("衬衫", tab="products") == ["亚麻宽松衬衫"]
+
+
+def test_index_stores_is_idempotent(open_store, listed):
+    shop = open_store("拾光服饰")
+    listed(shop, "亚麻宽松衬衫")
+    services.index_stores(store_ids=[shop.pk])
+    once = (
+        list(StoreDocument.objects.values_list("object_id", "title", "name_terms", "product_count")),
+        list(ProductDocument.objects.values_list(*DOCUMENT)),
+    )
+    services.index_stores(store_ids=[shop.pk])
+    again = (
+        list(StoreDocument.objects.values_list("object_id", "title", "name_terms", "product_count")),
+        list(ProductDocument.objects.values_list(*DOCUMENT)),
+    )
+    assert again == once
+    assert once[0][0][3] == 1
