@@ -21,6 +21,11 @@ CANDIDATES = 400
 # most of its words (text.Query.relaxed), each such query reading at most RELAXED_CANDIDATES.
 RELAX_BELOW = 20
 RELAXED_CANDIDATES = 100
+# Still fewer: a word jieba glued from characters it does not know (a misspelling) is also looked
+# for character by character, and with one of them left out (text.Query.split): for words of at
+# most SPLIT_CHARS_MAX characters, at most SPLIT_QUERIES_MAX queries.
+SPLIT_CHARS_MAX = 4
+SPLIT_QUERIES_MAX = 6
 PAGE_MAX = 50
 
 # Field weights in the text relevance: a hit in the name or title counts this much more than one

@@ -116,10 +116,13 @@ def search(
         "max_price_fen": max_price_fen if prices else None,
     }
     found = [(hit, 1.0) for hit in backends.match(TABLES[tab], query, **filters)]
-    if len(found) < rules.RELAX_BELOW:  # few hold every word: also those that hold most of them
-        seen = {hit.id for hit, _ in found}
-        for relaxed in query.relaxed():
-            coverage = relaxed.chars / query.chars
+    seen = {hit.id for hit, _ in found}
+    for level in (query.relaxed, query.split):
+        if len(found) >= rules.RELAX_BELOW:
+            break
+        # few hold every word: also those that hold most of them (then, most of their characters)
+        for relaxed in level():
+            coverage = relaxed.holds / query.chars
             for hit in backends.match(TABLES[tab], relaxed, limit=rules.RELAXED_CANDIDATES, **filters):
                 if hit.id not in seen:
                     seen.add(hit.id)

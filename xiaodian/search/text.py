@@ -118,6 +118,18 @@ class Word:
     def chars(self) -> int:
         return len(self.text)
 
+    @property
+    def known(self) -> bool:
+        """A word of the catalog's vocabulary or of jieba's dictionary (spelt right, then), not
+        characters jieba only glued together."""
+        return (
+            bool(self.prefix) or len(self.text) < 2 or self.text in _vocabulary or _in_dictionary(self.text)
+        )
+
+
+def _in_dictionary(word: str) -> bool:
+    return bool(jieba.dt.FREQ.get(word))
+
 
 @dataclass(frozen=True)
 class Query:
@@ -130,6 +142,7 @@ class Query:
     terms: tuple[str, ...]
     prefixes: tuple[str, ...]
     words: tuple[Word, ...] = ()
+    held: float | None = None  # of the original query's characters, when fewer than `chars`
 
     @property
     def empty(self) -> bool:
@@ -138,6 +151,11 @@ class Query:
     @property
     def chars(self) -> int:
         return sum(word.chars for word in self.words)
+
+    @property
+    def holds(self) -> float:
+        """How many of the original query's characters a match holds."""
+        return self.chars if self.held is None else self.held
 
     def relaxed(self) -> list["Query"]:
         """ "Most terms": each query that leaves out one word, when the words left hold more than
@@ -152,11 +170,29 @@ class Query:
                 found.append(_query_of(self.text, kept))
         return found
 
+    def split(self) -> list["Query"]:
+        """For a word the catalog and jieba do not know (jieba glued unknown characters: 好物书防,
+        小满坊): its characters anywhere in the document, and then all of them but one (a misspelt
+        character), at most SPLIT_QUERIES_MAX queries. Such a match holds the query's characters
+        less 0.5 (scattered) or less 1 (one left out)."""
+        found: list[Query] = []
+        total = self.chars
+        for i, word in enumerate(self.words):
+            if word.known or word.chars > rules.SPLIT_CHARS_MAX:
+                continue
+            others = self.words[:i] + self.words[i + 1 :]
+            chars = [Word(c, (c,)) for c in dict.fromkeys(word.text)]
+            found.append(_query_of(self.text, (*others, *chars), held=total - 0.5))
+            if 2 * (total - 1) > total:
+                for j in range(len(chars)):
+                    found.append(_query_of(self.text, (*others, *chars[:j], *chars[j + 1 :]), held=total - 1))
+        return found[: rules.SPLIT_QUERIES_MAX]
 
-def _query_of(normalised: str, words) -> Query:
+
+def _query_of(normalised: str, words, held: float | None = None) -> Query:
     terms = tuple(dict.fromkeys(term for word in words for term in word.terms))
     prefixes = tuple(dict.fromkeys(word.prefix for word in words if word.prefix))
-    return Query(normalised, terms, prefixes, tuple(words))
+    return Query(normalised, terms, prefixes, tuple(words), held)
 
 
 def _cjk_words(run: str) -> list[Word]:

@@ -288,3 +288,9 @@ def sell(indexed, buyer, product, quantity: int) -> None:
     ).checkout
     payment = orders.pay_checkout(buyer=buyer, order_id=checkout.orders.get().pk)
     indexed(pay_in_sandbox, payment)
+
+
+def test_a_misspelt_character_still_finds_the_store(demo_like):
+    assert titles("小满的果圆")[:3].count("小满的果园") == 1
+    found = selectors.search("拾光服仕").items
+    assert found[0].title == "拾光服饰" and found[0].factors["words_matched"] < 1.0

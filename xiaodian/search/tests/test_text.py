@@ -45,3 +45,12 @@ def test_relaxed_queries_leave_out_one_word_keeping_most_of_the_characters():
     assert text.query("婚纱摄影").relaxed() == []  # half is not most
     assert [q.terms for q in text.query("拖拉机配件").relaxed()] == [("拖拉", "拉机")]
     assert text.query("茶").relaxed() == []
+
+
+def test_a_word_jieba_only_glued_is_also_looked_for_character_by_character():
+    query = text.query("好物书防")  # 房 mistyped: jieba glues the four unknown characters
+    assert [w.text for w in query.words] == ["好物书防"] and not query.words[0].known
+    split = query.split()
+    assert split[0].terms == ("好", "物", "书", "防") and split[0].holds == 3.5
+    assert ("好", "物", "书") in [q.terms for q in split] and all(q.holds >= 3 for q in split)
+    assert text.query("挖掘机").split() == []  # a word jieba knows is spelt right
