@@ -14,19 +14,23 @@ character query over a million products fast), and ranked exactly:
 Each result carries these factors so its place can be explained.
 """
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from xiaodian.catalog.models import ProductImage
+from xiaodian.catalog.models import Product, ProductImage
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
 from xiaodian.scoring import selectors as scoring_selectors
+from xiaodian.scoring.models import CurrentScore
 from xiaodian.stores.models import BrandAuthorization, Category, Store
 from xiaodian.stores.rules import AuthorizationStatus
 from xiaodian.stores.selectors import CategoryTree
@@ -132,56 +136,67 @@ def search(
         found += [(hit, 1.0) for hit in _exact_stores(exact_key, category_ids)]
     top = max((h.relevance for h, _ in found), default=1.0) or 1.0
     now = clock.now().timestamp()
-    ranked = sorted(
-        (
-            _result(
-                tab,
-                h,
-                exact=tab == Tab.STORES and h.name_key == exact_key,
-                top=top,
-                coverage=coverage,
-                now=now,
-            )
-            for h, coverage in found
-        ),
-        key=_rank,
+    stores = tab == Tab.STORES
+    # rank on plain numbers; only the page's results are built with their factors
+    keyed = sorted(
+        (_rank(h, coverage, stores and h.name_key == exact_key, top, now, stores), h, coverage)
+        for h, coverage in found
     )
-    page = ranked[offset : offset + limit]
+    page = [
+        _result(tab, h, exact=stores and h.name_key == exact_key, top=top, coverage=coverage, now=now)
+        for _key, h, coverage in keyed[offset : offset + limit]
+    ]
     _describe(tab, page)
-    return Results(query.text, tab, page, len(ranked), len(ranked) > offset + limit, limit, offset)
+    return Results(query.text, tab, page, len(keyed), len(keyed) > offset + limit, limit, offset)
 
 
-def _rank(result: Result) -> tuple:
-    factors = result.factors
-    listed = factors["exact_name"] or result.kind == "product" or result.product_count > 0
-    tied = float(f"{result.score:.{rules.SCORE_DIGITS}g}")
-    return (-factors["words_matched"], not listed, -tied, -result.sales, -result.id)
+def _rank(hit: backends.Hit, coverage: float, exact: bool, top: float, now: float, stores: bool) -> tuple:
+    """The sort key (smaller first): more of the words, a store with listed products (or the
+    exact name), the score to SCORE_DIGITS significant digits, sales, the newer id."""
+    score = _score(hit, coverage, exact, top, now)
+    listed = exact or not stores or hit.product_count > 0
+    tied = float(f"{score:.{rules.SCORE_DIGITS}g}")
+    return (-coverage, not listed, -tied, -hit.sales, -hit.object_id)
+
+
+def _score(hit: backends.Hit, coverage: float, exact: bool, top: float, now: float) -> float:
+    relevance = (hit.relevance if hit.relevance > 0 else top) * coverage
+    boost = rules.EXACT_NAME_BOOST if exact else 1.0
+    return relevance * hit.traffic_weight * freshness(hit.fresh_ts, now) * boost
 
 
 def _describe(tab: str, page: list[Result]) -> None:
-    """What the page shows with each result: a product's photo and store name, a store's main
-    category, score and badges (three queries at most, for the page only)."""
+    """What the page shows with each result: a product's photo and store name; a store's main
+    category, score and badges (one query for the page)."""
     if not page:
         return
-    store_ids = {r.store_id for r in page}
-    weights = scoring_selectors.traffic_weights(store_ids)
     if tab == Tab.PRODUCTS:
-        names = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "name"))
-        photos: dict[int, str] = {}
-        images = ProductImage.objects.filter(product_id__in=[r.id for r in page]).order_by("position", "pk")
-        for image in images.only("product_id", "image"):
-            photos.setdefault(image.product_id, image.image.url)
+        first_image = ProductImage.objects.filter(product_id=OuterRef("pk")).order_by("position", "pk")
+        rows = Product.objects.filter(pk__in=[r.id for r in page]).values_list(
+            "pk", "store__name", Subquery(first_image.values("image")[:1])
+        )
+        storage = ProductImage._meta.get_field("image").storage
+        shown = {pk: (store_name, storage.url(image) if image else "") for pk, store_name, image in rows}
         for r in page:
-            r.store_name, r.image_url = names.get(r.store_id, ""), photos.get(r.id, "")
+            r.store_name, r.image_url = shown.get(r.id, ("", ""))
         return
-    categories = dict(Store.objects.filter(pk__in=store_ids).values_list("pk", "main_category__name"))
+    score = CurrentScore.objects.filter(store_id=OuterRef("pk"))
+    stores = Store.objects.filter(pk__in=[r.store_id for r in page]).values_list(
+        "pk",
+        "main_category__name",
+        Subquery(score.values("value")[:1]),
+        Subquery(score.values("badges")[:1]),
+    )
+    described = {pk: (category, value, badges) for pk, category, value, badges in stores}
     for r in page:
-        weight = weights.get(r.store_id, scoring_selectors.NO_SCORE)
-        r.store_name, r.category_name = r.title, categories.get(r.store_id) or ""
-        r.store_score = f"{weight.score:.2f}" if weight.score is not None else ""
+        category, value, badges = described.get(r.store_id, ("", None, None))
+        if isinstance(badges, str):  # a JSON column read through a subquery comes back as text
+            badges = json.loads(badges)
+        r.store_name, r.category_name = r.title, category or ""
+        r.store_score = f"{Decimal(value):.2f}" if value is not None else ""
         r.badges = [
             {"code": code, "name": str(scoring_selectors.SHOWN_BADGES.get(code, code))}
-            for code in weight.badges
+            for code in badges or []
         ]
 
 
@@ -241,7 +256,6 @@ def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float, coverage: f
     # of the query's words counts the share of its characters that it holds
     relevance = (hit.relevance if hit.relevance > 0 else top) * coverage
     fresh = freshness(hit.fresh_ts, now)
-    boost = rules.EXACT_NAME_BOOST if exact else 1.0
     store = tab == Tab.STORES
     factors = {
         "relevance": float(f"{relevance:.6g}"),  # six significant digits
@@ -260,7 +274,7 @@ def _result(tab: str, hit: backends.Hit, *, exact: bool, top: float, coverage: f
         title=hit.title,
         store_id=hit.store_id,
         price_min_fen=hit.price_min_fen,
-        score=relevance * hit.traffic_weight * fresh * boost,
+        score=_score(hit, coverage, exact, top, now),
         factors=factors,
         sales=hit.sales,
         product_count=hit.product_count,
