@@ -38,7 +38,8 @@ EXACT_NAME_BOOST = 100.0  # the store whose full name is the query comes first
 # halving every FRESH_HALF_LIFE_DAYS (1.0 without a date).
 FRESH_BOOST = 0.2
 FRESH_HALF_LIFE_DAYS = 30.0
-# Scores equal to this many significant digits are tied; the product that sold more goes first.
+# Scores within 1 / 10^SCORE_DIGITS of the best score of each other are tied; the product that
+# sold more goes first.
 SCORE_DIGITS = 4
 # Orders whose units count as sold (paid, not cancelled).
 SOLD_STATUSES = (Status.GIFT_PENDING, Status.TO_SHIP, Status.PARTLY_SHIPPED, Status.SHIPPED, Status.COMPLETED)

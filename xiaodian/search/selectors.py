@@ -137,26 +137,39 @@ def search(
     top = max((h.relevance for h, _ in found), default=1.0) or 1.0
     now = clock.now().timestamp()
     stores = tab == Tab.STORES
-    # rank on plain numbers; only the page's results are built with their factors
+    # rank on plain numbers (one pass, no objects); only the page's results get their factors
+    fresh: dict[int | None, float] = {}
+    scored = []
+    for h, coverage in found:
+        exact = stores and h.name_key == exact_key
+        if h.fresh_ts not in fresh:
+            fresh[h.fresh_ts] = freshness(h.fresh_ts, now)
+        relevance = (h.relevance if h.relevance > 0 else top) * coverage
+        score = relevance * h.traffic_weight * fresh[h.fresh_ts] * (rules.EXACT_NAME_BOOST if exact else 1.0)
+        scored.append((score, h, coverage, exact))
+    # scores within 1 / 10^SCORE_DIGITS of the best score of each other are tied: sales decide
+    scale = 10**rules.SCORE_DIGITS / max((row[0] for row in scored), default=1.0) if scored else 1.0
     keyed = sorted(
-        (_rank(h, coverage, stores and h.name_key == exact_key, top, now, stores), h, coverage)
-        for h, coverage in found
+        (
+            (
+                -coverage,
+                not (exact or not stores or h.product_count > 0),  # stores without products last
+                -round(score * scale),
+                -h.sales,
+                -h.object_id,
+            ),
+            h,
+            coverage,
+            exact,
+        )
+        for score, h, coverage, exact in scored
     )
     page = [
-        _result(tab, h, exact=stores and h.name_key == exact_key, top=top, coverage=coverage, now=now)
-        for _key, h, coverage in keyed[offset : offset + limit]
+        _result(tab, h, exact=exact, top=top, coverage=coverage, now=now)
+        for _key, h, coverage, exact in keyed[offset : offset + limit]
     ]
     _describe(tab, page)
     return Results(query.text, tab, page, len(keyed), len(keyed) > offset + limit, limit, offset)
-
-
-def _rank(hit: backends.Hit, coverage: float, exact: bool, top: float, now: float, stores: bool) -> tuple:
-    """The sort key (smaller first): more of the words, a store with listed products (or the
-    exact name), the score to SCORE_DIGITS significant digits, sales, the newer id."""
-    score = _score(hit, coverage, exact, top, now)
-    listed = exact or not stores or hit.product_count > 0
-    tied = float(f"{score:.{rules.SCORE_DIGITS}g}")
-    return (-coverage, not listed, -tied, -hit.sales, -hit.object_id)
 
 
 def _score(hit: backends.Hit, coverage: float, exact: bool, top: float, now: float) -> float:
