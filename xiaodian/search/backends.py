@@ -263,6 +263,11 @@ def match(
 COLUMNS = 10  # the columns `match` selects before the relevance
 
 
+def fetch(sql: str, args: list) -> list[tuple]:
+    """The rows of one read (the selectors' page descriptions use it too)."""
+    return _fetch(sql, args)
+
+
 def _fetch(sql: str, args: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
