@@ -262,8 +262,20 @@ def _exact_stores(key: str, category_ids) -> list[backends.Hit]:
         sql += f" AND category_id IN ({_marks(list(category_ids))})"
         args += list(category_ids)
     return [
-        backends.Hit(*row[:6], 0.0, fresh_ts=row[6], product_count=row[7])
-        for row in backends.fetch(sql + " LIMIT 1", args)
+        backends.Hit(
+            id=pk,
+            object_id=object_id,
+            store_id=store_id,
+            title=title,
+            name_key=name_key,
+            traffic_weight=weight,
+            relevance=0.0,
+            fresh_ts=fresh_ts,
+            product_count=count,
+        )
+        for pk, object_id, store_id, title, name_key, weight, fresh_ts, count in backends.fetch(
+            sql + " LIMIT 1", args
+        )
     ]
 
 
