@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 
@@ -184,8 +184,9 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[tuple]) -> No
         )
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One matching document (a tuple: hundreds are made per query)."""
+
     id: int  # the document's
     object_id: int
     store_id: int
