@@ -51,7 +51,7 @@ def _category_names() -> dict[int, str]:
 
 # A document as a row: these columns in this order, then `indexed_at` (the bulk path in
 # `reindex_all` writes the tuples as they are; the one-object path builds a model from them).
-STORE_COLUMNS = (
+COLUMNS = (
     "object_id",
     "store_id",
     "category_id",
@@ -62,7 +62,8 @@ STORE_COLUMNS = (
     "traffic_weight",
     "fresh_ts",
 )
-PRODUCT_COLUMNS = (*STORE_COLUMNS, "price_min_fen", "sales")
+STORE_COLUMNS = (*COLUMNS, "product_count")
+PRODUCT_COLUMNS = (*COLUMNS, "price_min_fen", "sales")
 
 
 def _ts(moment) -> int | None:
@@ -75,7 +76,12 @@ def _joined(*parts: str) -> str:
 
 
 def _cut_store(
-    pk: int, name: str, category_id: int, category_terms: str, fresh_ts: int | None = None
+    pk: int,
+    name: str,
+    category_id: int,
+    category_terms: str,
+    fresh_ts: int | None = None,
+    product_count: int = 0,
 ) -> tuple[tuple, str]:
     """A store's document row, and the plain terms of its name (its products' documents carry
     them)."""
@@ -90,6 +96,7 @@ def _cut_store(
         category_terms,
         rules.DEFAULT_TRAFFIC_WEIGHT,
         fresh_ts,
+        product_count,
     )
     return row, " ".join(name_terms)
 
@@ -273,6 +280,10 @@ def reindex_all(
     category_terms = {pk: " ".join(text.terms(name)) for pk, name in _category_names().items()}
     stores = Store.objects.filter(state=StoreState.OPEN).order_by("-pk")
     products = _listed_products().order_by("-pk")
+    # each store's listed products, counted up front so the store rows go in complete (an UPDATE
+    # of every store row after the load would leave PostgreSQL a table of dead rows to read)
+    listed = Product.objects.filter(state=ProductState.LISTED, store__state=StoreState.OPEN).order_by()
+    product_counts = dict(listed.values("store_id").annotate(n=Count("pk")).values_list("store_id", "n"))
     store_total, product_total = stores.count(), products.count()
     if workers is None:
         workers = (os.cpu_count() or 1) if store_total + product_total >= PARALLEL_MIN else 0
@@ -286,7 +297,7 @@ def reindex_all(
 
         say("stores", 0, store_total)
         store_rows = (
-            (pk, name, category_id, _ts(opened_at))
+            (pk, name, category_id, _ts(opened_at), product_counts.get(pk, 0))
             for pk, name, category_id, opened_at in stores.values_list(
                 "pk", "name", "main_category_id", "opened_at"
             ).iterator(chunk_size=BATCH)
@@ -314,7 +325,6 @@ def reindex_all(
         )
         cut(_cut_products, chunks, write_products)
     set_traffic_weights()
-    count_products()
     refresh_sales()
     return {"stores": StoreDocument.objects.count(), "products": ProductDocument.objects.count()}
 
@@ -359,10 +369,10 @@ def _init_worker(category_terms: dict[int, str]) -> None:
     _worker_category_terms = category_terms
 
 
-def _cut_stores(rows: list[tuple[int, str, int, int | None]]) -> list[tuple[tuple, str]]:
+def _cut_stores(rows: list[tuple[int, str, int, int | None, int]]) -> list[tuple[tuple, str]]:
     return [
-        _cut_store(pk, name, category_id, _worker_category_terms.get(category_id, ""), fresh_ts)
-        for pk, name, category_id, fresh_ts in rows
+        _cut_store(pk, name, category_id, _worker_category_terms.get(category_id, ""), fresh_ts, count)
+        for pk, name, category_id, fresh_ts, count in rows
     ]
 
 
