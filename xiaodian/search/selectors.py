@@ -233,6 +233,12 @@ _STORE_CARDS = (
 _vocabulary_state = {"at": -math.inf, "store_pk": 0}
 
 
+def forget_vocabulary() -> None:
+    """Start the vocabulary again: the next search learns every name (tests)."""
+    text.forget_vocabulary()
+    _vocabulary_state.update(at=-math.inf, store_pk=0)
+
+
 def learn_vocabulary() -> None:
     """Teach the query cutter the catalog's words (`text.add_vocabulary`): category names,
     approved brands and store names; every VOCABULARY_TTL_S, the names added since."""

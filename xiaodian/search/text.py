@@ -95,14 +95,29 @@ _vocabulary: set[str] = set()
 def add_vocabulary(words) -> int:
     """Teach jieba the catalog's own words (category, brand and store names), so a query is cut
     where the catalog's names are; answers how many were new."""
+    jieba.dt.check_initialized()
     added = 0
     for word in words:
         word = normalize(word).replace(" ", "")
-        if len(word) >= 2 and word not in _vocabulary and _is_cjk(word):
+        # a word jieba knows already stays as it is (and is never unlearnt)
+        if len(word) >= 2 and word not in _vocabulary and _is_cjk(word) and not _in_dictionary(word):
+            tokenizer = jieba.dt
+            total = tokenizer.total
             jieba.add_word(word, freq=rules.VOCABULARY_FREQ)
+            # jieba adds the frequency to its total, which would make every other word rarer (and
+            # a hundred thousand store names would change how everything else is cut)
+            tokenizer.total = total
             _vocabulary.add(word)
             added += 1
     return added
+
+
+def forget_vocabulary() -> None:
+    """Unteach jieba every word `add_vocabulary` taught it (the tests start each from jieba's own
+    dictionary, so no test depends on the names an earlier one created)."""
+    for word in _vocabulary:
+        jieba.del_word(word)
+    _vocabulary.clear()
 
 
 @dataclass(frozen=True)

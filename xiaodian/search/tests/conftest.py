@@ -4,10 +4,19 @@ index updates their commits trigger (the durable events' eager runs)."""
 import pytest
 
 from xiaodian.catalog import services as catalog
+from xiaodian.search import selectors
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreDeposit
 from xiaodian.stores.rules import DepositStatus
 from xiaodian.stores.selectors import CategoryTree
+
+
+@pytest.fixture(autouse=True)
+def _own_vocabulary():
+    """Each test's query cutter knows only jieba's dictionary and the names of its own catalog."""
+    selectors.forget_vocabulary()
+    yield
+    selectors.forget_vocabulary()
 
 
 @pytest.fixture

@@ -35,8 +35,11 @@ def test_a_query_is_cut_into_words_without_particles():
 
 
 def test_the_catalogs_names_keep_a_query_whole_where_they_are():
+    assert [w.text for w in text.query("鹭岛书屋").words] != ["鹭岛书屋"]
     text.add_vocabulary(["鹭岛书屋"])
     assert [w.text for w in text.query("鹭岛书屋").words] == ["鹭岛书屋"]
+    text.forget_vocabulary()
+    assert [w.text for w in text.query("鹭岛书屋").words] != ["鹭岛书屋"]
 
 
 def test_relaxed_queries_leave_out_one_word_keeping_most_of_the_characters():
