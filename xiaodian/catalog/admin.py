@@ -41,7 +41,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ("title", "store__name")
     list_select_related = ("store", "category")
     inlines = [SkuInline, ImageInline]
-    actions = ["ban"]
+    actions = ["ban", "unban"]
 
     def has_add_permission(self, request):
         return False
@@ -66,4 +66,20 @@ class ProductAdmin(admin.ModelAdmin):
         if skipped:
             self.message_user(
                 request, _("%(n)d 个商品已是封禁状态，未改动。") % {"n": skipped}, messages.WARNING
+            )
+
+    @admin.action(description=_("解封所选商品"), permissions=["view"])
+    def unban(self, request, queryset):
+        unbanned = skipped = 0
+        for product in queryset.select_related("store"):
+            try:
+                services.unban_product(operator=request.user, product=product)
+            except DomainError:
+                skipped += 1
+            else:
+                unbanned += 1
+        self.message_user(request, _("已解封 %(n)d 个商品。") % {"n": unbanned}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, _("%(n)d 个商品不是封禁状态，未改动。") % {"n": skipped}, messages.WARNING
             )

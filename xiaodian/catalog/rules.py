@@ -35,4 +35,5 @@ class ProductState(models.TextChoices):
 LISTABLE_FROM = frozenset({ProductState.DRAFT, ProductState.DELISTED})
 DELISTABLE_FROM = frozenset({ProductState.LISTED})
 BANNABLE_FROM = frozenset({ProductState.DRAFT, ProductState.LISTED, ProductState.DELISTED})
+UNBANNABLE_FROM = frozenset({ProductState.BANNED})  # unbanned → delisted
 EDITABLE_IN = BANNABLE_FROM  # a banned product is kept as it was, as the operators' evidence

@@ -25,7 +25,7 @@ from xiaodian.stores import services as store_services
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreState
 
-from . import rules, signals
+from . import events, rules, signals
 from .models import SKU, Product, ProductImage
 from .rules import ProductState
 
@@ -274,6 +274,7 @@ def update_product(
         for field, value in changes.items():
             setattr(product, field, value)
         product.save(update_fields=[*changes, "updated_at"])
+        _changed(product)
     return product
 
 
@@ -316,6 +317,12 @@ def _replace_skus(product: Product, rows: list[SkuRow]) -> None:
 # ------------------------------------------------------------------------------------------ states
 
 
+def _changed(product: Product) -> None:
+    """What shows the product (search) reads it again after the commit: a durable event of the
+    caller's transaction, so a crash cannot lose it."""
+    events.product_changed.emit(product_ids=[product.pk])
+
+
 def _move(product: Product, *, allowed: frozenset, to: str, **fields) -> Product:
     """One conditional UPDATE from an allowed state; zero rows means someone moved it first."""
     if product.state not in allowed:
@@ -340,6 +347,7 @@ def list_product(*, product: Product) -> Product:
         if not SKU.objects.filter(product=product, is_active=True, stock__gt=0).exists():
             raise DomainError("listing_needs_stock", field="skus")
         _move(product, allowed=rules.LISTABLE_FROM, to=ProductState.LISTED, listed_at=clock.now())
+        _changed(product)
         transaction.on_commit(lambda: signals.product_listed.send(sender=Product, product=product))
     return product
 
@@ -348,6 +356,7 @@ def delist_product(*, product: Product) -> Product:
     """listed → delisted; the product stays visible to its store, and can be listed again."""
     with transaction.atomic():
         _move(product, allowed=rules.DELISTABLE_FROM, to=ProductState.DELISTED)
+        _changed(product)
         transaction.on_commit(lambda: signals.product_delisted.send(sender=Product, product=product))
     return product
 
@@ -363,7 +372,17 @@ def ban_product(*, operator: User, product: Product, reason: str = "") -> Produc
             banned_at=clock.now(),
             ban_reason=reason.strip()[: rules.BAN_REASON_MAX],
         )
+        _changed(product)
         transaction.on_commit(lambda: signals.product_banned.send(sender=Product, product=product))
+    return product
+
+
+def unban_product(*, operator: User, product: Product) -> Product:
+    """Operators lift a ban: banned → delisted (the merchant lists it again when it is fit)."""
+    require_operator(operator)
+    with transaction.atomic():
+        _move(product, allowed=rules.UNBANNABLE_FROM, to=ProductState.DELISTED, banned_at=None, ban_reason="")
+        _changed(product)
     return product
 
 

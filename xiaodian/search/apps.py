@@ -8,4 +8,10 @@ class SearchConfig(AppConfig):
     verbose_name = _("搜索")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (index updates on commit)
+        from xiaodian.catalog import events as catalog_events
+        from xiaodian.stores import events as store_events
+
+        from . import receivers, services  # noqa: F401  (receivers: index updates on commit)
+
+        catalog_events.product_changed.connect(services.index_products)
+        store_events.store_changed.connect(services.index_stores)

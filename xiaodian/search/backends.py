@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 
@@ -184,8 +184,9 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[tuple]) -> No
         )
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One matching document (a tuple: hundreds are made per query)."""
+
     id: int  # the document's
     object_id: int
     store_id: int
@@ -194,6 +195,9 @@ class Hit:
     traffic_weight: float
     relevance: float
     price_min_fen: int | None = None
+    fresh_ts: int | None = None
+    sales: int = 0  # a product's
+    product_count: int = 0  # a store's
 
 
 def _fts5_match(query: Query) -> str:
@@ -234,8 +238,10 @@ def match(
     each with its text relevance (higher is better). No ORDER BY: both engines stop early."""
     if query.empty or (category_ids is not None and not category_ids):
         return []
-    price = "d.price_min_fen" if table == "search_productdocument" else "NULL"
-    columns = f"d.id, d.object_id, d.store_id, d.title, d.name_key, d.traffic_weight, {price}"
+    products = table == "search_productdocument"
+    price = "d.price_min_fen" if products else "NULL"
+    extra = "d.fresh_ts, d.sales, 0" if products else "d.fresh_ts, 0, d.product_count"
+    columns = f"d.id, d.object_id, d.store_id, d.title, d.name_key, d.traffic_weight, {price}, {extra}"
     where, params = _filters(table, category_ids, min_price_fen, max_price_fen)
     if connection.vendor == "sqlite":
         rows = _sqlite_match(table, query, columns, where, params, limit)
@@ -252,7 +258,15 @@ def match(
             )
         if len(rows) < limit:
             rows = _fetch(f"{select} WHERE d.tsv @@ q{where} LIMIT %s", [tsquery, *params, limit])
-    return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[7]), r[6]) for r in rows]
+    return [Hit(*r[:6], float(r[COLUMNS]), r[6], *r[7:COLUMNS]) for r in rows]
+
+
+COLUMNS = 10  # the columns `match` selects before the relevance
+
+
+def fetch(sql: str, args: list) -> list[tuple]:
+    """The rows of one read (the selectors' page descriptions use it too)."""
+    return _fetch(sql, args)
 
 
 def _fetch(sql: str, args: list) -> list[tuple]:
@@ -366,7 +380,13 @@ def _sqlite_match(
         )
         _rows, average = _fts5_average(table)
         return [
-            (*r[:7], sum(i * p for i, p in zip(idfs, _parts(r[7], r[8], phrases, average), strict=True)))
+            (
+                *r[:COLUMNS],
+                sum(
+                    i * p
+                    for i, p in zip(idfs, _parts(r[COLUMNS], r[COLUMNS + 1], phrases, average), strict=True)
+                ),
+            )
             for r in found
         ]
     bm25 = f"-bm25({fts}, {rules.PRIMARY_WEIGHT}, {rules.SECONDARY_WEIGHT})"
@@ -380,7 +400,14 @@ def _sqlite_match(
             if seen:
                 continue
             if len(phrases) == 1:
-                _learn_idf(table, phrase, found[0][7], (found[0][8], found[0][9]), rows, average)
+                _learn_idf(
+                    table,
+                    phrase,
+                    found[0][COLUMNS],
+                    (found[0][COLUMNS + 1], found[0][COLUMNS + 2]),
+                    rows,
+                    average,
+                )
                 continue
             one = _fetch(
                 f"SELECT {bm25}, d.name_terms, d.context_terms {source} WHERE {fts} MATCH %s LIMIT 1",
@@ -388,7 +415,7 @@ def _sqlite_match(
             )
             if one:
                 _learn_idf(table, phrase, one[0][0], (one[0][1], one[0][2]), rows, average)
-    return [r[:8] for r in found]
+    return [r[: COLUMNS + 1] for r in found]
 
 
 # ------------------------------------------------------------- PostgreSQL: dense queries

@@ -18,6 +18,8 @@ class Document(models.Model):
     name_terms = models.TextField()  # terms of the name or title
     context_terms = models.TextField()  # terms of the category (and, for a product, its store's name)
     traffic_weight = models.FloatField(default=rules.DEFAULT_TRAFFIC_WEIGHT)
+    # when the store opened or the product was listed, in Unix seconds: the freshness factor
+    fresh_ts = models.BigIntegerField(null=True)
     indexed_at = models.DateTimeField()
 
     class Meta:
@@ -28,6 +30,8 @@ class Document(models.Model):
 
 
 class StoreDocument(Document):
+    product_count = models.IntegerField(default=0, db_default=0)  # its listed products (those indexed)
+
     class Meta:
         verbose_name = _("店铺索引")
         verbose_name_plural = pgettext_lazy("plural", "店铺索引")
@@ -35,6 +39,7 @@ class StoreDocument(Document):
 
 class ProductDocument(Document):
     price_min_fen = models.BigIntegerField(null=True)
+    sales = models.BigIntegerField(default=0, db_default=0)  # units sold in paid orders: the tiebreaker
 
     class Meta:
         verbose_name = _("商品索引")

@@ -1,13 +1,15 @@
-"""Index updates on commit: a store, product, SKU or category that changed is re-indexed once its
-transaction commits (ARCHITECTURE.md: side effects run on commit, never inside)."""
+"""Index updates. The catalog's and the stores' services record a durable event in the
+transaction of every change the index shows (`product_changed`, `store_changed`); their handlers
+(`services.index_products`, `services.index_stores`, connected in `apps.py`) run right after the
+commit, and again from the worker if that run was lost. The receivers here cover what has no
+service: a category renamed in the admin, a row deleted, and the scores' new traffic weights."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from xiaodian.catalog.models import SKU, Product
+from xiaodian.catalog.models import Product
 from xiaodian.scoring import signals as scoring_signals
-from xiaodian.stores import signals as store_signals
 from xiaodian.stores.models import Category, Store
 
 from . import services
@@ -17,27 +19,14 @@ def _on_commit(job, object_id: int) -> None:
     transaction.on_commit(lambda: job(object_id))
 
 
-@receiver(post_save, sender=Store)
 @receiver(post_delete, sender=Store)
-def store_saved(sender, instance: Store, **kwargs) -> None:
+def store_deleted(sender, instance: Store, **kwargs) -> None:
     _on_commit(services.index_store, instance.pk)
 
 
-@receiver(store_signals.store_changed)
-def stores_updated(sender, store_ids: list[int], **kwargs) -> None:
-    for store_id in store_ids:  # already on commit
-        services.index_store(store_id)
-
-
-@receiver(post_save, sender=Product)
 @receiver(post_delete, sender=Product)
-def product_changed(sender, instance: Product, **kwargs) -> None:
+def product_deleted(sender, instance: Product, **kwargs) -> None:
     _on_commit(services.index_product, instance.pk)
-
-
-@receiver(post_save, sender=SKU)
-def sku_changed(sender, instance: SKU, **kwargs) -> None:
-    _on_commit(services.index_product, instance.product_id)
 
 
 @receiver(post_save, sender=Category)

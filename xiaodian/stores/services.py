@@ -17,7 +17,7 @@ from xiaodian.core.payments import gateway
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 
-from . import access, events, homepage, naming, rules, selectors, signals, tasks
+from . import access, events, homepage, naming, rules, selectors, tasks
 from .models import BrandAuthorization, Category, Homepage, Store, StoreDeposit, StoreLink, StoreStaff
 from .rules import (
     DEFAULT_CATEGORIES,
@@ -31,9 +31,10 @@ from .rules import (
 
 
 def _changed(*store_ids: int) -> None:
-    """Tell the apps above (search) on commit that these stores' name, category or state changed."""
+    """Tell the apps above (search) that these stores' name, category or state changed: a durable
+    event of the caller's transaction (its handlers run after the commit, and again if lost)."""
     if store_ids:
-        transaction.on_commit(lambda: signals.store_changed.send(sender=Store, store_ids=list(store_ids)))
+        events.store_changed.emit(store_ids=list(store_ids))
 
 
 def _checked_name(name: str, *, kind: str, subject: Subject) -> tuple[str, str]:
@@ -109,6 +110,8 @@ def create_store(
         except IntegrityError as exc:  # the unique name key: someone else took it just now
             raise DomainError("store_name_taken", field="name") from exc
         StoreStaff.objects.create(store=store, user=user, role=Role.OWNER)
+        if verified:
+            _changed(store.pk)
     store.viewer_role = Role.OWNER
     return store
 
@@ -154,10 +157,11 @@ def open_stores_of(subject: Subject) -> int:
     waiting = list(
         Store.objects.filter(subject=subject, state=StoreState.OPENING).values_list("pk", flat=True)
     )
-    opened = Store.objects.filter(pk__in=waiting, state=StoreState.OPENING).update(
-        state=StoreState.OPEN, opened_at=clock.now()
-    )
-    _changed(*waiting)
+    with transaction.atomic():
+        opened = Store.objects.filter(pk__in=waiting, state=StoreState.OPENING).update(
+            state=StoreState.OPEN, opened_at=clock.now()
+        )
+        _changed(*waiting)
     return opened
 
 

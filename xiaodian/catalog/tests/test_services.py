@@ -244,6 +244,17 @@ def test_only_operators_ban(product, merchant):
     assert Product.objects.get(pk=product.pk).state == ProductState.DRAFT
 
 
+def test_operators_lift_a_ban_and_the_merchant_lists_again(listed_product, operator, merchant):
+    refused("invalid_transition", services.unban_product, operator=operator, product=listed_product)
+    services.ban_product(operator=operator, product=listed_product, reason="误封")
+    refused("permission_denied", services.unban_product, operator=merchant, product=listed_product)
+    services.unban_product(operator=operator, product=listed_product)
+    product = Product.objects.get(pk=listed_product.pk)
+    assert (product.state, product.banned_at, product.ban_reason) == (ProductState.DELISTED, None, "")
+    services.list_product(product=product)
+    assert Product.objects.get(pk=product.pk).state == ProductState.LISTED
+
+
 def test_state_changes_are_announced_on_commit(product, operator, django_capture_on_commit_callbacks):
     heard = []
 

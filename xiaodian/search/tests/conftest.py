@@ -1,7 +1,22 @@
+"""Search fixtures: stores and products made, listed and changed through the services, with the
+index updates their commits trigger (the durable events' eager runs)."""
+
 import pytest
 
-from xiaodian.catalog.models import SKU, Product
+from xiaodian.catalog import services as catalog
+from xiaodian.search import selectors
 from xiaodian.stores import services as stores
+from xiaodian.stores.models import StoreDeposit
+from xiaodian.stores.rules import DepositStatus
+from xiaodian.stores.selectors import CategoryTree
+
+
+@pytest.fixture(autouse=True)
+def _own_vocabulary():
+    """Each test's query cutter knows only jieba's dictionary and the names of its own catalog."""
+    selectors.forget_vocabulary()
+    yield
+    selectors.forget_vocabulary()
 
 
 @pytest.fixture
@@ -25,16 +40,44 @@ def open_store(indexed, make_store, make_subject, make_user):
 
 
 @pytest.fixture
-def listed(indexed, categories):
-    def make(store, title: str, *, price_fen: int = 1_000, category: str = "女装"):
-        def write():
-            product = Product.objects.create(
-                store=store, category=categories[category], title=title, state="listed"
-            )
-            SKU.objects.create(product=product, price_fen=price_fen, stock=5)
-            return product
+def brand_store(indexed, make_store, make_subject, make_user, operator):
+    """A brand store, its brand approved through the stores' services."""
 
-        return indexed(write)
+    def make(name: str, brand: str, category: str):
+        owner = make_user()
+        subject = make_subject(owner)
+        authorization = stores.request_brand_authorization(
+            subject=subject, brand=brand, certificate_number=f"TM-{subject.pk}"
+        )
+        stores.review_brand_authorization(operator=operator, authorization=authorization, approve=True)
+        return indexed(make_store, owner, subject, name=name, category=category, kind="brand")
+
+    return make
+
+
+def _deposit_paid(store, category_id: int) -> None:
+    """The deposit that covers the category, marked paid directly (as the catalog's tests do), so
+    these tests do not depend on how the payment gateway settles deposits."""
+    covering = CategoryTree().deposit_category(category_id)
+    if covering is None or not covering.deposit_fen:
+        return
+    StoreDeposit.objects.get_or_create(
+        store=store,
+        category=covering,
+        defaults={"amount_fen": covering.deposit_fen, "status": DepositStatus.PAID},
+    )
+
+
+@pytest.fixture
+def listed(indexed, categories):
+    """A product created and listed through the catalog's services."""
+
+    def make(store, title: str, *, price_fen: int = 1_000, category: str = "女装"):
+        category_id = categories[category].pk
+        _deposit_paid(store, category_id)
+        skus = [{"specs": {}, "price_fen": price_fen, "stock": 5}]
+        product = catalog.create_product(store=store, category_id=category_id, title=title, skus=skus)
+        return indexed(catalog.list_product, product=product)
 
     return make
 

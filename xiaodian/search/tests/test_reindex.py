@@ -26,8 +26,11 @@ def test_a_parallel_reindex_matches_what_the_commits_built(open_store, listed):
         listed(shop, f"亚麻宽松衬衫{n}", price_fen=1_000 + n)
         listed(shop, f"高山有机绿茶 {n}号", price_fen=2_000 + n, category="茶叶")
     before = documents()
+    counts = sorted(StoreDocument.objects.values_list("object_id", "product_count"))
     assert services.reindex_all(workers=2) == {"stores": 3, "products": 6}
     assert documents() == before
+    assert sorted(StoreDocument.objects.values_list("object_id", "product_count")) == counts
+    assert {count for _, count in counts} == {2}
     assert [r.title for r in selectors.search("shanye").items] == ["山野云雾茶庄"]
     assert len(selectors.search("绿茶", tab="products").items) == 3
 
@@ -42,7 +45,7 @@ def test_a_reindex_keeps_the_index_in_step_with_later_writes(open_store, rename)
 
 def test_a_bulk_row_for_a_document_indexed_meanwhile_keeps_the_fresher_one(open_store):
     store = open_store("拾光服饰")  # indexed on commit
-    stale = (store.pk, store.pk, store.main_category_id, "旧的", "旧的", "旧 的 旧的", "", 1.0)
+    stale = (store.pk, store.pk, store.main_category_id, "旧的", "旧的", "旧 的 旧的", "", 1.0, None, 0)
     backends.insert_rows(StoreDocument._meta.db_table, services.STORE_COLUMNS, [stale])
     assert list(StoreDocument.objects.values_list("title", flat=True)) == ["拾光服饰"]
 

@@ -32,8 +32,13 @@ def test_a_scored_stores_weight_lifts_it_and_is_explained(twins, indexed, make_u
     stores = selectors.search("云雾茶庄").items
     assert [r.title for r in stores] == ["云雾茶庄西店", "云雾茶庄东店"]
     assert stores[0].factors["traffic_weight"] == pytest.approx(2.1)  # 2.0 at 5.00, + 0.1 a badge
-    assert stores[0].score == pytest.approx(stores[0].factors["relevance"] * 2.1, rel=1e-5)
+    # issue 15: the score is relevance × traffic weight × freshness
+    factors = stores[0].factors
+    assert stores[0].score == pytest.approx(factors["relevance"] * 2.1 * factors["freshness"], rel=1e-3)
     assert stores[1].factors["traffic_weight"] == 1.0
+    # what the results page shows of the score (issue 15)
+    assert (stores[0].store_score, stores[1].store_score) == ("5.00", "")
+    assert [b["code"] for b in stores[0].badges] and stores[1].badges == []
     products = selectors.search("云雾绿茶", tab="products").items
     assert [p.store_id for p in products] == [scored.pk, plain.pk]
     assert products[0].factors["traffic_weight"] == pytest.approx(2.1)

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search", "score", "service", "crash", "login-flood")
+SCENARIOS = ("checkout", "flash-sale", "search", "search-quality", "score", "service", "crash", "login-flood")
 MARK = "mark-db"
 
 
@@ -79,6 +79,11 @@ class Command(BaseCommand):
             "--in-process",
             action="store_true",
             help="recompute in this process instead of a fresh one; its peak RSS then includes the seed (score)",
+        )
+        parser.add_argument(
+            "--label",
+            action="store_true",
+            help="write the labelled query set for the catalog instead of measuring (search-quality)",
         )
         parser.add_argument(
             "--reuse-index",
@@ -146,6 +151,17 @@ class Command(BaseCommand):
                 reindex=not options["reuse_index"],
                 report=say,
             )
+        elif scenario == "search-quality":
+            from xiaodian.benchmarks import search_quality
+            from xiaodian.web import demo
+
+            if options["label"]:
+                with search_quality.latency._progress() as progress:
+                    search_quality.prepare(progress, demo_seeder=demo.seed_demo)
+                written = search_quality.label()
+                self.stderr.write(f"wrote {len(written)} labelled queries to {search_quality.LABELS}")
+                return
+            result = search_quality.run(demo_seeder=demo.seed_demo, report=say)
         elif scenario == "score":
             from xiaodian.benchmarks import score
 
@@ -239,6 +255,8 @@ def _line(row: dict) -> str:
 def _table(result: dict) -> str:
     if result["scenario"] == "search":
         return _search_table(result)
+    if result["scenario"] == "search-quality":
+        return _search_quality_table(result)
     if result["scenario"] == "score":
         return _score_table(result)
     if result["scenario"] == "service":
@@ -279,6 +297,29 @@ def _search_table(result: dict) -> str:
         f"{r['p50_ms']:>8} {r['p99_ms']:>8} {r['max_ms']:>8}"
         for r in result["kinds"]
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _search_quality_table(result: dict) -> str:
+    lines = [
+        f"search quality on {result['database_version']}: the demo and "
+        f"{result['catalog']['stores']} stores / {result['catalog']['products']} products of the bench",
+        "| kind | queries | recall@10 | MRR | nDCG@10 | no hits |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in result["kinds"]:
+        lines.append(
+            f"| {r['kind']} | {r['queries']} | {r.get('recall@10', '')} | {r.get('mrr', '')} | "
+            f"{r.get('ndcg@10', '')} | {r.get('empty', '')} |"
+        )
+    o, goals = result["overall"], result["goals"]
+    lines.append(
+        f"| **all but no_hit** | {o['queries']} | {o['recall@10']} | {o['mrr']} | {o['ndcg@10']} | |"
+    )
+    lines.append(
+        f"goals: names + name/product recall@10 {goals['names_recall@10']} (≥ 0.95: {goals['names_met']}), "
+        f"overall ≥ 0.9: {goals['overall_met']}, no-hit queries find nothing: {goals['no_hit_met']}"
+    )
     return "\n".join(lines) + "\n"
 
 
