@@ -44,8 +44,12 @@ class AfterSale(models.Model):
     return_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
     return_shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
+    # db_default as well: the score bench writes after-sales rows in bulk, naming its columns
     return_to = models.JSONField(
-        default=dict, blank=True, help_text="the store's return address when the return was approved"
+        default=dict,
+        db_default={},
+        blank=True,
+        help_text="the store's return address when the return was approved",
     )
     exchange_carrier = models.CharField(max_length=CARRIER_MAX, blank=True)
     exchange_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
@@ -145,7 +149,9 @@ class Dispute(models.Model):
     status = models.CharField(
         max_length=10, choices=rules.DisputeStatus.choices, default=rules.DisputeStatus.OPEN
     )
-    merchant_statement = models.TextField(_("商家答复"), max_length=rules.EVIDENCE_TEXT_MAX, blank=True)
+    merchant_statement = models.TextField(
+        _("商家答复"), max_length=rules.EVIDENCE_TEXT_MAX, blank=True, default="", db_default=""
+    )
     merchant_answered_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=10, choices=rules.Decision.choices, blank=True)
     decision_note = models.CharField(max_length=rules.EVIDENCE_TEXT_MAX, blank=True)

@@ -112,9 +112,16 @@ class Spec(OpenAPISchema):
         return security
 
     def request_body(self, operation) -> dict[str, Any]:
-        """An optional body is left out or is an object; JSON `null` is not a body."""
+        """An optional body is left out or is an object; JSON `null` is not a body; an uploaded
+        file has at least one byte (an empty part is no file: the server answers "required")."""
         body = super().request_body(operation)
         for content in body.get("content", {}).values():
+            for prop in content["schema"].get("properties", {}).values():
+                if prop.get("format") == "binary":
+                    prop["minLength"] = 1
+                for item in [prop.get("items", {})]:
+                    if item.get("format") == "binary":
+                        item["minLength"] = 1
             choices = content["schema"].get("anyOf")
             if choices and {"type": "null"} in choices:
                 rest = [choice for choice in choices if choice != {"type": "null"}]
