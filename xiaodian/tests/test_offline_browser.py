@@ -144,6 +144,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/products/{product.pk}/edit/",
         f"/stores/{s}/orders/",
         f"/stores/{s}/aftersales/",
+        f"/stores/{s}/return-addresses/",
         f"/stores/{s}/reviews/",
         f"/reviews/{review.pk}/reply/",
         f"/stores/{s}/data/",
