@@ -161,13 +161,16 @@ def _score(
 
     subs: dict[str, np.ndarray] = {}
     bands: dict[str, np.ndarray] = {}
-    benches: dict[str, list[Bench | None]] = {}
+    benches: dict[str, list[tuple[Bench, str]]] = {}
+    smooth: dict[str, np.ndarray] = {}
     for metric, *_rest in counted:
-        benches[metric] = [compute.lookup(metric_bench, store.category, metric) for store in stores]
-        median = np.array([b.median if b and b.median is not None else np.nan for b in benches[metric]])
-        top = np.array([b.top if b and b.top is not None else np.nan for b in benches[metric]])
+        benches[metric] = [compute.metric_lookup(metric_bench, store.category, metric) for store in stores]
+        median = np.array([b.median if b.median is not None else np.nan for b, _ in benches[metric]])
+        top = np.array([b.top if b.top is not None else np.nan for b, _ in benches[metric]])
+        samples = np.array([m.metrics[metric][2] if metric in m.metrics else 0 for m in got], dtype=float)
+        smooth[metric] = compute.smoothed(compute.oriented(metric, values[metric]), samples, median)
         subs[metric], bands[metric] = compute.sub_scores(
-            compute.oriented(metric, values[metric]), median, top
+            smooth[metric], median, top, np.full(len(stores), rules.MEDIAN_FLOOR[metric])
         )
 
     dimension_scores = {
@@ -211,7 +214,7 @@ def _score(
                 as_of=as_of,
                 score=score,
                 qualifying_orders=int(m.qualifying),
-                metrics=_metric_report(counted, m, i, subs, bands, benches, store.category, metric_bench),
+                metrics=_metric_report(counted, m, i, subs, bands, benches, smooth),
                 dimensions={
                     dimension: {
                         "weight": float(part["weight"]),
@@ -232,23 +235,26 @@ def _num(value) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
-def _metric_report(counted, m, i, subs, bands, benches, category, metric_bench) -> dict:
+def _metric_report(counted, m, i, subs, bands, benches, smooth) -> dict:
     report = {}
     for metric, _dimension, _w, _dw in counted:
         if metric not in m.metrics:
             continue
         value, numerator, denominator = m.metrics[metric]
-        bench = benches[metric][i]
+        bench, source = benches[metric][i]
         higher = rules.METRICS[metric][1] == rules.Direction.HIGHER
         shown = (lambda v: None if v is None else round(1 - v, 6)) if higher else (lambda v: v)
-        own = metric_bench.get((category, metric))
+        pulled = None if math.isnan(smooth[metric][i]) else round(float(smooth[metric][i]), 6)
         report[metric] = {
             "value": round(value, 6) if value is not None else None,
             "numerator": numerator,
             "denominator": denominator,
-            "median": shown(bench.median) if bench else None,
-            "top": shown(bench.top) if bench else None,
-            "benchmark": "category" if bench is own and bench is not None else "platform",
+            "smoothed": shown(pulled),
+            "prior": rules.PRIOR_SAMPLES,
+            "median": shown(bench.median),
+            "top": shown(bench.top),
+            "median_floor": rules.MEDIAN_FLOOR[metric],
+            "benchmark": source,
             "band": bands[metric][i],
             "sub_score": _num(subs[metric][i]),
         }
