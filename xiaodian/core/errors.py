@@ -55,6 +55,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "aftersale_attempts_exhausted": (409, _("这件商品的售后申请次数已用完。")),
     "aftersale_quantity_exceeded": (422, _("申请数量超过可售后的数量。")),
     "dispute_window_over": (409, _("已超过申诉期限。")),
+    # complaints
+    "complaint_exists": (409, _("你已投诉过，请等待处理结果。")),
     "idempotency_conflict": (409, _("同一个 Idempotency-Key 已用于不同的请求。")),
     # payments
     "notification_signature_invalid": (401, _("支付通知的签名无效。")),

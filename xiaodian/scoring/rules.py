@@ -139,9 +139,10 @@ DIMENSIONS: dict[str, StrOrPromise] = {
     "service": _("服务体验"),
 }
 
-# Metrics read from `ServiceSessionFact`, which the customer-service app fills. A store with no
-# counted session has no reply rate, and its service dimension's other metrics share the weight.
-# The complaint rate stays out of the default formula until buyers can file complaints.
+# Metrics fed by apps above or beside scoring: the reply rate from `ServiceSessionFact` (the
+# customer-service app fills it; a store with no counted session has no reply rate, and its
+# service dimension's other metrics share the weight) and the complaint rate from the complaints
+# app's upheld complaints.
 SERVICE_APP_METRICS = ("reply_3min_rate", "complaint_rate")
 
 # The operator's published default benchmarks (docs/scoring.md "Default benchmarks"): (median m,
@@ -185,7 +186,12 @@ DEFAULT_FORMULA: dict = {
         },
         "service": {
             "weight": 0.35,
-            "metrics": {"reply_3min_rate": 1.0, "aftersale_hours": 1.0, "dispute_rate": 1.0},
+            "metrics": {
+                "reply_3min_rate": 1.0,
+                "aftersale_hours": 1.0,
+                "dispute_rate": 1.0,
+                "complaint_rate": 1.0,
+            },
         },
     }
 }

@@ -169,13 +169,13 @@ def test_top_share_threshold_is_the_value_at_rank_ceil_ten_percent():
 
 def test_the_default_formula_is_domain_mds_table():
     """DOMAIN.md "Store score": product 50% (negative reviews, quality returns), logistics 15%
-    (48 h shipping, delivery time), service 35% (3-minute replies, after-sale handling, disputes;
-    complaints wait until buyers can file them); equal metric weights."""
+    (48 h shipping, delivery time), service 35% (3-minute replies, after-sale handling, disputes,
+    complaints); equal metric weights."""
     from xiaodian.scoring.rules import DEFAULT_FORMULA
 
     assert {d: (p["weight"], set(p["metrics"])) for d, p in DEFAULT_FORMULA["dimensions"].items()} == {
         "product": (0.50, {"negative_review_rate", "quality_return_rate"}),
         "logistics": (0.15, {"ship_48h_rate", "delivery_hours"}),
-        "service": (0.35, {"reply_3min_rate", "aftersale_hours", "dispute_rate"}),
+        "service": (0.35, {"reply_3min_rate", "aftersale_hours", "dispute_rate", "complaint_rate"}),
     }
     assert {w for p in DEFAULT_FORMULA["dimensions"].values() for w in p["metrics"].values()} == {1.0}

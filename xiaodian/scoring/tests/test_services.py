@@ -57,15 +57,15 @@ def test_three_stores_scored_by_hand(facts, make_open_store, platform_of_three):
     4 − 0.075 / 0.1 = 3.25. The refunds took 24 h each; only B and C closed after-sales (2 stores),
     so after-sale hours use the default benchmark m = 48, t = 24: B (3 × 24 + 10 × 48) / 13 =
     42.4615 → 5 − 18.4615 / 24 = 4.2308, C (6 × 24 + 480) / 16 = 39 → 4.375. Service (with
-    disputes at 5.0): A 5.0, B 4.6154, C 4.6875. Scores = 0.5 × product + 0.15 × 5 + 0.35 × service:
-    A 4.96875 → 4.97, B 4.36538 → 4.37, C 4.015625 → 4.02."""
+    disputes and complaints at 5.0): A 5.0, B 4.7436, C 4.7917. Scores = 0.5 × product + 0.15 × 5
+    + 0.35 × service: A 4.96875 → 4.97, B 4.41026 → 4.41, C 4.05208 → 4.05."""
     stores = [make_open_store() for _ in range(3)]
     for store, refunds in zip(stores, (0, 3, 6), strict=True):
         for order in facts.orders(store, 30)[:refunds]:
             facts.aftersale(order)
     services.recompute_all(as_of=AS_OF)
     a, b, c = (score_of(s) for s in stores)
-    assert [a.score, b.score, c.score] == [Decimal("4.97"), Decimal("4.37"), Decimal("4.02")]
+    assert [a.score, b.score, c.score] == [Decimal("4.97"), Decimal("4.41"), Decimal("4.05")]
     quality = b.metrics["quality_return_rate"]
     assert quality["value"] == pytest.approx(0.1)
     assert quality["smoothed"] == pytest.approx(0.1)
@@ -77,10 +77,10 @@ def test_three_stores_scored_by_hand(facts, make_open_store, platform_of_three):
     assert b.metrics["aftersale_hours"]["sub_score"] == pytest.approx(4.2308, abs=1e-4)
     # the service dimension's top 10% is A's 5.0; only A (4.97 ≥ 4.5) earns the service badge
     assert a.badges == ["service_store"] and b.badges == [] and c.badges == []
-    # 4.97 → 1.97 + 0.1; 4.37 → 1.37; 4.02 → 1.02
-    assert [a.traffic_weight, b.traffic_weight, c.traffic_weight] == pytest.approx([2.07, 1.37, 1.02])
+    # 4.97 → 1.97 + 0.1; 4.41 → 1.41; 4.05 → 1.05
+    assert [a.traffic_weight, b.traffic_weight, c.traffic_weight] == pytest.approx([2.07, 1.41, 1.05])
     weights = selectors.traffic_weights([s.pk for s in stores])
-    assert weights[b.store_id].traffic_weight == pytest.approx(1.37)
+    assert weights[b.store_id].traffic_weight == pytest.approx(1.41)
     assert Benchmark.objects.filter(as_of=AS_OF, category=None, name="quality_return_rate").get().stores == 3
 
 
@@ -139,16 +139,16 @@ def test_the_report_explains_each_metric_and_names_the_next_step(facts, make_ope
             facts.aftersale(order)
     services.recompute_all(as_of=AS_OF)
     report = selectors.score_report(store)
-    assert report["score"] == Decimal("4.02")  # store C of test_three_stores_scored_by_hand
+    assert report["score"] == Decimal("4.05")  # store C of test_three_stores_scored_by_hand
     assert report["version"] == 1 and report["qualifying_orders"] == 30 and report["threshold"] == 30
     product = next(d for d in report["dimensions"] if d["name"] == "product")
     metric = product["metrics"][0]
     assert (metric["name"], metric["band"], metric["sub_score"]) == ("quality_return_rate", "fair", 3.25)
     assert metric["advice"]
     assert report["next"]["metric"] == "quality_return_rate"
-    # the service dimension leaves out what the customer-service app will measure
+    # the service dimension leaves out the reply rate: no customer-service session was measured
     service = next(d for d in report["dimensions"] if d["name"] == "service")
-    assert [m["name"] for m in service["metrics"]] == ["aftersale_hours", "dispute_rate"]
+    assert [m["name"] for m in service["metrics"]] == ["aftersale_hours", "dispute_rate", "complaint_rate"]
 
 
 def test_a_store_never_recomputed_has_no_report(store):
@@ -165,7 +165,7 @@ def test_a_formula_change_makes_a_version_and_old_scores_keep_theirs(
             facts.aftersale(order)
     services.recompute_all(as_of=AS_OF)
     v1 = score_of(stores[1])
-    assert v1.formula.version == 1 and v1.score == Decimal("4.37")
+    assert v1.formula.version == 1 and v1.score == Decimal("4.41")
 
     spec = {
         "dimensions": {
@@ -178,12 +178,12 @@ def test_a_formula_change_makes_a_version_and_old_scores_keep_theirs(
     assert v2.version == 2
     services.recompute_all(as_of=AS_OF)
     assert score_of(stores[1], 2).score == Decimal("4.80")  # 0.2 × 4 + 0.4 × 5 + 0.4 × 5
-    assert score_of(stores[1], 1).score == Decimal("4.37")  # version 1's score is untouched
+    assert score_of(stores[1], 1).score == Decimal("4.41")  # version 1's score is untouched
     assert CurrentScore.objects.get(store=stores[1]).value == Decimal("4.80")
 
     # recomputed under the old version: the old number again; the current score stays on v2
     services.recompute_all(as_of=AS_OF, version=1)
-    assert score_of(stores[1], 1).score == Decimal("4.37")
+    assert score_of(stores[1], 1).score == Decimal("4.41")
     assert CurrentScore.objects.get(store=stores[1]).score.formula.version == 2
     assert selectors.score_report(stores[1])["version"] == 2
 
@@ -232,9 +232,9 @@ def test_one_store_on_demand_uses_the_last_runs_benchmarks(facts, make_open_stor
     assert score.metrics["quality_return_rate"]["value"] == pytest.approx(8 / 32)
     assert score.metrics["quality_return_rate"]["median"] == pytest.approx(0.1)  # the run's, unchanged
     # smoothed (8 + 10 × 0.1) / 42 = 0.214 > 2m: 3.0; 8 after-sales of 24 h against the default
-    # m = 48, t = 24: (192 + 480) / 18 = 37.33 → 4.4444; service (4.4444 + 5) / 2;
-    # 0.5 × 3.0 + 0.15 × 5 + 0.35 × 4.7222 = 3.9028
-    assert score.score == Decimal("3.90")
+    # m = 48, t = 24: (192 + 480) / 18 = 37.33 → 4.4444; service (4.4444 + 5 + 5) / 3 (disputes
+    # and complaints 5.0); 0.5 × 3.0 + 0.15 × 5 + 0.35 × 4.8148 = 3.9352
+    assert score.score == Decimal("3.94")
     assert StoreScore.objects.filter(store=stores[2], as_of=AS_OF).count() == 1
     assert CurrentScore.objects.get(store=stores[2]).score_id == score.pk
 
@@ -245,7 +245,7 @@ def test_one_store_before_any_run_is_banded_against_everyone(facts, make_open_st
         for order in facts.orders(s, 30)[:refunds]:
             facts.aftersale(order)
     score = services.recompute_store(stores[1], as_of=AS_OF)
-    assert score.score == Decimal("4.37")
+    assert score.score == Decimal("4.41")
     assert StoreScore.objects.count() == 1  # the others were measured, not written
 
 
