@@ -41,6 +41,18 @@ def traffic_weights(store_ids) -> dict[int, Weight]:
     return {store: Weight(weight, value, tuple(badges)) for store, weight, value, badges in rows}
 
 
+def public_scores(store_ids) -> dict[int, dict]:
+    """What buyers see of each store (one query): the current score (None below 30 qualifying
+    orders, or never scored) and the badges' names. Stores never scored are absent."""
+    return {
+        store_id: {
+            "score": weight.score,
+            "badges": [str(SHOWN_BADGES.get(code, code)) for code in weight.badges] if weight.score else [],
+        }
+        for store_id, weight in traffic_weights(store_ids).items()
+    }
+
+
 def latest(store: Store) -> StoreScore | None:
     """The score the store shows: its current one, else its newest under any version."""
     current = CurrentScore.objects.filter(store=store).select_related("score__formula").first()
