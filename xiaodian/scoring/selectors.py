@@ -191,3 +191,38 @@ def score_history(
     for as_of, value in rows:
         points[as_of] = value
     return list(points.items())
+
+
+def explain(store: Store) -> dict | None:
+    """The score explained (for `xiaodian score explain STORE`): the report, the traffic weight as
+    its parts (the score's band and 0.1 per badge), the badges gained or lost since the store's
+    previous score of the same formula, and each metric's sub-score change since then. None before
+    the first recompute."""
+    score = latest(store)
+    if score is None:
+        return None
+    shown = report(score)
+    previous = (
+        StoreScore.objects.filter(store=store, formula_id=score.formula_id, as_of__lt=score.as_of)
+        .order_by("-as_of", "-computed_at")
+        .first()
+    )
+    from_score = round(score.traffic_weight - rules.BADGE_WEIGHT * len(score.badges), 4)
+    shown["weight_parts"] = [{"part": "score", "weight": from_score}] + [
+        {"part": code, "weight": rules.BADGE_WEIGHT} for code in score.badges
+    ]
+    before = previous.metrics if previous else {}
+    shown["changes"] = [
+        {
+            "metric": name,
+            "before": before[name].get("sub_score"),
+            "after": row.get("sub_score"),
+        }
+        for name, row in (score.metrics or {}).items()
+        if name in before and before[name].get("sub_score") != row.get("sub_score")
+    ]
+    shown["previous"] = {"as_of": previous.as_of, "score": previous.score} if previous else None
+    old_badges = set(previous.badges) if previous else set()
+    shown["badges_gained"] = sorted(set(score.badges) - old_badges)
+    shown["badges_lost"] = sorted(old_badges - set(score.badges))
+    return shown

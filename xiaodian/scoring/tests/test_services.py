@@ -298,3 +298,33 @@ def test_an_order_inside_its_48_hours_is_not_late_during_the_day(facts, make_ope
         services.recompute_all(as_of=IN_WINDOW.date())
     ship = StoreScore.objects.get(store=store).metrics["ship_48h_rate"]
     assert (ship["numerator"], ship["denominator"]) == (30, 30)
+
+
+def test_score_explain_prints_the_metrics_weight_parts_and_changes(facts, make_open_store, platform_of_three):
+    """`xiaodian score explain STORE`: store A of test_three_stores_scored_by_hand (4.97 with the
+    service badge: weight 1.97 + 0.1); the next day two more quality refunds at A show as a change."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stores = [make_open_store() for _ in range(3)]
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        for order in facts.orders(s, 30)[:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF - timedelta(days=1))
+    out = StringIO()
+    call_command("score", "explain", str(stores[0].pk), stdout=out)
+    text = out.getvalue()
+    assert f"store {stores[0].pk}: 4.97" in text
+    assert "quality_return_rate" in text and "smoothed 0.025" in text and "platform median 0.1" in text
+    assert "traffic weight score 1.97 + service_store 0.1 = 2.07" in text
+
+    for order in facts.orders(stores[0], 2):
+        facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF)
+    out = StringIO()
+    call_command("score", "explain", str(stores[0].pk), stdout=out)
+    text = out.getvalue()
+    assert "previous: 4.97" in text
+    assert "changed: quality_return_rate 4.9375 ->" in text
+    assert "next: " in text
