@@ -14,6 +14,7 @@ from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
+from xiaodian.complaints.api import router as complaints_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.openapi import Spec
@@ -162,6 +163,7 @@ api.add_router("", aftersales_router)
 api.add_router("", content_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
+api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", service_router)
 api.add_router("", analytics_router)

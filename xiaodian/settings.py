@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "xiaodian.wechatpay_sandbox",
     "xiaodian.orders",
     "xiaodian.reviews",
+    "xiaodian.complaints",
     "xiaodian.aftersales",
     "xiaodian.scoring",
     "xiaodian.live",

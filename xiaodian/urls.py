@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("xiaodian.orders.urls")),
     path("", include("xiaodian.aftersales.urls")),
     path("", include("xiaodian.reviews.urls")),
+    path("", include("xiaodian.complaints.urls")),
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),
     path("", include("xiaodian.live.urls")),

@@ -57,6 +57,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "return_address_required": (409, _("请先添加退货地址，买家需要知道寄回哪里。")),
     "return_addresses_full": (409, _("退货地址最多 10 个。")),
     "dispute_window_over": (409, _("已超过申诉期限。")),
+    # complaints
+    "complaint_exists": (409, _("你已投诉过，请等待处理结果。")),
     "idempotency_conflict": (409, _("同一个 Idempotency-Key 已用于不同的请求。")),
     # payments
     "notification_signature_invalid": (401, _("支付通知的签名无效。")),

@@ -223,3 +223,23 @@ class OrderFilterForm(OrdersForm):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+
+class StoreOrderFilterForm(OrderFilterForm):
+    """The store's order list adds the ship-by filter: still to ship, nearly late, late."""
+
+    ship = forms.ChoiceField(
+        label=_("发货时限"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("waiting", _("待发货（按截止时间）")),
+            ("nearly", _("即将超时")),
+            ("late", _("已超时")),
+        ],
+    )
+
+    def criteria(self) -> dict:
+        criteria = super().criteria()
+        criteria["ship"] = self.cleaned_data.get("ship") or ""
+        return criteria

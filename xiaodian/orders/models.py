@@ -135,6 +135,22 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def ship_by(self):
+        """The time the order must be shipped by: paid + 48 h (rules.SHIP_WITHIN); None unpaid."""
+        return self.paid_at + rules.SHIP_WITHIN if self.paid_at else None
+
+    def ship_flag(self, now) -> str:
+        """For an order still to ship: "late" past its ship-by time, "nearly" within
+        rules.NEARLY_LATE of it, else "" (the same bounds as selectors.ship_due)."""
+        if self.paid_at is None or self.status not in rules.WAITING_TO_SHIP:
+            return ""
+        if now > self.ship_by:
+            return "late"
+        if now > self.ship_by - rules.NEARLY_LATE:
+            return "nearly"
+        return ""
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

@@ -50,6 +50,13 @@ class Status(models.IntegerChoices):
     CANCELLED_UNPAID = 250, _("未付款取消")
 
 
+# Paid orders not fully shipped yet: the ones with a ship-by time still ahead of them or passed.
+WAITING_TO_SHIP = (Status.TO_SHIP, Status.PARTLY_SHIPPED)
+# The merchant's order list filters by ship-by: `late` (past it), `nearly` (within NEARLY_LATE),
+# `waiting` (all still to ship, most urgent first).
+SHIP_FILTERS = ("waiting", "nearly", "late")
+
+
 # The only moves an order makes; every service checks here, and the docs print this table.
 TRANSITIONS: dict[int, frozenset[int]] = {
     # A gift order, once paid, waits for its recipient (12): accepted with an address → 20;

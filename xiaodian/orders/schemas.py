@@ -124,6 +124,7 @@ class OrderOut(Schema):
     created_at: datetime
     pay_deadline: datetime
     paid_at: datetime | None
+    ship_by: datetime | None = Field(None, description="paid_at + 48 h: ship by then (null unpaid)")
     shipped_at: datetime | None
     received_at: datetime | None
     closed_at: datetime | None

@@ -9,6 +9,7 @@ from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
 from xiaodian.catalog.models import SKU
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
@@ -16,7 +17,7 @@ from xiaodian.stores.rules import StoreState
 
 from .models import Address, CartItem, Order, OrderEvent, OrderLine, Shipment
 from .numbers import SHANGHAI
-from .rules import NEARLY_LATE, SHIP_WITHIN, Status
+from .rules import NEARLY_LATE, SHIP_FILTERS, SHIP_WITHIN, WAITING_TO_SHIP
 
 
 def cart_of(buyer: User) -> QuerySet[CartItem]:
@@ -173,9 +174,16 @@ def buyer_orders(buyer: User, *, statuses=None, date_from=None, date_to=None) ->
     return _in_statuses(orders_of_buyer(buyer, date_from=date_from, date_to=date_to), statuses)
 
 
-def store_orders(store: Store, *, statuses=None, date_from=None, date_to=None) -> QuerySet[Order]:
-    """The store's orders in any of `statuses` (all when None), newest first, with their details."""
-    return _in_statuses(orders_of_store(store, date_from=date_from, date_to=date_to), statuses)
+def store_orders(
+    store: Store, *, statuses=None, date_from=None, date_to=None, ship: str = "", now: datetime | None = None
+) -> QuerySet[Order]:
+    """The store's orders in any of `statuses` (all when None), newest first, with their details.
+    `ship` (rules.SHIP_FILTERS) keeps the orders still to ship (`waiting`), or only the `late` or
+    `nearly` late ones at `now`, most urgent (earliest ship-by) first."""
+    rows = _in_statuses(orders_of_store(store, date_from=date_from, date_to=date_to), statuses)
+    if ship in SHIP_FILTERS:
+        rows = rows.filter(ship_filters(now or clock.now())[ship]).order_by("paid_at", "pk")
+    return rows
 
 
 def status_counts(*, buyer: User | None = None, store: Store | None = None) -> dict[int, int]:
@@ -222,15 +230,27 @@ class ShipDue:
     late: int  # ship-by passed
 
 
-def ship_due(store: Store, now: datetime) -> ShipDue:
-    """One query: the store's paid, not fully shipped orders, and how many are nearly late or late."""
-    waiting = Order.objects.filter(store=store, status__in=(Status.TO_SHIP, Status.PARTLY_SHIPPED))
+def ship_filters(now: datetime) -> dict[str, Q]:
+    """The orders still to ship, and those late (past their ship-by time, paid + 48 h) or nearly
+    late (within NEARLY_LATE of it) at `now`; `Order.ship_flag` draws the same lines."""
     late_paid_before = now - SHIP_WITHIN
     nearly_paid_before = now - SHIP_WITHIN + NEARLY_LATE
+    waiting = Q(status__in=WAITING_TO_SHIP, paid_at__isnull=False)
+    return {
+        "waiting": waiting,
+        "late": waiting & Q(paid_at__lt=late_paid_before),
+        "nearly": waiting & Q(paid_at__gte=late_paid_before, paid_at__lt=nearly_paid_before),
+    }
+
+
+def ship_due(store: Store, now: datetime) -> ShipDue:
+    """One query: the store's paid, not fully shipped orders, and how many are nearly late or late."""
+    due = ship_filters(now)
+    waiting = Order.objects.filter(store=store, status__in=WAITING_TO_SHIP)
     counts = waiting.aggregate(
         to_ship=Count("pk"),
-        late=Count("pk", filter=Q(paid_at__lt=late_paid_before)),
-        nearly=Count("pk", filter=Q(paid_at__gte=late_paid_before, paid_at__lt=nearly_paid_before)),
+        late=Count("pk", filter=due["late"]),
+        nearly=Count("pk", filter=due["nearly"]),
     )
     return ShipDue(to_ship=counts["to_ship"], nearly_late=counts["nearly"], late=counts["late"])
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_digits
@@ -39,6 +40,7 @@ from .forms import (
     OrderFilterForm,
     QuantityForm,
     ShipForm,
+    StoreOrderFilterForm,
     scene_of,
 )
 from .rules import EventNote, Status
@@ -127,9 +129,9 @@ def _buyer_action(request, action: str, order_id: int, back: str):
     return redirect(back)
 
 
-def _filtered_page(request, orders_qs_for, counts: dict[int, int]):
+def _filtered_page(request, orders_qs_for, counts: dict[int, int], form_class=None):
     """The status tab, date filter and page of an order list."""
-    filters = OrderFilterForm(request.GET)
+    filters = (form_class or OrderFilterForm)(request.GET)
     page = Paginator(orders_qs_for(**filters.criteria()), PAGE_SIZE).get_page(request.GET.get("page"))
     orders = list(page.object_list)
     current = filters.cleaned_data.get("tab") or ""
@@ -411,6 +413,7 @@ def order_detail(request, order_id: int):
         "events": events,
         "shipments": _shipments(order),
         "deadline": services.deadline_of(order),
+        "ship_flag": order.ship_flag(clock.now()),
     }
     return render(request, "orders/order_detail.html", context, status=409 if error else 200)
 
@@ -446,17 +449,30 @@ def store_orders(request, store_id: int):
                     % {"number": shipped.number, "status": Status(shipped.status).label},
                 )
                 return redirect(request.get_full_path())
+    now = clock.now()
     context = _filtered_page(
         request,
-        lambda **criteria: selectors.store_orders(store, **criteria),
+        lambda **criteria: selectors.store_orders(store, now=now, **criteria),
         selectors.status_counts(store=store),
+        StoreOrderFilterForm,
     )
+    query = {k: v for k, v in request.GET.items() if k not in ("page", "ship") and v}
+    context["ship_links"] = [
+        {
+            "key": key,
+            "label": label,
+            "url": _with_query(request.path, **{**query, "ship": key}),
+            "current": key == context["filters"].cleaned_data.get("ship", ""),
+        }
+        for key, label in context["filters"].fields["ship"].choices
+    ]
     shown = False
     for order in context["orders"]:
         if bound is not None and bound.order.pk == order.pk:
             order.ship_form, shown = bound, True
         elif order.status in SHIPPABLE:
             order.ship_form = ShipForm(order=order)
+        order.flag = order.ship_flag(now)
     if bound is not None and bound.errors and not shown:
         messages.error(request, " ".join(str(e) for errors in bound.errors.values() for e in errors))
     context.update({"store": store, "carriers": CARRIERS})

@@ -98,9 +98,33 @@ def lookup(benchmarks: Benchmarks, category: int, name: str) -> Bench | None:
     return benchmarks.get((None, name))
 
 
-def sub_scores(x: np.ndarray, median: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def metric_lookup(benchmarks: Benchmarks, category: int, name: str) -> tuple[Bench, str]:
+    """A metric's benchmark and where it came from: the category's (20+ scored stores with a
+    value), else the platform's (20+), else the operator's published default."""
+    own = benchmarks.get((category, name))
+    if own is not None and own.stores >= rules.CATEGORY_MIN_STORES:
+        return own, "category"
+    platform = benchmarks.get((None, name))
+    if platform is not None and platform.stores >= rules.PLATFORM_MIN_STORES:
+        return platform, "platform"
+    median, top = rules.DEFAULT_BENCHMARKS[name]
+    return Bench(median, top, 0), "default"
+
+
+def smoothed(x: np.ndarray, samples: np.ndarray, median: np.ndarray) -> np.ndarray:
+    """Rates (and means) pulled toward the benchmark's median by their sample size:
+    (x × n + k × m) / (n + k) with k = PRIOR_SAMPLES. A store with no sample stays NaN."""
+    k = rules.PRIOR_SAMPLES
+    return (x * samples + k * median) / (samples + k)
+
+
+def sub_scores(
+    x: np.ndarray, median: np.ndarray, top: np.ndarray, median_floor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Sub-scores and bands of lower-is-better values: 5.0 at or below the top decile `t`, a
-    straight line to 4.0 at the median `m`, on to 3.0 at 2m, and 3.0 beyond. NaN in, NaN out."""
+    straight line to 4.0 at the median `m`, on to 3.0 at 2m, and 3.0 beyond. The median is never
+    taken below `median_floor` (> 0), so no band divides by zero. NaN in, NaN out."""
+    median = np.maximum(median, median_floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         upper = 5.0 - (x - top) / (median - top)
         lower = 4.0 - (x - median) / median

@@ -12,7 +12,10 @@ Definitions (docs/scoring.md):
 - after-sale handling time: hours from request to close, requests closed in the window (buyers'
   own cancellations excluded);
 - dispute rate: disputes decided for the buyer in the window / qualifying;
-- 3-minute reply rate and complaint rate: from `ServiceSessionFact`, sessions started in the window.
+- 3-minute reply rate: from `ServiceSessionFact`, sessions started in the window;
+- complaint rate: complaints ruled upheld (the merchant at fault) in the window / qualifying, from
+  the complaints app through the `upheld_complaints` extension point (complaints sits beside
+  scoring, so the web app, above both, registers it).
 """
 
 from dataclasses import dataclass, field
@@ -25,12 +28,21 @@ from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED, Decision, Kind
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
+from xiaodian.core.extensions import ExtensionPoint
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews.models import Review
 
 from . import rules
 from .models import ServiceSessionFact
+
+
+def _no_complaints(*, start: datetime, end: datetime, store_ids=None) -> dict[int, int]:
+    return {}
+
+
+# store id -> complaints ruled upheld in [start, end): one GROUP BY (complaints.selectors)
+upheld_complaints = ExtensionPoint("scoring.upheld_complaints", default=_no_complaints)
 
 NOT_SHIPPING = (Status.CANCELLED_OVERSOLD, Status.CANCELLED_REFUNDED)
 
@@ -182,16 +194,15 @@ def measure(*, start: datetime, end: datetime, store_ids=None) -> dict[int, Meas
                     first_human_reply_seconds__lte=rules.REPLY_WITHIN.total_seconds(),
                 ),
             ),
-            complaints=Count("id", filter=Q(complained=True)),
         )
         .order_by()
     )
-    complaints: dict[int, int] = {}
     for row in sessions:
         m = at(row["store_id"])
-        complaints[row["store_id"]] = row["complaints"]
         if row["counted"]:
             m.metrics["reply_3min_rate"] = (row["fast"] / row["counted"], row["fast"], row["counted"])
+
+    complaints = upheld_complaints(start=start, end=end, store_ids=store_ids)
 
     for store_id, m in stores.items():
         if m.qualifying:

@@ -26,6 +26,11 @@ MIN_ORDERS = 30  # qualifying orders in the window before a store shows a score
 FLOOR = 3.0
 TOP = 5.0
 CATEGORY_MIN_STORES = 20  # fewer scored stores than this: the platform's benchmarks instead
+PLATFORM_MIN_STORES = 20  # fewer scored stores on the platform: the default benchmarks instead
+# Smoothing: a store's rate counts as if PRIOR_SAMPLES more samples sat at its benchmark's median,
+# (numerator + PRIOR_SAMPLES × m) / (denominator + PRIOR_SAMPLES), so a small sample is not taken as
+# exact (docs/scoring.md "Smoothing").
+PRIOR_SAMPLES = 10
 TOP_SHARE = 0.10  # "top decile", "top 10%"
 
 REPLY_WITHIN = timedelta(minutes=3)
@@ -134,10 +139,40 @@ DIMENSIONS: dict[str, StrOrPromise] = {
     "service": _("服务体验"),
 }
 
-# Metrics read from `ServiceSessionFact`, which the customer-service app fills. A store with no
-# counted session has no reply rate, and its service dimension's other metrics share the weight.
-# The complaint rate stays out of the default formula until buyers can file complaints.
+# Metrics fed by apps above or beside scoring: the reply rate from `ServiceSessionFact` (the
+# customer-service app fills it; a store with no counted session has no reply rate, and its
+# service dimension's other metrics share the weight) and the complaint rate from the complaints
+# app's upheld complaints.
 SERVICE_APP_METRICS = ("reply_3min_rate", "complaint_rate")
+
+# The operator's published default benchmarks (docs/scoring.md "Default benchmarks"): (median m,
+# top decile t) of each metric, oriented so lower is better (a shipping rate as its late rate, a
+# reply rate as the share of sessions not answered in 3 minutes; hours as hours). Used while the
+# platform has fewer than PLATFORM_MIN_STORES scored stores with a value, so a lone store is not its
+# own yardstick.
+DEFAULT_BENCHMARKS: dict[str, tuple[float, float]] = {
+    "negative_review_rate": (0.05, 0.02),
+    "quality_return_rate": (0.03, 0.01),
+    "ship_48h_rate": (0.05, 0.02),
+    "delivery_hours": (72.0, 48.0),
+    "reply_3min_rate": (0.10, 0.03),
+    "aftersale_hours": (48.0, 24.0),
+    "dispute_rate": (0.01, 0.003),
+    "complaint_rate": (0.01, 0.003),
+}
+
+# The smallest median a metric is banded against: a median of zero (most stores lose no dispute)
+# is never a divisor; the 4.0 → 3.0 band then runs from m to m + this.
+MEDIAN_FLOOR: dict[str, float] = {
+    "negative_review_rate": 0.01,
+    "quality_return_rate": 0.01,
+    "ship_48h_rate": 0.01,
+    "delivery_hours": 1.0,
+    "reply_3min_rate": 0.01,
+    "aftersale_hours": 1.0,
+    "dispute_rate": 0.01,
+    "complaint_rate": 0.01,
+}
 
 DEFAULT_FORMULA: dict = {
     "dimensions": {
@@ -151,7 +186,12 @@ DEFAULT_FORMULA: dict = {
         },
         "service": {
             "weight": 0.35,
-            "metrics": {"reply_3min_rate": 1.0, "aftersale_hours": 1.0, "dispute_rate": 1.0},
+            "metrics": {
+                "reply_3min_rate": 1.0,
+                "aftersale_hours": 1.0,
+                "dispute_rate": 1.0,
+                "complaint_rate": 1.0,
+            },
         },
     }
 }

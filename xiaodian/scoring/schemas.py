@@ -12,10 +12,20 @@ class MetricOut(Schema):
     value: float | None
     numerator: int | None
     denominator: int | None
-    median: float | None = Field(description="The benchmark's median (category, or platform)")
+    smoothed: float | None = Field(
+        None,
+        description="The value banded: (numerator + prior × median) / (denominator + prior), "
+        "pulled toward the benchmark by the sample size",
+    )
+    prior: int | None = Field(None, description="The smoothing's weight in samples")
+    median: float | None = Field(description="The benchmark's median (category, platform or default)")
     top: float | None = Field(description="The benchmark's top-decile value")
+    median_floor: float | None = Field(
+        None, description="The smallest median banded against (a median of 0 is never a divisor)"
+    )
     benchmark: str = Field(
-        description="category, or platform when the category has fewer than 20 scored stores"
+        description="category; platform when the category has fewer than 20 scored stores; "
+        "default (the operator's published benchmarks) when the platform has fewer than 20"
     )
     band: str | None = Field(description="top | good | fair | poor")
     band_label: str | None

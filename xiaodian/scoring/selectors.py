@@ -41,6 +41,18 @@ def traffic_weights(store_ids) -> dict[int, Weight]:
     return {store: Weight(weight, value, tuple(badges)) for store, weight, value, badges in rows}
 
 
+def public_scores(store_ids) -> dict[int, dict]:
+    """What buyers see of each store (one query): the current score (None below 30 qualifying
+    orders, or never scored) and the badges' names. Stores never scored are absent."""
+    return {
+        store_id: {
+            "score": weight.score,
+            "badges": [str(SHOWN_BADGES.get(code, code)) for code in weight.badges] if weight.score else [],
+        }
+        for store_id, weight in traffic_weights(store_ids).items()
+    }
+
+
 def latest(store: Store) -> StoreScore | None:
     """The score the store shows: its current one, else its newest under any version."""
     current = CurrentScore.objects.filter(store=store).select_related("score__formula").first()
@@ -76,8 +88,11 @@ def report(score: StoreScore) -> dict:
                     "value": row.get("value"),
                     "numerator": row.get("numerator"),
                     "denominator": row.get("denominator"),
+                    "smoothed": row.get("smoothed"),
+                    "prior": row.get("prior"),
                     "median": row.get("median"),
                     "top": row.get("top"),
+                    "median_floor": row.get("median_floor"),
                     "benchmark": row.get("benchmark"),
                     "band": band,
                     "band_label": str(Band(band).label) if band else None,
@@ -176,3 +191,38 @@ def score_history(
     for as_of, value in rows:
         points[as_of] = value
     return list(points.items())
+
+
+def explain(store: Store) -> dict | None:
+    """The score explained (for `xiaodian score explain STORE`): the report, the traffic weight as
+    its parts (the score's band and 0.1 per badge), the badges gained or lost since the store's
+    previous score of the same formula, and each metric's sub-score change since then. None before
+    the first recompute."""
+    score = latest(store)
+    if score is None:
+        return None
+    shown = report(score)
+    previous = (
+        StoreScore.objects.filter(store=store, formula_id=score.formula_id, as_of__lt=score.as_of)
+        .order_by("-as_of", "-computed_at")
+        .first()
+    )
+    from_score = round(score.traffic_weight - rules.BADGE_WEIGHT * len(score.badges), 4)
+    shown["weight_parts"] = [{"part": "score", "weight": from_score}] + [
+        {"part": code, "weight": rules.BADGE_WEIGHT} for code in score.badges
+    ]
+    before = previous.metrics if previous else {}
+    shown["changes"] = [
+        {
+            "metric": name,
+            "before": before[name].get("sub_score"),
+            "after": row.get("sub_score"),
+        }
+        for name, row in (score.metrics or {}).items()
+        if name in before and before[name].get("sub_score") != row.get("sub_score")
+    ]
+    shown["previous"] = {"as_of": previous.as_of, "score": previous.score} if previous else None
+    old_badges = set(previous.badges) if previous else set()
+    shown["badges_gained"] = sorted(set(score.badges) - old_badges)
+    shown["badges_lost"] = sorted(old_badges - set(score.badges))
+    return shown

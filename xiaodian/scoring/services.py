@@ -161,13 +161,23 @@ def _score(
 
     subs: dict[str, np.ndarray] = {}
     bands: dict[str, np.ndarray] = {}
-    benches: dict[str, list[Bench | None]] = {}
+    benches: dict[str, list[tuple[Bench, str]]] = {}
+    smooth: dict[str, np.ndarray] = {}
     for metric, *_rest in counted:
-        benches[metric] = [compute.lookup(metric_bench, store.category, metric) for store in stores]
-        median = np.array([b.median if b and b.median is not None else np.nan for b in benches[metric]])
-        top = np.array([b.top if b and b.top is not None else np.nan for b in benches[metric]])
+        by_category: dict[int, tuple[Bench, str]] = {}  # a lookup per category, not per store
+        benches[metric] = [
+            by_category.get(store.category)
+            or by_category.setdefault(
+                store.category, compute.metric_lookup(metric_bench, store.category, metric)
+            )
+            for store in stores
+        ]
+        median = np.array([b.median if b.median is not None else np.nan for b, _ in benches[metric]])
+        top = np.array([b.top if b.top is not None else np.nan for b, _ in benches[metric]])
+        samples = np.array([m.metrics[metric][2] if metric in m.metrics else 0 for m in got], dtype=float)
+        smooth[metric] = compute.smoothed(compute.oriented(metric, values[metric]), samples, median)
         subs[metric], bands[metric] = compute.sub_scores(
-            compute.oriented(metric, values[metric]), median, top
+            smooth[metric], median, top, np.full(len(stores), rules.MEDIAN_FLOOR[metric])
         )
 
     dimension_scores = {
@@ -198,6 +208,8 @@ def _score(
     )
 
     now = clock.now()
+    sub_lists = {metric: column.tolist() for metric, column in subs.items()}
+    smooth_lists = {metric: column.tolist() for metric, column in smooth.items()}
     scores = []
     for i, store in enumerate(stores):
         m, score = got[i], score_values[i]
@@ -211,7 +223,7 @@ def _score(
                 as_of=as_of,
                 score=score,
                 qualifying_orders=int(m.qualifying),
-                metrics=_metric_report(counted, m, i, subs, bands, benches, store.category, metric_bench),
+                metrics=_metric_report(counted, m, i, sub_lists, bands, benches, smooth_lists),
                 dimensions={
                     dimension: {
                         "weight": float(part["weight"]),
@@ -232,27 +244,41 @@ def _num(value) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
-def _metric_report(counted, m, i, subs, bands, benches, category, metric_bench) -> dict:
+def _metric_report(counted, m, i, subs, bands, benches, smooth) -> dict:
+    """One store's metrics as stored. `subs` and `smooth` are per-metric Python lists (NaN for
+    none): this runs once per store, so it avoids numpy scalars."""
     report = {}
     for metric, _dimension, _w, _dw in counted:
         if metric not in m.metrics:
             continue
         value, numerator, denominator = m.metrics[metric]
-        bench = benches[metric][i]
-        higher = rules.METRICS[metric][1] == rules.Direction.HIGHER
-        shown = (lambda v: None if v is None else round(1 - v, 6)) if higher else (lambda v: v)
-        own = metric_bench.get((category, metric))
+        bench, source = benches[metric][i]
+        higher = metric in _HIGHER
+        pulled = smooth[metric][i]
+        sub = subs[metric][i]
+        pulled = None if pulled != pulled else round(pulled, 6)  # NaN != NaN
         report[metric] = {
             "value": round(value, 6) if value is not None else None,
             "numerator": numerator,
             "denominator": denominator,
-            "median": shown(bench.median) if bench else None,
-            "top": shown(bench.top) if bench else None,
-            "benchmark": "category" if bench is own and bench is not None else "platform",
+            "smoothed": round(1 - pulled, 6) if higher and pulled is not None else pulled,
+            "prior": rules.PRIOR_SAMPLES,
+            "median": _shown(bench.median, higher),
+            "top": _shown(bench.top, higher),
+            "median_floor": rules.MEDIAN_FLOOR[metric],
+            "benchmark": source,
             "band": bands[metric][i],
-            "sub_score": _num(subs[metric][i]),
+            "sub_score": None if sub != sub else round(sub, 4),
         }
     return report
+
+
+_HIGHER = frozenset(name for name, spec in rules.METRICS.items() if spec[1] == rules.Direction.HIGHER)
+
+
+def _shown(value: float | None, higher: bool) -> float | None:
+    """A benchmark as the report shows it: a higher-is-better rate back from its complement."""
+    return None if value is None else round(1 - value, 6) if higher else value
 
 
 def _previous(store_ids=None) -> dict[int, tuple[date, list[str]]]:

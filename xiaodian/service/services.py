@@ -604,10 +604,9 @@ def _fact_key(conversation: Conversation) -> str:
 
 def _record_session(conversation: Conversation, *, started: datetime) -> None:
     """The session as the store score reads it (scoring's ServiceSessionFact): counted when its first
-    buyer message came 08:00–23:00 Asia/Shanghai, in workbench mode (a self-built system's replies
-    are not seen by the platform)."""
-    if conversation.mode != Mode.WORKBENCH:
-        return
+    buyer message came 08:00–23:00 Asia/Shanghai, whichever mode the store uses. A self-built
+    system's replies come back through the messages API, so the platform times them as it times
+    the workbench's: switching modes changes nothing about the score."""
     scoring.record_service_session(
         session_key=_fact_key(conversation),
         store_id=conversation.store_id,

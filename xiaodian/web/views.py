@@ -24,6 +24,7 @@ from xiaodian.accounts.auth import count_sign_in
 from xiaodian.accounts.rules import GRANTABLE_BY, REGISTER_PER_ADDRESS, TOKEN_CREATE_PER_USER, Perm
 from xiaodian.aftersales import selectors as aftersales_selectors
 from xiaodian.catalog import selectors as catalog_selectors
+from xiaodian.complaints import selectors as complaint_selectors
 from xiaodian.content import selectors as content_selectors
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
@@ -124,6 +125,12 @@ def ops(request):
             "label": _("售后纠纷仲裁"),
             "count": aftersales_selectors.disputes_for_operator(request.user).count(),
             "url": reverse("aftersales:disputes"),
+        },
+        {
+            "key": "complaints",
+            "label": _("投诉处理"),
+            "count": complaint_selectors.queue().count(),
+            "url": reverse("complaints:queue"),
         },
         {
             "key": "subjects",

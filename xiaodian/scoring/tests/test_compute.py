@@ -14,7 +14,9 @@ from xiaodian.scoring.rules import Band
 
 
 def one(x, median, top):
-    score, band = compute.sub_scores(np.array([x], dtype=float), np.array([median]), np.array([top]))
+    score, band = compute.sub_scores(
+        np.array([x], dtype=float), np.array([median]), np.array([top]), np.array([0.01])
+    )
     return float(score[0]), band[0]
 
 
@@ -40,18 +42,50 @@ def test_lower_is_better_bands(x, expected, band):
 def test_higher_is_better_rates_score_their_complement():
     # shipping rates: median 0.97, top decile 0.99 → late rates m = 0.03, t = 0.01
     values = compute.oriented("ship_48h_rate", np.array([0.99, 0.98, 0.97, 0.94, 0.5]))
-    score, _band = compute.sub_scores(values, np.full(5, 0.03), np.full(5, 0.01))
+    score, _band = compute.sub_scores(values, np.full(5, 0.03), np.full(5, 0.01), np.full(5, 0.01))
     assert score.tolist() == pytest.approx([5.0, 4.5, 4.0, 3.0, 3.0])
 
 
-def test_a_median_of_zero_leaves_top_or_floor():
-    # most stores lose no dispute: m = t = 0; any lost dispute is beyond 2m
-    score, _ = compute.sub_scores(np.array([0.0, 0.001]), np.zeros(2), np.zeros(2))
-    assert score.tolist() == [5.0, 3.0]
+def test_a_median_of_zero_is_never_a_divisor():
+    # most stores lose no dispute: m = t = 0. The median is banded at its floor 0.01, so 0 is
+    # top, 0.005 is halfway (4.5 would need t < x ≤ m: here t = 0, m = 0.01 → 5 - 0.5 = 4.5),
+    # 0.015 is 3.5 and only 0.02 (2 × the floor) reaches 3.0
+    with np.errstate(all="raise"):  # a division by zero would raise here
+        score, band = compute.sub_scores(
+            np.array([0.0, 0.005, 0.015, 0.02]), np.zeros(4), np.zeros(4), np.full(4, 0.01)
+        )
+    assert score.tolist() == pytest.approx([5.0, 4.5, 3.5, 3.0])
+    assert band.tolist() == [Band.TOP, Band.GOOD, Band.FAIR, Band.FAIR]
+
+
+def test_smoothing_pulls_a_small_sample_toward_the_median():
+    # one dispute in 46 orders, median 0: (1 + 10 × 0) / (46 + 10) = 1/56; 0 of 30 stays 0;
+    # 3 of 30 with median 0.1: (3 + 1) / 40 = 0.1; a store with no sample stays NaN
+    got = compute.smoothed(
+        np.array([1 / 46, 0.0, 0.1, np.nan]), np.array([46, 30, 30, 0.0]), np.array([0.0, 0.0, 0.1, 0.1])
+    )
+    assert got[:3].tolist() == pytest.approx([1 / 56, 0.0, 0.1])
+    assert np.isnan(got[3])
+
+
+def test_few_scored_stores_use_the_default_benchmarks():
+    from xiaodian.scoring import rules
+
+    one = {
+        (None, "negative_review_rate"): Bench(0.1053, 0.1053, 1),
+        (1, "negative_review_rate"): Bench(0.1053, 0.1053, 1),
+    }
+    bench, source = compute.metric_lookup(one, 1, "negative_review_rate")
+    assert source == "default"
+    assert (bench.median, bench.top) == rules.DEFAULT_BENCHMARKS["negative_review_rate"]
+    twenty = {(None, "dispute_rate"): Bench(0.0, 0.0, 20)}
+    assert compute.metric_lookup(twenty, 1, "dispute_rate") == (twenty[(None, "dispute_rate")], "platform")
 
 
 def test_no_value_or_no_benchmark_gives_no_sub_score():
-    score, band = compute.sub_scores(np.array([np.nan, 0.1]), np.array([0.1, np.nan]), np.array([0.0, 0.0]))
+    score, band = compute.sub_scores(
+        np.array([np.nan, 0.1]), np.array([0.1, np.nan]), np.array([0.0, 0.0]), np.full(2, 0.01)
+    )
     assert np.isnan(score).all()
     assert band.tolist() == [None, None]
 
@@ -63,7 +97,7 @@ def test_no_value_or_no_benchmark_gives_no_sub_score():
 )
 def test_sub_scores_stay_between_floor_and_top_and_never_rise_as_x_worsens(x, t, spread):
     m = t + spread
-    score, _ = compute.sub_scores(np.array([x, x + 0.01]), np.full(2, m), np.full(2, t))
+    score, _ = compute.sub_scores(np.array([x, x + 0.01]), np.full(2, m), np.full(2, t), np.full(2, 0.01))
     assert 3.0 <= score[0] <= 5.0
     assert score[1] <= score[0] + 1e-9
 
@@ -135,13 +169,13 @@ def test_top_share_threshold_is_the_value_at_rank_ceil_ten_percent():
 
 def test_the_default_formula_is_domain_mds_table():
     """DOMAIN.md "Store score": product 50% (negative reviews, quality returns), logistics 15%
-    (48 h shipping, delivery time), service 35% (3-minute replies, after-sale handling, disputes;
-    complaints wait until buyers can file them); equal metric weights."""
+    (48 h shipping, delivery time), service 35% (3-minute replies, after-sale handling, disputes,
+    complaints); equal metric weights."""
     from xiaodian.scoring.rules import DEFAULT_FORMULA
 
     assert {d: (p["weight"], set(p["metrics"])) for d, p in DEFAULT_FORMULA["dimensions"].items()} == {
         "product": (0.50, {"negative_review_rate", "quality_return_rate"}),
         "logistics": (0.15, {"ship_48h_rate", "delivery_hours"}),
-        "service": (0.35, {"reply_3min_rate", "aftersale_hours", "dispute_rate"}),
+        "service": (0.35, {"reply_3min_rate", "aftersale_hours", "dispute_rate", "complaint_rate"}),
     }
     assert {w for p in DEFAULT_FORMULA["dimensions"].values() for w in p["metrics"].values()} == {1.0}

@@ -121,7 +121,7 @@ def test_service_metrics_read_the_session_facts(facts, make_open_store):
     rows = [
         (True, 179, False),  # 2:59 — counts
         (True, 180, False),  # 3:00 — counts
-        (True, 181, True),  # 3:01 — does not; complained
+        (True, 181, True),  # 3:01 — does not (a session flag is not a complaint)
         (True, None, False),  # no human reply
         (False, 10, False),  # 23:30 — outside service hours: not counted
     ]
@@ -136,7 +136,8 @@ def test_service_metrics_read_the_session_facts(facts, make_open_store):
         )
     got = measure(store)
     assert got.metrics["reply_3min_rate"] == (0.5, 2, 4)
-    assert got.metrics["complaint_rate"] == (0.25, 1, 4)
+    # complaints are filed and ruled in the complaints app (its tests measure them)
+    assert got.metrics["complaint_rate"] == (0.0, 0, 4)
 
 
 def test_a_store_without_reviews_or_receipts_has_no_such_metrics(facts, make_open_store):

@@ -155,3 +155,38 @@ def test_the_self_built_system_replies_through_the_api(self_built, shop, buyer, 
     reply = api.post(f"/conversations/{conversation.pk}/messages", {"text": "您好，这里是自建客服"})
     assert reply.status_code == 201 and reply.json()["sender"] == "agent"
     assert WebhookEvent.objects.count() == 1  # the store's own reply is not sent back to it
+
+
+def test_slow_replies_count_in_either_mode(self_built, shop, buyer, agent, make_user, api):
+    """A store answering slowly in the workbench cannot escape the 3-minute reply metric by
+    switching to self-built: its system's replies come back through the API and are timed the
+    same way (DOMAIN.md: every session counts, whichever mode)."""
+    from datetime import datetime
+
+    from xiaodian.core import clock
+    from xiaodian.scoring import metrics
+    from xiaodian.scoring.days import SHANGHAI, window
+
+    day = datetime(2026, 6, 1, tzinfo=SHANGHAI)
+    with clock.travel_to(day.replace(hour=10)):
+        slow, _ = services.open_conversation(buyer=buyer, store_id=shop.pk)
+        services.send_message(user=buyer, conversation_id=slow.pk, text="在吗")
+    with clock.travel_to(day.replace(hour=10, minute=5)):
+        services.send_message(user=agent, conversation_id=slow.pk, text="在的")  # 5 minutes: late
+
+    with clock.travel_to(day.replace(hour=10, minute=30)):
+        self_built()
+    answers = []
+    for hour, wait in ((11, timedelta(minutes=6)), (12, timedelta(seconds=50))):
+        asker = make_user()
+        with clock.travel_to(day.replace(hour=hour)):
+            conversation, _ = services.open_conversation(buyer=asker, store_id=shop.pk)
+            services.send_message(user=asker, conversation_id=conversation.pk, text="有货吗")
+        with clock.travel_to(day.replace(hour=hour) + wait):
+            answers.append(api.post(f"/conversations/{conversation.pk}/messages", {"text": "有的"}))
+    assert [a.status_code for a in answers] == [201, 201]
+
+    start, end = window(day.date())
+    # three sessions counted: the workbench's late one, the self-built late one (6 min) and the
+    # self-built one answered in 50 s
+    assert metrics.measure(start=start, end=end)[shop.pk].metrics["reply_3min_rate"] == (1 / 3, 1, 3)

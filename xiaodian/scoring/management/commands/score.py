@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from xiaodian.core.errors import DomainError
-from xiaodian.scoring import services
+from xiaodian.scoring import selectors, services
 from xiaodian.stores.models import Store
 
 
@@ -17,11 +17,17 @@ class Command(BaseCommand):
     help = "Recompute store scores: all stores (the daily task), or one with --store."
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "action", nargs="?", choices=["explain"], help="explain: print a store's score explained"
+        )
+        parser.add_argument("store_id", nargs="?", type=int, help="the store to explain")
         parser.add_argument("--store", type=int, help="one store's id")
         parser.add_argument("--as-of", type=date.fromisoformat, help="the day (YYYY-MM-DD), default today")
         parser.add_argument("--formula-version", type=int, help="a formula version, default the newest")
 
-    def handle(self, *args, store, as_of, formula_version, **options):
+    def handle(self, *args, action=None, store_id=None, store, as_of, formula_version, **options):
+        if action == "explain":
+            return self.explain(store_id)
         started = time.perf_counter()
         try:
             if store is not None:
@@ -55,3 +61,51 @@ class Command(BaseCommand):
             f"scored {summary['stores']} stores, {summary['with_score']} with a score, "
             f"formula v{summary['version']}, {summary['as_of']}, in {time.perf_counter() - started:.1f} s"
         )
+
+    def explain(self, store_id: int | None) -> None:
+        """The store's current score with every metric (value, smoothed, benchmark, band,
+        sub-score), the traffic weight's parts, the badges gained or lost and the changes since the
+        previous score, and what to improve first."""
+        if store_id is None:
+            raise CommandError("usage: xiaodian score explain STORE_ID")
+        target = Store.objects.filter(pk=store_id).first()
+        if target is None:
+            raise CommandError(f"store {store_id} does not exist")
+        shown = selectors.explain(target)
+        if shown is None:
+            self.stdout.write(f"store {store_id}: not scored yet (run `xiaodian score`)")
+            return
+        out = self.stdout.write
+        score = (
+            shown["score"]
+            if shown["score"] is not None
+            else f"no score yet ({shown['qualifying_orders']} of {shown['threshold']} orders)"
+        )
+        out(f"store {store_id}: {score} (formula v{shown['version']}, {shown['as_of']})")
+        previous = shown["previous"]
+        if previous:
+            out(f"previous: {previous['score']} on {previous['as_of']}")
+        for dimension in shown["dimensions"]:
+            out(
+                f"{dimension['label']} ({dimension['name']}) weight {dimension['weight']:g}: {dimension['score']}"
+            )
+            for m in dimension["metrics"]:
+                out(
+                    f"  {m['label']} ({m['name']}): value {m['value']} ({m['numerator']}/{m['denominator']}), "
+                    f"smoothed {m['smoothed']}, {m['benchmark']} median {m['median']} top {m['top']}, "
+                    f"{m['band']} -> {m['sub_score']}"
+                )
+        out(
+            "traffic weight "
+            + " + ".join(f"{p['part']} {p['weight']:g}" for p in shown["weight_parts"])
+            + f" = {shown['traffic_weight']:g}"
+        )
+        out("badges: " + (", ".join(b["name"] for b in shown["badges"]) or "none"))
+        if shown["badges_gained"]:
+            out("badges gained: " + ", ".join(shown["badges_gained"]))
+        if shown["badges_lost"]:
+            out("badges lost: " + ", ".join(shown["badges_lost"]))
+        for change in shown["changes"]:
+            out(f"changed: {change['metric']} {change['before']} -> {change['after']}")
+        if shown["next"]:
+            out(f"next: {shown['next']['label']} ({shown['next']['metric']}): {shown['next']['advice']}")

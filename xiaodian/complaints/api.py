@@ -1,0 +1,165 @@
+"""The complaints endpoints: parse, call a service or selector, return a schema.
+
+Filing and answering take JSON or multipart/form-data with the same fields plus up to 6 `images`
+files (photos, evidence)."""
+
+import json
+
+from django.http.multipartparser import MultiPartParserError
+from ninja import Query, Router, Schema
+from pydantic import ValidationError
+
+from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
+from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.core.permissions import require_operator
+
+from . import rules, selectors, services
+from .models import Complaint
+from .schemas import AnswerIn, ComplaintIn, ComplaintOut, RulingIn
+
+router = Router(tags=["complaints"])
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _parsed(request, schema):
+    try:
+        if request.content_type in _FORM_TYPES:
+            data = {name: request.POST[name] for name in schema.model_fields if name in request.POST}
+            images = request.FILES.getlist("images")
+        else:
+            data, images = json.loads(request.body or b"null"), []
+    except (MultiPartParserError, ValueError) as exc:
+        raise DomainError("malformed_request") from exc
+    if not isinstance(data, dict):
+        raise DomainError("validation_error")
+    try:
+        return schema.model_validate(data), images
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        raise DomainError(
+            "validation_error", f"{field}: {first.get('msg', '')}", field=field or None
+        ) from exc
+
+
+def _body(required: list[str], properties: dict) -> dict:
+    images = {
+        "type": "array",
+        "maxItems": rules.IMAGES_MAX,
+        "items": {"type": "string", "format": "binary"},
+        "description": f"Up to {rules.IMAGES_MAX} PNG, JPEG, GIF or WebP images (multipart only)",
+    }
+    as_json = {"type": "object", "required": required, "properties": properties}
+    as_form = {"type": "object", "required": required, "properties": {**properties, "images": images}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": as_json}, "multipart/form-data": {"schema": as_form}},
+        }
+    }
+
+
+_TEXT = {"type": "string", "minLength": 1, "maxLength": rules.TEXT_MAX}
+_FILE_BODY = _body(
+    ["reason", "text"],
+    {
+        "reason": {"type": "string", "enum": list(rules.Reason.values)},
+        "text": _TEXT,
+        "order_id": {"type": "integer", "minimum": 1},
+        "store_id": {"type": "integer", "minimum": 1},
+    },
+)
+_ANSWER_BODY = _body(["text"], {"text": _TEXT})
+
+
+def out(complaint: Complaint) -> dict:
+    return {
+        "id": complaint.pk,
+        "store_id": complaint.store_id,
+        "store_name": complaint.store.name,
+        "order_id": complaint.order_id,
+        "order_number": complaint.order.number if complaint.order_id else None,
+        "reason": complaint.reason,
+        "reason_label": str(rules.Reason(complaint.reason).label),
+        "state": complaint.state,
+        "state_label": str(rules.State(complaint.state).label),
+        "created_at": complaint.created_at,
+        "timeline": [step.__dict__ for step in selectors.timeline(complaint)],
+    }
+
+
+def _one(user, complaint_id: int) -> dict:
+    complaint, _side = selectors.complaint_for(user, complaint_id)
+    return out(complaint)
+
+
+class StateFilter(Schema):
+    state: rules.State | None = None
+
+
+@router.post("/complaints", response={201: ComplaintOut}, openapi_extra=_FILE_BODY)
+@refuses("complaint_exists")
+def file_complaint(request):
+    """The buyer complains about one of their paid orders (`order_id`) or an open store
+    (`store_id`), with a reason, text and photos. One per order: 409 `complaint_exists`."""
+    body, images = _parsed(request, ComplaintIn)
+    complaint = services.file_complaint(
+        buyer=request.auth,
+        reason=body.reason,
+        text=body.text,
+        order_id=body.order_id,
+        store_id=body.store_id,
+        images=images,
+    )
+    return 201, _one(request.auth, complaint.pk)
+
+
+@router.get("/complaints", response=Page[ComplaintOut])
+def my_complaints(request, page: Query[PageParams]):
+    """The buyer's own complaints, newest first."""
+    result = paginate(selectors.for_buyer(request.auth), page)
+    result["items"] = [out(c) for c in result["items"]]
+    return result
+
+
+@router.get("/complaints/{complaint_id}", response=ComplaintOut)
+def get_complaint(request, complaint_id: ObjectId):
+    """One complaint with its timeline, for its buyer, the store's customer service and operators."""
+    return _one(request.auth, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/answer", response=ComplaintOut, openapi_extra=_ANSWER_BODY)
+def answer_complaint(request, complaint_id: ObjectId):
+    """The store's one answer with evidence (`customer_service`), before the ruling; again → 409."""
+    selectors.complaint_for(request.auth, complaint_id)
+    body, images = _parsed(request, AnswerIn)
+    services.answer_complaint(staff=request.auth, complaint_id=complaint_id, text=body.text, images=images)
+    return _one(request.auth, complaint_id)
+
+
+@router.post("/complaints/{complaint_id}/ruling", response=ComplaintOut)
+def rule_complaint(request, complaint_id: ObjectId, body: RulingIn):
+    """An operator rules: `at_fault` true upholds it (the store's complaint rate counts it)."""
+    services.rule_complaint(
+        operator=request.auth, complaint_id=complaint_id, at_fault=body.at_fault, note=body.note
+    )
+    return _one(request.auth, complaint_id)
+
+
+@router.get("/stores/{store_id}/complaints", response=Page[ComplaintOut])
+def store_complaints(request, store_id: ObjectId, filters: Query[StateFilter], page: Query[PageParams]):
+    """The store's complaints, newest first (`customer_service`); `?state=` keeps one state."""
+    result = paginate(selectors.for_store(request.auth, store_id, filters.state), page)
+    result["items"] = [out(c) for c in result["items"]]
+    return result
+
+
+@router.get("/operations/complaints", response=Page[ComplaintOut])
+def complaint_queue(request, filters: Query[StateFilter], page: Query[PageParams]):
+    """Operators' queue: waiting complaints (open, answered), oldest first; `?state=` for others."""
+    require_operator(request.auth)
+    result = paginate(selectors.queue(filters.state), page)
+    result["items"] = [out(c) for c in result["items"]]
+    return result
