@@ -83,7 +83,12 @@ class DisputeOut(Schema):
 
 class ReturnAddressIn(Schema):
     recipient: str = Field(min_length=1, max_length=RECIPIENT_MAX, pattern=NOT_BLANK)
-    phone: str = Field(max_length=PHONE_MAX, pattern=PHONE_PATTERN, description="11 digits, starting with 1")
+    phone: str = Field(
+        max_length=PHONE_MAX,
+        pattern=PHONE_PATTERN,
+        description="11 digits, starting with 1",
+        examples=["13800138000"],
+    )
     region: str = Field(min_length=1, max_length=REGION_MAX, pattern=NOT_BLANK)
     detail: str = Field(min_length=1, max_length=DETAIL_MAX, pattern=NOT_BLANK)
     is_default: StrictBool = False

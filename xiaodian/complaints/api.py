@@ -142,6 +142,7 @@ def answer_complaint(request, complaint_id: ObjectId):
 @router.post("/complaints/{complaint_id}/ruling", response=ComplaintOut)
 def rule_complaint(request, complaint_id: ObjectId, body: RulingIn):
     """An operator rules: `at_fault` true upholds it (the store's complaint rate counts it)."""
+    selectors.complaint_for(request.auth, complaint_id)  # 404 for whoever may not see it; 403 for its store
     services.rule_complaint(
         operator=request.auth, complaint_id=complaint_id, at_fault=body.at_fault, note=body.note
     )

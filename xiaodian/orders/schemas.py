@@ -12,7 +12,10 @@ from .rules import Scene, Status
 class AddressIn(Schema):
     recipient: str = Field(min_length=1, max_length=rules.RECIPIENT_MAX)
     phone: str = Field(
-        max_length=rules.PHONE_MAX, pattern=rules.PHONE_PATTERN, description="11 digits, starting with 1"
+        max_length=rules.PHONE_MAX,
+        pattern=rules.PHONE_PATTERN,
+        description="11 digits, starting with 1",
+        examples=["13800138000"],
     )
     region: str = Field(min_length=1, max_length=rules.REGION_MAX)
     detail: str = Field(min_length=1, max_length=rules.DETAIL_MAX)

@@ -15,6 +15,7 @@ from django.urls import get_resolver, resolve
 from xiaodian.accounts.models import User
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.catalog.models import Product
+from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
 from xiaodian.core.browser import phone
 from xiaodian.live.models import LiveRoom
@@ -80,6 +81,9 @@ def _seeded_pages() -> dict[str, list[str]]:
     product = Product.objects.filter(store=shop, state="listed").order_by("pk").first()
     orders.add_to_cart(buyer=buyer, sku_id=product.skus.filter(stock__gt=0).order_by("pk").first().pk)
     conversation, _ = service.open_conversation(buyer=buyer, store_id=shop.pk)
+    complaint = complaints.file_complaint(
+        buyer=buyer, reason="rude_service", text="客服态度差", store_id=shop.pk
+    )
     order = Order.objects.filter(buyer=buyer, lines__isnull=False).order_by("pk").first()
     to_review = OrderLine.objects.filter(
         order__buyer=buyer, order__received_at__isnull=False, review__isnull=True
@@ -127,6 +131,9 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/reviews/{review.pk}/follow-up/",
         "/aftersales/",
         f"/aftersales/{aftersale.pk}/",
+        "/complaints/",
+        f"/complaints/new/?order={order.pk}",
+        f"/complaints/{complaint.pk}/",
         f"/live-rooms/{room.pk}/buy/",
         "/service/",
         f"/service/conversations/{conversation.pk}/",
@@ -145,6 +152,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/stores/{s}/orders/",
         f"/stores/{s}/aftersales/",
         f"/stores/{s}/return-addresses/",
+        f"/stores/{s}/complaints/",
         f"/stores/{s}/reviews/",
         f"/reviews/{review.pk}/reply/",
         f"/stores/{s}/data/",
@@ -162,7 +170,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/"],
+        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/"],
     }
 
 

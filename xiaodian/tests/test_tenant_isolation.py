@@ -22,6 +22,7 @@ from xiaodian.aftersales import services as aftersales
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
@@ -59,6 +60,8 @@ class World:
     review: object  # A's customer's review of a line of A's store, its product since delisted
     aftersale: object  # A's customer's after-sale request at A's store
     dispute: object  # on that request (operators only)
+    return_address: object  # where A's store takes returns
+    complaint: object  # A's customer's complaint about A's store
     official_account: object  # A's official account (its profile is public: see PUBLIC_ROUTES)
     article: object  # a draft in it
     video_account: object  # A's video account
@@ -82,7 +85,9 @@ OWNED_OBJECTS = {
     "image_id": lambda w: w.product_image.pk,
     "order_id": lambda w: w.order.pk,
     "item_id": lambda w: w.cart_item.pk,
-    "address_id": lambda w: w.address.pk,
+    # Delivery and return addresses share the parameter name: the route says which one is meant.
+    "address_id": lambda w, route: (w.return_address if "return-addresses" in route else w.address).pk,
+    "complaint_id": lambda w: w.complaint.pk,
     "line_id": lambda w: w.order.lines.get().pk,
     "review_id": lambda w: w.review.pk,  # not public: its product is delisted
     "aftersale_id": lambda w: w.aftersale.pk,
@@ -157,6 +162,8 @@ def minimal_instance(schema: dict, components: dict):
             return minimal_instance(options[0], components)
     if "enum" in schema:
         return schema["enum"][0]
+    if "examples" in schema:  # a pattern's example (a phone number, a time of day)
+        return schema["examples"][0]
     kind = schema.get("type", "object")
     if kind == "object":
         props = schema.get("properties", {})
@@ -247,6 +254,12 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         reason="不同意",
     )
     dispute = aftersales.open_dispute(buyer=customer, aftersale_id=aftersale.pk, statement="质量问题")
+    return_address = aftersales.add_return_address(
+        store=store, recipient="售后部", phone="13800138000", region="浙江省杭州市", detail="仓前街道 1 号"
+    )
+    complaint = complaints.file_complaint(
+        buyer=customer, reason="rude_service", text="态度差", store_id=store.pk
+    )
     Product.objects.filter(pk=sku.product_id).update(state="delisted")
     official_account = content.create_official_account(owner=merchant, name="A 的公众号")
     channel = content.create_video_account(owner=merchant, name="A 的视频号")
@@ -287,6 +300,8 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         review=review,
         aftersale=aftersale,
         dispute=dispute,
+        return_address=return_address,
+        complaint=complaint,
         official_account=official_account,
         article=content.create_article(
             owner=merchant, account_id=official_account.pk, title="草稿", body="<p>草稿</p>"
