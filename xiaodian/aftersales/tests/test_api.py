@@ -133,7 +133,9 @@ def test_two_concurrent_approvals_refund_once(
         try:
             statuses.append(
                 client.post(
-                    f"/api/v1/aftersales/{aftersale.pk}/approve", headers={"Authorization": f"Bearer {token}"}
+                    f"/api/v1/aftersales/{aftersale.pk}/approve",
+                    content_type="application/json",  # no body: approve's body is optional JSON
+                    headers={"Authorization": f"Bearer {token}"},
                 ).status_code
             )
         finally:
