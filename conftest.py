@@ -3,6 +3,7 @@ the browser tests' Chromium."""
 
 import itertools
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -47,9 +48,19 @@ def _empty_cache():
 
 
 @pytest.fixture
-def use_up():
+def use_up(monkeypatch):
     """use_up(limit, key): spend every attempt `limit` allows `key` in the current window, so the
-    next one is refused (explicit cache state instead of hundreds of requests)."""
+    next one is refused (explicit cache state instead of hundreds of requests).
+
+    The rate limiter's clock stands still for the test: its windows are fixed (a minute, say), and
+    on a slow machine the spending and the refused request could otherwise straddle a window's end
+    (the request then counted in a fresh window and was let through)."""
+    import types
+
+    import django_ratelimit.core
+
+    frozen = float(int(time.time()))
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: frozen))
 
     def spend(limit: throttle.Limit, key) -> None:
         for _ in range(throttle.allowed(limit)):
