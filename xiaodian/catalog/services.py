@@ -411,6 +411,27 @@ def check_image(upload: UploadedFile) -> CheckedImage:
     return CheckedImage(data=data, extension=rules.IMAGE_FORMATS[image_format], width=width, height=height)
 
 
+def check_images(
+    uploads: Sequence[UploadedFile] | None, *, limit: int, field: str = "images"
+) -> list[CheckedImage]:
+    """Up to `limit` real images, each checked as product images are (`check_image`); a refusal
+    names the image (`images.2`). Review photos and complaint evidence alike."""
+    uploads = list(uploads or ())
+    if len(uploads) > limit:
+        raise DomainError("validation_error", _("最多上传 %(max)d 张图片。") % {"max": limit}, field=field)
+    checked = []
+    for n, upload in enumerate(uploads):
+        try:
+            checked.append(check_image(upload))
+        except DomainError as exc:
+            raise DomainError(
+                exc.code,
+                _("第 %(n)d 张图片：%(reason)s") % {"n": n + 1, "reason": exc.message},
+                field=f"{field}.{n}",
+            ) from exc
+    return checked
+
+
 def add_product_image(*, product: Product, upload: UploadedFile) -> ProductImage:
     """Append an image (validated with Pillow, its size recorded), up to IMAGES_MAX per product."""
     _ensure_editable(product)

@@ -3,15 +3,11 @@
 Filing and answering take JSON or multipart/form-data with the same fields plus up to 6 `images`
 files (photos, evidence)."""
 
-import json
-
-from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Schema
-from pydantic import ValidationError
 
-from xiaodian.core.errors import DomainError
-from xiaodian.core.openapi import refuses
+from xiaodian.core.openapi import body_with_images, refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.core.parsing import body_and_images
 from xiaodian.core.permissions import require_operator
 
 from . import rules, selectors, services
@@ -20,45 +16,9 @@ from .schemas import AnswerIn, ComplaintIn, ComplaintOut, RulingIn
 
 router = Router(tags=["complaints"])
 
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def _parsed(request, schema):
-    try:
-        if request.content_type in _FORM_TYPES:
-            data = {name: request.POST[name] for name in schema.model_fields if name in request.POST}
-            images = request.FILES.getlist("images")
-        else:
-            data, images = json.loads(request.body or b"null"), []
-    except (MultiPartParserError, ValueError) as exc:
-        raise DomainError("malformed_request") from exc
-    if not isinstance(data, dict):
-        raise DomainError("validation_error")
-    try:
-        return schema.model_validate(data), images
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ()))
-        raise DomainError(
-            "validation_error", f"{field}: {first.get('msg', '')}", field=field or None
-        ) from exc
-
 
 def _body(required: list[str], properties: dict) -> dict:
-    images = {
-        "type": "array",
-        "maxItems": rules.IMAGES_MAX,
-        "items": {"type": "string", "format": "binary"},
-        "description": f"Up to {rules.IMAGES_MAX} PNG, JPEG, GIF or WebP images (multipart only)",
-    }
-    as_json = {"type": "object", "required": required, "properties": properties}
-    as_form = {"type": "object", "required": required, "properties": {**properties, "images": images}}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": as_json}, "multipart/form-data": {"schema": as_form}},
-        }
-    }
+    return body_with_images(required, properties, images_max=rules.IMAGES_MAX)
 
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": rules.TEXT_MAX}
@@ -104,7 +64,7 @@ class StateFilter(Schema):
 def file_complaint(request):
     """The buyer complains about one of their paid orders (`order_id`) or an open store
     (`store_id`), with a reason, text and photos. One per order: 409 `complaint_exists`."""
-    body, images = _parsed(request, ComplaintIn)
+    body, images = body_and_images(request, ComplaintIn)
     complaint = services.file_complaint(
         buyer=request.auth,
         reason=body.reason,
@@ -134,7 +94,7 @@ def get_complaint(request, complaint_id: ObjectId):
 def answer_complaint(request, complaint_id: ObjectId):
     """The store's one answer with evidence (`customer_service`), before the ruling; again → 409."""
     selectors.complaint_for(request.auth, complaint_id)
-    body, images = _parsed(request, AnswerIn)
+    body, images = body_and_images(request, AnswerIn)
     services.answer_complaint(staff=request.auth, complaint_id=complaint_id, text=body.text, images=images)
     return _one(request.auth, complaint_id)
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
-from xiaodian.catalog.services import CheckedImage, check_image
+from xiaodian.catalog.services import CheckedImage
+from xiaodian.catalog.services import check_images as catalog_images
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.permissions import require_operator, require_user
@@ -43,22 +44,7 @@ def clean_text(text, *, field: str, required: bool = True) -> str:
 
 
 def check_images(uploads: Sequence[UploadedFile] | None, *, field: str = "images") -> list[CheckedImage]:
-    uploads = list(uploads or ())
-    if len(uploads) > rules.IMAGES_MAX:
-        raise DomainError(
-            "validation_error", _("最多上传 %(max)d 张图片。") % {"max": rules.IMAGES_MAX}, field=field
-        )
-    checked = []
-    for n, upload in enumerate(uploads):
-        try:
-            checked.append(check_image(upload))
-        except DomainError as exc:
-            raise DomainError(
-                exc.code,
-                _("第 %(n)d 张图片：%(reason)s") % {"n": n + 1, "reason": exc.message},
-                field=f"{field}.{n}",
-            ) from exc
-    return checked
+    return catalog_images(uploads, limit=rules.IMAGES_MAX, field=field)
 
 
 def file_complaint(

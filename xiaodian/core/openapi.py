@@ -68,6 +68,25 @@ def refuses(*codes: str):
     return mark
 
 
+def body_with_images(required: list[str], properties: dict, *, images_max: int) -> dict:
+    """`openapi_extra` for a body taken as JSON or as a form with up to `images_max` `images`
+    (read with `core.parsing.body_and_images`)."""
+    images = {
+        "type": "array",
+        "maxItems": images_max,
+        "items": {"type": "string", "format": "binary"},
+        "description": f"Up to {images_max} PNG, JPEG, GIF or WebP images (multipart only)",
+    }
+    as_json = {"type": "object", "required": required, "properties": properties}
+    as_form = {"type": "object", "required": required, "properties": {**properties, "images": images}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": as_json}, "multipart/form-data": {"schema": as_form}},
+        }
+    }
+
+
 def _is_public(operation) -> bool:
     return any(isinstance(check, Anyone) for check in operation.auth_callbacks)
 

@@ -6,8 +6,10 @@ is valid JSON); without this they would reach the database and answer 500.
 
 import json
 
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
+from pydantic import ValidationError
 
 from .errors import DomainError
 from .text import is_storable
@@ -39,3 +41,28 @@ class StrictParser(Parser):
         result = super().parse_querydict(data, list_fields, request)
         check_storable(result)
         return result
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def body_and_images(request, schema):
+    """The body as `schema` and the uploaded `images`, from JSON or a form (for endpoints that take
+    photos with their text; their OpenAPI body comes from `core.openapi.body_with_images`)."""
+    try:
+        if request.content_type in _FORM_TYPES:
+            data = {name: request.POST[name] for name in schema.model_fields if name in request.POST}
+            images = request.FILES.getlist("images")
+        else:
+            data, images = json.loads(request.body or b"null"), []
+    except (MultiPartParserError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
+        raise DomainError("malformed_request") from exc
+    if not isinstance(data, dict):
+        raise DomainError("validation_error")
+    try:
+        return schema.model_validate(data), images
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        message = f"{field}: {first.get('msg', '')}" if field else first.get("msg", "")
+        raise DomainError("validation_error", message, field=field or None) from exc

@@ -5,18 +5,14 @@ the same fields plus up to 9 `images` files. The body is read after the ownershi
 stranger gets 404 without the upload being read, and learns nothing from how it is refused.
 """
 
-import json
-
-from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router
-from pydantic import ValidationError
 
 from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import throttle
-from xiaodian.core.errors import DomainError
-from xiaodian.core.openapi import refuses
+from xiaodian.core.openapi import body_with_images, refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.core.parsing import body_and_images
 from xiaodian.stores.access import store_for
 
 from . import rules, selectors, services
@@ -34,45 +30,9 @@ from .schemas import (
 
 router = Router(tags=["reviews"])
 
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-
-
-def _parsed(request, schema):
-    """The body as `schema` and the uploaded `images`, from JSON or a form."""
-    try:
-        if request.content_type in _FORM_TYPES:
-            data = {name: request.POST[name] for name in schema.model_fields if name in request.POST}
-            images = request.FILES.getlist("images")
-        else:
-            data, images = json.loads(request.body or b"null"), []
-    except (MultiPartParserError, ValueError) as exc:  # ValueError: bad JSON or bad UTF-8
-        raise DomainError("malformed_request") from exc
-    if not isinstance(data, dict):
-        raise DomainError("validation_error")
-    try:
-        return schema.model_validate(data), images
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ()))
-        message = f"{field}: {first.get('msg', '')}" if field else first.get("msg", "")
-        raise DomainError("validation_error", message, field=field or None) from exc
-
 
 def _body(required: list[str], properties: dict) -> dict:
-    images = {
-        "type": "array",
-        "maxItems": rules.IMAGES_MAX,
-        "items": {"type": "string", "format": "binary"},
-        "description": f"Up to {rules.IMAGES_MAX} PNG, JPEG, GIF or WebP images (multipart only)",
-    }
-    as_json = {"type": "object", "required": required, "properties": properties}
-    as_form = {"type": "object", "required": required, "properties": {**properties, "images": images}}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": as_json}, "multipart/form-data": {"schema": as_form}},
-        }
-    }
+    return body_with_images(required, properties, images_max=rules.IMAGES_MAX)
 
 
 _TEXT = {"type": "string", "maxLength": rules.TEXT_MAX}
@@ -91,7 +51,7 @@ def create_review(request, order_id: ObjectId, line_id: ObjectId):
     """The buyer rates a line of a received order (status 100), once: 409 `review_not_allowed`
     before receipt, 409 `review_exists` the second time. Not your order → 404."""
     selectors.buyer_line(request.auth, order_id, line_id)
-    body, images = _parsed(request, ReviewIn)
+    body, images = body_and_images(request, ReviewIn)
     throttle.hit(rules.REVIEW_POST_PER_USER, request.auth.pk)
     review = services.create_review(
         buyer=request.auth,
@@ -109,7 +69,7 @@ def create_review(request, order_id: ObjectId, line_id: ObjectId):
 def add_follow_up(request, review_id: ObjectId):
     """The buyer's one follow-up (追评) to their review: 409 `follow_up_exists` the second time."""
     selectors.buyer_review(request.auth, review_id)
-    body, images = _parsed(request, FollowUpIn)
+    body, images = body_and_images(request, FollowUpIn)
     throttle.hit(rules.REVIEW_POST_PER_USER, request.auth.pk)
     services.add_follow_up(buyer=request.auth, review_id=review_id, text=body.text, images=images)
     return 201, selectors.review_for(request.auth, review_id)

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
-from xiaodian.catalog.services import CheckedImage, check_image
+from xiaodian.catalog.services import CheckedImage
+from xiaodian.catalog.services import check_images as catalog_images
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.permissions import require_user
@@ -68,24 +69,7 @@ def check_rating(rating) -> int:
 
 
 def check_images(uploads: Sequence[UploadedFile] | None, *, field: str = "images") -> list[CheckedImage]:
-    """Up to IMAGES_MAX real images, each checked as product images are (catalog.check_image);
-    a refusal names the image (`images.2`)."""
-    uploads = list(uploads or ())
-    if len(uploads) > rules.IMAGES_MAX:
-        raise DomainError(
-            "validation_error", _("最多上传 %(max)d 张图片。") % {"max": rules.IMAGES_MAX}, field=field
-        )
-    checked = []
-    for n, upload in enumerate(uploads):
-        try:
-            checked.append(check_image(upload))
-        except DomainError as exc:
-            raise DomainError(
-                exc.code,
-                _("第 %(n)d 张图片：%(reason)s") % {"n": n + 1, "reason": exc.message},
-                field=f"{field}.{n}",
-            ) from exc
-    return checked
+    return catalog_images(uploads, limit=rules.IMAGES_MAX, field=field)
 
 
 def _save_images(review: Review, checked: list[CheckedImage], part: str) -> None:
