@@ -230,17 +230,23 @@ def confirm_exchange(*, buyer: User, aftersale_id: int) -> AfterSale:
         return _move(_buyers(buyer, aftersale_id), "confirm_exchange", actor="buyer", closed_at=clock.now())
 
 
-def open_dispute(
-    *, buyer: User, aftersale_id: int, statement: str, images: list[UploadedFile] | None = None
-) -> Dispute:
-    """Within 7 days of a rejection, and only on the line's latest request, the buyer asks the
-    platform to decide."""
+def _evidence(statement: str, images: list[UploadedFile] | None) -> tuple[str, list[UploadedFile]]:
+    """A side's account of a dispute: its text, and up to IMAGES_MAX images, each a real image."""
     statement = _text(statement, field="statement", limit=rules.EVIDENCE_TEXT_MAX, required=True)
     images = images or []
     if len(images) > rules.IMAGES_MAX:
         raise DomainError("validation_error", field="images")
     for image in images:
         check_image(image)
+    return statement, images
+
+
+def open_dispute(
+    *, buyer: User, aftersale_id: int, statement: str, images: list[UploadedFile] | None = None
+) -> Dispute:
+    """Within 7 days of a rejection, and only on the line's latest request, the buyer asks the
+    platform to decide."""
+    statement, images = _evidence(statement, images)
     with transaction.atomic():
         aftersale = _buyers(buyer, aftersale_id)
         rejected = aftersale.state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
@@ -274,12 +280,7 @@ def answer_dispute(
 ) -> Dispute:
     """The store gives the platform its side of an open dispute, once, with text and evidence
     photos; the operator sees both sides before deciding."""
-    statement = _text(statement, field="statement", limit=rules.EVIDENCE_TEXT_MAX, required=True)
-    images = images or []
-    if len(images) > rules.IMAGES_MAX:
-        raise DomainError("validation_error", field="images")
-    for image in images:
-        check_image(image)
+    statement, images = _evidence(statement, images)
     with transaction.atomic():
         aftersale = _stores(store, aftersale_id)
         dispute = Dispute.objects.select_for_update().filter(aftersale=aftersale).first()
