@@ -54,6 +54,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "aftersale_open_exists": (409, _("这件商品已有进行中的售后申请。")),
     "aftersale_attempts_exhausted": (409, _("这件商品的售后申请次数已用完。")),
     "aftersale_quantity_exceeded": (422, _("申请数量超过可售后的数量。")),
+    "refund_amount_invalid": (422, _("退款金额须大于 0，且不超过买家申请的金额。")),
     "return_address_required": (409, _("请先添加退货地址，买家需要知道寄回哪里。")),
     "return_addresses_full": (409, _("退货地址最多 10 个。")),
     "dispute_window_over": (409, _("已超过申诉期限。")),
