@@ -18,6 +18,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from xiaodian.core.money import plain_yuan
 
@@ -37,8 +38,8 @@ def header() -> list[str]:
         _("买家"),
         _("收货人"),
         _("手机号"),
-        _("收货地址"),
-        _("商品"),
+        pgettext("column", "收货地址"),
+        pgettext("column", "商品"),
         _("件数"),
         _("商品金额（元）"),
         _("运费（元）"),
