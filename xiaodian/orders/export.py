@@ -16,9 +16,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from asgiref.sync import sync_to_async
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from xiaodian.core.money import plain_yuan
 

@@ -69,7 +69,11 @@ def test_ship_and_confirm_over_the_api(buyer_api, api, make_sku, store, place):
     r = buyer_api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567890123"})
     assert r.status_code == 404  # the buyer is not the store's staff
     r = api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567"})
-    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "tracking_no_mismatch", "tracking_no")
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+        422,
+        "tracking_no_mismatch",
+        "tracking_no",
+    )
     r = api.post(f"/orders/{order.pk}/ship", {"carrier": "顺风", "tracking_no": "SF1234567890123"})
     assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "unknown_carrier", "carrier")
     r = api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567890123"})

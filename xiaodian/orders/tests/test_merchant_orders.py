@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -77,6 +77,22 @@ def test_bulk_shipping_is_per_order_and_says_why_each_failure(paid, store, other
     assert Order.objects.get(pk=mistyped.pk).status == Status.TO_SHIP
     assert not Order.objects.get(pk=mistyped.pk).shipments.exists()
     assert Order.objects.get(pk=foreign_order.pk).status == Status.TO_SHIP
+
+
+def test_an_order_refunded_in_full_before_shipping_is_reported_and_the_rest_ship(paid, store):
+    refunded, fine = paid(2)
+    with transaction.atomic():  # as the after-sales app does, inside its refund's transaction
+        services.mark_fully_refunded(order_id=refunded.pk)
+    results = services.ship_orders(
+        store=store,
+        requests=[ShipRequest(refunded.pk, "SF", SF.format(1)), ShipRequest(fine.pk, "SF", SF.format(2))],
+    )
+    assert [(r.ok, r.error.code if r.error else None) for r in results] == [
+        (False, "invalid_transition"),
+        (True, None),
+    ]
+    assert Order.objects.get(pk=refunded.pk).status == Status.CANCELLED_REFUNDED
+    assert not Order.objects.get(pk=refunded.pk).shipments.exists()
 
 
 @pytest.mark.parametrize("shape", ["empty", "twice", "too_many"])
@@ -152,7 +168,9 @@ def test_the_checkout_page_takes_the_note_and_the_merchant_sees_it(
     assert order.note == "下午送"
     listing = merchant_client.get(reverse("orders:store_orders", args=[store.pk]))
     assert block(listing, f"note-{order.pk}") == "买家留言 下午送"
-    assert "下午送" in block(merchant_client.get(reverse("orders:order_detail", args=[order.pk])), "buyer-note")
+    assert "下午送" in block(
+        merchant_client.get(reverse("orders:order_detail", args=[order.pk])), "buyer-note"
+    )
 
 
 # ------------------------------------------------------------------------------- search and filters
@@ -476,7 +494,9 @@ def test_a_malformed_bulk_ship_request_is_refused_whole(api, store, paid, body):
 
 def test_an_order_without_a_carrier_is_refused_alone(api, store, paid):
     (order,) = paid(1)
-    r = api.post(f"/stores/{store.pk}/orders/ship", {"orders": [{"order_id": order.pk, "tracking_no": SF.format(1)}]})
+    r = api.post(
+        f"/stores/{store.pk}/orders/ship", {"orders": [{"order_id": order.pk, "tracking_no": SF.format(1)}]}
+    )
     assert r.json()["results"][0]["code"] == "unknown_carrier"
 
 

@@ -261,7 +261,11 @@ def test_a_listed_carrier_by_code_or_name_ships_and_is_kept_by_code(place, make_
     order = _paid_order(place, make_sku, store)
     services.ship_order(store=store, order_id=order.pk, carrier=carrier, tracking_no=" sf1234567890123 ")
     shipment = order.shipments.get()
-    assert (shipment.carrier_code, shipment.carrier, shipment.tracking_no) == ("SF", "顺丰速运", "SF1234567890123")
+    assert (shipment.carrier_code, shipment.carrier, shipment.tracking_no) == (
+        "SF",
+        "顺丰速运",
+        "SF1234567890123",
+    )
 
 
 def test_every_listed_carrier_accepts_its_own_example_and_no_other_carriers():
