@@ -17,7 +17,7 @@ from xiaodian.core.pagination import MAX_ID
 
 from . import rules
 from .rules import Scene
-from .services import ShipRequest
+from .services import ShipRequest, ShipResult
 from .sources import allowed as sources_allowed
 
 # The listed carriers' names, offered as suggestions where any carrier name may be typed (a
@@ -209,6 +209,7 @@ class BulkShipForm(OrdersForm):
         kwargs.setdefault("prefix", "bulk")
         super().__init__(*args, **kwargs)
         self.orders = list(orders)
+        self.results: dict[int, ShipResult] = {}  # by order id, once the service has shipped them
         self.fields["pick"].choices = [(order.pk, order.number) for order in self.orders]
         for order in self.orders:
             self.fields[f"carrier_{order.pk}"] = _carrier_field(required=False)
@@ -246,12 +247,13 @@ class BulkShipForm(OrdersForm):
         ]
 
     def rows(self) -> list[dict]:
-        """One row per order offered, with its fields, for the template."""
+        """One row per order offered, with its fields and (once shipped) its result, for the template."""
         return [
             {
                 "order": order,
                 "carrier": self[f"carrier_{order.pk}"],
                 "tracking_no": self[f"tracking_no_{order.pk}"],
+                "result": self.results.get(order.pk),
             }
             for order in self.orders
         ]

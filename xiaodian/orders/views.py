@@ -16,7 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,6 @@ from .forms import (
     CartAddForm,
     CheckoutForm,
     OrderFilterForm,
-    OrdersForm,
     QuantityForm,
     ShipForm,
     StoreOrderFilterForm,
@@ -456,7 +455,6 @@ def _ship_several(request, store):
     picked = _ids(request.POST.getlist("bulk-pick"))[: rules.BULK_SHIP_MAX + 1]
     offered = selectors.store_orders(store).filter(pk__in=picked).order_by("-pk")
     bulk = BulkShipForm(request.POST, orders=offered)
-    bulk.results = {}
     if not bulk.is_valid():
         return bulk
     results = services.ship_orders(store=store, requests=bulk.requests())
@@ -506,18 +504,14 @@ def store_orders(request, store_id: int):
     bound = bulk = None
     if request.method == "POST":
         action = request.POST.get("action")
-        answer = (
-            _ship_one(request, store)
-            if action == "ship"
-            else _ship_several(request, store)
-            if action == "bulk_ship"
-            else None
-        )
-        if answer is None:
+        if action == "ship":
+            answer = bound = _ship_one(request, store)
+        elif action == "bulk_ship":
+            answer = bulk = _ship_several(request, store)
+        else:
             raise Http404
-        if not isinstance(answer, OrdersForm):
+        if isinstance(answer, HttpResponse):
             return answer
-        bound, bulk = (answer, None) if action == "ship" else (None, answer)
     now = clock.now()
     context = _filtered_page(
         request,
@@ -538,9 +532,7 @@ def store_orders(request, store_id: int):
         messages.error(request, " ".join(str(e) for errors in bound.errors.values() for e in errors))
     if bulk is None:
         bulk = BulkShipForm(orders=[o for o in context["orders"] if o.status in SHIPPABLE])
-        bulk.results = {}
-    context["bulk"] = bulk
-    context["bulk_rows"] = [{**row, "result": bulk.results.get(row["order"].pk)} for row in bulk.rows()]
+    context.update({"bulk": bulk, "bulk_rows": bulk.rows()})
     status = 200 if request.method == "GET" else 422 if bulk.errors or bound is not None else 409
     return render(request, "orders/store_orders.html", context, status=status)
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 900)], ids=["phone", "desktop"])
-def test_a_merchant_ships_two_orders_at_once(browser, live_server, merchant, store, make_sku, place, width, height):
+def test_a_merchant_ships_two_orders_at_once(
+    browser, live_server, merchant, store, make_sku, place, width, height
+):
     from playwright.sync_api import expect
 
     sku = make_sku(store, stock=20, title="手工陶瓷马克杯")

@@ -18,7 +18,15 @@ from xiaodian.orders.rules import Status
 from xiaodian.orders.services import ShipRequest
 
 from .conftest import ADDRESS, succeed
-from .test_pages import NEW_ADDRESS, block, buyer_client, merchant_client, signed_in  # noqa: F401
+from .test_pages import (  # noqa: F401  (the pages tests' fixtures and helpers)
+    NEW_ADDRESS,
+    _sandbox_identity,
+    block,
+    buyer_client,
+    merchant_client,
+    signed_in,
+    wechatpay_dir,
+)
 
 SF = "SF{:013d}"
 
@@ -312,6 +320,25 @@ def test_the_csv_export_reads_the_orders_a_chunk_at_a_time(
     # the whole file read at once costs no more than a fixed number
     assert in_twos > whole
     assert whole <= 10
+
+
+def test_under_asgi_the_export_streams_through_an_async_iterator(paid, store, monkeypatch):
+    from asgiref.sync import async_to_sync
+
+    from xiaodian.orders import export
+
+    orders = paid(5)
+    monkeypatch.setattr(export, "EXPORT_CHUNK", 2)  # rows per piece sent
+    response = export.csv_response(selectors.export_orders(selectors.store_orders(store)), "x.csv", asgi=True)
+    assert response.is_async
+
+    async def pieces():
+        return [piece async for piece in response.streaming_content]
+
+    sent = async_to_sync(pieces)()
+    assert len(sent) == 3  # the header and four rows, then the last row
+    rows = list(csv.reader(io.StringIO(b"".join(sent).decode("utf-8")[1:])))
+    assert [row[0] for row in rows[1:]] == [o.number for o in reversed(orders)]
 
 
 def test_strangers_cannot_export(signed_in, make_user, store):  # noqa: F811
