@@ -116,6 +116,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "formula_invalid": (422, _("评分公式无效。")),
     "formula_not_found": (404, _("评分公式版本不存在。")),
     "formula_busy": (409, _("评分公式正在被修改，请重试。")),
+    "score_not_computed": (404, _("店铺评分尚未计算，每天计算一次。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),
