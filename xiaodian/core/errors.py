@@ -48,6 +48,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     # catalog and orders
     "out_of_stock": (409, _("库存不足。")),
     "product_not_available": (409, _("商品不可购买。")),
+    "unknown_carrier": (422, _("请从列表中选择快递公司。")),
+    "tracking_no_mismatch": (422, _("运单号与所选快递公司的格式不符。")),
     # after-sales
     "aftersale_not_allowed": (409, _("这件商品现在不能申请售后。")),
     "aftersale_period_over": (409, _("已超过售后期。")),
