@@ -63,6 +63,9 @@ def test_create_list_and_read_a_product(api, api_for, paid_store, categories):
         [("颜色", "蓝"), ("尺码", "L")],
     ]
 
+    r = api.post(f"/products/{created['id']}/list")  # the page's rule: no photo, no listing
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (409, "listing_needs_image", "images")
+    assert upload_image(api, created["id"]).status_code == 201
     r = api.post(f"/products/{created['id']}/list")
     assert (r.status_code, r.json()["state"]) == (200, "listed")
     public = api_for().get(f"/products/{created['id']}")
@@ -291,7 +294,8 @@ def test_state_changes_need_manage_products(stranger_api, agent_api, product):
 # ------------------------------------------------------------------------------------------ images
 
 
-def test_upload_and_remove_an_image(api, product):
+def test_upload_and_remove_an_image(api, bare_product):
+    product = bare_product
     r = upload_image(api, product.pk, image_bytes((30, 20)))
     assert r.status_code == 201, r.content
     image = r.json()
@@ -303,7 +307,8 @@ def test_upload_and_remove_an_image(api, product):
     assert not ProductImage.objects.exists()
 
 
-def test_image_refusals(api, stranger_api, agent_api, product):
+def test_image_refusals(api, stranger_api, agent_api, bare_product):
+    product = bare_product
     r = upload_image(api, product.pk, b"GIF89a but not really")
     assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "image_invalid", "image")
     r = api.post(f"/products/{product.pk}/images", {"image": "not a file"})

@@ -76,6 +76,7 @@ def product_form_data(
     }
     for slot, name in enumerate(names, start=1):
         data[f"spec_name_{slot}"] = name
+        data[f"spec_values_{slot}"] = ", ".join(dict.fromkeys(row[slot - 1] for row in rows if row[slot - 1]))
     for i, (colour, size, price, stock) in enumerate(rows):
         data.update(
             {
@@ -103,6 +104,7 @@ def edit_form_data(product, **row_changes):
     }
     for slot, name in enumerate(names, start=1):
         data[f"spec_name_{slot}"] = name
+        data[f"spec_values_{slot}"] = ", ".join(dict.fromkeys(sku.specs[name] for sku in skus))
     for i, sku in enumerate(skus):
         data.update(
             {
@@ -190,7 +192,7 @@ def test_the_product_page_costs_at_most_seven_queries(
         SKU.objects.create(
             product=listed_product, specs={"颜色": f"色{n}", "尺码": "S"}, price_fen=100 + n, stock=n
         )
-    for _ in range(4):
+    for _ in range(3):  # and the one it was listed with
         services.add_product_image(product=listed_product, upload=upload())
     visitor = {"anonymous": client, "buyer": client_for(make_user("buyer")), "owner": client_for(merchant)}[
         who
@@ -367,18 +369,27 @@ def test_row_errors_are_shown_on_their_row(merchant_client, paid_store, categori
         url, product_form_data(categories, rows=(("红", "M", "99", "5"), ("蓝", "L", "0", "1")))
     )
     assert field_errors(response, "skus-1-price")
-    response = merchant_client.post(url, product_form_data(categories, rows=(("红", "", "99", "5"),)))
-    assert "尺码" in field_errors(response, "skus-0-value_2")
-    data = product_form_data(categories, rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")))
-    response = merchant_client.post(url, data)
+    # a row from before 尺码 was typed
+    stale = product_form_data(categories, rows=(("红", "", "99", "5"),), spec_values_2="M")
+    response = merchant_client.post(url, stale)
+    assert "不一致" in text(block(response.content.decode(), "row-skus-0"))
+    data = product_form_data(
+        categories, rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")), spec_values_1="红", spec_values_2="M"
+    )
+    response = merchant_client.post(url, data)  # the service's own duplicate check, past the form's
     assert "取值完全相同" in text(block(response.content.decode(), "row-skus-1"))
     assert not Product.objects.exists()
 
 
-def test_a_value_without_a_spec_name_is_refused(merchant_client, paid_store, categories):
-    data = product_form_data(categories, names=("颜色",), rows=(("红", "M", "99", "5"),))
-    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
-    assert "规格名 2" in field_errors(response, "skus-0-value_2")
+def test_spec_names_and_values_come_in_pairs(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    data = product_form_data(categories, names=("颜色",), rows=(("红", "", "99", "5"),), spec_values_2="M")
+    assert "规格名" in field_errors(merchant_client.post(url, data), "spec_name_2")
+    data = product_form_data(categories, rows=(("红", "M", "99", "5"),), spec_values_2=" , ")
+    assert "尺码" in field_errors(merchant_client.post(url, data), "spec_values_2")
+    data = product_form_data(categories, rows=(("红", "M", "99", "5"),), spec_values_1="红, 蓝、红")
+    assert "“红”出现了两次" in field_errors(merchant_client.post(url, data), "spec_values_1")
+    assert not Product.objects.exists()
 
 
 def test_only_leaf_categories_are_offered(merchant_client, paid_store, categories):
@@ -390,28 +401,37 @@ def test_only_leaf_categories_are_offered(merchant_client, paid_store, categorie
     assert field_errors(response, "category_id")
 
 
-def test_adding_a_row_without_javascript(merchant_client, paid_store, categories):
-    data = product_form_data(categories, title="", action="add_row")
+def test_generating_the_matrix_without_javascript(merchant_client, paid_store, categories):
+    """"生成规格表" without script: one row per 颜色 × 尺码 combination, what was typed kept."""
+    data = product_form_data(
+        categories,
+        title="",
+        action="matrix",
+        rows=(("红", "M", "99", "5"),),
+        spec_values_1="红, 蓝",
+        spec_values_2="S、M；L",
+    )
     response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
-    html = response.content.decode()
-    assert 'id="row-skus-1"' in html
-    assert 'name="skus-TOTAL_FORMS" value="2"' in html
-    assert 'value="红"' in html  # what was typed stays
+    html = response.content.decode().split('<template id="sku-row-template">')[0]
+    assert 'name="skus-TOTAL_FORMS" value="6"' in html
+    legends = [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)]
+    assert legends == ["红 / S", "红 / M", "红 / L", "蓝 / S", "蓝 / M", "蓝 / L"]
+    assert 'name="skus-1-price" value="99"' in html  # 红 / M kept its price and stock
+    assert 'name="skus-1-stock" value="5"' in html
+    assert 'name="skus-0-price"' in html and 'name="skus-0-price" value' not in html
     assert field_errors(response, "title") == ""  # not a save: no complaints yet
     assert not Product.objects.exists()
 
 
-def test_adding_a_row_with_htmx(merchant_client):
-    response = merchant_client.get(
-        reverse("catalog:sku_row"),
-        {"skus-TOTAL_FORMS": "2", "spec_name_1": "颜色", "spec_name_2": ""},
-        headers={"HX-Request": "true"},
-    )
-    html = response.content.decode()
-    assert 'id="row-skus-2"' in html
-    assert 'name="skus-2-price"' in html
-    assert re.search(r'<label for="id_skus-2-value_1">颜色</label>', html)
-    assert re.search(r'name="skus-TOTAL_FORMS" value="3"[^>]*hx-swap-oob="true"', html)
+def test_the_matrix_has_at_most_skus_max_combinations(merchant_client, paid_store, categories, monkeypatch):
+    monkeypatch.setattr(rules, "SKUS_MAX", 4)
+    data = product_form_data(categories, action="matrix", spec_values_1="红, 蓝", spec_values_2="S, M, L")
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "规格组合有 6 个，最多 4 个" in form_errors(response)
+    data["action"] = "save"
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "最多 4 个" in form_errors(response)
+    assert not Product.objects.exists()
 
 
 def test_creating_needs_manage_products(client_for, make_user, store):
@@ -476,7 +496,8 @@ def test_deleting_a_row_retires_the_sku_and_adding_one_creates_it(merchant_clien
     assert product.skus.filter(is_active=False).count() == 1
 
 
-def test_uploading_and_removing_images_on_the_edit_page(merchant_client, product):
+def test_uploading_and_removing_images_on_the_edit_page(merchant_client, bare_product):
+    product = bare_product
     url = reverse("catalog:product_edit", args=[product.pk])
     response = merchant_client.post(url, {"action": "image_add", "image": upload(image_bytes((50, 40)))})
     assert response.status_code == 302
