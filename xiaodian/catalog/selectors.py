@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
+from xiaodian.stores import rules as store_rules
 from xiaodian.stores.models import Category, Store, StoreStaff
 from xiaodian.stores.rules import StoreState
 from xiaodian.stores.selectors import CategoryTree, bound_stores
@@ -127,7 +128,7 @@ class ProductFilters:
     @property
     def narrowing(self) -> bool:
         """Whether anything but the state narrows the list (the state tabs then count the match)."""
-        return bool(self.q or self.category_id or self.low_stock)
+        return bool(self.q.strip() or self.category_id or self.low_stock)
 
 
 def products_of_store(
@@ -159,8 +160,8 @@ def products_of_store(
 
 def _filtered(products: QuerySet[Product], filters: ProductFilters) -> QuerySet[Product]:
     """Every filter but the state (the tabs count each state under the others)."""
-    if filters.q:
-        products = products.filter(title__icontains=filters.q)
+    if filters.q.strip():
+        products = products.filter(title__icontains=filters.q.strip())
     if filters.category_id:
         products = products.filter(category_id=filters.category_id)
     if filters.low_stock:
@@ -312,6 +313,29 @@ def homepage_products(store_id: int, ids, *, latest: int = 0) -> tuple[dict[int,
         for row in (*rows, *newest)
     }
     return cards, [row["pk"] for row in newest]
+
+
+def homepage_categories(store_id: int, category_id: int | None = None) -> tuple[list[dict], list[int]]:
+    """The store page's in-store categories (registered as `stores.homepage.homepage_categories`):
+    the categories of the store's listed products with how many each holds, the fullest first,
+    in one query; and, for `category_id` when it is one of them, its newest listed products'
+    ids (one more query)."""
+    listed = Product.objects.filter(store_id=store_id, state=ProductState.LISTED)
+    rows = (
+        listed.order_by()
+        .values("category_id", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__name", "category_id")
+    )
+    categories = [{"id": r["category_id"], "name": r["category__name"], "count": r["n"]} for r in rows]
+    ids: list[int] = []
+    if category_id is not None and any(c["id"] == category_id for c in categories):
+        ids = list(
+            listed.filter(category_id=category_id)
+            .order_by(F("listed_at").desc(nulls_last=True), "-pk")
+            .values_list("pk", flat=True)[: store_rules.GRID_PRODUCTS_MAX]
+        )
+    return categories, ids
 
 
 def newest_listed(limit: int) -> list[dict]:

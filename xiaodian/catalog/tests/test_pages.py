@@ -374,7 +374,10 @@ def test_row_errors_are_shown_on_their_row(merchant_client, paid_store, categori
     response = merchant_client.post(url, stale)
     assert "不一致" in text(block(response.content.decode(), "row-skus-0"))
     data = product_form_data(
-        categories, rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")), spec_values_1="红", spec_values_2="M"
+        categories,
+        rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")),
+        spec_values_1="红",
+        spec_values_2="M",
     )
     response = merchant_client.post(url, data)  # the service's own duplicate check, past the form's
     assert "取值完全相同" in text(block(response.content.decode(), "row-skus-1"))
@@ -402,7 +405,7 @@ def test_only_leaf_categories_are_offered(merchant_client, paid_store, categorie
 
 
 def test_generating_the_matrix_without_javascript(merchant_client, paid_store, categories):
-    """"生成规格表" without script: one row per 颜色 × 尺码 combination, what was typed kept."""
+    """ "生成规格表" without script: one row per 颜色 × 尺码 combination, what was typed kept."""
     data = product_form_data(
         categories,
         title="",
