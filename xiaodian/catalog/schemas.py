@@ -4,7 +4,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from xiaodian.core.pagination import JsonInt, StrictId, json_int
+from xiaodian.core.pagination import JsonInt, ObjectId, StrictId, json_int
 
 from . import rules
 from .selectors import ProductPage, cover_url
@@ -65,7 +65,7 @@ class ProductPatch(Schema):
 class ProductFilter(Schema):
     state: rules.ProductState | None = None
     q: str | None = Field(None, max_length=rules.SEARCH_MAX, description="Text anywhere in the title")
-    category_id: StrictId | None = Field(None, description="Products of this (leaf) category")
+    category_id: ObjectId | None = Field(None, description="Products of this (leaf) category")
     low_stock: bool = Field(
         False, description=f"Only products whose active SKUs hold at most {rules.LOW_STOCK} units in all"
     )
