@@ -135,10 +135,17 @@ class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class ImagesField(forms.FileField):
+    """Several files under one name; the service checks them (and says which one is wrong)."""
+
+    def clean(self, data, initial=None):
+        return [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+
+
 class NewProductForm(ProductForm):
     """The create form also takes the product's first images (the service checks them)."""
 
-    images = forms.FileField(
+    images = ImagesField(
         label=_("商品图片"),
         required=False,
         widget=MultipleImageInput(
@@ -150,9 +157,6 @@ class NewProductForm(ProductForm):
             n=rules.IMAGES_MAX,
         ),
     )
-
-    def clean_images(self):
-        return None  # read from request.FILES by the view: a FileField keeps only the last file
 
 
 class SkuForm(CatalogForm):

@@ -330,7 +330,7 @@ def product_create(request, store_id: int):
     created = []
 
     def write(fields, skus):
-        images = request.FILES.getlist("images")
+        images = product_form.cleaned_data["images"]
         created.append(services.create_product(store=store, skus=skus, images=images, **fields))
 
     if action in ("save", "save_list") and _save(product_form, formset, write):

@@ -574,3 +574,119 @@ def test_the_share_link_records_scene_4_and_the_sharer(client, listed_product, m
         f"http://testserver/products/{listed_product.pk}/?scene=4&amp;source_type=share&amp;source_id={sharer.pk}"
         in html
     )
+
+
+# ----------------------------------------------------- issue 17: photos, matrix, filters, bulk edits
+
+
+def test_creating_a_product_with_photos_and_listing_it_at_once(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    html = merchant_client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in html and 'name="images"' in html and "multiple" in html
+    data = product_form_data(
+        categories, rows=(("红", "M", "99", "5"), ("蓝", "M", "99", "0")), action="save_list"
+    )
+    data["images"] = [upload(image_bytes((30, 20))), upload(image_bytes((20, 30)), "b.png")]
+    response = merchant_client.post(url, data)
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert response["Location"] == reverse("catalog:store_products", args=[paid_store.pk])
+    assert product.state == ProductState.LISTED
+    assert [(i.width, i.height) for i in ProductImage.objects.filter(product=product)] == [(30, 20), (20, 30)]
+
+
+def test_save_and_list_without_a_photo_keeps_the_draft_and_says_why(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    response = merchant_client.post(url, product_form_data(categories, action="save_list"), follow=True)
+    product = Product.objects.get()
+    assert product.state == ProductState.DRAFT
+    assert "上架前至少需要一张商品图片" in response.content.decode()
+
+
+def test_a_bad_photo_is_shown_on_the_photo_field_and_nothing_is_saved(
+    merchant_client, paid_store, categories
+):
+    data = product_form_data(categories, images=[upload(), upload(b"not an image")])
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "第 2 张图片" in field_errors(response, "images")
+    assert not Product.objects.exists()
+
+
+def test_the_edit_page_shows_the_matrix_with_each_combination(merchant_client, product):
+    page = merchant_client.get(reverse("catalog:product_edit", args=[product.pk])).content.decode()
+    assert 'src="/static/catalog/sku-matrix.js"' in page
+    html = page.split('<template id="sku-row-template">')[0]
+    assert [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)] == [
+        "红 / M",
+        "蓝 / L",
+    ]
+    assert 'name="spec_values_1" value="红, 蓝"' in html and 'name="spec_values_2" value="M, L"' in html
+    assert "规格 #" not in html
+
+
+def test_the_list_searches_and_filters_and_pages_keep_them(
+    merchant_client, make_product, paid_store, monkeypatch
+):
+    monkeypatch.setattr(rules, "MERCHANT_PAGE_SIZE", 2)
+    for n in range(3):
+        make_product(paid_store, title=f"衬衫{n}", rows=(("红", "M", 9900, 3),))
+    make_product(paid_store, title="设计之书", category="图书", rows=(("红", "M", 9900, 50),))
+    url = reverse("catalog:store_products", args=[paid_store.pk])
+    response = merchant_client.get(url, {"q": "衬衫", "low": "1"})
+    html = response.content.decode()
+    assert "衬衫2" in html and "衬衫1" in html and "设计之书" not in html
+    assert "找到 3 个商品" in html
+    assert 'value="衬衫"' in html  # the query stays in the box
+    next_url = re.search(r'<a href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    assert "q=%E8%A1%AC%E8%A1%AB" in next_url and "low=1" in next_url and "offset=2" in next_url
+    second = merchant_client.get(next_url).content.decode()
+    assert "衬衫0" in second and "设计之书" not in second
+    tabs = block(html, "state-tabs")
+    assert "low=1" in tabs and "q=" in tabs  # the state tabs keep the other filters
+    for odd in ({"category": "x"}, {"q": "x" * 500}, {"state": "nope"}, {"low": "maybe"}):
+        assert merchant_client.get(url, odd).status_code == 200
+
+
+def test_bulk_editing_prices_in_yuan_from_the_list(merchant_client, make_product, paid_store):
+    first, second, third = (make_product(paid_store, title=f"商品{n}") for n in range(3))
+    url = reverse("catalog:store_products", args=[paid_store.pk]) + "?q=商品"
+    data = {"action": "bulk", "change": "price_fen", "value": "59.90", "product_ids": [first.pk, third.pk]}
+    response = merchant_client.post(url, data, follow=True)
+    assert "已修改 2 个商品的 4 个规格" in response.content.decode()
+    assert response.redirect_chain[-1][0].endswith("?q=%E5%95%86%E5%93%81")
+    assert set(SKU.objects.filter(product__in=[first, third]).values_list("price_fen", flat=True)) == {5990}
+    assert set(SKU.objects.filter(product=second).values_list("price_fen", flat=True)) == {9900, 12900}
+    data = {"action": "bulk", "change": "stock_change", "value": "-2", "product_ids": [second.pk]}
+    response = merchant_client.post(url, data)
+    assert "没有修改任何商品" in form_errors(response)
+    assert (
+        'value="{}" form="bulk-form" checked'.format(second.pk) in response.content.decode()
+    )  # still ticked
+    data = {"action": "bulk", "change": "stock", "value": "1.5", "product_ids": [second.pk]}
+    assert "整数" in field_errors(merchant_client.post(url, data), "value")
+    data = {"action": "bulk", "change": "stock", "value": "8"}
+    assert "请选择" in form_errors(merchant_client.post(url, data))
+    assert set(SKU.objects.filter(product=second).values_list("stock", flat=True)) == {5, 0}
+
+
+def test_bulk_editing_needs_manage_products(client_for, make_user, product, store):
+    agent = make_user("agent")
+    StoreStaff.objects.create(store=store, user=agent, role=Role.AGENT)
+    url = reverse("catalog:store_products", args=[store.pk])
+    html = client_for(agent).get(url).content.decode()
+    assert 'id="bulk-form"' not in html and 'name="product_ids"' not in html
+    data = {"action": "bulk", "change": "stock", "value": "8", "product_ids": [product.pk]}
+    assert client_for(agent).post(url, data).status_code == 403
+    assert set(SKU.objects.filter(product=product).values_list("stock", flat=True)) == {5, 0}
+
+
+def test_the_store_page_shows_in_store_categories(client, make_product, paid_store):
+    make_product(paid_store, title="亚麻衬衫", listed=True)
+    book = make_product(paid_store, title="设计之书", category="图书", listed=True)
+    url = reverse("stores:shop", args=[paid_store.pk])
+    html = client.get(url).content.decode()
+    nav = text(block(html, "shop-categories"))
+    assert nav == "首页 图书 1 女装 1"  # the fullest first, then by name
+    html = client.get(url, {"category": book.category_id}).content.decode()
+    assert "设计之书" in html and "亚麻衬衫" not in html
+    assert client.get(url, {"category": "x"}).status_code == 200

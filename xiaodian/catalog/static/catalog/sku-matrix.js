@@ -107,6 +107,7 @@
   });
   var button = document.getElementById("make-matrix");
   if (button) {
+    button.hidden = true;  // the rows follow the typing; the button is for pages without script
     button.addEventListener("click", function (event) { event.preventDefault(); build(); });
   }
 
