@@ -597,7 +597,7 @@ def _save_image(product: Product, checked: CheckedImage, position: int, stored: 
     delete it."""
     image = ProductImage(product=product, width=checked.width, height=checked.height, position=position)
     image.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
-    stored.append(image.image.name)
+    stored.append(image.image.name or "")
     image.save()
     return image
 
@@ -605,7 +605,7 @@ def _save_image(product: Product, checked: CheckedImage, position: int, stored: 
 def _delete_files(names: list[str]) -> None:
     for name in names:
         if name:
-            ProductImage._meta.get_field("image").storage.delete(name)  # type: ignore[attr-defined]
+            ProductImage._meta.get_field("image").storage.delete(name)
 
 
 def remove_product_image(*, product: Product, image_id: int) -> None:

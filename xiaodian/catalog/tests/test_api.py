@@ -339,7 +339,11 @@ def test_bulk_price_and_stock_through_the_api(api, make_product, paid_store):
     assert {(p["price_min_fen"], p["price_max_fen"], p["stock_total"]) for p in listed} == {(5900, 5900, 9)}
 
     r = api.post(url, {"product_ids": [first.pk], "stock_change": -3})  # 蓝/L has 2
-    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "bulk_change_out_of_range", "stock_change")
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+        422,
+        "bulk_change_out_of_range",
+        "stock_change",
+    )
     assert "亚麻衬衫" in r.json()["message"]
     r = api.post(url, {"product_ids": [first.pk], "price_fen": 1, "price_change_fen": 1})
     assert (r.status_code, r.json()["code"]) == (422, "validation_error")

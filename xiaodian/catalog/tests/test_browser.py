@@ -85,7 +85,12 @@ def test_publish_a_product_with_photos_and_a_2x3_sku_matrix(
     assert product.state == ProductState.LISTED
     assert product.spec_names == ["颜色", "尺码"]
     assert sorted(product.skus.values_list("specs", "price_fen", "stock"), key=str) == sorted(
-        [({"颜色": c, "尺码": s}, 15900, 8) for c in ("米白", "雾蓝") for s in "SML" if (c, s) != ("雾蓝", "L")]
+        [
+            ({"颜色": c, "尺码": s}, 15900, 8)
+            for c in ("米白", "雾蓝")
+            for s in "SML"
+            if (c, s) != ("雾蓝", "L")
+        ]
         + [({"颜色": "雾蓝", "尺码": "L"}, 16900, 0)],
         key=str,
     )
@@ -94,6 +99,7 @@ def test_publish_a_product_with_photos_and_a_2x3_sku_matrix(
     fits(page)
 
     page.check(f"#product-{product.pk} input[name=product_ids]")
+    page.click("#bulk-summary")
     page.select_option("#id_change", "stock_change")
     page.fill("#id_value", "2")
     page.click("#bulk-button")  # asks first

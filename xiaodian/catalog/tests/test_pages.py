@@ -659,9 +659,7 @@ def test_bulk_editing_prices_in_yuan_from_the_list(merchant_client, make_product
     data = {"action": "bulk", "change": "stock_change", "value": "-2", "product_ids": [second.pk]}
     response = merchant_client.post(url, data)
     assert "没有修改任何商品" in form_errors(response)
-    assert (
-        'value="{}" form="bulk-form" checked'.format(second.pk) in response.content.decode()
-    )  # still ticked
+    assert f'value="{second.pk}" form="bulk-form" checked' in response.content.decode()  # still ticked
     data = {"action": "bulk", "change": "stock", "value": "1.5", "product_ids": [second.pk]}
     assert "整数" in field_errors(merchant_client.post(url, data), "value")
     data = {"action": "bulk", "change": "stock", "value": "8"}

@@ -99,7 +99,7 @@
     });
     box.replaceChildren(fragment);
     total.value = String(count);
-    note.textContent = box.dataset.count.replace("%(n)s", String(count));
+    note.textContent = box.dataset.count.replace("{n}", String(count));
   }
 
   form.querySelectorAll("[data-spec-name], [data-spec-values]").forEach(function (input) {
