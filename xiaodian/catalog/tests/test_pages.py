@@ -688,3 +688,39 @@ def test_the_store_page_shows_in_store_categories(client, make_product, paid_sto
     html = client.get(url, {"category": book.category_id}).content.decode()
     assert "设计之书" in html and "亚麻衬衫" not in html
     assert client.get(url, {"category": "x"}).status_code == 200
+
+
+def test_a_new_size_on_the_edit_page_keeps_every_sku(merchant_client, product):
+    """ "生成规格表" on the edit page without script: the rows of the combinations that stay keep
+    their SKU (id, seen stock), the new ones are new, and saving adds them and retires none but
+    the combinations left out."""
+    red, blue = product.skus.order_by("pk")
+    url = reverse("catalog:product_edit", args=[product.pk])
+    data = edit_form_data(product, action="matrix", spec_values_1="红, 蓝", spec_values_2="M, XL")
+    html = merchant_client.post(url, data).content.decode().split('<template id="sku-row-template">')[0]
+    legends = [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)]
+    assert legends == ["红 / M", "红 / XL", "蓝 / M", "蓝 / XL"]
+    assert f'name="skus-0-id" value="{red.pk}"' in html  # 红 / M
+    assert 'name="skus-3-id" value' not in html  # 蓝 / XL is new; 蓝 / L is left out
+    rows = {
+        "skus-TOTAL_FORMS": "4",
+        "skus-INITIAL_FORMS": "0",
+        "spec_values_1": "红, 蓝",
+        "spec_values_2": "M, XL",
+        "skus-0-id": red.pk,
+        "skus-0-expected_stock": 5,
+    }
+    for i, (colour, size, price, stock) in enumerate(
+        (("红", "M", "99", "5"), ("红", "XL", "99", "1"), ("蓝", "M", "129", "2"), ("蓝", "XL", "129", "3"))
+    ):
+        rows.update({f"skus-{i}-value_1": colour, f"skus-{i}-value_2": size})
+        rows.update({f"skus-{i}-price": price, f"skus-{i}-stock": stock})
+    save = {k: v for k, v in edit_form_data(product).items() if not k.startswith("skus-")} | rows
+    assert merchant_client.post(url, save).status_code == 302
+    active = dict(
+        ((s["颜色"], s["尺码"]), pk)
+        for pk, s in SKU.objects.filter(product=product, is_active=True).values_list("pk", "specs")
+    )
+    assert set(active) == {("红", "M"), ("红", "XL"), ("蓝", "M"), ("蓝", "XL")}
+    assert active[("红", "M")] == red.pk
+    assert not SKU.objects.get(pk=blue.pk).is_active  # 蓝 / L, left out: retired
