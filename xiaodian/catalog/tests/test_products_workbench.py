@@ -2,8 +2,13 @@
 without a photo, bulk price and stock changes, the merchant list's search and filters, and the
 store page's in-store categories."""
 
+import threading
+
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from xiaodian.catalog import events, rules, selectors, services
 from xiaodian.catalog.models import SKU, Product, ProductImage
@@ -247,3 +252,91 @@ def test_the_store_page_shows_its_categories_and_each_ones_products(make_product
     assert [[p.title for p in m.products] for m in page.modules] == [["设计之书"]]
     page = store_selectors.shop_page(paid_store.pk, category_id=987654)  # not one of the store's
     assert page.category is None and shirt.title in [p.title for m in page.modules for p in m.products]
+
+
+# --------------------------------------------------------------------- bulk changes: properties
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True),
+            st.sampled_from(["stock_change", "price_change_fen"]),
+            st.integers(-8, 8).filter(bool),
+        ),
+        max_size=12,
+    )
+)
+def test_bulk_adjustments_are_all_or_nothing_and_never_leave_the_range(three, changes):
+    """Random adjustments of random products: each either changes every active SKU of its products
+    by exactly its amount or, when any SKU would leave its range, changes nothing at all."""
+    ids = [p.pk for p in three]
+    for n, product in enumerate(three):  # every example starts from the same prices and stock
+        SKU.objects.filter(product=product).update(stock=n, price_fen=5 + n)
+    expected = {pk: (5 + n, n) for n, pk in enumerate(ids)}  # product → (price, stock) of each SKU
+    for chosen, field, amount in changes:
+        product_ids = [ids[i] for i in chosen]
+        slot = 0 if field == "price_change_fen" else 1
+        fits = all(expected[pk][slot] + amount >= (1 if slot == 0 else 0) for pk in product_ids)
+        if fits:
+            services.bulk_change_skus(store=three[0].store, product_ids=product_ids, **{field: amount})
+            for pk in product_ids:
+                values = list(expected[pk])
+                values[slot] += amount
+                expected[pk] = (values[0], values[1])
+        else:
+            refused(
+                "bulk_change_out_of_range",
+                services.bulk_change_skus,
+                store=three[0].store,
+                product_ids=product_ids,
+                **{field: amount},
+            )
+        for pk in ids:
+            assert set(SKU.objects.filter(product_id=pk).values_list("price_fen", "stock")) == {expected[pk]}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_bulk_stock_changes_racing_checkouts_neither_deadlock_nor_lose_units(make_product, paid_store):
+    """4 bulk "−1 on every SKU of three products" and 4 checkouts taking one unit of a SKU of each
+    product (in primary-key order, as orders do) race: no deadlock, no negative stock, and every
+    unit is accounted for."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the threaded race needs PostgreSQL (SQLite serialises every writer)")
+    products = [
+        make_product(paid_store, title=f"商品{n}", rows=(("红", "M", 9900, 20), ("蓝", "L", 9900, 20)))
+        for n in range(3)
+    ]
+    ids = [p.pk for p in products]
+    reds = sorted(SKU.objects.filter(product__in=products, specs__颜色="红").values_list("pk", flat=True))
+    barrier = threading.Barrier(8)
+    results: list[str] = []
+
+    def bulk() -> None:
+        services.bulk_change_skus(store=paid_store, product_ids=ids, stock_change=-1)
+
+    def checkout() -> None:
+        with transaction.atomic():
+            services.take_stock([(pk, 1) for pk in reds])
+
+    def race(work) -> None:
+        barrier.wait()
+        try:
+            work()
+            results.append(work.__name__)
+        except Exception as exc:  # a deadlock would land here
+            results.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(work,)) for work in [bulk, checkout] * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["bulk"] * 4 + ["checkout"] * 4
+    stock = dict(SKU.objects.filter(product__in=products).values_list("pk", "stock"))
+    assert all(stock[pk] == 20 - 4 - 4 for pk in reds)
+    assert all(n == 20 - 4 for pk, n in stock.items() if pk not in reds)
