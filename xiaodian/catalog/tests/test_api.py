@@ -384,3 +384,11 @@ def test_the_store_list_filters_through_the_api(api, make_product, paid_store, c
     assert titles(low_stock="true", limit=1, offset=1) == ["棉麻衬衫"]
     r = api.client.get(f"/api/v1{url}", {"q": "x" * 61}, headers=api.headers)
     assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+
+
+def test_the_public_homepage_answers_the_stores_categories(api_for, make_product, paid_store, categories):
+    make_product(paid_store, title="亚麻衬衫", listed=True)
+    make_product(paid_store, title="棉麻衬衫", listed=True)
+    make_product(paid_store, title="设计之书", category="图书")  # a draft: not counted
+    body = api_for().get(f"/shops/{paid_store.pk}/homepage").json()
+    assert body["categories"] == [{"id": categories["女装"].pk, "name": "女装", "count": 2}]
