@@ -47,7 +47,7 @@ def data_center(request, store_id: int):
             "store": store,
             "form": form,
             "report": report,
-            "score": scoring.score_report(store),
+            "score": scoring.explain(store),
             "score_days": rules.SCORE_HISTORY_DAYS,
             # charts.py escapes every label it draws: its markup is safe as it comes.
             "score_chart": mark_safe(

@@ -41,6 +41,9 @@ from xiaodian.accounts.rules import Role, SubjectKind, Verification
 from xiaodian.aftersales.models import AfterSale, Dispute
 from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED, Decision, DisputeStatus, Kind, Reason, State
 from xiaodian.catalog.rules import ProductState
+from xiaodian.complaints.models import Complaint
+from xiaodian.complaints.rules import Reason as ComplaintReason
+from xiaodian.complaints.rules import State as ComplaintState
 from xiaodian.core import clock
 from xiaodian.core.scenes import Scene
 from xiaodian.orders.models import Order, OrderLine
@@ -60,7 +63,7 @@ from .search import _cpus, _database_version, _leaves, _next_id, _progress, _res
 MERCHANT_PREFIX = "bench_score_merchant_"
 BUYER_PREFIX = "bench_score_buyer_"
 MARKER_PREFIX = "bench_score_seeded_"
-SEED_VERSION = 2  # in the marker: a seed made by an older version of this file is replaced
+SEED_VERSION = 3  # in the marker: a seed made by an older version of this file is replaced
 STORE_PREFIX = "评分压测"
 SUBJECT_PREFIX = "评分压测商贸"
 LICENCE_BASE = 720_000_000  # search's bench uses 700,000,000 onwards
@@ -87,6 +90,10 @@ REVIEWED = 0.30  # of received lines
 NEGATIVE = 0.045  # 1-2 star share of reviews before the quality after-sales' pull
 SESSIONS_PER_ORDER = 0.2  # customer-service sessions
 COMPLAINED = 0.004  # of sessions
+COMPLAINTS_PER_ORDER = 0.004  # of paid orders, scaled by the store's complaint tendency
+# How complaints end: ruled upheld (the merchant at fault; these count) or dismissed, or still
+# waiting for a ruling (answered) or for the merchant (open).
+COMPLAINT_ENDS = {"upheld": 0.45, "dismissed": 0.35, "answered": 0.1, "open": 0.1}
 
 US = 1
 SECOND = 1_000_000 * US
@@ -135,6 +142,20 @@ REASONS_RETURN = {
     Reason.WRONG_ITEM: 0.10,
     Reason.NOT_WANTED: 0.20,
     Reason.OTHER: 0.05,
+}
+COMPLAINT_REASONS = {
+    ComplaintReason.NOT_AS_DESCRIBED: 0.35,
+    ComplaintReason.LATE_SHIPPING: 0.30,
+    ComplaintReason.RUDE_SERVICE: 0.20,
+    ComplaintReason.CONTACT_DIVERSION: 0.05,
+    ComplaintReason.OTHER: 0.10,
+}
+COMPLAINT_TEXTS = {
+    ComplaintReason.NOT_AS_DESCRIBED: "收到的和描述不一样。",
+    ComplaintReason.LATE_SHIPPING: "付款好几天了还没发货。",
+    ComplaintReason.RUDE_SERVICE: "客服态度很差。",
+    ComplaintReason.CONTACT_DIVERSION: "客服让我加微信私下交易。",
+    ComplaintReason.OTHER: "其他问题。",
 }
 KINDS_AFTER_SHIPPING = {Kind.REFUND: 0.35, Kind.RETURN: 0.55, Kind.EXCHANGE: 0.10}
 ADDRESSES = tuple(
@@ -262,6 +283,11 @@ SESSION_COLUMNS = _columns(
     "id int8, store_id int8, session_key text, started_at time, in_service_hours bool, "
     "first_human_reply_seconds int4, rating int2, complained bool"
 )
+COMPLAINT_COLUMNS = _columns(
+    "id int8, buyer_id int8, store_id int8, order_id int8, reason text, text text, state text, "
+    "created_at time, answer text, answered_by_id int8, answered_at time, ruling_note text, "
+    "ruled_by_id int8, ruled_at time"
+)
 REVIEW_COLUMNS = _columns(
     "id int8, line_id int8, order_id int8, product_id int8, store_id int8, buyer_id int8, "
     "rating int2, text text, created_at time"
@@ -276,6 +302,7 @@ BULK_TABLES = (
     "aftersales_dispute",
     "reviews_review",
     "scoring_servicesessionfact",
+    "complaints_complaint",
 )
 
 
@@ -350,6 +377,7 @@ def _clear(progress: Progress) -> None:
         ),
         (f"DELETE FROM reviews_review WHERE store_id {in_stores}", merchants),
         (f"DELETE FROM scoring_servicesessionfact WHERE store_id {in_stores}", merchants),
+        (f"DELETE FROM complaints_complaint WHERE store_id {in_stores}", merchants),
         (f"DELETE FROM aftersales_aftersale WHERE store_id {in_stores}", merchants),
         (
             "DELETE FROM orders_orderline WHERE order_id IN "
@@ -407,6 +435,7 @@ class Ids:
     dispute: int
     review: int
     session: int
+    complaint: int
 
     @classmethod
     def next_free(cls) -> "Ids":
@@ -417,6 +446,7 @@ class Ids:
             dispute=_next_id("aftersales_dispute"),
             review=_next_id("reviews_review"),
             session=_next_id("scoring_servicesessionfact"),
+            complaint=_next_id("complaints_complaint"),
         )
 
     def take(self, kind: str, n: int) -> np.ndarray:
@@ -804,6 +834,9 @@ def _seed_day(world: World, ids: Ids, rng: np.random.Generator, start: int, n: i
     )
     counts = {"orders": n, "aftersales": sales.n, "disputes": 0, "reviews": 0}
     counts["sessions"] = _seed_sessions(world, ids, rng, store, start)
+    counts["complaints"] = _seed_complaints(
+        world, ids, rng, store, order_ids, world.buyer_id[buyer], np.where(paid, paid_at, NEVER)
+    )
     if sales.n:
         at = sales.order_index
         sales.columns |= {
@@ -1098,7 +1131,7 @@ def _seed_reviews(
 
 def _seed_orders(world: World, ids: Ids, rng: np.random.Generator, total: int, progress: Progress) -> dict:
     task = progress.add_task("seeding orders", total=total)
-    counts = dict.fromkeys(("orders", "aftersales", "disputes", "reviews", "sessions"), 0)
+    counts = dict.fromkeys(("orders", "aftersales", "disputes", "reviews", "sessions", "complaints"), 0)
     for day, n in enumerate(rng.multinomial(total, np.full(DAYS, 1 / DAYS)).tolist()):
         if n:
             for key, value in _seed_day(world, ids, rng, world.now - (DAYS - day) * DAY, n).items():
@@ -1422,6 +1455,13 @@ def describe(as_of: date) -> dict:
         fast=Count("pk", filter=Q(in_service_hours=True, first_human_reply_seconds__lte=within)),
         complained=Count("pk", filter=Q(complained=True)),
     )
+    complaints = Complaint.objects.filter(**ours).aggregate(
+        complaints=Count("pk"),
+        upheld=Count("pk", filter=Q(state=ComplaintState.UPHELD)),
+        upheld_in_window=Count(
+            "pk", filter=Q(state=ComplaintState.UPHELD, ruled_at__gte=start, ruled_at__lt=end)
+        ),
+    )
     per_store = np.zeros(store_count, dtype=np.int64)
     counted = np.array(list(qualifying_orders(as_of).values()), dtype=np.int64)
     per_store[: len(counted)] = counted
@@ -1443,6 +1483,7 @@ def describe(as_of: date) -> dict:
             "disputes": d["disputes"],
             "reviews": r["reviews"],
             "service_sessions": c["sessions"],
+            "complaints": complaints["complaints"],
         },
         "orders": {
             "cancelled_unpaid": share(o["cancelled_unpaid"], o["orders"]),
@@ -1474,6 +1515,11 @@ def describe(as_of: date) -> dict:
             "per_order": share(c["sessions"], o["orders"]),
             "reply_3min_in_hours": share(c["fast"], c["in_hours"]),
             "complained": share(c["complained"], c["sessions"]),
+        },
+        "complaints": {
+            "of_paid_orders": share(complaints["complaints"], paid),
+            "upheld": share(complaints["upheld"], complaints["complaints"]),
+            "upheld_in_window": complaints["upheld_in_window"],
         },
         "stores": {
             "with_enough_orders": enough,
@@ -1539,6 +1585,64 @@ def run(
             "memory_met": None if peak is None else peak <= TARGET_PEAK_MB,
         },
     }
+
+
+def _seed_complaints(
+    world: World,
+    ids: Ids,
+    rng: np.random.Generator,
+    store: np.ndarray,
+    order_ids: np.ndarray,
+    buyer_ids: np.ndarray,
+    paid_at: np.ndarray,
+) -> int:
+    """Complaints about some of the day's paid orders (one per order at most, as the complaints app
+    allows), more at stores that draw complaints: filed days after payment, answered by the
+    merchant within a day or so, ruled by an operator days later; the ruled-upheld ones in the
+    window are what the score's complaint rate counts (complaints.selectors.upheld_by_store)."""
+    now = world.now
+    chance = np.clip(COMPLAINTS_PER_ORDER * world.complaint_p[store] / COMPLAINED, 0, 0.2)
+    pick = np.flatnonzero((paid_at < NEVER) & (rng.random(len(store)) < chance))
+    k = len(pick)
+    if not k:
+        return 0
+    filed = paid_at[pick] + _uniform(rng, HOUR, 10 * DAY, k)
+    keep = filed <= now
+    pick, filed = pick[keep], filed[keep]
+    k = len(pick)
+    if not k:
+        return 0
+    answered = filed + _lognormal(rng, 10 * HOUR, 1.0, k, 10 * MINUTE, 3 * DAY)
+    ruled = answered + _uniform(rng, 12 * HOUR, 5 * DAY, k)
+    end = _choice(rng, COMPLAINT_ENDS, k).astype(object)
+    # what has not happened by now is still waiting
+    end = np.where((end != "open") & (answered > now), "open", end)
+    end = np.where(np.isin(end, ["upheld", "dismissed"]) & (ruled > now), "answered", end)
+    was_answered = end != "open"
+    was_ruled = np.isin(end, ["upheld", "dismissed"])
+    reasons = _choice(rng, COMPLAINT_REASONS, k)
+    _load(
+        "complaints_complaint",
+        COMPLAINT_COLUMNS,
+        {
+            "id": ids.take("complaint", k),
+            "buyer_id": buyer_ids[pick],
+            "store_id": world.store_id[store[pick]],
+            "order_id": order_ids[pick],
+            "reason": reasons,
+            "text": [COMPLAINT_TEXTS[r] for r in reasons.tolist()],
+            "state": end.tolist(),
+            "created_at": filed,
+            "answer": np.where(was_answered, "已联系买家处理。", "").tolist(),
+            "answered_by_id": None,
+            "answered_at": np.where(was_answered, answered, NAT),
+            "ruling_note": np.where(was_ruled, "已核实。", "").tolist(),
+            "ruled_by_id": None,
+            "ruled_at": np.where(was_ruled, ruled, NAT),
+        },
+        k,
+    )
+    return k
 
 
 def _seed_sessions(world: World, ids: Ids, rng: np.random.Generator, store: np.ndarray, start: int) -> int:

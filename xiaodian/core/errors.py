@@ -54,6 +54,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "aftersale_open_exists": (409, _("这件商品已有进行中的售后申请。")),
     "aftersale_attempts_exhausted": (409, _("这件商品的售后申请次数已用完。")),
     "aftersale_quantity_exceeded": (422, _("申请数量超过可售后的数量。")),
+    "refund_amount_invalid": (422, _("退款金额须大于 0，且不超过买家申请的金额。")),
     "return_address_required": (409, _("请先添加退货地址，买家需要知道寄回哪里。")),
     "return_addresses_full": (409, _("退货地址最多 10 个。")),
     "dispute_window_over": (409, _("已超过申诉期限。")),
@@ -116,6 +117,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "formula_invalid": (422, _("评分公式无效。")),
     "formula_not_found": (404, _("评分公式版本不存在。")),
     "formula_busy": (409, _("评分公式正在被修改，请重试。")),
+    "score_not_computed": (404, _("店铺评分尚未计算，每天计算一次。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

@@ -4,11 +4,13 @@ demand. Staff of the store only (anyone else gets 404)."""
 from ninja import Query, Router
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId
 from xiaodian.stores.access import store_for
 
 from . import selectors, services
-from .schemas import HistoryOut, HistoryParams, ScoreOut
+from .schemas import ExplainOut, HistoryOut, HistoryParams, ScoreOut
 
 router = Router(tags=["scoring"])
 
@@ -18,6 +20,18 @@ def get_score(request, store_id: ObjectId):
     """The store's current score (null below 30 qualifying orders), each dimension and metric with
     its value, benchmark, band, sub-score and advice, the badges and the traffic weight."""
     return selectors.score_or_empty(store_for(request.auth, store_id))
+
+
+@router.get("/stores/{store_id}/score/explain", response={200: ExplainOut})
+@refuses("score_not_computed")
+def explain_score(request, store_id: ObjectId):
+    """The current score explained: the report, the traffic weight as its parts, every badge the
+    store has, lacks or lost with each condition (value, threshold, gap), and the changes since
+    the previous score. 404 `score_not_computed` before the store's first recompute."""
+    explained = selectors.explain(store_for(request.auth, store_id))
+    if explained is None:
+        raise DomainError("score_not_computed")
+    return explained
 
 
 @router.post("/stores/{store_id}/score/recompute", response=ScoreOut)

@@ -1,6 +1,12 @@
 """Badges (DOMAIN.md "Store score"): brand store (decided once a quarter), hot-selling store and
-service store (daily). Each compares a store with its category's benchmarks from the same run."""
+service store (daily). Each compares a store with its category's benchmarks from the same run.
 
+A badge is a list of conditions (`conditions`), each with the store's value, the threshold and
+whether it holds; the badge is awarded when all hold. The facts the conditions read (`facts`) are
+stored with each score, so the data center and `xiaodian score explain` show exactly what decided
+a badge, long after the run."""
+
+import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,6 +27,95 @@ class StoreRow:
     opened_on: date | None
 
 
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a badge: `value` `op` `threshold` holds or not (`ok`)."""
+
+    name: str  # a key of rules.BADGE_CONDITIONS
+    value: float | int | str | None
+    op: str  # ">=", ">", "==" or "<="
+    threshold: float | int | str | None
+    ok: bool
+
+    def gap(self) -> float | None:
+        """How far the value is from the threshold when the condition fails (None when it holds or
+        either side is not a number)."""
+        if self.ok or not isinstance(self.value, int | float) or not isinstance(self.threshold, int | float):
+            return None
+        if isinstance(self.value, int) and isinstance(self.threshold, int):
+            return abs(self.threshold - self.value)
+        return round(abs(float(self.threshold) - float(self.value)), 4)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "op": self.op,
+            "threshold": self.threshold,
+            "ok": self.ok,
+            "gap": self.gap(),
+        }
+
+
+def _top(bench: Benchmarks, category: int, name: str) -> float | None:
+    found = lookup(bench, category, name)
+    return found.top if found is not None else None
+
+
+def _median(bench: Benchmarks, category: int, name: str) -> float | None:
+    found = lookup(bench, category, name)
+    return found.median if found is not None else None
+
+
+def facts(store: StoreRow, m: Measured, service: float, bench: Benchmarks, as_of: date) -> dict:
+    """What the badge conditions read, as stored with the score (JSON): the store's own numbers and
+    the category's (or platform's) thresholds of this run."""
+    return {
+        "kind": store.kind,
+        "open_days": (as_of - store.opened_on).days if store.opened_on is not None else None,
+        "listed_products": m.listed_products,
+        "recent_violations": m.recent_violations,
+        "settled_30d": m.settled_30d,
+        "gmv_30d_fen": m.gmv_30d_fen,
+        "orders_30d": m.orders_30d,
+        "service": None if math.isnan(service) else round(service, 4),
+        "score_median": _median(bench, store.category, "score"),
+        "gmv_30d_top": _top(bench, store.category, "gmv_30d"),
+        "orders_30d_top": _top(bench, store.category, "orders_30d"),
+        "service_top": _top(bench, store.category, "service"),
+    }
+
+
+def _at_least(name: str, value, threshold, *, strict: bool = False) -> Condition:
+    holds = (
+        value is not None and threshold is not None and (value > threshold if strict else value >= threshold)
+    )
+    return Condition(name, value, ">" if strict else ">=", threshold, bool(holds))
+
+
+def conditions(f: dict, score: Decimal | None) -> dict[Badge, list[Condition]]:
+    """Each badge's conditions from a score's facts, in DOMAIN.md's order."""
+    shown = float(score) if score is not None else None
+    good = _at_least("score", shown, float(rules.BADGE_SCORE))
+    return {
+        Badge.BRAND: [
+            good,
+            Condition("kind", f["kind"], "==", StoreKind.BRAND, f["kind"] == StoreKind.BRAND),
+            _at_least("listed_products", f["listed_products"], rules.BRAND_MIN_PRODUCTS),
+            Condition("recent_violations", f["recent_violations"], "<=", 0, f["recent_violations"] == 0),
+        ],
+        Badge.HOT: [
+            good,
+            _at_least("open_days", f["open_days"], rules.HOT_OPEN_MORE_THAN.days, strict=True),
+            _at_least("settled_30d", f["settled_30d"], rules.HOT_MIN_SETTLED),
+            _at_least("score_above_median", shown, f["score_median"], strict=True),
+            _at_least("gmv_30d_fen", f["gmv_30d_fen"], f["gmv_30d_top"]),
+            _at_least("orders_30d", f["orders_30d"], f["orders_30d_top"]),
+        ],
+        Badge.SERVICE: [good, _at_least("service", f["service"], f["service_top"])],
+    }
+
+
 def award(
     store: StoreRow,
     m: Measured,
@@ -32,42 +127,30 @@ def award(
 ) -> list[str]:
     """The store's badges on `as_of`. `service` is its service-dimension score (NaN if none),
     `previous` the day and badges of its current score."""
-    good = score is not None and score >= rules.BADGE_SCORE
-    badges = []
-    if previous is not None and quarter(previous[0]) == quarter(as_of):
-        brand = Badge.BRAND in previous[1]  # refreshed quarterly: kept until the next quarter
-    else:
-        brand = (
-            good
-            and store.kind == StoreKind.BRAND
-            and m.listed_products >= rules.BRAND_MIN_PRODUCTS
-            and m.recent_violations == 0
-        )
-    if brand:
-        badges.append(Badge.BRAND)
-    if good and hot_selling(store, m, score, bench, as_of):
-        badges.append(Badge.HOT)
-    top_service = lookup(bench, store.category, "service")
-    if good and top_service and top_service.top is not None and service >= top_service.top:
-        badges.append(Badge.SERVICE)  # a NaN service score compares False
-    return [str(badge) for badge in badges]
+    return award_from(facts(store, m, service, bench, as_of), score, as_of, previous)
+
+
+def award_from(
+    f: dict, score: Decimal | None, as_of: date, previous: tuple[date, list[str]] | None
+) -> list[str]:
+    """The badges the facts earn; the brand badge is decided once a quarter (kept, or waited for,
+    until the next quarter after the store's previous score)."""
+    met = {badge: all(c.ok for c in checks) for badge, checks in conditions(f, score).items()}
+    if brand_carried(as_of, previous):
+        met[Badge.BRAND] = Badge.BRAND in previous[1]  # type: ignore[index]
+    return [str(badge) for badge in (Badge.BRAND, Badge.HOT, Badge.SERVICE) if met[badge]]
+
+
+def brand_carried(as_of: date, previous: tuple[date, list[str]] | None) -> bool:
+    """Whether the brand badge stays as it was: the previous score is from the same quarter."""
+    return previous is not None and quarter(previous[0]) == quarter(as_of)
 
 
 def hot_selling(store: StoreRow, m: Measured, score: Decimal, bench: Benchmarks, as_of: date) -> bool:
     """Open more than 90 days, 100+ settled orders in 30 days, a score above the category's
     median, and in the category's top 10% by 30-day GMV and by 30-day orders."""
-    if store.opened_on is None or (as_of - store.opened_on) <= rules.HOT_OPEN_MORE_THAN:
-        return False
-    if m.settled_30d < rules.HOT_MIN_SETTLED:
-        return False
-    median = lookup(bench, store.category, "score")
-    if median is None or median.median is None or float(score) <= median.median:
-        return False
-    for name, value in (("gmv_30d", m.gmv_30d_fen), ("orders_30d", m.orders_30d)):
-        top = lookup(bench, store.category, name)
-        if top is None or top.top is None or value < top.top:
-            return False
-    return True
+    checks = conditions(facts(store, m, math.nan, bench, as_of), score)[Badge.HOT]
+    return all(c.ok for c in checks[1:])  # the 4.50 floor is award's
 
 
 def quarter(day: date) -> tuple[int, int]:

@@ -43,6 +43,8 @@ class StoreScore(models.Model):
     metrics = models.JSONField(default=dict)
     dimensions = models.JSONField(default=dict)
     badges = models.JSONField(default=list)
+    # what the badge conditions read (scoring.badges.facts): the store's numbers and the thresholds
+    badge_facts = models.JSONField(default=dict)
     traffic_weight = models.FloatField(_("流量系数"))
     computed_at = models.DateTimeField()
 

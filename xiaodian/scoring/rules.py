@@ -44,6 +44,21 @@ HOT_OPEN_MORE_THAN = timedelta(days=90)
 HOT_SETTLED_WITHIN = timedelta(days=30)
 HOT_MIN_SETTLED = 100
 
+# Each badge condition's label (scoring.badges.conditions), as the data center and
+# `xiaodian score explain` show them.
+BADGE_CONDITIONS: dict[str, StrOrPromise] = {
+    "score": _("店铺评分不低于 4.50"),
+    "kind": _("店铺类型为品牌店"),
+    "listed_products": _("在售商品数"),
+    "recent_violations": _("近 6 个月无违规"),
+    "open_days": _("开店超过 90 天"),
+    "settled_30d": _("近 30 天已结算订单"),
+    "score_above_median": _("评分高于类目中位数"),
+    "gmv_30d_fen": _("近 30 天成交额进入类目前 10%"),
+    "orders_30d": _("近 30 天订单数进入类目前 10%"),
+    "service": _("服务体验得分进入类目前 10%"),
+}
+
 # Traffic weight: (score, weight) points joined by straight lines; no score -> NO_SCORE_WEIGHT.
 NO_SCORE_WEIGHT = 1.0
 WEIGHT_POINTS = ((3.0, 0.3), (4.0, 1.0), (5.0, 2.0))

@@ -66,6 +66,58 @@ class ScoreOut(Schema):
     next: NextStepOut | None = Field(description="The metric to improve first")
 
 
+class WeightPartOut(Schema):
+    part: str = Field(description="`score` (the score's band) or a badge's code")
+    label: str
+    weight: float
+
+
+class ChangeOut(Schema):
+    metric: str
+    label: str
+    before: float | None
+    after: float | None
+    up: bool
+
+
+class PreviousOut(Schema):
+    as_of: date
+    score: Decimal | None
+
+
+class ConditionOut(Schema):
+    name: str
+    label: str
+    value: float | int | str | None
+    op: str = Field(description="`>=`, `>`, `==` or `<=`: the value must stand so to the threshold")
+    threshold: float | int | str | None
+    ok: bool
+    gap: float | None = Field(description="How far the value is from the threshold; null when it holds")
+    value_shown: str
+    threshold_shown: str
+    gap_shown: str
+
+
+class BadgeCheckOut(Schema):
+    code: str
+    name: str
+    state: str = Field(description="`has`, `lacks`, or `lost` (held at the previous score)")
+    quarterly: bool = Field(description="Decided once a quarter (the brand badge)")
+    carried: bool = Field(description="Kept, or waiting, until the next quarter's decision")
+    conditions: list[ConditionOut]
+
+
+class ExplainOut(ScoreOut):
+    weight_parts: list[WeightPartOut] = Field(description="The traffic weight as its parts; they sum to it")
+    previous: PreviousOut | None = Field(description="The store's previous score under the same formula")
+    changes: list[ChangeOut] = Field(
+        description="Each metric whose sub-score changed since the previous score"
+    )
+    badges_gained: list[str]
+    badges_lost: list[str]
+    badge_checks: list[BadgeCheckOut]
+
+
 class HistoryPointOut(Schema):
     date: date
     score: Decimal | None

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, Q, Subquery
+from django.utils.translation import gettext as _
 
 from xiaodian.orders.models import Order
 from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreKind
 
-from . import rules
+from . import badges, rules
 from .days import today, window
 from .models import CurrentScore, Formula, StoreScore
 from .rules import Badge, Band
@@ -194,10 +196,11 @@ def score_history(
 
 
 def explain(store: Store) -> dict | None:
-    """The score explained (for `xiaodian score explain STORE`): the report, the traffic weight as
-    its parts (the score's band and 0.1 per badge), the badges gained or lost since the store's
-    previous score of the same formula, and each metric's sub-score change since then. None before
-    the first recompute."""
+    """The score explained (the data center and `xiaodian score explain STORE`): the report, the
+    traffic weight as its parts (the score's band and 0.1 per badge), every badge the store has,
+    lacks or lost with each condition (its value, the threshold, the gap), the score and each
+    metric's sub-score since the store's previous score of the same formula, and what to do next.
+    None before the first recompute."""
     score = latest(store)
     if score is None:
         return None
@@ -208,15 +211,19 @@ def explain(store: Store) -> dict | None:
         .first()
     )
     from_score = round(score.traffic_weight - rules.BADGE_WEIGHT * len(score.badges), 4)
-    shown["weight_parts"] = [{"part": "score", "weight": from_score}] + [
-        {"part": code, "weight": rules.BADGE_WEIGHT} for code in score.badges
+    shown["weight_parts"] = [{"part": "score", "label": _weight_label(score.score), "weight": from_score}] + [
+        {"part": code, "label": str(SHOWN_BADGES.get(code, code)), "weight": rules.BADGE_WEIGHT}
+        for code in score.badges
     ]
     before = previous.metrics if previous else {}
+    labels = {name: str(spec[3]) for name, spec in rules.METRICS.items()}
     shown["changes"] = [
         {
             "metric": name,
+            "label": labels.get(name, name),
             "before": before[name].get("sub_score"),
             "after": row.get("sub_score"),
+            "up": (row.get("sub_score") or 0) > (before[name].get("sub_score") or 0),
         }
         for name, row in (score.metrics or {}).items()
         if name in before and before[name].get("sub_score") != row.get("sub_score")
@@ -225,4 +232,60 @@ def explain(store: Store) -> dict | None:
     old_badges = set(previous.badges) if previous else set()
     shown["badges_gained"] = sorted(set(score.badges) - old_badges)
     shown["badges_lost"] = sorted(old_badges - set(score.badges))
+    shown["badge_checks"] = _badge_checks(score, old_badges)
     return shown
+
+
+def _weight_label(score: Decimal | None) -> str:
+    if score is None:
+        return str(_("暂无评分（基准系数）"))
+    return str(_("评分 %(score)s 对应") % {"score": score})
+
+
+def _badge_checks(score: StoreScore, old_badges: set[str]) -> list[dict]:
+    """Each badge: has, lacks or lost, and its conditions as the run saw them. A score computed
+    before the facts were kept (an older row) has none to show."""
+    if not score.badge_facts:
+        return []
+    checks = badges.conditions(score.badge_facts, score.score)
+    carried = Badge.BRAND in score.badges and not all(c.ok for c in checks[Badge.BRAND])
+    out = []
+    for badge, conditions in checks.items():
+        has = str(badge) in score.badges
+        state = "has" if has else "lost" if str(badge) in old_badges else "lacks"
+        out.append(
+            {
+                "code": str(badge),
+                "name": str(badge.label),
+                "state": state,
+                "quarterly": badge == Badge.BRAND,
+                "carried": badge == Badge.BRAND and (carried or (not has and all(c.ok for c in conditions))),
+                "conditions": [
+                    {**c.as_dict(), "label": str(rules.BADGE_CONDITIONS[c.name]), **_shown_sides(c)}
+                    for c in conditions
+                ],
+            }
+        )
+    return out
+
+
+def _shown_sides(condition: badges.Condition) -> dict:
+    """The value, threshold and gap as a person reads them: money in yuan, scores to 2 places."""
+
+    def shown(value) -> str:
+        if value is None:
+            return "—"
+        if condition.name == "kind":
+            return str(StoreKind(value).label) if value in StoreKind.values else str(value)
+        if condition.name == "gmv_30d_fen":
+            return f"¥{value / 100:,.2f}"
+        if isinstance(value, float):
+            return f"{value:.2f}"
+        return str(value)
+
+    gap = condition.gap()
+    return {
+        "value_shown": shown(condition.value),
+        "threshold_shown": shown(condition.threshold),
+        "gap_shown": shown(gap) if gap is not None else "",
+    }

@@ -19,7 +19,7 @@ from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
 from . import compute, metrics, rules, signals
-from .badges import StoreRow, award
+from .badges import StoreRow, award_from, facts
 from .compute import Bench, Benchmarks
 from .days import SHANGHAI, today, window
 from .models import Benchmark, CurrentScore, Formula, ServiceSessionFact, StoreScore
@@ -213,9 +213,8 @@ def _score(
     scores = []
     for i, store in enumerate(stores):
         m, score = got[i], score_values[i]
-        badges = award(
-            store, m, score, float(columns["service"][i]), badge_bench, as_of, previous.get(store.id)
-        )
+        found = facts(store, m, float(columns["service"][i]), badge_bench, as_of)
+        badges = award_from(found, score, as_of, previous.get(store.id))
         scores.append(
             StoreScore(
                 store_id=store.id,
@@ -232,6 +231,7 @@ def _score(
                     for dimension, part in spec["dimensions"].items()
                 },
                 badges=badges,
+                badge_facts=found,
                 traffic_weight=compute.traffic_weight(score, len(badges)),
                 computed_at=now,
             )
@@ -348,6 +348,7 @@ def _upsert(scores: list[StoreScore]) -> None:
             "metrics",
             "dimensions",
             "badges",
+            "badge_facts",
             "traffic_weight",
             "computed_at",
         ],

@@ -39,6 +39,7 @@ from xiaodian.reviews import services as reviews
 from xiaodian.reviews.models import Review
 from xiaodian.scoring import selectors as scores
 from xiaodian.scoring import services as scoring
+from xiaodian.scoring.days import SHANGHAI
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreKind
@@ -557,6 +558,7 @@ def _seed_history(demo_stores: dict, users: dict, sources: dict, say) -> None:
         named = {**sources[store_name], "share": users["buyer"].pk, "search": None}  # 小王 shares with 小李
         purchases = _plan_purchases(store, paid + unpaid, named, rng, now)
         _tell_stories(timeline, purchases, users, rng, unpaid=unpaid, late=late, refunds=refunds)
+    _daily_scores(timeline, now)
     timeline.run(until=now)
     scoring.recompute_all()
     for store_name in HISTORY:
@@ -565,6 +567,15 @@ def _seed_history(demo_stores: dict, users: dict, sources: dict, say) -> None:
         score = scores.latest(store)
         shown = f"score {score.score}" if score is not None and score.score is not None else "no score yet"
         say(f"  store #{store.pk}: {paid_orders} paid orders over {HISTORY_DAYS} days, {shown}")
+
+
+def _daily_scores(timeline: _Timeline, now: datetime) -> None:
+    """The daily recompute at 03:00 of each day of the history (scoring.tasks: it scores the day
+    before), so the data center's score chart has a point per day, not one dot."""
+    today = timezone.localtime(now, SHANGHAI).replace(hour=3, minute=0, second=0, microsecond=0)
+    for back in range(HISTORY_DAYS, -1, -1):  # today's 03:00 too, once it has passed
+        moment = today - timedelta(days=back)
+        timeline.at(moment, partial(scoring.recompute_all, as_of=moment.date() - timedelta(days=1)))
 
 
 def _plan_purchases(store: Store, count: int, named: dict, rng: random.Random, now: datetime) -> list:

@@ -105,7 +105,7 @@ SCORE = {
 @pytest.fixture
 def scored(monkeypatch):
     """The scoring app answers with a score and a history with gaps (the interface the page uses)."""
-    monkeypatch.setattr(scoring, "score_report", lambda store: SCORE)
+    monkeypatch.setattr(scoring, "explain", lambda store: SCORE)
     history = [
         (date(2026, 3, 1), Decimal("4.50")),
         (date(2026, 3, 2), None),
@@ -173,7 +173,7 @@ def test_the_score_section_without_a_score_yet(signed_in, orders):
 def test_the_score_section_below_the_threshold(signed_in, orders, monkeypatch):
     monkeypatch.setattr(
         scoring,
-        "score_report",
+        "explain",
         lambda store: {**SCORE, "score": None, "qualifying_orders": 12, "dimensions": []},
     )
     html = signed_in.get(page_url(orders)).content.decode()
@@ -299,3 +299,32 @@ def test_a_scored_store_shows_its_score_and_history(signed_in, store, make_order
     assert 'id="dimension-product"' in html
     (line,) = svg(html, "chart-score").iter("{http://www.w3.org/2000/svg}path")  # 9 and 10 March
     assert line.get("d").count("L") == 1
+
+
+def test_the_score_section_explains_the_weight_badges_and_changes(signed_in, store, make_order):
+    """Computed through the scoring service, not stubbed: 30 paid orders, none shipped within 48
+    hours, score 4.70 with the service badge; the next day's recompute shows the change line, the weight's parts and each
+    badge's conditions with the store's value, the threshold and the gap."""
+    from xiaodian.scoring import services as scores
+    from xiaodian.stores.models import Store
+    from xiaodian.stores.rules import StoreState
+
+    Store.objects.filter(pk=store.pk).update(state=StoreState.OPEN)
+    for day in range(30):
+        paid = sh(2026, 2, 1 + day % 28, 10)
+        make_order(paid, paid)
+    scores.recompute_all(as_of=date(2026, 3, 9))
+    scores.recompute_all(as_of=date(2026, 3, 10))
+    html = signed_in.get(page_url(store)).content.decode()
+    assert 'id="weight-part-score">评分 4.70 对应 ×1.70</span>' in html
+    assert 'id="weight-part-service_store">服务好店 ×0.10</span>' in html
+    assert "<strong>×1.80</strong>" in html
+    assert 'id="score-change">上次 4.70（2026-03-09）→ 本次 4.70</p>' in html
+    assert "各项指标得分与上次相同。" in html
+    assert 'id="badge-check-service_store" open' in html
+    assert 'id="badge-check-hot_selling">' in html  # lacked: folded
+    row = html[html.index('id="condition-hot_selling-settled_30d"') :]
+    row = row[: row.index("</tr>")]
+    assert (
+        "✗ 近 30 天已结算订单" in row and "&gt;= 100" in row and "<td>0</td>" in row and "<td>100</td>" in row
+    )

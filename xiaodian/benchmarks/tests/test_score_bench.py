@@ -17,6 +17,7 @@ from xiaodian.benchmarks import score
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.orders.rules import Status
 from xiaodian.reviews.models import Review
+from xiaodian.scoring import days as scoring_days
 from xiaodian.scoring import rules as scoring_rules
 from xiaodian.scoring.models import ServiceSessionFact, StoreScore
 from xiaodian.stores.models import Store
@@ -59,6 +60,9 @@ def test_the_mix_has_realistic_proportions(result):
     assert 0.25 <= reviews["of_received_lines"] <= 0.35
     assert 0.01 <= reviews["negative"] <= 0.1
     assert 0.15 <= sessions["per_order"] <= 0.25 and sessions["reply_3min_in_hours"] > 0.8
+    complaints = result["complaints"]
+    assert result["rows"]["complaints"] >= 3 and 0.001 <= complaints["of_paid_orders"] <= 0.012
+    assert 0.2 <= complaints["upheld"] <= 0.7 and complaints["upheld_in_window"] >= 1
 
 
 def test_order_counts_are_skewed_and_some_stores_stay_below_the_threshold(result):
@@ -106,6 +110,29 @@ def test_the_rows_follow_the_orders_and_aftersales_rules(result):
         ServiceSessionFact.objects.filter(store__in=score.bench_stores()).count()
         == result["rows"]["service_sessions"]
     )
+
+
+def test_complaints_follow_the_complaints_rules_and_feed_the_complaint_rate(result):
+    from xiaodian.complaints.models import Complaint
+
+    complaints = Complaint.objects.filter(store__in=score.bench_stores())
+    assert complaints.count() == result["rows"]["complaints"]
+    assert not complaints.filter(order__paid_at=None).exists()
+    assert not complaints.filter(created_at__lt=F("order__paid_at")).exists()
+    assert not complaints.exclude(store=F("order__store")).exists()
+    assert not complaints.exclude(buyer=F("order__buyer")).exists()
+    assert not complaints.filter(state__in=("upheld", "dismissed"), ruled_at=None).exists()
+    assert not complaints.filter(state__in=("open", "answered")).exclude(ruled_at=None).exists()
+    assert not complaints.filter(state="open").exclude(answered_at=None).exists()
+    assert not complaints.filter(ruled_at__lt=F("answered_at")).exists()
+    # the recompute counted each store's upheld complaints in the window
+    as_of = date.fromisoformat(result["as_of"])
+    start, end = scoring_days.window(as_of)
+    upheld = complaints.filter(state="upheld", ruled_at__gte=start, ruled_at__lt=end)
+    assert upheld.exists()
+    for row in StoreScore.objects.filter(store__in=upheld.values("store"), as_of=as_of):
+        rate = row.metrics["complaint_rate"]
+        assert rate["numerator"] == upheld.filter(store_id=row.store_id).count(), row.store_id
 
 
 def test_the_recompute_scores_exactly_the_stores_with_enough_orders(result):

@@ -101,3 +101,30 @@ def test_the_cli_recomputes_all_or_one_store(scored, capsys):
     out = capsys.readouterr().out
     assert "1 stores, 1 with a score" in out
     assert f"store {scored.pk}: 5.00" in out
+
+
+def test_explain_gives_the_weight_parts_and_every_badge_condition(api, scored, django_assert_max_num_queries):
+    with django_assert_max_num_queries(7):
+        response = api.get(f"/stores/{scored.pk}/score/explain")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["score"] == "5.00" and body["previous"] is None and body["changes"] == []
+    assert [(p["part"], p["weight"]) for p in body["weight_parts"]] == [
+        ("score", 2.0),
+        ("service_store", 0.1),
+    ]
+    checks = {b["code"]: b for b in body["badge_checks"]}
+    assert [checks[c]["state"] for c in ("brand_store", "hot_selling", "service_store")] == [
+        "lacks",
+        "lacks",
+        "has",
+    ]
+    open_days = {c["name"]: c for c in checks["hot_selling"]["conditions"]}["settled_30d"]
+    assert (open_days["op"], open_days["threshold"], open_days["ok"]) == (">=", 100, False)
+    assert open_days["gap"] == 100 - open_days["value"]
+
+
+def test_explain_before_any_recompute_is_404_with_a_code(api, store):
+    response = api.get(f"/stores/{store.pk}/score/explain")
+    assert response.status_code == 404
+    assert response.json()["code"] == "score_not_computed"

@@ -318,6 +318,8 @@ def test_score_explain_prints_the_metrics_weight_parts_and_changes(facts, make_o
     assert f"store {stores[0].pk}: 4.97" in text
     assert "quality_return_rate" in text and "smoothed 0.025" in text and "platform median 0.1" in text
     assert "traffic weight score 1.97 + service_store 0.1 = 2.07" in text
+    assert "badge service_store: has" in text and "badge brand_store: lacks" in text
+    assert "  [NO] kind: 普通店 == 品牌店" in text
 
     for order in facts.orders(stores[0], 2):
         facts.aftersale(order)
@@ -328,3 +330,69 @@ def test_score_explain_prints_the_metrics_weight_parts_and_changes(facts, make_o
     assert "previous: 4.97" in text
     assert "changed: quality_return_rate 4.9375 ->" in text
     assert "next: " in text
+
+
+def test_a_lost_badge_is_explained_by_the_condition_that_failed(facts, make_open_store, platform_of_three):
+    """Day 1: store A of test_three_stores_scored_by_hand holds the service badge (service 5.0,
+    the platform's top decile). Day 2: three disputes decided for the buyer drop A's service
+    score below B's and C's; the explanation names the badge lost, the service condition that
+    failed with A's value, the new threshold and the gap, while the conditions that still hold
+    show as met."""
+    from xiaodian.aftersales.rules import Decision, Reason, State
+
+    stores = [make_open_store() for _ in range(3)]
+    orders = {}
+    for s, refunds in zip(stores, (0, 3, 6), strict=True):
+        orders[s.pk] = facts.orders(s, 30)
+        for order in orders[s.pk][:refunds]:
+            facts.aftersale(order)
+    services.recompute_all(as_of=AS_OF - timedelta(days=1))
+    first = selectors.explain(stores[0])
+    assert first["badges_lost"] == [] and first["previous"] is None
+    service = {b["code"]: b for b in first["badge_checks"]}["service_store"]
+    assert service["state"] == "has" and all(c["ok"] for c in service["conditions"])
+    assert [p["part"] for p in first["weight_parts"]] == ["score", "service_store"]
+    assert sum(p["weight"] for p in first["weight_parts"]) == pytest.approx(first["traffic_weight"])
+
+    for order in orders[stores[0].pk][-3:]:
+        refused = facts.aftersale(order, reason=Reason.NOT_WANTED, state=State.MERCHANT_REJECT_REFUND)
+        facts.dispute(refused, Decision.FOR_BUYER)
+    services.recompute_all(as_of=AS_OF)
+    second = selectors.explain(stores[0])
+    assert second["previous"]["score"] == first["score"]
+    assert second["badges_lost"] == ["service_store"]
+    checks = {b["code"]: b for b in second["badge_checks"]}
+    lost = checks["service_store"]
+    assert lost["state"] == "lost"
+    by_name = {c["name"]: c for c in lost["conditions"]}
+    assert by_name["score"]["ok"] is True  # still 4.50 or more: not the reason
+    failed = by_name["service"]
+    assert failed["ok"] is False
+    # docs/scoring.md "Reading a lost badge": 4.97 -> 4.74; service (5 + 3 + 5) / 3 = 4.33 < 5.00
+    assert (first["score"], second["score"]) == (Decimal("4.97"), Decimal("4.74"))
+    assert (failed["value"], failed["threshold"], failed["gap_shown"]) == (4.3333, 5.0, "0.67")
+    service_now = second["dimensions"][-1]["score"]
+    assert failed["value"] == pytest.approx(service_now, abs=1e-4)
+    assert failed["value"] < failed["threshold"]
+    assert failed["gap"] == pytest.approx(failed["threshold"] - failed["value"], abs=1e-4)
+    assert failed["gap_shown"] == f"{failed['gap']:.2f}"
+    assert "dispute_rate" in {c["metric"] for c in second["changes"]}
+    assert [p["part"] for p in second["weight_parts"]] == ["score"]
+    # a store that never had the badge lacks it, rather than having lost it
+    assert {b["code"]: b for b in selectors.explain(stores[2])["badge_checks"]}["service_store"][
+        "state"
+    ] == "lacks"
+
+
+def test_brand_badge_conditions_show_money_in_yuan_and_the_store_kind(facts, make_open_store):
+    """The hot-selling GMV condition reads in yuan; the brand condition names the store's kind."""
+    store = make_open_store()
+    facts.orders(store, 30)
+    services.recompute_all(as_of=AS_OF)
+    checks = {b["code"]: b for b in selectors.explain(store)["badge_checks"]}
+    brand = {c["name"]: c for c in checks["brand_store"]["conditions"]}
+    assert brand["kind"]["ok"] is False and brand["kind"]["value_shown"] == "普通店"
+    assert brand["kind"]["threshold_shown"] == "品牌店"
+    gmv = {c["name"]: c for c in checks["hot_selling"]["conditions"]}["gmv_30d_fen"]
+    assert gmv["value"] == 30_000 and gmv["value_shown"] == "¥300.00"
+    assert checks["hot_selling"]["state"] == "lacks"

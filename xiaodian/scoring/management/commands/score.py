@@ -105,6 +105,13 @@ class Command(BaseCommand):
             out("badges gained: " + ", ".join(shown["badges_gained"]))
         if shown["badges_lost"]:
             out("badges lost: " + ", ".join(shown["badges_lost"]))
+        for badge in shown["badge_checks"]:
+            carried = ", kept until the quarter's decision" if badge["carried"] else ""
+            out(f"badge {badge['code']}: {badge['state']}{carried}")
+            for c in badge["conditions"]:
+                gap = f" (gap {c['gap_shown']})" if c["gap_shown"] else ""
+                mark = "ok" if c["ok"] else "NO"
+                out(f"  [{mark}] {c['name']}: {c['value_shown']} {c['op']} {c['threshold_shown']}{gap}")
         for change in shown["changes"]:
             out(f"changed: {change['metric']} {change['before']} -> {change['after']}")
         if shown["next"]:

@@ -1,0 +1,67 @@
+"""The main pages of the platform as each demo account sees them: what `xiaodian screenshots`
+photographs. Ids come from the demo data (`xiaodian.web.demo`); a page whose object the data does
+not hold is left out rather than guessed."""
+
+from dataclasses import dataclass
+
+from xiaodian.aftersales.models import AfterSale
+from xiaodian.catalog.models import Product
+from xiaodian.content.models import Article, Video
+from xiaodian.live.models import LiveRoom
+from xiaodian.orders.models import Order
+from xiaodian.stores.models import Store
+
+FLAGSHIP = "山野官方旗舰店"  # the demo store with a score, a history and every touchpoint
+
+
+@dataclass(frozen=True)
+class Shot:
+    account: str  # a demo username, or "" for a visitor who has not signed in
+    name: str  # the file's name: <account or guest>-<name>.png
+    path: str
+
+
+def tour() -> list[Shot]:
+    """The pages, visitor first, then buyer, merchant, customer service and operator."""
+    shop = Store.objects.filter(name=FLAGSHIP).first()
+    if shop is None:
+        return []
+    s = shop.pk
+    product = Product.objects.filter(store=shop, state="listed").order_by("pk").first()
+    order = Order.objects.filter(buyer__username="buyer2", store=shop).order_by("-pk").first()
+    aftersale = AfterSale.objects.filter(store=shop).order_by("pk").first()
+    article = Article.objects.filter(state="published").order_by("pk").first()
+    video = Video.objects.filter(state="published").order_by("pk").first()
+    room = LiveRoom.objects.order_by("pk").first()
+    maybe = [
+        ("", "home", "/"),
+        ("", "login", "/login/"),
+        ("", "shop", f"/shop/{s}/"),
+        ("", "product", f"/products/{product.pk}/" if product else None),
+        ("", "search", "/search/?q=茶"),
+        ("", "article", f"/articles/{article.pk}/" if article else None),
+        ("", "video", f"/videos/{video.pk}/" if video else None),
+        ("", "live-room", f"/live-rooms/{room.pk}/" if room else None),
+        ("buyer2", "orders", "/orders/"),
+        ("buyer2", "order", f"/orders/{order.pk}/" if order else None),
+        ("buyer2", "cart", "/cart/"),
+        ("buyer2", "aftersales", "/aftersales/"),
+        ("buyer2", "complaints", "/complaints/"),
+        ("buyer2", "me", "/me/"),
+        ("merchant", "workbench", f"/stores/{s}/workbench/"),
+        ("merchant", "products", f"/stores/{s}/products/"),
+        ("merchant", "product-new", f"/stores/{s}/products/new/"),
+        ("merchant", "store-orders", f"/stores/{s}/orders/"),
+        ("merchant", "store-aftersales", f"/stores/{s}/aftersales/"),
+        ("merchant", "aftersale", f"/aftersales/{aftersale.pk}/" if aftersale else None),
+        ("merchant", "return-addresses", f"/stores/{s}/return-addresses/"),
+        ("merchant", "data", f"/stores/{s}/data/"),
+        ("merchant", "homepage-editor", f"/stores/{s}/homepage/"),
+        ("merchant", "settings", f"/stores/{s}/settings/"),
+        ("merchant", "content", "/content/"),
+        ("agent", "service-workbench", f"/stores/{s}/service/"),
+        ("ops", "operations", "/ops/"),
+        ("ops", "disputes", "/ops/disputes/"),
+        ("ops", "complaints", "/ops/complaints/"),
+    ]
+    return [Shot(account, name, path) for account, name, path in maybe if path is not None]
