@@ -1,20 +1,23 @@
 """Data the benchmarks buy: a bench store with one listed product, and buyers with tokens."""
 
+import io
 import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from PIL import Image
 
 from xiaodian.accounts import licences
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import SubjectKind, Verification
 from xiaodian.accounts.services import create_subject, issue_token
-from xiaodian.catalog.models import SKU, Product
-from xiaodian.catalog.rules import ProductState
+from xiaodian.catalog import services as catalog
+from xiaodian.catalog.models import SKU
 from xiaodian.core import clock
 from xiaodian.stores import services as stores
-from xiaodian.stores.models import Category
+from xiaodian.stores.models import Category, Store
 
 from . import guard
 
@@ -60,15 +63,24 @@ def prepare(*, buyers: int) -> BenchWorld:
 
 
 def new_sku(world: BenchWorld, *, stock: int, price_fen: int = 990) -> SKU:
-    category = Category.objects.get(name="图书")
-    product = Product.objects.create(
-        store_id=world.store_id,
-        category=category,
+    """A listed product with one SKU, made as a merchant makes one: created with a photo, then
+    listed through the catalog's services (a product is listed only with a photo)."""
+    product = catalog.create_product(
+        store=Store.objects.get(pk=world.store_id),
+        category_id=Category.objects.get(name="图书").pk,
         title=f"压测商品 {_unique()}",
-        state=ProductState.LISTED,
-        listed_at=clock.now(),
+        skus=[{"specs": {"版本": "平装"}, "price_fen": price_fen, "stock": stock}],
+        images=[SimpleUploadedFile("bench.png", _photo(), content_type="image/png")],
     )
-    return SKU.objects.create(product=product, specs={"版本": "平装"}, price_fen=price_fen, stock=stock)
+    if stock > 0:  # listing needs stock; a sold-out bench product stays a draft, as it would
+        catalog.list_product(product=product)
+    return SKU.objects.get(product=product)
+
+
+def _photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 ADDRESS = {

@@ -6,12 +6,22 @@ from ninja import Query, Router
 from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
 from . import rules, selectors, services
 from .access import product_for
-from .schemas import ImageOut, ProductFilter, ProductIn, ProductOut, ProductPatch, ProductSummaryOut
+from .schemas import (
+    BulkChangeIn,
+    BulkChangeOut,
+    ImageOut,
+    ProductFilter,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    ProductSummaryOut,
+)
 
 router = Router(tags=["catalog"])
 
@@ -30,9 +40,25 @@ def create_product(request, store_id: ObjectId, body: ProductIn):
 
 @router.get("/stores/{store_id}/products", response=Page[ProductSummaryOut])
 def list_store_products(request, store_id: ObjectId, filters: Query[ProductFilter], page: Query[PageParams]):
-    """The store's products in every state (any role in the store), newest first; `?state=` filters."""
+    """The store's products in every state (any role in the store), newest first; `?state=`,
+    `?q=` (title text), `?category_id=` and `?low_stock=true` filter."""
     store = store_for(request.auth, store_id, Perm.VIEW)
-    return paginate(selectors.products_of_store(store, state=filters.state), page)
+    chosen = selectors.ProductFilters(
+        q=(filters.q or "").strip(),
+        state=filters.state,
+        category_id=filters.category_id,
+        low_stock=filters.low_stock,
+    )
+    return paginate(selectors.products_of_store(store, filters=chosen), page)
+
+
+@router.post("/stores/{store_id}/products/bulk", response=BulkChangeOut)
+@refuses("bulk_change_out_of_range", "store_not_open")
+def bulk_change_products(request, store_id: ObjectId, body: BulkChangeIn):
+    """Set or adjust the price and/or stock of every active SKU of up to 50 of the store's
+    products, all or nothing."""
+    store = store_for(request.auth, store_id, Perm.MANAGE_PRODUCTS)
+    return services.bulk_change_skus(store=store, **body.dict())
 
 
 @router.get("/products/{product_id}", response=ProductOut, auth=public_auth)
@@ -49,6 +75,7 @@ def update_product(request, product_id: ObjectId, body: ProductPatch):
 
 
 @router.post("/products/{product_id}/list", response=ProductOut)
+@refuses("listing_needs_image", "listing_needs_stock")
 def list_product(request, product_id: ObjectId):
     services.list_product(product=product_for(request.auth, product_id, Perm.MANAGE_PRODUCTS))
     return _detail(request, product_id)
@@ -96,6 +123,7 @@ def add_product_image(request, product_id: ObjectId):
 
 
 @router.delete("/products/{product_id}/images/{image_id}", response={204: None})
+@refuses("listing_needs_image")
 def remove_product_image(request, product_id: ObjectId, image_id: ObjectId):
     product = product_for(request.auth, product_id, Perm.MANAGE_PRODUCTS)
     services.remove_product_image(product=product, image_id=image_id)

@@ -17,3 +17,4 @@ class CatalogConfig(AppConfig):
         cards.product_card_resolver.register(selectors.product_cards)
         cards.store_entry_resolver.register(selectors.store_entries)
         homepage.homepage_products.register(selectors.homepage_products)
+        homepage.homepage_categories.register(selectors.homepage_categories)

@@ -20,8 +20,12 @@ IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_PIXELS = 6000
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}  # Pillow format -> extension
 BAN_REASON_MAX = 200
-LOW_STOCK = 10  # the product page says "only a few left" at or below this
+LOW_STOCK = 10  # the product page says "only a few left" at or below this; the merchant's "库存紧张" filter
 MERCHANT_PAGE_SIZE = 20
+SEARCH_MAX = 60  # characters of a merchant's product search (a title is at most TITLE_MAX)
+BULK_PRODUCTS_MAX = 50  # products one bulk price or stock change may touch
+# What a merchant types as a spec's values on the product form: "红, 蓝、白" (commas, 、 or new lines).
+SPEC_VALUE_SEPARATORS = ",，、;；\n"
 
 
 class ProductState(models.TextChoices):

@@ -4,7 +4,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from xiaodian.core.pagination import JsonInt, StrictId, json_int
+from xiaodian.core.pagination import JsonInt, ObjectId, StrictId, json_int
 
 from . import rules
 from .selectors import ProductPage, cover_url
@@ -64,6 +64,33 @@ class ProductPatch(Schema):
 
 class ProductFilter(Schema):
     state: rules.ProductState | None = None
+    q: str | None = Field(None, max_length=rules.SEARCH_MAX, description="Text anywhere in the title")
+    category_id: ObjectId | None = Field(None, description="Products of this (leaf) category")
+    low_stock: bool = Field(
+        False, description=f"Only products whose active SKUs hold at most {rules.LOW_STOCK} units in all"
+    )
+
+
+class BulkChangeIn(Schema):
+    """Set or adjust the price and/or the stock of every active SKU of the chosen products: at most
+    one of `price_fen` / `price_change_fen`, at most one of `stock` / `stock_change`, at least one."""
+
+    product_ids: list[StrictId] = Field(min_length=1, max_length=rules.BULK_PRODUCTS_MAX)
+    price_fen: json_int(ge=1, le=rules.PRICE_MAX_FEN) | None = Field(
+        None, description="Set every price to this"
+    )
+    price_change_fen: json_int(ge=-rules.PRICE_MAX_FEN, le=rules.PRICE_MAX_FEN) | None = Field(
+        None, description="Add this to every price (negative lowers it)"
+    )
+    stock: json_int(ge=0, le=rules.STOCK_MAX) | None = Field(None, description="Set every stock to this")
+    stock_change: json_int(ge=-rules.STOCK_MAX, le=rules.STOCK_MAX) | None = Field(
+        None, description="Add this to every stock (negative lowers it)"
+    )
+
+
+class BulkChangeOut(Schema):
+    products: int = Field(description="Products changed")
+    skus: int = Field(description="Active SKUs changed")
 
 
 class SkuOut(Schema):

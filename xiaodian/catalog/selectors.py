@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
+from xiaodian.stores import rules as store_rules
 from xiaodian.stores.models import Category, Store, StoreStaff
 from xiaodian.stores.rules import StoreState
 from xiaodian.stores.selectors import CategoryTree, bound_stores
@@ -115,13 +116,33 @@ def product_page(product_id: int, *, viewer: User | None = None) -> ProductPage:
     )
 
 
-def products_of_store(store: Store, *, state: str | None = None) -> QuerySet[Product]:
+@dataclass(frozen=True)
+class ProductFilters:
+    """A merchant's product list filters: any of title text, state, category, low stock."""
+
+    q: str = ""
+    state: str | None = None
+    category_id: int | None = None
+    low_stock: bool = False
+
+    @property
+    def narrowing(self) -> bool:
+        """Whether anything but the state narrows the list (the state tabs then count the match)."""
+        return bool(self.q.strip() or self.category_id or self.low_stock)
+
+
+def products_of_store(
+    store: Store, *, state: str | None = None, filters: ProductFilters | None = None
+) -> QuerySet[Product]:
     """A store's products for its staff, newest first, with price range, total stock, SKU count
-    and the cover image's file name (`cover`) in one query."""
+    and the cover image's file name (`cover`) in one query. `filters` narrow it: title text
+    (case-insensitive, anywhere in the title), a (leaf) category, and low stock
+    (active SKUs totalling at most LOW_STOCK, sold out included)."""
+    filters = filters or ProductFilters(state=state)
     active = Q(skus__is_active=True)
     cover = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id").values("image")[:1]
     products = (
-        Product.objects.filter(store=store)
+        _filtered(Product.objects.filter(store=store), filters)
         .select_related("category")
         .annotate(
             price_min_fen=Min("skus__price_fen", filter=active),
@@ -132,15 +153,45 @@ def products_of_store(store: Store, *, state: str | None = None) -> QuerySet[Pro
         )
         .order_by("-id")
     )
-    if state:
-        products = products.filter(state=state)
+    if filters.state:
+        products = products.filter(state=filters.state)
     return products
 
 
-def state_counts(store: Store) -> dict[str, int]:
-    """How many products the store has in each state (one query), for the filter tabs."""
+def _filtered(products: QuerySet[Product], filters: ProductFilters) -> QuerySet[Product]:
+    """Every filter but the state (the tabs count each state under the others)."""
+    if filters.q.strip():
+        products = products.filter(title__icontains=filters.q.strip())
+    if filters.category_id:
+        products = products.filter(category_id=filters.category_id)
+    if filters.low_stock:
+        stock = (
+            SKU.objects.filter(product=OuterRef("pk"), is_active=True)
+            .order_by()
+            .values("product")
+            .annotate(total=Sum("stock"))
+            .values("total")
+        )
+        products = products.annotate(
+            active_stock=Coalesce(Subquery(stock), 0, output_field=IntegerField())
+        ).filter(active_stock__lte=rules.LOW_STOCK)
+    return products
+
+
+def store_product_categories(store: Store) -> list[tuple[int, str]]:
+    """The leaf categories the store's products are in, (id, name) by name: the filter's choices."""
+    return list(
+        Category.objects.filter(pk__in=Product.objects.filter(store=store).values("category_id"))
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def state_counts(store: Store, filters: ProductFilters | None = None) -> dict[str, int]:
+    """How many products the store has in each state (one query), for the filter tabs; with
+    `filters`, how many of those that match them."""
     counts = dict(
-        Product.objects.filter(store=store)
+        _filtered(Product.objects.filter(store=store), filters or ProductFilters())
         .order_by()
         .values_list("state")
         .annotate(n=Count("pk"))
@@ -262,6 +313,29 @@ def homepage_products(store_id: int, ids, *, latest: int = 0) -> tuple[dict[int,
         for row in (*rows, *newest)
     }
     return cards, [row["pk"] for row in newest]
+
+
+def homepage_categories(store_id: int, category_id: int | None = None) -> tuple[list[dict], list[int]]:
+    """The store page's in-store categories (registered as `stores.homepage.homepage_categories`):
+    the categories of the store's listed products with how many each holds, the fullest first,
+    in one query; and, for `category_id` when it is one of them, its newest listed products'
+    ids (one more query)."""
+    listed = Product.objects.filter(store_id=store_id, state=ProductState.LISTED)
+    rows = (
+        listed.order_by()
+        .values("category_id", "category__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "category__name", "category_id")
+    )
+    categories = [{"id": r["category_id"], "name": r["category__name"], "count": r["n"]} for r in rows]
+    ids: list[int] = []
+    if category_id is not None and any(c["id"] == category_id for c in categories):
+        ids = list(
+            listed.filter(category_id=category_id)
+            .order_by(F("listed_at").desc(nulls_last=True), "-pk")
+            .values_list("pk", flat=True)[: store_rules.GRID_PRODUCTS_MAX]
+        )
+    return categories, ids
 
 
 def newest_listed(limit: int) -> list[dict]:

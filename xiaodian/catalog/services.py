@@ -217,22 +217,37 @@ def _ensure_editable(product: Product) -> None:
 
 
 def create_product(
-    *, store: Store, category_id: int, title: str, description: str = "", skus: Sequence[Mapping]
+    *,
+    store: Store,
+    category_id: int,
+    title: str,
+    description: str = "",
+    skus: Sequence[Mapping],
+    images: Sequence[UploadedFile] = (),
 ) -> Product:
-    """A draft product with its SKUs (`[{specs, price_fen, stock}]`); listing is a separate step."""
+    """A draft product with its SKUs (`[{specs, price_fen, stock}]`) and up to IMAGES_MAX images,
+    all or nothing; listing is a separate step."""
     _ensure_store_can_edit(store)
     title = _checked_title(title)
     description = _checked_description(description)
     category = _leaf_category(category_id)
     rows, spec_names = _checked_skus(skus)
-    with transaction.atomic():
-        product = Product.objects.create(
-            store=store, category=category, title=title, description=description, spec_names=spec_names
-        )
-        SKU.objects.bulk_create(  # a new SKU's stock is 0 when not given
-            SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock or 0)
-            for row in rows
-        )
+    checked = check_images(images, limit=rules.IMAGES_MAX)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            product = Product.objects.create(
+                store=store, category=category, title=title, description=description, spec_names=spec_names
+            )
+            SKU.objects.bulk_create(  # a new SKU's stock is 0 when not given
+                SKU(product=product, specs=row.specs, price_fen=row.price_fen, stock=row.stock or 0)
+                for row in rows
+            )
+            for position, image in enumerate(checked):
+                _save_image(product, image, position, stored)
+    except Exception:
+        _delete_files(stored)  # nothing of the product was kept: neither are its files
+        raise
     return product
 
 
@@ -314,6 +329,121 @@ def _replace_skus(product: Product, rows: list[SkuRow]) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------ bulk changes
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """What a bulk edit did: how many products and active SKUs it changed."""
+
+    products: int
+    skus: int
+
+
+def bulk_change_skus(
+    *,
+    store: Store,
+    product_ids: Sequence[int],
+    price_fen: int | None = None,
+    price_change_fen: int | None = None,
+    stock: int | None = None,
+    stock_change: int | None = None,
+) -> BulkChange:
+    """Set or adjust the price and/or the stock of every active SKU of the chosen products of one
+    store, in one transaction: all of it or none of it.
+
+    `price_fen` / `stock` set a value; `price_change_fen` / `stock_change` add to it (negative
+    lowers it). At most one of each pair, at least one in all. An adjustment is one conditional
+    UPDATE per SKU's bounds: if any SKU would leave its range (price 1..PRICE_MAX_FEN, stock
+    0..STOCK_MAX) nothing changes and the refusal names the product (`bulk_change_out_of_range`).
+    Setting the stock overwrites units sold meanwhile: that is what a stocktake means. The SKU rows
+    are locked in primary-key order first, as checkouts take them, so the two cannot deadlock.
+    """
+    _ensure_store_can_edit(store)
+    ids = _checked_bulk_ids(product_ids)
+    changes = _checked_bulk_changes(price_fen, price_change_fen, stock, stock_change)
+    with transaction.atomic():
+        products = {
+            pk: (title, state)
+            for pk, title, state in Product.objects.select_for_update()
+            .filter(store=store, pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", "title", "state")
+        }
+        for i, pk in enumerate(ids):
+            if pk not in products:
+                raise DomainError("not_found", field=f"product_ids.{i}")
+            if products[pk][1] not in rules.EDITABLE_IN:
+                raise DomainError(
+                    "invalid_transition",
+                    _("“%(title)s”已被封禁，不能修改。") % {"title": products[pk][0]},
+                    field=f"product_ids.{i}",
+                )
+        skus = SKU.objects.filter(product_id__in=ids, is_active=True)
+        locked = list(skus.select_for_update().order_by("pk").values_list("pk", flat=True))
+        for field, (mode, value) in changes.items():
+            low, high = (1, rules.PRICE_MAX_FEN) if field == "price_fen" else (0, rules.STOCK_MAX)
+            if mode == "set":
+                skus.update(**{field: value})
+                continue
+            # In range after the change: low <= old + value <= high, checked by the UPDATE itself.
+            fits = skus.filter(**{f"{field}__gte": low - value, f"{field}__lte": high - value})
+            if fits.update(**{field: F(field) + value}) != len(locked):
+                outside = skus.exclude(pk__in=fits.values("pk")).order_by("pk").first()
+                title = products[outside.product_id][0] if outside else ""
+                raise DomainError(
+                    "bulk_change_out_of_range",
+                    _(
+                        "“%(title)s”调整后会超出范围（价格 0.01–%(price)s 元，库存 0–%(stock)d），没有修改任何商品。"
+                    )
+                    % {"title": title, "price": f"{rules.PRICE_MAX_FEN // 100:,}", "stock": rules.STOCK_MAX},
+                    field="price_change_fen" if field == "price_fen" else "stock_change",
+                )
+        Product.objects.filter(pk__in=ids).update(updated_at=clock.now())
+        events.product_changed.emit(product_ids=ids)
+    return BulkChange(products=len(ids), skus=len(locked))
+
+
+def _checked_bulk_ids(product_ids) -> list[int]:
+    if (
+        not isinstance(product_ids, Sequence)
+        or isinstance(product_ids, str)
+        or not 1 <= len(product_ids) <= rules.BULK_PRODUCTS_MAX
+        or not all(_is_int(pk) for pk in product_ids)
+    ):
+        raise DomainError(
+            "validation_error",
+            _("请选择 1–%(max)d 个商品。") % {"max": rules.BULK_PRODUCTS_MAX},
+            field="product_ids",
+        )
+    return sorted(set(product_ids), key=list(product_ids).index)
+
+
+def _checked_bulk_changes(price_fen, price_change_fen, stock, stock_change) -> dict[str, tuple[str, int]]:
+    """{"price_fen" | "stock": ("set" | "change", value)}, each value in range."""
+    changes: dict[str, tuple[str, int]] = {}
+    for field, to, by, high in (
+        ("price_fen", price_fen, price_change_fen, rules.PRICE_MAX_FEN),
+        ("stock", stock, stock_change, rules.STOCK_MAX),
+    ):
+        change_field = "price_change_fen" if field == "price_fen" else "stock_change"
+        if to is not None and by is not None:
+            raise DomainError("validation_error", _("设置和调整只能选一个。"), field=change_field)
+        if to is not None:
+            changes[field] = (
+                "set",
+                _checked_number(to, field=field, low=1 if field == "price_fen" else 0, high=high),
+            )
+        elif by is not None:
+            _checked_number(by, field=change_field, low=-high, high=high)
+            if by == 0:
+                raise DomainError("validation_error", _("调整的数值不能为 0。"), field=change_field)
+            changes[field] = ("change", by)
+    if not changes:
+        raise DomainError("validation_error", _("请填写要设置或调整的价格或库存。"), field="price_fen")
+    return changes
+
+
 # ------------------------------------------------------------------------------------------ states
 
 
@@ -339,13 +469,18 @@ def _move(product: Product, *, allowed: frozenset, to: str, **fields) -> Product
 
 
 def list_product(*, product: Product) -> Product:
-    """draft | delisted → listed, once the store may list in the category and a SKU has stock."""
+    """draft | delisted → listed, once the store may list in the category, a SKU has stock and
+    the product has an image."""
     if product.state not in rules.LISTABLE_FROM:
         raise DomainError("invalid_transition")
     store_services.ensure_can_list(store=product.store, category_id=product.category_id)
     with transaction.atomic():
+        # Lock the product: removing its last image waits for this listing, and sees it.
+        Product.objects.select_for_update().filter(pk=product.pk).values_list("pk", flat=True).first()
         if not SKU.objects.filter(product=product, is_active=True, stock__gt=0).exists():
             raise DomainError("listing_needs_stock", field="skus")
+        if not ProductImage.objects.filter(product=product).exists():
+            raise DomainError("listing_needs_image", field="images")
         _move(product, allowed=rules.LISTABLE_FROM, to=ProductState.LISTED, listed_at=clock.now())
         _changed(product)
         transaction.on_commit(lambda: signals.product_listed.send(sender=Product, product=product))
@@ -446,31 +581,53 @@ def add_product_image(*, product: Product, upload: UploadedFile) -> ProductImage
                 _("每个商品最多 %(max)d 张图片。") % {"max": rules.IMAGES_MAX},
                 field="image",
             )
-        image = ProductImage(
-            product=product,
-            width=checked.width,
-            height=checked.height,
-            position=(taken["last"] or 0) + 1 if taken["n"] else 0,
-        )
-        # A generated name: the uploader's file name says nothing we want to keep.
-        image.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
-        stored = image.image.name
+        stored: list[str] = []
         try:
-            image.save()
+            image = _save_image(product, checked, (taken["last"] or 0) + 1 if taken["n"] else 0, stored)
         except Exception:
-            if stored:
-                image.image.storage.delete(stored)
+            _delete_files(stored)
             raise
         Product.objects.filter(pk=product.pk).update(updated_at=clock.now())
     return image
 
 
+def _save_image(product: Product, checked: CheckedImage, position: int, stored: list[str]) -> ProductImage:
+    """Write the file under a generated name (the uploader's says nothing we want to keep), then
+    its row; the file's name goes into `stored` so that a caller whose transaction fails can
+    delete it."""
+    image = ProductImage(product=product, width=checked.width, height=checked.height, position=position)
+    image.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
+    stored.append(image.image.name or "")
+    image.save()
+    return image
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if name:
+            ProductImage._meta.get_field("image").storage.delete(name)
+
+
 def remove_product_image(*, product: Product, image_id: int) -> None:
+    """Remove an image; a listed product keeps at least one (`listing_needs_image`)."""
     _ensure_editable(product)
     with transaction.atomic():
+        # Lock the product: a listing and the removal of its last image cannot both go through.
+        state = (
+            Product.objects.select_for_update().filter(pk=product.pk).values_list("state", flat=True).first()
+        )
         image = ProductImage.objects.filter(product=product, pk=image_id).first()
         if image is None:
             raise DomainError("not_found", field="image_id")
+        if (
+            state == ProductState.LISTED
+            and not ProductImage.objects.filter(product=product).exclude(pk=image.pk).exists()
+        ):
+            raise DomainError(
+                "listing_needs_image",
+                _("上架中的商品至少要保留一张图片；请先下架或再上传一张。"),
+                field="image_id",
+            )
         storage, name = image.image.storage, image.image.name
         image.delete()
         Product.objects.filter(pk=product.pk).update(updated_at=clock.now())

@@ -8,7 +8,6 @@ app_name = "catalog"
 urlpatterns = [
     path("products/<int:product_id>/", views.product_detail, name="product"),
     path("products/<int:product_id>/edit/", views.product_edit, name="product_edit"),
-    path("products/sku-row/", views.sku_row, name="sku_row"),
     path("stores/<int:store_id>/products/", views.store_products, name="store_products"),
     path("stores/<int:store_id>/products/new/", views.product_create, name="product_create"),
 ]

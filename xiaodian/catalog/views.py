@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
@@ -25,14 +25,18 @@ from . import rules, selectors, services
 from .access import product_for
 from .forms import (
     SKU_PREFIX,
-    SPEC_SLOTS,
+    BulkChangeForm,
     ImageForm,
+    NewProductForm,
+    ProductFilterForm,
     ProductForm,
     SkuFormSet,
+    matrix_initial,
+    posted_rows,
     show_domain_error,
     sku_initial,
     sku_input,
-    spec_name_initial,
+    spec_initial,
 )
 from .rules import ProductState
 
@@ -116,23 +120,56 @@ def _share_url(request) -> str:
 # ------------------------------------------------------------------------------- merchant: the list
 
 
-def _list_url(store, state: str) -> str:
+def _list_url(store, query: dict) -> str:
+    """The list's URL with the filters (and page) in `query`, empty ones left out."""
     url = reverse("catalog:store_products", args=[store.pk])
-    return f"{url}?{urlencode({'state': state})}" if state else url
+    kept = {k: v for k, v in query.items() if v not in ("", None, False, 0)}
+    return f"{url}?{urlencode(kept)}" if kept else url
+
+
+def _query(filters: selectors.ProductFilters) -> dict:
+    return {
+        "q": filters.q,
+        "state": filters.state or "",
+        "category": filters.category_id or "",
+        "low": "1" if filters.low_stock else "",
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def store_products(request, store_id: int):
-    """A store's products with a state filter; list / delist each (htmx swaps the one row)."""
+    """A store's products, searched and filtered (title, state, category, low stock) and paged;
+    list / delist each (htmx swaps the one row); change the price or stock of those ticked."""
     action = _action(request)
-    if action not in ("", "list", "delist"):
+    if action not in ("", "list", "delist", "bulk"):
         raise Http404
     store = _store(request, store_id, Perm.MANAGE_PRODUCTS if action else Perm.VIEW)
-    state = request.GET.get("state", "")
-    state = state if state in ProductState.values else ""
+    categories = selectors.store_product_categories(store)
+    filter_form = ProductFilterForm(request.GET, categories=categories)
+    filters = selectors.ProductFilters(**filter_form.filters())
+    query = _query(filters)
+    state = filters.state or ""
     errors: dict[int, DomainError] = {}
-    if action:
+    bulk_form = BulkChangeForm(request.POST) if action == "bulk" else BulkChangeForm()
+    chosen: set[int] = set()
+    if action == "bulk":
+        chosen = {int(pk) for pk in request.POST.getlist("product_ids") if pk.isdigit()}
+        if bulk_form.is_valid():
+            try:
+                done = services.bulk_change_skus(
+                    store=store, product_ids=sorted(chosen), **bulk_form.service_kwargs()
+                )
+            except DomainError as exc:
+                bulk_form.add_domain_error(exc)
+            else:
+                messages.success(
+                    request,
+                    _("已修改 %(products)d 个商品的 %(skus)d 个规格。")
+                    % {"products": done.products, "skus": done.skus},
+                )
+                return redirect(_list_url(store, {**query, "offset": request.GET.get("offset", "")}))
+    elif action:
         try:
             product = selectors.product_of_store(store, _posted_id(request, "product_id"))
         except DomainError as exc:
@@ -144,9 +181,9 @@ def store_products(request, store_id: int):
             errors[product.pk] = exc
         else:
             if not request.htmx:
-                done = _("“%(title)s”已上架。") if action == "list" else _("“%(title)s”已下架。")
-                messages.success(request, done % {"title": product.title})
-                return redirect(_list_url(store, state))
+                done_text = _("“%(title)s”已上架。") if action == "list" else _("“%(title)s”已下架。")
+                messages.success(request, done_text % {"title": product.title})
+                return redirect(_list_url(store, query))
         if request.htmx:
             item = selectors.products_of_store(store).get(pk=product.pk)
             item.cover_url = selectors.cover_url(item.cover)
@@ -154,12 +191,14 @@ def store_products(request, store_id: int):
                 "item": item,
                 "store": store,
                 "state": state,
-                "tabs": _tabs(store),
+                "query": urlencode({k: v for k, v in query.items() if v}),
+                "tabs": _tabs(store, filters),
                 "error": errors.get(product.pk),
+                "low_stock": rules.LOW_STOCK,
                 "may_manage": True,
             }
             return render(request, "catalog/partials/product_row_response.html", context)
-    products = selectors.products_of_store(store, state=state or None)
+    products = selectors.products_of_store(store, filters=filters)
     try:
         offset = min(max(int(request.GET.get("offset", 0)), 0), MAX_OFFSET)
     except ValueError:
@@ -169,73 +208,72 @@ def store_products(request, store_id: int):
     for item in items:
         item.error = errors.pop(item.pk, None)
         item.cover_url = selectors.cover_url(item.cover)
+        item.chosen = item.pk in chosen
     for refusal in errors.values():  # the product is not on this page: say it at the top
         messages.error(request, refusal.message)
-    tabs = _tabs(store)
-    total = next(count for value, _label, count in tabs if value == state)
+    tabs = _tabs(store, filters)
+    total = next(count for value, _label, count, _url in tabs if value == state)
     context = {
         "store": store,
         "items": items,
         "state": state,
+        "query": urlencode({k: v for k, v in query.items() if v}),
         "tabs": tabs,
+        "filter_form": filter_form,
+        "filtering": filters.narrowing,
+        "clear_url": _list_url(store, {"state": state}),
+        "bulk_form": bulk_form,
+        "bulk_max": rules.BULK_PRODUCTS_MAX,
+        "total": total,
+        "low_stock": rules.LOW_STOCK,
         "may_manage": can(store, Perm.MANAGE_PRODUCTS),
-        "previous": _page_url(store, state, offset - size) if offset > 0 else "",
-        "next": _page_url(store, state, offset + size) if offset + size < total else "",
+        "previous": _list_url(store, {**query, "offset": max(offset - size, 0)}) if offset > 0 else "",
+        "next": _list_url(store, {**query, "offset": offset + size}) if offset + size < total else "",
     }
     return render(request, "catalog/store_products.html", context)
 
 
-def _tabs(store) -> list[tuple[str, str, int]]:
-    """(state, label, how many) for the filter tabs, "" being all states."""
-    counts = selectors.state_counts(store)
-    return [("", _("全部"), sum(counts.values()))] + [
-        (value, label, counts[value]) for value, label in ProductState.choices
+def _tabs(store, filters: selectors.ProductFilters) -> list[tuple[str, str, int, str]]:
+    """(state, label, how many match the other filters, URL) for the state tabs, "" being all."""
+    counts = selectors.state_counts(store, filters)
+    query = _query(filters)
+    return [
+        (value, label, count, _list_url(store, {**query, "state": value}))
+        for value, label, count in [("", _("全部"), sum(counts.values()))]
+        + [(value, label, counts[value]) for value, label in ProductState.choices]
     ]
-
-
-def _page_url(store, state: str, offset: int) -> str:
-    query = {k: v for k, v in (("state", state), ("offset", max(offset, 0))) if v}
-    url = reverse("catalog:store_products", args=[store.pk])
-    return f"{url}?{urlencode(query)}" if query else url
 
 
 # ---------------------------------------------------------------------- merchant: create and edit
 
 
-def _forms(request, action: str, *, categories, initial: dict, skus_initial: list[dict]):
-    """The product form and the SKU rows: bound on save; on "add a row" (without htmx) the
-    posted rows again plus an empty one, with the typed product fields as initial values."""
-    if action == "save":
+def _forms(request, action: str, *, form_class, categories, initial: dict, skus_initial: list[dict]):
+    """The product form and the SKU rows: bound on save; on "生成规格表" (the no-script path) the
+    typed fields again and the rows of the new matrix, prices and stocks carried over."""
+    if action in ("save", "save_list"):
         return (
-            ProductForm(request.POST, categories=categories),
+            form_class(request.POST, request.FILES, categories=categories),
             SkuFormSet(request.POST, prefix=SKU_PREFIX),
         )
-    if action == "add_row":
-        data = request.POST.copy()
-        try:
-            total = int(data.get(f"{SKU_PREFIX}-TOTAL_FORMS", 0))
-        except ValueError:
-            total = 0
-        data[f"{SKU_PREFIX}-TOTAL_FORMS"] = str(min(total + 1, rules.SKUS_MAX))
-        typed = {name: request.POST.get(name, "") for name in ProductForm.base_fields}
-        return ProductForm(initial=typed, categories=categories), SkuFormSet(data, prefix=SKU_PREFIX)
-    formset = SkuFormSet(initial=skus_initial, prefix=SKU_PREFIX)
+    if action == "matrix":
+        product_form = form_class(request.POST, categories=categories)
+        previous = posted_rows(request.POST, SKU_PREFIX)
+        if product_form.is_valid() or not _spec_errors(product_form):
+            rows = matrix_initial(product_form.spec_names(), product_form.spec_values(), previous)
+        else:
+            rows = previous
+        for name in [n for n in product_form.errors if n != "__all__" and not n.startswith("spec_")]:
+            del product_form.errors[name]  # "generate" is not "save": only the specs are judged
+        return product_form, SkuFormSet(initial=rows, prefix=SKU_PREFIX)
     if not skus_initial:
-        formset.extra = 1
-    return ProductForm(initial=initial, categories=categories), formset
+        skus_initial = [{}]  # a product without specs: one row
+    return form_class(initial=initial, categories=categories), SkuFormSet(
+        initial=skus_initial, prefix=SKU_PREFIX
+    )
 
 
-def _label_rows(product_form: ProductForm, formset) -> list[str]:
-    """Label each row's value inputs with the spec names typed above them."""
-    source = product_form.data if product_form.is_bound else product_form.initial
-    labels = [
-        (source.get(f"spec_name_{slot}") or "").strip() or _("规格值 %(slot)d") % {"slot": slot}
-        for slot in SPEC_SLOTS
-    ]
-    for form in [*formset.forms, formset.empty_form]:
-        for slot, label in zip(SPEC_SLOTS, labels, strict=True):
-            form.fields[f"value_{slot}"].label = label
-    return labels
+def _spec_errors(product_form) -> bool:
+    return any(name == "__all__" or name.startswith("spec_") for name in product_form.errors)
 
 
 def _save(product_form, formset, write) -> bool:
@@ -253,48 +291,71 @@ def _save(product_form, formset, write) -> bool:
             rows,
         )
     except DomainError as exc:
-        show_domain_error(exc, product_form, sources)
+        if (exc.field or "").startswith("images"):
+            product_form.add_error("images", exc.message)
+        else:
+            show_domain_error(exc, product_form, sources)
         return False
     return True
+
+
+def _form_context(product_form, formset) -> dict:
+    return {
+        "form": product_form,
+        "formset": formset,
+        "skus_max": rules.SKUS_MAX,
+        "separators": rules.SPEC_VALUE_SEPARATORS,
+    }
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_create(request, store_id: int):
+    """A draft with its images and SKU matrix; "保存并上架" also lists it (a refusal leaves the
+    draft, and says why on its edit page)."""
     store = _store(request, store_id, Perm.MANAGE_PRODUCTS)
     action = _action(request)
-    if action not in ("", "save", "add_row"):
+    if action not in ("", "save", "save_list", "matrix"):
         raise Http404
     categories = selectors.leaf_categories()
     main = store.main_category_id if store.main_category_id in dict(categories) else None
     product_form, formset = _forms(
-        request, action, categories=categories, initial={"category_id": main}, skus_initial=[]
+        request,
+        action,
+        form_class=NewProductForm,
+        categories=categories,
+        initial={"category_id": main},
+        skus_initial=[],
     )
     created = []
 
     def write(fields, skus):
-        created.append(services.create_product(store=store, skus=skus, **fields))
+        images = product_form.cleaned_data["images"]
+        created.append(services.create_product(store=store, skus=skus, images=images, **fields))
 
-    if action == "save" and _save(product_form, formset, write):
-        messages.success(request, _("商品已保存为草稿。添加图片后就可以上架了。"))
-        return redirect("catalog:product_edit", product_id=created[0].pk)
-    context = {
-        "store": store,
-        "product": None,
-        "form": product_form,
-        "formset": formset,
-        "spec_labels": _label_rows(product_form, formset),
-    }
+    if action in ("save", "save_list") and _save(product_form, formset, write):
+        product = created[0]
+        if action == "save":
+            messages.success(request, _("商品已保存为草稿。添加图片后就可以上架了。"))
+            return redirect("catalog:product_edit", product_id=product.pk)
+        try:
+            services.list_product(product=product)
+        except DomainError as exc:
+            messages.error(request, _("商品已保存为草稿，但还不能上架：%(reason)s") % {"reason": exc.message})
+            return redirect("catalog:product_edit", product_id=product.pk)
+        messages.success(request, _("“%(title)s”已上架。") % {"title": product.title})
+        return redirect("catalog:store_products", store_id=store.pk)
+    context = {"store": store, "product": None, **_form_context(product_form, formset)}
     return render(request, "catalog/product_form.html", context)
 
 
-_EDIT_ACTIONS = ("", "save", "add_row", "image_add", "image_remove", "list", "delist")
+_EDIT_ACTIONS = ("", "save", "matrix", "image_add", "image_remove", "list", "delist")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def product_edit(request, product_id: int):
-    """Text, category and SKU rows; images; listing and delisting — each refusal in place."""
+    """Text, category and the SKU matrix; images; listing and delisting — each refusal in place."""
     action = _action(request)
     if action not in _EDIT_ACTIONS:
         raise Http404
@@ -305,11 +366,12 @@ def product_edit(request, product_id: int):
         "title": product.title,
         "description": product.description,
         "category_id": product.category_id,
-        **spec_name_initial(product.spec_names),
+        **spec_initial(product.spec_names, skus),
     }
     product_form, formset = _forms(
         request,
         action,
+        form_class=ProductForm,
         categories=categories,
         initial=initial,
         skus_initial=sku_initial(skus, product.spec_names),
@@ -355,9 +417,7 @@ def product_edit(request, product_id: int):
     context = {
         "store": product.store,
         "product": product,
-        "form": product_form,
-        "formset": formset,
-        "spec_labels": _label_rows(product_form, formset),
+        **_form_context(product_form, formset),
         "images": selectors.images_of(product),
         "image_form": image_form,
         "images_max": rules.IMAGES_MAX,
@@ -367,21 +427,3 @@ def product_edit(request, product_id: int):
         "delistable": product.state in rules.DELISTABLE_FROM,
     }
     return render(request, "catalog/product_form.html", context)
-
-
-@login_required
-@require_GET
-def sku_row(request):
-    """htmx: one more empty SKU row, and the formset's new row count out of band."""
-    try:
-        index = min(max(int(request.GET.get(f"{SKU_PREFIX}-TOTAL_FORMS", 0)), 0), rules.SKUS_MAX - 1)
-    except ValueError:
-        index = 0
-    formset = SkuFormSet(prefix=SKU_PREFIX)
-    form = formset.form(prefix=f"{SKU_PREFIX}-{index}", empty_permitted=True, use_required_attribute=False)
-    formset.add_fields(form, index)
-    names = {slot: request.GET.get(f"spec_name_{slot}", "").strip() for slot in SPEC_SLOTS}
-    for slot in SPEC_SLOTS:
-        form.fields[f"value_{slot}"].label = names[slot] or _("规格值 %(slot)d") % {"slot": slot}
-    context = {"row": form, "total": index + 1, "prefix": SKU_PREFIX}
-    return render(request, "catalog/partials/sku_row_response.html", context)

@@ -80,6 +80,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "sku_specs_duplicate": (422, _("两个规格的取值完全相同。")),
     "stock_changed": (409, _("库存已变化，请刷新后再设置。")),
     "listing_needs_stock": (409, _("上架前至少需要一个有库存的规格。")),
+    "listing_needs_image": (409, _("上架前至少需要一张商品图片。")),
+    "bulk_change_out_of_range": (422, _("调整后的价格或库存超出了允许的范围。")),
     "images_limit_reached": (409, _("商品图片数量已达上限。")),
     # reviews
     "review_not_allowed": (409, _("订单确认收货后才能评价。")),

@@ -225,6 +225,17 @@ def resolve_products(
     return homepage_products(store_id, ids, latest=latest)
 
 
+def _no_categories(store_id: int, category_id: int | None = None) -> tuple[list[dict], list[int]]:
+    """`([{"id", "name", "count"}], [ids])`: the categories the store's listed products are in,
+    the fullest first, and the newest listed products (at most GRID_PRODUCTS_MAX) of
+    `category_id` when it is one of them. Stores alone know no products."""
+    return [], []
+
+
+# The store page's in-store categories (店内分类), filled by the catalog like `homepage_products`.
+homepage_categories = ExtensionPoint("stores.homepage_categories", default=_no_categories)
+
+
 def bound_accounts(store_id: int) -> dict[str, set[int]]:
     """The accounts bound to the store now, by link kind, in one query."""
     bound: dict[str, set[int]] = {kind: set() for kind in LinkKind.values}
@@ -440,6 +451,8 @@ class ShopPage:
     published_at: datetime | None
     is_default: bool  # nothing published yet: the newest products stand in
     is_preview: bool = False
+    categories: tuple[dict, ...] = ()  # in-store categories: {"id", "name", "count"}
+    category: dict | None = None  # the one chosen: the page shows its products instead of the modules
 
 
 def default_modules() -> list[BaseModel]:
@@ -447,13 +460,21 @@ def default_modules() -> list[BaseModel]:
     return [ProductGrid(type="product_grid", mode="auto", limit=DEFAULT_GRID_LIMIT)]
 
 
-def shop_page(store: Store, page: Homepage | None, *, draft: bool = False) -> ShopPage:
-    """The store page for the published modules (or, with `draft`, the ones being edited).
-    Modules are read leniently (anything unreadable is left out), then every kind of thing they
-    name is read with one query: at most six queries, however many modules."""
+def shop_page(
+    store: Store, page: Homepage | None, *, draft: bool = False, category_id: int | None = None
+) -> ShopPage:
+    """The store page for the published modules (or, with `draft`, the ones being edited), with
+    the store's in-store categories. Modules are read leniently (anything unreadable is left
+    out), then every kind of thing they name is read with one query: at most seven queries,
+    however many modules. With `category_id` (one of the store's categories) the page shows that
+    category's products in place of the modules."""
     raw = (page.draft if draft else page.published) if page is not None else []
     is_default = not draft and not raw
     modules = default_modules() if is_default else _readable(raw)
+    categories, category_ids = homepage_categories(store.pk, category_id)
+    category = next((c for c in categories if c["id"] == category_id), None)
+    if category is not None:
+        modules = [ProductGrid(type="product_grid", title=category["name"], product_ids=category_ids)]
     return ShopPage(
         store=store,
         modules=resolve(store, modules),
@@ -461,6 +482,8 @@ def shop_page(store: Store, page: Homepage | None, *, draft: bool = False) -> Sh
         published_at=page.published_at if page is not None else None,
         is_default=is_default,
         is_preview=draft,
+        categories=tuple(categories),
+        category=category,
     )
 
 

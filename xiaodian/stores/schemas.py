@@ -247,6 +247,12 @@ class ShopModuleOut(Schema):
     mini_program: ShopMiniProgramOut | None = Field(description="mini_program")
 
 
+class ShopCategoryOut(Schema):
+    id: int
+    name: str
+    count: int = Field(description="Listed products of the store in this category")
+
+
 class ShopHomepageOut(Schema):
     store_id: int
     store_name: str
@@ -255,6 +261,9 @@ class ShopHomepageOut(Schema):
     published_at: datetime | None
     is_default: bool = Field(description="Nothing published yet: the store's newest products stand in")
     modules: list[ShopModuleOut]
+    categories: list[ShopCategoryOut] = Field(
+        description="In-store categories (店内分类): those of the store's listed products, the fullest first"
+    )
 
     @staticmethod
     def resolve_store_id(obj) -> int:

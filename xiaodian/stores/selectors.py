@@ -219,7 +219,7 @@ def homepage_of(store: Store) -> Homepage:
     return Homepage.objects.filter(store=store).first() or Homepage(store=store)
 
 
-def shop_page(store_id: int) -> homepage.ShopPage:
+def shop_page(store_id: int, *, category_id: int | None = None) -> homepage.ShopPage:
     """The public store page: an open store's published homepage (its newest products while it
     has published none), resolved in at most seven queries however many modules it has."""
     store = Store.objects.select_related("homepage").filter(pk=store_id, state=rules.StoreState.OPEN).first()
@@ -229,12 +229,12 @@ def shop_page(store_id: int) -> homepage.ShopPage:
         page = store.homepage
     except Homepage.DoesNotExist:
         page = None
-    return homepage.shop_page(store, page)
+    return homepage.shop_page(store, page, category_id=category_id)
 
 
-def homepage_preview(store: Store) -> homepage.ShopPage:
+def homepage_preview(store: Store, *, category_id: int | None = None) -> homepage.ShopPage:
     """The store page as the draft would make it (for the store's staff)."""
-    return homepage.shop_page(store, homepage_of(store), draft=True)
+    return homepage.shop_page(store, homepage_of(store), draft=True, category_id=category_id)
 
 
 def homepage_choices(store: Store, *, keep_product_ids=()) -> homepage.Choices:

@@ -42,10 +42,16 @@ def shop(request, store_id: int):
     """The public store page: the published homepage of an open store (its newest products while
     nothing is published). Anything else → 404."""
     try:
-        page = selectors.shop_page(store_id)
+        page = selectors.shop_page(store_id, category_id=_category_id(request))
     except DomainError as exc:
         raise Http404 from exc
     return render(request, "stores/shop.html", {"page": page, "store": page.store})
+
+
+def _category_id(request) -> int | None:
+    """`?category=` of the store page: an in-store category (anything else shows the homepage)."""
+    value = request.GET.get("category", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 @login_required
@@ -53,7 +59,7 @@ def shop(request, store_id: int):
 def homepage_preview(request, store_id: int):
     """The store page as the draft would make it, for the store's staff."""
     store = _store(request, store_id, Perm.VIEW)
-    page = selectors.homepage_preview(store)
+    page = selectors.homepage_preview(store, category_id=_category_id(request))
     return render(request, "stores/shop.html", {"page": page, "store": store})
 
 

@@ -35,7 +35,6 @@ PHONE_WIDTHS = (360, 390, 414)  # the phones every page must fit without scrolli
 NOT_PAGES = {
     "web:logout": "POST",
     "web:start": "a redirect to the role's first page",
-    "catalog:sku_row": "htmx fragment of the product form",
     "orders:cart_add": "POST",
     "content:create_official_account": "POST (its form is on /content/)",
     "content:create_video_account": "POST (its form is on /content/)",

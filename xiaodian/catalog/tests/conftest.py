@@ -49,14 +49,23 @@ def paid_store(store, categories):
 @pytest.fixture
 def make_product(categories):
     def make(
-        store, *, title="亚麻衬衫", category="女装", rows=TWO_SKUS, description="透气亚麻。", listed=False
+        store,
+        *,
+        title="亚麻衬衫",
+        category="女装",
+        rows=TWO_SKUS,
+        description="透气亚麻。",
+        listed=False,
+        photos=1,
     ):
+        """A draft with `photos` photos (one by default: a product is listed with a photo)."""
         product = services.create_product(
             store=store,
             category_id=categories[category].pk,
             title=title,
             description=description,
             skus=skus(*rows),
+            images=[upload() for _ in range(photos)],
         )
         if listed:
             services.list_product(product=product)
@@ -67,8 +76,14 @@ def make_product(categories):
 
 @pytest.fixture
 def product(make_product, paid_store):
-    """A draft product of the paid store, two SKUs (one in stock)."""
+    """A draft product of the paid store, two SKUs (one in stock), one photo."""
     return make_product(paid_store)
+
+
+@pytest.fixture
+def bare_product(make_product, paid_store):
+    """The same draft without a photo."""
+    return make_product(paid_store, photos=0)
 
 
 @pytest.fixture

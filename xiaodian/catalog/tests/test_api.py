@@ -63,6 +63,9 @@ def test_create_list_and_read_a_product(api, api_for, paid_store, categories):
         [("颜色", "蓝"), ("尺码", "L")],
     ]
 
+    r = api.post(f"/products/{created['id']}/list")  # the page's rule: no photo, no listing
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (409, "listing_needs_image", "images")
+    assert upload_image(api, created["id"]).status_code == 201
     r = api.post(f"/products/{created['id']}/list")
     assert (r.status_code, r.json()["state"]) == (200, "listed")
     public = api_for().get(f"/products/{created['id']}")
@@ -291,7 +294,8 @@ def test_state_changes_need_manage_products(stranger_api, agent_api, product):
 # ------------------------------------------------------------------------------------------ images
 
 
-def test_upload_and_remove_an_image(api, product):
+def test_upload_and_remove_an_image(api, bare_product):
+    product = bare_product
     r = upload_image(api, product.pk, image_bytes((30, 20)))
     assert r.status_code == 201, r.content
     image = r.json()
@@ -303,7 +307,8 @@ def test_upload_and_remove_an_image(api, product):
     assert not ProductImage.objects.exists()
 
 
-def test_image_refusals(api, stranger_api, agent_api, product):
+def test_image_refusals(api, stranger_api, agent_api, bare_product):
+    product = bare_product
     r = upload_image(api, product.pk, b"GIF89a but not really")
     assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "image_invalid", "image")
     r = api.post(f"/products/{product.pk}/images", {"image": "not a file"})
@@ -320,3 +325,70 @@ def test_the_openapi_schema_documents_the_upload(api_for):
     schema = api_for().get("/openapi.json").json()
     body = schema["paths"]["/api/v1/products/{product_id}/images"]["post"]["requestBody"]
     assert body["content"]["multipart/form-data"]["schema"]["required"] == ["image"]
+
+
+# ------------------------------------------------------------------- bulk changes and filters (17)
+
+
+def test_bulk_price_and_stock_through_the_api(api, make_product, paid_store):
+    first, second = (make_product(paid_store, title=t) for t in ("亚麻衬衫", "棉麻衬衫"))
+    url = f"/stores/{paid_store.pk}/products/bulk"
+    r = api.post(url, {"product_ids": [first.pk, second.pk], "price_fen": 5900, "stock_change": 2})
+    assert (r.status_code, r.json()) == (200, {"products": 2, "skus": 4})
+    listed = api.get(f"/stores/{paid_store.pk}/products").json()["items"]
+    assert {(p["price_min_fen"], p["price_max_fen"], p["stock_total"]) for p in listed} == {(5900, 5900, 9)}
+
+    r = api.post(url, {"product_ids": [first.pk], "stock_change": -3})  # 蓝/L has 2
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+        422,
+        "bulk_change_out_of_range",
+        "stock_change",
+    )
+    assert "亚麻衬衫" in r.json()["message"]
+    r = api.post(url, {"product_ids": [first.pk], "price_fen": 1, "price_change_fen": 1})
+    assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+    r = api.post(url, {"product_ids": [first.pk], "stock": True})
+    assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+    r = api.post(url, {"product_ids": [], "stock": 1})
+    assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+
+
+def test_who_may_change_in_bulk(api, api_for, stranger_api, agent_api, make_product, paid_store):
+    product = make_product(paid_store)
+    url = f"/stores/{paid_store.pk}/products/bulk"
+    body = {"product_ids": [product.pk], "stock": 1}
+    assert api_for().post(url, body).status_code == 401
+    assert stranger_api.post(url, body).status_code == 404
+    assert agent_api.post(url, body).status_code == 403
+    theirs_url = f"/stores/{Store.objects.get(name='别人的小店').pk}/products/bulk"
+    r = stranger_api.post(theirs_url, body)  # their store, my product: not found
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (404, "not_found", "product_ids.0")
+    assert list(product.skus.values_list("stock", flat=True)) == [5, 0]
+
+
+def test_the_store_list_filters_through_the_api(api, make_product, paid_store, categories):
+    make_product(paid_store, title="亚麻衬衫", rows=(("红", "M", 9900, 50),))
+    make_product(paid_store, title="棉麻衬衫", rows=(("红", "M", 9900, 3),), listed=True)
+    make_product(paid_store, title="设计之书", category="图书")
+    url = f"/stores/{paid_store.pk}/products"
+
+    def titles(**query):
+        r = api.client.get(f"/api/v1{url}", query, headers=api.headers)
+        assert r.status_code == 200, r.content
+        return [p["title"] for p in r.json()["items"]]
+
+    assert titles(q="衬衫") == ["棉麻衬衫", "亚麻衬衫"]
+    assert titles(q="衬衫", state="listed") == ["棉麻衬衫"]
+    assert titles(category_id=categories["图书"].pk) == ["设计之书"]
+    assert titles(low_stock="true") == ["设计之书", "棉麻衬衫"]
+    assert titles(low_stock="true", limit=1, offset=1) == ["棉麻衬衫"]
+    r = api.client.get(f"/api/v1{url}", {"q": "x" * 61}, headers=api.headers)
+    assert (r.status_code, r.json()["code"]) == (422, "validation_error")
+
+
+def test_the_public_homepage_answers_the_stores_categories(api_for, make_product, paid_store, categories):
+    make_product(paid_store, title="亚麻衬衫", listed=True)
+    make_product(paid_store, title="棉麻衬衫", listed=True)
+    make_product(paid_store, title="设计之书", category="图书")  # a draft: not counted
+    body = api_for().get(f"/shops/{paid_store.pk}/homepage").json()
+    assert body["categories"] == [{"id": categories["女装"].pk, "name": "女装", "count": 2}]

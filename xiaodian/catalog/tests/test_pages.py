@@ -76,6 +76,7 @@ def product_form_data(
     }
     for slot, name in enumerate(names, start=1):
         data[f"spec_name_{slot}"] = name
+        data[f"spec_values_{slot}"] = ", ".join(dict.fromkeys(row[slot - 1] for row in rows if row[slot - 1]))
     for i, (colour, size, price, stock) in enumerate(rows):
         data.update(
             {
@@ -103,6 +104,7 @@ def edit_form_data(product, **row_changes):
     }
     for slot, name in enumerate(names, start=1):
         data[f"spec_name_{slot}"] = name
+        data[f"spec_values_{slot}"] = ", ".join(dict.fromkeys(sku.specs[name] for sku in skus))
     for i, sku in enumerate(skus):
         data.update(
             {
@@ -190,7 +192,7 @@ def test_the_product_page_costs_at_most_seven_queries(
         SKU.objects.create(
             product=listed_product, specs={"颜色": f"色{n}", "尺码": "S"}, price_fen=100 + n, stock=n
         )
-    for _ in range(4):
+    for _ in range(3):  # and the one it was listed with
         services.add_product_image(product=listed_product, upload=upload())
     visitor = {"anonymous": client, "buyer": client_for(make_user("buyer")), "owner": client_for(merchant)}[
         who
@@ -367,18 +369,30 @@ def test_row_errors_are_shown_on_their_row(merchant_client, paid_store, categori
         url, product_form_data(categories, rows=(("红", "M", "99", "5"), ("蓝", "L", "0", "1")))
     )
     assert field_errors(response, "skus-1-price")
-    response = merchant_client.post(url, product_form_data(categories, rows=(("红", "", "99", "5"),)))
-    assert "尺码" in field_errors(response, "skus-0-value_2")
-    data = product_form_data(categories, rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")))
-    response = merchant_client.post(url, data)
+    # a row from before 尺码 was typed
+    stale = product_form_data(categories, rows=(("红", "", "99", "5"),), spec_values_2="M")
+    response = merchant_client.post(url, stale)
+    assert "不一致" in text(block(response.content.decode(), "row-skus-0"))
+    data = product_form_data(
+        categories,
+        rows=(("红", "M", "99", "5"), ("红 ", "m", "88", "1")),
+        spec_values_1="红",
+        spec_values_2="M",
+    )
+    response = merchant_client.post(url, data)  # the service's own duplicate check, past the form's
     assert "取值完全相同" in text(block(response.content.decode(), "row-skus-1"))
     assert not Product.objects.exists()
 
 
-def test_a_value_without_a_spec_name_is_refused(merchant_client, paid_store, categories):
-    data = product_form_data(categories, names=("颜色",), rows=(("红", "M", "99", "5"),))
-    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
-    assert "规格名 2" in field_errors(response, "skus-0-value_2")
+def test_spec_names_and_values_come_in_pairs(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    data = product_form_data(categories, names=("颜色",), rows=(("红", "", "99", "5"),), spec_values_2="M")
+    assert "规格名" in field_errors(merchant_client.post(url, data), "spec_name_2")
+    data = product_form_data(categories, rows=(("红", "M", "99", "5"),), spec_values_2=" , ")
+    assert "尺码" in field_errors(merchant_client.post(url, data), "spec_values_2")
+    data = product_form_data(categories, rows=(("红", "M", "99", "5"),), spec_values_1="红, 蓝、红")
+    assert "“红”出现了两次" in field_errors(merchant_client.post(url, data), "spec_values_1")
+    assert not Product.objects.exists()
 
 
 def test_only_leaf_categories_are_offered(merchant_client, paid_store, categories):
@@ -390,28 +404,37 @@ def test_only_leaf_categories_are_offered(merchant_client, paid_store, categorie
     assert field_errors(response, "category_id")
 
 
-def test_adding_a_row_without_javascript(merchant_client, paid_store, categories):
-    data = product_form_data(categories, title="", action="add_row")
+def test_generating_the_matrix_without_javascript(merchant_client, paid_store, categories):
+    """ "生成规格表" without script: one row per 颜色 × 尺码 combination, what was typed kept."""
+    data = product_form_data(
+        categories,
+        title="",
+        action="matrix",
+        rows=(("红", "M", "99", "5"),),
+        spec_values_1="红, 蓝",
+        spec_values_2="S、M；L",
+    )
     response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
-    html = response.content.decode()
-    assert 'id="row-skus-1"' in html
-    assert 'name="skus-TOTAL_FORMS" value="2"' in html
-    assert 'value="红"' in html  # what was typed stays
+    html = response.content.decode().split('<template id="sku-row-template">')[0]
+    assert 'name="skus-TOTAL_FORMS" value="6"' in html
+    legends = [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)]
+    assert legends == ["红 / S", "红 / M", "红 / L", "蓝 / S", "蓝 / M", "蓝 / L"]
+    assert 'name="skus-1-price" value="99"' in html  # 红 / M kept its price and stock
+    assert 'name="skus-1-stock" value="5"' in html
+    assert 'name="skus-0-price"' in html and 'name="skus-0-price" value' not in html
     assert field_errors(response, "title") == ""  # not a save: no complaints yet
     assert not Product.objects.exists()
 
 
-def test_adding_a_row_with_htmx(merchant_client):
-    response = merchant_client.get(
-        reverse("catalog:sku_row"),
-        {"skus-TOTAL_FORMS": "2", "spec_name_1": "颜色", "spec_name_2": ""},
-        headers={"HX-Request": "true"},
-    )
-    html = response.content.decode()
-    assert 'id="row-skus-2"' in html
-    assert 'name="skus-2-price"' in html
-    assert re.search(r'<label for="id_skus-2-value_1">颜色</label>', html)
-    assert re.search(r'name="skus-TOTAL_FORMS" value="3"[^>]*hx-swap-oob="true"', html)
+def test_the_matrix_has_at_most_skus_max_combinations(merchant_client, paid_store, categories, monkeypatch):
+    monkeypatch.setattr(rules, "SKUS_MAX", 4)
+    data = product_form_data(categories, action="matrix", spec_values_1="红, 蓝", spec_values_2="S, M, L")
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "规格组合有 6 个，最多 4 个" in form_errors(response)
+    data["action"] = "save"
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "最多 4 个" in form_errors(response)
+    assert not Product.objects.exists()
 
 
 def test_creating_needs_manage_products(client_for, make_user, store):
@@ -476,7 +499,8 @@ def test_deleting_a_row_retires_the_sku_and_adding_one_creates_it(merchant_clien
     assert product.skus.filter(is_active=False).count() == 1
 
 
-def test_uploading_and_removing_images_on_the_edit_page(merchant_client, product):
+def test_uploading_and_removing_images_on_the_edit_page(merchant_client, bare_product):
+    product = bare_product
     url = reverse("catalog:product_edit", args=[product.pk])
     response = merchant_client.post(url, {"action": "image_add", "image": upload(image_bytes((50, 40)))})
     assert response.status_code == 302
@@ -550,3 +574,153 @@ def test_the_share_link_records_scene_4_and_the_sharer(client, listed_product, m
         f"http://testserver/products/{listed_product.pk}/?scene=4&amp;source_type=share&amp;source_id={sharer.pk}"
         in html
     )
+
+
+# ----------------------------------------------------- issue 17: photos, matrix, filters, bulk edits
+
+
+def test_creating_a_product_with_photos_and_listing_it_at_once(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    html = merchant_client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in html and 'name="images"' in html and "multiple" in html
+    data = product_form_data(
+        categories, rows=(("红", "M", "99", "5"), ("蓝", "M", "99", "0")), action="save_list"
+    )
+    data["images"] = [upload(image_bytes((30, 20))), upload(image_bytes((20, 30)), "b.png")]
+    response = merchant_client.post(url, data)
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert response["Location"] == reverse("catalog:store_products", args=[paid_store.pk])
+    assert product.state == ProductState.LISTED
+    assert [(i.width, i.height) for i in ProductImage.objects.filter(product=product)] == [(30, 20), (20, 30)]
+
+
+def test_save_and_list_without_a_photo_keeps_the_draft_and_says_why(merchant_client, paid_store, categories):
+    url = reverse("catalog:product_create", args=[paid_store.pk])
+    response = merchant_client.post(url, product_form_data(categories, action="save_list"), follow=True)
+    product = Product.objects.get()
+    assert product.state == ProductState.DRAFT
+    assert "上架前至少需要一张商品图片" in response.content.decode()
+
+
+def test_a_bad_photo_is_shown_on_the_photo_field_and_nothing_is_saved(
+    merchant_client, paid_store, categories
+):
+    data = product_form_data(categories, images=[upload(), upload(b"not an image")])
+    response = merchant_client.post(reverse("catalog:product_create", args=[paid_store.pk]), data)
+    assert "第 2 张图片" in field_errors(response, "images")
+    assert not Product.objects.exists()
+
+
+def test_the_edit_page_shows_the_matrix_with_each_combination(merchant_client, product):
+    page = merchant_client.get(reverse("catalog:product_edit", args=[product.pk])).content.decode()
+    assert 'src="/static/catalog/sku-matrix.js"' in page
+    html = page.split('<template id="sku-row-template">')[0]
+    assert [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)] == [
+        "红 / M",
+        "蓝 / L",
+    ]
+    assert 'name="spec_values_1" value="红, 蓝"' in html and 'name="spec_values_2" value="M, L"' in html
+    assert "规格 #" not in html
+
+
+def test_the_list_searches_and_filters_and_pages_keep_them(
+    merchant_client, make_product, paid_store, monkeypatch
+):
+    monkeypatch.setattr(rules, "MERCHANT_PAGE_SIZE", 2)
+    for n in range(3):
+        make_product(paid_store, title=f"衬衫{n}", rows=(("红", "M", 9900, 3),))
+    make_product(paid_store, title="设计之书", category="图书", rows=(("红", "M", 9900, 50),))
+    url = reverse("catalog:store_products", args=[paid_store.pk])
+    response = merchant_client.get(url, {"q": "衬衫", "low": "1"})
+    html = response.content.decode()
+    assert "衬衫2" in html and "衬衫1" in html and "设计之书" not in html
+    assert "找到 3 个商品" in html
+    assert 'value="衬衫"' in html  # the query stays in the box
+    next_url = re.search(r'<a href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    assert "q=%E8%A1%AC%E8%A1%AB" in next_url and "low=1" in next_url and "offset=2" in next_url
+    second = merchant_client.get(next_url).content.decode()
+    assert "衬衫0" in second and "设计之书" not in second
+    tabs = block(html, "state-tabs")
+    assert "low=1" in tabs and "q=" in tabs  # the state tabs keep the other filters
+    for odd in ({"category": "x"}, {"q": "x" * 500}, {"state": "nope"}, {"low": "maybe"}):
+        assert merchant_client.get(url, odd).status_code == 200
+
+
+def test_bulk_editing_prices_in_yuan_from_the_list(merchant_client, make_product, paid_store):
+    first, second, third = (make_product(paid_store, title=f"商品{n}") for n in range(3))
+    url = reverse("catalog:store_products", args=[paid_store.pk]) + "?q=商品"
+    data = {"action": "bulk", "change": "price_fen", "value": "59.90", "product_ids": [first.pk, third.pk]}
+    response = merchant_client.post(url, data, follow=True)
+    assert "已修改 2 个商品的 4 个规格" in response.content.decode()
+    assert response.redirect_chain[-1][0].endswith("?q=%E5%95%86%E5%93%81")
+    assert set(SKU.objects.filter(product__in=[first, third]).values_list("price_fen", flat=True)) == {5990}
+    assert set(SKU.objects.filter(product=second).values_list("price_fen", flat=True)) == {9900, 12900}
+    data = {"action": "bulk", "change": "stock_change", "value": "-2", "product_ids": [second.pk]}
+    response = merchant_client.post(url, data)
+    assert "没有修改任何商品" in form_errors(response)
+    assert f'value="{second.pk}" form="bulk-form" checked' in response.content.decode()  # still ticked
+    data = {"action": "bulk", "change": "stock", "value": "1.5", "product_ids": [second.pk]}
+    assert "整数" in field_errors(merchant_client.post(url, data), "value")
+    data = {"action": "bulk", "change": "stock", "value": "8"}
+    assert "请选择" in form_errors(merchant_client.post(url, data))
+    assert set(SKU.objects.filter(product=second).values_list("stock", flat=True)) == {5, 0}
+
+
+def test_bulk_editing_needs_manage_products(client_for, make_user, product, store):
+    agent = make_user("agent")
+    StoreStaff.objects.create(store=store, user=agent, role=Role.AGENT)
+    url = reverse("catalog:store_products", args=[store.pk])
+    html = client_for(agent).get(url).content.decode()
+    assert 'id="bulk-form"' not in html and 'name="product_ids"' not in html
+    data = {"action": "bulk", "change": "stock", "value": "8", "product_ids": [product.pk]}
+    assert client_for(agent).post(url, data).status_code == 403
+    assert set(SKU.objects.filter(product=product).values_list("stock", flat=True)) == {5, 0}
+
+
+def test_the_store_page_shows_in_store_categories(client, make_product, paid_store):
+    make_product(paid_store, title="亚麻衬衫", listed=True)
+    book = make_product(paid_store, title="设计之书", category="图书", listed=True)
+    url = reverse("stores:shop", args=[paid_store.pk])
+    html = client.get(url).content.decode()
+    nav = text(block(html, "shop-categories"))
+    assert nav == "首页 图书 1 女装 1"  # the fullest first, then by name
+    html = client.get(url, {"category": book.category_id}).content.decode()
+    assert "设计之书" in html and "亚麻衬衫" not in html
+    assert client.get(url, {"category": "x"}).status_code == 200
+
+
+def test_a_new_size_on_the_edit_page_keeps_every_sku(merchant_client, product):
+    """ "生成规格表" on the edit page without script: the rows of the combinations that stay keep
+    their SKU (id, seen stock), the new ones are new, and saving adds them and retires none but
+    the combinations left out."""
+    red, blue = product.skus.order_by("pk")
+    url = reverse("catalog:product_edit", args=[product.pk])
+    data = edit_form_data(product, action="matrix", spec_values_1="红, 蓝", spec_values_2="M, XL")
+    html = merchant_client.post(url, data).content.decode().split('<template id="sku-row-template">')[0]
+    legends = [text(m) for m in re.findall(r"<legend data-combination>(.*?)</legend>", html)]
+    assert legends == ["红 / M", "红 / XL", "蓝 / M", "蓝 / XL"]
+    assert f'name="skus-0-id" value="{red.pk}"' in html  # 红 / M
+    assert 'name="skus-3-id" value' not in html  # 蓝 / XL is new; 蓝 / L is left out
+    rows = {
+        "skus-TOTAL_FORMS": "4",
+        "skus-INITIAL_FORMS": "0",
+        "spec_values_1": "红, 蓝",
+        "spec_values_2": "M, XL",
+        "skus-0-id": red.pk,
+        "skus-0-expected_stock": 5,
+    }
+    for i, (colour, size, price, stock) in enumerate(
+        (("红", "M", "99", "5"), ("红", "XL", "99", "1"), ("蓝", "M", "129", "2"), ("蓝", "XL", "129", "3"))
+    ):
+        rows.update({f"skus-{i}-value_1": colour, f"skus-{i}-value_2": size})
+        rows.update({f"skus-{i}-price": price, f"skus-{i}-stock": stock})
+    save = {k: v for k, v in edit_form_data(product).items() if not k.startswith("skus-")} | rows
+    assert merchant_client.post(url, save).status_code == 302
+    active = dict(
+        ((s["颜色"], s["尺码"]), pk)
+        for pk, s in SKU.objects.filter(product=product, is_active=True).values_list("pk", "specs")
+    )
+    assert set(active) == {("红", "M"), ("红", "XL"), ("蓝", "M"), ("蓝", "XL")}
+    assert active[("红", "M")] == red.pk
+    assert not SKU.objects.get(pk=blue.pk).is_active  # 蓝 / L, left out: retired

@@ -468,7 +468,8 @@ def test_a_banned_product_is_kept_as_it_was(product, operator):
 # ------------------------------------------------------------------------------------------ images
 
 
-def test_an_image_is_stored_with_its_size_and_place(product):
+def test_an_image_is_stored_with_its_size_and_place(bare_product):
+    product = bare_product
     first = services.add_product_image(product=product, upload=upload(image_bytes((40, 30))))
     second = services.add_product_image(
         product=product, upload=upload(image_bytes((20, 50), "JPEG"), "a.jpg", "image/jpeg")
@@ -490,7 +491,8 @@ def test_an_image_is_stored_with_its_size_and_place(product):
     ],
     ids=["text", "png-signature", "truncated", "bmp", "empty"],
 )
-def test_bad_image_bytes_are_refused(product, data):
+def test_bad_image_bytes_are_refused(bare_product, data):
+    product = bare_product
     error = refused("image_invalid", services.add_product_image, product=product, upload=upload(data))
     assert error.field == "image"
     assert not ProductImage.objects.exists()
@@ -509,7 +511,8 @@ def test_an_image_over_the_pixel_limit_is_refused(product, monkeypatch):
     services.add_product_image(product=product, upload=upload(image_bytes((32, 8))))
 
 
-def test_a_product_holds_at_most_images_max(product, monkeypatch):
+def test_a_product_holds_at_most_images_max(bare_product, monkeypatch):
+    product = bare_product
     monkeypatch.setattr(rules, "IMAGES_MAX", 2)
     for _ in range(2):
         services.add_product_image(product=product, upload=upload())

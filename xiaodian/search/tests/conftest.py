@@ -1,7 +1,11 @@
 """Search fixtures: stores and products made, listed and changed through the services, with the
 index updates their commits trigger (the durable events' eager runs)."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from xiaodian.catalog import services as catalog
 from xiaodian.search import selectors
@@ -68,6 +72,13 @@ def _deposit_paid(store, category_id: int) -> None:
     )
 
 
+def photo() -> SimpleUploadedFile:
+    """A product photo: a product is listed with one (listing_needs_image)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
 @pytest.fixture
 def listed(indexed, categories):
     """A product created and listed through the catalog's services."""
@@ -76,7 +87,9 @@ def listed(indexed, categories):
         category_id = categories[category].pk
         _deposit_paid(store, category_id)
         skus = [{"specs": {}, "price_fen": price_fen, "stock": 5}]
-        product = catalog.create_product(store=store, category_id=category_id, title=title, skus=skus)
+        product = catalog.create_product(
+            store=store, category_id=category_id, title=title, skus=skus, images=[photo()]
+        )
         return indexed(catalog.list_product, product=product)
 
     return make

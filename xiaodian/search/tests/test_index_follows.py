@@ -21,6 +21,8 @@ from xiaodian.search import selectors, services
 from xiaodian.search.models import ProductDocument, StoreDocument
 from xiaodian.stores import services as stores
 
+from .conftest import photo
+
 
 def titles(q: str, **kwargs) -> list[str]:
     return [r.title for r in selectors.search(q, **kwargs).items]
@@ -139,6 +141,7 @@ def test_a_lost_run_after_the_commit_is_left_to_the_worker(open_store, listed, i
         category_id=shop.main_category_id,
         title="亚麻宽松衬衫",
         skus=[{"specs": {}, "price_fen": 1_000, "stock": 5}],
+        images=[photo()],
     )
     listed(shop, "别的商品")  # pays the deposit of the category
     monkeypatch.setattr(events, "_run_eagerly", lambda *args: None)  # the crash
