@@ -17,6 +17,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from xiaodian.routing import websocket_urlpatterns  # noqa: E402
+from xiaodian.search.text import warm_up  # noqa: E402
+
+warm_up()  # search's dictionaries loaded once and out of the garbage collector's way
 
 application = ProtocolTypeRouter(
     {

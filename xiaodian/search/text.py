@@ -14,6 +14,7 @@ terms we cut ourselves and join with spaces (which both tokenizers split on):
   character to the end, so "shanye", "guanfang" and "sygf" find 山野官方旗舰店 by prefix.
 """
 
+import gc
 import logging
 import re
 import unicodedata
@@ -36,6 +37,18 @@ _IS_CJK = re.compile(rf"[{_CJK}]")
 @cache
 def _t2s() -> OpenCC:
     return OpenCC("t2s")
+
+
+def warm_up() -> None:
+    """Load the dictionaries search cuts with (jieba's, OpenCC's, pypinyin's: ~300,000 objects)
+    and move everything alive to the garbage collector's permanent generation (`gc.freeze`), so
+    no full collection walks them again: one such pass took ~70 ms in the middle of a query
+    (docs/benchmarks.md "Search"). For a serving process after start-up, and the search bench."""
+    jieba.initialize()
+    normalize("預熱")
+    lazy_pinyin("预热")
+    gc.collect()
+    gc.freeze()
 
 
 def normalize(text: str) -> str:

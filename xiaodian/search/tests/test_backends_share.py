@@ -26,3 +26,16 @@ from xiaodian.search import backends, text
 def test_expected_share(q, shares, expected):
     query = text.query(q)
     assert backends._expected_share(query, shares) == pytest.approx(expected)
+
+
+def test_warm_up_loads_the_dictionaries_and_freezes_them():
+    import gc
+
+    import jieba
+
+    try:
+        text.warm_up()
+        assert jieba.dt.initialized
+        assert gc.get_freeze_count() > 100_000  # the dictionaries' objects, out of every collection
+    finally:
+        gc.unfreeze()
