@@ -55,6 +55,7 @@ NOT_PAGES = {
     "service:transfer": "POST",
     "service:workbench_sessions": "htmx fragment of the workbench",
     "set_language": "POST (the language switch)",
+    "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
