@@ -9,6 +9,7 @@ permission → 403, as everywhere (`stores.access.store_for`).
 
 from dataclasses import dataclass
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,8 +19,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from csp.decorators import csp_replace
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
@@ -158,7 +157,10 @@ def _editor(request, store, *, status: int = 200, failed: ModuleForm | None = No
 
 
 def _module_names(modules: list) -> str:
-    names = [f"{TYPE_LABELS[m['type']]}「{m['title']}」" if m.get("title") else str(TYPE_LABELS[m["type"]]) for m in modules]
+    names = [
+        f"{TYPE_LABELS[m['type']]}「{m['title']}」" if m.get("title") else str(TYPE_LABELS[m["type"]])
+        for m in modules
+    ]
     return _("、").join(names) or _("（无）")
 
 

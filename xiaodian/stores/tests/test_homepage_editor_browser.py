@@ -48,7 +48,9 @@ def test_drag_to_reorder_preview_and_publish(browser, live_server, merchant, sto
     listed_product(store, "亚麻衬衫", 15900)
     services.save_homepage_draft(
         store=store,
-        modules=[{"type": "product_grid", "title": t, "mode": "auto", "limit": 2} for t in ("甲", "乙", "丙")],
+        modules=[
+            {"type": "product_grid", "title": t, "mode": "auto", "limit": 2} for t in ("甲", "乙", "丙")
+        ],
     )
     page = sign_in(browser, live_server, merchant.username, PASSWORD)
     page.set_viewport_size(viewport)

@@ -59,7 +59,11 @@ def test_reorder_puts_the_whole_draft_in_the_new_order(store, draft):
 def test_an_order_that_is_not_every_module_once_is_refused_and_nothing_moves(store, draft, order):
     with pytest.raises(DomainError) as refused:
         services.reorder_homepage_modules(store=store, order=order, key=key(store))
-    assert (refused.value.code, refused.value.field, refused.value.status) == ("validation_error", "order", 422)
+    assert (refused.value.code, refused.value.field, refused.value.status) == (
+        "validation_error",
+        "order",
+        422,
+    )
     assert titles(store) == ["A", "B", "C"]
 
 
