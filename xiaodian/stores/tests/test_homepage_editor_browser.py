@@ -115,3 +115,32 @@ def test_drag_to_reorder_preview_and_publish(browser, live_server, merchant, sto
         page.set_viewport_size({"width": 360, "height": 740})
         page.click("#phone-preview summary")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_drag_with_a_finger_on_a_touch_screen(browser, live_server, merchant, store):
+    """The same drag by touch (Chromium's touch input through the DevTools protocol): the handle
+    takes the gesture instead of the page scrolling."""
+    from playwright.sync_api import expect
+
+    services.save_homepage_draft(
+        store=store,
+        modules=[{"type": "product_grid", "title": t, "mode": "auto"} for t in ("甲", "乙", "丙")],
+    )
+    page = sign_in(browser, live_server, merchant.username, PASSWORD)
+    page.goto(f"{live_server.url}/stores/{store.pk}/homepage/")
+    expect(page.locator("#draft[data-ready='1']")).to_have_count(1)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 1})
+    page.locator("#module-2").scroll_into_view_if_needed()
+    handle = page.locator("#module-2 .drag-handle").bounding_box()
+    top = page.locator("#module-0").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    steps = 10
+    for i in range(1, steps + 1):  # up to above the middle of the first module
+        to_y = y + (top["y"] + 10 - y) * i / steps
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": to_y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    expect(page.locator("#order-status")).to_have_text("顺序已保存，预览已更新。")
+    expect(page.locator("#module-list .module-title")).to_have_text(["丙", "甲", "乙"])
+    assert titles(store) == ["丙", "甲", "乙"]
