@@ -286,13 +286,13 @@ def _module_message(exc: DomainError) -> str:
     return exc.message
 
 
-@login_required
 @require_POST
 def homepage_order(request, store_id: int):
     """Save the draft's modules in a new order (the editor's drag and drop, or its up/down buttons
     with script on): `order` = every module's current index once, comma-separated, in the new
     order; `key` = the draft's fingerprint the editor showed. JSON either way: `{"key"}` of the
-    reordered draft, or a refusal as `{"code", "message", "field"}` with its 4xx status."""
+    reordered draft, or a refusal as `{"code", "message", "field"}` with its 4xx status (signed
+    out: 401, not a redirect to the sign-in page a script cannot read)."""
     try:
         store = store_for(request.user, store_id, Perm.MANAGE_PRODUCTS)
         order = _order(request.POST.get("order", ""))

@@ -30,6 +30,17 @@ def titles(store) -> list[str]:
     return [m["title"] for m in selectors.homepage_of(store).draft]
 
 
+def saved(page, action) -> None:
+    """Do `action`, then wait until the editor has read the draft back after its save (the
+    fingerprint on the list changed: the event the page gives, no sleeping)."""
+    from playwright.sync_api import expect
+
+    key = page.locator("#draft").get_attribute("data-key")
+    action()
+    expect(page.locator("#draft")).not_to_have_attribute("data-key", key)
+    expect(page.locator("#draft[data-ready='1']")).to_have_count(1)
+
+
 def drag(page, source: str, target: str) -> None:
     """Press on `source`'s handle, move in steps to below the middle of `target`, let go."""
     page.locator(source).scroll_into_view_if_needed()
@@ -74,7 +85,7 @@ def test_drag_to_reorder_preview_and_publish(browser, live_server, merchant, sto
     shot(page, f"{viewport['width']}-1-before")
 
     # drag 甲 (first) below 乙 (second): one request, no reload, the preview follows
-    drag(page, "#module-0", "#module-1")
+    saved(page, lambda: drag(page, "#module-0", "#module-1"))
     expect(page.locator("#order-status")).to_have_text("顺序已保存，预览已更新。")
     assert titles(store) == ["乙", "甲", "丙"]
     expect(page.locator("#module-list .module-title")).to_have_text(["乙", "甲", "丙"])
@@ -84,14 +95,19 @@ def test_drag_to_reorder_preview_and_publish(browser, live_server, merchant, sto
     shot(page, f"{viewport['width']}-2-dragged")
 
     # the up/down buttons work the same way with script on (one place, no reload)
-    page.click("#module-2 button[data-move='-1']")  # 丙 up
+    saved(page, lambda: page.click("#module-2 button[data-move='-1']"))  # 丙 up
     expect(page.locator("#module-list .module-title")).to_have_text(["乙", "丙", "甲"])
     expect(frame.locator(".shop-module h2")).to_have_text(["乙", "丙", "甲"])
     assert titles(store) == ["乙", "丙", "甲"]
+    # the keyboard stays on the moved module's button: Enter moves it once more
+    expect(page.locator("#module-1 button[data-move='-1']")).to_be_focused()
+    saved(page, lambda: page.keyboard.press("Enter"))
+    expect(page.locator("#module-list .module-title")).to_have_text(["丙", "乙", "甲"])
+    assert titles(store) == ["丙", "乙", "甲"]
 
     # the draft changed elsewhere (another tab): the order is refused and said so; nothing moves
     services.reorder_homepage_modules(
-        store=store, order=[2, 1, 0], key=homepage.draft_key(selectors.homepage_of(store).draft)
+        store=store, order=[2, 0, 1], key=homepage.draft_key(selectors.homepage_of(store).draft)
     )
     drag(page, "#module-0", "#module-1")
     expect(page.locator("#order-error")).to_have_text("草稿已在别处修改，请刷新页面后再调整顺序。")

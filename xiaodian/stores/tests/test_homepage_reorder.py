@@ -125,8 +125,11 @@ def test_the_order_endpoint_is_404_for_another_store_and_403_without_product_man
     assert titles(store) == ["A", "B", "C"]
 
 
-def test_the_order_endpoint_takes_only_a_post_with_the_csrf_token(store, draft, merchant):
+def test_the_order_endpoint_takes_only_a_post_with_the_csrf_token(client, store, draft, merchant):
     from django.test import Client
+
+    signed_out = client.post(order_url(store), {"order": "2,1,0", "key": key(store)})
+    assert signed_out.status_code == 401 and signed_out.json()["code"] == "unauthorized"
 
     strict = Client(enforce_csrf_checks=True)
     strict.login(username=merchant.username, password=PASSWORD)

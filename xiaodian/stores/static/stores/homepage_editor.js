@@ -68,7 +68,18 @@
       });
   }
 
-  function save(order) {
+  /* After the list is read again, give the keyboard back to the moved module's button (or to
+   * its other one when that end of the list disabled it). */
+  function refocus(focus) {
+    if (!focus) return;
+    var li = $("#module-" + focus.index);
+    if (!li) return;
+    var button = $("button[data-move='" + focus.move + "']", li);
+    if (button && button.disabled) button = $("button[data-move]:not([disabled])", li);
+    if (button) button.focus();
+  }
+
+  function save(order, focus) {
     var draft = $("#draft");
     var body = new URLSearchParams({ order: order.join(","), key: draft.dataset.key });
     draft.dataset.saving = "1";
@@ -81,11 +92,12 @@
     })
       .then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; },
-          function () { return { ok: false, data: { message: response.status + " " + response.statusText } }; });
+          function () { return { ok: false, data: { message: draft.dataset.failedText + " (" + response.status + ")" } }; });
       })
       .then(function (answer) {
         return refresh().then(function () {
           if (answer.ok) {
+            refocus(focus);
             showError("");
             say($("#draft").dataset.savedText || "");
             reloadPreview();
@@ -118,7 +130,9 @@
     } else if (button.dataset.move === "1" && li.nextElementSibling) {
       list().insertBefore(li.nextElementSibling, li);
     }
-    if (changed(before)) save(currentOrder());
+    if (changed(before)) {
+      save(currentOrder(), { index: items().indexOf(li), move: button.dataset.move });
+    }
   });
 
   /* ----------------------------------------------------------------------- drag by the handle */
