@@ -86,6 +86,21 @@ def test_the_order_endpoint_saves_and_answers_the_new_key(merchant_client, store
     assert response.json() == {"key": key(store), "modules": 3}
 
 
+def test_the_order_endpoint_costs_a_fixed_number_of_queries(
+    merchant_client, store, django_assert_max_num_queries
+):
+    listed_product(store)
+    services.save_homepage_draft(store=store, modules=[grid(str(i)) for i in range(20)])
+    order = ",".join(str(i) for i in reversed(range(20)))
+    body = {"order": order, "key": key(store)}
+    # session, user; store and role; homepage row (get_or_create, then locked); the write; the
+    # transaction's savepoint and its release (a test runs inside a transaction)
+    with django_assert_max_num_queries(8):
+        response = merchant_client.post(order_url(store), body)
+    assert response.status_code == 200
+    assert titles(store) == [str(i) for i in reversed(range(20))]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
