@@ -2,6 +2,7 @@ from ninja import File, Query, Router, Schema, UploadedFile
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
@@ -76,13 +77,14 @@ def get_aftersale(request, aftersale_id: ObjectId):
 
 
 @router.post("/aftersales/{aftersale_id}/approve", response=AfterSaleOut)
+@refuses("refund_amount_invalid")
 def approve(request, aftersale_id: ObjectId, body: ApproveIn | None = None):
-    """A return or exchange goes back to `return_address_id`, or the store's default address."""
+    """A refund is paid back at once: the amount asked, or `refund_fen` (less, with a `reason` the
+    buyer sees and may dispute). A return or exchange goes back to `return_address_id`, or the
+    store's default address."""
     body = body or ApproveIn()
     services.approve_aftersale(
-        store=_merchant_store(request, aftersale_id),
-        aftersale_id=aftersale_id,
-        return_address_id=body.return_address_id,
+        store=_merchant_store(request, aftersale_id), aftersale_id=aftersale_id, **body.dict()
     )
     return _detail(request, aftersale_id)
 
@@ -127,6 +129,7 @@ def return_shipped(request, aftersale_id: ObjectId, body: ShipmentIn):
 
 
 @router.post("/aftersales/{aftersale_id}/received", response=AfterSaleOut)
+@refuses("refund_amount_invalid")
 def received(request, aftersale_id: ObjectId, body: ReceivedIn | None = None):
     body = body or ReceivedIn()
     services.receive_return(

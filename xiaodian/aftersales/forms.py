@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
+from xiaodian.core.forms import YuanField
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.orders.rules import (
     CARRIER_MAX,
@@ -24,6 +25,8 @@ from xiaodian.orders.rules import (
 
 from . import rules
 from .rules import Decision, DisputeStatus, Kind, Reason, State
+
+REFUND_MAX_FEN = 10**12  # the field's own bound; the service holds the amount to what was asked
 
 S = State
 # The list pages' tabs: who acts next. Every state is in exactly one tab.
@@ -151,10 +154,33 @@ class DisputeForm(AfterSalesForm):
     images = MultipleImageField(label=_("证据图片"), required=False)
 
 
+def _refund_fields() -> dict:
+    """The amount to refund, in yuan (prefilled with what was asked), and why, when it is less."""
+    return {
+        "refund_fen": YuanField(label=_("退款金额（元）"), required=False, max_fen=REFUND_MAX_FEN),
+        "reason": forms.CharField(
+            label=_("少退原因"),
+            required=False,
+            max_length=rules.REASON_MAX,
+            help_text=_("少于买家申请的金额时必填，买家会看到，并可申请平台介入。"),
+        ),
+    }
+
+
 class ApproveForm(AfterSalesForm):
-    """Agreeing to a request; a return or exchange names where the goods go back."""
+    """Agreeing to a request; a refund names its amount (less than asked, with a reason), a return
+    or exchange where the goods go back."""
 
     return_address_id = forms.IntegerField(label=_("退货地址"), required=False, min_value=1, max_value=MAX_ID)
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind == Kind.REFUND:
+            self.fields.update(_refund_fields())
+
+    def approve_kwargs(self) -> dict:
+        names = ("return_address_id", "refund_fen", "reason")
+        return {name: self.cleaned_data[name] for name in names if name in self.fields}
 
 
 class ReturnAddressForm(AfterSalesForm):
@@ -193,11 +219,13 @@ class ReceivedForm(AfterSalesForm):
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
-        if kind != Kind.EXCHANGE:  # a return only needs the receipt confirmed
+        if kind != Kind.EXCHANGE:  # a return needs the receipt confirmed, and the amount refunded
             del self.fields["carrier"], self.fields["tracking_no"]
+            self.fields.update(_refund_fields())
 
     def received_kwargs(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("carrier", "tracking_no") if name in self.fields}
+        names = ("carrier", "tracking_no", "refund_fen", "reason")
+        return {name: self.cleaned_data[name] for name in names if name in self.fields}
 
 
 class DecideForm(AfterSalesForm):

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -53,6 +53,14 @@ class AfterSale(models.Model):
     )
     exchange_carrier = models.CharField(max_length=CARRIER_MAX, blank=True)
     exchange_tracking_no = models.CharField(max_length=TRACKING_NO_MAX, blank=True)
+    # What the merchant agreed to refund when it is less than asked (null: the whole amount), and
+    # why; the buyer may dispute the difference (docs/aftersales.md "Refunding less than asked").
+    refund_fen = models.BigIntegerField(_("同意退款金额（分）"), null=True, blank=True)
+    short_reason = models.CharField(
+        _("少退原因"), max_length=rules.REASON_MAX, blank=True, default="", db_default=""
+    )
+    # The amount of the refund submitted under `out_refund_no` (the agreed amount, or a top-up)
+    refund_due_fen = models.BigIntegerField(null=True, blank=True)
     out_refund_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     restocked_quantity = models.PositiveIntegerField(default=0)
@@ -65,6 +73,10 @@ class AfterSale(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="aftersale_quantity_positive"),
             models.CheckConstraint(condition=Q(amount_fen__gte=0), name="aftersale_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refund_fen__isnull=True) | Q(refund_fen__gte=1, refund_fen__lte=F("amount_fen")),
+                name="aftersale_refund_within_amount",
+            ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="aftersale_state_known"),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="aftersale_kind_known"),
         ]
@@ -76,6 +88,21 @@ class AfterSale(models.Model):
 
     def __str__(self) -> str:
         return f"AS{self.pk} {self.kind} {self.state}"
+
+    @property
+    def short(self) -> bool:
+        """The merchant agreed to refund less than asked."""
+        return self.refund_fen is not None and self.refund_fen < self.amount_fen
+
+    @property
+    def dispute_opens_at(self):
+        """When the buyer's 7 days to dispute started: the rejection, or the arrival of a refund
+        of less than asked. None when there is nothing to dispute."""
+        if self.state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN):
+            return self.rejected_at
+        if self.short and self.state in rules.SUCCEEDED:
+            return self.refunded_at
+        return None
 
 
 class ReturnAddress(models.Model):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 AFTERSALE_PERIOD = timedelta(days=7)  # after receipt
 MERCHANT_ANSWER_WITHIN = timedelta(hours=48)  # or a refund request is approved automatically
 RETURN_SHIP_WITHIN = timedelta(days=7)  # after approval, or the request closes
-DISPUTE_WITHIN = timedelta(days=7)  # after a rejection
+DISPUTE_WITHIN = timedelta(days=7)  # after a rejection, or after a refund of less than asked
 EXCHANGE_CONFIRM_WITHIN = timedelta(days=10)  # after the replacement ships
 RESUBMIT_AFTER = timedelta(minutes=5)  # a refund approved this long ago that never reached payments
 MAX_ATTEMPTS = 5  # earlier requests on one line
@@ -97,6 +97,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     },
     "dispute_for_buyer_refund": {S.MERCHANT_REJECT_REFUND: S.PLATFORM_REFUNDING},
     "dispute_for_buyer_return": {S.MERCHANT_REJECT_RETURN: S.USER_WAIT_RETURN},
+    # the platform grants the buyer the difference of a partial refund: a second refund, the top-up
+    "dispute_for_buyer_topup": {
+        S.MERCHANT_REFUND_SUCCESS: S.PLATFORM_REFUNDING,
+        S.MERCHANT_RETURN_SUCCESS: S.PLATFORM_REFUNDING,
+    },
     "dispute_for_merchant": {
         S.MERCHANT_REJECT_REFUND: S.MERCHANT_FAIL,
         S.MERCHANT_REJECT_RETURN: S.MERCHANT_FAIL,
@@ -144,6 +149,7 @@ class EventNote(models.TextChoices):
     DISPUTE_OPENED = "dispute_opened", _("买家发起了申诉")
     DISPUTE_ANSWERED = "dispute_answered", _("商家答复了申诉")
     REFUND_NOT_SUBMITTED = "refund_not_submitted", _("退款未能提交，等待重试")
+    SHORT_KEPT = "short_kept", _("平台裁定：维持商家的退款金额")
 
 
 # Who acts next: the states in which a request waits for the merchant (the queue's first tab and

@@ -39,6 +39,11 @@ class ShipmentIn(Schema):
 class ReceivedIn(Schema):
     carrier: str = Field("", max_length=CARRIER_MAX)
     tracking_no: str = Field("", max_length=TRACKING_NO_MAX)
+    refund_fen: JsonInt | None = Field(
+        None,
+        description="For a return: refund less than asked (1 fen up to the amount; a reason is required)",
+    )
+    reason: str = Field("", max_length=rules.REASON_MAX, description="Why less than asked is refunded")
 
 
 class DisputeIn(Schema):
@@ -111,6 +116,11 @@ class ApproveIn(Schema):
     return_address_id: StrictId | None = Field(
         None, description="For a return or exchange: where the goods go back (default: the store's default)"
     )
+    refund_fen: JsonInt | None = Field(
+        None,
+        description="For a refund: refund less than asked (1 fen up to the amount; a reason is required)",
+    )
+    reason: str = Field("", max_length=rules.REASON_MAX, description="Why less than asked is refunded")
 
 
 class AfterSaleOut(Schema):
@@ -124,6 +134,8 @@ class AfterSaleOut(Schema):
     reason: str
     quantity: int
     amount_fen: int
+    refund_fen: int | None = Field(description="What the merchant agreed to refund when less than asked")
+    short_reason: str = Field(description="Why less than asked was refunded")
     state: str
     state_label: str
     created_at: datetime

@@ -17,6 +17,7 @@ from xiaodian.catalog import services as catalog
 from xiaodian.catalog.services import check_image
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.money import format_fen
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
 from xiaodian.orders import rules as order_rules
@@ -244,15 +245,15 @@ def _evidence(statement: str, images: list[UploadedFile] | None) -> tuple[str, l
 def open_dispute(
     *, buyer: User, aftersale_id: int, statement: str, images: list[UploadedFile] | None = None
 ) -> Dispute:
-    """Within 7 days of a rejection, and only on the line's latest request, the buyer asks the
-    platform to decide."""
+    """Within 7 days of a rejection, or of a refund of less than asked, and only on the line's
+    latest request, the buyer asks the platform to decide."""
     statement, images = _evidence(statement, images)
     with transaction.atomic():
         aftersale = _buyers(buyer, aftersale_id)
-        rejected = aftersale.state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
-        if not rejected or aftersale.rejected_at is None:
+        opened = aftersale.dispute_opens_at
+        if opened is None:
             raise DomainError("invalid_transition")
-        if clock.now() > aftersale.rejected_at + rules.DISPUTE_WITHIN:
+        if clock.now() > opened + rules.DISPUTE_WITHIN:
             raise DomainError("dispute_window_over")
         if Dispute.objects.filter(aftersale=aftersale).exists():
             raise DomainError("invalid_transition", _("这个售后已经申诉过了。"))
@@ -368,13 +369,50 @@ def _return_address(store: Store, address_id: int | None) -> ReturnAddress | Non
     return addresses.filter(is_default=True).first()
 
 
-def approve_aftersale(*, store: Store, aftersale_id: int, return_address_id: int | None = None) -> AfterSale:
-    """A refund starts at once; a return or exchange waits for the goods, sent to the chosen
-    return address (the store's default when none is named; a store without one is refused)."""
+def _agreed(aftersale: AfterSale, refund_fen: int | None, reason: str) -> dict:
+    """The refund the merchant agrees to: the whole amount asked (`refund_fen` None or equal), or
+    less — at least one fen — with a reason the buyer sees and may dispute."""
+    if refund_fen is None or refund_fen == aftersale.amount_fen:
+        return {"refund_fen": None, "short_reason": "", "refund_due_fen": aftersale.amount_fen}
+    if (
+        isinstance(refund_fen, bool)
+        or not isinstance(refund_fen, int)
+        or not 1 <= refund_fen < aftersale.amount_fen
+    ):
+        raise DomainError(
+            "refund_amount_invalid",
+            _("退款金额须在 ¥0.01 到买家申请的 %(asked)s 之间。")
+            % {"asked": format_fen(aftersale.amount_fen)},
+            field="refund_fen",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("validation_error", _("少退款时请写明原因，买家会看到。"), field="reason")
+    reason = _text(reason, field="reason")
+    return {"refund_fen": refund_fen, "short_reason": reason, "refund_due_fen": refund_fen}
+
+
+def approve_aftersale(
+    *,
+    store: Store,
+    aftersale_id: int,
+    return_address_id: int | None = None,
+    refund_fen: int | None = None,
+    reason: str = "",
+) -> AfterSale:
+    """A refund starts at once, for the amount asked or, with a reason, less (`refund_fen`); a
+    return or exchange waits for the goods, sent to the chosen return address (the store's default
+    when none is named; a store without one is refused). A return's refund is agreed when the goods
+    arrive (`receive_return`)."""
     with transaction.atomic():
         aftersale = _stores(store, aftersale_id)
         if aftersale.kind == Kind.REFUND:
-            return _start_refund(aftersale, "approve_refund", actor="merchant")
+            agreed = _agreed(aftersale, refund_fen, reason)
+            return _start_refund(
+                aftersale, "approve_refund", actor="merchant", note=agreed["short_reason"], **agreed
+            )
+        if refund_fen is not None:
+            raise DomainError("validation_error", _("退货退款在收到退货时确定退款金额。"), field="refund_fen")
         if aftersale.state not in rules.TRANSITIONS["approve_return"]:
             raise DomainError("invalid_transition")
         address = _return_address(store, return_address_id)
@@ -402,13 +440,24 @@ def reject_aftersale(*, store: Store, aftersale_id: int, reason: str) -> AfterSa
         )
 
 
-def receive_return(*, store: Store, aftersale_id: int, carrier: str = "", tracking_no: str = "") -> AfterSale:
-    """The goods came back: they go back into stock; a return is refunded, an exchange's
-    replacement ships (carrier and tracking number required)."""
+def receive_return(
+    *,
+    store: Store,
+    aftersale_id: int,
+    carrier: str = "",
+    tracking_no: str = "",
+    refund_fen: int | None = None,
+    reason: str = "",
+) -> AfterSale:
+    """The goods came back: they go back into stock; a return is refunded (the amount asked or,
+    with a reason, less: `refund_fen`), an exchange's replacement ships (carrier and tracking number
+    required)."""
     with transaction.atomic():
         aftersale = _stores(store, aftersale_id)
         now = clock.now()
         if aftersale.kind == Kind.EXCHANGE:
+            if refund_fen is not None:
+                raise DomainError("validation_error", _("换货不退款。"), field="refund_fen")
             carrier = _text(carrier, field="carrier", limit=order_rules.CARRIER_MAX, required=True)
             if not order_rules.TRACKING_NO.fullmatch(tracking_no.strip()):
                 raise DomainError("validation_error", field="tracking_no")
@@ -427,7 +476,15 @@ def receive_return(*, store: Store, aftersale_id: int, carrier: str = "", tracki
         else:
             if aftersale.state != State.MERCHANT_WAIT_RECEIPT:
                 raise DomainError("invalid_transition")
-            _start_refund(aftersale, "received_return", actor="merchant", received_at=now)
+            agreed = _agreed(aftersale, refund_fen, reason)
+            _start_refund(
+                aftersale,
+                "received_return",
+                actor="merchant",
+                note=agreed["short_reason"],
+                received_at=now,
+                **agreed,
+            )
         _restock(aftersale, aftersale.quantity)
         return aftersale
 
@@ -443,9 +500,12 @@ def _restock(aftersale: AfterSale, quantity: int) -> None:
 
 def _start_refund(aftersale: AfterSale, action: str, *, actor: str, note: str = "", **fields) -> AfterSale:
     """Move to PLATFORM_REFUNDING; the refund's submission is a durable event of the same
-    transaction (`submit_refund` handles it, at once after the commit and again if that was lost)."""
-    out_refund_no = aftersale.out_refund_no or f"AS{aftersale.pk}"
-    _move(aftersale, action, actor=actor, note=note, out_refund_no=out_refund_no, **fields)
+    transaction (`submit_refund` handles it, at once after the commit and again if that was lost).
+    The refund is `refund_due_fen` (the whole amount asked unless the caller says otherwise; a retry
+    keeps the amount it retries)."""
+    fields.setdefault("out_refund_no", aftersale.out_refund_no or f"AS{aftersale.pk}")
+    fields.setdefault("refund_due_fen", aftersale.refund_due_fen or aftersale.amount_fen)
+    _move(aftersale, action, actor=actor, note=note, **fields)
     events.refund_approved.emit(aftersale_id=aftersale.pk)
     return aftersale
 
@@ -466,7 +526,7 @@ def submit_refund(aftersale_id: int) -> None:
             raise DomainError("refund_failed", "no payment to refund")
         payments.refund_payment(
             payment=payment,
-            amount_fen=aftersale.amount_fen,
+            amount_fen=_due(aftersale),
             reason=f"after-sale AS{aftersale.pk}",
             out_refund_no=aftersale.out_refund_no,
         )
@@ -479,14 +539,21 @@ def submit_refund(aftersale_id: int) -> None:
             refund_failed(aftersale.out_refund_no, final=False, reason=rules.EventNote.REFUND_NOT_SUBMITTED)
 
 
+def _due(aftersale: AfterSale) -> int:
+    """The amount of the refund under the request's current refund number."""
+    return aftersale.refund_due_fen if aftersale.refund_due_fen is not None else aftersale.amount_fen
+
+
 def refund_succeeded(out_refund_no: str) -> AfterSale | None:
-    """Called inside the refund notification's transaction."""
+    """Called inside the refund notification's transaction. A top-up (the platform granted the
+    difference of a partial refund) moves money only: its units were refunded the first time."""
     aftersale = AfterSale.objects.select_for_update().filter(out_refund_no=out_refund_no).first()
     if aftersale is None or aftersale.state in rules.SUCCEEDED:
         return aftersale
     action = "refund_succeeded_refund" if aftersale.kind == Kind.REFUND else "refund_succeeded_return"
     now = clock.now()
-    _move(aftersale, action, actor="payment", refunded_at=now, closed_at=now)
+    first = aftersale.refunded_at is None
+    _move(aftersale, action, actor="payment", refunded_at=aftersale.refunded_at or now, closed_at=now)
     if aftersale.kind == Kind.REFUND and not aftersale.restocked_quantity:
         # Units refunded before they shipped are no longer owed, and go back on sale.
         withdrawn = orders.withdraw_units(line_id=aftersale.line_id, quantity=aftersale.quantity)
@@ -496,11 +563,11 @@ def refund_succeeded(out_refund_no: str) -> AfterSale | None:
         assert aftersale.out_refund_no, "a refunded request has its refund number"
         orders.record_line_refund(
             line_id=aftersale.line_id,
-            amount_fen=aftersale.amount_fen,
-            quantity=aftersale.quantity,
+            amount_fen=_due(aftersale),
+            quantity=aftersale.quantity if first else 0,
             out_refund_no=aftersale.out_refund_no,
         )
-    if _everything_refunded(aftersale.order_id):
+    if first and _everything_refunded(aftersale.order_id):  # a top-up refunds no more units
         orders.mark_fully_refunded(order_id=aftersale.order_id)
     signals.aftersale_refunded.send_on_commit(sender=AfterSale, aftersale=aftersale)
     return aftersale
@@ -601,6 +668,12 @@ def _blocked_lines(order_id: int, now) -> set[int]:
             state__in=(State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN),
             dispute__isnull=True,
             rejected_at__gt=now - rules.DISPUTE_WITHIN,
+        )
+        | Q(  # a refund of less than asked, which the buyer may still dispute
+            state__in=rules.SUCCEEDED,
+            refund_fen__isnull=False,
+            dispute__isnull=True,
+            refunded_at__gt=now - rules.DISPUTE_WITHIN,
         )
     )
     return set(requests.values_list("line_id", flat=True))
@@ -724,7 +797,26 @@ def decide_dispute(*, operator: User, dispute_id: int, decision: str, note: str 
             decided_by=operator,
             decided_at=now,
         )
-        if decision == Decision.FOR_MERCHANT:
+        if aftersale.state in rules.SUCCEEDED:  # a dispute of a partial refund's difference
+            if decision == Decision.FOR_BUYER:
+                _start_refund(
+                    aftersale,
+                    "dispute_for_buyer_topup",
+                    actor="platform",
+                    note=note,
+                    out_refund_no=f"AS{aftersale.pk}-2",
+                    refund_due_fen=aftersale.amount_fen - (aftersale.refund_fen or aftersale.amount_fen),
+                )
+            else:
+                AfterSaleEvent.objects.create(
+                    aftersale=aftersale,
+                    from_state=aftersale.state,
+                    to_state=aftersale.state,
+                    actor="platform",
+                    note=rules.EventNote.SHORT_KEPT,
+                    at=now,
+                )
+        elif decision == Decision.FOR_MERCHANT:
             _move(aftersale, "dispute_for_merchant", actor="platform", note=note, closed_at=now)
         elif aftersale.kind == Kind.REFUND:
             _start_refund(aftersale, "dispute_for_buyer_refund", actor="platform", note=note)

@@ -141,7 +141,8 @@ def _dispute_of(aftersale) -> Dispute | None:
 
 
 def _dispute_deadline(aftersale):
-    return aftersale.rejected_at + rules.DISPUTE_WITHIN if aftersale.rejected_at else None
+    opened = aftersale.dispute_opens_at
+    return opened + rules.DISPUTE_WITHIN if opened else None
 
 
 def _moves(aftersale) -> dict[str, bool]:
@@ -154,10 +155,7 @@ def _moves(aftersale) -> dict[str, bool]:
         "cancel": state in rules.TRANSITIONS["cancel"],
         "ship": state in rules.TRANSITIONS["return_shipped"],
         "confirm": state in rules.TRANSITIONS["confirm_exchange"],
-        "dispute": state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
-        and _dispute_of(aftersale) is None
-        and deadline is not None
-        and clock.now() <= deadline,
+        "dispute": _dispute_of(aftersale) is None and deadline is not None and clock.now() <= deadline,
         "images": state not in rules.FINAL,
         "approve": state in rules.TRANSITIONS["approve_refund" if refund else "approve_return"],
         "reject": state in rules.TRANSITIONS["reject_refund" if refund else "reject_return"],
@@ -181,10 +179,7 @@ def _deadlines(aftersale) -> list[tuple[str, object]]:
         )
     if state == State.USER_WAIT_RETURN and aftersale.return_deadline:
         rows.append((_("退货寄出期限（逾期售后关闭）"), aftersale.return_deadline))
-    if (
-        state in (State.MERCHANT_REJECT_REFUND, State.MERCHANT_REJECT_RETURN)
-        and _dispute_of(aftersale) is None
-    ):
+    if aftersale.dispute_opens_at is not None and _dispute_of(aftersale) is None:
         rows.append((_("申诉期限"), _dispute_deadline(aftersale)))
     if state == State.USER_WAIT_CONFIRM and aftersale.received_at:
         rows.append((_("自动确认换货"), aftersale.received_at + rules.EXCHANGE_CONFIRM_WITHIN))
@@ -217,14 +212,15 @@ def _label(aftersale):
 def _forms(aftersale, bound=None) -> dict:
     """Unbound forms for the actions on one request (the posted one, if refused, in its place)."""
     prefix = f"as{aftersale.pk}"
+    asked = {"refund_fen": aftersale.amount_fen}
     made = {
         "ship": ReturnShipForm(prefix=prefix),
         "dispute": DisputeForm(prefix=prefix),
         "images": ImagesForm(prefix=prefix),
         "reject": RejectForm(prefix=prefix),
-        "received": ReceivedForm(prefix=prefix, kind=aftersale.kind),
+        "received": ReceivedForm(prefix=prefix, kind=aftersale.kind, initial=asked),
         "answer": AnswerForm(prefix=prefix),
-        "approve": ApproveForm(prefix=prefix),
+        "approve": ApproveForm(prefix=prefix, kind=aftersale.kind, initial=asked),
     }
     if bound is not None:
         made[bound[0]] = bound[1]
@@ -241,7 +237,7 @@ def _run(request, action: str, aftersale, store) -> tuple[str, object, str]:
         raise Http404
     form = None
     if form_class is not None:
-        extra = {"kind": aftersale.kind} if form_class is ReceivedForm else {}
+        extra = {"kind": aftersale.kind} if form_class in (ReceivedForm, ApproveForm) else {}
         form = form_class(request.POST, request.FILES, prefix=f"as{aftersale.pk}", **extra)
         if not form.is_valid():
             return "", form, ""
@@ -273,7 +269,7 @@ def _call(action: str, user, store, aftersale, data: dict, form) -> None:
     elif action == "images":
         services.add_images(buyer=user, aftersale_id=pk, images=data["images"])
     elif action == "approve":
-        services.approve_aftersale(store=store, aftersale_id=pk, return_address_id=data["return_address_id"])
+        services.approve_aftersale(store=store, aftersale_id=pk, **form.approve_kwargs())
     elif action == "reject":
         services.reject_aftersale(store=store, aftersale_id=pk, reason=data["reason"])
     elif action == "received":

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from xiaodian.core.money import plain_yuan
 from xiaodian.core.scenes import Scene
 
 from .selectors import Report, Row
@@ -16,11 +17,7 @@ from .selectors import Report, Row
 BOM = "\ufeff"
 
 
-def yuan(fen: int) -> str:
-    """1234 -> "12.34" (no currency sign or separators: a spreadsheet reads it as a number)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+yuan = plain_yuan  # 1234 -> "12.34": a spreadsheet reads it as a number
 
 
 def header() -> list[str]:

@@ -48,12 +48,15 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     # catalog and orders
     "out_of_stock": (409, _("库存不足。")),
     "product_not_available": (409, _("商品不可购买。")),
+    "unknown_carrier": (422, _("请从列表中选择快递公司。")),
+    "tracking_no_mismatch": (422, _("运单号与所选快递公司的格式不符。")),
     # after-sales
     "aftersale_not_allowed": (409, _("这件商品现在不能申请售后。")),
     "aftersale_period_over": (409, _("已超过售后期。")),
     "aftersale_open_exists": (409, _("这件商品已有进行中的售后申请。")),
     "aftersale_attempts_exhausted": (409, _("这件商品的售后申请次数已用完。")),
     "aftersale_quantity_exceeded": (422, _("申请数量超过可售后的数量。")),
+    "refund_amount_invalid": (422, _("退款金额须大于 0，且不超过买家申请的金额。")),
     "return_address_required": (409, _("请先添加退货地址，买家需要知道寄回哪里。")),
     "return_addresses_full": (409, _("退货地址最多 10 个。")),
     "dispute_window_over": (409, _("已超过申诉期限。")),

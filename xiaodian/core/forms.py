@@ -29,7 +29,9 @@ class YuanField(forms.DecimalField):
         return None if amount is None else yuan_to_fen(amount)
 
     def prepare_value(self, value):
-        return Decimal(value) / FEN_PER_YUAN if isinstance(value, int) else value
+        if isinstance(value, int) and not isinstance(value, bool):  # fen, shown to the fen: "20.00"
+            return (Decimal(value) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+        return value
 
 
 class DomainErrorForm(forms.Form):

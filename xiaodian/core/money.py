@@ -20,6 +20,13 @@ def format_fen(fen: int) -> str:
     return f"{sign}¥{whole:,}.{cents:02d}"
 
 
+def plain_yuan(fen: int) -> str:
+    """Fen as yuan for a spreadsheet: 1234 -> "12.34" (no currency sign or separators)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return f"{sign}{whole}.{cents:02d}"
+
+
 def allocate(total_fen: int, weights: list[int]) -> list[int]:
     """Share `total_fen` out in proportion to `weights`, exactly: the parts sum to the total.
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.errors import DomainError
@@ -16,19 +17,25 @@ from xiaodian.core.pagination import MAX_ID
 
 from . import rules
 from .rules import Scene
+from .services import ShipRequest, ShipResult
 from .sources import allowed as sources_allowed
 
-# Common carriers offered as suggestions; any carrier name may be typed.
-CARRIERS = (
-    "顺丰速运",
-    "京东物流",
-    "中通快递",
-    "圆通速递",
-    "韵达快递",
-    "申通快递",
-    "中国邮政 EMS",
-    "极兔速递",
-)
+# The listed carriers' names, offered as suggestions where any carrier name may be typed (a
+# buyer's return shipment); an order ships with one chosen from rules.CARRIERS.
+CARRIERS = tuple(carrier.name_zh for carrier in rules.CARRIERS.values())
+
+
+def carrier_choices(blank: str = "") -> list[tuple[str, str]]:
+    """The carriers as a select's choices, named in the active language, after a `blank` one."""
+    language = get_language() or ""
+    return [("", blank or _("选择快递公司"))] + [
+        (code, rules.carrier_name(code, language)) for code in rules.CARRIERS
+    ]
+
+
+def _carrier_field(**kwargs) -> forms.ChoiceField:
+    kwargs.setdefault("label", _("快递公司"))
+    return forms.ChoiceField(choices=carrier_choices, **kwargs)
 
 
 class OrdersForm(forms.Form):
@@ -114,6 +121,12 @@ class CheckoutForm(OrdersForm):
         widget=forms.TextInput(attrs={"placeholder": _("如：上海市浦东新区")}),
     )
     detail = forms.CharField(label=_("详细地址"), max_length=rules.DETAIL_MAX, required=False)
+    note = forms.CharField(
+        label=_("给商家留言"),
+        max_length=rules.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("选填：送货时间、包装要求等")}),
+    )
 
     field_aliases = {f"address.{name}": name for name in ("recipient", "phone", "region", "detail")}
     field_aliases["address_id"] = "address_id"
@@ -126,6 +139,7 @@ class CheckoutForm(OrdersForm):
         ] + [(self.NEW, _("使用新地址"))]
         if not self.is_bound:
             self.initial.setdefault("address_id", str(addresses[0].pk) if addresses else self.NEW)
+        self.fields["note"].help_text = _("最多 %(n)d 个字，商家在订单里看得到。") % {"n": rules.NOTE_MAX}
 
     def new_address_fields(self):
         return [self[name] for name in ("recipient", "phone", "region", "detail")]
@@ -149,12 +163,12 @@ class CheckoutForm(OrdersForm):
 class ShipForm(OrdersForm):
     """Ship an order: carrier and tracking number; tick lines to ship only those (a partial shipment)."""
 
-    carrier = forms.CharField(
-        label=_("快递公司"),
-        max_length=rules.CARRIER_MAX,
-        widget=forms.TextInput(attrs={"list": "carriers", "autocomplete": "off"}),
+    carrier = _carrier_field()
+    tracking_no = forms.CharField(
+        label=_("运单号"),
+        max_length=rules.TRACKING_NO_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    tracking_no = forms.CharField(label=_("运单号"), max_length=rules.TRACKING_NO_MAX)
     line_ids = forms.TypedMultipleChoiceField(
         label=_("只发这些商品"),
         coerce=int,
@@ -179,6 +193,70 @@ class ShipForm(OrdersForm):
             "tracking_no": data["tracking_no"],
             "line_ids": data.get("line_ids") or None,
         }
+
+
+class BulkShipForm(OrdersForm):
+    """Ship several orders at once (each all its remaining units): tick them, give each a tracking
+    number, and one carrier for all (or each its own). A missing choice or number refuses the
+    whole form; what the service refuses is per order (`services.ship_orders`)."""
+
+    pick = forms.TypedMultipleChoiceField(
+        label=_("选择订单"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    carrier = _carrier_field(label=_("快递公司（全部）"), required=False)
+
+    def __init__(self, *args, orders, **kwargs):
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.orders = list(orders)
+        self.results: dict[int, ShipResult] = {}  # by order id, once the service has shipped them
+        self.fields["pick"].choices = [(order.pk, order.number) for order in self.orders]
+        for order in self.orders:
+            self.fields[f"carrier_{order.pk}"] = _carrier_field(required=False)
+            self.fields[f"carrier_{order.pk}"].choices = carrier_choices(blank=_("同上"))
+            self.fields[f"tracking_no_{order.pk}"] = forms.CharField(
+                label=_("运单号"),
+                max_length=rules.TRACKING_NO_MAX,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        picked = data.get("pick") or []
+        if not picked and "pick" not in self.errors:
+            self.add_error("pick", _("请勾选要发货的订单。"))
+        if len(picked) > rules.BULK_SHIP_MAX:
+            self.add_error("pick", _("一次可发 1–%(n)d 个订单。") % {"n": rules.BULK_SHIP_MAX})
+        for pk in picked:
+            if not (data.get(f"carrier_{pk}") or data.get("carrier")):
+                self.add_error(f"carrier_{pk}", _("请选择快递公司。"))
+            if not data.get(f"tracking_no_{pk}", "").strip():
+                self.add_error(f"tracking_no_{pk}", _("请填写运单号。"))
+        return data
+
+    def requests(self) -> list[ShipRequest]:
+        data = self.cleaned_data
+        return [
+            ShipRequest(
+                order_id=pk,
+                carrier=data.get(f"carrier_{pk}") or data["carrier"],
+                tracking_no=data[f"tracking_no_{pk}"],
+            )
+            for pk in data["pick"]
+        ]
+
+    def rows(self) -> list[dict]:
+        """One row per order offered, with its fields and (once shipped) its result, for the template."""
+        return [
+            {
+                "order": order,
+                "carrier": self[f"carrier_{order.pk}"],
+                "tracking_no": self[f"tracking_no_{order.pk}"],
+                "result": self.results.get(order.pk),
+            }
+            for order in self.orders
+        ]
 
 
 TABS = (
@@ -239,7 +317,15 @@ class StoreOrderFilterForm(OrderFilterForm):
         ],
     )
 
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=rules.SEARCH_MAX,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("订单号、买家手机号或姓名")}),
+    )
+
     def criteria(self) -> dict:
         criteria = super().criteria()
         criteria["ship"] = self.cleaned_data.get("ship") or ""
+        criteria["q"] = self.cleaned_data.get("q") or ""
         return criteria

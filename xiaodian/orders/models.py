@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU, Product
@@ -102,6 +102,8 @@ class Order(models.Model):
     recipient = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts_received"
     )
+    # The buyer's note to the store, typed at checkout (rules.NOTE_MAX characters).
+    note = models.CharField(_("买家留言"), max_length=rules.NOTE_MAX, blank=True, default="", db_default="")
     goods_fen = models.BigIntegerField()
     shipping_fen = models.BigIntegerField(default=0)
     total_fen = models.BigIntegerField()
@@ -204,7 +206,9 @@ class OrderLine(models.Model):
 
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
-    carrier = models.CharField(_("快递公司"), max_length=rules.CARRIER_MAX)
+    carrier = models.CharField(_("快递公司"), max_length=rules.CARRIER_MAX)  # its Chinese name
+    # rules.CARRIERS' code; blank for shipments made before carriers were chosen from that list.
+    carrier_code = models.CharField(max_length=rules.CARRIER_CODE_MAX, blank=True, default="", db_default="")
     tracking_no = models.CharField(_("运单号"), max_length=rules.TRACKING_NO_MAX)
     created_at = models.DateTimeField()
 
@@ -213,6 +217,11 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_no}"
+
+    @property
+    def carrier_label(self) -> str:
+        """The carrier's name in the active language (the stored name for an unlisted one)."""
+        return rules.carrier_name(self.carrier_code, get_language() or "") or self.carrier
 
 
 class ShipmentLine(models.Model):

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,67 @@ CARRIER_MAX = 30
 TRACKING_NO_MIN, TRACKING_NO_MAX = 4, 40
 TRACKING_NO = re.compile(rf"[A-Za-z0-9-]{{{TRACKING_NO_MIN},{TRACKING_NO_MAX}}}")
 TRACKING_NO_HINT = _("运单号为 4–40 位字母或数字。")  # states TRACKING_NO_MIN–MAX (a test checks)
+
+
+class Carrier(NamedTuple):
+    """A carrier the merchant ships with: its code (what the API takes and a shipment keeps), its
+    name in Chinese and English, and the pattern its tracking numbers follow (upper case)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    pattern: re.Pattern[str]
+    example: str  # a number that fits `pattern`, shown as the field's placeholder
+
+
+def _carrier(code: str, name_zh: str, name_en: str, pattern: str, example: str) -> Carrier:
+    return Carrier(code, name_zh, name_en, re.compile(pattern), example)
+
+
+# The carriers an order ships with (the merchant picks one; a number that does not fit its pattern
+# is refused with `tracking_no_mismatch`). Patterns follow each carrier's published numbering.
+CARRIERS: dict[str, Carrier] = {
+    c.code: c
+    for c in (
+        _carrier("SF", "顺丰速运", "SF Express", r"SF\d{13}|\d{12}", "SF1234567890123"),
+        _carrier("JD", "京东物流", "JD Logistics", r"JD[A-Z0-9]{11,18}", "JDVA12345678901"),
+        _carrier("ZTO", "中通快递", "ZTO Express", r"7[0-9]\d{10,13}", "731234567890"),
+        _carrier("YTO", "圆通速递", "YTO Express", r"YT\d{13,15}", "YT1234567890123"),
+        _carrier("YUNDA", "韵达快递", "Yunda Express", r"\d{13,15}", "4312345678901"),
+        _carrier("STO", "申通快递", "STO Express", r"\d{12,15}", "773123456789012"),
+        _carrier("EMS", "中国邮政 EMS", "China Post EMS", r"[A-Z]{2}\d{9}[A-Z]{2}|\d{13}", "EA123456789CN"),
+        _carrier("JT", "极兔速递", "J&T Express", r"JT\d{13}", "JT1234567890123"),
+        _carrier("DBL", "德邦快递", "Deppon Express", r"DPK\d{12}|\d{8,10}", "DPK123456789012"),
+    )
+}
+CARRIER_CODE_MAX = 8
+
+
+def find_carrier(text: str) -> Carrier | None:
+    """The listed carrier `text` names: its code, or its Chinese or English name (any case, spaces
+    around ignored), so a client that sent a listed name before codes existed still ships."""
+    key = text.strip().casefold()
+    for carrier in CARRIERS.values():
+        if key in (carrier.code.casefold(), carrier.name_zh.casefold(), carrier.name_en.casefold()):
+            return carrier
+    return None
+
+
+def carrier_name(code: str, language: str) -> str:
+    """A carrier's name in `language` ("en…" English, else Chinese); "" for a code not listed."""
+    carrier = CARRIERS.get(code)
+    if carrier is None:
+        return ""
+    return carrier.name_en if language.startswith("en") else carrier.name_zh
+
+
+# The buyer's note to the store, typed at checkout (留言): at most this many characters.
+NOTE_MAX = 200
+
+# The store's order list: search text, a bulk shipment's size, the CSV export's read size.
+SEARCH_MAX = 40
+BULK_SHIP_MAX = 50
+EXPORT_CHUNK = 500
 
 
 class Status(models.IntegerChoices):

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field, StrictBool
@@ -86,6 +87,9 @@ class CheckoutIn(Schema):
     scene: Scene = Scene.OTHER
     source_type: str = Field("", max_length=rules.SOURCE_TYPE_MAX)
     source_id: StrictId | None = None
+    note: str = Field(
+        "", max_length=rules.NOTE_MAX, description="The buyer's note to the store, on each order"
+    )
 
 
 class LineOut(Schema):
@@ -100,7 +104,10 @@ class LineOut(Schema):
 
 
 class ShipmentOut(Schema):
-    carrier: str
+    carrier: str = Field(description="The carrier's name (Chinese)")
+    carrier_code: str = Field(
+        description="Its code in GET /carriers; empty for shipments made before the list"
+    )
     tracking_no: str
     created_at: datetime
     lines: list[dict]
@@ -121,6 +128,7 @@ class OrderOut(Schema):
     source_type: str
     source_id: int | None
     address: dict
+    note: str = Field(description="The buyer's note to the store, typed at checkout")
     goods_fen: int
     shipping_fen: int
     total_fen: int
@@ -178,10 +186,58 @@ class PaymentOut(Schema):
     pay_url: str
 
 
+_CARRIER = "A carrier's code from GET /carriers (e.g. `SF`), or its Chinese or English name"
+_TRACKING_NO = "Must fit the carrier's pattern (GET /carriers), else 422 `tracking_no_mismatch`"
+
+
 class ShipIn(Schema):
-    carrier: str = Field(min_length=1, max_length=rules.CARRIER_MAX)
-    tracking_no: str = Field(min_length=1, max_length=rules.TRACKING_NO_MAX)
+    carrier: str = Field(min_length=1, max_length=rules.CARRIER_MAX, description=_CARRIER)
+    tracking_no: str = Field(min_length=1, max_length=rules.TRACKING_NO_MAX, description=_TRACKING_NO)
     line_ids: list[StrictId] | None = Field(None, max_length=rules.LINES_MAX)
+
+
+class BulkShipItemIn(Schema):
+    order_id: StrictId
+    tracking_no: str = Field(min_length=1, max_length=rules.TRACKING_NO_MAX, description=_TRACKING_NO)
+    carrier: str | None = Field(
+        None,
+        min_length=1,
+        max_length=rules.CARRIER_MAX,
+        description="This order's carrier, if not the request's",
+    )
+
+
+class BulkShipIn(Schema):
+    carrier: str | None = Field(
+        None,
+        min_length=1,
+        max_length=rules.CARRIER_MAX,
+        description=f"{_CARRIER}: for every order naming none",
+    )
+    orders: list[BulkShipItemIn] = Field(min_length=1, max_length=rules.BULK_SHIP_MAX)
+
+
+class BulkShipResultOut(Schema):
+    order_id: int
+    shipped: bool
+    status: int | None = Field(None, description="The order's status once shipped (21 or 30)")
+    code: str | None = Field(None, description="Why it did not ship (docs/errors.md)")
+    message: str | None = None
+
+
+class BulkShipOut(Schema):
+    shipped: int
+    failed: int
+    results: list[BulkShipResultOut]
+
+
+class CarrierOut(Schema):
+    code: str
+    name: str = Field(description="In the request's language")
+    name_zh: str
+    name_en: str
+    pattern: str = Field(description="A regular expression the whole tracking number (upper case) must match")
+    example: str
 
 
 class OrderFilter(Schema):
@@ -189,3 +245,12 @@ class OrderFilter(Schema):
     status: Status | None = None
     date_from: SafeDate | None = None
     date_to: SafeDate | None = None
+    q: str = Field(
+        "", max_length=rules.SEARCH_MAX, description="Part of the order number, the buyer's phone or name"
+    )
+    ship: Literal["waiting", "nearly", "late"] | None = Field(
+        None, description="Still to ship, nearly late or late (earliest ship-by first)"
+    )
+    format: Literal["json", "csv"] = Field(
+        "json", description="`csv` (with `store_id`): the filtered list as a text/csv file, streamed"
+    )

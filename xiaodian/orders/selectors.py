@@ -1,5 +1,6 @@
 """Reads for carts, addresses and orders, each in a fixed number of queries."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -17,7 +18,7 @@ from xiaodian.stores.rules import StoreState
 
 from .models import Address, CartItem, Order, OrderEvent, OrderLine, Shipment
 from .numbers import SHANGHAI
-from .rules import NEARLY_LATE, SHIP_FILTERS, SHIP_WITHIN, WAITING_TO_SHIP
+from .rules import EXPORT_CHUNK, NEARLY_LATE, SHIP_FILTERS, SHIP_WITHIN, WAITING_TO_SHIP
 
 
 def cart_of(buyer: User) -> QuerySet[CartItem]:
@@ -169,21 +170,57 @@ def _in_statuses(qs: QuerySet[Order], statuses) -> QuerySet[Order]:
     return qs if statuses is None else qs.filter(status__in=statuses)
 
 
-def buyer_orders(buyer: User, *, statuses=None, date_from=None, date_to=None) -> QuerySet[Order]:
-    """The buyer's orders in any of `statuses` (all when None), newest first, with their details."""
-    return _in_statuses(orders_of_buyer(buyer, date_from=date_from, date_to=date_to), statuses)
-
-
-def store_orders(
-    store: Store, *, statuses=None, date_from=None, date_to=None, ship: str = "", now: datetime | None = None
+def buyer_orders(
+    buyer: User, *, statuses=None, date_from=None, date_to=None, q: str = "", ship: str = "", now=None
 ) -> QuerySet[Order]:
-    """The store's orders in any of `statuses` (all when None), newest first, with their details.
-    `ship` (rules.SHIP_FILTERS) keeps the orders still to ship (`waiting`), or only the `late` or
-    `nearly` late ones at `now`, most urgent (earliest ship-by) first."""
-    rows = _in_statuses(orders_of_store(store, date_from=date_from, date_to=date_to), statuses)
+    """The buyer's orders in any of `statuses` (all when None), newest first, with their details;
+    `q` and `ship` as for `store_orders`."""
+    rows = _in_statuses(orders_of_buyer(buyer, date_from=date_from, date_to=date_to), statuses)
+    return _narrowed(rows, q=q, ship=ship, now=now)
+
+
+def _narrowed(rows: QuerySet[Order], *, q: str, ship: str, now: datetime | None) -> QuerySet[Order]:
+    rows = search(rows, q)
     if ship in SHIP_FILTERS:
         rows = rows.filter(ship_filters(now or clock.now())[ship]).order_by("paid_at", "pk")
     return rows
+
+
+def search(qs: QuerySet[Order], q: str) -> QuerySet[Order]:
+    """The orders `q` finds: part of the order number, the buyer's phone (the address's) or name
+    (the address's recipient, or the buyer's display name). Blank `q` finds them all."""
+    q = q.strip()
+    if not q:
+        return qs
+    return qs.filter(
+        Q(number__contains=q)
+        | Q(address__phone__icontains=q)
+        | Q(address__recipient__icontains=q)
+        | Q(buyer__display_name__icontains=q)
+    )
+
+
+def store_orders(
+    store: Store,
+    *,
+    statuses=None,
+    date_from=None,
+    date_to=None,
+    ship: str = "",
+    q: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Order]:
+    """The store's orders in any of `statuses` (all when None), newest first, with their details.
+    `ship` (rules.SHIP_FILTERS) keeps the orders still to ship (`waiting`), or only the `late` or
+    `nearly` late ones at `now`, most urgent (earliest ship-by) first; `q` searches (`search`)."""
+    rows = _in_statuses(orders_of_store(store, date_from=date_from, date_to=date_to), statuses)
+    return _narrowed(rows, q=q, ship=ship, now=now)
+
+
+def export_orders(orders: QuerySet[Order]) -> Iterator[Order]:
+    """The orders (a filtered `store_orders`) one by one with their buyer, lines and shipments,
+    read rules.EXPORT_CHUNK at a time: an export of any size holds one chunk in memory."""
+    return orders.select_related("buyer").iterator(chunk_size=EXPORT_CHUNK)
 
 
 def status_counts(*, buyer: User | None = None, store: Store | None = None) -> dict[int, int]:

@@ -18,8 +18,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F
 from django.db.models.functions import Least
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog import services as catalog
@@ -27,7 +27,7 @@ from xiaodian.catalog.models import SKU
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
-from xiaodian.core.text import contains_contact_details
+from xiaodian.core.text import is_storable
 from xiaodian.payments import services as payments
 from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
@@ -245,6 +245,7 @@ def fingerprint(
     source_id: int | None,
     options: Mapping[str, Any],
     recipient_id: int | None,
+    note: str = "",
 ) -> str:
     """The one fingerprint of a checkout request, whichever door it came through (API, page, live
     room): the same lines, address, source, flow options and gift recipient give the same hash,
@@ -259,6 +260,8 @@ def fingerprint(
         "options": dict(options),
         "recipient_id": recipient_id,
     }
+    if note:  # (only when there is one: the fingerprints of checkouts without a note stay as they were)
+        payload["note"] = note
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -305,6 +308,7 @@ def place_order(
     recipient: User | None = None,
     save_address: bool = False,
     cart_item_ids: Sequence[int] = (),
+    note: str = "",
 ) -> PlacedCheckout:
     """The one checkout: one order per store, their stock taken, all or nothing, in one
     transaction. The API, the checkout page and the live room all come here.
@@ -316,12 +320,14 @@ def place_order(
     (orders.extensions: price adjustments, holds, attribution). A `recipient` makes it a gift
     order: paid, it waits for the recipient (12), who gives the address (`accept_gift`), so none is
     asked for here. `save_address` keeps a new address in the buyer's book (when there is room)
-    and `cart_item_ids` are taken out of the cart, both in the same transaction."""
+    and `cart_item_ids` are taken out of the cart, both in the same transaction. `note` is the
+    buyer's note to the store (rules.NOTE_MAX characters), kept on each of the checkout's orders."""
     if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
         raise DomainError("validation_error", field="scene")
     options = dict(options or {})
+    note = clean_note(note)
     wanted = _merged(items)
     if recipient is not None and recipient.pk == buyer.pk:
         raise DomainError("validation_error", _("不能把礼物送给自己。"), field="recipient_id")
@@ -335,6 +341,7 @@ def place_order(
         source_id=source_id,
         options=options,
         recipient_id=recipient.pk if recipient is not None else None,
+        note=note,
     )
     skus = _buyable_skus(wanted)
     why = sources.problem(
@@ -379,6 +386,7 @@ def place_order(
         fingerprint=request_fingerprint,
         save_address=address if save_address and address is not None and recipient is None else None,
         cart_item_ids=tuple(cart_item_ids),
+        note=note,
     )
     for attempt in range(_NUMBER_ATTEMPTS):
         try:
@@ -422,6 +430,17 @@ class _Draft:
     fingerprint: str
     save_address: dict | None
     cart_item_ids: tuple[int, ...]
+    note: str = ""
+
+
+def clean_note(note: str) -> str:
+    """The buyer's note as kept: spaces around cut, at most rules.NOTE_MAX characters."""
+    note = note.strip()
+    if len(note) > rules.NOTE_MAX or not is_storable(note):
+        raise DomainError(
+            "validation_error", _("留言最多 %(n)d 个字。") % {"n": rules.NOTE_MAX}, field="note"
+        )
+    return note
 
 
 def _unit_prices(draft: _Draft) -> dict[int, int]:
@@ -478,6 +497,7 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 source_type=context.source_type,
                 source_id=context.source_id,
                 address=draft.address,
+                note=draft.note,
                 recipient=draft.recipient,
                 goods_fen=totals[store_id],
                 shipping_fen=0,
@@ -785,16 +805,32 @@ def close_expired_orders() -> int:
     return sum(len(close_unpaid_checkout(checkout_id)) for checkout_id in list(due))
 
 
+def check_tracking(carrier: str, tracking_no: str) -> tuple[rules.Carrier, str]:
+    """The listed carrier `carrier` names (its code, or its Chinese or English name) and the
+    tracking number in upper case, checked against that carrier's pattern."""
+    found = rules.find_carrier(carrier)
+    if found is None:
+        raise DomainError("unknown_carrier", field="carrier")
+    tracking_no = tracking_no.strip().upper()
+    if not rules.TRACKING_NO.fullmatch(tracking_no):
+        raise DomainError("validation_error", rules.TRACKING_NO_HINT, field="tracking_no")
+    if not found.pattern.fullmatch(tracking_no):
+        raise DomainError(
+            "tracking_no_mismatch",
+            _("这不是%(carrier)s的运单号（例如 %(example)s）。")
+            % {"carrier": rules.carrier_name(found.code, get_language() or ""), "example": found.example},
+            field="tracking_no",
+        )
+    return found, tracking_no
+
+
 def ship_order(
     *, store: Store, order_id: int, carrier: str, tracking_no: str, line_ids: Sequence[int] | None = None
 ) -> Order:
     """Ship the remaining units of the given lines (all lines when none are named): 21 while
-    something is left to ship, 30 when everything has gone."""
-    carrier, tracking_no = carrier.strip(), tracking_no.strip()
-    if not carrier or len(carrier) > rules.CARRIER_MAX or contains_contact_details(carrier):
-        raise DomainError("validation_error", field="carrier")
-    if not rules.TRACKING_NO.fullmatch(tracking_no):
-        raise DomainError("validation_error", rules.TRACKING_NO_HINT, field="tracking_no")
+    something is left to ship, 30 when everything has gone. `carrier` is one of rules.CARRIERS
+    (its code or name) and the tracking number must fit its pattern."""
+    listed, tracking_no = check_tracking(carrier, tracking_no)
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(store=store, pk=order_id).first()
         if order is None:
@@ -812,7 +848,11 @@ def ship_order(
             raise DomainError("invalid_transition", _("这些商品已经发货。"), field="line_ids")
         now = clock.now()
         shipment = Shipment.objects.create(
-            order=order, carrier=carrier, tracking_no=tracking_no, created_at=now
+            order=order,
+            carrier=listed.name_zh,
+            carrier_code=listed.code,
+            tracking_no=tracking_no,
+            created_at=now,
         )
         ShipmentLine.objects.bulk_create(
             ShipmentLine(shipment=shipment, line=line, quantity=line.to_ship) for line in chosen
@@ -827,6 +867,57 @@ def ship_order(
         else:
             _move(order, Status.PARTLY_SHIPPED, actor="merchant")
     return order
+
+
+@dataclass(frozen=True)
+class ShipRequest:
+    """One order of a bulk shipment: all its remaining units, with this carrier and number."""
+
+    order_id: int
+    carrier: str
+    tracking_no: str
+
+
+@dataclass(frozen=True)
+class ShipResult:
+    """How one order of a bulk shipment went: shipped (`order`), or refused (`error`)."""
+
+    order_id: int
+    order: Order | None = None
+    error: DomainError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def ship_orders(*, store: Store, requests: Sequence[ShipRequest]) -> list[ShipResult]:
+    """Ship several of the store's orders at once (each all its remaining units), per order: each
+    goes through `ship_order` in its own transaction, so one that cannot ship (already shipped,
+    refunded meanwhile, a number that does not fit its carrier) is reported in its result and
+    the others ship. The request itself (1–BULK_SHIP_MAX orders, each once) is all or nothing."""
+    if not 1 <= len(requests) <= rules.BULK_SHIP_MAX:
+        raise DomainError(
+            "validation_error",
+            _("一次可发 1–%(n)d 个订单。") % {"n": rules.BULK_SHIP_MAX},
+            field="orders",
+        )
+    if len({r.order_id for r in requests}) != len(requests):
+        raise DomainError("validation_error", _("同一个订单只能出现一次。"), field="orders")
+    results = []
+    for request in requests:
+        try:
+            order = ship_order(
+                store=store,
+                order_id=request.order_id,
+                carrier=request.carrier,
+                tracking_no=request.tracking_no,
+            )
+        except DomainError as exc:
+            results.append(ShipResult(order_id=request.order_id, error=exc))
+        else:
+            results.append(ShipResult(order_id=request.order_id, order=order))
+    return results
 
 
 def _shipped(order: Order, shipped_at: datetime) -> None:

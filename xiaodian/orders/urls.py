@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/", views.my_orders, name="my_orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("stores/<int:store_id>/orders/", views.store_orders, name="store_orders"),
+    path("stores/<int:store_id>/orders/export.csv", views.store_orders_export, name="store_orders_export"),
 ]

@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
@@ -31,10 +33,10 @@ from xiaodian.core.text import is_digits
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
-from . import rules, selectors, services, sources
+from . import export, rules, selectors, services, sources
 from .forms import (
-    CARRIERS,
     TABS,
+    BulkShipForm,
     CartAddForm,
     CheckoutForm,
     OrderFilterForm,
@@ -339,6 +341,7 @@ def _place_and_pay(
         idempotency_key=form.cleaned_data["key"],
         save_address="address" in address,
         cart_item_ids=list(cart_items.values()),
+        note=form.cleaned_data["note"],
         **address,
         **scene,
     )
@@ -421,41 +424,61 @@ def order_detail(request, order_id: int):
 # --------------------------------------------------------------------------------- store orders
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def store_orders(request, store_id: int):
-    """A store's orders by status tab and date; ship each (all of it, or the ticked lines)."""
-    store = _store(request, store_id)
-    bound = None
-    if request.method == "POST":
-        if request.POST.get("action") != "ship":
-            raise Http404
+def _ship_one(request, store):
+    """The card's form: ship one order (all of it, or the ticked lines). The bound form, or a
+    redirect once shipped."""
+    try:
+        order = selectors.store_order(store, _posted_id(request, "order_id"))
+    except DomainError as exc:
+        raise Http404 from exc
+    bound = ShipForm(request.POST, order=order)
+    if bound.is_valid():
         try:
-            order = selectors.store_order(store, _posted_id(request, "order_id"))
+            shipped = services.ship_order(store=store, order_id=order.pk, **bound.ship_kwargs())
         except DomainError as exc:
-            raise Http404 from exc
-        bound = ShipForm(request.POST, order=order)
-        if bound.is_valid():
-            try:
-                shipped = services.ship_order(store=store, order_id=order.pk, **bound.ship_kwargs())
-            except DomainError as exc:
-                if exc.status == 404 and exc.field is None:
-                    raise Http404 from exc
-                bound.add_domain_error(exc)
-            else:
-                messages.success(
-                    request,
-                    _("订单 %(number)s 已发货（%(status)s）。")
-                    % {"number": shipped.number, "status": Status(shipped.status).label},
-                )
-                return redirect(request.get_full_path())
-    now = clock.now()
-    context = _filtered_page(
+            if exc.status == 404 and exc.field is None:
+                raise Http404 from exc
+            bound.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                _("订单 %(number)s 已发货（%(status)s）。")
+                % {"number": shipped.number, "status": Status(shipped.status).label},
+            )
+            return redirect(request.get_full_path())
+    return bound
+
+
+def _ship_several(request, store):
+    """The bulk form: ship the ticked orders, each through the service on its own (per order). The
+    bound form with each order's result, or a redirect when every one shipped."""
+    picked = _ids(request.POST.getlist("bulk-pick"))[: rules.BULK_SHIP_MAX + 1]
+    offered = selectors.store_orders(store).filter(pk__in=picked).order_by("-pk")
+    bulk = BulkShipForm(request.POST, orders=offered)
+    if not bulk.is_valid():
+        return bulk
+    results = services.ship_orders(store=store, requests=bulk.requests())
+    bulk.results = {result.order_id: result for result in results}
+    shipped = [r for r in results if r.ok]
+    if shipped:
+        messages.success(
+            request,
+            ngettext("已发货 %(n)d 个订单：%(numbers)s", "已发货 %(n)d 个订单：%(numbers)s", len(shipped))
+            % {"n": len(shipped), "numbers": "、".join(r.order.number for r in shipped if r.order)},
+        )
+    if len(shipped) == len(results):
+        return redirect(request.get_full_path())
+    failed = len(results) - len(shipped)
+    messages.error(
         request,
-        lambda **criteria: selectors.store_orders(store, now=now, **criteria),
-        selectors.status_counts(store=store),
-        StoreOrderFilterForm,
+        ngettext("%(n)d 个订单未发货，原因见下方。", "%(n)d 个订单未发货，原因见下方。", failed)
+        % {"n": failed},
     )
+    return bulk
+
+
+def _query_links(request, context) -> None:
+    """The ship-by links and the CSV export's link, each keeping the other filters."""
     query = {k: v for k, v in request.GET.items() if k not in ("page", "ship") and v}
     context["ship_links"] = [
         {
@@ -466,6 +489,38 @@ def store_orders(request, store_id: int):
         }
         for key, label in context["filters"].fields["ship"].choices
     ]
+    filters = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context["export_url"] = _with_query(
+        reverse("orders:store_orders_export", args=[context["store"].pk]), **filters
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_orders(request, store_id: int):
+    """A store's orders: search, status tab, dates and ship-by; ship each (all of it, or the ticked
+    lines), or several at once; export the filtered list as CSV."""
+    store = _store(request, store_id)
+    bound = bulk = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "ship":
+            answer = bound = _ship_one(request, store)
+        elif action == "bulk_ship":
+            answer = bulk = _ship_several(request, store)
+        else:
+            raise Http404
+        if isinstance(answer, HttpResponse):
+            return answer
+    now = clock.now()
+    context = _filtered_page(
+        request,
+        lambda **criteria: selectors.store_orders(store, now=now, **criteria),
+        selectors.status_counts(store=store),
+        StoreOrderFilterForm,
+    )
+    context["store"] = store
+    _query_links(request, context)
     shown = False
     for order in context["orders"]:
         if bound is not None and bound.order.pk == order.pk:
@@ -475,5 +530,20 @@ def store_orders(request, store_id: int):
         order.flag = order.ship_flag(now)
     if bound is not None and bound.errors and not shown:
         messages.error(request, " ".join(str(e) for errors in bound.errors.values() for e in errors))
-    context.update({"store": store, "carriers": CARRIERS})
-    return render(request, "orders/store_orders.html", context, status=422 if bound is not None else 200)
+    if bulk is None:
+        bulk = BulkShipForm(orders=[o for o in context["orders"] if o.status in SHIPPABLE])
+    context.update({"bulk": bulk, "bulk_rows": bulk.rows()})
+    status = 200 if request.method == "GET" else 422 if bulk.errors or bound is not None else 409
+    return render(request, "orders/store_orders.html", context, status=status)
+
+
+@login_required
+@require_GET
+def store_orders_export(request, store_id: int):
+    """The store's order list as CSV, with the list's filters (search, tab, dates, ship-by),
+    streamed (orders.export)."""
+    store = _store(request, store_id)
+    filters = StoreOrderFilterForm(request.GET)
+    orders = selectors.export_orders(selectors.store_orders(store, **filters.criteria()))
+    name = f"orders-{store.pk}-{timezone.localdate().isoformat()}.csv"
+    return export.csv_response(orders, name, asgi=isinstance(request, ASGIRequest))

@@ -462,19 +462,25 @@ def _term_stats(table: str) -> tuple[dict[str, float], float, float]:
 
 
 def _expected_share(query: Query, shares: dict[str, float]) -> float:
-    """The share of documents expected to match all the terms: overlapping bigrams of one run
-    ("休闲", "闲零", "零食") match together, as often as the rarest of them; separate runs are
-    taken as independent."""
-    chains: list[list[str]] = []
+    """The share of documents expected to match all the terms. Terms that stand together in the
+    query (the words jieba cut from one run, 休闲|零食 or 件|装, or the overlapping bigrams of a long
+    word, 山野|野凤|凤凰) mostly occur together in the documents too, as the phrase the buyer typed:
+    such a group matches about as often as the rarest of its terms and of the pairs that join them
+    (闲零, 件装), and never less than if they were independent. Separate runs are independent."""
+    groups: list[list[str]] = []
     for term in query.terms:
-        last = chains[-1][-1] if chains else ""
-        if len(term) == 2 and len(last) == 2 and last[1] == term[0]:
-            chains[-1].append(term)
+        last = groups[-1][-1] if groups else ""
+        if last and (last + term in query.text or (last[-1] == term[0] and last + term[1:] in query.text)):
+            if last + term in query.text:  # side by side: the pair across the join counts too
+                groups[-1].append(last[-1] + term[0])
+            groups[-1].append(term)
         else:
-            chains.append([term])
+            groups.append([term])
     share = 1.0
-    for chain in chains:
-        share *= min(shares.get(term, 0.0) for term in chain)
+    for group in groups:
+        alone = math.prod(shares.get(term, 0.0) for term in group if term in query.terms)
+        together = min(shares.get(term, 0.0) for term in group)
+        share *= max(alone, together)
     return share
 
 

@@ -127,6 +127,14 @@ def test_the_tracking_number_rule_and_its_hint_agree():
     assert f"{order_rules.TRACKING_NO_MIN}–{order_rules.TRACKING_NO_MAX}" in hint
 
 
+def test_carriers_are_chosen_from_the_rules_list():
+    codes = [code for code, _label in order_forms.carrier_choices() if code]
+    assert codes == list(order_rules.CARRIERS)
+    assert [c for c, _label in order_forms.ShipForm.base_fields["carrier"].choices if c] == codes
+    assert tuple(c.name_zh for c in order_rules.CARRIERS.values()) == order_forms.CARRIERS
+    assert all(len(c.name_zh) <= order_rules.CARRIER_MAX for c in order_rules.CARRIERS.values())
+
+
 def _schema_max(schema, field: str) -> int:
     prop = schema.model_json_schema()["properties"][field]
     options = prop.get("anyOf", [prop])  # `str | None`: the string's branch
@@ -146,8 +154,18 @@ CARRIER, TRACKING = order_rules.CARRIER_MAX, order_rules.TRACKING_NO_MAX
 
 DECLARED = [
     # shipments: orders', and after-sales' return and exchange shipments
-    (_form_max, order_forms.ShipForm, "carrier", CARRIER),
+    # (an order's carrier is chosen from rules.CARRIERS: test_carriers_are_chosen_from_the_rules_list)
     (_form_max, order_forms.ShipForm, "tracking_no", TRACKING),
+    (_model_max, Shipment, "carrier_code", order_rules.CARRIER_CODE_MAX),
+    (_schema_max, order_schemas.BulkShipIn, "carrier", CARRIER),
+    (_schema_max, order_schemas.BulkShipItemIn, "carrier", CARRIER),
+    (_schema_max, order_schemas.BulkShipItemIn, "tracking_no", TRACKING),
+    # the buyer's note and the order list's search
+    (_form_max, order_forms.CheckoutForm, "note", order_rules.NOTE_MAX),
+    (_schema_max, order_schemas.CheckoutIn, "note", order_rules.NOTE_MAX),
+    (_model_max, Order, "note", order_rules.NOTE_MAX),
+    (_form_max, order_forms.StoreOrderFilterForm, "q", order_rules.SEARCH_MAX),
+    (_schema_max, order_schemas.OrderFilter, "q", order_rules.SEARCH_MAX),
     (_schema_max, order_schemas.ShipIn, "carrier", CARRIER),
     (_schema_max, order_schemas.ShipIn, "tracking_no", TRACKING),
     (_model_max, Shipment, "carrier", CARRIER),

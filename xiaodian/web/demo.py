@@ -499,7 +499,9 @@ HISTORY_ADDRESSES = (
         "detail": "网商路 699 号公司前台",
     },
 )
-CARRIERS = (("顺丰速运", "SF"), ("中通快递", "ZT"), ("京东物流", "JD"))  # name, tracking number prefix
+# A listed carrier's code (orders.rules.CARRIERS), and the start of its numbers: the order number's
+# last digits make up the rest, to the length the carrier's pattern asks.
+CARRIERS = (("SF", "SF", 13), ("ZTO", "73", 10), ("JD", "JDVA", 11))
 PRAISE = (
     "品质很好，会回购。",
     "发货快，包装很仔细。",
@@ -696,9 +698,10 @@ def _close_unpaid(p: _Purchase) -> None:
     orders.close_unpaid_checkout(p.order.checkout_id)
 
 
-def _ship(p: _Purchase, *, carrier: tuple[str, str]) -> None:
-    name, prefix = carrier
-    orders.ship_order(store=p.store, order_id=p.order.pk, carrier=name, tracking_no=prefix + p.order.number)
+def _ship(p: _Purchase, *, carrier: tuple[str, str, int]) -> None:
+    code, prefix, digits = carrier
+    tracking_no = prefix + p.order.number[-digits:]
+    orders.ship_order(store=p.store, order_id=p.order.pk, carrier=code, tracking_no=tracking_no)
 
 
 def _receive(p: _Purchase, buyer: User) -> None:

@@ -36,7 +36,7 @@ def paid_order(place, make_sku, store):
 def shipped_order(paid_order, store, buyer):
     def make(*lines, receive=True):
         order = paid_order(*lines)
-        orders.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+        orders.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
         if receive:
             orders.confirm_receipt(buyer=buyer, order_id=order.pk)
         order.refresh_from_db()

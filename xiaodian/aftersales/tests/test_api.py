@@ -33,6 +33,32 @@ def test_request_approve_and_read_over_the_api(buyer_api, api, paid_order):
     assert buyer_api.get("/aftersales").json()["items"][0]["id"] == body["id"]
 
 
+def test_a_refund_of_less_than_asked_over_the_api(buyer_api, api, paid_order):
+    order = paid_order()
+    line = order.lines.order_by("pk").first()
+    aftersale_id = buyer_api.post(
+        f"/orders/{order.pk}/aftersales", {"type": "refund", "line_id": line.pk, "quantity": 1}
+    ).json()["id"]
+    for body, status, code in [
+        ({"refund_fen": 1001, "reason": "x"}, 422, "refund_amount_invalid"),
+        ({"refund_fen": 0, "reason": "x"}, 422, "refund_amount_invalid"),
+        ({"refund_fen": 600}, 422, "validation_error"),
+        ({"refund_fen": "600", "reason": "x"}, 422, "validation_error"),  # a JSON integer, not a string
+    ]:
+        r = api.post(f"/aftersales/{aftersale_id}/approve", body)
+        assert (r.status_code, r.json()["code"]) == (status, code), body
+    assert buyer_api.get(f"/aftersales/{aftersale_id}").json()["state"] == "MERCHANT_PROCESSING"
+    r = api.post(f"/aftersales/{aftersale_id}/approve", {"refund_fen": 600, "reason": "赠品未退回"})
+    assert r.status_code == 200, r.content
+    body = buyer_api.get(f"/aftersales/{aftersale_id}").json()
+    assert (body["state"], body["amount_fen"], body["refund_fen"], body["short_reason"]) == (
+        "PLATFORM_REFUNDING",
+        1000,
+        600,
+        "赠品未退回",
+    )
+
+
 def test_reject_dispute_and_decide_over_the_api(buyer_api, api, api_for, operator, shipped_order):
     order = shipped_order()
     line = order.lines.order_by("pk").first()

@@ -22,6 +22,22 @@ from xiaodian.wechatpay_sandbox import services as sandbox
 
 # Approving starts the refund; the refund notification then finishes it (when it has arrived).
 REFUNDING_OR_REFUNDED = re.compile(r"^(平台退款中|退款完成)$")
+REFUNDING_OR_REFUNDED_RETURN = re.compile(r"^(平台退款中|退货退款完成)$")
+
+
+def _until_refunded(aftersale, page, within_s: float = 15.0) -> None:
+    """Wait for the refund notification (the sandbox delivers it to the live server) to finish the
+    request: polls the request's state, failing after `within_s`."""
+    import time
+
+    deadline = time.monotonic() + within_s
+    while AfterSale.objects.get(pk=aftersale.pk).state not in (
+        State.MERCHANT_REFUND_SUCCESS,
+        State.MERCHANT_RETURN_SUCCESS,
+    ):
+        assert time.monotonic() < deadline, "the refund notification never arrived"
+        page.wait_for_timeout(100)
+
 
 pytestmark = pytest.mark.browser
 
@@ -172,3 +188,75 @@ def test_a_rejected_refund_is_disputed_answered_by_the_merchant_and_decided(brow
     expect(merchant.locator("#aftersale-state")).to_have_text("售后失败")
     buyer.reload()
     expect(buyer.locator("#dispute-decision")).to_contain_text("支持商家")
+
+
+def test_a_return_goes_to_the_return_address_is_refunded_in_part_and_the_dispute_answered(
+    browser, live_server, tmp_path
+):
+    """Issue 17's merchant journey: approve a return with the store's return address, receive the
+    goods and refund part of it with a reason, then answer the buyer's dispute of the difference."""
+    from playwright.sync_api import expect
+
+    from xiaodian.catalog.tests.conftest import image_bytes
+
+    call_command("demo", no_serve=True, stdout=io.StringIO())
+    order = _paid_demo_order("aftersales-return-browser")
+    orders.ship_order(store=order.store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
+    orders.confirm_receipt(buyer=order.buyer, order_id=order.pk)
+    line = order.lines.get()
+
+    buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
+    buyer.goto(f"{live_server.url}/orders/{order.pk}/lines/{line.pk}/aftersale/")
+    buyer.check("input[name=type][value=return]")
+    buyer.select_option("#id_reason_code", "quality")
+    buyer.click("#submit-request")
+    expect(buyer.locator("#aftersale-state")).to_have_text("待商家处理")
+    aftersale = AfterSale.objects.get(order=order)
+    address = order.store.return_addresses.get(is_default=True)
+
+    # the merchant agrees; the goods go back to the store's default return address
+    merchant = sign_in(browser, live_server, "merchant", DEMO_PASSWORD)
+    merchant.goto(f"{live_server.url}/aftersales/{aftersale.pk}/")
+    expect(merchant.locator(f"#id_as{aftersale.pk}-return_address_id")).to_have_value(str(address.pk))
+    merchant.click("button[value=approve]")
+    expect(merchant.locator("#aftersale-state")).to_have_text("待买家退货")
+
+    # the buyer sees where to send it and sends it
+    buyer.reload()
+    expect(buyer.locator("#ship-to")).to_contain_text(address.recipient)
+    buyer.fill(f"#id_as{aftersale.pk}-carrier", "顺丰速运")
+    buyer.fill(f"#id_as{aftersale.pk}-tracking_no", "SF9876543210")
+    buyer.click("button[value=ship]")
+    expect(buyer.locator("#aftersale-state")).to_have_text("待商家收货")
+
+    # the goods arrive worn: the merchant refunds part of it, in yuan, with the reason
+    merchant.reload()
+    amount = merchant.locator(f"#id_as{aftersale.pk}-refund_fen")
+    expect(amount).to_have_value(f"{aftersale.amount_fen / 100:.2f}")
+    amount.fill("10.00")
+    merchant.fill(f"#id_as{aftersale.pk}-reason", "吊牌已剪，影响二次销售")
+    merchant.click("button[value=received]")
+    expect(merchant.locator("#aftersale-state")).to_have_text(REFUNDING_OR_REFUNDED_RETURN)
+    assert merchant.dialogs[-1].startswith("确认已收到退回的商品")
+    aftersale.refresh_from_db()
+    assert (aftersale.refund_fen, aftersale.short_reason) == (1000, "吊牌已剪，影响二次销售")
+
+    # the refund arrives; the buyer sees the smaller amount and the reason, and disputes it
+    _until_refunded(aftersale, buyer)
+    buyer.reload()
+    expect(buyer.locator("#aftersale-state")).to_have_text("退货退款完成")
+    expect(buyer.locator("#short-refund")).to_contain_text("¥10.00")
+    expect(buyer.locator("#short-reason")).to_contain_text("吊牌已剪")
+    buyer.fill(f"#id_as{aftersale.pk}-statement", "吊牌是原本就没有的")
+    buyer.click("button[value=dispute]")
+    expect(buyer.locator(".messages")).to_contain_text("申诉已提交")
+
+    # the merchant answers with a photo
+    merchant.reload()
+    photo = tmp_path / "tag.png"
+    photo.write_bytes(image_bytes((240, 240), colour="teal"))
+    merchant.fill(f"#id_as{aftersale.pk}-statement", "发货时吊牌完好，见照片")
+    merchant.set_input_files(f"#id_as{aftersale.pk}-images", str(photo))
+    merchant.click("button[value=answer]")
+    expect(merchant.locator("#dispute-answer")).to_have_text("发货时吊牌完好，见照片")
+    expect(merchant.locator("#dispute-answer-evidence img")).to_have_count(1)

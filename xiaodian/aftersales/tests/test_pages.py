@@ -252,6 +252,49 @@ def test_refund_request_approved_and_refunded(buyer_client, merchant_client, sto
     )
 
 
+def test_the_merchant_refunds_less_with_a_reason_and_the_buyer_may_dispute_it(
+    buyer_client, merchant_client, buyer, store, paid_order
+):
+    aftersale = ask(buyer, paid_order(), quantity=2)  # ¥20.00 asked
+    page = merchant_client.get(queue_url(store))
+    assert f'name="as{aftersale.pk}-refund_fen" value="20.00"' in page.content.decode()  # what was asked
+    prefix = f"as{aftersale.pk}"
+    r = merchant_client.post(
+        queue_url(store), {"action": "approve", "aftersale_id": aftersale.pk, f"{prefix}-refund_fen": "12.5"}
+    )
+    assert r.status_code == 422 and "少退款时请写明原因" in card(r, f"aftersale-{aftersale.pk}")
+    r = merchant_client.post(
+        queue_url(store),
+        {
+            "action": "approve",
+            "aftersale_id": aftersale.pk,
+            f"{prefix}-refund_fen": "20.01",
+            f"{prefix}-reason": "x",
+        },
+    )
+    assert r.status_code == 422 and "¥20.00" in card(r, f"aftersale-{aftersale.pk}")
+    assert AfterSale.objects.get(pk=aftersale.pk).state == "MERCHANT_PROCESSING"
+    r = merchant_client.post(
+        queue_url(store),
+        {
+            "action": "approve",
+            "aftersale_id": aftersale.pk,
+            f"{prefix}-refund_fen": "12.50",
+            f"{prefix}-reason": "一件已拆封",
+        },
+    )
+    assert r.status_code == 302
+    assert AfterSale.objects.get(pk=aftersale.pk).refund_due_fen == 1250
+    services.refund_succeeded(f"AS{aftersale.pk}")
+    page = buyer_client.get(detail_url(aftersale))
+    assert "¥12.50" in block(page, "short-refund") and "¥20.00" in block(page, "short-refund")
+    assert "一件已拆封" in block(page, "short-reason")
+    assert "少退的金额有异议" in block(page, "dispute-form")
+    assert "申诉期限" in block(page, "deadlines")
+    r = buyer_client.post(detail_url(aftersale), {"action": "dispute", f"{prefix}-statement": "没有拆封"})
+    assert r.status_code == 302 and AfterSale.objects.get(pk=aftersale.pk).dispute.statement == "没有拆封"
+
+
 def test_asking_twice_is_refused_in_place(buyer_client, buyer, paid_order):
     order = paid_order()
     first = ask(buyer, order)

@@ -77,7 +77,7 @@ def test_an_order_not_completed_has_no_period_end(ended, paid_order):
 
 def test_confirmation_queues_the_check_for_the_periods_end(paid_order, store, buyer):
     order = paid_order()
-    orders.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+    orders.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
     orders.confirm_receipt(buyer=buyer, order_id=order.pk)
     order.refresh_from_db()
     assert run_pending(order_events.order_confirmed) == 1

@@ -66,10 +66,25 @@ def test_ship_and_confirm_over_the_api(buyer_api, api, make_sku, store, place):
     checkout = place(make_sku(store), 2)
     succeed(checkout)
     order = checkout.orders.get()
-    r = buyer_api.post(f"/orders/{order.pk}/ship", {"carrier": "顺丰", "tracking_no": "SF1234567"})
+    r = buyer_api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567890123"})
     assert r.status_code == 404  # the buyer is not the store's staff
-    r = api.post(f"/orders/{order.pk}/ship", {"carrier": "顺丰", "tracking_no": "SF1234567"})
-    assert r.json()["status"] == 30 and r.json()["shipments"][0]["tracking_no"] == "SF1234567"
+    r = api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567"})
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+        422,
+        "tracking_no_mismatch",
+        "tracking_no",
+    )
+    r = api.post(f"/orders/{order.pk}/ship", {"carrier": "顺风", "tracking_no": "SF1234567890123"})
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (422, "unknown_carrier", "carrier")
+    r = api.post(f"/orders/{order.pk}/ship", {"carrier": "SF", "tracking_no": "SF1234567890123"})
+    assert r.json()["status"] == 30
+    assert r.json()["shipments"][0] | {"created_at": None, "lines": None} == {
+        "carrier": "顺丰速运",
+        "carrier_code": "SF",
+        "tracking_no": "SF1234567890123",
+        "created_at": None,
+        "lines": None,
+    }
     assert buyer_api.post(f"/orders/{order.pk}/confirm").json()["status"] == 100
 
 

@@ -51,7 +51,7 @@ def test_each_step_of_an_order_is_a_durable_event(recorded, place, make_sku, sto
     checkout = place(make_sku(store), 2)
     order = checkout.orders.get()
     succeed(checkout)
-    services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+    services.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
     with transaction.atomic():
         services.record_line_refund(

@@ -116,8 +116,8 @@ def test_stock_is_conserved_and_histories_follow_the_table(buyer, make_sku, stor
                 services.ship_order(
                     store=order.store,
                     order_id=order.pk,
-                    carrier="顺丰",
-                    tracking_no="SF12345678",
+                    carrier="SF",
+                    tracking_no="SF1234567890123",
                     line_ids=line_ids,
                 )
 

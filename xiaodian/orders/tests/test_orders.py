@@ -204,50 +204,92 @@ def test_partial_shipment_then_the_rest(place, make_sku, store):
     order = _paid_order(place, make_sku, store, (a, 1), (b, 2))
     line_a = order.lines.get(sku=a)
     services.ship_order(
-        store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567", line_ids=[line_a.pk]
+        store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123", line_ids=[line_a.pk]
     )
     order.refresh_from_db()
     assert order.status == Status.PARTLY_SHIPPED and order.shipped_at is None
-    services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF7654321")
+    services.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF7654321000000")
     order.refresh_from_db()
     assert order.status == Status.SHIPPED and order.shipped_at is not None
     assert [line.shipped_quantity for line in order.lines.all()] == [1, 2]
     assert order.shipments.count() == 2
     with pytest.raises(DomainError) as exc:
-        services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF0000000")
+        services.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF0000000000000")
     assert exc.value.code == "invalid_transition"
 
 
 def test_unpaid_orders_cannot_ship_and_other_stores_cannot_touch_them(place, make_sku, store, other_store):
     order = place(make_sku(store), 1).orders.get()
     with pytest.raises(DomainError) as exc:
-        services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+        services.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
     assert exc.value.code == "invalid_transition"
     with pytest.raises(DomainError) as exc:
-        services.ship_order(store=other_store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+        services.ship_order(store=other_store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
     assert exc.value.code == "not_found"
 
 
 @pytest.mark.parametrize(
-    ("carrier", "tracking_no", "field"),
-    [("", "SF1234567", "carrier"), ("顺丰", "12", "tracking_no"), ("顺丰", "SF 123 456", "tracking_no")],
+    ("carrier", "tracking_no", "field", "code"),
+    [
+        ("", "SF1234567890123", "carrier", "unknown_carrier"),
+        ("顺丰快递公司", "SF1234567890123", "carrier", "unknown_carrier"),
+        ("SF", "12", "tracking_no", "validation_error"),
+        ("SF", "SF 123 456", "tracking_no", "validation_error"),
+        ("SF", "SF1234567", "tracking_no", "tracking_no_mismatch"),
+        ("SF", "JDVA12345678901", "tracking_no", "tracking_no_mismatch"),
+        ("JT", "SF1234567890123", "tracking_no", "tracking_no_mismatch"),
+    ],
 )
-def test_shipping_details_are_checked(place, make_sku, store, carrier, tracking_no, field):
+def test_shipping_details_are_checked(place, make_sku, store, carrier, tracking_no, field, code):
     order = _paid_order(place, make_sku, store)
     with pytest.raises(DomainError) as exc:
         services.ship_order(store=store, order_id=order.pk, carrier=carrier, tracking_no=tracking_no)
-    assert exc.value.field == field
+    assert (exc.value.field, exc.value.code) == (field, code)
+    assert exc.value.status == 422
+    assert Order.objects.get(pk=order.pk).status == Status.TO_SHIP and not order.shipments.exists()
+
+
+def test_the_tracking_number_mismatch_names_the_carrier_and_an_example(place, make_sku, store):
+    order = _paid_order(place, make_sku, store)
+    with pytest.raises(DomainError) as exc:
+        services.ship_order(store=store, order_id=order.pk, carrier="JD", tracking_no="SF1234567890123")
+    assert exc.value.message == "这不是京东物流的运单号（例如 JDVA12345678901）。"
+
+
+@pytest.mark.parametrize("carrier", ["SF", "sf", " 顺丰速运 ", "SF Express", "sf express"])
+def test_a_listed_carrier_by_code_or_name_ships_and_is_kept_by_code(place, make_sku, store, carrier):
+    order = _paid_order(place, make_sku, store)
+    services.ship_order(store=store, order_id=order.pk, carrier=carrier, tracking_no=" sf1234567890123 ")
+    shipment = order.shipments.get()
+    assert (shipment.carrier_code, shipment.carrier, shipment.tracking_no) == (
+        "SF",
+        "顺丰速运",
+        "SF1234567890123",
+    )
+
+
+def test_every_listed_carrier_accepts_its_own_example_and_no_other_carriers():
+    from xiaodian.orders import rules
+
+    for carrier in rules.CARRIERS.values():
+        assert carrier.pattern.fullmatch(carrier.example), carrier.code
+        assert rules.TRACKING_NO.fullmatch(carrier.example)
+        assert len(carrier.code) <= rules.CARRIER_CODE_MAX and len(carrier.name_zh) <= rules.CARRIER_MAX
+        assert services.check_tracking(carrier.code, carrier.example.lower()) == (carrier, carrier.example)
+    # each example is refused by at least the carriers whose numbers look different (prefixes)
+    assert not rules.CARRIERS["SF"].pattern.fullmatch(rules.CARRIERS["JT"].example)
+    assert not rules.CARRIERS["JD"].pattern.fullmatch(rules.CARRIERS["SF"].example)
 
 
 def test_the_buyer_confirms_or_ten_days_do(place, make_sku, store, buyer):
     order = _paid_order(place, make_sku, store)
-    services.ship_order(store=store, order_id=order.pk, carrier="顺丰", tracking_no="SF1234567")
+    services.ship_order(store=store, order_id=order.pk, carrier="SF", tracking_no="SF1234567890123")
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
     assert Order.objects.get(pk=order.pk).status == Status.COMPLETED
 
     other = _paid_order(place, make_sku, store)
     with clock.travel_to(clock.now()):
-        services.ship_order(store=store, order_id=other.pk, carrier="顺丰", tracking_no="SF1234568")
+        services.ship_order(store=store, order_id=other.pk, carrier="SF", tracking_no="SF1234567890124")
         clock.advance(timedelta(days=10) - timedelta(seconds=1))
         assert tasks.auto_confirm_order.call(other.pk) is False
         clock.advance(timedelta(seconds=1))

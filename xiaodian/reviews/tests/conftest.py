@@ -30,7 +30,7 @@ def not_an_image(name: str = "notes.png") -> SimpleUploadedFile:
 
 def ship(store, order):
     return orders.ship_order(
-        store=store, order_id=order.pk, carrier="顺丰", tracking_no=f"SF{next(_tracking)}"
+        store=store, order_id=order.pk, carrier="SF", tracking_no=f"SF{next(_tracking):013d}"
     )
 
 

@@ -81,7 +81,7 @@ def test_the_workbench_counts_orders_by_ship_by_and_takings_by_period(
         last_week = place(sku, 1)
         succeed(last_week)
         orders.ship_order(
-            store=store, order_id=last_week.orders.get().pk, carrier="顺丰", tracking_no="SF1234567"
+            store=store, order_id=last_week.orders.get().pk, carrier="SF", tracking_no="SF1234567890123"
         )
     with clock.travel_to(MONDAY_NOON - SHIP_WITHIN - timedelta(hours=1)):  # ship-by passed an hour ago
         succeed(place(sku, 2))
