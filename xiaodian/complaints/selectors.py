@@ -36,6 +36,11 @@ def for_store(staff: User, store_id: int, state: str | None = None) -> QuerySet[
     return rows.filter(state=state) if state else rows
 
 
+def waiting_answer_count(store_id: int) -> int:
+    """How many of the store's complaints still wait for its answer (the workbench's to-do)."""
+    return Complaint.objects.filter(store_id=store_id, state=State.OPEN).count()
+
+
 def queue(state: str | None = None) -> QuerySet[Complaint]:
     """The operators' queue: waiting complaints first, oldest first."""
     rows = _rows()

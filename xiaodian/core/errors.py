@@ -127,6 +127,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "homepage_content_unavailable": (422, _("内容未发布，或不属于关联到本店的账号。")),
     "homepage_image_unknown": (422, _("横幅图片须先上传到本店。")),
     "homepage_empty": (409, _("首页至少需要一个模块才能发布。")),
+    "homepage_draft_changed": (409, _("草稿已在别处修改，请刷新页面后再调整顺序。")),
     # data center
     "date_range_invalid": (422, _("日期范围无效。")),
     "date_range_too_long": (422, _("日期范围过长。")),

@@ -22,6 +22,8 @@ Products belong to the catalog, a layer above: they are reached through the exte
 when it loads (`CatalogConfig.ready()`); its signature is that of `_no_products`.
 """
 
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -203,6 +205,14 @@ def dump(modules: Sequence[BaseModel]) -> list[dict]:
 
 
 # ----------------------------------------------------------------------- what modules name
+
+
+def draft_key(modules: list | dict) -> str:
+    """A short fingerprint of a list of modules (or of one): the editor sends the one it showed with a new
+    order, so an order meant for another version of the draft (changed in another tab) is refused
+    rather than applied to the wrong modules."""
+    text = json.dumps(modules, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _no_products(store_id: int, ids: Iterable[int], *, latest: int = 0) -> tuple[dict[int, dict], list[int]]:

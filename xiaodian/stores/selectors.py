@@ -1,5 +1,6 @@
 """Reads for stores, categories and rules."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -235,6 +236,39 @@ def shop_page(store_id: int, *, category_id: int | None = None) -> homepage.Shop
 def homepage_preview(store: Store, *, category_id: int | None = None) -> homepage.ShopPage:
     """The store page as the draft would make it (for the store's staff)."""
     return homepage.shop_page(store, homepage_of(store), draft=True, category_id=category_id)
+
+
+@dataclass(frozen=True)
+class HomepageChanges:
+    """What publishing the draft would change on the public page, module by module."""
+
+    added: int  # modules in the draft that the published page lacks (new or reconfigured)
+    removed: int  # published modules the draft no longer has
+    reordered: bool  # the modules both have are in another order
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.reordered)
+
+
+def homepage_changes(page: Homepage) -> HomepageChanges:
+    """Draft against published: modules compared whole (a reconfigured module counts as one
+    removed and one added)."""
+    draft = [homepage.draft_key(m) for m in page.draft]
+    published = [homepage.draft_key(m) for m in page.published]
+    common = Counter(draft) & Counter(published)
+    added = sum((Counter(draft) - common).values())
+    removed = sum((Counter(published) - common).values())
+    return HomepageChanges(added, removed, _kept(draft, common) != _kept(published, common))
+
+
+def _kept(keys: list[str], common: Counter) -> list[str]:
+    left, kept = Counter(common), []
+    for key in keys:
+        if left[key]:
+            left[key] -= 1
+            kept.append(key)
+    return kept
 
 
 def homepage_choices(store: Store, *, keep_product_ids=()) -> homepage.Choices:

@@ -4,6 +4,8 @@ Every function is one transaction and raises DomainError; callers obtain `store`
 `access.store_for`, which has already checked the caller's role.
 """
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Model
 from django.utils.translation import gettext as _
@@ -575,6 +577,23 @@ def move_homepage_module(*, store: Store, index: int, offset: int) -> Homepage:
         module = draft.pop(_module_index(draft, index))
         draft.insert(min(max(index + offset, 0), len(draft)), module)
         return _save_draft(page, draft)
+
+
+def reorder_homepage_modules(*, store: Store, order: Sequence[int], key: str) -> Homepage:
+    """Put the whole draft in a new order in one write: `order` lists every module's current index
+    once, in the wanted order (the editor's drag and drop). `key` is `homepage.draft_key` of the
+    draft the order was made for; any other draft → 409 `homepage_draft_changed`, nothing written.
+    What the modules name is not checked again: moving changes none of it."""
+    _ensure_homepage_editable(store)
+    order = list(order)
+    with transaction.atomic():
+        page = _locked_homepage(store)
+        draft = list(page.draft)
+        if key != homepage.draft_key(draft):
+            raise DomainError("homepage_draft_changed", field="key")
+        if not all(type(i) is int for i in order) or sorted(order) != list(range(len(draft))):
+            raise DomainError("validation_error", _("新的顺序须包含每个模块各一次。"), field="order")
+        return _save_draft(page, [draft[i] for i in order])
 
 
 def remove_homepage_module(*, store: Store, index: int) -> Homepage:

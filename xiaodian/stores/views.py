@@ -9,14 +9,16 @@ permission → 403, as everywhere (`stores.access.store_for`).
 
 from dataclasses import dataclass
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
@@ -56,11 +58,16 @@ def _category_id(request) -> int | None:
 
 @login_required
 @require_GET
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
 def homepage_preview(request, store_id: int):
-    """The store page as the draft would make it, for the store's staff."""
+    """The store page as the draft would make it, for the store's staff. `?frame=1`: without the
+    site's header, for the editor's phone-sized frame (the only page this site lets itself frame)."""
     store = _store(request, store_id, Perm.VIEW)
     page = selectors.homepage_preview(store, category_id=_category_id(request))
-    return render(request, "stores/shop.html", {"page": page, "store": store})
+    framed = request.GET.get("frame") == "1"
+    base = "stores/frame_base.html" if framed else "web/base.html"
+    return render(request, "stores/shop.html", {"page": page, "store": store, "base": base, "framed": framed})
 
 
 # ----------------------------------------------------------------------------------- the editor
@@ -144,6 +151,8 @@ def _editor(request, store, *, status: int = 200, failed: ModuleForm | None = No
     context = {
         "store": store,
         "homepage": page,
+        "draft_key": homepage.draft_key(page.draft),
+        "publish_confirm": _publish_confirm(page, modules),
         "modules": modules,
         "add_forms": add_forms,
         "choices": choices,
@@ -151,6 +160,39 @@ def _editor(request, store, *, status: int = 200, failed: ModuleForm | None = No
         "unpublished_changes": page.draft != page.published,
     }
     return render(request, "stores/homepage_editor.html", context, status=status)
+
+
+def _module_names(modules: list) -> str:
+    names = [
+        f"{TYPE_LABELS[m['type']]}「{m['title']}」" if m.get("title") else str(TYPE_LABELS[m["type"]])
+        for m in modules
+    ]
+    return _("、").join(names) or _("（无）")
+
+
+def _publish_confirm(page, modules: list[EditorModule]) -> str:
+    """The question the publish button asks: which version goes live, with what, replacing what."""
+    changes = selectors.homepage_changes(page)
+    lines = [_("发布第 %(version)s 版？") % {"version": page.version + 1}]
+    if not changes.any:
+        lines.append(_("草稿与已发布的版本相同，买家看到的不会变。"))
+    else:
+        parts = []
+        if changes.added:
+            parts.append(_("新增或修改 %(n)s 个模块") % {"n": changes.added})
+        if changes.removed:
+            parts.append(_("移除 %(n)s 个模块") % {"n": changes.removed})
+        if changes.reordered:
+            parts.append(_("调整顺序"))
+        lines.append(_("与已发布的版本相比：%(changes)s。") % {"changes": _("，").join(parts)})
+    shown = [{"type": m.type, "title": m.title} for m in modules]
+    lines.append(_("买家将看到：%(modules)s") % {"modules": _module_names(shown)})
+    if page.version:
+        published = [m for m in page.published if isinstance(m, dict) and m.get("type") in TYPE_LABELS]
+        lines.append(_("现在看到的是：%(modules)s") % {"modules": _module_names(published)})
+    else:
+        lines.append(_("现在看到的是：最新上架的商品。"))
+    return "\n".join(lines)
 
 
 def _index(request) -> int:
@@ -248,3 +290,26 @@ def _module_message(exc: DomainError) -> str:
     if len(parts) >= 2 and parts[0] == "modules" and is_digits(parts[1]):
         return _("第 %(n)s 个模块：%(message)s") % {"n": int(parts[1]) + 1, "message": exc.message}
     return exc.message
+
+
+@require_POST
+def homepage_order(request, store_id: int):
+    """Save the draft's modules in a new order (the editor's drag and drop, or its up/down buttons
+    with script on): `order` = every module's current index once, comma-separated, in the new
+    order; `key` = the draft's fingerprint the editor showed. JSON either way: `{"key"}` of the
+    reordered draft, or a refusal as `{"code", "message", "field"}` with its 4xx status (signed
+    out: 401, not a redirect to the sign-in page a script cannot read)."""
+    try:
+        store = store_for(request.user, store_id, Perm.MANAGE_PRODUCTS)
+        order = _order(request.POST.get("order", ""))
+        page = services.reorder_homepage_modules(store=store, order=order, key=request.POST.get("key", ""))
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse({"key": homepage.draft_key(page.draft), "modules": len(page.draft)})
+
+
+def _order(text: str) -> list[int]:
+    parts = text.split(",") if text else []
+    if len(parts) > rules.MODULES_MAX or not all(is_digits(p) for p in parts):
+        raise DomainError("validation_error", _("新的顺序须包含每个模块各一次。"), field="order")
+    return [int(p) for p in parts]

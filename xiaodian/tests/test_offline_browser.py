@@ -36,6 +36,7 @@ NOT_PAGES = {
     "web:logout": "POST",
     "web:start": "a redirect to the role's first page",
     "orders:cart_add": "POST",
+    "orders:store_orders_export": "a CSV download of the store's order list (its link is on the list)",
     "content:create_official_account": "POST (its form is on /content/)",
     "content:create_video_account": "POST (its form is on /content/)",
     "content:create_mini_program": "POST (its form is on /content/)",
@@ -54,6 +55,7 @@ NOT_PAGES = {
     "service:transfer": "POST",
     "service:workbench_sessions": "htmx fragment of the workbench",
     "set_language": "POST (the language switch)",
+    "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaodian.accounts.rules import ROLE_PERMS, Perm
 from xiaodian.aftersales import selectors as aftersales
+from xiaodian.complaints import selectors as complaints
 from xiaodian.core import clock
 from xiaodian.orders import selectors as orders
 from xiaodian.service import selectors as service
@@ -92,6 +93,15 @@ def desk(store: Store, role: str) -> Desk:
                 _("待回复咨询"),
                 service.unanswered_count(store),
                 reverse("service:workbench", args=[store.pk]),
+                urgent=True,
+            )
+        )
+        result.todos.append(
+            Todo(
+                "complaints",
+                _("投诉待回应"),
+                complaints.waiting_answer_count(store.pk),
+                reverse("complaints:store_list", args=[store.pk]) + "?state=open",
                 urgent=True,
             )
         )

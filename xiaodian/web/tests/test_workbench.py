@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from xiaodian.accounts.rules import Role
+from xiaodian.complaints import services as complaints
 from xiaodian.core import clock
 from xiaodian.orders import services as orders
 from xiaodian.orders.rules import NEARLY_LATE, SHIP_WITHIN
@@ -114,6 +115,40 @@ def test_the_workbench_counts_unanswered_chats_for_an_agent_only_what_it_may_see
     html = client.get(f"/stores/{store.pk}/workbench/").content.decode()
     assert _todo(html, store, "chats") == 1
     assert f'id="todo-{store.pk}-to_ship"' not in html and f'id="takings-{store.pk}"' not in html
+
+
+def test_the_workbench_counts_complaints_waiting_for_the_stores_answer(
+    client, db, merchant, store, place, make_sku, buyer, make_user
+):
+    sku = make_sku(store, price_fen=1000, stock=10)
+    orders_ = []
+    for _ in range(2):
+        checkout = place(sku, 1)
+        succeed(checkout)
+        orders_.append(checkout.orders.get())
+    filed = [
+        complaints.file_complaint(buyer=buyer, reason="late_shipping", text="三天了还没发货", order_id=o.pk)
+        for o in orders_
+    ]
+    client.force_login(merchant)
+    html = client.get(f"/stores/{store.pk}/workbench/").content.decode()
+    assert _todo(html, store, "complaints") == 2
+    assert f'href="/stores/{store.pk}/complaints/?state=open"' in html
+
+    # answered: it waits for the platform now, not for the store
+    complaints.answer_complaint(staff=merchant, complaint_id=filed[0].pk, text="已补发，抱歉")
+    html = client.get(f"/stores/{store.pk}/workbench/").content.decode()
+    assert _todo(html, store, "complaints") == 1
+
+    # an agent answers complaints too (customer service); an operations role does not see them
+    agent, packer = make_user("agent1"), make_user("packer1")
+    stores.add_staff(store=store, user_id=agent.pk, role=Role.AGENT)
+    stores.add_staff(store=store, user_id=packer.pk, role=Role.OPERATOR)
+    client.force_login(agent)
+    assert _todo(client.get(f"/stores/{store.pk}/workbench/").content.decode(), store, "complaints") == 1
+    client.force_login(packer)
+    html = client.get(f"/stores/{store.pk}/workbench/").content.decode()
+    assert f'id="todo-{store.pk}-complaints"' not in html
 
 
 def test_the_workbench_across_stores_and_its_query_budget(
