@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "xiaodian.complaints",
     "xiaodian.aftersales",
     "xiaodian.scoring",
+    "xiaodian.ledger",
     "xiaodian.live",
     "xiaodian.search",
     "xiaodian.service",

@@ -120,6 +120,10 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "formula_not_found": (404, _("评分公式版本不存在。")),
     "formula_busy": (409, _("评分公式正在被修改，请重试。")),
     "score_not_computed": (404, _("店铺评分尚未计算，每天计算一次。")),
+    # ledger
+    "balance_insufficient": (409, _("可提现余额不足。")),
+    "fee_rate_invalid": (422, _("费率无效（0 到 20%，以百万分之一计）。")),
+    "fee_schedule_busy": (409, _("费率正在被修改，请重试。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

@@ -1,0 +1,151 @@
+"""The double-entry ledger: accounts, journals and their entries, and what the ledger remembers of
+each paid order's money (its lines' fees and refunds, whether it settled).
+
+The database holds the rules (migration 0002's triggers, per vendor): a journal is inserted open,
+takes its entries, then is sealed by an UPDATE that checks they sum to zero; a sealed journal takes
+no more entries and never changes; entries are never updated or deleted. On PostgreSQL a deferred
+constraint trigger also refuses to commit a journal left open."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from xiaodian.accounts.models import User
+from xiaodian.stores.models import Store
+
+from .rules import AccountKind, Source
+
+
+class Account(models.Model):
+    """A platform account (no store) or one of a store's. `balance_fen` is the sum of its entries,
+    kept in the transaction that posts them (a conditional UPDATE); `selectors.check_balances`
+    proves it."""
+
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    balance_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "store"], condition=Q(store__isnull=False), name="ledger_one_account_per_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(store__isnull=True), name="ledger_one_platform_account_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=AccountKind.AVAILABLE) | Q(balance_fen__gte=0),
+                name="ledger_available_never_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountKind.values), name="ledger_account_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.store_id or 'platform'}"
+
+
+class Journal(models.Model):
+    """One movement of money. Unique by its source, so an event posted twice posts once."""
+
+    source_type = models.CharField(max_length=20, choices=Source.choices)
+    source_key = models.CharField(max_length=64)
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    memo = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField()
+    sealed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_type", "source_key"], name="ledger_journal_source_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_type}:{self.source_key}"
+
+
+class Entry(models.Model):
+    """One leg of a journal: a signed amount on an account (positive: the account's balance grows)."""
+
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_fen = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["account", "-id"]), models.Index(fields=["account", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="ledger_entry_not_zero")]
+
+
+class FeeSchedule(models.Model):
+    """One version of the technical service fee rates. Rows are never edited: a change is the next
+    version; a paid order keeps the version (and rate) it was charged under."""
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    default_ppm = models.PositiveIntegerField(_("默认费率（百万分之）"))
+    # {category id: rate in ppm}; a category without one takes its parent's, then the default
+    rates = models.JSONField(_("类目费率"), default=dict)
+    note = models.CharField(_("变更说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class OrderMoney(models.Model):
+    """A paid order's money as the ledger posted it. `pending_fen` is what of it the store's pending
+    account still holds (paid − fee − refunds + fees given back), until it settles."""
+
+    order_id = models.BigIntegerField(unique=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    paid_fen = models.BigIntegerField()
+    fee_fen = models.BigIntegerField()
+    refunded_fen = models.BigIntegerField(default=0)
+    fee_returned_fen = models.BigIntegerField(default=0)
+    pending_fen = models.BigIntegerField()
+    fee_version = models.PositiveIntegerField(null=True, blank=True)
+    paid_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "settled_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(pending_fen__gte=0), name="ledger_order_pending_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=models.F("paid_fen")), name="ledger_order_refunds_within_paid"
+            ),
+        ]
+
+
+class LineMoney(models.Model):
+    """One order line's share of the paid total and of the fee (rate fixed at payment), what went
+    back of it, and when its after-sale period ended."""
+
+    order = models.ForeignKey(OrderMoney, on_delete=models.PROTECT, related_name="lines")
+    line_id = models.BigIntegerField(unique=True)
+    category_id = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    fee_rate_ppm = models.PositiveIntegerField()
+    fee_fen = models.BigIntegerField()
+    refunded_fen = models.BigIntegerField(default=0)
+    fee_returned_fen = models.BigIntegerField(default=0)
+    period_ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["line_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=models.F("paid_fen")), name="ledger_line_refunds_within_paid"
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_returned_fen__lte=models.F("fee_fen")), name="ledger_line_fee_back_within_fee"
+            ),
+        ]
