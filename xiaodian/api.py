@@ -20,6 +20,7 @@ from xiaodian.core.errors import CODES, DomainError
 from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
+from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router
 from xiaodian.payments.api import router as payments_router
@@ -163,6 +164,7 @@ api.add_router("", aftersales_router)
 api.add_router("", content_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
+api.add_router("", ledger_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", service_router)

@@ -1,0 +1,48 @@
+"""The ledger's endpoints: a store's balance and entries, an order's money (finance staff and the
+owner; other staff 403, strangers 404)."""
+
+from ninja import Query, Router
+
+from xiaodian.accounts.rules import Perm
+from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.stores.access import store_for
+
+from . import selectors
+from .schemas import BalanceOut, EntryFilter, EntryOut, MoneyOut
+
+router = Router(tags=["ledger"])
+
+
+@router.get("/stores/{store_id}/balance", response=BalanceOut)
+def store_balance(request, store_id: ObjectId):
+    """Available (withdrawable), pending (until the after-sale periods end) and owed, in fen."""
+    return selectors.balance(store_for(request.auth, store_id, Perm.FINANCE))
+
+
+def entry_out(entry) -> dict:
+    return {
+        "id": entry.pk,
+        "journal_id": entry.journal_id,
+        "source_type": entry.journal.source_type,
+        "source_key": entry.journal.source_key,
+        "order_id": entry.journal.order_id,
+        "account": entry.account.kind,
+        "amount_fen": entry.amount_fen,
+        "created_at": entry.created_at,
+    }
+
+
+@router.get("/stores/{store_id}/ledger", response=Page[EntryOut])
+def store_ledger(request, store_id: ObjectId, filters: Query[EntryFilter], page: Query[PageParams]):
+    """The store's ledger entries, newest first; `?account=` keeps one account, `?since=&until=` days."""
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    rows = selectors.entries(store, kind=filters.account, since=filters.since, until=filters.until)
+    result = paginate(rows, page)
+    result["items"] = [entry_out(e) for e in result["items"]]
+    return result
+
+
+@router.get("/orders/{order_id}/money", response=MoneyOut)
+def order_money(request, order_id: ObjectId):
+    """The order's money: paid, the fee, refunds, what the store keeps, and whether it has settled."""
+    return selectors.order_money(request.auth, order_id)

@@ -1,0 +1,51 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from xiaodian.core.pagination import SafeDate
+
+from .rules import STORE_KINDS, AccountKind
+
+StoreKind = AccountKind  # the filter names one of STORE_KINDS; others match nothing
+
+
+class BalanceOut(Schema):
+    store_id: int
+    available_fen: int
+    pending_fen: int
+    owed_fen: int = Field(description="what the store owes the platform: refunds after settlement beyond available")
+    pending_orders: int = Field(description="paid orders whose money is still pending")
+
+
+class EntryOut(Schema):
+    id: int
+    journal_id: int
+    source_type: str = Field(description="payment, refund or settlement")
+    source_key: str = Field(description="the order id, or the refund number")
+    order_id: int | None
+    account: str = Field(description="pending, available or owed")
+    amount_fen: int = Field(description="positive: the account grew")
+    created_at: datetime
+
+
+class EntryFilter(Schema):
+    account: AccountKind | None = Field(None, description=f"one of {', '.join(STORE_KINDS)}")
+    since: SafeDate | None = Field(None, description="first day (Asia/Shanghai), included")
+    until: SafeDate | None = Field(None, description="last day, included")
+
+
+class MoneyOut(Schema):
+    order_id: int
+    store_id: int
+    paid_fen: int
+    fee_fen: int = Field(description="the technical service fee charged at payment")
+    refunded_fen: int
+    fee_returned_fen: int = Field(description="the fee's share given back with refunds")
+    net_fen: int = Field(description="paid − refunded − (fee − fee returned): what the store keeps")
+    pending_fen: int
+    settled: bool
+    settled_at: datetime | None
+    settled_fen: int
+    settles: str = Field(description="settled, after_period (when every line's after-sale period ends), refunded, unpaid")
+    period_ends_at: datetime | None = Field(description="after receipt: when the after-sale period ends")
+    fee_rates_ppm: list[int]
