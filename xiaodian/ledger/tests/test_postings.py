@@ -233,3 +233,15 @@ def test_the_clock_dates_the_entries(paid):
     with clock.travel_to(moment):
         paid()
     assert set(Entry.objects.values_list("created_at", flat=True)) == {moment}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_may_wipe_the_whole_ledger(paid):
+    """Transactional tests (and `xiaodian flush`) empty every table; the append-only triggers let
+    a whole wipe through (ledger/guard.py), and only that: this test's teardown is that wipe."""
+    from django.core.management import call_command
+
+    paid()
+    assert Entry.objects.exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Entry.objects.exists() and not Journal.objects.exists()
