@@ -79,6 +79,9 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["account", "-id"]), models.Index(fields=["account", "created_at"])]
         constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="ledger_entry_not_zero")]
 
+    def __str__(self) -> str:
+        return f"{self.amount_fen:+d} {self.account}"
+
 
 class FeeSchedule(models.Model):
     """One version of the technical service fee rates. Rows are never edited: a change is the next
@@ -124,6 +127,9 @@ class OrderMoney(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"order {self.order_id}"
+
 
 class LineMoney(models.Model):
     """One order line's share of the paid total and of the fee (rate fixed at payment), what went
@@ -149,3 +155,6 @@ class LineMoney(models.Model):
                 condition=Q(fee_returned_fen__lte=models.F("fee_fen")), name="ledger_line_fee_back_within_fee"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}"

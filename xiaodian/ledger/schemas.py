@@ -13,7 +13,9 @@ class BalanceOut(Schema):
     store_id: int
     available_fen: int
     pending_fen: int
-    owed_fen: int = Field(description="what the store owes the platform: refunds after settlement beyond available")
+    owed_fen: int = Field(
+        description="what the store owes the platform: refunds after settlement beyond available"
+    )
     pending_orders: int = Field(description="paid orders whose money is still pending")
 
 
@@ -46,6 +48,8 @@ class MoneyOut(Schema):
     settled: bool
     settled_at: datetime | None
     settled_fen: int
-    settles: str = Field(description="settled, after_period (when every line's after-sale period ends), refunded, unpaid")
+    settles: str = Field(
+        description="settled, after_period (when every line's after-sale period ends), refunded, unpaid"
+    )
     period_ends_at: datetime | None = Field(description="after receipt: when the after-sale period ends")
     fee_rates_ppm: list[int]

@@ -39,11 +39,15 @@ def balance(store: Store) -> Balance:
         available_fen=held.get(AccountKind.AVAILABLE, 0),
         pending_fen=held.get(AccountKind.PENDING, 0),
         owed_fen=-held.get(AccountKind.OWED, 0),
-        pending_orders=OrderMoney.objects.filter(store=store, settled_at__isnull=True, pending_fen__gt=0).count(),
+        pending_orders=OrderMoney.objects.filter(
+            store=store, settled_at__isnull=True, pending_fen__gt=0
+        ).count(),
     )
 
 
-def entries(store: Store, *, kind: str | None = None, since: date | None = None, until: date | None = None) -> QuerySet[Entry]:
+def entries(
+    store: Store, *, kind: str | None = None, since: date | None = None, until: date | None = None
+) -> QuerySet[Entry]:
     """The store's entries, newest first; `kind` keeps one account, `since`/`until` Shanghai days."""
     rows = Entry.objects.filter(account__store=store).select_related("account", "journal")
     if kind:
@@ -106,7 +110,9 @@ def money_of(order_id: int, store_id: int) -> Money:
         settled_at=money.settled_at,
         settled_fen=money.settled_fen,
         settles=settles,
-        period_ends_at=received + aftersale_rules.AFTERSALE_PERIOD if received and settles == "after_period" else None,
+        period_ends_at=received + aftersale_rules.AFTERSALE_PERIOD
+        if received and settles == "after_period"
+        else None,
         fee_rates_ppm=sorted({line.fee_rate_ppm for line in money.lines.all()}),
     )
 
@@ -139,5 +145,7 @@ def total_of_all_accounts() -> int:
 
 def negative_available() -> list[int]:
     return list(
-        Account.objects.filter(Q(kind=AccountKind.AVAILABLE) & Q(balance_fen__lt=0)).values_list("pk", flat=True)
+        Account.objects.filter(Q(kind=AccountKind.AVAILABLE) & Q(balance_fen__lt=0)).values_list(
+            "pk", flat=True
+        )
     )

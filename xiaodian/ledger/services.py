@@ -30,14 +30,17 @@ from .rules import AccountKind, Source
 
 def account(kind: str, store_id: int | None = None) -> Account:
     """The platform's account of `kind` (no store) or the store's; made on first use."""
-    found = Account.objects.filter(kind=kind, store_id=store_id).first()
+    rows = Account.objects.filter(kind=kind, store__isnull=store_id is None)
+    if store_id is not None:
+        rows = rows.filter(store_id=store_id)
+    found = rows.first()
     if found is not None:
         return found
     try:
         with transaction.atomic():
             return Account.objects.create(kind=kind, store_id=store_id)
     except IntegrityError:  # made by another posting meanwhile
-        return Account.objects.get(kind=kind, store_id=store_id)
+        return rows.get()
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ class Leg:
     amount_fen: int
 
 
-def _open_journal(*, source_type: str, source_key: str, store_id: int | None, order_id: int | None, memo: str = "") -> Journal | None:
+def _open_journal(
+    *, source_type: str, source_key: str, store_id: int | None, order_id: int | None, memo: str = ""
+) -> Journal | None:
     """The journal of a source, inserted open; None when the source was posted before."""
     try:
         with transaction.atomic():
@@ -103,7 +108,11 @@ def create_fee_schedule(
         if not isinstance(ppm, int) or isinstance(ppm, bool) or not 0 <= ppm <= rules.MAX_FEE_PPM:
             raise DomainError("fee_rate_invalid", field="rates")
         clean[str(int(category_id))] = ppm
-    if not isinstance(default_ppm, int) or isinstance(default_ppm, bool) or not 0 <= default_ppm <= rules.MAX_FEE_PPM:
+    if (
+        not isinstance(default_ppm, int)
+        or isinstance(default_ppm, bool)
+        or not 0 <= default_ppm <= rules.MAX_FEE_PPM
+    ):
         raise DomainError("fee_rate_invalid", field="default_ppm")
     if clean and Category.objects.filter(pk__in=[int(k) for k in clean]).count() != len(clean):
         raise DomainError("not_found", _("没有这个类目。"), field="rates")
@@ -157,7 +166,7 @@ def post_paid_orders(*, order_ids: list[int]) -> None:
 
 def post_payment(*, order_id: int, fees: FeeRates | None = None) -> OrderMoney | None:
     order = Order.objects.filter(pk=order_id, paid_at__isnull=False).first()
-    if order is None:
+    if order is None or order.paid_at is None:
         return None
     fees = fees or FeeRates()
     lines = list(OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("pk"))
@@ -227,7 +236,10 @@ def post_line_refund(*, line_id: int, amount_fen: int, quantity: int, out_refund
         fee_back = rules.fee_share(line.fee_fen, line.paid_fen, refunded) - line.fee_returned_fen
         from_store = amount_fen - fee_back
         store = money.store_id
-        legs = [Leg(account(AccountKind.REFUNDS_OUT), amount_fen), Leg(account(AccountKind.FEE_INCOME), -fee_back)]
+        legs = [
+            Leg(account(AccountKind.REFUNDS_OUT), amount_fen),
+            Leg(account(AccountKind.FEE_INCOME), -fee_back),
+        ]
         if money.settled_at is None:
             legs.append(Leg(account(AccountKind.PENDING, store), -from_store))
             pending_change = -from_store

@@ -52,8 +52,12 @@ def test_the_owner_reads_the_balance_entries_and_an_orders_money(api, paid, stor
     assert money["fee_rates_ppm"] == [20_000]
 
 
-@pytest.mark.parametrize(("role", "status"), [(Role.FINANCE, 200), (Role.ADMIN, 200), (Role.OPERATOR, 403), (Role.AGENT, 403)])
-def test_finance_staff_may_read_money_and_others_may_not(make_user, api_for, merchant, store, paid, role, status):
+@pytest.mark.parametrize(
+    ("role", "status"), [(Role.FINANCE, 200), (Role.ADMIN, 200), (Role.OPERATOR, 403), (Role.AGENT, 403)]
+)
+def test_finance_staff_may_read_money_and_others_may_not(
+    make_user, api_for, merchant, store, paid, role, status
+):
     order = paid()
     client = staff(make_user, api_for, merchant, store, role)
     assert client.get(f"/stores/{store.pk}/balance").status_code == status

@@ -29,7 +29,7 @@ def test_concurrent_refunds_on_one_store_are_each_posted_once(paid, store, make_
         barrier.wait()
         try:
             services.post_line_refund(line_id=line_id, amount_fen=amount, quantity=2, out_refund_no=key)
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -19,7 +19,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from xiaodian.aftersales import rules as aftersale_rules
 from xiaodian.aftersales import services as aftersales
 from xiaodian.core import clock
 from xiaodian.ledger import selectors, services
@@ -32,7 +31,10 @@ KEYS = itertools.count(1)
 
 
 def platform(kind) -> int:
-    return Account.objects.filter(kind=kind, store__isnull=True).values_list("balance_fen", flat=True).first() or 0
+    return (
+        Account.objects.filter(kind=kind, store__isnull=True).values_list("balance_fen", flat=True).first()
+        or 0
+    )
 
 
 @pytest.mark.django_db
@@ -84,7 +86,9 @@ def test_the_books_always_add_up(buyer, make_sku, store):
             amount = data.draw(st.one_of(st.just(left), st.integers(1, left)))
             key = f"R{next(KEYS)}"
             for _ in range(2 if twice else 1):
-                services.post_line_refund(line_id=line.line_id, amount_fen=amount, quantity=1, out_refund_no=key)
+                services.post_line_refund(
+                    line_id=line.line_id, amount_fen=amount, quantity=1, out_refund_no=key
+                )
             self.refunded += amount
             self.left[line_id] -= amount
             seen["refunds"] += 1
@@ -94,7 +98,9 @@ def test_the_books_always_add_up(buyer, make_sku, store):
         @rule()
         def ship_and_receive(self):
             for order_id in self.open:
-                order = orders.ship_order(store=store, order_id=order_id, carrier="SF", tracking_no="SF1234567890123")
+                order = orders.ship_order(
+                    store=store, order_id=order_id, carrier="SF", tracking_no="SF1234567890123"
+                )
                 orders.confirm_receipt(buyer=buyer, order_id=order.pk)
             self.open = []
 
@@ -136,7 +142,8 @@ def test_the_books_always_add_up(buyer, make_sku, store):
 
     run_state_machine_as_test(
         Money,
-        settings=settings(max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)),
+        settings=settings(
+            max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )
     assert seen["refunds"] and seen["settled"] and seen["after"], seen  # the machine reached each state
-
