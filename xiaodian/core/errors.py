@@ -122,7 +122,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "score_not_computed": (404, _("店铺评分尚未计算，每天计算一次。")),
     # ledger
     "balance_insufficient": (409, _("可提现余额不足。")),
-    "fee_rate_invalid": (422, _("费率无效（0 到 20%，以百万分之一计）。")),
+    "fee_rate_invalid": (422, _("费率无效：须为 0 到 200000 之间的整数（百万分之一）。")),
     "fee_schedule_busy": (409, _("费率正在被修改，请重试。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),

@@ -59,6 +59,13 @@ def entries(
     return rows.order_by("-id")
 
 
+def pending_orders(store: Store) -> QuerySet[OrderMoney]:
+    """The store's orders whose money is still pending, oldest first."""
+    return OrderMoney.objects.filter(store=store, settled_at__isnull=True, pending_fen__gt=0).order_by(
+        "paid_at"
+    )
+
+
 @dataclass(frozen=True)
 class Money:
     order_id: int

@@ -1,0 +1,31 @@
+"""The money page in a real browser (Chromium at phone size, then desktop): the owner opens it from
+the store menu, sees pending money, and follows an entry to the order's breakdown."""
+
+import re
+
+import pytest
+
+from xiaodian.core.browser import sign_in_as
+from xiaodian.ledger import services
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_owner_follows_the_money_to_an_order(browser, live_server, paid, merchant, store, tmp_path):
+    order = paid()
+    services.settle_line(order_id=order.pk, line_id=order.lines.first().pk)  # one line ended: pending
+    page = sign_in_as(browser, live_server, merchant)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/stores/{store.pk}/workbench/")
+    page.click(f".store-menu a[href='/stores/{store.pk}/money/']")
+    page.wait_for_url(re.compile(r"/money/$"))
+    assert page.inner_text("#pending") == "¥34.31"
+    assert page.inner_text("#available") == "¥0.00"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than a phone
+    page.screenshot(path=str(tmp_path / "money-phone.png"), full_page=True)
+    page.click(f"#pending-orders a[href$='/orders/{order.pk}/']")
+    page.wait_for_url(re.compile(rf"/money/orders/{order.pk}/$"))
+    assert page.inner_text("#net") == "¥34.31"
+    assert "结算" in page.inner_text("#settles")
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.screenshot(path=str(tmp_path / "order-money-desktop.png"), full_page=True)

@@ -1,0 +1,11 @@
+"""Pages of the ledger app (mounted at the site root)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "ledger"
+urlpatterns = [
+    path("stores/<int:store_id>/money/", views.money, name="money"),
+    path("stores/<int:store_id>/money/orders/<int:order_id>/", views.order_money, name="order_money"),
+]
