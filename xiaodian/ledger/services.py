@@ -103,19 +103,7 @@ def create_fee_schedule(
 ) -> FeeSchedule:
     """A change to the technical service fee rates: the next version. Orders paid before keep the
     rate they were charged."""
-    clean: dict[str, int] = {}
-    for category_id, ppm in (rates or {}).items():
-        if not isinstance(ppm, int) or isinstance(ppm, bool) or not 0 <= ppm <= rules.MAX_FEE_PPM:
-            raise DomainError("fee_rate_invalid", field="rates")
-        clean[str(int(category_id))] = ppm
-    if (
-        not isinstance(default_ppm, int)
-        or isinstance(default_ppm, bool)
-        or not 0 <= default_ppm <= rules.MAX_FEE_PPM
-    ):
-        raise DomainError("fee_rate_invalid", field="default_ppm")
-    if clean and Category.objects.filter(pk__in=[int(k) for k in clean]).count() != len(clean):
-        raise DomainError("not_found", _("没有这个类目。"), field="rates")
+    clean = check_fee_rates(default_ppm=default_ppm, rates=rates or {})
     for _attempt in range(3):
         version = (FeeSchedule.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         try:
@@ -131,6 +119,24 @@ def create_fee_schedule(
         except IntegrityError:  # another version was saved at the same moment
             continue
     raise DomainError("fee_schedule_busy")
+
+
+def _is_rate(ppm) -> bool:
+    return isinstance(ppm, int) and not isinstance(ppm, bool) and 0 <= ppm <= rules.MAX_FEE_PPM
+
+
+def check_fee_rates(*, default_ppm, rates: dict) -> dict[str, int]:
+    """The rates as stored ({category id as text: ppm}), or DomainError naming what is wrong."""
+    if not _is_rate(default_ppm):
+        raise DomainError("fee_rate_invalid", field="default_ppm")
+    clean: dict[str, int] = {}
+    for category_id, ppm in rates.items():
+        if not _is_rate(ppm) or not str(category_id).isdigit():
+            raise DomainError("fee_rate_invalid", field="rates")
+        clean[str(int(category_id))] = ppm
+    if clean and Category.objects.filter(pk__in=[int(k) for k in clean]).count() != len(clean):
+        raise DomainError("not_found", _("没有这个类目。"), field="rates")
+    return clean
 
 
 class FeeRates:

@@ -250,3 +250,19 @@ def test_flush_may_wipe_the_whole_ledger(paid):
     assert Entry.objects.exists()
     call_command("flush", interactive=False, verbosity=0)
     assert not Entry.objects.exists() and not Journal.objects.exists()
+
+
+def test_an_operator_saves_fee_rates_as_a_new_version_in_the_admin(make_user, categories, client):
+    from xiaodian.ledger.models import FeeSchedule
+
+    category = next(iter(categories.values()))
+    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
+    r = client.post(
+        "/admin/ledger/feeschedule/add/",
+        {"default_ppm": 20_000, "rates": f'{{"{category.pk}": 30000}}', "note": "3% for one"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert FeeSchedule.objects.get().rates == {str(category.pk): 30_000}
+    refused = client.post("/admin/ledger/feeschedule/add/", {"default_ppm": 20_000, "rates": '{"1": -5}'})
+    assert refused.status_code == 200 and FeeSchedule.objects.count() == 1
+    assert services.FeeRates().rate(category.pk) == 30_000
