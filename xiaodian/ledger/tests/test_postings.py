@@ -47,7 +47,8 @@ def refund(line, amount, key, quantity=1):
     services.post_line_refund(line_id=line.line_id, amount_fen=amount, quantity=quantity, out_refund_no=key)
 
 
-def test_post_line_refund_is_idempotent_and_gives_back_the_fee_share(paid, store):
+def test_post_line_refund_is_idempotent(paid, store):
+    """Run twice, posted once; and the fee's share of the refund goes back."""
     order = paid()
     line = LineMoney.objects.get(line_id=order.lines.first().pk)  # 3000 paid, fee 60
     refund(line, 1000, "AS1")
@@ -77,6 +78,16 @@ def test_fee_rounding_is_half_up_to_the_fen():
     assert rules.fee_of(575, 20_000) == 12  # 11.5 → 12
     assert rules.fee_share(10, 501, 167) == 3  # 3.33 → 3
     assert rules.fee_share(10, 501, 501) == 10
+
+
+def test_settle_line_is_idempotent(paid, store):
+    order = paid()
+    for _ in range(2):
+        for line in order.lines.all():
+            services.settle_line(order_id=order.pk, line_id=line.pk)
+    assert Journal.objects.filter(source_type="settlement").count() == 1
+    assert balances(store).available_fen == 3431
+    assert_books_add_up()
 
 
 def test_settlement_moves_pending_to_available_when_every_line_has_ended(paid, store):
