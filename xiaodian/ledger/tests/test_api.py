@@ -84,3 +84,25 @@ def test_the_balance_read_costs_a_fixed_number_of_queries(api, paid, store, djan
         paid()
     with django_assert_max_num_queries(6):
         assert api.get(f"/stores/{store.pk}/balance").status_code == 200
+
+
+def test_the_ledger_list_and_the_money_page_cost_a_fixed_number_of_queries(
+    api, paid, store, merchant, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    paid()
+    client.force_login(merchant)
+
+    def cost(path, get):
+        with CaptureQueriesContext(connection) as queries:
+            assert get(path).status_code == 200
+        return len(queries)
+
+    cost(f"/stores/{store.pk}/ledger", api.get)  # warm: the token's first use is recorded once
+    few = (cost(f"/stores/{store.pk}/ledger", api.get), cost(f"/stores/{store.pk}/money/", client.get))
+    for _ in range(4):
+        paid()
+    many = (cost(f"/stores/{store.pk}/ledger", api.get), cost(f"/stores/{store.pk}/money/", client.get))
+    assert many == few
