@@ -654,7 +654,8 @@ def transfer(*, data: dict[str, Any]) -> SandboxTransferBill:
     out_bill_no = _matching(data.get("out_bill_no"), _OUT_BILL_NO, "out_bill_no 只能由 5–32 位数字和字母组成")
     scene = _matching(data.get("transfer_scene_id"), _SCENE_ID, "transfer_scene_id 格式错误")
     openid = data.get("openid")
-    _require(isinstance(openid, str) and 0 < len(openid) <= 64, "openid 格式错误")
+    if not (isinstance(openid, str) and 0 < len(openid) <= 64):
+        _reject("openid 格式错误")
     amount = _transfer_amount(data.get("transfer_amount"))
     remark = _transfer_remark(data.get("transfer_remark"))
     notify_url = data.get("notify_url", "")

@@ -63,9 +63,9 @@ def unreachable(monkeypatch):
 
 def _queued():
     return list(
-        DBTaskResult.objects.filter(task_path=tasks.deliver_sandbox_transfer_notification.module_path).order_by(
-            "run_after"
-        )
+        DBTaskResult.objects.filter(
+            task_path=tasks.deliver_sandbox_transfer_notification.module_path
+        ).order_by("run_after")
     )
 
 
@@ -79,7 +79,11 @@ def test_a_signed_transfer_is_accepted_and_answered_signed(unreachable):
     text = protocol.message(r["Wechatpay-Timestamp"], r["Wechatpay-Nonce"], r.content.decode())
     assert protocol.verify(me.platform_public_key_path.read_text(), text, r["Wechatpay-Signature"])
     bill = SandboxTransferBill.objects.get()
-    assert (bill.state, bill.transfer_amount, bill.openid) == (SandboxTransferState.SUCCESS, 1_000, "o-payee-1")
+    assert (bill.state, bill.transfer_amount, bill.openid) == (
+        SandboxTransferState.SUCCESS,
+        1_000,
+        "o-payee-1",
+    )
 
 
 def test_a_transfer_with_a_bad_signature_is_refused_and_makes_no_bill():
@@ -133,7 +137,11 @@ def test_the_query_answers_the_bill_as_it_stands(unreachable):
     assert r.status_code == 200
     bill = r.json()
     assert bill["state"] == "SUCCESS" and bill["transfer_bill_no"] == created["transfer_bill_no"]
-    assert (bill["transfer_amount"], bill["openid"], bill["mch_id"]) == (1_000, "o-payee-1", services.identity().mchid)
+    assert (bill["transfer_amount"], bill["openid"], bill["mch_id"]) == (
+        1_000,
+        "o-payee-1",
+        services.identity().mchid,
+    )
     assert "fail_reason" not in bill
     missing = call("GET", f"{BILLS}/out-bill-no/W20261207NOBILL")
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
