@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
@@ -300,3 +301,16 @@ def test_the_events_are_written_in_the_transaction_that_settles_the_transfer(hea
     assert notify(headers, body).status_code == 204
     assert drain() == 1 and heard == [("succeeded", "W20261207T0001", 12_345)]
     assert json.loads(body)["event_type"] == "MCHTRANSFER.BILL.FINISHED"
+
+
+@pytest.mark.parametrize("model", [Transfer, SandboxTransferBill], ids=lambda m: m.__name__)
+def test_the_admin_shows_transfers_read_only(client, make_user, model):
+    pay_out()
+    client.force_login(make_user("ops", is_staff=True, is_superuser=True))
+    opts = model._meta
+    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
+    change = client.get(
+        reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[model.objects.get().pk])
+    )
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 403

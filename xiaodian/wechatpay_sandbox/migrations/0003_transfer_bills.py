@@ -2,14 +2,25 @@
 
 from django.db import migrations, models
 
+NEW_MODELS = ["sandboxpayee", "sandboxtransferbill"]
+
+
+def forget_content_types(apps, schema_editor):
+    """Unapplied: the tables go, and so do their content types and permissions (Django would leave
+    them behind, naming models that no longer exist)."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    ContentType.objects.filter(app_label="wechatpay_sandbox", model__in=NEW_MODELS).delete()
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('wechatpay_sandbox', '0002_tables_and_references_follow_the_app'),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, forget_content_types),
         migrations.CreateModel(
             name='SandboxPayee',
             fields=[
