@@ -12,7 +12,7 @@ from django.urls import reverse
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.events import pending, run_pending
-from xiaodian.payments import events, rules, services, tasks
+from xiaodian.payments import events, rules, selectors, services, tasks
 from xiaodian.payments.gateway import GatewayError, WeChatPayGateway
 from xiaodian.payments.models import NotificationLog, NotificationReceipt, Transfer, TransferState
 from xiaodian.wechatpay_sandbox import services as sandbox
@@ -65,6 +65,7 @@ def test_a_transfer_succeeds_and_says_so_once(heard):
     transfer = pay_out()
     assert transfer.state == TransferState.SUCCEEDED and transfer.finished_at is not None
     assert transfer.transfer_bill_no == sandbox_bill(transfer).transfer_bill_no != ""
+    assert selectors.transfer_by_number("W20261207T0001") == transfer
     assert pending(events.transfer_succeeded).count() == 1  # written with the state change
     assert drain() == 1
     assert heard == [("succeeded", "W20261207T0001", 12_345)]
