@@ -1,5 +1,6 @@
 """Writes for payments: start a payment, ask about it, close it, refund it (and retry a failed
-refund), pay money out by a 商家转账 transfer, and apply WeChat Pay's notifications. This is the interface orders and after-sales call.
+refund), pay money out by a 商家转账 transfer, and apply WeChat Pay's notifications. This is the
+interface orders, after-sales and (for withdrawals) the ledger call.
 
 Calls to WeChat Pay go over the network (or in-process to the sandbox, transport.py), so none of
 them is made inside a transaction this module opens; each state change after one is its own short

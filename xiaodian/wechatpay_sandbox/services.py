@@ -1,7 +1,7 @@
 """What the sandbox does, as WeChat Pay would: check the merchant's signature, keep transactions,
 refunds and transfer bills (商家转账), take the payer's payment on the pay page, and deliver the
-signed, encrypted TRANSACTION.SUCCESS, REFUND.* and MCHTRANSFER.BILL.FINISHED notifications to their notify_url (again later, with backoff, if
-the merchant does not take them).
+signed, encrypted TRANSACTION.SUCCESS, REFUND.* and MCHTRANSFER.BILL.FINISHED notifications to
+their notify_url (again later, with backoff, if the merchant does not take them).
 
 The sandbox's clock is the platform's (`clock.now()`), so tests that travel in time see its
 notifications stamped in the same time; the merchant's requests are stamped by the SDK with the
