@@ -158,7 +158,7 @@ def _refund_fields() -> dict:
     """The amount to refund, in yuan (prefilled with what was asked), and why, when it is less."""
     return {
         "refund_fen": YuanField(label=_("退款金额（元）"), required=False, max_fen=REFUND_MAX_FEN),
-        "reason": forms.CharField(
+        "short_reason": forms.CharField(
             label=_("少退原因"),
             required=False,
             max_length=rules.REASON_MAX,
@@ -172,6 +172,8 @@ class ApproveForm(AfterSalesForm):
     or exchange where the goods go back."""
 
     return_address_id = forms.IntegerField(label=_("退货地址"), required=False, min_value=1, max_value=MAX_ID)
+    # the service's `reason` is the form's `short_reason` (the reject form on the same card has a `reason`)
+    field_aliases = {**AfterSalesForm.field_aliases, "reason": "short_reason"}
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,8 +181,7 @@ class ApproveForm(AfterSalesForm):
             self.fields.update(_refund_fields())
 
     def approve_kwargs(self) -> dict:
-        names = ("return_address_id", "refund_fen", "reason")
-        return {name: self.cleaned_data[name] for name in names if name in self.fields}
+        return _service_kwargs(self, ("return_address_id", "refund_fen", "short_reason"))
 
 
 class ReturnAddressForm(AfterSalesForm):
@@ -206,8 +207,19 @@ class RejectForm(AfterSalesForm):
     reason = forms.CharField(label=_("拒绝理由"), max_length=rules.REASON_MAX, widget=_textarea(2))
 
 
+def _service_kwargs(form: AfterSalesForm, names: tuple[str, ...]) -> dict:
+    """The cleaned fields the service takes, `short_reason` under the service's name `reason`."""
+    return {
+        "reason" if name == "short_reason" else name: form.cleaned_data[name]
+        for name in names
+        if name in form.fields
+    }
+
+
 class ReceivedForm(AfterSalesForm):
     """The returned goods arrived; for an exchange, the replacement ships with them."""
+
+    field_aliases = {**AfterSalesForm.field_aliases, "reason": "short_reason"}
 
     carrier = forms.CharField(
         label=_("换货快递公司"),
@@ -224,8 +236,7 @@ class ReceivedForm(AfterSalesForm):
             self.fields.update(_refund_fields())
 
     def received_kwargs(self) -> dict:
-        names = ("carrier", "tracking_no", "refund_fen", "reason")
-        return {name: self.cleaned_data[name] for name in names if name in self.fields}
+        return _service_kwargs(self, ("carrier", "tracking_no", "refund_fen", "short_reason"))
 
 
 class DecideForm(AfterSalesForm):

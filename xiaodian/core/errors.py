@@ -72,6 +72,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "refund_exceeds_payment": (422, _("退款金额超过可退金额。")),
     "refund_failed": (409, _("退款未成功。")),
     "refund_amount_mismatch": (400, _("退款通知的金额与退款单不一致。")),
+    "transfer_amount_mismatch": (400, _("转账通知的金额与转账单不一致。")),
     # catalog
     "category_not_leaf": (422, _("商品只能发布在末级类目。")),
     "contact_details_not_allowed": (422, _("内容不能包含联系方式。")),

@@ -8,6 +8,7 @@ from .models import (
     NotificationReceipt,
     Payment,
     Refund,
+    Transfer,
 )
 
 
@@ -122,6 +123,24 @@ class NotificationLogAdmin(ReadOnlyAdmin):
         "code",
         "out_trade_no",
         "out_refund_no",
+        "out_bill_no",
     )
     list_filter = ("outcome", "code", "event_type")
-    search_fields = ("notification_id", "out_trade_no", "out_refund_no")
+    search_fields = ("notification_id", "out_trade_no", "out_refund_no", "out_bill_no")
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    """商家转账 transfers (withdrawals): they change only through WeChat Pay's answers."""
+
+    list_display = (
+        "out_bill_no",
+        "amount_fen",
+        "payee_openid",
+        "state",
+        "fail_reason",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("out_bill_no", "transfer_bill_no", "payee_openid")

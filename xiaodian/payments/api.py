@@ -26,6 +26,7 @@ class NotificationRefused(Schema):
     "notification_invalid",
     "payment_amount_mismatch",
     "refund_amount_mismatch",
+    "transfer_amount_mismatch",
     "notification_not_applied",
 )
 def wechatpay_notify(request):

@@ -1,6 +1,7 @@
 """The merchant side of WeChat Pay API v3, through the `wechatpayv3` SDK in its public-key mode.
 
-`WeChatPayGateway` speaks the protocol (prepay, query, close, refund, refund query, notification verification
+`WeChatPayGateway` speaks the protocol (prepay, query, close, refund, refund query, transfer bills
+and their query, notification verification
 and decryption) and is also the platform's `PaymentGateway` (registered into `core.payments.
 payment_gateway` by `PaymentsConfig.ready()`), so the stores' deposits are paid through WeChat Pay: a charge is a pending Payment with a pay page, and
 the deposit is marked paid when the payment's notification arrives (services.handle_notification).
@@ -167,6 +168,25 @@ class WeChatPayGateway(PaymentGateway):
         """`GET /v3/refund/domestic/refunds/{out_refund_no}`: the refund's `status` (SUCCESS,
         PROCESSING, ABNORMAL, CLOSED), `refund_id`, `amount`, ..."""
         return self._call(self.client.query_refund, out_refund_no=out_refund_no)
+
+    def create_transfer(
+        self, *, out_bill_no: str, scene_id: str, openid: str, amount_fen: int, remark: str
+    ) -> dict:
+        """`POST /v3/fund-app/mch-transfer/transfer-bills` (商家转账): out_bill_no,
+        transfer_bill_no, create_time, `state` (ACCEPTED, PROCESSING, WAIT_USER_CONFIRM, ...)."""
+        return self._call(
+            self.client.mch_transfer_bills,
+            out_bill_no=out_bill_no,
+            transfer_scene_id=scene_id,
+            openid=openid,
+            transfer_amount=amount_fen,
+            transfer_remark=remark,
+        )
+
+    def query_transfer(self, out_bill_no: str) -> dict:
+        """`GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`: the bill's
+        `state` (SUCCESS, FAIL, CANCELLED, or not final yet), `transfer_amount`, `fail_reason`, ..."""
+        return self._call(self.client.mch_transfer_bills_query, out_bill_no=out_bill_no)
 
     def verify_notification(self, headers: dict, body: bytes) -> Notification:
         """Check a notification's signature (the platform public key), its timestamp (within

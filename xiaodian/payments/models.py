@@ -108,6 +108,51 @@ class Refund(models.Model):
         return self.out_refund_no
 
 
+class TransferState(models.TextChoices):
+    PROCESSING = "processing", _("转账中")
+    SUCCEEDED = "succeeded", _("已转账")
+    FAILED = "failed", _("转账失败")
+
+
+class Transfer(models.Model):
+    """One 商家转账 transfer bill to a payee's WeChat balance (a merchant's withdrawal), by our
+    `out_bill_no` (WeChat Pay's idempotency key: one number, one bill, ever).
+
+    `processing` from the moment it is recorded (before it is submitted) until WeChat Pay's
+    MCHTRANSFER.BILL.FINISHED notification (or a query) settles it: `succeeded`, or `failed` with
+    WeChat Pay's fail_reason. Both are final: a failed transfer is not submitted again (its
+    money goes back to whoever asked, through `transfer_failed`); a new attempt is a new number."""
+
+    out_bill_no = models.CharField(max_length=32, unique=True)
+    amount_fen = models.BigIntegerField()
+    payee_openid = models.CharField(max_length=64)
+    remark = models.CharField(max_length=32)
+    state = models.CharField(max_length=12, choices=TransferState.choices, default=TransferState.PROCESSING)
+    transfer_bill_no = models.CharField(max_length=64, blank=True, help_text="WeChat Pay's bill number")
+    fail_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(help_text="When it was last sent to WeChat Pay (or recorded)")
+    # When the sweep asks WeChat Pay about it next, if it is still processing (services.sweep).
+    next_query_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("转账单")
+        verbose_name_plural = pgettext_lazy("plural", "转账单")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(state=TransferState.PROCESSING) | Q(finished_at__isnull=False),
+                name="transfer_finished_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"], name="transfer_state_submitted")]
+
+    def __str__(self) -> str:
+        return self.out_bill_no
+
+
 class NotificationReceipt(models.Model):
     """A notification that was applied. The unique `notification_id`, inserted in the same
     transaction as the state change, is what makes a redelivered notification a no-op."""
@@ -117,6 +162,9 @@ class NotificationReceipt(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts", null=True)
     refund = models.ForeignKey(
         Refund, on_delete=models.PROTECT, related_name="receipts", null=True, blank=True
+    )
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="receipts", null=True, blank=True
     )
     received_at = models.DateTimeField()
 
@@ -147,6 +195,7 @@ class NotificationLog(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     out_trade_no = models.CharField(max_length=32, blank=True)
     out_refund_no = models.CharField(max_length=64, blank=True)
+    out_bill_no = models.CharField(max_length=32, blank=True)
     headers = models.JSONField(default=dict)
     body = models.TextField(blank=True)
     received_at = models.DateTimeField()

@@ -43,3 +43,15 @@ QUERY_AFTER = timedelta(minutes=1)
 QUERY_WITHIN = timedelta(days=1)
 REFUND_QUERY_WITHIN = timedelta(days=7)
 SWEEP_BATCH = 200
+
+# 商家转账 (transfer bills, a merchant's withdrawal). WeChat Pay takes at least 0.1 yuan a bill and
+# wants the payee's encrypted real name from 2,000 yuan on, which xiaodian does not collect: a
+# transfer is 10 fen to 199,999 fen. The remark is shown to the payee, 32 characters at most.
+# TRANSFER_SCENE_ID is the 转账场景 the merchant account was granted (1005: 佣金报酬).
+TRANSFER_MIN_FEN = 10
+TRANSFER_MAX_FEN = 199_999
+TRANSFER_REMARK_MAX = 32
+TRANSFER_SCENE_ID = "1005"
+# A transfer still processing is asked about (services.sweep) like a refund, for as long as WeChat
+# Pay's query answers (30 days).
+TRANSFER_QUERY_WITHIN = timedelta(days=30)

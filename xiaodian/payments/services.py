@@ -1,5 +1,6 @@
 """Writes for payments: start a payment, ask about it, close it, refund it (and retry a failed
-refund), and apply WeChat Pay's notifications. This is the interface orders and after-sales call.
+refund), pay money out by a 商家转账 transfer, and apply WeChat Pay's notifications. This is the
+interface orders, after-sales and (for withdrawals) the ledger call.
 
 Calls to WeChat Pay go over the network (or in-process to the sandbox, transport.py), so none of
 them is made inside a transaction this module opens; each state change after one is its own short
@@ -9,6 +10,7 @@ transaction, conditional on the state it expects.
 import contextlib
 import json
 import logging
+import re
 import secrets
 from datetime import datetime
 
@@ -36,6 +38,8 @@ from .models import (
     Purpose,
     Refund,
     RefundStatus,
+    Transfer,
+    TransferState,
 )
 from .signals import payment_succeeded, refund_failed, refund_succeeded
 
@@ -564,7 +568,13 @@ def _write_log(*, headers: dict, body: bytes, outcome: str, code: str, reason: s
         for k, v in headers.items()
         if "wechatpay" in str(k).lower() or "content" in str(k).lower()
     }
-    limits = {"notification_id": 64, "event_type": 40, "out_trade_no": 32, "out_refund_no": 64}
+    limits = {
+        "notification_id": 64,
+        "event_type": 40,
+        "out_trade_no": 32,
+        "out_refund_no": 64,
+        "out_bill_no": 32,
+    }
     claimed = {key: _text(value, limits[key]) for key, value in {**_claimed(body), **fields}.items()}
     NotificationLog.objects.create(
         outcome=outcome,
@@ -655,12 +665,18 @@ def _about(notification: Notification) -> dict:
     resource = notification.resource
     return {
         key: str(resource[key])
-        for key in ("out_trade_no", "out_refund_no")
+        for key in ("out_trade_no", "out_refund_no", "out_bill_no")
         if isinstance(resource.get(key), str)
     }
 
 
-def _receipt(notification: Notification, *, payment: Payment, refund: Refund | None = None) -> bool:
+def _receipt(
+    notification: Notification,
+    *,
+    payment: Payment | None = None,
+    refund: Refund | None = None,
+    transfer: Transfer | None = None,
+) -> bool:
     """Insert the notification's receipt under its unique id: False when it was there already."""
     try:
         with transaction.atomic():
@@ -669,6 +685,7 @@ def _receipt(notification: Notification, *, payment: Payment, refund: Refund | N
                 event_type=notification.event_type[:40],
                 payment=payment,
                 refund=refund,
+                transfer=transfer,
                 received_at=clock.now(),
             )
     except IntegrityError:
@@ -706,6 +723,13 @@ def _apply(notification: Notification) -> tuple[bool, dict]:
         else:
             _fail_refund(refund, failure=f"{status}: {_FAILED_REFUND_STATES[status]}")
         return True, about
+    if notification.event_type == "MCHTRANSFER.BILL.FINISHED":
+        transfer = _checked_transfer(notification)
+        about = {"out_bill_no": transfer.out_bill_no}
+        if not _receipt(notification, transfer=transfer):
+            return False, about
+        _apply_transfer_answer(transfer, resource)
+        return True, about
     raise NotificationError("notification_invalid", f"event_type {notification.event_type[:40]!r}")
 
 
@@ -713,13 +737,15 @@ def handle_notification(*, headers: dict, body: bytes) -> tuple[int, dict | None
     """Verify, deduplicate and apply one WeChat Pay notification: (HTTP status, body to answer).
 
     Verified means signed by the platform key, stamped within five minutes of our clock, opened
-    with the APIv3 key, about a payment (TRANSACTION.SUCCESS) or a refund (REFUND.SUCCESS,
-    REFUND.ABNORMAL, REFUND.CLOSED) we know, for its exact amount. Applied means, in ONE
+    with the APIv3 key, about a payment (TRANSACTION.SUCCESS), a refund (REFUND.SUCCESS,
+    REFUND.ABNORMAL, REFUND.CLOSED) or a transfer (MCHTRANSFER.BILL.FINISHED) we know, for its
+    exact amount. Applied means, in ONE
     transaction: the notification id inserted under a unique constraint (a redelivery stops
     there and is answered as a success), then the payment marked succeeded (a deposit marked
     paid) and `payment_succeeded` sent, or the refund marked succeeded (a deposit marked refunded)
     and `refund_succeeded` sent, or the refund marked failed (its retry queued) and
-    `refund_failed` sent; receivers change their state in that same transaction. If any of that
+    `refund_failed` sent, or the transfer settled and the durable `transfer_succeeded` /
+    `transfer_failed` emitted; receivers change their state in that same transaction. If any of that
     raises, all of it rolls back and the answer is a failure, so WeChat Pay delivers again.
     Rejections change nothing but the log.
     """
@@ -807,3 +833,225 @@ def sweep() -> dict:
         refund = _submit_if_lost(refund)
         settled += refund.status != RefundStatus.PROCESSING
     return {"paid": paid, "refunds_settled": settled}
+
+
+# ------------------------------------------------------------------------- 商家转账: transfers
+
+_OUT_BILL_NO = re.compile(r"^[0-9A-Za-z]{5,32}$")
+# What a transfer bill says while it has no outcome yet (the payee may still have to confirm).
+_TRANSFER_PENDING = frozenset({"ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM", "TRANSFERING", "CANCELING"})
+_TRANSFER_FINAL = frozenset({"SUCCESS", "FAIL", "CANCELLED"})
+
+
+def transfer_money(*, out_bill_no: str, amount_fen: int, payee_openid: str, remark: str) -> Transfer:
+    """Pay `amount_fen` to a WeChat user's balance by a 商家转账 transfer bill: a `Transfer`
+    recorded `processing` (committed before WeChat Pay hears of it), then submitted. Answered
+    `processing` until WeChat Pay's MCHTRANSFER.BILL.FINISHED notification (or the sweep's query)
+    settles it, or already settled when the outcome was known before this returned (the
+    in-process sandbox delivers the notification during the call). Settling it emits the durable
+    `transfer_succeeded` or `transfer_failed` (events.py) in the same transaction.
+
+    Idempotent by `out_bill_no`: the same number answers the same transfer as it stands (one
+    recorded but never submitted, because its process died, is submitted now); the same number
+    for another amount or payee is a validation_error. WeChat Pay refusing the bill (a 4xx
+    answer: it was not created) fails the transfer at once (`transfer_failed`); no answer at all
+    (network, 5xx, 429) leaves it processing for the sweep to ask about. Never raises for WeChat
+    Pay's answer: look at the transfer's `state`."""
+    if not (isinstance(out_bill_no, str) and _OUT_BILL_NO.match(out_bill_no)):
+        raise DomainError(
+            "validation_error", _("转账单号只能由 5–32 位数字和字母组成。"), field="out_bill_no"
+        )
+    existing = Transfer.objects.filter(out_bill_no=out_bill_no).first()
+    if existing is None:
+        if type(amount_fen) is not int or not rules.TRANSFER_MIN_FEN <= amount_fen <= rules.TRANSFER_MAX_FEN:
+            raise DomainError(
+                "validation_error", _("单笔转账金额须在 0.10 元到 1999.99 元之间。"), field="amount_fen"
+            )
+        if not (isinstance(payee_openid, str) and 0 < len(payee_openid) <= 64):
+            raise DomainError("validation_error", field="payee_openid")
+        remark = " ".join(str(remark).split())
+        if not 0 < len(remark) <= rules.TRANSFER_REMARK_MAX:
+            raise DomainError("validation_error", _("转账备注须为 1–32 个字。"), field="remark")
+        try:
+            with transaction.atomic():
+                existing = Transfer.objects.create(
+                    out_bill_no=out_bill_no,
+                    amount_fen=amount_fen,
+                    payee_openid=payee_openid,
+                    remark=remark,
+                    submitted_at=clock.now(),
+                )
+        except IntegrityError:  # the same number, asked for at the same moment
+            existing = Transfer.objects.get(out_bill_no=out_bill_no)
+        else:
+            return _submit_transfer(existing)
+    if (existing.amount_fen, existing.payee_openid) != (amount_fen, payee_openid):
+        raise DomainError("validation_error", _("该转账单号已用于另一笔转账。"), field="out_bill_no")
+    if existing.state == TransferState.PROCESSING and not existing.transfer_bill_no:
+        return _submit_transfer_if_lost(existing)
+    return existing
+
+
+def _refused(exc: GatewayError) -> bool:
+    """WeChat Pay answered and said no: the bill was not created. Anything else (no answer, a
+    server error, a rate limit, an answer whose signature did not verify) leaves it unknown."""
+    return 400 <= exc.status < 500 and exc.status != 429
+
+
+def _submit_transfer(transfer: Transfer) -> Transfer:
+    """Send a processing transfer to WeChat Pay (outside any transaction of ours) and record what
+    the answer says. Answers the transfer, refreshed."""
+    try:
+        answer = WeChatPayGateway().create_transfer(
+            out_bill_no=transfer.out_bill_no,
+            scene_id=rules.TRANSFER_SCENE_ID,
+            openid=transfer.payee_openid,
+            amount_fen=transfer.amount_fen,
+            remark=transfer.remark,
+        )
+    except GatewayError as exc:
+        logger.warning("wechatpay: transfer %s not accepted: %s", transfer.out_bill_no, exc)
+        if _refused(exc):
+            with transaction.atomic():
+                _settle_transfer(transfer, state="FAIL", reason=f"{exc.code}: {exc.message}")
+    else:
+        _apply_transfer_answer(transfer, answer)
+    transfer.refresh_from_db()
+    return transfer
+
+
+def _submit_transfer_if_lost(transfer: Transfer) -> Transfer:
+    """A processing transfer that WeChat Pay may never have received (its process died between
+    recording and submitting it, or the submission went unanswered): asked about first; if WeChat
+    Pay does not know the bill, submitted now under its own out_bill_no, so the money still moves
+    once. One WeChat Pay knows gets its answer applied. Answers the transfer, refreshed."""
+    try:
+        query_transfer(transfer)
+    except DomainError as exc:
+        if exc.code != "not_found":
+            logger.warning("wechatpay: could not ask about transfer %s: %s", transfer.out_bill_no, exc.code)
+            transfer.refresh_from_db()
+            return transfer
+        with transaction.atomic():  # one submission from here, whoever else finds it lost
+            claimed = Transfer.objects.filter(
+                pk=transfer.pk, state=TransferState.PROCESSING, submitted_at=transfer.submitted_at
+            ).update(submitted_at=clock.now())
+        if claimed:
+            logger.warning(
+                "wechatpay: transfer %s never reached WeChat Pay; submitting it", transfer.out_bill_no
+            )
+            _submit_transfer(transfer)
+    transfer.refresh_from_db()
+    return transfer
+
+
+def query_transfer(transfer: Transfer) -> dict:
+    """WeChat Pay's view of the transfer bill (`GET /v3/fund-app/mch-transfer/transfer-bills/
+    out-bill-no/{out_bill_no}`). An outcome we had not heard of (a lost notification) is applied
+    here exactly as its notification would have been. DomainError("not_found") when WeChat Pay
+    has no such bill."""
+    try:
+        answer = WeChatPayGateway().query_transfer(transfer.out_bill_no)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise DomainError("not_found") from exc
+        raise DomainError("payment_failed") from exc
+    _apply_transfer_answer(transfer, answer)
+    transfer.refresh_from_db()
+    return answer
+
+
+def _apply_transfer_answer(transfer: Transfer, answer: dict) -> None:
+    """What WeChat Pay answered about a bill (creating or querying it): its transfer_bill_no, and
+    an outcome already known (SUCCESS, FAIL, CANCELLED) applied as its notification would be."""
+    amount = answer.get("transfer_amount")
+    if amount is not None and amount != transfer.amount_fen:
+        logger.warning("wechatpay: transfer %s answered for another amount: %r", transfer.out_bill_no, amount)
+        return
+    state = str(answer.get("state") or "")
+    with transaction.atomic():
+        bill_no = str(answer.get("transfer_bill_no") or "")[:64]
+        if bill_no:
+            Transfer.objects.filter(pk=transfer.pk, transfer_bill_no="").update(transfer_bill_no=bill_no)
+        if state in _TRANSFER_FINAL:
+            _settle_transfer(
+                transfer,
+                state=state,
+                reason=str(answer.get("fail_reason") or ""),
+                at=_paid_at(answer.get("update_time")),
+            )
+        elif state not in _TRANSFER_PENDING:
+            logger.warning("wechatpay: transfer %s has state %r", transfer.out_bill_no, state)
+
+
+def _settle_transfer(transfer: Transfer, *, state: str, reason: str = "", at: datetime | None = None) -> bool:
+    """processing → succeeded (state SUCCESS) or failed (FAIL, CANCELLED), inside the caller's
+    transaction, with the durable `transfer_succeeded` / `transfer_failed` emitted in that same
+    transaction. False, and nothing happens, when the transfer was already settled."""
+    succeeded = state == "SUCCESS"
+    fields: dict = {
+        "state": TransferState.SUCCEEDED if succeeded else TransferState.FAILED,
+        "finished_at": at or clock.now(),
+        "next_query_at": None,
+    }
+    if not succeeded:
+        # WeChat Pay's fail_reason (e.g. ACCOUNT_FROZEN), or CANCELLED
+        fields["fail_reason"] = _text(
+            reason if state == "FAIL" and reason else f"{state} {reason}".strip(), 200
+        )
+    if not Transfer.objects.filter(pk=transfer.pk, state=TransferState.PROCESSING).update(**fields):
+        return False
+    transfer = Transfer.objects.get(pk=transfer.pk)
+    if succeeded:
+        events.transfer_succeeded.emit(
+            out_bill_no=transfer.out_bill_no,
+            amount_fen=transfer.amount_fen,
+            transfer_bill_no=transfer.transfer_bill_no,
+        )
+    else:
+        logger.warning("wechatpay: transfer %s failed: %s", transfer.out_bill_no, transfer.fail_reason)
+        events.transfer_failed.emit(
+            out_bill_no=transfer.out_bill_no, amount_fen=transfer.amount_fen, reason=transfer.fail_reason
+        )
+    return True
+
+
+def _checked_transfer(notification: Notification) -> Transfer:
+    resource, config = notification.resource, current_config()
+    out_bill_no = str(resource.get("out_bill_no", ""))
+    transfer = Transfer.objects.filter(out_bill_no=out_bill_no).first() if out_bill_no else None
+    if transfer is None:
+        raise NotificationError("notification_invalid", f"unknown out_bill_no {out_bill_no[:32]!r}")
+    if resource.get("mch_id") != config.mchid:
+        raise NotificationError("notification_invalid", f"mch_id {resource.get('mch_id')!r}")
+    if resource.get("state") not in _TRANSFER_FINAL or not resource.get("transfer_bill_no"):
+        raise NotificationError("notification_invalid", f"state {resource.get('state')!r}")
+    if resource.get("openid", transfer.payee_openid) != transfer.payee_openid:
+        raise NotificationError("notification_invalid", "another payee")
+    amount = resource.get("transfer_amount")
+    if type(amount) is not int or amount != transfer.amount_fen:
+        raise NotificationError(
+            "transfer_amount_mismatch", f"amount {amount!r}, expected {transfer.amount_fen}"
+        )
+    return transfer
+
+
+def sweep_transfers() -> dict:
+    """The sweep's part for transfers (the `sweep_payments` task runs it after `sweep`): ask
+    about transfers still processing a while after their submission, for as long as WeChat Pay's
+    query answers (rules.TRANSFER_QUERY_WITHIN). An outcome never heard of is applied; a bill
+    WeChat Pay never received is submitted now under its number. Each is asked again after half
+    its age, the longest-waiting first. Answers how many were settled."""
+    now = clock.now()
+    processing = Transfer.objects.filter(
+        Q(next_query_at__isnull=True) | Q(next_query_at__lte=now),
+        state=TransferState.PROCESSING,
+        submitted_at__lte=now - rules.QUERY_AFTER,
+        submitted_at__gte=now - rules.TRANSFER_QUERY_WITHIN,
+    ).order_by(F("next_query_at").asc(nulls_first=True), "-submitted_at")
+    settled = 0
+    for transfer in list(processing[: rules.SWEEP_BATCH]):
+        Transfer.objects.filter(pk=transfer.pk).update(next_query_at=_next_query(now, transfer.submitted_at))
+        transfer = _submit_transfer_if_lost(transfer)
+        settled += transfer.state != TransferState.PROCESSING
+    return {"transfers_settled": settled}

@@ -20,10 +20,10 @@ def retry_refund(refund_pk: int, attempt: int) -> str:
 @schedule.every(timedelta(minutes=1))
 @task()
 def sweep_payments() -> dict:
-    """Ask WeChat Pay about payments and refunds whose notifications have not come."""
+    """Ask WeChat Pay about payments, refunds and transfers whose notifications have not come."""
     from . import services
 
     try:
-        return services.sweep()
+        return services.sweep() | services.sweep_transfers()
     finally:
         schedule.run_next(sweep_payments)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import SandboxRefund, SandboxTransaction
+from .models import SandboxRefund, SandboxTransaction, SandboxTransferBill
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,3 +45,10 @@ class SandboxRefundAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("out_refund_no", "refund_id")
     list_select_related = ("trade",)
+
+
+@admin.register(SandboxTransferBill)
+class SandboxTransferBillAdmin(ReadOnlyAdmin):
+    list_display = ("out_bill_no", "openid", "transfer_amount", "state", "fail_reason", "notified_at")
+    list_filter = ("state",)
+    search_fields = ("out_bill_no", "transfer_bill_no", "openid")

@@ -108,3 +108,71 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return self.out_refund_no
+
+
+class SandboxTransferState(models.TextChoices):
+    ACCEPTED = "ACCEPTED", _("转账已受理")
+    PROCESSING = "PROCESSING", _("转账处理中")
+    SUCCESS = "SUCCESS", _("转账成功")
+    FAIL = "FAIL", _("转账失败")
+    CANCELLED = "CANCELLED", _("转账已撤销")
+
+
+class SandboxPayee(models.Model):
+    """Switches for tests and the demo, per receiving openid (services.fail_transfers /
+    hold_transfer_notifications): WeChat Pay's side of a user that is paid by transfers."""
+
+    openid = models.CharField(max_length=64, unique=True)
+    transfer_failures_left = models.PositiveIntegerField(
+        default=0, help_text="The next N transfers to this openid end FAIL with transfer_fail_reason"
+    )
+    transfer_fail_reason = models.CharField(max_length=64, default="ACCOUNT_FROZEN")
+    hold_transfer_notifications = models.BooleanField(
+        default=False, help_text="Settle transfers but do not deliver their notifications"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("沙箱收款用户")
+        verbose_name_plural = pgettext_lazy("plural", "沙箱收款用户")
+
+    def __str__(self) -> str:
+        return self.openid
+
+
+class SandboxTransferBill(models.Model):
+    """A 商家转账 transfer bill as the sandbox keeps it. It settles as soon as it is accepted
+    (SUCCESS, or FAIL with a reason while the payee's failure switch is on) and its
+    MCHTRANSFER.BILL.FINISHED notification goes to `notify_url`. The same out_bill_no answers the
+    same bill, whatever its state (WeChat Pay never reuses a bill number)."""
+
+    mchid = models.CharField(max_length=32)
+    appid = models.CharField(max_length=32)
+    out_bill_no = models.CharField(max_length=32)
+    transfer_bill_no = models.CharField(max_length=64, unique=True)
+    transfer_scene_id = models.CharField(max_length=16)
+    openid = models.CharField(max_length=64)
+    transfer_amount = models.BigIntegerField()
+    transfer_remark = models.CharField(max_length=32)
+    notify_url = models.CharField(max_length=256, blank=True)
+    state = models.CharField(
+        max_length=12, choices=SandboxTransferState.choices, default=SandboxTransferState.ACCEPTED
+    )
+    fail_reason = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    notification_id = models.CharField(max_length=64, blank=True)
+    notify_attempts = models.PositiveIntegerField(default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("沙箱转账单")
+        verbose_name_plural = pgettext_lazy("plural", "沙箱转账单")
+        constraints = [
+            models.UniqueConstraint(fields=["mchid", "out_bill_no"], name="sandbox_one_bill_per_out_bill_no"),
+            models.CheckConstraint(condition=Q(transfer_amount__gt=0), name="sandbox_transfer_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.out_bill_no} {self.state}"

@@ -14,3 +14,10 @@ NOTIFY_RETRY_DELAYS = tuple(
 
 # Connect / read timeouts of a notification's POST to the merchant's notify_url.
 NOTIFY_HTTP_TIMEOUT = (5, 15)
+
+# 商家转账 (transfer bills): WeChat Pay takes 0.1 yuan at least per bill, and asks for the payee's
+# encrypted real name (user_name) from 2,000 yuan on; the sandbox does not play user_name, so it
+# takes bills below that only.
+TRANSFER_MIN_FEN = 10
+TRANSFER_NAME_REQUIRED_FEN = 200_000
+TRANSFER_REMARK_MAX = 32

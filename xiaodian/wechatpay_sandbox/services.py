@@ -1,7 +1,7 @@
-"""What the sandbox does, as WeChat Pay would: check the merchant's signature, keep transactions
-and refunds, take the payer's payment on the pay page, and deliver the signed, encrypted
-TRANSACTION.SUCCESS and REFUND.* notifications to their notify_url (again later, with backoff, if
-the merchant does not take them).
+"""What the sandbox does, as WeChat Pay would: check the merchant's signature, keep transactions,
+refunds and transfer bills (商家转账), take the payer's payment on the pay page, and deliver the
+signed, encrypted TRANSACTION.SUCCESS, REFUND.* and MCHTRANSFER.BILL.FINISHED notifications to
+their notify_url (again later, with backoff, if the merchant does not take them).
 
 The sandbox's clock is the platform's (`clock.now()`), so tests that travel in time see its
 notifications stamped in the same time; the merchant's requests are stamped by the SDK with the
@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.urls import reverse
 
@@ -28,13 +28,23 @@ from xiaodian.payments import protocol, transport
 
 from . import identity as identities
 from . import rules
-from .models import SandboxRefund, SandboxRefundStatus, SandboxTradeState, SandboxTransaction
+from .models import (
+    SandboxPayee,
+    SandboxRefund,
+    SandboxRefundStatus,
+    SandboxTradeState,
+    SandboxTransaction,
+    SandboxTransferBill,
+    SandboxTransferState,
+)
 
 logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _OUT_NO = re.compile(r"^[0-9A-Za-z_\-|*]{6,32}$")
 _OUT_REFUND_NO = re.compile(r"^[0-9A-Za-z_\-|*@]{1,64}$")
+_OUT_BILL_NO = re.compile(r"^[0-9A-Za-z]{5,32}$")
+_SCENE_ID = re.compile(r"^[0-9]{1,16}$")
 
 _HTTP_URL = re.compile(r"^https?://")
 
@@ -587,4 +597,209 @@ def deliver_refund_notification(
     )
     if not delivered and retry:
         _retry_refund_later(refund, attempt)
+    return delivered
+
+
+# ---------------------------------------------------------------------- 商家转账: transfer bills
+
+_TRANSFER_FINAL = (SandboxTransferState.SUCCESS, SandboxTransferState.FAIL, SandboxTransferState.CANCELLED)
+
+
+def fail_transfers(openid: str, *, times: int = 1, reason: str = "ACCOUNT_FROZEN") -> None:
+    """A switch for tests and the demo: the next `times` transfer bills to this openid are
+    accepted and then end FAIL with `fail_reason` `reason` (WeChat Pay's codes, e.g.
+    ACCOUNT_FROZEN, REAL_NAME_CHECK_FAIL, TRANSFER_QUOTA_EXCEED), with a MCHTRANSFER.BILL.FINISHED
+    notification saying so. `times=0` turns it off."""
+    if not reason:
+        raise ValueError("a failed transfer has a fail_reason")
+    SandboxPayee.objects.update_or_create(
+        openid=openid, defaults={"transfer_failures_left": max(0, times), "transfer_fail_reason": reason[:64]}
+    )
+
+
+def hold_transfer_notifications(openid: str, hold: bool = True) -> None:
+    """A switch for tests: transfers to this openid settle, but their notifications are not sent
+    (as if lost on the way; no redelivery either). `deliver_transfer_notification` sends one."""
+    SandboxPayee.objects.update_or_create(openid=openid, defaults={"hold_transfer_notifications": hold})
+
+
+def _transfer_remark(value: object) -> str:
+    if not (isinstance(value, str) and value.strip() and len(value) <= rules.TRANSFER_REMARK_MAX):
+        _reject(f"transfer_remark 长度为 1–{rules.TRANSFER_REMARK_MAX}")
+    return value
+
+
+def _transfer_amount(value: object) -> int:
+    if type(value) is not int or value < rules.TRANSFER_MIN_FEN:
+        _reject(f"transfer_amount 必须是不小于 {rules.TRANSFER_MIN_FEN} 的整数（分）")
+    _require(
+        value < rules.TRANSFER_NAME_REQUIRED_FEN,
+        "转账金额不小于 2000 元时须填写 user_name（沙箱不支持）",
+    )
+    return value
+
+
+def transfer(*, data: dict[str, Any]) -> SandboxTransferBill:
+    """`POST /v3/fund-app/mch-transfer/transfer-bills`. The bill is accepted and settles at once
+    (SUCCESS, or FAIL with a fail_reason while the payee's failure switch is on); its
+    MCHTRANSFER.BILL.FINISHED notification goes to `notify_url` before this answers. The answer
+    says ACCEPTED (`transfer_created_json`). The sandbox does not play the payee's confirmation
+    (WAIT_USER_CONFIRM and package_info): a bill goes straight to its outcome.
+
+    The same out_bill_no answers the same bill as it stands, if the request is the same (openid,
+    amount); another request under a used number is refused (INVALID_REQUEST)."""
+    me = identity()
+    _require(isinstance(data, dict), "请求体必须是 JSON 对象")
+    _require(data.get("appid") == me.appid, "appid 与 mchid 不匹配", "APPID_MCHID_NOT_MATCH")
+    out_bill_no = _matching(data.get("out_bill_no"), _OUT_BILL_NO, "out_bill_no 只能由 5–32 位数字和字母组成")
+    scene = _matching(data.get("transfer_scene_id"), _SCENE_ID, "transfer_scene_id 格式错误")
+    openid = data.get("openid")
+    if not (isinstance(openid, str) and 0 < len(openid) <= 64):
+        _reject("openid 格式错误")
+    amount = _transfer_amount(data.get("transfer_amount"))
+    remark = _transfer_remark(data.get("transfer_remark"))
+    notify_url = data.get("notify_url", "")
+    _require(
+        notify_url == "" or (isinstance(notify_url, str) and _HTTP_URL.match(notify_url)),
+        "notify_url 格式错误",
+    )
+    with transaction.atomic():
+        payee = SandboxPayee.objects.select_for_update().filter(openid=openid).first()
+        bill = SandboxTransferBill.objects.filter(mchid=me.mchid, out_bill_no=out_bill_no).first()
+        if bill is not None:
+            same = (bill.openid, bill.transfer_amount) == (openid, amount)
+            _require(same, "商户单号已用于另一笔转账", "INVALID_REQUEST")
+            return bill
+        now = clock.now()
+        state, reason = SandboxTransferState.SUCCESS, ""
+        if payee is not None and payee.transfer_failures_left > 0:
+            state, reason = SandboxTransferState.FAIL, payee.transfer_fail_reason
+            payee.transfer_failures_left -= 1
+            payee.save(update_fields=["transfer_failures_left"])
+        try:
+            with transaction.atomic():
+                bill = SandboxTransferBill.objects.create(
+                    mchid=me.mchid,
+                    appid=me.appid,
+                    out_bill_no=out_bill_no,
+                    transfer_bill_no=f"1330{secrets.randbelow(10**36):036d}",
+                    transfer_scene_id=scene,
+                    openid=openid,
+                    transfer_amount=amount,
+                    transfer_remark=remark,
+                    notify_url=notify_url,
+                    state=state,
+                    fail_reason=reason,
+                    created_at=now,
+                    updated_at=now,
+                    notification_id=str(uuid.uuid4()),
+                )
+        except IntegrityError:  # the same number, at the same moment: answer that bill
+            found = SandboxTransferBill.objects.get(mchid=me.mchid, out_bill_no=out_bill_no)
+            _require(
+                (found.openid, found.transfer_amount) == (openid, amount),
+                "商户单号已用于另一笔转账",
+                "INVALID_REQUEST",
+            )
+            return found
+        held = payee is not None and payee.hold_transfer_notifications
+        if notify_url and not held:
+            # the first redelivery, written with the bill: a crash loses no notification
+            _retry_transfer_later(bill, 0)
+    if notify_url and not held:
+        deliver_transfer_notification(bill.pk, retry=False)
+        bill.refresh_from_db()
+    return bill
+
+
+def query_transfer(*, out_bill_no: str) -> SandboxTransferBill:
+    """`GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`."""
+    found = SandboxTransferBill.objects.filter(mchid=identity().mchid, out_bill_no=out_bill_no).first()
+    return _found(found, "转账单不存在", "NOT_FOUND")
+
+
+def transfer_created_json(bill: SandboxTransferBill) -> dict[str, Any]:
+    """What the creating call answers: the bill was accepted (its outcome comes by notification)."""
+    return {
+        "out_bill_no": bill.out_bill_no,
+        "transfer_bill_no": bill.transfer_bill_no,
+        "create_time": _rfc3339(bill.created_at),
+        "state": SandboxTransferState.ACCEPTED,
+    }
+
+
+def transfer_json(bill: SandboxTransferBill) -> dict[str, Any]:
+    """The bill as the query answers it (WeChat Pay's shape)."""
+    answer: dict[str, Any] = {
+        "mch_id": bill.mchid,
+        "out_bill_no": bill.out_bill_no,
+        "transfer_bill_no": bill.transfer_bill_no,
+        "appid": bill.appid,
+        "state": bill.state,
+        "transfer_amount": bill.transfer_amount,
+        "transfer_remark": bill.transfer_remark,
+        "openid": bill.openid,
+        "create_time": _rfc3339(bill.created_at),
+        "update_time": _rfc3339(bill.updated_at),
+    }
+    if bill.fail_reason:
+        answer["fail_reason"] = bill.fail_reason
+    return answer
+
+
+def transfer_resource(bill: SandboxTransferBill) -> dict[str, Any]:
+    """What a MCHTRANSFER.BILL.FINISHED notification's resource says."""
+    resource = transfer_json(bill)
+    del resource["appid"], resource["transfer_remark"]
+    return resource
+
+
+def build_transfer_notification(bill: SandboxTransferBill) -> tuple[dict[str, str], bytes]:
+    """A MCHTRANSFER.BILL.FINISHED notification, sealed and signed like a payment's. Its id stays
+    the same on every delivery."""
+    if bill.state not in _TRANSFER_FINAL:
+        raise ValueError(f"transfer bill {bill.out_bill_no} is still {bill.state}")
+    me = identity()
+    envelope = {
+        "id": bill.notification_id,
+        "create_time": _rfc3339(bill.updated_at),
+        "resource_type": "encrypt-resource",
+        "event_type": "MCHTRANSFER.BILL.FINISHED",
+        "summary": "商家转账单据终态通知",
+        "resource": {
+            "original_type": "mch_payment",
+            **protocol.encrypt(
+                me.apiv3_key, json.dumps(transfer_resource(bill), ensure_ascii=False), "mch_payment"
+            ),
+        },
+    }
+    body = protocol.dumps(envelope)
+    return {"Content-Type": "application/json", **signed_headers(body)}, body
+
+
+def _retry_transfer_later(bill: SandboxTransferBill, attempt: int) -> None:
+    if attempt >= len(rules.NOTIFY_RETRY_DELAYS):
+        logger.warning("wechatpay sandbox: giving up on the notification of transfer %s", bill.out_bill_no)
+        return
+    from .tasks import deliver_sandbox_transfer_notification
+
+    deliver_sandbox_transfer_notification.using(
+        run_after=clock.now() + rules.NOTIFY_RETRY_DELAYS[attempt]
+    ).enqueue(bill.pk, attempt + 1)
+
+
+def deliver_transfer_notification(bill_pk: int, *, attempt: int = 0, retry: bool = True) -> bool:
+    """Post a settled bill's notification to its notify_url, with the same backoff as a payment's
+    (`retry=False`: the caller queued the first redelivery already). A notification already taken
+    is not sent again."""
+    bill = SandboxTransferBill.objects.get(pk=bill_pk)
+    if bill.notified_at is not None or bill.state not in _TRANSFER_FINAL or not bill.notify_url:
+        return bill.notified_at is not None
+    headers, body = build_transfer_notification(bill)
+    delivered = _post(bill.notify_url, headers, body, bill.notification_id)
+    SandboxTransferBill.objects.filter(pk=bill.pk).update(
+        notify_attempts=F("notify_attempts") + 1, **({"notified_at": clock.now()} if delivered else {})
+    )
+    if not delivered and retry:
+        _retry_transfer_later(bill, attempt)
     return delivered

@@ -15,3 +15,9 @@ def deliver_sandbox_notification(trade_pk: int, attempt: int) -> bool:
 def deliver_sandbox_refund_notification(refund_pk: int, attempt: int, notification_id: str = "") -> bool:
     """The sandbox's retry of a refund notification the merchant did not take."""
     return services.deliver_refund_notification(refund_pk, attempt=attempt, notification_id=notification_id)
+
+
+@task()
+def deliver_sandbox_transfer_notification(bill_pk: int, attempt: int) -> bool:
+    """The sandbox's retry of a transfer bill's notification the merchant did not take."""
+    return services.deliver_transfer_notification(bill_pk, attempt=attempt)

@@ -15,14 +15,19 @@ answers PROCESSING and delivers REFUND.SUCCESS before the call returns, so the R
 sandbox first: `fail_refunds_in_sandbox(payment, times=N)` makes the next N refunds of that payment
 end ABNORMAL (`refund_failed` sent, a retry queued); payments.testing's `run_refund_retry(refund)`
 then runs the queued retry as the worker would.
+
+Transfers (商家转账) need no helper to succeed either: `services.transfer_money(...)` goes to the
+sandbox, which settles the bill and delivers MCHTRANSFER.BILL.FINISHED before the call returns.
+`fail_transfers_in_sandbox(openid, times=N)` makes the next N transfers to that openid end FAIL;
+`hold_transfer_notifications(openid)` keeps their notifications back (as if lost).
 """
 
 from xiaodian.payments import selectors
-from xiaodian.payments.models import Payment, Refund
+from xiaodian.payments.models import Payment, Refund, Transfer
 from xiaodian.stores.models import StoreDeposit
 
 from . import services as sandbox
-from .models import SandboxRefund, SandboxTradeState, SandboxTransaction
+from .models import SandboxRefund, SandboxTradeState, SandboxTransaction, SandboxTransferBill
 
 
 def sandbox_trade(payment: Payment) -> SandboxTransaction:
@@ -91,3 +96,31 @@ def deliver_refund_notification(refund: Refund) -> Refund:
     sandbox.deliver_refund_notification(sandbox_refund(refund).pk)
     refund.refresh_from_db()
     return refund
+
+
+# ---------------------------------------------------------------------------------------- transfers
+
+
+def fail_transfers_in_sandbox(openid: str, *, times: int = 1, reason: str = "ACCOUNT_FROZEN") -> None:
+    """The next `times` transfers to this openid are accepted and then end FAIL with `reason`:
+    the sandbox delivers MCHTRANSFER.BILL.FINISHED saying so, the Transfer is failed and
+    `transfer_failed` emitted. `times=0` switches it off."""
+    sandbox.fail_transfers(openid, times=times, reason=reason)
+
+
+def hold_transfer_notifications(openid: str, hold: bool = True) -> None:
+    """Transfers to this openid settle in the sandbox but their notifications are not delivered
+    (as if lost): the Transfer stays `processing` until the sweep asks, or you post
+    `transfer_notification_for(transfer)`."""
+    sandbox.hold_transfer_notifications(openid, hold)
+
+
+def sandbox_bill(transfer: Transfer) -> SandboxTransferBill:
+    """The sandbox's side of a transfer."""
+    return SandboxTransferBill.objects.get(out_bill_no=transfer.out_bill_no)
+
+
+def transfer_notification_for(transfer: Transfer) -> tuple[dict[str, str], bytes]:
+    """The signed MCHTRANSFER.BILL.FINISHED notification of the transfer's bill, as the sandbox
+    sends it (same id on every call), without delivering it."""
+    return sandbox.build_transfer_notification(sandbox_bill(transfer))

@@ -12,5 +12,11 @@ urlpatterns = [
     path("v3/pay/transactions/out-trade-no/<str:out_trade_no>/close", views.close, name="close"),
     path("v3/refund/domestic/refunds", views.refund, name="refund"),
     path("v3/refund/domestic/refunds/<str:out_refund_no>", views.query_refund, name="query_refund"),
+    path("v3/fund-app/mch-transfer/transfer-bills", views.transfer, name="transfer"),
+    path(
+        "v3/fund-app/mch-transfer/transfer-bills/out-bill-no/<str:out_bill_no>",
+        views.query_transfer,
+        name="query_transfer",
+    ),
     path("pay/<str:prepay_id>/", views.pay_page, name="pay"),
 ]

@@ -106,6 +106,16 @@ def query_refund(request, data, out_refund_no):
     return 200, services.refund_json(services.query_refund(out_refund_no=out_refund_no))
 
 
+@_v3("POST")
+def transfer(request, data):
+    return 200, services.transfer_created_json(services.transfer(data=data))
+
+
+@_v3("GET")
+def query_transfer(request, data, out_bill_no):
+    return 200, services.transfer_json(services.query_transfer(out_bill_no=out_bill_no))
+
+
 def _safe_return(request) -> str:
     """Only a path on this site: never another host, never a scheme."""
     target = request.GET.get("return", "")

@@ -234,7 +234,7 @@ def test_a_return_goes_to_the_return_address_is_refunded_in_part_and_the_dispute
     amount = merchant.locator(f"#id_as{aftersale.pk}-refund_fen")
     expect(amount).to_have_value(f"{aftersale.amount_fen / 100:.2f}")
     amount.fill("10.00")
-    merchant.fill(f"#id_as{aftersale.pk}-reason", "吊牌已剪，影响二次销售")
+    merchant.fill(f"#id_as{aftersale.pk}-short_reason", "吊牌已剪，影响二次销售")
     merchant.click("button[value=received]")
     expect(merchant.locator("#aftersale-state")).to_have_text(REFUNDING_OR_REFUNDED_RETURN)
     assert merchant.dialogs[-1].startswith("确认已收到退回的商品")

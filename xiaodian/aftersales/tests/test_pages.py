@@ -269,7 +269,7 @@ def test_the_merchant_refunds_less_with_a_reason_and_the_buyer_may_dispute_it(
             "action": "approve",
             "aftersale_id": aftersale.pk,
             f"{prefix}-refund_fen": "20.01",
-            f"{prefix}-reason": "x",
+            f"{prefix}-short_reason": "x",
         },
     )
     assert r.status_code == 422 and "¥20.00" in card(r, f"aftersale-{aftersale.pk}")
@@ -280,7 +280,7 @@ def test_the_merchant_refunds_less_with_a_reason_and_the_buyer_may_dispute_it(
             "action": "approve",
             "aftersale_id": aftersale.pk,
             f"{prefix}-refund_fen": "12.50",
-            f"{prefix}-reason": "一件已拆封",
+            f"{prefix}-short_reason": "一件已拆封",
         },
     )
     assert r.status_code == 302
@@ -651,3 +651,17 @@ def test_every_state_is_in_exactly_one_tab():
 
     grouped = [state for _key, _label, states in TABS if states for state in states]
     assert sorted(grouped) == sorted(State.values)
+
+
+def test_no_two_fields_on_a_card_share_an_id(merchant_client, buyer, store, paid_order):
+    """The approve form's 少退原因 and the reject form's 拒绝理由 sit on one card: each has its own id
+    (a label or a browser filling `#id_...-reason` must find the one it means)."""
+    import re
+    from collections import Counter
+
+    aftersale = ask(buyer, paid_order())
+    for url in (detail_url(aftersale), queue_url(store)):
+        html = merchant_client.get(url).content.decode()
+        ids = Counter(re.findall(r'\bid="([^"]+)"', html))
+        assert [i for i, n in ids.items() if n > 1] == [], url
+        assert f'id="id_as{aftersale.pk}-short_reason"' in html and f'id="id_as{aftersale.pk}-reason"' in html
