@@ -157,6 +157,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/stores/{s}/reviews/",
         f"/reviews/{review.pk}/reply/",
         f"/stores/{s}/data/",
+        f"/stores/{s}/money/",
+        f"/stores/{s}/money/orders/{Order.objects.filter(store=shop).order_by('pk').first().pk}/",
         f"/stores/{s}/homepage/",
         f"/stores/{s}/homepage/preview/",
         f"/stores/{s}/service/",
