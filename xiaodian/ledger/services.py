@@ -356,10 +356,11 @@ def request_withdrawal(*, store: Store, amount_fen: int, by: User) -> Withdrawal
 def submit_withdrawal(*, withdrawal_id: int) -> None:
     """`withdrawal_requested`: hand the withdrawal to payments as a transfer (idempotent by its
     out_bill_no: run again, it answers the same transfer). Its outcome comes back through
-    `transfer_succeeded` / `transfer_failed`."""
+    `transfer_succeeded` / `transfer_failed`. A run that died after marking it processing is
+    retried and submits it then (the same number: never two transfers)."""
     withdrawal = Withdrawal.objects.filter(pk=withdrawal_id).first()
-    if withdrawal is None or withdrawal.state != WithdrawalState.REQUESTED:
-        return
+    if withdrawal is None or withdrawal.state not in (WithdrawalState.REQUESTED, WithdrawalState.PROCESSING):
+        return  # finished: its transfer's outcome was posted
     Withdrawal.objects.filter(pk=withdrawal.pk, state=WithdrawalState.REQUESTED).update(
         state=WithdrawalState.PROCESSING, submitted_at=clock.now()
     )
