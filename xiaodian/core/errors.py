@@ -125,6 +125,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "balance_insufficient": (409, _("可提现余额不足。")),
     "fee_rate_invalid": (422, _("费率无效：须为 0 到 200000 之间的整数（百万分之一）。")),
     "fee_schedule_busy": (409, _("费率正在被修改，请重试。")),
+    "withdrawal_amount_invalid": (422, _("单笔提现金额须在 1 元到 1999.99 元之间。")),
+    "withdrawal_limit_reached": (409, _("今天的提现次数已用完（每天 3 次）。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

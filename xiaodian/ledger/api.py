@@ -1,5 +1,5 @@
-"""The ledger's endpoints: a store's balance and entries, an order's money (finance staff and the
-owner; other staff 403, strangers 404)."""
+"""The ledger's endpoints: a store's balance, entries and withdrawals, an order's money (finance
+staff, admins and the owner; other staff 403, strangers 404)."""
 
 from ninja import Query, Router
 
@@ -7,8 +7,8 @@ from xiaodian.accounts.rules import Perm
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
-from . import selectors
-from .schemas import BalanceOut, EntryFilter, EntryOut, MoneyOut
+from . import selectors, services
+from .schemas import BalanceOut, EntryFilter, EntryOut, MoneyOut, WithdrawalIn, WithdrawalOut
 
 router = Router(tags=["ledger"])
 
@@ -46,3 +46,18 @@ def store_ledger(request, store_id: ObjectId, filters: Query[EntryFilter], page:
 def order_money(request, order_id: ObjectId):
     """The order's money: paid, the fee, refunds, what the store keeps, and whether it has settled."""
     return selectors.order_money(request.auth, order_id)
+
+
+@router.post("/stores/{store_id}/withdrawals", response={201: WithdrawalOut})
+def request_withdrawal(request, store_id: ObjectId, body: WithdrawalIn):
+    """Withdraw from available to the owner's WeChat balance (at least ¥1, 3 a day): the money
+    waits in `withdrawing` until the transfer succeeds, or goes back to available if it fails."""
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    withdrawal = services.request_withdrawal(store=store, amount_fen=body.amount_fen, by=request.auth)
+    return 201, selectors.withdrawals(store).get(pk=withdrawal.pk)
+
+
+@router.get("/stores/{store_id}/withdrawals", response=Page[WithdrawalOut])
+def store_withdrawals(request, store_id: ObjectId, page: Query[PageParams]):
+    """The store's withdrawals, newest first."""
+    return paginate(selectors.withdrawals(store_for(request.auth, store_id, Perm.FINANCE)), page)

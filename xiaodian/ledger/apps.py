@@ -12,10 +12,14 @@ class LedgerConfig(AppConfig):
 
         from xiaodian.aftersales import events as aftersales
         from xiaodian.orders import events as orders
+        from xiaodian.payments import events as payments
 
-        from . import guard, services
+        from . import events, guard, services
 
         orders.order_paid.connect(services.post_paid_orders)
         orders.line_refunded.connect(services.post_line_refund)
         aftersales.aftersale_period_ended.connect(services.settle_line)
+        events.withdrawal_requested.connect(services.submit_withdrawal)
+        payments.transfer_succeeded.connect(services.withdrawal_paid)
+        payments.transfer_failed.connect(services.withdrawal_returned)
         connection_created.connect(guard.register_sqlite_function)

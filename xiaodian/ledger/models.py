@@ -158,3 +158,38 @@ class LineMoney(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line_id}"
+
+
+class WithdrawalState(models.TextChoices):
+    REQUESTED = "requested", _("已申请")
+    PROCESSING = "processing", _("转账中")
+    SUCCEEDED = "succeeded", _("已到账")
+    FAILED = "failed", _("已退回")
+
+
+class Withdrawal(models.Model):
+    """A store's withdrawal from its available balance: the money sits in the store's
+    `withdrawing` account from the request until the transfer (by `out_bill_no`) succeeds (→ the
+    platform's withdrawals_out) or fails (→ back to available)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField()
+    out_bill_no = models.CharField(max_length=32, unique=True)
+    state = models.CharField(
+        max_length=12, choices=WithdrawalState.choices, default=WithdrawalState.REQUESTED
+    )
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    fail_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["store", "requested_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="ledger_withdrawal_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.out_bill_no

@@ -1,4 +1,4 @@
-"""Ledger policy: account kinds, the default technical service fee and its rounding."""
+"""Ledger policy: account kinds, the default technical service fee and its rounding, withdrawals."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ class AccountKind(models.TextChoices):
     PENDING = "pending", _("待结算")
     AVAILABLE = "available", _("可提现")
     OWED = "owed", _("欠款")
+    WITHDRAWING = "withdrawing", _("提现中")
 
 
 PLATFORM_KINDS = (
@@ -27,7 +28,7 @@ PLATFORM_KINDS = (
     AccountKind.REFUNDS_OUT,
     AccountKind.WITHDRAWALS_OUT,
 )
-STORE_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.OWED)
+STORE_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.OWED, AccountKind.WITHDRAWING)
 
 
 class Source(models.TextChoices):
@@ -36,6 +37,22 @@ class Source(models.TextChoices):
     PAYMENT = "payment", _("订单支付")
     REFUND = "refund", _("退款")
     SETTLEMENT = "settlement", _("结算")
+    WITHDRAWAL = "withdrawal", _("提现")
+    WITHDRAWAL_PAID = "withdrawal_paid", _("提现到账")
+    WITHDRAWAL_RETURNED = "withdrawal_back", _("提现退回")
+
+
+# DOMAIN.md: withdrawals from available, minimum ¥1, at most 3 a day by default. One withdrawal is
+# one 商家转账 transfer bill, so it is at most what one bill may carry (payments.rules).
+WITHDRAWAL_MIN_FEN = 100
+WITHDRAWAL_MAX_FEN = 199_999
+WITHDRAWALS_PER_DAY = 3
+
+
+def withdrawal_payee(store_id: int) -> str:
+    """Whom a store's withdrawals are paid to: a stable reference for the store's owner. The
+    sandbox takes any openid; the real owner's openid replaces this when WeChat login lands."""
+    return f"store{store_id}"
 
 
 def fee_of(amount_fen: int, rate_ppm: int) -> int:

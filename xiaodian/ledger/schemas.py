@@ -2,7 +2,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from xiaodian.core.pagination import SafeDate
+from xiaodian.core.pagination import JsonInt, SafeDate
 
 from .rules import STORE_KINDS, AccountKind
 
@@ -17,6 +17,7 @@ class BalanceOut(Schema):
         description="what the store owes the platform: refunds after settlement beyond available"
     )
     pending_orders: int = Field(description="paid orders whose money is still pending")
+    withdrawing_fen: int = Field(0, description="withdrawn, the transfer not finished yet")
 
 
 class EntryOut(Schema):
@@ -53,3 +54,18 @@ class MoneyOut(Schema):
     )
     period_ends_at: datetime | None = Field(description="after receipt: when the after-sale period ends")
     fee_rates_ppm: list[int]
+
+
+class WithdrawalIn(Schema):
+    amount_fen: JsonInt = Field(description="at least 100 (¥1), at most 199999; from available")
+
+
+class WithdrawalOut(Schema):
+    id: int
+    store_id: int
+    amount_fen: int
+    out_bill_no: str = Field(description="the transfer bill's number (payments)")
+    state: str = Field(description="requested, processing, succeeded or failed (the money went back)")
+    fail_reason: str
+    requested_at: datetime
+    finished_at: datetime | None

@@ -17,7 +17,7 @@ from xiaodian.orders.models import Order
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
 
-from .models import Account, Entry, Journal, OrderMoney
+from .models import Account, Entry, Journal, OrderMoney, Withdrawal
 from .rules import AccountKind
 
 
@@ -28,6 +28,7 @@ class Balance:
     pending_fen: int
     owed_fen: int  # what the store owes the platform (refunds after settlement beyond available), ≥ 0
     pending_orders: int
+    withdrawing_fen: int = 0  # withdrawals whose transfer has not finished
 
 
 def balance(store: Store) -> Balance:
@@ -42,6 +43,7 @@ def balance(store: Store) -> Balance:
         pending_orders=OrderMoney.objects.filter(
             store=store, settled_at__isnull=True, pending_fen__gt=0
         ).count(),
+        withdrawing_fen=held.get(AccountKind.WITHDRAWING, 0),
     )
 
 
@@ -156,3 +158,8 @@ def negative_available() -> list[int]:
             "pk", flat=True
         )
     )
+
+
+def withdrawals(store: Store) -> QuerySet[Withdrawal]:
+    """The store's withdrawals, newest first."""
+    return Withdrawal.objects.filter(store=store).order_by("-id")

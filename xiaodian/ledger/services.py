@@ -2,27 +2,33 @@
 so a second run of the same event posts nothing), its entries, the accounts' running balances
 (locked in primary-key order, then one UPDATE each) and the order's money rows.
 
-The event handlers (`post_paid_orders`, `post_line_refund`, `settle_line`) are connected in
+The event handlers (`post_paid_orders`, `post_line_refund`, `settle_line`, and the withdrawals'
+`submit_withdrawal`, `withdrawal_paid`, `withdrawal_returned`) are connected in
 `LedgerConfig.ready()` and run by the worker at least once; each is idempotent."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.money import allocate
 from xiaodian.orders.models import Order, OrderLine
-from xiaodian.stores.models import Category
+from xiaodian.payments import services as payments
+from xiaodian.stores.access import has_perm
+from xiaodian.stores.models import Category, Store
 
-from . import rules
-from .models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney
+from . import events, rules
+from .models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney, Withdrawal, WithdrawalState
 from .rules import AccountKind, Source
 
 # -- accounts and journals ------------------------------------------------------------------------
@@ -299,3 +305,104 @@ def settle_line(*, order_id: int, line_id: int) -> None:
         OrderMoney.objects.filter(pk=money.pk).update(
             settled_at=clock.now(), settled_fen=amount, pending_fen=0
         )
+
+
+# -- withdrawals ----------------------------------------------------------------------------------
+
+
+def request_withdrawal(*, store: Store, amount_fen: int, by: User) -> Withdrawal:
+    """The store's owner, an admin or its finance staff take `amount_fen` out of available: in
+    one transaction the money moves available → the store's withdrawing account, the Withdrawal
+    is recorded and `withdrawal_requested` written (its handler submits the transfer after the
+    commit; the worker does if this process dies first). The daily count is taken under the lock
+    of the store's available account, so concurrent requests cannot make one too many."""
+    if not has_perm(by, store.pk, Perm.FINANCE):
+        raise DomainError("permission_denied")
+    if type(amount_fen) is not int or not rules.WITHDRAWAL_MIN_FEN <= amount_fen <= rules.WITHDRAWAL_MAX_FEN:
+        raise DomainError("withdrawal_amount_invalid", field="amount_fen")
+    available = account(AccountKind.AVAILABLE, store.pk)
+    withdrawing = account(AccountKind.WITHDRAWING, store.pk)
+    with transaction.atomic():
+        held = _locked([available, withdrawing])[available.pk].balance_fen
+        day_start = datetime.combine(clock.today(), time.min, tzinfo=clock.SHANGHAI)
+        if (
+            Withdrawal.objects.filter(store=store, requested_at__gte=day_start).count()
+            >= rules.WITHDRAWALS_PER_DAY
+        ):
+            raise DomainError("withdrawal_limit_reached")
+        if held < amount_fen:
+            raise DomainError("balance_insufficient", field="amount_fen")
+        withdrawal = Withdrawal.objects.create(
+            store=store,
+            amount_fen=amount_fen,
+            out_bill_no=f"WD{uuid.uuid4().hex[:24]}",
+            requested_by=by,
+            requested_at=clock.now(),
+        )
+        journal = _open_journal(
+            source_type=Source.WITHDRAWAL,
+            source_key=withdrawal.out_bill_no,
+            store_id=store.pk,
+            order_id=None,
+            memo=f"withdrawal {withdrawal.pk}",
+        )
+        assert journal is not None  # a fresh number
+        _post_entries(journal, [Leg(available, -amount_fen), Leg(withdrawing, amount_fen)])
+        events.withdrawal_requested.emit(withdrawal_id=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    return withdrawal
+
+
+def submit_withdrawal(*, withdrawal_id: int) -> None:
+    """`withdrawal_requested`: hand the withdrawal to payments as a transfer (idempotent by its
+    out_bill_no: run again, it answers the same transfer). Its outcome comes back through
+    `transfer_succeeded` / `transfer_failed`. A run that died after marking it processing is
+    retried and submits it then (the same number: never two transfers)."""
+    withdrawal = Withdrawal.objects.filter(pk=withdrawal_id).first()
+    if withdrawal is None or withdrawal.state not in (WithdrawalState.REQUESTED, WithdrawalState.PROCESSING):
+        return  # finished: its transfer's outcome was posted
+    Withdrawal.objects.filter(pk=withdrawal.pk, state=WithdrawalState.REQUESTED).update(
+        state=WithdrawalState.PROCESSING, submitted_at=clock.now()
+    )
+    payments.transfer_money(
+        out_bill_no=withdrawal.out_bill_no,
+        amount_fen=withdrawal.amount_fen,
+        payee_openid=rules.withdrawal_payee(withdrawal.store_id),
+        remark="店铺提现",
+    )
+
+
+def _finish_withdrawal(out_bill_no: str, *, paid: bool, reason: str = "") -> None:
+    with transaction.atomic():
+        withdrawal = Withdrawal.objects.select_for_update().filter(out_bill_no=out_bill_no).first()
+        if withdrawal is None:  # another payer's transfer
+            return
+        journal = _open_journal(
+            source_type=Source.WITHDRAWAL_PAID if paid else Source.WITHDRAWAL_RETURNED,
+            source_key=out_bill_no,
+            store_id=withdrawal.store_id,
+            order_id=None,
+            memo=reason,
+        )
+        if journal is None:  # posted before
+            return
+        store = withdrawal.store_id
+        withdrawing = account(AccountKind.WITHDRAWING, store)
+        to = account(AccountKind.WITHDRAWALS_OUT) if paid else account(AccountKind.AVAILABLE, store)
+        _locked([withdrawing, to])
+        _post_entries(journal, [Leg(withdrawing, -withdrawal.amount_fen), Leg(to, withdrawal.amount_fen)])
+        Withdrawal.objects.filter(pk=withdrawal.pk).update(
+            state=WithdrawalState.SUCCEEDED if paid else WithdrawalState.FAILED,
+            finished_at=clock.now(),
+            fail_reason=reason[:200],
+        )
+
+
+def withdrawal_paid(*, out_bill_no: str, amount_fen: int, transfer_bill_no: str) -> None:
+    """`transfer_succeeded`: the withdrawal reached the owner: withdrawing → withdrawals_out."""
+    _finish_withdrawal(out_bill_no, paid=True)
+
+
+def withdrawal_returned(*, out_bill_no: str, amount_fen: int, reason: str) -> None:
+    """`transfer_failed`: the money goes back: withdrawing → available, the reason kept."""
+    _finish_withdrawal(out_bill_no, paid=False, reason=reason)

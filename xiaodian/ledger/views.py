@@ -1,19 +1,23 @@
-"""The merchant's money page: balances, what is pending and when it settles, recent entries, and
-an order's money breakdown (finance staff and the owner)."""
+"""The merchant's money page: balances, what is pending and when it settles, recent entries,
+withdrawals (and the form to make one), and an order's money breakdown (finance staff, admins and
+the owner)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.stores.access import store_for
 
-from . import selectors
+from . import selectors, services
+from .forms import WithdrawForm
 
 PAGE_SIZE = 20
 
@@ -23,7 +27,7 @@ def _http(exc: DomainError) -> Exception:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def money(request, store_id: int):
     if not 1 <= store_id <= MAX_ID:
         raise Http404
@@ -31,6 +35,15 @@ def money(request, store_id: int):
         store = store_for(request.user, store_id, Perm.FINANCE)
     except DomainError as exc:
         raise _http(exc) from exc
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.request_withdrawal(store=store, amount_fen=form.cleaned_data["amount"], by=request.user)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("提现申请已提交，到账后会显示在下方。"))
+            return redirect("ledger:money", store_id=store.pk)
     kind = (
         request.GET.get("account") if request.GET.get("account") in ("pending", "available", "owed") else None
     )
@@ -44,7 +57,10 @@ def money(request, store_id: int):
             "pending": selectors.pending_orders(store)[:10],
             "page": page,
             "account": kind,
+            "form": form,
+            "withdrawals": selectors.withdrawals(store)[:10],
         },
+        status=400 if form.is_bound else 200,
     )
 
 

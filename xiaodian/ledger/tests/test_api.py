@@ -28,6 +28,7 @@ def test_the_owner_reads_the_balance_entries_and_an_orders_money(api, paid, stor
         "pending_fen": 3431 - 980,
         "owed_fen": 0,
         "pending_orders": 1,
+        "withdrawing_fen": 0,
     }
 
     r = api.get(f"/stores/{store.pk}/ledger")

@@ -29,3 +29,20 @@ def test_the_owner_follows_the_money_to_an_order(browser, live_server, paid, mer
     assert "结算" in page.inner_text("#settles")
     page.set_viewport_size({"width": 1366, "height": 800})
     page.screenshot(path=str(tmp_path / "order-money-desktop.png"), full_page=True)
+
+
+def test_the_owner_withdraws_after_confirming(browser, live_server, paid, merchant, store, tmp_path):
+    order = paid()
+    for line in order.lines.all():
+        services.settle_line(order_id=order.pk, line_id=line.pk)  # ¥34.31 available
+    page = sign_in_as(browser, live_server, merchant)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/stores/{store.pk}/money/")
+    page.fill("#id_amount", "10")
+    page.click("#withdraw-button")  # asks first
+    page.wait_for_selector("#withdrawals li")
+    assert page.dialogs == ["确定提现到店主的微信零钱？"]
+    assert page.inner_text("#available") == "¥24.31"
+    assert "¥10.00" in page.inner_text("#withdrawals")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(tmp_path / "withdraw-phone.png"), full_page=True)

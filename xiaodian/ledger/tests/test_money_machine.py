@@ -1,6 +1,7 @@
 """A hypothesis state machine over payment, partial and full refunds before and after settlement,
-and time passing (orders shipped, received, their after-sale periods ended by the after-sales
-service, settled by the ledger's handler): the books always add up."""
+time passing (orders shipped, received, their after-sale periods ended by the after-sales
+service, settled by the ledger's handler) and withdrawals whose transfers succeed or fail: the
+books always add up."""
 
 import contextlib
 import itertools
@@ -21,11 +22,15 @@ from hypothesis.stateful import (
 
 from xiaodian.aftersales import services as aftersales
 from xiaodian.core import clock
-from xiaodian.ledger import selectors, services
-from xiaodian.ledger.models import Account, Journal, LineMoney, OrderMoney
+from xiaodian.core.errors import DomainError
+from xiaodian.core.events import run_pending
+from xiaodian.ledger import events, rules, selectors, services
+from xiaodian.ledger.models import Account, Journal, LineMoney, OrderMoney, Withdrawal, WithdrawalState
 from xiaodian.ledger.rules import STORE_KINDS, AccountKind
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import ADDRESS, succeed
+from xiaodian.payments import events as payment_events
+from xiaodian.wechatpay_sandbox.testing import fail_transfers_in_sandbox
 
 KEYS = itertools.count(1)
 
@@ -38,9 +43,9 @@ def platform(kind) -> int:
 
 
 @pytest.mark.django_db
-def test_the_books_always_add_up(buyer, make_sku, store):
+def test_the_books_always_add_up(buyer, make_sku, store, merchant):
     skus = [make_sku(store, price_fen=price, stock=10_000) for price in (1999, 501, 25)]
-    seen = {"refunds": 0, "settled": 0, "after": 0}
+    seen = {"refunds": 0, "settled": 0, "after": 0, "withdrawn": 0, "returned": 0}
 
     class Money(RuleBasedStateMachine):
         def __init__(self):
@@ -113,6 +118,39 @@ def test_the_books_always_add_up(buyer, make_sku, store):
                     services.settle_line(order_id=money.order_id, line_id=line_id)
             seen["settled"] += OrderMoney.objects.filter(settled_at__isnull=False).count()
 
+        @rule(share=st.integers(1, 100), fail=st.booleans(), twice=st.booleans())
+        def withdraw(self, share, fail, twice):
+            """A share of what is available (the draw never depends on the database, which the
+            examples share), at least the minimum: more than is there is refused."""
+            held = selectors.balance(store).available_fen
+            amount = min(max(rules.WITHDRAWAL_MIN_FEN, held * share // 100), rules.WITHDRAWAL_MAX_FEN)
+            fail_transfers_in_sandbox(rules.withdrawal_payee(store.pk), times=int(fail))
+            withdrawal = None
+            try:
+                withdrawal = services.request_withdrawal(store=store, amount_fen=amount, by=merchant)
+            except DomainError as exc:  # the day's three are used up, or too little is available
+                code = exc.code
+            else:
+                code = ""
+            if code:
+                assert code == "withdrawal_limit_reached" or (
+                    code == "balance_insufficient" and amount > held
+                )
+                fail_transfers_in_sandbox(rules.withdrawal_payee(store.pk), times=0)
+                assert selectors.balance(store).available_fen == held
+                return
+            assert withdrawal is not None
+            assert selectors.balance(store).available_fen == held - amount
+            for _ in range(2 if twice else 1):  # the submission, then the transfer's outcome, at least once
+                run_pending(events.withdrawal_requested)
+                services.submit_withdrawal(withdrawal_id=withdrawal.pk)
+                run_pending(payment_events.transfer_succeeded)
+                run_pending(payment_events.transfer_failed)
+            withdrawal.refresh_from_db()
+            assert withdrawal.state == (WithdrawalState.FAILED if fail else WithdrawalState.SUCCEEDED)
+            assert selectors.balance(store).available_fen == held - (0 if fail else amount)
+            seen["returned" if fail else "withdrawn"] += 1
+
         @invariant()
         def journals_balance_and_balances_are_their_entries(self):
             assert selectors.unbalanced_journals() == []
@@ -128,7 +166,8 @@ def test_the_books_always_add_up(buyer, make_sku, store):
 
         @invariant()
         def received_plus_refunded_plus_fees_is_paid(self):
-            received = Account.objects.filter(kind__in=STORE_KINDS).aggregate(t=Sum("balance_fen"))["t"] or 0
+            held = Account.objects.filter(kind__in=STORE_KINDS).aggregate(t=Sum("balance_fen"))["t"] or 0
+            received = held + platform(AccountKind.WITHDRAWALS_OUT)  # what stores hold or took out
             refunded = platform(AccountKind.REFUNDS_OUT)
             fees = platform(AccountKind.FEE_INCOME)
             paid = OrderMoney.objects.aggregate(t=Sum("paid_fen"))["t"] or 0
@@ -139,6 +178,14 @@ def test_the_books_always_add_up(buyer, make_sku, store):
         @invariant()
         def each_posting_once(self):
             assert Journal.objects.filter(source_type="payment").count() == OrderMoney.objects.count()
+            withdrawals = Withdrawal.objects.count()
+            assert Journal.objects.filter(source_type="withdrawal").count() == withdrawals
+            finished = Journal.objects.filter(source_type__in=["withdrawal_paid", "withdrawal_back"]).count()
+            assert finished == withdrawals  # every transfer's outcome posted, once
+            paid_out = Withdrawal.objects.filter(state=WithdrawalState.SUCCEEDED).aggregate(
+                t=Sum("amount_fen")
+            )
+            assert platform(AccountKind.WITHDRAWALS_OUT) == (paid_out["t"] or 0)
 
     run_state_machine_as_test(
         Money,
@@ -146,4 +193,4 @@ def test_the_books_always_add_up(buyer, make_sku, store):
             max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
-    assert seen["refunds"] and seen["settled"] and seen["after"], seen  # the machine reached each state
+    assert all(seen.values()), seen  # the machine reached each state

@@ -50,3 +50,22 @@ def test_strangers_get_404(make_user, store, paid):
     assert client.get(f"/stores/{store.pk}/money/").status_code == 404
     assert client.get(f"/stores/{store.pk}/money/orders/{order.pk}/").status_code == 404
     assert client.get(f"/stores/{store.pk}/money/orders/99999999999999999999/").status_code == 404
+
+
+def test_a_merchant_withdraws_from_the_money_page(merchant, store, paid, django_capture_on_commit_callbacks):
+    order = paid()
+    for line in order.lines.all():
+        services.settle_line(order_id=order.pk, line_id=line.pk)  # ¥34.31 available
+    client = signed_in(merchant)
+    page = client.get(f"/stores/{store.pk}/money/").content.decode()
+    assert 'id="withdraw-button"' in page and "data-confirm" in page
+    refused = client.post(f"/stores/{store.pk}/money/", {"amount": "50"})
+    assert refused.status_code == 400 and "可提现余额不足" in refused.content.decode()
+    below = client.post(f"/stores/{store.pk}/money/", {"amount": "0.99"})
+    assert below.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(f"/stores/{store.pk}/money/", {"amount": "10.50"})
+    assert done.status_code == 302
+    page = client.get(f"/stores/{store.pk}/money/").content.decode()
+    assert "¥10.50" in page and "转账中" in page  # the transfer's notification not yet applied
+    assert "¥23.81" in page  # available: 34.31 − 10.50

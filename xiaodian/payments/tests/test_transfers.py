@@ -40,11 +40,19 @@ def heard():
     def on_failure(out_bill_no, amount_fen, reason):
         seen.append(("failed", out_bill_no, amount_fen, reason))
 
+    # the only consumer while the test runs (the ledger's withdrawal handlers are set aside)
+    others = [(event, event.handlers) for event in (events.transfer_succeeded, events.transfer_failed)]
+    for event, handlers in others:
+        for handler in handlers.values():
+            event.disconnect(handler)
     events.transfer_succeeded.connect(on_success)
     events.transfer_failed.connect(on_failure)
     yield seen
     events.transfer_succeeded.disconnect(on_success)
     events.transfer_failed.disconnect(on_failure)
+    for event, handlers in others:
+        for handler in handlers.values():
+            event.connect(handler)
 
 
 def drain() -> int:
