@@ -53,9 +53,9 @@ def platform(kind):
     return services.account(kind).balance_fen
 
 
-def test_a_withdrawal_moves_available_to_withdrawing_then_out(
-    settled, merchant, django_capture_on_commit_callbacks
-):
+def test_withdrawal_paid_is_idempotent(settled, merchant, django_capture_on_commit_callbacks):
+    """A withdrawal moves available to withdrawing, then out when the transfer succeeds; the
+    success handler run again posts nothing more."""
     w = withdraw(settled, merchant, 1000, django_capture_on_commit_callbacks)
     b = selectors.balance(settled)
     assert (b.available_fen, b.withdrawing_fen) == (2431, 1000)
@@ -75,7 +75,8 @@ def test_a_withdrawal_moves_available_to_withdrawing_then_out(
     books_add_up()
 
 
-def test_a_failed_transfer_returns_the_money(settled, merchant, django_capture_on_commit_callbacks):
+def test_withdrawal_returned_is_idempotent(settled, merchant, django_capture_on_commit_callbacks):
+    """A failed transfer returns the money to available, once, however often the handler runs."""
     fail_transfers_in_sandbox(rules.withdrawal_payee(settled.pk), reason="ACCOUNT_FROZEN")
     w = withdraw(settled, merchant, 3431, django_capture_on_commit_callbacks)
     assert selectors.balance(settled).available_fen == 0
@@ -90,7 +91,8 @@ def test_a_failed_transfer_returns_the_money(settled, merchant, django_capture_o
     books_add_up()
 
 
-def test_a_submission_lost_with_its_process_is_made_by_the_worker(settled, merchant):
+def test_submit_withdrawal_is_idempotent(settled, merchant):
+    """A submission lost with its process is made by the worker; run again, still one transfer."""
     w = services.request_withdrawal(store=settled, amount_fen=500, by=merchant)  # no commit callbacks
     assert not Transfer.objects.exists()
     assert pending(events.withdrawal_requested).count() == 1
