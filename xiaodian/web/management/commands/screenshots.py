@@ -144,7 +144,7 @@ def _serve() -> tuple[subprocess.Popen, str]:
 
 def _index(out: Path, saved: list[Path], sizes: list[int]) -> None:
     """index.html: each page's shots side by side, one row per page."""
-    names = sorted({path.name for path in saved}, key=lambda n: [p.name for p in saved].index(n))
+    names = list(dict.fromkeys(path.name for path in saved))  # each page once, in tour order
     rows = []
     for name in names:
         cells = "".join(
