@@ -57,14 +57,10 @@ class Condition:
         }
 
 
-def _top(bench: Benchmarks, category: int, name: str) -> float | None:
+def _threshold(bench: Benchmarks, category: int, name: str, part: str) -> float | None:
+    """The category's (or platform's) `median` or `top` of `name`; None without a benchmark."""
     found = lookup(bench, category, name)
-    return found.top if found is not None else None
-
-
-def _median(bench: Benchmarks, category: int, name: str) -> float | None:
-    found = lookup(bench, category, name)
-    return found.median if found is not None else None
+    return getattr(found, part) if found is not None else None
 
 
 def facts(store: StoreRow, m: Measured, service: float, bench: Benchmarks, as_of: date) -> dict:
@@ -79,10 +75,10 @@ def facts(store: StoreRow, m: Measured, service: float, bench: Benchmarks, as_of
         "gmv_30d_fen": m.gmv_30d_fen,
         "orders_30d": m.orders_30d,
         "service": None if math.isnan(service) else round(service, 4),
-        "score_median": _median(bench, store.category, "score"),
-        "gmv_30d_top": _top(bench, store.category, "gmv_30d"),
-        "orders_30d_top": _top(bench, store.category, "orders_30d"),
-        "service_top": _top(bench, store.category, "service"),
+        "score_median": _threshold(bench, store.category, "score", "median"),
+        "gmv_30d_top": _threshold(bench, store.category, "gmv_30d", "top"),
+        "orders_30d_top": _threshold(bench, store.category, "orders_30d", "top"),
+        "service_top": _threshold(bench, store.category, "service", "top"),
     }
 
 
