@@ -1,7 +1,7 @@
 """Daily bills (对账单): a Shanghai day's openings, movements and closings, and the list of days.
 Postings are dated by the controlled clock, so they land on the days the tests choose."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
@@ -10,45 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xiaodian.core import clock
-from xiaodian.core.clock import SHANGHAI
 from xiaodian.core.errors import DomainError
 from xiaodian.ledger import selectors, services
 from xiaodian.ledger.models import Entry, LineMoney
 from xiaodian.ledger.rules import STORE_KINDS
 
+from .conftest import DAY1, at, refund, settle
+
 pytestmark = pytest.mark.django_db
-
-DAY1 = date(2026, 12, 1)
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A Shanghai wall-clock moment."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
-
-
-def settle(order):
-    for line in order.lines.all():
-        services.settle_line(order_id=order.pk, line_id=line.pk)
-
-
-def refund(order, amount_fen, key):
-    line = LineMoney.objects.filter(order__order_id=order.pk).order_by("line_id").first()
-    services.post_line_refund(line_id=line.line_id, amount_fen=amount_fen, quantity=1, out_refund_no=key)
-
-
-@pytest.fixture
-def history(paid, store, merchant):
-    """Day 1: an order paid at 23:30 (Shanghai). Day 2 at 00:10: a refund of ¥10 on it, then it
-    settles. Day 3: nothing. Day 4: a ¥10 withdrawal, paid out."""
-    with clock.travel_to(at(DAY1, 23, 30)):
-        order = paid()
-    with clock.travel_to(at(DAY1 + timedelta(days=1), 0, 10)):
-        refund(order, 1000, "AS1")
-        settle(order)
-    with clock.travel_to(at(DAY1 + timedelta(days=3), 9)):
-        w = services.request_withdrawal(store=store, amount_fen=1000, by=merchant)
-        services.withdrawal_paid(out_bill_no=w.out_bill_no, amount_fen=1000, transfer_bill_no="T1")
-    return order
 
 
 def summary(bill):
