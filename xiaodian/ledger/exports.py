@@ -22,7 +22,7 @@ def bill_csv(bill: DailyBill) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("店铺"), bill.store_id, pgettext("column", "日期"), bill.date.isoformat()])
-    writer.writerow([_("账户"), _("期初余额（元）"), _("收入（元）"), _("支出（元）"), _("期末余额（元）")])
+    writer.writerow([_("账户"), _("期初余额（元）"), _("增加（元）"), _("减少（元）"), _("期末余额（元）")])
     for a in bill.accounts:
         writer.writerow(
             [

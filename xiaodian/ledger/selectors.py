@@ -239,6 +239,14 @@ class DayFigures:
     def account(self, kind: str) -> AccountDay:
         return next(a for a in self.accounts if a.account == kind)
 
+    @property
+    def available(self) -> AccountDay:
+        return self.account(AccountKind.AVAILABLE)
+
+    @property
+    def pending(self) -> AccountDay:
+        return self.account(AccountKind.PENDING)
+
 
 @dataclass(frozen=True)
 class DailyBill(DayFigures):
