@@ -3,7 +3,7 @@ that prove the books add up."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
@@ -177,6 +177,9 @@ def withdrawals(store: Store) -> QuerySet[Withdrawal]:
 # created_at) index.
 
 
+_KINDS: tuple[str, ...] = tuple(STORE_KINDS)
+
+
 @dataclass(frozen=True)
 class Movement:
     entry_id: int
@@ -251,8 +254,8 @@ class DayFigures:
 @dataclass(frozen=True)
 class DailyBill(DayFigures):
     store_id: int = 0
-    totals: list[SourceTotal] = ()  # by source type, in Source's order
-    entries: list[Movement] = ()  # in time order
+    totals: list[SourceTotal] = field(default_factory=list)  # by source type, in Source's order
+    entries: list[Movement] = field(default_factory=list)  # in time order
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,7 @@ def balances_at(store: Store, moment: datetime) -> dict[str, int]:
     now = max(clock.now(), moment)
     recent = [a.pk for a in accounts if a.first_at is not None and moment - a.first_at > now - moment]
     old = [a.pk for a in accounts if a.first_at is not None and a.pk not in recent and a.first_at < moment]
-    held = dict.fromkeys(STORE_KINDS, 0)
+    held = dict.fromkeys(_KINDS, 0)
     kind_of = {a.pk: a.kind for a in accounts}
     if recent:
         since = _entry_sum(account=OuterRef("pk"), created_at__gte=moment)
@@ -311,7 +314,7 @@ def _entry_sum(**where) -> QuerySet:
 def _figures(day: date, opening: dict[str, int], groups: list[tuple[str, str, int, int, int]]) -> DayFigures:
     """A day's figures from its openings and its entries grouped by (account, source type):
     (account, source type, in, out, count)."""
-    by_account = {kind: [0, 0] for kind in STORE_KINDS}
+    by_account = {kind: [0, 0] for kind in _KINDS}
     net_by_source: dict[str, int] = {}
     count = 0
     for kind, source_type, gained, lost, n in groups:
@@ -363,7 +366,7 @@ def daily_bill(store: Store, day: date) -> DailyBill:
         group = groups.setdefault((kind, source_type), [0, 0, 0])
         group[0 if amount > 0 else 1] += amount
         group[2] += 1
-    figures = _figures(day, opening, [(k, s, *g) for (k, s), g in groups.items()])
+    figures = _figures(day, opening, [(k, s, g[0], g[1], g[2]) for (k, s), g in groups.items()])
     totals: dict[str, list[int]] = {}
     for (_kind, source_type), (gained, lost, n) in groups.items():
         total = totals.setdefault(source_type, [0, 0, 0])
@@ -420,10 +423,10 @@ def bills(
     items = []
     for day in page:  # newest first: each day's opening is the closing of the day before it
         groups = by_day.get(day, [])
-        net = dict.fromkeys(STORE_KINDS, 0)
+        net = dict.fromkeys(_KINDS, 0)
         for kind, _source, gained, lost, _n in groups:
             net[kind] += gained + lost
-        opening = {kind: closing[kind] - net[kind] for kind in STORE_KINDS}
+        opening = {kind: closing[kind] - net[kind] for kind in _KINDS}
         items.append(_figures(day, opening, groups))
         closing = opening
     return BillPage(items, count)
