@@ -83,10 +83,9 @@ def _written_as_a_date(value: Any) -> Any:
     return value
 
 
-# A bill's day in the path: YYYY-MM-DD, a real date within the years time-zone arithmetic reaches.
-BillDate = Annotated[
-    date, BeforeValidator(_written_as_a_date), Field(ge=date(1970, 1, 1), le=date(9998, 12, 31))
-]
+# A bill's day in the path: YYYY-MM-DD, a real date (any: a day beyond the ledger's reach is a bill
+# without movements).
+BillDate = Annotated[date, BeforeValidator(_written_as_a_date)]
 
 
 class BillParams(Schema):

@@ -268,9 +268,17 @@ def _label(choices, value: str) -> str:
     return str(choices(value).label) if value in choices.values else value
 
 
+# Days whose moments survive time-zone arithmetic both ways; nothing is posted beyond them.
+_EARLIEST_DAY, _LATEST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def day_start(day: date) -> datetime:
-    """The first moment of a Shanghai calendar day."""
-    return datetime.combine(day, time.min, SHANGHAI)
+    """The first moment of a Shanghai calendar day (a day beyond reach: the edge of reach)."""
+    return datetime.combine(min(max(day, _EARLIEST_DAY), _LATEST_DAY), time.min, SHANGHAI)
+
+
+def _day_end(day: date) -> datetime:
+    return day_start(day + timedelta(days=1) if day < _LATEST_DAY else _LATEST_DAY)
 
 
 def balances_at(store: Store, moment: datetime) -> dict[str, int]:
@@ -338,7 +346,7 @@ def daily_bill(store: Store, day: date) -> DailyBill:
     """The store's bill for a Shanghai day: openings, every entry in time order with the account's
     balance after it, closings, and totals by source type. A day without entries (a future one)
     is a bill whose openings are its closings. Three queries (two for the openings)."""
-    start, end = day_start(day), day_start(day + timedelta(days=1))
+    start, end = day_start(day), _day_end(day)
     opening = balances_at(store, start)
     rows = (
         Entry.objects.filter(
@@ -396,7 +404,7 @@ def bills(
     if since:
         rows = rows.filter(created_at__gte=day_start(since))
     if until:
-        rows = rows.filter(created_at__lt=day_start(until + timedelta(days=1)))
+        rows = rows.filter(created_at__lt=_day_end(until))
     days = rows.annotate(day=TruncDate("created_at", tzinfo=SHANGHAI)).values("day").order_by().distinct()
     count = days.count()
     page = list(days.order_by("-day").values_list("day", flat=True)[offset : offset + limit])
@@ -404,7 +412,7 @@ def bills(
         return BillPage([], count)
     newest, oldest = page[0], page[-1]
     grouped = (
-        rows.filter(created_at__gte=day_start(oldest), created_at__lt=day_start(newest + timedelta(days=1)))
+        rows.filter(created_at__gte=day_start(oldest), created_at__lt=_day_end(newest))
         .annotate(day=TruncDate("created_at", tzinfo=SHANGHAI))
         .values("day", "account__kind", "journal__source_type")
         .annotate(
@@ -419,7 +427,7 @@ def bills(
         by_day.setdefault(g["day"], []).append(
             (g["account__kind"], g["journal__source_type"], g["gained"], g["lost"], g["n"])
         )
-    closing = balances_at(store, day_start(newest + timedelta(days=1)))
+    closing = balances_at(store, _day_end(newest))
     items = []
     for day in page:  # newest first: each day's opening is the closing of the day before it
         groups = by_day.get(day, [])

@@ -86,7 +86,6 @@ def order_money(request, store_id: int, order_id: int):
 
 BILL_DAYS_PER_PAGE = 20
 MOVEMENTS_PER_PAGE = 100
-_EARLIEST_BILL, _LATEST_BILL = date(1970, 1, 1), date(9998, 12, 31)
 
 
 def _finance_store(request, store_id: int):
@@ -104,7 +103,7 @@ def _bill_day(value: str) -> date:
         day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
         day = None
-    if day is None or not _EARLIEST_BILL <= day <= _LATEST_BILL:
+    if day is None:
         raise Http404
     return day
 
@@ -148,7 +147,7 @@ def bill(request, store_id: int, day: str):
             "store": store,
             "bill": bill,
             "page": page,
-            "previous_day": bill.date - timedelta(days=1),
+            "previous_day": bill.date - timedelta(days=1) if bill.date > date.min else None,
             "next_day": bill.date + timedelta(days=1) if bill.date < clock.today() else None,
         },
     )

@@ -54,16 +54,20 @@ def test_the_owner_lists_the_days_and_reads_a_days_bill(api, history, store):
 
 
 def test_a_future_day_or_a_quiet_one_is_a_bill_without_movements(api, history, store):
-    for day in ("2026-12-03", "2999-01-01"):
+    for day in ("2026-12-03", "2999-01-01", "9999-12-31", "0001-01-01"):
         r = api.get(f"/stores/{store.pk}/bills/{day}")
         assert r.status_code == 200, r.content
         bill = r.json()
         assert bill["entries"] == [] and bill["totals"] == [] and bill["movements"] == 0
         assert all(a["opening_fen"] == a["closing_fen"] for a in bill["accounts"])
+        available = next(a for a in bill["accounts"] if a["account"] == "available")
+        assert available["closing_fen"] == (
+            0 if day == "0001-01-01" else 2451 if day == "2026-12-03" else 1451
+        )
 
 
 @pytest.mark.parametrize(
-    "day", ["yesterday", "2026-13-01", "2026-02-30", "20261201", "0001-01-01", "9999-12-31"]
+    "day", ["yesterday", "2026-13-01", "2026-02-30", "20261201", "2026-1-1", "-2026-12-01"]
 )
 def test_a_bad_date_is_a_validation_error(api, store, day):
     r = api.get(f"/stores/{store.pk}/bills/{day}")
