@@ -113,7 +113,7 @@ def test_a_bill_costs_a_fixed_number_of_queries(paid, store, django_assert_num_q
     with django_assert_num_queries(3):  # the accounts, the openings, the day's entries
         bill = selectors.daily_bill(store, DAY1)
     assert bill.movements == 9
-    with django_assert_num_queries(5):  # count, days, grouped sums, and the closing balances (2)
+    with django_assert_num_queries(4):  # the days, grouped sums, and the closing balances (2)
         page = selectors.bills(store)
     assert page.count == 2
 
