@@ -1,11 +1,17 @@
 """The bills' pages: the list of days at /stores/<id>/money/bills/ and a day's bill with its CSV."""
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from xiaodian.accounts.rules import Role
+from xiaodian.core import clock
 from xiaodian.stores import services as stores
 from xiaodian.stores.access import store_for
 
+from .conftest import DAY1, at
 from .test_pages import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +95,23 @@ def test_strangers_get_404(make_user, store):
     for path in ("", "2026-12-01/", "2026-12-01/bill.csv"):
         assert client.get(f"/stores/{store.pk}/money/bills/{path}").status_code == 404
     assert client.get("/stores/99999999999999999999/money/bills/").status_code == 404
+
+
+def test_the_bills_pages_cost_a_fixed_number_of_queries(merchant, store, paid):
+    client = signed_in(merchant)
+
+    def cost(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    def post_on(day):
+        with clock.travel_to(at(DAY1 + timedelta(days=day), 10)):
+            paid()
+
+    post_on(0)
+    pages = (f"/stores/{store.pk}/money/bills/", f"/stores/{store.pk}/money/bills/2026-12-02/")
+    few = [cost(path) for path in pages]
+    for day in (1, 1, 2, 3):
+        post_on(day)
+    assert [cost(path) for path in pages] == few
