@@ -20,6 +20,7 @@ class AccountKind(models.TextChoices):
     AVAILABLE = "available", _("可提现")
     OWED = "owed", _("欠款")
     WITHDRAWING = "withdrawing", _("提现中")
+    DEPOSIT = "deposit", _("保证金")
 
 
 PLATFORM_KINDS = (
@@ -28,7 +29,13 @@ PLATFORM_KINDS = (
     AccountKind.REFUNDS_OUT,
     AccountKind.WITHDRAWALS_OUT,
 )
-STORE_KINDS = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.OWED, AccountKind.WITHDRAWING)
+STORE_KINDS = (
+    AccountKind.PENDING,
+    AccountKind.AVAILABLE,
+    AccountKind.OWED,
+    AccountKind.WITHDRAWING,
+    AccountKind.DEPOSIT,
+)
 
 
 class Source(models.TextChoices):
@@ -40,6 +47,8 @@ class Source(models.TextChoices):
     WITHDRAWAL = "withdrawal", _("提现")
     WITHDRAWAL_PAID = "withdrawal_paid", _("提现到账")
     WITHDRAWAL_RETURNED = "withdrawal_back", _("提现退回")
+    DEPOSIT = "deposit", _("保证金缴纳")
+    DEPOSIT_REFUND = "deposit_refund", _("保证金退还")
 
 
 # DOMAIN.md: withdrawals from available, minimum ¥1, at most 3 a day by default. One withdrawal is

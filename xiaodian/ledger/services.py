@@ -25,7 +25,7 @@ from xiaodian.core.money import allocate
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import has_perm
-from xiaodian.stores.models import Category, Store
+from xiaodian.stores.models import Category, Store, StoreDeposit
 
 from . import events, rules
 from .models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney, Withdrawal, WithdrawalState
@@ -406,3 +406,43 @@ def withdrawal_paid(*, out_bill_no: str, amount_fen: int, transfer_bill_no: str)
 def withdrawal_returned(*, out_bill_no: str, amount_fen: int, reason: str) -> None:
     """`transfer_failed`: the money goes back: withdrawing → available, the reason kept."""
     _finish_withdrawal(out_bill_no, paid=False, reason=reason)
+
+
+# -- deposits -------------------------------------------------------------------------------------
+
+
+def _post_deposit(deposit_id: int, *, paid: bool) -> None:
+    """A deposit's money as the ledger holds it: paid, clearing → the store's deposit account;
+    refunded, the deposit account → refunds out (the gateway's refund paid it back)."""
+    deposit = StoreDeposit.objects.filter(pk=deposit_id).first()
+    if deposit is None:  # dropped unpaid: nothing was held
+        return
+    if (paid and deposit.paid_at is None) or (not paid and deposit.refunded_at is None):
+        raise LookupError(f"deposit {deposit_id} is not {'paid' if paid else 'refunded'}")
+    with transaction.atomic():
+        journal = _open_journal(
+            source_type=Source.DEPOSIT if paid else Source.DEPOSIT_REFUND,
+            source_key=str(deposit_id),
+            store_id=deposit.store_id,
+            order_id=None,
+            memo=f"category {deposit.category_id}",
+        )
+        if journal is None:  # posted before
+            return
+        held = account(AccountKind.DEPOSIT, deposit.store_id)
+        other = account(AccountKind.CLEARING if paid else AccountKind.REFUNDS_OUT)
+        legs = [Leg(held, deposit.amount_fen), Leg(other, -deposit.amount_fen)]
+        if not paid:
+            legs = [Leg(leg.account, -leg.amount_fen) for leg in legs]
+        _locked([held, other])
+        _post_entries(journal, legs)
+
+
+def post_deposit_paid(*, deposit_id: int) -> None:
+    """`deposit_paid`: the store's deposit is held by the platform (the deposit account)."""
+    _post_deposit(deposit_id, paid=True)
+
+
+def post_deposit_refunded(*, deposit_id: int) -> None:
+    """`deposit_refunded`: the store's deposit went back to it through the gateway."""
+    _post_deposit(deposit_id, paid=False)
