@@ -2,10 +2,12 @@
 goes out through refunds when the store closes. A paid gift nobody accepted is refunded in full,
 and the ledger takes every line's share back out of the store's pending."""
 
+from datetime import timedelta
+
 import pytest
 
 from xiaodian.core.events import run_pending
-from xiaodian.ledger import selectors, services
+from xiaodian.ledger import reconcile, selectors, services
 from xiaodian.ledger.models import Journal, OrderMoney
 from xiaodian.ledger.rules import AccountKind
 from xiaodian.orders import events as order_events
@@ -56,6 +58,8 @@ def test_closing_the_store_refunds_its_deposit_through_the_ledger(
     assert platform(AccountKind.REFUNDS_OUT) == 200_000
     assert Journal.objects.filter(source_type="deposit_refund", source_key=str(deposit.pk)).count() == 1
     assert_books_add_up()
+    report = reconcile.reconcile(grace=timedelta(0))
+    assert report.ok and report.checked["refund"] == 1, report.differences
 
 
 def test_post_deposit_paid_is_idempotent(deposit, store):
@@ -128,6 +132,7 @@ def test_a_gift_nobody_accepted_gives_its_lines_back_out_of_pending(
     keys = set(Journal.objects.filter(source_type="refund").values_list("source_key", flat=True))
     assert keys == {f"GC{order.pk}-{line.pk}" for line in order.lines.all()}
     assert_books_add_up()
+    assert reconcile.reconcile(grace=timedelta(0)).ok  # the gift's refund is its lines' journals
 
 
 def test_an_after_sale_refund_is_not_taken_for_a_gift_s(paid):
