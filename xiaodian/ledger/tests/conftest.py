@@ -1,6 +1,11 @@
 import pytest
 
-from xiaodian.aftersales.tests.conftest import paid_order, shipped_order  # noqa: F401
+from xiaodian.aftersales.tests.conftest import (  # noqa: F401
+    merchant_view,
+    paid_order,
+    really_paid,
+    shipped_order,
+)
 from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
 
 

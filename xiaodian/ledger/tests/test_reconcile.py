@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 
 from xiaodian.aftersales import services as aftersales
-from xiaodian.aftersales.tests.conftest import merchant_view, really_paid  # noqa: F401
 from xiaodian.ledger import reconcile, selectors, services
 from xiaodian.ledger.models import Journal
 from xiaodian.orders import services as orders
@@ -29,7 +28,12 @@ def check(**kwargs) -> reconcile.Report:
 def refund_one(buyer, order, store, capture) -> Refund:
     """An after-sale refund of one unit, through the sandbox."""
     aftersale = aftersales.request_aftersale(
-        buyer=buyer, order_id=order.pk, line_id=order.lines.get().pk, kind="refund", quantity=1, reason_code="quality"
+        buyer=buyer,
+        order_id=order.pk,
+        line_id=order.lines.get().pk,
+        kind="refund",
+        quantity=1,
+        reason_code="quality",
     )
     with capture(execute=True):
         aftersales.approve_aftersale(store=store, aftersale_id=aftersale.pk)
