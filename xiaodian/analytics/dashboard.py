@@ -127,3 +127,33 @@ def score_history(history: Sequence[tuple[date, Decimal | None]], *, days: int, 
         value_format=lambda v: f"{v:.2f}",
         empty_text=_("暂无评分"),
     )
+
+
+FEE_CATEGORIES_SHOWN = 6  # the rest are stacked as one "other" series
+
+
+def fees_by_category(fees) -> str:
+    """The platform's technical service fee charged per day, stacked by top-level category (the
+    largest few, the rest as one), for operators (ledger.platform.Fees)."""
+    labels, axis = _day_labels(fees.days)
+    shown = fees.categories[:FEE_CATEGORIES_SHOWN]
+    series = [
+        Series(c.name, fees.charged[c.category_id], PALETTE[(i + 1) % len(PALETTE)])
+        for i, c in enumerate(shown)
+    ]
+    rest = [c.category_id for c in fees.categories[FEE_CATEGORIES_SHOWN:]]
+    if rest:
+        other = [sum(fees.charged[pk][i] for pk in rest) for i in range(len(fees.days))]
+        series.append(Series(_("其他类目"), other, PALETTE[0]))
+    return charts.stacked_bar_chart(
+        chart_id="chart-fees",
+        title=_("每日技术服务费（按一级类目）"),
+        desc=_("%(start)s 至 %(end)s 每天收取的技术服务费，按商品的一级类目堆叠。")
+        % {"start": fees.days[0].isoformat(), "end": fees.days[-1].isoformat()},
+        labels=labels,
+        axis_labels=axis,
+        series=series,
+        y_label=_("技术服务费"),
+        axis_format=charts.fen_axis,
+        value_format=_fen,
+    )

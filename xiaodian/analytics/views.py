@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from xiaodian.core.errors import DomainError
+from xiaodian.ledger import platform as ledger_platform
 from xiaodian.scoring import selectors as scoring
 
 from . import dashboard, rules, selectors
@@ -69,5 +70,29 @@ def data_center(request, store_id: int):
                 (days, "?" + urlencode({"from": (today - timedelta(days=days - 1)).isoformat()}))
                 for days in rules.QUICK_RANGES
             ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def platform_money(request):
+    """The operators' view of the platform's money: what every account kind holds (the clearing
+    account first) and the technical service fee by day and top-level category over a range."""
+    if not request.user.is_staff:
+        raise Http404
+    form = RangeForm(request.GET)
+    start, end = form.date_range()
+    if form.is_valid():
+        form = RangeForm(initial={"from": start, "to": end})
+    fees = ledger_platform.fees(start, end)
+    return render(
+        request,
+        "analytics/platform_money.html",
+        {
+            "form": form,
+            "totals": ledger_platform.totals(),
+            "fees": fees,
+            "fees_chart": mark_safe(dashboard.fees_by_category(fees)),  # charts.py escapes its labels
         },
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaodian.core.errors import DomainError
 
 from . import rules, services
-from .models import FeeSchedule
+from .models import FeeSchedule, Withdrawal
 
 
 class FeeScheduleForm(forms.ModelForm):
@@ -61,6 +61,26 @@ class FeeScheduleAdmin(admin.ModelAdmin):
         )
         obj.__dict__.update(saved.__dict__)
         messages.info(request, _("费率已保存为新版本 v%(version)s。") % {"version": saved.version})
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(admin.ModelAdmin):
+    """Operators look up withdrawals (a merchant asks where the money is); the state moves only
+    with its transfer's outcome, so nothing here is editable."""
+
+    list_display = ("out_bill_no", "store", "amount_fen", "state", "requested_at", "finished_at")
+    list_filter = ("state",)
+    search_fields = ("out_bill_no", "store__name")
+    list_select_related = ("store",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -13,6 +13,7 @@ class LedgerConfig(AppConfig):
         from xiaodian.aftersales import events as aftersales
         from xiaodian.orders import events as orders
         from xiaodian.payments import events as payments
+        from xiaodian.stores import events as stores
 
         from . import events, guard, services
 
@@ -22,4 +23,6 @@ class LedgerConfig(AppConfig):
         events.withdrawal_requested.connect(services.submit_withdrawal)
         payments.transfer_succeeded.connect(services.withdrawal_paid)
         payments.transfer_failed.connect(services.withdrawal_returned)
+        stores.deposit_paid.connect(services.post_deposit_paid)
+        stores.deposit_refunded.connect(services.post_deposit_refunded)
         connection_created.connect(guard.register_sqlite_function)

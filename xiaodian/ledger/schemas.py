@@ -21,6 +21,7 @@ class BalanceOut(Schema):
     )
     pending_orders: int = Field(description="paid orders whose money is still pending")
     withdrawing_fen: int = Field(0, description="withdrawn, the transfer not finished yet")
+    deposit_fen: int = Field(0, description="category deposits the platform holds for the store")
 
 
 class EntryOut(Schema):

@@ -31,6 +31,7 @@ class Balance:
     owed_fen: int  # what the store owes the platform (refunds after settlement beyond available), ≥ 0
     pending_orders: int
     withdrawing_fen: int = 0  # withdrawals whose transfer has not finished
+    deposit_fen: int = 0  # category deposits the platform holds for the store
 
 
 def balance(store: Store) -> Balance:
@@ -46,6 +47,7 @@ def balance(store: Store) -> Balance:
             store=store, settled_at__isnull=True, pending_fen__gt=0
         ).count(),
         withdrawing_fen=held.get(AccountKind.WITHDRAWING, 0),
+        deposit_fen=held.get(AccountKind.DEPOSIT, 0),
     )
 
 

@@ -48,7 +48,9 @@ def money(request, store_id: int):
             messages.success(request, _("提现申请已提交，到账后会显示在下方。"))
             return redirect("ledger:money", store_id=store.pk)
     kind = (
-        request.GET.get("account") if request.GET.get("account") in ("pending", "available", "owed") else None
+        request.GET.get("account")
+        if request.GET.get("account") in ("pending", "available", "owed", "deposit")
+        else None
     )
     page = Paginator(selectors.entries(store, kind=kind), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

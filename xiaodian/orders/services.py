@@ -27,6 +27,7 @@ from xiaodian.catalog.models import SKU
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.money import allocate
 from xiaodian.core.text import is_storable
 from xiaodian.payments import services as payments
 from xiaodian.payments.models import Payment, PaymentStatus, Purpose
@@ -997,6 +998,30 @@ def record_line_refund(*, line_id: int, amount_fen: int, quantity: int, out_refu
     events.line_refunded.emit(
         line_id=line_id, amount_fen=amount_fen, quantity=quantity, out_refund_no=out_refund_no
     )
+
+
+def record_gift_refund(*, out_refund_no: str) -> bool:
+    """A cancelled gift's refund (`gift_refund_no`) succeeded (payments' `refund_succeeded`, inside
+    the refund's transaction): every line's paid share went back, as `line_refunded` facts keyed
+    by the refund and the line. False when the number is not a gift's refund."""
+    if not out_refund_no.startswith("GC") or not out_refund_no[2:].isdigit():
+        return False
+    order = Order.objects.filter(
+        pk=int(out_refund_no[2:]), status=Status.CANCELLED_UNPAID, paid_at__isnull=False
+    ).first()
+    if order is None or gift_refund_no(order) != out_refund_no:
+        return False
+    lines = list(OrderLine.objects.filter(order=order).order_by("pk"))
+    shares = allocate(order.total_fen, [line.total_fen for line in lines])
+    for line, share in zip(lines, shares, strict=True):
+        if share:
+            record_line_refund(
+                line_id=line.pk,
+                amount_fen=share,
+                quantity=line.quantity,
+                out_refund_no=f"{out_refund_no}-{line.pk}",
+            )
+    return True
 
 
 def deadline_of(order: Order) -> datetime | None:

@@ -16,3 +16,17 @@ store_changed = DurableEvent(
     "products (the search index) reads them again, at once after the commit and again if that run "
     "was lost.",
 )
+
+deposit_paid = DurableEvent(
+    "deposit_paid",
+    fields=["deposit_id"],
+    eager=True,
+    doc="A store's category deposit was paid: the ledger holds it in the store's deposit account.",
+)
+
+deposit_refunded = DurableEvent(
+    "deposit_refunded",
+    fields=["deposit_id"],
+    eager=True,
+    doc="A store's paid deposit went back to it (the refund succeeded): the ledger pays it out.",
+)

@@ -222,9 +222,12 @@ def pay_deposit(*, store: Store, category_id: int) -> StoreDeposit:
     if charge.status == "failed":
         raise DomainError("payment_failed")
     paid = {"status": DepositStatus.PAID, "paid_at": clock.now()} if charge.status == "succeeded" else {}
-    StoreDeposit.objects.filter(pk=deposit.pk, status=DepositStatus.PENDING).update(
-        transaction_id=charge.transaction_id, **paid
-    )
+    with transaction.atomic():
+        changed = StoreDeposit.objects.filter(pk=deposit.pk, status=DepositStatus.PENDING).update(
+            transaction_id=charge.transaction_id, **paid
+        )
+        if changed and paid:
+            events.deposit_paid.emit(deposit_id=deposit.pk)
     deposit.refresh_from_db()
     deposit.pay_url = charge.pay_url if deposit.status == DepositStatus.PENDING else ""  # where to pay it
     return deposit
@@ -247,6 +250,7 @@ def mark_deposit_paid(*, deposit_id: int, transaction_id: str) -> StoreDeposit |
         deposit.status, deposit.paid_at = DepositStatus.PAID, clock.now()
         deposit.transaction_id = transaction_id
         deposit.save(update_fields=["status", "paid_at", "transaction_id"])
+        events.deposit_paid.emit(deposit_id=deposit.pk)
     return deposit
 
 
@@ -263,6 +267,7 @@ def mark_deposit_refunded(*, deposit_id: int, refund_id: str) -> StoreDeposit | 
             deposit.status = DepositStatus.REFUNDED
             deposit.refund_id, deposit.refunded_at = refund_id, clock.now()
             deposit.save(update_fields=["status", "refund_id", "refunded_at"])
+            events.deposit_refunded.emit(deposit_id=deposit.pk)
         _close_once_refunded(deposit.store_id)
     return deposit
 

@@ -177,7 +177,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/"],
+        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/"],
     }
 
 

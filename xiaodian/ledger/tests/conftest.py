@@ -2,7 +2,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from xiaodian.aftersales.tests.conftest import paid_order, shipped_order  # noqa: F401
+from xiaodian.aftersales.tests.conftest import (  # noqa: F401
+    merchant_view,
+    paid_order,
+    really_paid,
+    shipped_order,
+)
 from xiaodian.core import clock
 from xiaodian.core.clock import SHANGHAI
 from xiaodian.ledger import services

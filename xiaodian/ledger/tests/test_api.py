@@ -29,6 +29,7 @@ def test_the_owner_reads_the_balance_entries_and_an_orders_money(api, paid, stor
         "owed_fen": 0,
         "pending_orders": 1,
         "withdrawing_fen": 0,
+        "deposit_fen": 0,
     }
 
     r = api.get(f"/stores/{store.pk}/ledger")

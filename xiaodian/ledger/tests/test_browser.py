@@ -73,3 +73,22 @@ def test_the_owner_opens_a_days_bill_from_the_money_page(
     page.wait_for_url(re.compile(r"/money/bills/2026-12-01/$"))
     page.set_viewport_size({"width": 1366, "height": 800})
     page.screenshot(path=str(tmp_path / "bill-desktop.png"), full_page=True)
+
+
+def test_an_operator_opens_the_platform_s_money_from_the_ops_page(
+    browser, live_server, paid, operator, make_sku, store, tmp_path
+):
+    paid((make_sku(store, price_fen=20_000, category="女装"), 1))  # fee ¥4.00 under 服饰鞋包
+    page = sign_in_as(browser, live_server, operator)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/ops/")
+    page.click("#platform-money-link")
+    page.wait_for_url(re.compile(r"/ops/money/$"))
+    assert page.inner_text("#total-clearing dd") == "¥200.00"
+    assert page.inner_text("#fees-charged dd") == "¥4.00"
+    assert "服饰鞋包" in page.inner_text("#fees-by-category")
+    assert page.locator("#chart-fees rect").count() >= 1  # today's bar
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(tmp_path / "platform-money-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.screenshot(path=str(tmp_path / "platform-money-desktop.png"), full_page=True)

@@ -1,6 +1,7 @@
 """A hypothesis state machine over payment, partial and full refunds before and after settlement,
 time passing (orders shipped, received, their after-sale periods ended by the after-sales
-service, settled by the ledger's handler) and withdrawals whose transfers succeed or fail: the
+service, settled by the ledger's handler), withdrawals whose transfers succeed or fail, and
+category deposits paid and refunded (a store opened, its deposit paid, the store closed): the
 books always add up."""
 
 import contextlib
@@ -30,7 +31,10 @@ from xiaodian.ledger.rules import STORE_KINDS, AccountKind
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import ADDRESS, succeed
 from xiaodian.payments import events as payment_events
-from xiaodian.wechatpay_sandbox.testing import fail_transfers_in_sandbox
+from xiaodian.stores import events as store_events
+from xiaodian.stores import services as stores
+from xiaodian.stores.models import StoreDeposit
+from xiaodian.wechatpay_sandbox.testing import fail_transfers_in_sandbox, pay_deposit_in_sandbox
 
 KEYS = itertools.count(1)
 
@@ -43,9 +47,14 @@ def platform(kind) -> int:
 
 
 @pytest.mark.django_db
-def test_the_books_always_add_up(buyer, make_sku, store, merchant):
+def test_the_books_always_add_up(
+    buyer, make_sku, store, merchant, make_store, make_user, make_subject, categories
+):
     skus = [make_sku(store, price_fen=price, stock=10_000) for price in (1999, 501, 25)]
-    seen = {"refunds": 0, "settled": 0, "after": 0, "withdrawn": 0, "returned": 0}
+    seen = {"refunds": 0, "settled": 0, "after": 0, "withdrawn": 0, "returned": 0, "deposits": 0}
+
+    def deposits(**held) -> int:
+        return StoreDeposit.objects.filter(**held).aggregate(t=Sum("amount_fen"))["t"] or 0
 
     class Money(RuleBasedStateMachine):
         def __init__(self):
@@ -151,6 +160,26 @@ def test_the_books_always_add_up(buyer, make_sku, store, merchant):
             assert selectors.balance(store).available_fen == held - (0 if fail else amount)
             seen["returned" if fail else "withdrawn"] += 1
 
+        @rule(close=st.booleans(), twice=st.booleans())
+        def deposit(self, close, twice):
+            """Another merchant's store pays its category's deposit; closing it refunds it."""
+            owner = make_user()
+            other = make_store(owner, make_subject(owner))
+            deposit = pay_deposit_in_sandbox(
+                stores.pay_deposit(store=other, category_id=categories["女装"].pk)
+            )
+            for _ in range(2 if twice else 1):
+                run_pending(store_events.deposit_paid)
+                services.post_deposit_paid(deposit_id=deposit.pk)
+            assert selectors.balance(other).deposit_fen == deposit.amount_fen
+            if close:
+                stores.close_store(store=other)
+                for _ in range(2 if twice else 1):
+                    run_pending(store_events.deposit_refunded)
+                    services.post_deposit_refunded(deposit_id=deposit.pk)
+                assert selectors.balance(other).deposit_fen == 0
+            seen["deposits"] += 1
+
         @invariant()
         def journals_balance_and_balances_are_their_entries(self):
             assert selectors.unbalanced_journals() == []
@@ -171,9 +200,13 @@ def test_the_books_always_add_up(buyer, make_sku, store, merchant):
             refunded = platform(AccountKind.REFUNDS_OUT)
             fees = platform(AccountKind.FEE_INCOME)
             paid = OrderMoney.objects.aggregate(t=Sum("paid_fen"))["t"] or 0
-            assert -platform(AccountKind.CLEARING) == paid
-            assert received + refunded + fees == paid
-            assert refunded == (OrderMoney.objects.aggregate(t=Sum("refunded_fen"))["t"] or 0)
+            deposited = deposits(paid_at__isnull=False)  # deposits come in and go back like payments
+            assert -platform(AccountKind.CLEARING) == paid + deposited
+            assert received + refunded + fees == paid + deposited
+            returned = deposits(refunded_at__isnull=False)
+            assert refunded == (OrderMoney.objects.aggregate(t=Sum("refunded_fen"))["t"] or 0) + returned
+            held_deposits = Account.objects.filter(kind=AccountKind.DEPOSIT).aggregate(t=Sum("balance_fen"))
+            assert (held_deposits["t"] or 0) == deposited - returned
 
         @invariant()
         def each_posting_once(self):
@@ -186,6 +219,14 @@ def test_the_books_always_add_up(buyer, make_sku, store, merchant):
                 t=Sum("amount_fen")
             )
             assert platform(AccountKind.WITHDRAWALS_OUT) == (paid_out["t"] or 0)
+            assert (
+                Journal.objects.filter(source_type="deposit").count()
+                == StoreDeposit.objects.filter(paid_at__isnull=False).count()
+            )
+            assert (
+                Journal.objects.filter(source_type="deposit_refund").count()
+                == StoreDeposit.objects.filter(refunded_at__isnull=False).count()
+            )
 
     run_state_machine_as_test(
         Money,
