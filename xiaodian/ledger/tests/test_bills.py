@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from xiaodian.core import clock
@@ -132,6 +132,19 @@ def test_bills_add_up_over_random_postings_across_days(paid, store, merchant):
 
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
     @given(steps=st.lists(step, min_size=1, max_size=8), start_hour=st.integers(0, 23))
+    # Every kind of posting over several days, whatever the random examples draw (the coverage
+    # check below then cannot depend on chance).
+    @example(
+        steps=[
+            (0, "pay", 1),
+            (2, "refund", 30),
+            (25, "settle", 1),
+            (1, "withdraw", 40),
+            (26, "withdraw_fails", 50),
+            (3, "pay", 1),
+        ],
+        start_hour=22,
+    )
     def check(steps, start_hour):
         with transaction.atomic(), clock.travel_to(at(DAY1, start_hour)):
             post(steps)
