@@ -83,9 +83,13 @@ def test_a_plan_ends_by_itself(make_plan, enabled, product):
 
 
 def test_a_targeted_plan_needs_the_open_plan_live(make_plan, enabled, product, creator):
-    _refused("alliance_open_plan_required", make_plan, enabled, product, kind=TARGETED, promoter_ids=[creator.pk])
+    _refused(
+        "alliance_open_plan_required", make_plan, enabled, product, kind=TARGETED, promoter_ids=[creator.pk]
+    )
     make_plan(enabled, product, starts_at=clock.now() + timedelta(days=1))  # scheduled is not live
-    _refused("alliance_open_plan_required", make_plan, enabled, product, kind=TARGETED, promoter_ids=[creator.pk])
+    _refused(
+        "alliance_open_plan_required", make_plan, enabled, product, kind=TARGETED, promoter_ids=[creator.pk]
+    )
 
 
 def test_a_targeted_plan_names_1_to_30_known_promoters(make_plan, open_plan, enabled, product, make_promoter):
@@ -94,7 +98,9 @@ def test_a_targeted_plan_names_1_to_30_known_promoters(make_plan, open_plan, ena
     _refused("alliance_promoters_invalid", make_plan, enabled, product, kind=TARGETED)
     _refused("alliance_promoters_invalid", make_plan, enabled, product, kind=TARGETED, promoter_ids=ids)
     _refused("alliance_promoters_invalid", make_plan, enabled, product, kind=TARGETED, promoter_ids=[10**9])
-    _refused("alliance_promoters_invalid", make_plan, enabled, product, promoter_ids=ids[:1])  # open names none
+    _refused(
+        "alliance_promoters_invalid", make_plan, enabled, product, promoter_ids=ids[:1]
+    )  # open names none
     (plan,) = make_plan(enabled, product, kind=TARGETED, promoter_ids=ids[:30])
     assert PlanPromoter.objects.filter(plan=plan).count() == 30
     # several targeted plans may run beside the open one
@@ -103,7 +109,9 @@ def test_a_targeted_plan_names_1_to_30_known_promoters(make_plan, open_plan, ena
 
 def test_an_exclusive_plan_never_beside_an_open_one(make_plan, enabled, product, creator):
     (open_plan,) = make_plan(enabled, product)
-    _refused("alliance_exclusive_conflict", make_plan, enabled, product, kind=EXCLUSIVE, promoter_ids=[creator.pk])
+    _refused(
+        "alliance_exclusive_conflict", make_plan, enabled, product, kind=EXCLUSIVE, promoter_ids=[creator.pk]
+    )
     services.stop_plan(plan_id=open_plan.pk, by=open_plan.created_by)
     (exclusive,) = make_plan(enabled, product, kind=EXCLUSIVE, promoter_ids=[creator.pk])
     _refused("alliance_exclusive_conflict", make_plan, enabled, product)
@@ -113,7 +121,9 @@ def test_an_exclusive_plan_never_beside_an_open_one(make_plan, enabled, product,
 
 
 def test_a_scheduled_exclusive_plan_blocks_an_open_one(make_plan, enabled, product, creator):
-    make_plan(enabled, product, kind=EXCLUSIVE, promoter_ids=[creator.pk], starts_at=clock.now() + timedelta(days=3))
+    make_plan(
+        enabled, product, kind=EXCLUSIVE, promoter_ids=[creator.pk], starts_at=clock.now() + timedelta(days=3)
+    )
     _refused("alliance_exclusive_conflict", make_plan, enabled, product)
 
 

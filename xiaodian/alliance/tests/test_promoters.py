@@ -211,7 +211,9 @@ def test_a_link_is_one_per_promoter_and_plan_and_unguessable(open_plan, creator,
     assert link.agency is None
 
 
-def test_no_link_for_a_plan_the_promoter_may_not_promote(make_plan, enabled, product, make_promoter, open_plan):
+def test_no_link_for_a_plan_the_promoter_may_not_promote(
+    make_plan, enabled, product, make_promoter, open_plan
+):
     mine, other = make_promoter(), make_promoter()
     (targeted,) = make_plan(enabled, product, kind=PlanKind.TARGETED, promoter_ids=[mine.pk])
     assert _code(services.make_link, promoter=other, plan_id=targeted.pk) == "alliance_not_promotable"
