@@ -26,7 +26,7 @@ from xiaodian.stores.rules import StoreState
 from xiaodian.stores.selectors import CategoryTree
 
 from . import rules
-from .models import Plan, PlanPromoter, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from .models import AttributedLine, Plan, PlanPromoter, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
 from .rules import PlanKind
 
 # Orders whose units count as sold for the library's ranking: paid and not cancelled.
@@ -330,4 +330,13 @@ def commission_fen(price_fen: int | None, ratio_ppm: int) -> int | None:
 def showcase(promoter: Promoter) -> QuerySet[ShowcaseItem]:
     return (
         ShowcaseItem.objects.filter(promoter=promoter).select_related("product").order_by("-added_at", "-id")
+    )
+
+
+def store_attributed_lines(store: Store) -> QuerySet[AttributedLine]:
+    """The store's lines sold through promotion links, newest first (with order, promoter, plan)."""
+    return (
+        AttributedLine.objects.filter(plan__store=store)
+        .select_related("line__order", "promoter", "agency", "plan")
+        .order_by("-created_at", "-line_id")
     )

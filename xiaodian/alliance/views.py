@@ -89,6 +89,7 @@ def store_alliance(request, store_id: int):
             "conditions": selectors.eligibility(store),
             "refusal": refusal,
             "plans": plans,
+            "promoted": list(selectors.store_attributed_lines(store)[:20]) if enabled else [],
             "form": form,
         },
     )

@@ -81,7 +81,11 @@ def test_create_list_and_stop_plans(api, enabled, product, creator):
         ({"kind": 1, "commission_ratio_ppm": 900_001}, 422, "validation_error"),
         ({"kind": 1, "commission_ratio_ppm": True}, 422, "validation_error"),
         ({"kind": 4, "commission_ratio_ppm": 1}, 422, "validation_error"),
-        ({"kind": 2, "commission_ratio_ppm": 1, "promoter_ids": [999_999]}, 422, "alliance_promoters_invalid"),
+        (
+            {"kind": 2, "commission_ratio_ppm": 1, "promoter_ids": [999_999]},
+            422,
+            "alliance_promoters_invalid",
+        ),
         (
             {"kind": 1, "commission_ratio_ppm": 1, "ends_at": "2000-01-01T00:00:00+08:00"},
             422,

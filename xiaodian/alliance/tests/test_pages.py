@@ -93,13 +93,17 @@ def test_a_user_joins_then_uses_the_center(make_user, open_plan, product):
 
 def test_the_center_filters_the_library(make_user, creator, open_plan, product):
     client = signed_in(creator.user)
-    assert f'id="library-{product.pk}"' in client.get("/alliance/", {"ratio_min": "50"}).content.decode() is False or (
+    assert f'id="library-{product.pk}"' in client.get(
+        "/alliance/", {"ratio_min": "50"}
+    ).content.decode() is False or (
         f'id="library-{product.pk}"' not in client.get("/alliance/", {"ratio_min": "50"}).content.decode()
     )
     assert f'id="library-{product.pk}"' in client.get("/alliance/", {"ratio_max": "50"}).content.decode()
 
 
-def test_the_center_costs_a_fixed_number_of_queries(creator, make_plan, enabled, make_sku, django_assert_max_num_queries):
+def test_the_center_costs_a_fixed_number_of_queries(
+    creator, make_plan, enabled, make_sku, django_assert_max_num_queries
+):
     make_plan(enabled, [make_sku(enabled, title=f"商品{i}").product for i in range(10)])
     client = signed_in(creator.user)
     client.get("/alliance/")
