@@ -71,6 +71,7 @@ def test_a_user_joins_then_uses_the_center(make_user, open_plan, product):
     user = make_user()
     account = content.create_video_account(owner=user, name="山野日记")
     client = signed_in(user)
+    assert 'href="/alliance/"' in client.get("/me/").content.decode()  # "我的" links the center
     html = client.get("/alliance/").content.decode()
     assert 'id="join-button"' in html and "山野日记" in html
     r = client.post("/alliance/", {"kind": "creator", "name": "小山", "video_account_id": account.pk})
