@@ -302,7 +302,7 @@ def attribute_lines(context: extensions.CheckoutContext) -> Mapping[int, extensi
     channel = (
         rules.CHANNEL_OF_KIND[PromoterKind.AGENCY]
         if link.agency_id
-        else rules.CHANNEL_OF_KIND[link.promoter.kind]
+        else rules.CHANNEL_OF_KIND[PromoterKind(link.promoter.kind)]
     )
     found = {
         line.sku_id: extensions.Attribution(
@@ -335,7 +335,7 @@ def record_attributions(context: extensions.CheckoutContext, written: extensions
             link=link,
             promoter=link.promoter,
             agency=link.agency,
-            sales_channel=line.sales_channel,
+            sales_channel=line.sales_channel or 0,  # set: the filter below keeps promoted lines only
             commission_ratio_ppm=link.plan.commission_ratio_ppm,
             service_ratio_ppm=link.plan.service_ratio_ppm if link.agency_id else 0,
             created_at=now,
@@ -344,4 +344,5 @@ def record_attributions(context: extensions.CheckoutContext, written: extensions
         if line.source_type == rules.SOURCE_TYPE
         and line.source_id == link.token
         and line.promoter_id == link.promoter.user_id
+        and line.sales_channel is not None
     )

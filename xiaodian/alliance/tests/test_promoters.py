@@ -149,6 +149,7 @@ def test_the_store_score_weighs_in(make_plan, enabled, product, creator, make_us
     Facts(make_user()).orders(enabled, 30)
     scoring.recompute_store(enabled, as_of=AS_OF)
     (found,) = _library(creator)
+    assert found.pk == plan.pk
     assert found.store_score is not None
     assert found.rank == pytest.approx(100_000 * float(found.store_score))
 
