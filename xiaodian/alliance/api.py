@@ -6,6 +6,7 @@ from ninja import Query, Router
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
+from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.core.permissions import require_user
 from xiaodian.stores.access import store_for
@@ -18,12 +19,12 @@ from .schemas import (
     JoinIn,
     LibraryFilter,
     LibraryItemOut,
-    LinkIn,
-    LinkOut,
     PlanOut,
     PlansIn,
     PlansOut,
     PromoterOut,
+    PromotionLinkIn,
+    PromotionLinkOut,
     ShowcaseIn,
     ShowcaseItemOut,
 )
@@ -48,6 +49,7 @@ def store_alliance(request, store_id: ObjectId):
 
 
 @router.post("/stores/{store_id}/alliance", response=AllianceOut)
+@refuses("alliance_not_eligible")
 def enable_alliance(request, store_id: ObjectId):
     """Enable the alliance (owner, admin): an enterprise or individual business, score ≥ 4.0 or
     none yet, no violation in 30 days. A refusal (`alliance_not_eligible`) lists every unmet
@@ -77,6 +79,7 @@ def plan_out(plan: Plan) -> dict:
 
 
 @router.get("/stores/{store_id}/alliance/plans", response=Page[PlanOut])
+@refuses("alliance_not_enabled")
 def store_plans(request, store_id: ObjectId, page: Query[PageParams]):
     """The store's plans, newest first (owner, admin)."""
     store = store_for(request.auth, store_id, Perm.MANAGE_STORE)
@@ -87,6 +90,17 @@ def store_plans(request, store_id: ObjectId, page: Query[PageParams]):
 
 
 @router.post("/stores/{store_id}/alliance/plans", response={201: PlansOut})
+@refuses(
+    "alliance_not_enabled",
+    "alliance_ratio_invalid",
+    "alliance_too_many_products",
+    "alliance_product_invalid",
+    "alliance_plan_dates_invalid",
+    "alliance_open_plan_required",
+    "alliance_exclusive_conflict",
+    "alliance_plan_exists",
+    "alliance_promoters_invalid",
+)
 def create_plans(request, store_id: ObjectId, body: PlansIn):
     """One plan per product (1–20 of the store's listed products), all or nothing: type 1 open,
     2 targeted (needs the open plan live; names 1–30 promoters), 3 exclusive (names its promoters;
@@ -98,6 +112,7 @@ def create_plans(request, store_id: ObjectId, body: PlansIn):
 
 
 @router.post("/alliance/plans/{plan_id}/stop", response=PlanOut)
+@refuses("alliance_plan_not_live")
 def stop_plan(request, plan_id: ObjectId):
     """Stop a plan (owner, admin of its store): its links attribute nothing from now on."""
     plan = services.stop_plan(plan_id=plan_id, by=request.auth)
@@ -120,6 +135,7 @@ def promoter_out(promoter: Promoter) -> dict:
 
 
 @router.post("/alliance/promoters", response={201: PromoterOut})
+@refuses("alliance_promoter_exists", "alliance_video_account_required")
 def join(request, body: JoinIn):
     """Join the alliance as a promoter: a creator (with a video account of one's own), an agency,
     or a sharer."""
@@ -129,6 +145,7 @@ def join(request, body: JoinIn):
 
 
 @router.post("/alliance/promoters/me/agency", response=PromoterOut)
+@refuses("alliance_promoter_required", "alliance_agency_invalid")
 def join_agency(request, body: AgencyIn):
     """A creator joins an agency: plans that list the agency become the creator's to promote."""
     services.join_agency(promoter=selectors.promoter_of(request.auth), agency_id=body.agency_id)
@@ -166,6 +183,7 @@ def library_item(plan: Plan) -> dict:
 
 
 @router.get("/alliance/library", response=Page[LibraryItemOut])
+@refuses("alliance_promoter_required")
 def library(request, filters: Query[LibraryFilter], page: Query[PageParams]):
     """The product library: live plans the caller may promote (open plans, and targeted or
     exclusive plans listing the caller or its agency), one per product, ranked by commission ×
@@ -196,6 +214,7 @@ def showcase_out(item: ShowcaseItem) -> dict:
 
 
 @router.get("/alliance/showcase/items", response=Page[ShowcaseItemOut])
+@refuses("alliance_promoter_required")
 def showcase(request, page: Query[PageParams]):
     """The caller's showcase, newest first."""
     promoter = selectors.promoter_of(request.auth)
@@ -205,6 +224,7 @@ def showcase(request, page: Query[PageParams]):
 
 
 @router.post("/alliance/showcase/items", response={201: ShowcaseItemOut})
+@refuses("alliance_promoter_required", "alliance_not_promotable")
 def add_to_showcase(request, body: ShowcaseIn):
     """Add a library product to the showcase (again: the same item)."""
     promoter = selectors.promoter_of(request.auth)
@@ -213,6 +233,7 @@ def add_to_showcase(request, body: ShowcaseIn):
 
 
 @router.delete("/alliance/showcase/items", response={204: None})
+@refuses("alliance_promoter_required")
 def remove_from_showcase(request, product_id: ObjectId):
     """Take `?product_id=` out of the showcase (not there: nothing happens)."""
     services.remove_showcase_item(promoter=selectors.promoter_of(request.auth), product_id=product_id)
@@ -232,8 +253,9 @@ def link_out(request, link: PromotionLink) -> dict:
     }
 
 
-@router.post("/alliance/links", response={201: LinkOut})
-def make_link(request, body: LinkIn):
+@router.post("/alliance/links", response={201: PromotionLinkOut})
+@refuses("alliance_promoter_required", "alliance_not_promotable")
+def make_link(request, body: PromotionLinkIn):
     """The caller's promotion link and share code for a plan it may promote (one per plan: asked
     again, the same). A buyer who opens it and buys has the line attributed to the caller."""
     link = services.make_link(promoter=selectors.promoter_of(request.auth), plan_id=body.plan_id)

@@ -9,7 +9,7 @@ from . import rules
 Ratio = json_int(ge=0, le=rules.RATIO_MAX_PPM)
 
 
-class ConditionOut(Schema):
+class EligibilityConditionOut(Schema):
     code: str = Field(description="subject_kind | score | violation")
     met: bool
     message: str
@@ -20,7 +20,7 @@ class AllianceOut(Schema):
     store_id: int
     enabled: bool
     enabled_at: datetime | None
-    conditions: list[ConditionOut]
+    conditions: list[EligibilityConditionOut]
 
 
 class PlansIn(Schema):
@@ -117,11 +117,11 @@ class ShowcaseItemOut(Schema):
     added_at: datetime
 
 
-class LinkIn(Schema):
+class PromotionLinkIn(Schema):
     plan_id: StrictId
 
 
-class LinkOut(Schema):
+class PromotionLinkOut(Schema):
     code: str = Field(description="the share code; /a/<code> opens the product through it")
     plan_id: int
     product_id: int
