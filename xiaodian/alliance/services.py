@@ -177,6 +177,9 @@ def stop_plan(*, plan_id: int, by: User) -> Plan:
         raise DomainError("not_found")
     store_for(by, plan.store_id, Perm.MANAGE_STORE)
     with transaction.atomic():
+        # the product's row first, as create_plans takes it: a targeted plan checked against this
+        # open plan waits for the stop (or sees it)
+        Product.objects.select_for_update().filter(pk=plan.product_id).first()
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if selectors.plan_state(plan) in ("stopped", "ended"):
             raise DomainError("alliance_plan_not_live")
