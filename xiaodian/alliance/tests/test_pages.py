@@ -110,3 +110,10 @@ def test_the_center_costs_a_fixed_number_of_queries(
     client.get("/alliance/")
     with django_assert_max_num_queries(14):
         assert client.get("/alliance/").status_code == 200
+
+
+@pytest.mark.parametrize("model", ["storealliance", "plan", "promoter"])
+def test_operators_see_the_alliance_in_the_admin_read_only(make_user, open_plan, creator, model):
+    ops = signed_in(make_user("ops_admin", is_staff=True, is_superuser=True))
+    assert ops.get(f"/admin/alliance/{model}/").status_code == 200
+    assert ops.get(f"/admin/alliance/{model}/add/").status_code == 403
