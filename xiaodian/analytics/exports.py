@@ -2,20 +2,15 @@
 headers), a header row in the reader's language, then one row per day. Amounts are yuan with two
 decimals (exact, from integer fen); the scenes' columns are always all of them, in code order."""
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from xiaodian.core.money import plain_yuan
 from xiaodian.core.scenes import Scene
+from xiaodian.core.spreadsheet import csv_attachment
 
 from .selectors import Report, Row
-
-BOM = "\ufeff"
-
 
 yuan = plain_yuan  # 1234 -> "12.34": a spreadsheet reads it as a number
 
@@ -58,19 +53,9 @@ def row(day: Row) -> list[str | int]:
     return values
 
 
-def report_csv(report: Report) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header())
-    writer.writerows(row(day) for day in report.days)
-    return BOM + buffer.getvalue()
-
-
 def filename(report: Report) -> str:
     return f"store-{report.store_id}-{report.start.isoformat()}-{report.end.isoformat()}.csv"
 
 
 def csv_response(report: Report) -> HttpResponse:
-    response = HttpResponse(report_csv(report).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename(report)}"'
-    return response
+    return csv_attachment([header(), *(row(day) for day in report.days)], filename(report))

@@ -1,5 +1,5 @@
-"""The ledger's endpoints: a store's balance, entries and withdrawals, an order's money (finance
-staff, admins and the owner; other staff 403, strangers 404)."""
+"""The ledger's endpoints: a store's balance, entries, bills and withdrawals, an order's money
+(finance staff, admins and the owner; other staff 403, strangers 404)."""
 
 from ninja import Query, Router
 
@@ -7,8 +7,20 @@ from xiaodian.accounts.rules import Perm
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.stores.access import store_for
 
-from . import selectors, services
-from .schemas import BalanceOut, EntryFilter, EntryOut, MoneyOut, WithdrawalIn, WithdrawalOut
+from . import exports, selectors, services
+from .schemas import (
+    BalanceOut,
+    BillDate,
+    BillDayOut,
+    BillFilter,
+    BillOut,
+    BillParams,
+    EntryFilter,
+    EntryOut,
+    MoneyOut,
+    WithdrawalIn,
+    WithdrawalOut,
+)
 
 router = Router(tags=["ledger"])
 
@@ -61,3 +73,28 @@ def request_withdrawal(request, store_id: ObjectId, body: WithdrawalIn):
 def store_withdrawals(request, store_id: ObjectId, page: Query[PageParams]):
     """The store's withdrawals, newest first."""
     return paginate(selectors.withdrawals(store_for(request.auth, store_id, Perm.FINANCE)), page)
+
+
+# format=csv (or Accept: text/csv) answers the same bill as a CSV file
+_CSV = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+@router.get("/stores/{store_id}/bills", response=Page[BillDayOut])
+def store_bills(request, store_id: ObjectId, filters: Query[BillFilter], page: Query[PageParams]):
+    """The days with movements on the store's accounts, newest first: each day's opening and
+    closing per account and its money in and out. `?since=&until=` Shanghai days, included."""
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    found = selectors.bills(store, filters.since, filters.until, offset=page.offset, limit=page.limit)
+    return {"items": found.items, "count": found.count}
+
+
+@router.get("/stores/{store_id}/bills/{date}", response=BillOut, openapi_extra=_CSV)
+def store_bill(request, store_id: ObjectId, date: BillDate, params: Query[BillParams]):
+    """The store's bill (对账单) for a Shanghai day: each account's opening, every movement with
+    the balance after it, closing, and totals by source type. A day without movements (a future
+    one) is a bill whose openings are its closings. `format=csv` or `Accept: text/csv` answers a
+    CSV file (UTF-8 with a BOM)."""
+    bill = selectors.daily_bill(store_for(request.auth, store_id, Perm.FINANCE), date)
+    if params.format == "csv" or "text/csv" in request.headers.get("Accept", ""):
+        return exports.csv_response(bill)
+    return bill

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from xiaodian.accounts.models import User
 from xiaodian.stores.models import Store
 
-from .rules import AccountKind, Source
+from .rules import AccountKind, ClaimKind, Source
 
 
 class Account(models.Model):
@@ -23,6 +23,8 @@ class Account(models.Model):
 
     kind = models.CharField(max_length=20, choices=AccountKind.choices)
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # a promoter's accounts (the alliance's creators, agencies and sharers): a user, no store
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     balance_fen = models.BigIntegerField(default=0)
 
     class Meta:
@@ -31,10 +33,21 @@ class Account(models.Model):
                 fields=["kind", "store"], condition=Q(store__isnull=False), name="ledger_one_account_per_kind"
             ),
             models.UniqueConstraint(
-                fields=["kind"], condition=Q(store__isnull=True), name="ledger_one_platform_account_per_kind"
+                fields=["kind", "user"],
+                condition=Q(user__isnull=False),
+                name="ledger_one_promoter_account_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(store__isnull=True, user__isnull=True),
+                name="ledger_one_platform_account_per_kind",
             ),
             models.CheckConstraint(
-                condition=~Q(kind=AccountKind.AVAILABLE) | Q(balance_fen__gte=0),
+                condition=Q(store__isnull=True) | Q(user__isnull=True), name="ledger_one_owner"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[AccountKind.AVAILABLE, AccountKind.PROMOTER_AVAILABLE])
+                | Q(balance_fen__gte=0),
                 name="ledger_available_never_negative",
             ),
             models.CheckConstraint(
@@ -43,7 +56,14 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.store_id or 'platform'}"
+        owner = (
+            f"store {self.store_id}"
+            if self.store_id
+            else f"user {self.user_id}"
+            if self.user_id
+            else "platform"
+        )
+        return f"{self.kind}:{owner}"
 
 
 class Journal(models.Model):
@@ -160,6 +180,43 @@ class LineMoney(models.Model):
         return f"line {self.line_id}"
 
 
+class LineCommission(models.Model):
+    """What a promoter earns on one order line (an alliance commission order, or an agency's
+    service fee), as the ledger holds it: claimed at payment (extensions.commissions), in the
+    promoter's pending until the line's after-sale period ends (`settled_at`), lowered in
+    proportion by refunds (`returned_fen`: from pending before it settled, clawed back from
+    available after)."""
+
+    line = models.ForeignKey(LineMoney, on_delete=models.PROTECT, related_name="commissions")
+    promoter = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=ClaimKind.choices)
+    reference = models.CharField(max_length=64, unique=True)
+    ratio_ppm = models.PositiveIntegerField()
+    amount_fen = models.BigIntegerField()  # at payment: the line's paid share × ratio, rounded down
+    returned_fen = models.BigIntegerField(default=0)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["promoter", "settled_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "promoter", "kind"], name="ledger_one_claim_per_line"),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gte=0)
+                & Q(returned_fen__gte=0)
+                & Q(returned_fen__lte=models.F("amount_fen")),
+                name="ledger_claim_returns_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def held_fen(self) -> int:
+        return self.amount_fen - self.returned_fen
+
+
 class WithdrawalState(models.TextChoices):
     REQUESTED = "requested", _("已申请")
     PROCESSING = "processing", _("转账中")
@@ -168,11 +225,12 @@ class WithdrawalState(models.TextChoices):
 
 
 class Withdrawal(models.Model):
-    """A store's withdrawal from its available balance: the money sits in the store's
-    `withdrawing` account from the request until the transfer (by `out_bill_no`) succeeds (→ the
+    """A store's (or a promoter's) withdrawal from its available balance: the money sits in the
+    owner's `withdrawing` account from the request until the transfer (by `out_bill_no`) succeeds (→ the
     platform's withdrawals_out) or fails (→ back to available)."""
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    promoter = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     amount_fen = models.BigIntegerField()
     out_bill_no = models.CharField(max_length=32, unique=True)
     state = models.CharField(
@@ -186,9 +244,17 @@ class Withdrawal(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["store", "requested_at"])]
+        indexes = [
+            models.Index(fields=["store", "requested_at"]),
+            models.Index(fields=["promoter", "requested_at"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="ledger_withdrawal_positive")
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="ledger_withdrawal_positive"),
+            models.CheckConstraint(
+                condition=Q(store__isnull=True, promoter__isnull=False)
+                | Q(store__isnull=False, promoter__isnull=True),
+                name="ledger_withdrawal_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,11 @@ class AccountKind(models.TextChoices):
     OWED = "owed", _("欠款")
     WITHDRAWING = "withdrawing", _("提现中")
     DEPOSIT = "deposit", _("保证金")
+    # each promoter's (a user's)
+    PROMOTER_PENDING = "promoter_pending", _("待结算佣金")
+    PROMOTER_AVAILABLE = "promoter_available", _("可提现佣金")
+    PROMOTER_OWED = "promoter_owed", _("佣金欠款")
+    PROMOTER_WITHDRAWING = "promoter_withdrawing", _("佣金提现中")
 
 
 PLATFORM_KINDS = (
@@ -28,6 +33,12 @@ PLATFORM_KINDS = (
     AccountKind.FEE_INCOME,
     AccountKind.REFUNDS_OUT,
     AccountKind.WITHDRAWALS_OUT,
+)
+PROMOTER_KINDS = (
+    AccountKind.PROMOTER_PENDING,
+    AccountKind.PROMOTER_AVAILABLE,
+    AccountKind.PROMOTER_OWED,
+    AccountKind.PROMOTER_WITHDRAWING,
 )
 STORE_KINDS = (
     AccountKind.PENDING,
@@ -49,6 +60,31 @@ class Source(models.TextChoices):
     WITHDRAWAL_RETURNED = "withdrawal_back", _("提现退回")
     DEPOSIT = "deposit", _("保证金缴纳")
     DEPOSIT_REFUND = "deposit_refund", _("保证金退还")
+    COMMISSION_SETTLED = "commission_settled", _("佣金结算")
+
+
+class ClaimKind(models.TextChoices):
+    """What a promoter's share of a line is (extensions.CommissionClaim)."""
+
+    COMMISSION = "commission", _("佣金")
+    SERVICE = "service", _("服务费")
+
+
+MAX_CLAIMS_PPM = 900_000  # DOMAIN.md: a ratio is 0–90%; all claims on a line together never more
+
+
+def commission_of(paid_fen: int, ratio_ppm: int) -> int:
+    """A claim on a line: its paid amount × ratio, rounded down to the fen (never above ratio × paid)."""
+    return paid_fen * ratio_ppm // PPM
+
+
+def commission_held(amount_fen: int, paid_fen: int, refunded_fen: int) -> int:
+    """What of a claim is still earned once `refunded_fen` of the line's `paid_fen` went back, in
+    all: in proportion, rounded down; nothing after a full refund. Refunds work on totals (this
+    minus what was held before), so partial refunds never give back more than the claim."""
+    if paid_fen <= 0:
+        return 0
+    return amount_fen * (paid_fen - min(refunded_fen, paid_fen)) // paid_fen
 
 
 # DOMAIN.md: withdrawals from available, minimum ¥1, at most 3 a day by default. One withdrawal is
@@ -62,6 +98,11 @@ def withdrawal_payee(store_id: int) -> str:
     """Whom a store's withdrawals are paid to: a stable reference for the store's owner. The
     sandbox takes any openid; the real owner's openid replaces this when WeChat login lands."""
     return f"store{store_id}"
+
+
+def promoter_payee(user_id: int) -> str:
+    """Whom a promoter's withdrawals are paid to: a stable reference for the user, as above."""
+    return f"user{user_id}"
 
 
 def fee_of(amount_fen: int, rate_ppm: int) -> int:

@@ -1,6 +1,9 @@
-from datetime import datetime
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from xiaodian.core.pagination import JsonInt, SafeDate
 
@@ -70,3 +73,69 @@ class WithdrawalOut(Schema):
     fail_reason: str
     requested_at: datetime
     finished_at: datetime | None
+
+
+# -- bills ------------------------------------------------------------------------------------------
+
+
+def _written_as_a_date(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+# A bill's day in the path: YYYY-MM-DD, a real date (any: a day beyond the ledger's reach is a bill
+# without movements).
+BillDate = Annotated[date, BeforeValidator(_written_as_a_date)]
+
+
+class BillParams(Schema):
+    format: Literal["json", "csv"] = Field("json", description="`csv`: the bill as a text/csv file")
+
+
+class BillFilter(Schema):
+    since: SafeDate | None = Field(None, description="first day (Asia/Shanghai), included")
+    until: SafeDate | None = Field(None, description="last day, included")
+
+
+class BillAccountOut(Schema):
+    account: str = Field(description="pending, available, owed or withdrawing")
+    opening_fen: int = Field(description="the balance at the start of the day")
+    in_fen: int = Field(description="the day's entries that grew the account")
+    out_fen: int = Field(description="the day's entries that shrank it (≤ 0)")
+    closing_fen: int = Field(description="opening + in + out: the next day's opening")
+
+
+class BillDayOut(Schema):
+    date: date
+    accounts: list[BillAccountOut]
+    in_fen: int = Field(
+        description="money into the store's accounts (by source type; not moves between them)"
+    )
+    out_fen: int = Field(description="money out of them (≤ 0)")
+    movements: int
+
+
+class MovementOut(Schema):
+    entry_id: int
+    created_at: datetime
+    account: str
+    source_type: str
+    source_key: str
+    order_id: int | None
+    amount_fen: int = Field(description="positive: the account grew")
+    balance_fen: int = Field(description="the account's balance after this entry")
+
+
+class SourceTotalOut(Schema):
+    source_type: str
+    in_fen: int
+    out_fen: int
+    net_fen: int = Field(description="0 for a move between the store's own accounts (settlement)")
+    movements: int
+
+
+class BillOut(BillDayOut):
+    store_id: int
+    totals: list[SourceTotalOut] = Field(description="by source type")
+    entries: list[MovementOut] = Field(description="every entry of the day, in time order")

@@ -34,17 +34,20 @@ from .rules import AccountKind, Source
 # -- accounts and journals ------------------------------------------------------------------------
 
 
-def account(kind: str, store_id: int | None = None) -> Account:
-    """The platform's account of `kind` (no store) or the store's; made on first use."""
-    rows = Account.objects.filter(kind=kind, store__isnull=store_id is None)
+def account(kind: str, store_id: int | None = None, *, user_id: int | None = None) -> Account:
+    """The platform's account of `kind` (no store, no user), the store's, or a promoter's (a
+    user's); made on first use."""
+    rows = Account.objects.filter(kind=kind, store__isnull=store_id is None, user__isnull=user_id is None)
     if store_id is not None:
         rows = rows.filter(store_id=store_id)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
     found = rows.first()
     if found is not None:
         return found
     try:
         with transaction.atomic():
-            return Account.objects.create(kind=kind, store_id=store_id)
+            return Account.objects.create(kind=kind, store_id=store_id, user_id=user_id)
     except IntegrityError:  # made by another posting meanwhile
         return rows.get()
 
@@ -310,6 +313,28 @@ def settle_line(*, order_id: int, line_id: int) -> None:
 # -- withdrawals ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Owner:
+    """Whose withdrawal: a store's (its available and withdrawing) or a promoter's (theirs)."""
+
+    store_id: int | None = None
+    user_id: int | None = None
+
+    @property
+    def kinds(self) -> tuple[str, str]:
+        if self.store_id is not None:
+            return AccountKind.AVAILABLE, AccountKind.WITHDRAWING
+        return AccountKind.PROMOTER_AVAILABLE, AccountKind.PROMOTER_WITHDRAWING
+
+    def account(self, kind: str) -> Account:
+        return account(kind, self.store_id, user_id=self.user_id)
+
+    def withdrawals(self):
+        if self.store_id is not None:
+            return Withdrawal.objects.filter(store_id=self.store_id)
+        return Withdrawal.objects.filter(promoter_id=self.user_id)
+
+
 def request_withdrawal(*, store: Store, amount_fen: int, by: User) -> Withdrawal:
     """The store's owner, an admin or its finance staff take `amount_fen` out of available: in
     one transaction the money moves available → the store's withdrawing account, the Withdrawal
@@ -318,22 +343,31 @@ def request_withdrawal(*, store: Store, amount_fen: int, by: User) -> Withdrawal
     of the store's available account, so concurrent requests cannot make one too many."""
     if not has_perm(by, store.pk, Perm.FINANCE):
         raise DomainError("permission_denied")
+    return _request_withdrawal(_Owner(store_id=store.pk), amount_fen=amount_fen, by=by)
+
+
+def request_promoter_withdrawal(*, promoter: User, amount_fen: int) -> Withdrawal:
+    """A promoter takes settled commission out of their available, as a store does (the same
+    limits; the transfer goes to the promoter's own WeChat balance)."""
+    return _request_withdrawal(_Owner(user_id=promoter.pk), amount_fen=amount_fen, by=promoter)
+
+
+def _request_withdrawal(owner: _Owner, *, amount_fen: int, by: User) -> Withdrawal:
     if type(amount_fen) is not int or not rules.WITHDRAWAL_MIN_FEN <= amount_fen <= rules.WITHDRAWAL_MAX_FEN:
         raise DomainError("withdrawal_amount_invalid", field="amount_fen")
-    available = account(AccountKind.AVAILABLE, store.pk)
-    withdrawing = account(AccountKind.WITHDRAWING, store.pk)
+    available_kind, withdrawing_kind = owner.kinds
+    available = owner.account(available_kind)
+    withdrawing = owner.account(withdrawing_kind)
     with transaction.atomic():
         held = _locked([available, withdrawing])[available.pk].balance_fen
         day_start = datetime.combine(clock.today(), time.min, tzinfo=clock.SHANGHAI)
-        if (
-            Withdrawal.objects.filter(store=store, requested_at__gte=day_start).count()
-            >= rules.WITHDRAWALS_PER_DAY
-        ):
+        if owner.withdrawals().filter(requested_at__gte=day_start).count() >= rules.WITHDRAWALS_PER_DAY:
             raise DomainError("withdrawal_limit_reached")
         if held < amount_fen:
             raise DomainError("balance_insufficient", field="amount_fen")
         withdrawal = Withdrawal.objects.create(
-            store=store,
+            store_id=owner.store_id,
+            promoter_id=owner.user_id,
             amount_fen=amount_fen,
             out_bill_no=f"WD{uuid.uuid4().hex[:24]}",
             requested_by=by,
@@ -342,7 +376,7 @@ def request_withdrawal(*, store: Store, amount_fen: int, by: User) -> Withdrawal
         journal = _open_journal(
             source_type=Source.WITHDRAWAL,
             source_key=withdrawal.out_bill_no,
-            store_id=store.pk,
+            store_id=owner.store_id,
             order_id=None,
             memo=f"withdrawal {withdrawal.pk}",
         )
@@ -364,11 +398,16 @@ def submit_withdrawal(*, withdrawal_id: int) -> None:
     Withdrawal.objects.filter(pk=withdrawal.pk, state=WithdrawalState.REQUESTED).update(
         state=WithdrawalState.PROCESSING, submitted_at=clock.now()
     )
+    if withdrawal.store_id is not None:
+        payee, remark = rules.withdrawal_payee(withdrawal.store_id), "店铺提现"
+    else:
+        assert withdrawal.promoter_id is not None  # a database check: one owner or the other
+        payee, remark = rules.promoter_payee(withdrawal.promoter_id), "佣金提现"
     payments.transfer_money(
         out_bill_no=withdrawal.out_bill_no,
         amount_fen=withdrawal.amount_fen,
-        payee_openid=rules.withdrawal_payee(withdrawal.store_id),
-        remark="店铺提现",
+        payee_openid=payee,
+        remark=remark,
     )
 
 
@@ -386,9 +425,10 @@ def _finish_withdrawal(out_bill_no: str, *, paid: bool, reason: str = "") -> Non
         )
         if journal is None:  # posted before
             return
-        store = withdrawal.store_id
-        withdrawing = account(AccountKind.WITHDRAWING, store)
-        to = account(AccountKind.WITHDRAWALS_OUT) if paid else account(AccountKind.AVAILABLE, store)
+        owner = _Owner(store_id=withdrawal.store_id, user_id=withdrawal.promoter_id)
+        available_kind, withdrawing_kind = owner.kinds
+        withdrawing = owner.account(withdrawing_kind)
+        to = account(AccountKind.WITHDRAWALS_OUT) if paid else owner.account(available_kind)
         _locked([withdrawing, to])
         _post_entries(journal, [Leg(withdrawing, -withdrawal.amount_fen), Leg(to, withdrawal.amount_fen)])
         Withdrawal.objects.filter(pk=withdrawal.pk).update(

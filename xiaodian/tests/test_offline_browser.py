@@ -17,6 +17,7 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.catalog.models import Product
 from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
+from xiaodian.core import clock
 from xiaodian.core.browser import phone
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders import services as orders
@@ -37,6 +38,7 @@ NOT_PAGES = {
     "web:start": "a redirect to the role's first page",
     "orders:cart_add": "POST",
     "orders:store_orders_export": "a CSV download of the store's order list (its link is on the list)",
+    "ledger:bill_csv": "a CSV download of a day's bill (its link is on the bill)",
     "content:create_official_account": "POST (its form is on /content/)",
     "content:create_video_account": "POST (its form is on /content/)",
     "content:create_mini_program": "POST (its form is on /content/)",
@@ -162,6 +164,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/stores/{s}/money/",
         f"/stores/{s}/alliance/",
         f"/stores/{s}/money/orders/{Order.objects.filter(store=shop).order_by('pk').first().pk}/",
+        f"/stores/{s}/money/bills/",
+        f"/stores/{s}/money/bills/{clock.today().isoformat()}/",
         f"/stores/{s}/homepage/",
         f"/stores/{s}/homepage/preview/",
         f"/stores/{s}/service/",

@@ -48,6 +48,33 @@ def test_the_owner_withdraws_after_confirming(browser, live_server, paid, mercha
     page.screenshot(path=str(tmp_path / "withdraw-phone.png"), full_page=True)
 
 
+def test_the_owner_opens_a_days_bill_from_the_money_page(
+    browser, live_server, history, merchant, store, tmp_path
+):
+    page = sign_in_as(browser, live_server, merchant)
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{live_server.url}/stores/{store.pk}/money/")
+    page.click("#bills-link")
+    page.wait_for_url(re.compile(r"/money/bills/$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the table scrolls in its box
+    page.screenshot(path=str(tmp_path / "bills-phone.png"), full_page=True)
+    page.click("#bill-2026-12-02 a")
+    page.wait_for_url(re.compile(r"/money/bills/2026-12-02/$"))
+    assert page.inner_text("#day-out") == "-¥9.80"
+    assert page.inner_text("#account-available td:last-child") == "¥24.51"
+    assert page.locator("#movements tbody tr").count() == 3
+    assert page.get_attribute("#bill-csv", "href") == f"/stores/{store.pk}/money/bills/2026-12-02/bill.csv"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(tmp_path / "bill-phone.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#bill-csv")
+    assert download.value.suggested_filename == f"bill-store-{store.pk}-2026-12-02.csv"
+    page.click("a[rel=prev]")
+    page.wait_for_url(re.compile(r"/money/bills/2026-12-01/$"))
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.screenshot(path=str(tmp_path / "bill-desktop.png"), full_page=True)
+
+
 def test_an_operator_opens_the_platform_s_money_from_the_ops_page(
     browser, live_server, paid, operator, make_sku, store, tmp_path
 ):

@@ -172,3 +172,17 @@ def test_the_api(api, api_for, make_user, settled, django_capture_on_commit_call
     stranger = api_for(make_user("stranger"))
     assert stranger.get(f"/stores/{settled.pk}/withdrawals").status_code == 404
     assert stranger.post(f"/stores/{settled.pk}/withdrawals", {"amount_fen": 100}).status_code == 404
+
+
+def test_a_promoter_withdraws_only_what_their_own_available_holds(make_user, settled):
+    """A promoter's withdrawal is the same machinery on the promoter's own accounts: a store's
+    money is not theirs."""
+    promoter = make_user()
+    with pytest.raises(DomainError) as refused:
+        services.request_promoter_withdrawal(promoter=promoter, amount_fen=1000)
+    assert refused.value.code == "balance_insufficient"
+    with pytest.raises(DomainError) as refused:
+        services.request_promoter_withdrawal(promoter=promoter, amount_fen=99)
+    assert refused.value.code == "withdrawal_amount_invalid"
+    assert not Withdrawal.objects.filter(promoter=promoter).exists()
+    assert selectors.balance(settled).available_fen == 3431
