@@ -12,6 +12,7 @@ from xiaodian.accounts.api import auth_router as accounts_auth_router
 from xiaodian.accounts.api import router as accounts_router
 from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
+from xiaodian.alliance.api import router as alliance_router
 from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.complaints.api import router as complaints_router
@@ -165,6 +166,7 @@ api.add_router("", content_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", ledger_router)
+api.add_router("", alliance_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", service_router)

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "xiaodian.aftersales",
     "xiaodian.scoring",
     "xiaodian.ledger",
+    "xiaodian.alliance",
     "xiaodian.live",
     "xiaodian.search",
     "xiaodian.service",

@@ -127,6 +127,23 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "fee_schedule_busy": (409, _("费率正在被修改，请重试。")),
     "withdrawal_amount_invalid": (422, _("单笔提现金额须在 1 元到 1999.99 元之间。")),
     "withdrawal_limit_reached": (409, _("今天的提现次数已用完（每天 3 次）。")),
+    # alliance
+    "alliance_not_eligible": (409, _("店铺暂不符合开通优选联盟的条件。")),
+    "alliance_not_enabled": (409, _("店铺尚未开通优选联盟。")),
+    "alliance_ratio_invalid": (422, _("比例无效：须为 0 到 900000 之间的整数（百万分之一，即 0–90%）。")),
+    "alliance_too_many_products": (422, _("每次最多为 20 个商品设置推广计划。")),
+    "alliance_product_invalid": (422, _("只能推广本店已上架的商品。")),
+    "alliance_plan_dates_invalid": (422, _("推广计划的结束时间须晚于开始时间，且不能早于现在。")),
+    "alliance_open_plan_required": (409, _("定向推广需要该商品先有进行中的普通推广。")),
+    "alliance_exclusive_conflict": (409, _("专属推广不能与普通推广同时存在。")),
+    "alliance_plan_exists": (409, _("该商品已有同类型的推广计划。")),
+    "alliance_promoters_invalid": (422, _("定向或专属推广须指定 1 到 30 位推客。")),
+    "alliance_plan_not_live": (409, _("推广计划已停止或已结束。")),
+    "alliance_promoter_required": (409, _("请先加入优选联盟成为推客。")),
+    "alliance_promoter_exists": (409, _("你已经是推客了。")),
+    "alliance_video_account_required": (422, _("达人须绑定自己的视频号。")),
+    "alliance_agency_invalid": (422, _("只有达人可以加入机构，且须选择一个机构。")),
+    "alliance_not_promotable": (409, _("你不能推广这个商品：它不在你的选品库中。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),
@@ -144,17 +161,25 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
 class DomainError(Exception):
     """A rule refused the request. `code` is stable; `message` is for people; `field` names the input."""
 
-    def __init__(self, code: str, message: StrOrPromise | None = None, *, field: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: StrOrPromise | None = None,
+        *,
+        field: str | None = None,
+        extra: dict | None = None,
+    ):
         if code not in CODES:
             raise KeyError(f"unknown error code {code!r}: add it to core.errors.CODES and docs/errors.md")
         self.code = code
         self.status, default = CODES[code]
         self.message = str(message or default)
         self.field = field
+        self.extra = extra or {}  # more of the refusal, in the body beside code and message
         super().__init__(f"{code}: {self.message}")
 
     def as_dict(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
-        return body
+        return {**self.extra, **body}

@@ -114,9 +114,13 @@ LABELS = {
 }
 
 
-def register(source_type: str, describe: Describe, label) -> None:
+def register(source_type: str, describe: Describe, label, *, scenes: Iterable[int] = ()) -> None:
+    """An app above orders describes its source type; `scenes` are the scenes it may go with
+    (besides those SCENE_SOURCES already gives it)."""
     _describers[source_type] = describe
     LABELS[source_type] = label
+    for scene in scenes:
+        SCENE_SOURCES[scene] = SCENE_SOURCES.get(scene, frozenset()) | {source_type}
 
 
 def describe(orders: Iterable) -> None:

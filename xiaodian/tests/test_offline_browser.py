@@ -58,6 +58,7 @@ NOT_PAGES = {
     "service:workbench_sessions": "htmx fragment of the workbench",
     "set_language": "POST (the language switch)",
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
+    "alliance:share": "a redirect to the product page through a promotion link",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -141,6 +142,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         "/service/",
         f"/service/conversations/{conversation.pk}/",
         f"/sandbox/wechatpay/pay/{trade.prepay_id}/",
+        "/alliance/",
     ]
     merchant_pages = [
         "/workbench/",
@@ -160,6 +162,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/reviews/{review.pk}/reply/",
         f"/stores/{s}/data/",
         f"/stores/{s}/money/",
+        f"/stores/{s}/alliance/",
         f"/stores/{s}/money/orders/{Order.objects.filter(store=shop).order_by('pk').first().pk}/",
         f"/stores/{s}/money/bills/",
         f"/stores/{s}/money/bills/{clock.today().isoformat()}/",

@@ -19,6 +19,7 @@ from PIL import Image
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.rules import Role
 from xiaodian.aftersales import services as aftersales
+from xiaodian.alliance import services as alliance
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
@@ -73,6 +74,8 @@ class World:
     conversation: object  # A's customer consulting A's store
     quick_reply: object  # A's store's quick reply
     auto_reply: object  # A's store's keyword reply
+    plan: object  # A's store's open alliance plan
+    promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -100,6 +103,8 @@ OWNED_OBJECTS = {
     "room_id": lambda w: w.live_room.pk,
     "shelf_item_id": lambda w: w.shelf_item.pk,
     "link_id": lambda w: w.link.pk,
+    "plan_id": lambda w: w.plan.pk,
+    "promoter_id": lambda w: w.promoter.pk,
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
@@ -121,6 +126,7 @@ PUBLIC_ROUTES = {
     ("get", "api/v1/live-rooms/<room_id>"),
     ("get", "api/v1/live-rooms/<room_id>/comments"),
     ("get", "api/v1/shops/<store_id>/homepage"),  # an open store's published homepage
+    ("get", "api/v1/alliance/promoters/<promoter_id>"),  # a promoter's profile
 }
 
 
@@ -286,6 +292,11 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     shelf_item = live.add_shelf_item(
         owner=merchant, room_id=room.pk, sku_id=on_shelf.pk, live_price_fen=80, flash_stock=3
     )
+    alliance.enable_alliance(store=store, by=merchant)
+    (plan,) = alliance.create_plans(
+        store=store, by=merchant, product_ids=[on_shelf.product_id], kind=1, commission_ratio_ppm=100_000
+    )
+    promoter = alliance.join_alliance(user=merchant, kind="creator", name="A", video_account_id=channel.pk)
     return World(
         store=store,
         subject=subject,
@@ -325,6 +336,8 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         conversation=service.open_conversation(buyer=customer, store_id=store.pk)[0],
         quick_reply=service.add_quick_reply(user=merchant, store=store, text="稍等"),
         auto_reply=service.add_auto_reply(user=merchant, store=store, keyword="发货", reply="48 小时内"),
+        plan=plan,
+        promoter=promoter,
     )
 
 

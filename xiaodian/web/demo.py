@@ -24,6 +24,7 @@ from xiaodian.accounts.rules import Role, SubjectKind, Verification
 from xiaodian.aftersales import services as aftersales
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import Kind, Reason
+from xiaodian.alliance import services as alliance
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
@@ -122,7 +123,31 @@ def seed_demo(stdout=None) -> None:
     _seed_products(demo_stores, by_name, say)
     sources = _seed_touchpoints(demo_stores, users, say)
     _seed_history(demo_stores, users, sources, say)
+    _seed_alliance(demo_stores["拾光服饰"], users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
+
+
+def _seed_alliance(store: Store, users: dict, say) -> None:
+    """拾光服饰 in the Preferred Alliance with an open plan at 10% on its listed products; the
+    creator (阿梅, her video account 阿梅探店) a promoter with them in her showcase and a link."""
+    merchant = users["merchant"]
+    try:
+        alliance.enable_alliance(store=store, by=merchant)
+    except DomainError as exc:  # the seeded history gave it a low score: say so, seed the rest
+        say(f"  alliance: {store.name} not eligible ({exc.message})")
+        return
+    listed = list(Product.objects.filter(store=store, state=ProductState.LISTED).order_by("pk"))
+    plans = alliance.create_plans(
+        store=store, by=merchant, product_ids=[p.pk for p in listed], kind=1, commission_ratio_ppm=100_000
+    )
+    channel = users["creator"].video_accounts.order_by("pk").first()
+    promoter = alliance.join_alliance(
+        user=users["creator"], kind="creator", name="阿梅探店", video_account_id=channel.pk
+    )
+    for product in listed:
+        alliance.add_showcase_item(promoter=promoter, product_id=product.pk)
+    alliance.make_link(promoter=promoter, plan_id=plans[0].pk)
+    say(f"  alliance: {store.name} enabled, {len(plans)} open plans; creator 阿梅探店 has a link")
 
 
 # store -> products: (title, leaf category, description, [(specs, price_fen, stock)], image motif, colours, list it)

@@ -24,6 +24,7 @@ STORE_MENU = (
     (_("店铺主页"), "stores:homepage_editor", (Perm.MANAGE_PRODUCTS,)),
     (_("数据"), "analytics:data", (Perm.MANAGE_ORDERS, Perm.FINANCE)),
     (_("资金"), "ledger:money", (Perm.FINANCE,)),
+    (_("优选联盟"), "alliance:store_alliance", (Perm.MANAGE_STORE,)),
     (_("客服"), "service:workbench", (Perm.CUSTOMER_SERVICE,)),
     (_("投诉"), "complaints:store_list", (Perm.CUSTOMER_SERVICE,)),
     (_("关联账号"), "web:store_links", (Perm.VIEW,)),

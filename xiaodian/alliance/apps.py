@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AllianceConfig(AppConfig):
+    name = "xiaodian.alliance"
+    label = "alliance"
+    verbose_name = _("优选联盟")
+
+    def ready(self) -> None:
+        from xiaodian.orders import extensions, sources
+        from xiaodian.orders.rules import Scene
+
+        from . import rules, selectors, services
+
+        # A line bought through a promotion link is the link's promoter's (the first provider wins),
+        # and its plan and ratios are kept beside it inside the checkout.
+        extensions.attributions.register(services.attribute_lines)
+        extensions.holds.register(services.record_attributions)
+        # A promotion link opens the product page as a product share whose source is the link.
+        sources.register(
+            rules.SOURCE_TYPE, selectors.link_sources, _("优选联盟推广"), scenes=(Scene.PRODUCT_SHARE,)
+        )

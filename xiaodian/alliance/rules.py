@@ -1,0 +1,65 @@
+"""Preferred Alliance (优选联盟) policy: who may enable it, the plan types and their limits, the
+promoter kinds, and the library's ranking (DOMAIN.md "Preferred Alliance"; docs/alliance.md)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xiaodian.accounts.rules import SubjectKind
+from xiaodian.orders.rules import SalesChannel
+
+# Enabling: the subject kinds that may join, the lowest store score, and how far back a violation counts.
+ELIGIBLE_SUBJECTS = frozenset({SubjectKind.ENTERPRISE, SubjectKind.INDIVIDUAL_BUSINESS})
+MIN_SCORE = Decimal("4.00")
+VIOLATION_WINDOW = timedelta(days=30)
+
+
+class PlanKind(models.IntegerChoices):
+    """WeChat Store's plan type numbers."""
+
+    OPEN = 1, _("普通推广")
+    TARGETED = 2, _("定向推广")
+    EXCLUSIVE = 3, _("专属推广")
+
+
+LISTED_KINDS = (PlanKind.TARGETED, PlanKind.EXCLUSIVE)  # plans that name their promoters
+
+PPM = 1_000_000  # ratios are integers in parts per million (WeChat's 1/10⁶)
+RATIO_MAX_PPM = 900_000  # 90%, for the commission and the agency's service ratio
+LISTED_MAX = 30  # promoters one targeted or exclusive plan may name
+PRODUCTS_PER_CALL = 20  # products one plan call may cover
+
+
+class PromoterKind(models.TextChoices):
+    CREATOR = "creator", _("达人")
+    AGENCY = "agency", _("机构")
+    SHARER = "sharer", _("分享员")
+
+
+NAME_MAX = 30
+
+# The sales channel a line records for a promotion: through an agency (the link was made under an
+# agency's listing, or by the agency itself) 101; a creator's own 100. A sharer has no channel of
+# its own in WeChat's list: its promotion is a person's, like a creator's, so 100.
+CHANNEL_OF_KIND = {
+    PromoterKind.CREATOR: SalesChannel.CREATOR,
+    PromoterKind.SHARER: SalesChannel.CREATOR,
+    PromoterKind.AGENCY: SalesChannel.AGENCY,
+}
+
+# The link a promoter shares opens the product page as a product share (scene 4) whose source is
+# the link ("alliance", its token).
+SOURCE_TYPE = "alliance"
+TOKEN_BITS = 62  # a link's token: random, never sequential; fits a signed 64-bit source id
+
+# The library ranks live plans by commission × store score × sales:
+#   rank = commission_ratio_ppm × score × (units sold in paid orders in SALES_WINDOW + 1)
+# where score is the store's current score, or UNSCORED_SCORE while it has none (a new store is
+# neither helped nor hurt: 4.0 is where the traffic weight is 1.0). The +1 keeps a product
+# that has not sold yet ranked by its commission and score instead of all tying at zero.
+SALES_WINDOW = timedelta(days=30)
+UNSCORED_SCORE = Decimal("4.00")
+LIBRARY_PAGE_MAX = 50
+SHOWCASE_MAX = 500

@@ -1,0 +1,132 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from xiaodian.core.pagination import MAX_ID, StrictId, json_int
+
+from . import rules
+
+Ratio = json_int(ge=0, le=rules.RATIO_MAX_PPM)
+
+
+class EligibilityConditionOut(Schema):
+    code: str = Field(description="subject_kind | score | violation")
+    met: bool
+    message: str
+    value: str = Field(description="the store's: its subject kind, its score ('' when none), its violations")
+
+
+class AllianceOut(Schema):
+    store_id: int
+    enabled: bool
+    enabled_at: datetime | None
+    conditions: list[EligibilityConditionOut]
+
+
+class PlansIn(Schema):
+    product_ids: list[StrictId] = Field(min_length=1, max_length=rules.PRODUCTS_PER_CALL)
+    kind: json_int(ge=1, le=3) = Field(description="1 open, 2 targeted, 3 exclusive")  # type: ignore[valid-type]
+    commission_ratio_ppm: Ratio = Field(description="0–900000 (0–90%), parts per million")  # type: ignore[valid-type]
+    service_ratio_ppm: Ratio = Field(0, description="the agency's service ratio, 0–900000")  # type: ignore[valid-type]
+    starts_at: datetime | None = Field(None, description="default now; without a time zone, Asia/Shanghai")
+    ends_at: datetime | None = None
+    promoter_ids: list[StrictId] = Field(
+        default_factory=list, max_length=rules.LISTED_MAX, description="targeted and exclusive plans: 1–30"
+    )
+
+
+class ListedOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class PlanOut(Schema):
+    id: int
+    store_id: int
+    product_id: int
+    product_title: str
+    kind: int
+    commission_ratio_ppm: int
+    service_ratio_ppm: int
+    starts_at: datetime
+    ends_at: datetime | None
+    stopped_at: datetime | None
+    state: str = Field(description="scheduled | live | ended | stopped")
+    promoters: list[ListedOut]
+
+
+class PlansOut(Schema):
+    items: list[PlanOut]
+
+
+class JoinIn(Schema):
+    kind: str = Field(description="creator | agency | sharer")
+    name: str = Field(min_length=1, max_length=rules.NAME_MAX)
+    video_account_id: StrictId | None = Field(None, description="a creator's own video account")
+
+
+class AgencyIn(Schema):
+    agency_id: StrictId
+
+
+class PromoterOut(Schema):
+    id: int
+    kind: str
+    name: str
+    video_account_id: int | None
+    video_account_name: str
+    agency_id: int | None
+    agency_name: str
+    creators: int = Field(description="an agency's creators")
+
+
+class LibraryFilter(Schema):
+    category: int | None = Field(None, ge=1, le=MAX_ID, description="a category and all under it")
+    ratio_min_ppm: int | None = Field(None, ge=0, le=rules.PPM)
+    ratio_max_ppm: int | None = Field(None, ge=0, le=rules.PPM)
+    price_min_fen: int | None = Field(None, ge=0, le=MAX_ID)
+    price_max_fen: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class LibraryItemOut(Schema):
+    plan_id: int
+    kind: int
+    product_id: int
+    title: str
+    store_id: int
+    store_name: str
+    price_fen: int | None
+    commission_ratio_ppm: int
+    service_ratio_ppm: int
+    commission_fen: int | None = Field(description="what one unit at the lowest price earns")
+    store_score: str | None = Field(description="None: no score yet")
+    sales: int = Field(description="units sold in paid orders in the last 30 days")
+    rank: float = Field(description="commission_ratio_ppm × score × (sales + 1); docs/alliance.md")
+    ends_at: datetime | None
+
+
+class ShowcaseIn(Schema):
+    product_id: StrictId
+
+
+class ShowcaseItemOut(Schema):
+    product_id: int
+    title: str
+    store_id: int
+    added_at: datetime
+
+
+class PromotionLinkIn(Schema):
+    plan_id: StrictId
+
+
+class PromotionLinkOut(Schema):
+    code: str = Field(description="the share code; /a/<code> opens the product through it")
+    plan_id: int
+    product_id: int
+    promoter_id: int
+    agency_id: int | None
+    url: str = Field(description="the product page, carrying the link (scene 4)")
+    short_url: str
+    created_at: datetime

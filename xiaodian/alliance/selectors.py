@@ -1,0 +1,342 @@
+"""Reads of the alliance: a store's eligibility, its plans, a user's promoter profile, the plans a
+promoter may promote, and the product library (ranked, filtered, a fixed number of queries)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from xiaodian.accounts.models import User
+from xiaodian.catalog.models import SKU
+from xiaodian.catalog.rules import ProductState
+from xiaodian.complaints.models import Complaint
+from xiaodian.complaints.rules import State as ComplaintState
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.orders.models import OrderLine
+from xiaodian.orders.rules import Scene, Status
+from xiaodian.orders.sources import Source
+from xiaodian.scoring.models import CurrentScore
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
+from xiaodian.stores.selectors import CategoryTree
+
+from . import rules
+from .models import AttributedLine, Plan, PlanPromoter, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from .rules import PlanKind
+
+# Orders whose units count as sold for the library's ranking: paid and not cancelled.
+SOLD_STATUSES = (Status.GIFT_PENDING, Status.TO_SHIP, Status.PARTLY_SHIPPED, Status.SHIPPED, Status.COMPLETED)
+
+# ------------------------------------------------------------------------------------- enabling
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One eligibility condition: whether the store meets it, and what it is / what the store has."""
+
+    code: str  # subject_kind | score | violation
+    met: bool
+    message: str
+    value: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "met": self.met, "message": self.message, "value": self.value}
+
+
+def current_score(store: Store):
+    """The store's current score (a Decimal), or None while it has none."""
+    return CurrentScore.objects.filter(store=store).values_list("value", flat=True).first()
+
+
+def recent_violations(store: Store, *, since: datetime) -> int:
+    """How many violations the store has had since `since`. The platform has no violations
+    record yet: the nearest thing is a complaint against the store that the platform upheld
+    (the merchant at fault), counted by when it was ruled. Replace this one function when
+    violations (trust and safety) land."""
+    return Complaint.objects.filter(store=store, state=ComplaintState.UPHELD, ruled_at__gte=since).count()
+
+
+def eligibility(store: Store) -> list[Condition]:
+    """Every condition for enabling the alliance (DOMAIN.md), met or not, in a fixed order."""
+    kind = store.subject.kind
+    score = current_score(store)
+    violations = recent_violations(store, since=clock.now() - rules.VIOLATION_WINDOW)
+    return [
+        Condition(
+            "subject_kind",
+            kind in rules.ELIGIBLE_SUBJECTS,
+            _("主体须为企业或个体工商户"),
+            kind,
+        ),
+        Condition(
+            "score",
+            score is None or score >= rules.MIN_SCORE,
+            _("店铺评分须不低于 %(min)s（暂无评分也可以）") % {"min": rules.MIN_SCORE},
+            "" if score is None else str(score),
+        ),
+        Condition(
+            "violation",
+            violations == 0,
+            _("近 %(days)d 天内没有违规（平台判定成立的投诉）") % {"days": rules.VIOLATION_WINDOW.days},
+            str(violations),
+        ),
+    ]
+
+
+def is_enabled(store: Store) -> bool:
+    return StoreAlliance.objects.filter(store=store).exists()
+
+
+# ---------------------------------------------------------------------------------------- plans
+
+
+def live_q(now: datetime, prefix: str = "") -> Q:
+    """Plans running now: started, not stopped, not ended."""
+    return Q(**{f"{prefix}stopped_at__isnull": True, f"{prefix}starts_at__lte": now}) & (
+        Q(**{f"{prefix}ends_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": now})
+    )
+
+
+def active_q(now: datetime, prefix: str = "") -> Q:
+    """Plans running now or still to start (what exclusivity counts)."""
+    return Q(**{f"{prefix}stopped_at__isnull": True}) & (
+        Q(**{f"{prefix}ends_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": now})
+    )
+
+
+def plan_state(plan: Plan, now: datetime | None = None) -> str:
+    now = now or clock.now()
+    if plan.stopped_at is not None:
+        return "stopped"
+    if plan.ends_at is not None and plan.ends_at <= now:
+        return "ended"
+    return "live" if plan.starts_at <= now else "scheduled"
+
+
+def store_plans(store: Store) -> QuerySet[Plan]:
+    """The store's plans, newest first, with their product and listed promoters."""
+    return (
+        Plan.objects.filter(store=store)
+        .select_related("product")
+        .prefetch_related("listed__promoter")
+        .order_by("-id")
+    )
+
+
+# ------------------------------------------------------------------------------------ promoters
+
+
+def promoter_of(user: User) -> Promoter:
+    """The user's promoter profile (with its agency), or `alliance_promoter_required`."""
+    promoter = (
+        Promoter.objects.select_related("video_account", "membership__agency").filter(user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if promoter is None:
+        raise DomainError("alliance_promoter_required")
+    return promoter
+
+
+def agency_of(promoter: Promoter) -> Promoter | None:
+    membership = getattr(promoter, "membership", None) if promoter.pk else None
+    try:
+        return membership.agency if membership is not None else None
+    except Promoter.DoesNotExist:  # pragma: no cover - a membership always has its agency
+        return None
+
+
+def _acting_ids(promoter: Promoter) -> list[int]:
+    """The promoters whose listing lets this one promote: itself, and its agency."""
+    agency = agency_of(promoter)
+    return [promoter.pk] + ([agency.pk] if agency is not None else [])
+
+
+def promotable_plans(promoter: Promoter, now: datetime | None = None) -> QuerySet[Plan]:
+    """Live plans of enabled, open stores' listed products that the promoter may promote: every
+    open plan, and the targeted or exclusive plans that list it or its agency."""
+    now = now or clock.now()
+    listed = PlanPromoter.objects.filter(plan=OuterRef("pk"), promoter_id__in=_acting_ids(promoter))
+    return Plan.objects.filter(
+        live_q(now),
+        Exists(StoreAlliance.objects.filter(store=OuterRef("store_id"))),
+        store__state=StoreState.OPEN,
+        product__state=ProductState.LISTED,
+    ).filter(Q(kind=PlanKind.OPEN) | (Q(kind__in=rules.LISTED_KINDS) & Q(Exists(listed))))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """May `promoter` promote `plan`, and through which agency (None: on its own)."""
+
+    plan: Plan
+    agency: Promoter | None
+
+
+def grant(promoter: Promoter, plan: Plan) -> Grant | None:
+    """The promoter's grant for a plan already known to be promotable by someone: an open plan is
+    anyone's; a listed plan is the listed promoter's, or the listed agency's creators' (then the
+    promotion goes through that agency). One query for a listed plan."""
+    own_agency = promoter if promoter.kind == rules.PromoterKind.AGENCY else None
+    if plan.kind == PlanKind.OPEN:
+        return Grant(plan, own_agency)
+    listed = set(PlanPromoter.objects.filter(plan=plan).values_list("promoter_id", flat=True))
+    if promoter.pk in listed:
+        return Grant(plan, own_agency)
+    agency = agency_of(promoter)
+    if agency is not None and agency.pk in listed:
+        return Grant(plan, agency)
+    return None
+
+
+def promotable_plan(promoter: Promoter, plan_id: int) -> Grant:
+    """A plan the promoter may promote now, or `alliance_not_promotable`."""
+    plan = promotable_plans(promoter).select_related("product", "store").filter(pk=plan_id).first()
+    found = grant(promoter, plan) if plan is not None else None
+    if found is None:
+        raise DomainError("alliance_not_promotable", field="plan_id")
+    return found
+
+
+# -------------------------------------------------------------------------------------- library
+
+
+@dataclass(frozen=True)
+class LibraryFilters:
+    category_id: int | None = None
+    ratio_min_ppm: int | None = None
+    ratio_max_ppm: int | None = None
+    price_min_fen: int | None = None
+    price_max_fen: int | None = None
+
+
+def subtree(category_id: int) -> list[int]:
+    """The category and every category under it (one query)."""
+    tree = CategoryTree()
+    if category_id not in tree.by_id:
+        return []
+    found, stack = [], [category_id]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack += [c.pk for c in tree.children.get(node, [])]
+    return found
+
+
+def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QuerySet[Plan]:
+    """The product library: the plans the promoter may promote, one per product (a targeted or
+    exclusive plan that lists the promoter hides the product's open plan), filtered, and ranked
+    by `rank` = commission_ratio_ppm × score × (sales + 1) (alliance.rules; docs/alliance.md)."""
+    filters = filters or LibraryFilters()
+    now = clock.now()
+    plans = promotable_plans(promoter, now)
+    listed_here = PlanPromoter.objects.filter(
+        live_q(now, "plan__"), plan__product_id=OuterRef("product_id"), promoter_id__in=_acting_ids(promoter)
+    )
+    plans = plans.exclude(Q(kind=PlanKind.OPEN) & Q(Exists(listed_here)))
+    if filters.category_id is not None:
+        plans = plans.filter(product__category_id__in=subtree(filters.category_id))
+    if filters.ratio_min_ppm is not None:
+        plans = plans.filter(commission_ratio_ppm__gte=filters.ratio_min_ppm)
+    if filters.ratio_max_ppm is not None:
+        plans = plans.filter(commission_ratio_ppm__lte=filters.ratio_max_ppm)
+    price = SKU.objects.filter(product=OuterRef("product_id"), is_active=True).order_by("price_fen")
+    sold = (
+        OrderLine.objects.filter(
+            product=OuterRef("product_id"),
+            order__status__in=SOLD_STATUSES,
+            order__paid_at__gte=now - rules.SALES_WINDOW,
+        )
+        .values("product")
+        .annotate(units=Sum("quantity"))
+        .values("units")
+    )
+    score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
+    plans = plans.annotate(
+        price_fen=Subquery(price.values("price_fen")[:1]),
+        sales=Coalesce(Subquery(sold[:1]), Value(0)),
+        store_score=Subquery(score[:1]),
+    )
+    if filters.price_min_fen is not None:
+        plans = plans.filter(price_fen__gte=filters.price_min_fen)
+    if filters.price_max_fen is not None:
+        plans = plans.filter(price_fen__lte=filters.price_max_fen)
+    rank = (
+        Cast(F("commission_ratio_ppm"), FloatField())
+        * Coalesce(Cast(F("store_score"), FloatField()), Value(float(rules.UNSCORED_SCORE)))
+        * (Cast(F("sales"), FloatField()) + Value(1.0))
+    )
+    return plans.annotate(rank=rank).select_related("product", "store").order_by("-rank", "-pk")
+
+
+def link_sources(tokens: list[int]) -> dict:
+    """orders.sources: the links among `tokens` (as an order's source). Who promoted is for
+    attribution, not for show: the order page names no one."""
+    return {
+        t: Source("") for t in PromotionLink.objects.filter(token__in=tokens).values_list("token", flat=True)
+    }
+
+
+# ---------------------------------------------------------------------------------------- links
+
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def code_of(token: int) -> str:
+    """A link's share code: its token in base 36 (what `/a/<code>` carries)."""
+    digits = []
+    while token:
+        token, digit = divmod(token, 36)
+        digits.append(_DIGITS[digit])
+    return "".join(reversed(digits)) or "0"
+
+
+def token_of(code: str) -> int | None:
+    """The token a share code names, or None when it is not one."""
+    code = code.strip().lower()
+    if not 1 <= len(code) <= 13 or any(c not in _DIGITS for c in code):
+        return None
+    token = int(code, 36)
+    return token if 1 <= token < 2**rules.TOKEN_BITS else None
+
+
+def link_by_code(code: str) -> PromotionLink | None:
+    token = token_of(code)
+    return PromotionLink.objects.select_related("plan").filter(token=token).first() if token else None
+
+
+def product_url(link: PromotionLink) -> str:
+    """The product page carrying the link: a product share (scene 4) whose source is the link."""
+    query = urlencode(
+        {"scene": Scene.PRODUCT_SHARE, "source_type": rules.SOURCE_TYPE, "source_id": link.token}
+    )
+    return f"{reverse('catalog:product', args=[link.plan.product_id])}?{query}"
+
+
+def short_url(link: PromotionLink) -> str:
+    return reverse("alliance:share", args=[code_of(link.token)])
+
+
+def commission_fen(price_fen: int | None, ratio_ppm: int) -> int | None:
+    """What one unit at `price_fen` earns at `ratio_ppm` (rounded down to the fen)."""
+    return None if price_fen is None else price_fen * ratio_ppm // rules.PPM
+
+
+def showcase(promoter: Promoter) -> QuerySet[ShowcaseItem]:
+    return (
+        ShowcaseItem.objects.filter(promoter=promoter).select_related("product").order_by("-added_at", "-id")
+    )
+
+
+def store_attributed_lines(store: Store) -> QuerySet[AttributedLine]:
+    """The store's lines sold through promotion links, newest first (with order, promoter, plan)."""
+    return (
+        AttributedLine.objects.filter(plan__store=store)
+        .select_related("line__order", "promoter", "agency", "plan")
+        .order_by("-created_at", "-line_id")
+    )

@@ -1,0 +1,351 @@
+"""Every write of the alliance, each one transaction: enabling a store, creating and stopping
+plans, joining as a promoter (and an agency), the showcase, promotion links; and the checkout's
+attribution (orders.extensions: `attribute_lines` names the lines, `record_attributions` keeps
+plan and ratios beside each one inside the checkout's transaction)."""
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import Perm
+from xiaodian.catalog.models import Product
+from xiaodian.catalog.rules import ProductState
+from xiaodian.content.models import VideoAccount
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.orders import extensions
+from xiaodian.stores.access import store_for
+from xiaodian.stores.models import Store
+
+from . import rules, selectors
+from .models import (
+    AgencyMember,
+    AttributedLine,
+    Plan,
+    PlanPromoter,
+    Promoter,
+    PromotionLink,
+    ShowcaseItem,
+    StoreAlliance,
+)
+from .rules import PlanKind, PromoterKind
+
+# ------------------------------------------------------------------------------------- enabling
+
+
+def enable_alliance(*, store: Store, by: User) -> StoreAlliance:
+    """Enable the alliance for the store if it is eligible (idempotent: enabled stays enabled).
+    A refusal names every unmet condition, in the message and as `conditions`."""
+    with transaction.atomic():
+        Store.objects.select_for_update().filter(pk=store.pk).first()
+        existing = StoreAlliance.objects.filter(store=store).first()
+        if existing is not None:
+            return existing
+        unmet = [c for c in selectors.eligibility(store) if not c.met]
+        if unmet:
+            raise DomainError(
+                "alliance_not_eligible",
+                _("店铺暂不符合开通优选联盟的条件：%(why)s。") % {"why": "；".join(c.message for c in unmet)},
+                extra={"conditions": [c.as_dict() for c in unmet]},
+            )
+        return StoreAlliance.objects.create(store=store, enabled_by=by, enabled_at=clock.now())
+
+
+def require_enabled(store: Store) -> None:
+    if not selectors.is_enabled(store):
+        raise DomainError("alliance_not_enabled")
+
+
+# ---------------------------------------------------------------------------------------- plans
+
+
+def _check_ratio(value: int, name: str) -> None:
+    if type(value) is not int or not 0 <= value <= rules.RATIO_MAX_PPM:
+        raise DomainError("alliance_ratio_invalid", field=name)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without a zone is read in Asia/Shanghai."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, clock.SHANGHAI)
+    return value
+
+
+def create_plans(
+    *,
+    store: Store,
+    by: User,
+    product_ids: Sequence[int],
+    kind: int,
+    commission_ratio_ppm: int,
+    service_ratio_ppm: int = 0,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    promoter_ids: Sequence[int] = (),
+) -> list[Plan]:
+    """One plan of `kind` for each product (at most 20 a call), all or nothing. The products'
+    rows are locked (in primary-key order) while their plans are checked and written, so two
+    calls cannot open an open and an exclusive plan for one product at the same time."""
+    require_enabled(store)
+    now = clock.now()
+    product_ids = sorted(set(product_ids))
+    if not 1 <= len(product_ids) <= rules.PRODUCTS_PER_CALL:
+        raise DomainError("alliance_too_many_products", field="product_ids")
+    if kind not in PlanKind.values:
+        raise DomainError("validation_error", field="kind")
+    _check_ratio(commission_ratio_ppm, "commission_ratio_ppm")
+    _check_ratio(service_ratio_ppm, "service_ratio_ppm")
+    starts_at = max(_aware(starts_at) or now, now)
+    ends_at = _aware(ends_at)
+    if ends_at is not None and (ends_at <= starts_at or ends_at <= now):
+        raise DomainError("alliance_plan_dates_invalid", field="ends_at")
+    listed_ids = sorted(set(promoter_ids))
+    listed = kind in rules.LISTED_KINDS
+    if listed != bool(listed_ids) or len(listed_ids) > rules.LISTED_MAX:
+        raise DomainError("alliance_promoters_invalid", field="promoter_ids")
+    if listed and Promoter.objects.filter(pk__in=listed_ids).count() != len(listed_ids):
+        raise DomainError("alliance_promoters_invalid", field="promoter_ids")
+    with transaction.atomic():
+        products = list(
+            Product.objects.select_for_update()
+            .filter(pk__in=product_ids, store=store, state=ProductState.LISTED)
+            .order_by("pk")
+        )
+        if len(products) != len(product_ids):
+            raise DomainError("alliance_product_invalid", field="product_ids")
+        _check_coexistence(product_ids, kind, now)
+        plans = Plan.objects.bulk_create(
+            Plan(
+                store=store,
+                product=product,
+                kind=kind,
+                commission_ratio_ppm=commission_ratio_ppm,
+                service_ratio_ppm=service_ratio_ppm,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                created_by=by,
+                created_at=now,
+            )
+            for product in products
+        )
+        if listed:
+            PlanPromoter.objects.bulk_create(
+                PlanPromoter(plan=plan, promoter_id=promoter_id)
+                for plan in plans
+                for promoter_id in listed_ids
+            )
+    return plans
+
+
+def _check_coexistence(product_ids: list[int], kind: int, now: datetime) -> None:
+    """The plan-type rules, against the products' live and upcoming plans (rows locked by the caller)."""
+    active = set(
+        Plan.objects.filter(selectors.active_q(now), product_id__in=product_ids).values_list(
+            "product_id", "kind"
+        )
+    )
+    live_open = set(
+        Plan.objects.filter(
+            selectors.live_q(now), product_id__in=product_ids, kind=PlanKind.OPEN
+        ).values_list("product_id", flat=True)
+    )
+    kinds: dict[int, set[int]] = {}
+    for product_id, plan_kind in active:
+        kinds.setdefault(product_id, set()).add(plan_kind)
+    for product_id in product_ids:
+        has = kinds.get(product_id, set())
+        if kind == PlanKind.OPEN and PlanKind.EXCLUSIVE in has:
+            raise DomainError("alliance_exclusive_conflict", field="product_ids")
+        if kind == PlanKind.EXCLUSIVE and PlanKind.OPEN in has:
+            raise DomainError("alliance_exclusive_conflict", field="product_ids")
+        if kind in (PlanKind.OPEN, PlanKind.EXCLUSIVE) and kind in has:
+            raise DomainError("alliance_plan_exists", field="product_ids")
+        if kind == PlanKind.TARGETED and product_id not in live_open:
+            raise DomainError("alliance_open_plan_required", field="product_ids")
+
+
+def stop_plan(*, plan_id: int, by: User) -> Plan:
+    """Stop a live or scheduled plan (owner or admin of its store): links to it attribute nothing
+    from now on; lines already attributed keep their plan and ratios."""
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        raise DomainError("not_found")
+    store_for(by, plan.store_id, Perm.MANAGE_STORE)
+    with transaction.atomic():
+        # the product's row first, as create_plans takes it: a targeted plan checked against this
+        # open plan waits for the stop (or sees it)
+        Product.objects.select_for_update().filter(pk=plan.product_id).first()
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        if selectors.plan_state(plan) in ("stopped", "ended"):
+            raise DomainError("alliance_plan_not_live")
+        plan.stopped_at = clock.now()
+        plan.save(update_fields=["stopped_at"])
+    return plan
+
+
+# ------------------------------------------------------------------------------------ promoters
+
+
+def join_alliance(*, user: User, kind: str, name: str, video_account_id: int | None = None) -> Promoter:
+    """Make the user a promoter: a creator names a video account of their own; an agency or a
+    sharer needs none."""
+    name = (name or "").strip()
+    if kind not in PromoterKind.values:
+        raise DomainError("validation_error", field="kind")
+    if not 1 <= len(name) <= rules.NAME_MAX:
+        raise DomainError("validation_error", field="name")
+    account = None
+    if kind == PromoterKind.CREATOR:
+        account = (
+            VideoAccount.objects.filter(pk=video_account_id, owner=user).first()
+            if video_account_id is not None
+            else None
+        )
+        if account is None:
+            raise DomainError("alliance_video_account_required", field="video_account_id")
+    try:
+        with transaction.atomic():
+            return Promoter.objects.create(
+                user=user, kind=kind, name=name, video_account=account, created_at=clock.now()
+            )
+    except IntegrityError as exc:
+        raise DomainError("alliance_promoter_exists") from exc
+
+
+def join_agency(*, promoter: Promoter, agency_id: int) -> AgencyMember:
+    """A creator joins an agency (leaving the one it had): the agency's targeted and exclusive
+    plans become the creator's to promote, through the agency (channel 101)."""
+    agency = Promoter.objects.filter(pk=agency_id, kind=PromoterKind.AGENCY).first()
+    if promoter.kind != PromoterKind.CREATOR or agency is None:
+        raise DomainError("alliance_agency_invalid", field="agency_id")
+    with transaction.atomic():
+        member, _created = AgencyMember.objects.update_or_create(
+            creator=promoter, defaults={"agency": agency, "joined_at": clock.now()}
+        )
+    return member
+
+
+def add_showcase_item(*, promoter: Promoter, product_id: int) -> ShowcaseItem:
+    """Add a library product to the promoter's showcase (adding it again changes nothing)."""
+    if not selectors.promotable_plans(promoter).filter(product_id=product_id).exists():
+        raise DomainError("alliance_not_promotable", field="product_id")
+    with transaction.atomic():
+        item, created = ShowcaseItem.objects.get_or_create(
+            promoter=promoter, product_id=product_id, defaults={"added_at": clock.now()}
+        )
+        if created and ShowcaseItem.objects.filter(promoter=promoter).count() > rules.SHOWCASE_MAX:
+            raise DomainError("validation_error", _("橱窗最多 %(n)d 个商品。") % {"n": rules.SHOWCASE_MAX})
+    return item
+
+
+def remove_showcase_item(*, promoter: Promoter, product_id: int) -> None:
+    """Take a product out of the showcase (absent already: nothing happens)."""
+    with transaction.atomic():
+        ShowcaseItem.objects.filter(promoter=promoter, product_id=product_id).delete()
+
+
+def make_link(*, promoter: Promoter, plan_id: int) -> PromotionLink:
+    """The promoter's link for a plan it may promote: one per promoter and plan, asked again it
+    answers the same link. Its token is random, so links cannot be guessed from one another."""
+    found = selectors.promotable_plan(promoter, plan_id)
+    existing = PromotionLink.objects.filter(promoter=promoter, plan=found.plan).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return PromotionLink.objects.create(
+                token=secrets.randbits(rules.TOKEN_BITS) or 1,
+                promoter=promoter,
+                plan=found.plan,
+                agency=found.agency,
+                created_at=clock.now(),
+            )
+    except IntegrityError:  # asked twice at once (or, once in 2^62, a token taken): the first stands
+        existing = PromotionLink.objects.filter(promoter=promoter, plan=found.plan).first()
+        if existing is None:
+            raise
+        return existing
+
+
+# ---------------------------------------------------------------------------------- attribution
+
+_MEMO = "alliance"
+
+
+def _valid_link(context: extensions.CheckoutContext) -> PromotionLink | None:
+    """The checkout's promotion link when it still attributes: plan live, store enabled and open,
+    the promoter still allowed by the plan, and the buyer not the promoter."""
+    if context.source_type != rules.SOURCE_TYPE or context.source_id is None:
+        return None
+    link = (
+        PromotionLink.objects.select_related("plan", "promoter", "promoter__membership__agency", "agency")
+        .filter(token=context.source_id)
+        .first()
+    )
+    if link is None or link.promoter.user_id == context.buyer.pk:
+        return None
+    if not selectors.promotable_plans(link.promoter).filter(pk=link.plan_id).exists():
+        return None
+    found = selectors.grant(link.promoter, link.plan)
+    if found is None or (found.agency or None) != (link.agency or None):
+        return None
+    return link
+
+
+def attribute_lines(context: extensions.CheckoutContext) -> Mapping[int, extensions.Attribution]:
+    """orders.extensions.attributions: the lines of the link's plan's product go to its promoter."""
+    link = _valid_link(context)
+    if link is None:
+        return {}
+    channel = (
+        rules.CHANNEL_OF_KIND[PromoterKind.AGENCY]
+        if link.agency_id
+        else rules.CHANNEL_OF_KIND[PromoterKind(link.promoter.kind)]
+    )
+    found = {
+        line.sku_id: extensions.Attribution(
+            scene=context.scene,
+            source_type=rules.SOURCE_TYPE,
+            source_id=link.token,
+            promoter_id=link.promoter.user_id,
+            sales_channel=channel,
+        )
+        for line in context.lines
+        if line.product_id == link.plan.product_id
+    }
+    if found:
+        context.memo[_MEMO] = link
+    return found
+
+
+def record_attributions(context: extensions.CheckoutContext, written: extensions.Written) -> None:
+    """orders.extensions.holds: beside each line the link sold, its plan and the plan's ratios
+    (which never change: the rate the order is paid at). A line another provider named first is
+    not the alliance's."""
+    link: PromotionLink | None = context.memo.get(_MEMO)
+    if link is None:
+        return
+    now = clock.now()
+    AttributedLine.objects.bulk_create(
+        AttributedLine(
+            line=line,
+            plan=link.plan,
+            link=link,
+            promoter=link.promoter,
+            agency=link.agency,
+            sales_channel=line.sales_channel or 0,  # set: the filter below keeps promoted lines only
+            commission_ratio_ppm=link.plan.commission_ratio_ppm,
+            service_ratio_ppm=link.plan.service_ratio_ppm if link.agency_id else 0,
+            created_at=now,
+        )
+        for line in written.lines
+        if line.source_type == rules.SOURCE_TYPE
+        and line.source_id == link.token
+        and line.promoter_id == link.promoter.user_id
+        and line.sales_channel is not None
+    )

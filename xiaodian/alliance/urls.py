@@ -1,0 +1,12 @@
+"""Pages of the alliance app (mounted at the site root)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "alliance"
+urlpatterns = [
+    path("stores/<int:store_id>/alliance/", views.store_alliance, name="store_alliance"),
+    path("alliance/", views.center, name="center"),
+    path("a/<str:code>", views.share, name="share"),
+]
