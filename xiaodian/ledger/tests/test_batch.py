@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from xiaodian.ledger import selectors, services
 from xiaodian.ledger.models import Account, Entry, Journal, LineMoney, OrderMoney
 from xiaodian.ledger.rules import AccountKind
-from xiaodian.orders.tests.conftest import other_store, succeed  # noqa: F401
+from xiaodian.orders.tests.conftest import succeed
 
 from .test_postings import assert_books_add_up, refund, withdraw_everything
 
