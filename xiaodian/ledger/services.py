@@ -274,7 +274,7 @@ def _account_ids(pairs: set[tuple[str, int | None]]) -> dict[tuple[str, int | No
 
     def read() -> dict[tuple[str, int | None], int]:
         rows = Account.objects.filter(kind__in={kind for kind, _store in pairs}).filter(
-            Q(store__isnull=True) | Q(store_id__in=stores)
+            Q(store__isnull=True) | Q(store_id__in=bulk.ids(sorted(stores)))
         )
         return {(k, s): pk for pk, k, s in rows.values_list("pk", "kind", "store_id") if (k, s) in pairs}
 
@@ -290,7 +290,9 @@ def _account_ids(pairs: set[tuple[str, int | None]]) -> dict[tuple[str, int | No
 
 def _lock_balances(account_ids: Iterable[int]) -> dict[int, int]:
     """The accounts' balances, their rows locked in primary-key order (no deadlocks)."""
-    rows = Account.objects.select_for_update().filter(pk__in=sorted(set(account_ids))).order_by("pk")
+    rows = (
+        Account.objects.select_for_update().filter(pk__in=bulk.ids(sorted(set(account_ids)))).order_by("pk")
+    )
     return dict(rows.values_list("pk", "balance_fen"))
 
 
@@ -332,7 +334,7 @@ def _post_legs(legs: dict[int, list[tuple[int, int]]], created_at: datetime) -> 
     moved = {pk: amount for pk, amount in change.items() if amount}
     if bulk.add(Account._meta.db_table, "balance_fen", moved) != len(moved):
         raise LookupError("an account of the chunk is missing")
-    Journal.objects.filter(pk__in=list(legs)).update(sealed=True)
+    Journal.objects.filter(pk__in=bulk.ids(list(legs))).update(sealed=True)
 
 
 def post_payments(
@@ -350,7 +352,9 @@ def post_payments(
 def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
     orders = {
         pk: (store, total, paid_at)
-        for pk, store, total, paid_at in Order.objects.filter(pk__in=order_ids, paid_at__isnull=False)
+        for pk, store, total, paid_at in Order.objects.filter(
+            pk__in=bulk.ids(order_ids), paid_at__isnull=False
+        )
         .order_by("pk")
         .values_list("pk", "store_id", "total_fen", "paid_at")
     }
@@ -358,7 +362,7 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
         return 0
     lines: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for pk, order_id, category, price, quantity in (
-        OrderLine.objects.filter(order_id__in=list(orders))
+        OrderLine.objects.filter(order_id__in=bulk.ids(list(orders)))
         .order_by("pk")
         .values_list("pk", "order_id", "product__category_id", "unit_price_fen", "quantity")
     ):
@@ -469,14 +473,14 @@ def _settle_chunk(order_ids: Sequence[int]) -> int:
         # Lock, then read in a later statement, which sees what committed while it waited.
         locked = list(
             OrderMoney.objects.select_for_update()
-            .filter(order_id__in=order_ids, settled_at__isnull=True)
+            .filter(order_id__in=bulk.ids(order_ids), settled_at__isnull=True)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         if not locked:
             return 0
         due = list(
-            OrderMoney.objects.filter(pk__in=locked, settled_at__isnull=True)
+            OrderMoney.objects.filter(pk__in=bulk.ids(locked), settled_at__isnull=True)
             .filter(~_open_lines())
             .order_by("pk")
             .values_list("pk", "order_id", "store_id", "pending_fen")
@@ -505,7 +509,7 @@ def _settle_chunk(order_ids: Sequence[int]) -> int:
                     (accounts[(AccountKind.AVAILABLE, store)], amount - repay),
                 ]
         _post_legs(legs, now)
-        OrderMoney.objects.filter(pk__in=[row[0] for row in due]).update(
+        OrderMoney.objects.filter(pk__in=bulk.ids([row[0] for row in due])).update(
             settled_at=now, settled_fen=F("pending_fen"), pending_fen=0
         )
     return len(due)
