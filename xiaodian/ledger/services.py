@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -449,22 +449,28 @@ def _open_lines() -> Exists:
 
 def settle_due(*, chunk: int = SETTLEMENT_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
     """The settlement run: every order not settled whose lines' after-sale periods have all
-    ended, `chunk` per transaction in order-id order (`on_chunk(n)` after each: a progress bar's).
-    Answers the orders settled."""
-    after, settled = 0, 0
-    while True:
+    ended, `chunk` per transaction in id order (`on_chunk(n)` after each: a progress bar's).
+    Answers the orders settled.
+
+    It walks the unsettled rows by windows of `chunk` ids (a primary-key range each) and leaves it
+    to each chunk to keep the orders whose lines have all ended: a "next 5,000 unsettled and due"
+    query with LIMIT is planned from statistics that a run settling millions makes stale (measured:
+    a parallel scan of the whole table and an anti-join per chunk, 1 s each at a million orders)."""
+    bounds = OrderMoney.objects.filter(settled_at__isnull=True).aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return 0
+    settled = 0
+    for low in range(bounds["low"], bounds["high"] + 1, chunk):
         part = list(
-            OrderMoney.objects.filter(settled_at__isnull=True, order_id__gt=after)
-            .filter(~_open_lines())
-            .order_by("order_id")
-            .values_list("order_id", flat=True)[:chunk]
+            OrderMoney.objects.filter(pk__gte=low, pk__lt=low + chunk, settled_at__isnull=True)
+            .order_by("pk")
+            .values_list("order_id", flat=True)
         )
-        if not part:
-            return settled
-        settled += _settle_chunk(part)
-        after = part[-1]
+        if part:
+            settled += _settle_chunk(part)
         if on_chunk is not None:
             on_chunk(len(part))
+    return settled
 
 
 def _settle_chunk(order_ids: Sequence[int]) -> int:
