@@ -19,9 +19,11 @@ DROP FUNCTION ledger_journal_seal();
 
 CREATE FUNCTION ledger_entries_into_open_journals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- A scalar subquery per entry (an index probe), never flattened into a join: the transition
+    -- table has no statistics, and a join planned without them scanned the whole journal table.
     IF EXISTS (
-        SELECT 1 FROM new_entries e LEFT JOIN ledger_journal j ON j.id = e.journal_id
-        WHERE j.id IS NULL OR j.sealed
+        SELECT 1 FROM new_entries e
+        WHERE (SELECT NOT j.sealed FROM ledger_journal j WHERE j.id = e.journal_id) IS NOT TRUE
     ) THEN
         RAISE EXCEPTION 'ledger: entries go only into an open journal';
     END IF;
@@ -34,11 +36,13 @@ FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_into_open_journals();
 CREATE FUNCTION ledger_journals_seal() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE unbalanced bigint;
 BEGIN
+    -- The sum per journal sealed by this statement, as a scalar subquery (an index range on
+    -- journal_id each): a join planned without the transition tables' statistics merged them
+    -- with the whole entry index, a scan growing with the ledger.
     SELECT n.id INTO unbalanced
     FROM new_journals n JOIN old_journals o ON o.id = n.id
-    JOIN ledger_entry e ON e.journal_id = n.id
     WHERE n.sealed AND NOT o.sealed
-    GROUP BY n.id HAVING SUM(e.amount_fen) <> 0
+    AND (SELECT COALESCE(SUM(e.amount_fen), 0) FROM ledger_entry e WHERE e.journal_id = n.id) <> 0
     LIMIT 1;
     IF unbalanced IS NOT NULL THEN
         RAISE EXCEPTION 'ledger: journal % does not sum to zero', unbalanced;
