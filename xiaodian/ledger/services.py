@@ -274,7 +274,7 @@ def _account_ids(pairs: set[tuple[str, int | None]]) -> dict[tuple[str, int | No
 
     def read() -> dict[tuple[str, int | None], int]:
         rows = Account.objects.filter(kind__in={kind for kind, _store in pairs}).filter(
-            Q(store__isnull=True) | Q(store_id__in=bulk.ids(sorted(stores)))
+            Q(store__isnull=True, user__isnull=True) | Q(store_id__in=bulk.ids(sorted(stores)))
         )
         return {(k, s): pk for pk, k, s in rows.values_list("pk", "kind", "store_id") if (k, s) in pairs}
 

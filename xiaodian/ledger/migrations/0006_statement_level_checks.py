@@ -93,6 +93,6 @@ def _run(sql: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0004_deposits")]
+    dependencies = [("ledger", "0005_promoters")]
 
     operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
