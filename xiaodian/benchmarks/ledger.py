@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Count
@@ -43,7 +44,7 @@ from xiaodian.core import clock
 from xiaodian.ledger import guard as ledger_guard
 from xiaodian.ledger import selectors as ledger_selectors
 from xiaodian.ledger import services as ledger
-from xiaodian.ledger.models import Account, Entry, Journal, LineMoney, OrderMoney
+from xiaodian.ledger.models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.stores import naming
@@ -103,9 +104,15 @@ SEQUENCED = (
     "orders_order",
     "orders_orderline",
 )
-LEDGER_TABLES = tuple(
-    model._meta.db_table for model in (Entry, Journal, LineMoney, OrderMoney, Account)
-)  # in an order a delete can go
+
+
+def _ledger_tables() -> list[str]:
+    """Every table of the ledger but the fee schedules (the rates are not the bench's)."""
+    return [
+        model._meta.db_table
+        for model in apps.get_app_config("ledger").get_models()
+        if model is not FeeSchedule
+    ]
 
 
 # -------------------------------------------------------------------------------------- clear
@@ -121,16 +128,17 @@ def wipe_ledger() -> None:
     """Empty the ledger: on a benchmark database it is all the bench's. PostgreSQL's TRUNCATE
     fires no row triggers; SQLite's deletes pass them inside `ledger.guard.wiping()`."""
     guard.require_benchmark_database("wipe the ledger for the ledger benchmark")
-    with connection.cursor() as cursor:
+    tables = _ledger_tables()
+    with transaction.atomic(), connection.cursor() as cursor:  # SQLite checks foreign keys at the end
         if connection.vendor == "postgresql":
             # A table with deferred checks pending cannot be truncated: run them now (there are
             # none unless this runs inside a longer transaction, as in the tests).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute(f"TRUNCATE {', '.join(LEDGER_TABLES)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
             with ledger_guard.wiping():
-                for table in LEDGER_TABLES:
+                for table in tables:
                     cursor.execute(f"DELETE FROM {table}")
 
 
