@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from xiaodian.accounts.models import User
@@ -35,17 +35,29 @@ class Balance:
 
 
 def balance(store: Store) -> Balance:
-    """The store's balances from the running balances: one query, whatever the number of entries;
-    plus how many orders its pending holds."""
-    held = dict(Account.objects.filter(store=store).values_list("kind", "balance_fen"))
+    """The store's balances from the running balances and how many orders its pending holds: ONE
+    query whatever the number of entries (the count rides on the pending account's row, through
+    the index on (store, settled_at))."""
+    waiting = (
+        OrderMoney.objects.filter(store=OuterRef("store"), settled_at__isnull=True, pending_fen__gt=0)
+        .order_by()
+        .values("store")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = Account.objects.filter(store=store).annotate(
+        orders=Case(When(kind=AccountKind.PENDING, then=Subquery(waiting)), default=Value(0))
+    )
+    held, orders = {}, 0
+    for kind, amount, count in rows.values_list("kind", "balance_fen", "orders"):
+        held[kind] = amount
+        orders += count or 0
     return Balance(
         store_id=store.pk,
         available_fen=held.get(AccountKind.AVAILABLE, 0),
         pending_fen=held.get(AccountKind.PENDING, 0),
         owed_fen=-held.get(AccountKind.OWED, 0),
-        pending_orders=OrderMoney.objects.filter(
-            store=store, settled_at__isnull=True, pending_fen__gt=0
-        ).count(),
+        pending_orders=orders,
         withdrawing_fen=held.get(AccountKind.WITHDRAWING, 0),
         deposit_fen=held.get(AccountKind.DEPOSIT, 0),
     )

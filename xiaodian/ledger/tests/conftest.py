@@ -12,7 +12,7 @@ from xiaodian.core import clock
 from xiaodian.core.clock import SHANGHAI
 from xiaodian.ledger import services
 from xiaodian.ledger.models import LineMoney
-from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
+from xiaodian.orders.tests.conftest import buyer, make_sku, other_store, place  # noqa: F401
 
 
 @pytest.fixture

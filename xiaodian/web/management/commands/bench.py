@@ -3,7 +3,8 @@ flash-sale), search latency in-process at a million products (search), and the f
 recompute at ten million orders (score), 500 customer-service websockets on one server checked
 for lost and doubled messages (service), and a checkout-and-pay load with `kill -9` of the server
 and the worker, checked for lost payments, lost stock and doubled refunds (crash, PostgreSQL only),
-and buyers' order-list latency while a wrong-password flood hits one account (login-flood).
+buyers' order-list latency while a wrong-password flood hits one account (login-flood), and the
+ledger's payment postings and settlement run at a million orders (ledger).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -18,7 +19,17 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-SCENARIOS = ("checkout", "flash-sale", "search", "search-quality", "score", "service", "crash", "login-flood")
+SCENARIOS = (
+    "checkout",
+    "flash-sale",
+    "search",
+    "search-quality",
+    "score",
+    "service",
+    "crash",
+    "login-flood",
+    "ledger",
+)
 MARK = "mark-db"
 
 
@@ -61,7 +72,12 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", default=None, help="comma-separated levels")
         parser.add_argument("--duration", type=float, default=10.0, help="seconds per level (checkout)")
         parser.add_argument("--stock", type=int, default=100, help="units on sale (flash-sale)")
-        parser.add_argument("--stores", type=int, default=100_000, help="open stores to seed (search, score)")
+        parser.add_argument(
+            "--stores",
+            type=int,
+            default=None,
+            help="open stores to seed (search, score: default 100,000; ledger: default 10,000)",
+        )
         parser.add_argument(
             "--products", type=int, default=1_000_000, help="listed products to seed (search)"
         )
@@ -70,7 +86,8 @@ class Command(BaseCommand):
             "--orders",
             type=int,
             default=None,
-            help="orders to seed (score; default 10,000,000), or checkout-and-pay iterations (crash; default 40)",
+            help="orders to seed (score: default 10,000,000; ledger: default 1,000,000), or "
+            "checkout-and-pay iterations (crash; default 40)",
         )
         parser.add_argument(
             "--seed-only", action="store_true", help="seed (or reuse the seed) without the recompute (score)"
@@ -139,6 +156,8 @@ class Command(BaseCommand):
             print(_line(row), file=sys.stderr, flush=True)
 
         database = connection.vendor
+        if scenario in ("search", "score") and stores is None:
+            stores = 100_000
         if scenario == "search":
             from xiaodian.benchmarks import search
 
@@ -175,6 +194,14 @@ class Command(BaseCommand):
                 isolate=not options["in_process"],
                 report=say,
             )
+        elif scenario == "ledger":
+            from xiaodian.benchmarks import ledger
+
+            orders = 1_000_000 if options["orders"] is None else options["orders"]
+            stores = 10_000 if stores is None else stores
+            if stores < 1 or orders < 1:
+                raise CommandError("--stores and --orders must be positive")
+            result = ledger.run(stores=stores, orders=orders, report=say)
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
@@ -261,6 +288,8 @@ def _table(result: dict) -> str:
         return _score_table(result)
     if result["scenario"] == "service":
         return _service_table(result)
+    if result["scenario"] == "ledger":
+        return _ledger_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -365,4 +394,43 @@ def _service_table(result: dict) -> str:
         f"cpu: server {cpu['server_cores']} cores, machine busy {cpu['machine_busy_cores']} cores, "
         f"client loop lag p99 {cpu['client_loop_lag_ms']['p99']} ms",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _ledger_table(result: dict) -> str:
+    posting, settlement, books, targets = (
+        result["posting"],
+        result["settlement"],
+        result["books"],
+        result["targets"],
+    )
+    scale, seed = result["scale"], result["seed"]
+    met = {True: "met", False: "NOT met", None: "the goal is set at 1,000,000 orders"}
+    lines = [
+        f"ledger on {result['database_version']}, {result['machine']['cpus']} cores: "
+        f"{scale['orders']} orders of {scale['stores']} stores",
+        "seed: reused" if seed["reused"] else f"seed: {seed['seconds']} s {seed['loaded']}",
+        f"payments posted: {posting['journals']} journals, {posting['entries']} entries in "
+        f"{posting['seconds']} s = {posting['journals_per_s']} journals/s "
+        f"({posting['chunk']} orders a transaction, {posting['statements_per_chunk']} statements each)",
+        f"after-sale periods ended (input): {settlement['lines_ended']} lines in {settlement['lines_ended_s']} s",
+        f"settlement run: {settlement['orders']} orders in {settlement['seconds']} s = "
+        f"{settlement['orders_per_s']} orders/s ({settlement['chunk']} a transaction, "
+        f"{settlement['statements_per_chunk']} statements each; target {targets['settle_s']} s: "
+        f"{met[targets['settle_met']]})",
+        f"settlement memory: peak RSS {settlement['peak_rss_mb']} MB, "
+        f"{settlement['peak_rss_growth_mb']} MB above the {settlement['rss_before_mb']} MB before the run",
+    ]
+    for when, read in result["balance_read"].items():
+        if read:
+            lines.append(
+                f"balance read {when.replace('_', ' ')}: {read['queries']} query, {read['ms']} ms "
+                f"(the store with the most entries: {read['store_entries']}, "
+                f"{read['pending_orders']} orders pending)"
+            )
+    lines.append(
+        f"books: {books['drifted_balances']} drifted balances, all accounts sum to "
+        f"{books['total_of_all_accounts']}, {books['open_journals']} open journals "
+        f"({'add up' if targets['books_add_up'] else 'DO NOT add up'})"
+    )
     return "\n".join(lines) + "\n"

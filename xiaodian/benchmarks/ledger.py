@@ -1,0 +1,643 @@
+"""`xiaodian bench ledger`: the ledger at a million orders (issue 18).
+
+1. Seeds (or reuses) the inputs: N open stores (two listed products each) and M paid orders of
+   them (order counts per store skewed, a third with two lines), received weeks ago, loaded in
+   bulk as `bench score` loads its rows (binary COPY on PostgreSQL, one prepared INSERT on SQLite),
+   not through the services. A marker user records a finished seed of that size; a run finding it
+   reuses the orders, a run finding another size replaces them.
+2. Wipes the ledger (a benchmark database only: its whole ledger is the bench's) and posts every
+   order's payment through `ledger.services.post_payments` (the `order_paid` handler's batch path,
+   `PAYMENT_CHUNK` orders a transaction): journals/s.
+3. Marks every line's after-sale period ended (the input of the settlement: what
+   `aftersale_period_ended` records line by line; one UPDATE here, timed apart), then times the
+   settlement run `ledger.services.settle_due` (`SETTLEMENT_CHUNK` orders a transaction): its wall
+   time, this process's resident memory sampled every 10 ms during the run (peak and before), and
+   the Python heap the run allocated at its peak (tracemalloc, in a second, smaller pass is not
+   done: tracemalloc slows every allocation, so it is off while timing).
+4. Counts the statements of one balance read (`ledger.selectors.balance`) of the store with the
+   most entries, after the postings and after the settlement, and checks the books: every
+   account's running balance equals the sum of its entries, all accounts sum to zero, no journal
+   is left open.
+"""
+
+import os
+import platform
+import resource
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import numpy as np
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from rich.progress import Progress
+
+from xiaodian.accounts import licences
+from xiaodian.accounts.models import User
+from xiaodian.accounts.rules import Role, SubjectKind, Verification
+from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
+from xiaodian.ledger import guard as ledger_guard
+from xiaodian.ledger import selectors as ledger_selectors
+from xiaodian.ledger import services as ledger
+from xiaodian.ledger.models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney
+from xiaodian.orders.models import Order
+from xiaodian.orders.rules import Status
+from xiaodian.stores import naming
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreKind, StoreState
+
+from . import guard
+from .score import (
+    ADDRESSES,
+    CHECKOUT_COLUMNS,
+    DAY,
+    LINE_COLUMNS,
+    NAT,
+    ORDER_COLUMNS,
+    PRODUCT_COLUMNS,
+    SKU_COLUMNS,
+    STAFF_COLUMNS,
+    STORE_COLUMNS,
+    SUBJECT_COLUMNS,
+    USER_COLUMNS,
+    _like,
+    _load,
+    _maxrss_mb,
+    _micros,
+    _numbers,
+    _rss_mb,
+    _server_settings,
+)
+from .search import _cpus, _database_version, _leaves, _next_id, _progress, _reset_sequence
+
+MERCHANT_PREFIX = "bench_ledger_merchant_"
+BUYER_PREFIX = "bench_ledger_buyer_"
+MARKER_PREFIX = "bench_ledger_seeded_"
+SEED_VERSION = 1  # in the marker: a seed made by an older version of this file is replaced
+STORE_PREFIX = "账本压测"
+SUBJECT_PREFIX = "账本压测商贸"
+LICENCE_BASE = 740_000_000  # search's bench uses 700,000,000 onwards, score's 720,000,000
+STORES_PER_SUBJECT = 30
+ORDERS_PER_BUYER = 50
+BUYERS_MAX = 50_000
+ORDER_SPREAD = 1.2  # sigma of the lognormal store weights: a few big stores, many small
+TWO_LINES = 0.3  # of orders: two lines (the store's two products)
+SHIPPING = 0.25  # of orders: ¥6 shipping on top of the goods
+LOAD_BATCH = 100_000  # orders per load (and progress step)
+POST_BATCH = 20_000  # order ids handed to post_payments at a time (progress step)
+
+TARGET_SETTLE_S = 60.0  # issue 18: 1M orders settle in ≤ 60 s on PostgreSQL
+BALANCE_QUERIES = 1  # issue 18: the balance read costs one query
+
+SEQUENCED = (
+    "accounts_user",
+    "accounts_subject",
+    "stores_store",
+    "catalog_product",
+    "catalog_sku",
+    "orders_checkout",
+    "orders_order",
+    "orders_orderline",
+)
+
+
+def _ledger_tables() -> list[str]:
+    """Every table of the ledger but the fee schedules (the rates are not the bench's)."""
+    return [
+        model._meta.db_table
+        for model in apps.get_app_config("ledger").get_models()
+        if model is not FeeSchedule
+    ]
+
+
+# -------------------------------------------------------------------------------------- clear
+
+
+BENCH_STORES = (
+    "SELECT s.id FROM stores_store s JOIN accounts_subject j ON j.id = s.subject_id "
+    "JOIN accounts_user u ON u.id = j.owner_id WHERE u.username LIKE %s"
+)
+
+
+def wipe_ledger() -> None:
+    """Empty the ledger: on a benchmark database it is all the bench's. PostgreSQL's TRUNCATE
+    fires no row triggers; SQLite's deletes pass them inside `ledger.guard.wiping()`."""
+    guard.require_benchmark_database("wipe the ledger for the ledger benchmark")
+    tables = _ledger_tables()
+    with transaction.atomic(), connection.cursor() as cursor:  # SQLite checks foreign keys at the end
+        if connection.vendor == "postgresql":
+            # A table with deferred checks pending cannot be truncated: run them now (there are
+            # none unless this runs inside a longer transaction, as in the tests).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        else:
+            with ledger_guard.wiping():
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {table}")
+
+
+def _clear(progress: Progress) -> None:
+    """Remove an earlier seed of this bench (of another size)."""
+    merchants, buyers = [_like(MERCHANT_PREFIX)], [_like(BUYER_PREFIX)]
+    in_stores = f"IN ({BENCH_STORES})"
+    statements = [
+        (
+            "DELETE FROM orders_orderline WHERE order_id IN "
+            f"(SELECT id FROM orders_order WHERE store_id {in_stores})",
+            merchants,
+        ),
+        (f"DELETE FROM orders_order WHERE store_id {in_stores}", merchants),
+        (
+            "DELETE FROM orders_checkout WHERE buyer_id IN (SELECT id FROM accounts_user WHERE username LIKE %s)",
+            buyers,
+        ),
+        (
+            "DELETE FROM catalog_sku WHERE product_id IN "
+            f"(SELECT id FROM catalog_product WHERE store_id {in_stores})",
+            merchants,
+        ),
+        (f"DELETE FROM catalog_product WHERE store_id {in_stores}", merchants),
+        (f"DELETE FROM stores_storestaff WHERE store_id {in_stores}", merchants),
+        (f"DELETE FROM stores_store WHERE id {in_stores}", merchants),
+        (
+            "DELETE FROM accounts_subject WHERE owner_id IN (SELECT id FROM accounts_user WHERE username LIKE %s)",
+            merchants,
+        ),
+        (
+            "DELETE FROM accounts_user WHERE username LIKE %s OR username LIKE %s OR username LIKE %s",
+            [*merchants, *buyers, _like(MARKER_PREFIX)],
+        ),
+    ]
+    task = progress.add_task("clearing old seed", total=len(statements))
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if connection.vendor == "sqlite":  # no default escape character there
+                sql = sql.replace("LIKE %s", r"LIKE %s ESCAPE '\'")
+            cursor.execute(sql, params)
+            progress.advance(task)
+
+
+# --------------------------------------------------------------------------------------- seed
+
+
+def _ids(table: str, n: int) -> np.ndarray:
+    first = _next_id(table)
+    return np.arange(first, first + n, dtype=np.int64)
+
+
+def _seed_stores(store_count: int, buyer_count: int, rng: np.random.Generator, stamp: int) -> dict:
+    """Merchants (one per 30 stores) with enterprise subjects, open stores with their owner's staff
+    row, two listed products (one SKU each) per store, buyers with one checkout each."""
+    leaves = sorted(_leaves().items())
+    owners = -(-store_count // STORES_PER_SUBJECT)
+    users = owners + buyer_count
+    user_ids = _ids("accounts_user", users)
+    _load(
+        "accounts_user",
+        USER_COLUMNS,
+        {
+            "id": user_ids,
+            "password": make_password(None),
+            "last_login": None,
+            "is_superuser": False,
+            "username": [f"{MERCHANT_PREFIX}{k}" for k in range(owners)]
+            + [f"{BUYER_PREFIX}{k}" for k in range(buyer_count)],
+            "first_name": "",
+            "last_name": "",
+            "email": "",
+            "is_staff": False,
+            "is_active": True,
+            "date_joined": stamp - 400 * DAY,
+            "display_name": "",
+            "avatar": "",
+        },
+        users,
+    )
+    subject_ids = _ids("accounts_subject", owners)
+    _load(
+        "accounts_subject",
+        SUBJECT_COLUMNS,
+        {
+            "id": subject_ids,
+            "owner_id": user_ids[:owners],
+            "kind": SubjectKind.ENTERPRISE.value,
+            "name": [f"{SUBJECT_PREFIX}{k}有限公司" for k in range(owners)],
+            "licence_number": [licences.make_uscc(LICENCE_BASE + k) for k in range(owners)],
+            "trade_name": "",
+            "verification": Verification.VERIFIED.value,
+            "verified_at": stamp - 390 * DAY,
+            "created_at": stamp - 390 * DAY,
+        },
+        owners,
+    )
+    store_ids = _ids("stores_store", store_count)
+    owner_of = np.arange(store_count) // STORES_PER_SUBJECT
+    names = [f"{STORE_PREFIX}{k}号店" for k in range(store_count)]
+    leaf_ids = np.array([pk for pk, _name in leaves], dtype=np.int64)
+    main = leaf_ids[rng.integers(0, len(leaf_ids), store_count)]
+    opened = stamp - 365 * DAY
+    _load(
+        "stores_store",
+        STORE_COLUMNS,
+        {
+            "id": store_ids,
+            "subject_id": subject_ids[owner_of],
+            "name": names,
+            "name_key": [naming.name_key(name) for name in names],
+            "kind": StoreKind.ORDINARY.value,
+            "state": StoreState.OPEN.value,
+            "main_category_id": main,
+            "description": "",
+            "is_legacy_video": False,
+            "upgraded_at": None,
+            "created_at": opened - DAY,
+            "opened_at": opened,
+            "closed_at": None,
+        },
+        store_count,
+    )
+    _load(
+        "stores_storestaff",
+        STAFF_COLUMNS,
+        {
+            "store_id": store_ids,
+            "user_id": user_ids[owner_of],
+            "role": Role.OWNER.value,
+            "created_at": opened,
+        },
+        store_count,
+    )
+    # two products a store: [store k's first, ..., store k's second]; the second in another category
+    products = 2 * store_count
+    product_ids = _ids("catalog_product", products)
+    categories = np.concatenate([main, leaf_ids[rng.integers(0, len(leaf_ids), store_count)]])
+    _load(
+        "catalog_product",
+        PRODUCT_COLUMNS,
+        {
+            "id": product_ids,
+            "store_id": np.concatenate([store_ids, store_ids]),
+            "category_id": categories,
+            "title": [f"账本压测好物 {i}号" for i in range(products)],
+            "description": "",
+            "spec_names": "[]",
+            "state": ProductState.LISTED.value,
+            "created_at": opened,
+            "updated_at": opened,
+            "listed_at": opened,
+            "banned_at": None,
+            "ban_reason": "",
+        },
+        products,
+    )
+    sku_ids = _ids("catalog_sku", products)
+    price = np.maximum(100, np.round(rng.lognormal(np.log(5_900), 0.8, products), -1)).astype(np.int64)
+    _load(
+        "catalog_sku",
+        SKU_COLUMNS,
+        {
+            "id": sku_ids,
+            "product_id": product_ids,
+            "specs": "{}",
+            "price_fen": price,
+            "stock": 10_000,
+            "is_active": True,
+        },
+        products,
+    )
+    checkout_ids = _ids("orders_checkout", buyer_count)
+    _load(
+        "orders_checkout",
+        CHECKOUT_COLUMNS,
+        {
+            "id": checkout_ids,
+            "buyer_id": user_ids[owners:],
+            "idempotency_key": [f"bench-ledger-{k}" for k in range(buyer_count)],
+            "request_hash": "0" * 64,
+            "total_fen": 0,
+            "created_at": stamp - 60 * DAY,
+        },
+        buyer_count,
+    )
+    weight = rng.lognormal(0.0, ORDER_SPREAD, store_count)
+    return {
+        "store_id": store_ids,
+        "product_id": product_ids,
+        "sku_id": sku_ids,
+        "price": price,
+        "weight": weight / weight.sum(),
+        "buyer_id": user_ids[owners:],
+        "checkout_id": checkout_ids,
+    }
+
+
+def _seed_orders(world: dict, rng: np.random.Generator, n: int, stamp: int) -> int:
+    """`n` orders paid 20 to 50 days ago and received within a week after, one line each or two
+    (a third), `total = goods + shipping`. Answers the lines loaded."""
+    stores = len(world["store_id"])
+    store = rng.choice(stores, n, p=world["weight"])
+    buyer = rng.integers(0, len(world["buyer_id"]), n)
+    two = rng.random(n) < TWO_LINES
+    quantity = np.where(rng.random(n) < 0.8, 1, rng.integers(2, 4, n))
+    first_price = world["price"][store] * quantity
+    second_price = np.where(two, world["price"][store + stores], 0)
+    goods = first_price + second_price
+    shipping = np.where(rng.random(n) < SHIPPING, 600, 0)
+    created = np.sort(stamp - rng.integers(20 * DAY, 50 * DAY, n))
+    paid_at = created + rng.integers(10_000_000, 600_000_000, n)  # 10 s to 10 minutes later
+    shipped_at = paid_at + rng.integers(2 * 3600 * 1_000_000, 2 * DAY, n)
+    received_at = shipped_at + rng.integers(DAY, 7 * DAY, n)
+    order_ids = _ids("orders_order", n)
+    _load(
+        "orders_order",
+        ORDER_COLUMNS,
+        {
+            "id": order_ids,
+            "number": _numbers(created, order_ids),
+            "checkout_id": world["checkout_id"][buyer],
+            "buyer_id": world["buyer_id"][buyer],
+            "store_id": world["store_id"][store],
+            "status": int(Status.COMPLETED),
+            "scene": 1,
+            "source_type": "",
+            "source_id": None,
+            "address": [ADDRESSES[k] for k in rng.integers(0, len(ADDRESSES), n).tolist()],
+            "goods_fen": goods,
+            "shipping_fen": shipping,
+            "total_fen": goods + shipping,
+            "created_at": created,
+            "pay_deadline": created + 1800 * 1_000_000,
+            "paid_at": paid_at,
+            "shipped_at": shipped_at,
+            "received_at": received_at,
+            "closed_at": np.full(n, NAT, dtype=np.int64),
+        },
+        n,
+    )
+    # each order's first line, then the second lines of the orders with two
+    with_two = np.flatnonzero(two)
+    line_order = np.concatenate([np.arange(n), with_two])
+    product = np.concatenate([store, with_two * 0 + store[with_two] + stores])
+    lines = len(line_order)
+    _load(
+        "orders_orderline",
+        LINE_COLUMNS,
+        {
+            "id": _ids("orders_orderline", lines),
+            "order_id": order_ids[line_order],
+            "sku_id": world["sku_id"][product],
+            "product_id": world["product_id"][product],
+            "title": "账本压测好物",
+            "specs": "{}",
+            "unit_price_fen": world["price"][product],
+            "quantity": np.concatenate([quantity, np.ones(len(with_two), dtype=np.int64)]),
+            "shipped_quantity": np.concatenate([quantity, np.ones(len(with_two), dtype=np.int64)]),
+            "withdrawn_quantity": 0,
+            "scene": 1,
+            "source_type": "",
+            "source_id": None,
+        },
+        lines,
+    )
+    return lines
+
+
+def seed(*, store_count: int, order_count: int, rng: np.random.Generator, progress: Progress) -> dict:
+    """Seed the bench's stores and orders, or reuse a finished seed of the same size. One
+    transaction: a seed that fails or is killed leaves nothing behind. Only in a benchmark
+    database (guard.py)."""
+    guard.require_benchmark_database("seed the ledger benchmark (it clears earlier seeds and the ledger)")
+    marker_name = f"{MARKER_PREFIX}v{SEED_VERSION}_{store_count}_{order_count}"
+    marker = User.objects.filter(username=marker_name).first()
+    if marker is not None:
+        return {"reused": True, "seconds": 0.0}
+    now = clock.now().replace(microsecond=0)
+    stamp = _micros(now)
+    started = time.perf_counter()
+    buyer_count = min(BUYERS_MAX, max(100, order_count // ORDERS_PER_BUYER))
+    lines = 0
+    with transaction.atomic():
+        wipe_ledger()  # its rows point at the stores cleared next
+        _clear(progress)
+        task = progress.add_task("seeding stores, orders", total=order_count + LOAD_BATCH)
+        world = _seed_stores(store_count, buyer_count, rng, stamp)
+        progress.advance(task, LOAD_BATCH)
+        for start in range(0, order_count, LOAD_BATCH):
+            n = min(LOAD_BATCH, order_count - start)
+            lines += _seed_orders(world, rng, n, stamp)
+            progress.advance(task, n)
+        for table in SEQUENCED:
+            _reset_sequence(table)
+        User.objects.create(
+            username=marker_name, password=make_password(None), is_active=False, date_joined=now
+        )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(SEQUENCED)}")
+    return {
+        "reused": False,
+        "seconds": round(time.perf_counter() - started, 1),
+        "loaded": {"stores": store_count, "buyers": buyer_count, "orders": order_count, "lines": lines},
+    }
+
+
+# ------------------------------------------------------------------------------------ measure
+
+
+def bench_stores():
+    return Store.objects.filter(subject__owner__username__startswith=MERCHANT_PREFIX)
+
+
+class _RssSampler:
+    """This process's resident memory every `interval` seconds while inside the block: its peak."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval, self.peak, self._stop = interval, 0.0, threading.Event()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, _rss_mb() or 0.0)
+
+    def __enter__(self) -> "_RssSampler":
+        self.before = _rss_mb() or 0.0
+        self.peak = self.before
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb() or 0.0)
+
+
+class _Statements:
+    """Counts the statements sent to the database (cheaply: no SQL kept)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def _balance_read(store: Store) -> dict:
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        held = ledger_selectors.balance(store)
+        seconds = time.perf_counter() - started
+    return {
+        "queries": len(captured),
+        "ms": round(seconds * 1000, 2),
+        "store_entries": Entry.objects.filter(account__store=store).count(),
+        "pending_orders": held.pending_orders,
+    }
+
+
+def _books() -> dict:
+    started = time.perf_counter()
+    drifted = ledger_selectors.drifted_balances()
+    return {
+        "drifted_balances": len(drifted),
+        "total_of_all_accounts": ledger_selectors.total_of_all_accounts(),
+        "open_journals": Journal.objects.filter(sealed=False).count(),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def measure(*, progress: Progress, say: Callable[[dict], None]) -> dict:
+    """Wipe the ledger, post every bench order's payment, end the lines' periods, run the
+    settlement, read a balance; with the timings."""
+    task = progress.add_task("wiping the ledger", total=1)
+    wipe_ledger()
+    progress.advance(task)
+    order_ids = list(
+        Order.objects.filter(store__in=bench_stores(), paid_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    statements = _Statements()
+
+    task = progress.add_task("posting payments", total=len(order_ids))
+    fees = ledger.FeeRates()
+    posted = 0
+    with connection.execute_wrapper(statements):
+        started = time.perf_counter()
+        for start in range(0, len(order_ids), POST_BATCH):
+            part = order_ids[start : start + POST_BATCH]
+            posted += ledger.post_payments(order_ids=part, fees=fees)
+            progress.advance(task, len(part))
+        posting_s = time.perf_counter() - started
+    payment_chunks = -(-len(order_ids) // ledger.PAYMENT_CHUNK)
+    posting = {
+        "orders": len(order_ids),
+        "journals": posted,
+        "entries": Entry.objects.count(),
+        "seconds": round(posting_s, 1),
+        "journals_per_s": round(posted / posting_s) if posting_s else None,
+        "chunk": ledger.PAYMENT_CHUNK,
+        "statements_per_chunk": round(statements.count / payment_chunks, 1) if payment_chunks else 0,
+    }
+    say({"posting_s": posting["seconds"], "journals_per_s": posting["journals_per_s"]})
+
+    top = (
+        OrderMoney.objects.values("store")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("store", flat=True)
+        .first()
+    )
+    biggest = Store.objects.get(pk=top) if top else None  # the store with the most entries
+    balance_after_posting = _balance_read(biggest) if biggest else None
+
+    task = progress.add_task("ending after-sale periods", total=1)
+    started = time.perf_counter()
+    ended = LineMoney.objects.filter(period_ended_at__isnull=True).update(period_ended_at=clock.now())
+    periods_s = time.perf_counter() - started
+    progress.advance(task)
+
+    task = progress.add_task("settlement run", total=len(order_ids))
+    statements.count = 0
+    with connection.execute_wrapper(statements), _RssSampler() as rss:
+        started = time.perf_counter()
+        settled = ledger.settle_due(on_chunk=lambda n: progress.advance(task, n))
+        settle_s = time.perf_counter() - started
+    settle_chunks = -(-settled // ledger.SETTLEMENT_CHUNK)
+    settlement = {
+        "orders": settled,
+        "journals": Journal.objects.filter(source_type="settlement").count(),
+        "seconds": round(settle_s, 1),
+        "orders_per_s": round(settled / settle_s) if settle_s else None,
+        "chunk": ledger.SETTLEMENT_CHUNK,
+        "statements_per_chunk": round(statements.count / settle_chunks, 1) if settle_chunks else 0,
+        "rss_before_mb": rss.before,
+        "peak_rss_mb": rss.peak,
+        "peak_rss_growth_mb": round(rss.peak - rss.before, 1),
+        "process_maxrss_mb": _maxrss_mb(resource.RUSAGE_SELF),
+        "lines_ended": ended,
+        "lines_ended_s": round(periods_s, 1),
+    }
+    say({"settlement_s": settlement["seconds"], "peak_rss_mb": settlement["peak_rss_mb"]})
+    balance_after_settlement = _balance_read(biggest) if biggest else None
+    task = progress.add_task("checking the books", total=1)
+    books = _books()
+    progress.advance(task)
+    return {
+        "posting": posting,
+        "settlement": settlement,
+        "balance_read": {
+            "after_posting": balance_after_posting,
+            "after_settlement": balance_after_settlement,
+        },
+        "books": books,
+        "rows": {
+            "entries": Entry.objects.count(),
+            "journals": Journal.objects.count(),
+            "accounts": Account.objects.count(),
+        },
+    }
+
+
+def run(
+    *, stores: int, orders: int, seed_value: int = 1, report: Callable[[dict], None] | None = None
+) -> dict:
+    say = report or (lambda row: None)
+    rng = np.random.default_rng(seed_value)
+    with _progress() as progress:
+        seeded = seed(store_count=stores, order_count=orders, rng=rng, progress=progress)
+        say({"seed": "reused" if seeded["reused"] else "seeded", "seconds": seeded["seconds"]})
+        measured = measure(progress=progress, say=say)
+    settle_s = measured["settlement"]["seconds"]
+    reads = [r for r in measured["balance_read"].values() if r]
+    books = measured["books"]
+    return {
+        "scenario": "ledger",
+        "database_version": _database_version(),
+        "machine": {
+            "cpus": _cpus(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+        },
+        "scale": {"stores": stores, "orders": orders},
+        "seed": seeded,
+        "measured_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        **measured,
+        "server_settings": _server_settings(),
+        "targets": {
+            "settle_s": TARGET_SETTLE_S,
+            "settle_met": settle_s <= TARGET_SETTLE_S if orders >= 1_000_000 else None,
+            "balance_queries": BALANCE_QUERIES,
+            "balance_met": all(r["queries"] <= BALANCE_QUERIES for r in reads),
+            "books_add_up": books["drifted_balances"] == 0
+            and books["total_of_all_accounts"] == 0
+            and books["open_journals"] == 0,
+        },
+    }
