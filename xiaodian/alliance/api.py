@@ -16,6 +16,8 @@ from .models import Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
 from .schemas import (
     AgencyIn,
     AllianceOut,
+    CommissionOrderOut,
+    EarningsOut,
     JoinIn,
     LibraryFilter,
     LibraryItemOut,
@@ -260,3 +262,30 @@ def make_link(request, body: PromotionLinkIn):
     again, the same). A buyer who opens it and buys has the line attributed to the caller."""
     link = services.make_link(promoter=selectors.promoter_of(request.auth), plan_id=body.plan_id)
     return 201, link_out(request, link)
+
+
+def _commission_page(rows, page: PageParams) -> dict:
+    result = paginate(rows, page)
+    result["items"] = selectors.commission_orders(result["items"])
+    return result
+
+
+@router.get("/alliance/commissions", response=Page[CommissionOrderOut])
+def my_commissions(request, page: Query[PageParams]):
+    """The caller's commission orders (as a promoter, or an agency's service fees), newest first."""
+    require_user(request.auth)
+    return _commission_page(selectors.promoter_commissions(request.auth), page)
+
+
+@router.get("/alliance/earnings", response=EarningsOut)
+def my_earnings(request):
+    """The caller's commission balances: pending, available (withdrawable), owed, withdrawing."""
+    require_user(request.auth)
+    return selectors.earnings(request.auth)
+
+
+@router.get("/stores/{store_id}/alliance/commissions", response=Page[CommissionOrderOut])
+def store_commissions(request, store_id: ObjectId, page: Query[PageParams]):
+    """The commission orders on the store's lines, newest first (owner, admin, finance)."""
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    return _commission_page(selectors.store_commissions(store), page)

@@ -8,6 +8,7 @@ class AllianceConfig(AppConfig):
     verbose_name = _("优选联盟")
 
     def ready(self) -> None:
+        from xiaodian.ledger import extensions as ledger_extensions
         from xiaodian.orders import extensions, sources
         from xiaodian.orders.rules import Scene
 
@@ -17,6 +18,8 @@ class AllianceConfig(AppConfig):
         # and its plan and ratios are kept beside it inside the checkout.
         extensions.attributions.register(services.attribute_lines)
         extensions.holds.register(services.record_attributions)
+        # When the order is paid, the ledger pays the promoter (and the agency) from the line.
+        ledger_extensions.commissions.register(selectors.commission_claims)
         # A promotion link opens the product page as a product share whose source is the link.
         sources.register(
             rules.SOURCE_TYPE, selectors.link_sources, _("优选联盟推广"), scenes=(Scene.PRODUCT_SHARE,)

@@ -63,3 +63,9 @@ SALES_WINDOW = timedelta(days=30)
 UNSCORED_SCORE = Decimal("4.00")
 LIBRARY_PAGE_MAX = 50
 SHOWCASE_MAX = 500
+
+
+# WeChat Store's commission order states (DOMAIN.md "Preferred Alliance").
+COMMISSION_UNSETTLED = 20
+COMMISSION_SETTLED = 100
+COMMISSION_CANCELLED = 200

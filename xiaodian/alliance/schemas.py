@@ -130,3 +130,28 @@ class PromotionLinkOut(Schema):
     url: str = Field(description="the product page, carrying the link (scene 4)")
     short_url: str
     created_at: datetime
+
+
+class CommissionOrderOut(Schema):
+    reference: str = Field(
+        description="the commission order's number: AL<line id>, an agency's AL<line id>-S"
+    )
+    kind: str = Field(description="commission (the promoter's) or service (an agency's service fee)")
+    order_id: int
+    line_id: int
+    store_id: int
+    promoter_id: int = Field(description="the user paid")
+    ratio_ppm: int = Field(description="of the line's paid amount, fixed when the order was paid")
+    paid_fen: int = Field(description="the line's paid amount")
+    refunded_fen: int
+    amount_fen: int = Field(description="the commission at payment")
+    commission_fen: int = Field(description="now: less what refunds took back or clawed back")
+    state: int = Field(description="20 unsettled, 100 settled, 200 settlement cancelled")
+    settled_at: datetime | None
+
+
+class EarningsOut(Schema):
+    pending_fen: int = Field(description="commission until the lines' after-sale periods end")
+    available_fen: int = Field(description="withdrawable")
+    owed_fen: int = Field(description="clawed back beyond what was available; repaid from the next")
+    withdrawing_fen: int

@@ -17,6 +17,10 @@ from xiaodian.complaints.models import Complaint
 from xiaodian.complaints.rules import State as ComplaintState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.ledger.extensions import CommissionClaim
+from xiaodian.ledger.models import Account, Journal, LineCommission
+from xiaodian.ledger.rules import PROMOTER_KINDS, AccountKind, ClaimKind
+from xiaodian.ledger.rules import Source as LedgerSource
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import Scene, Status
 from xiaodian.orders.sources import Source
@@ -339,4 +343,118 @@ def store_attributed_lines(store: Store) -> QuerySet[AttributedLine]:
         AttributedLine.objects.filter(plan__store=store)
         .select_related("line__order", "promoter", "agency", "plan")
         .order_by("-created_at", "-line_id")
+    )
+
+
+# -- commission orders ------------------------------------------------------------------------------
+
+
+def commission_claims(order_ids: list[int]) -> list[CommissionClaim]:
+    """The ledger's `commissions` extension point: for the paid orders' attributed lines, the
+    promoter's commission and, through an agency, the agency's service fee, at the ratios fixed
+    in the checkout (plans never change their ratios)."""
+    claims = []
+    rows = AttributedLine.objects.filter(line__order_id__in=order_ids).values_list(
+        "line_id", "promoter__user_id", "agency__user_id", "commission_ratio_ppm", "service_ratio_ppm"
+    )
+    for line_id, promoter, agency, commission, service in rows.order_by("line_id"):
+        if commission:
+            claims.append(
+                CommissionClaim(line_id, promoter, ClaimKind.COMMISSION, commission, f"AL{line_id}")
+            )
+        if agency is not None and service:
+            claims.append(CommissionClaim(line_id, agency, ClaimKind.SERVICE, service, f"AL{line_id}-S"))
+    return claims
+
+
+@dataclass(frozen=True)
+class CommissionOrder:
+    """One promoter's claim on one order line, in WeChat's states: 20 unsettled, 100 settled,
+    200 settlement cancelled (refunded in full before it settled)."""
+
+    reference: str
+    kind: str
+    order_id: int
+    line_id: int
+    store_id: int
+    promoter_id: int  # the user
+    ratio_ppm: int
+    paid_fen: int
+    refunded_fen: int
+    amount_fen: int  # at payment
+    commission_fen: int  # now: less what refunds took back (or clawed back after settlement)
+    state: int
+    settled_at: datetime | None
+
+
+def _commission_orders(rows) -> list[CommissionOrder]:
+    """Each claim with its state: settled (100) once its settlement was posted, whatever refunds
+    clawed back after; cancelled (200) when refunds took all of it before; else unsettled (20)."""
+    claims = list(rows)
+    settled = set(
+        Journal.objects.filter(
+            source_type=LedgerSource.COMMISSION_SETTLED, source_key__in=[c.reference for c in claims]
+        ).values_list("source_key", flat=True)
+    )
+    found = []
+    for claim in claims:
+        held = claim.held_fen
+        if claim.reference in settled:
+            state = rules.COMMISSION_SETTLED
+        elif not held:
+            state = rules.COMMISSION_CANCELLED
+        else:
+            state = rules.COMMISSION_UNSETTLED
+        found.append(
+            CommissionOrder(
+                reference=claim.reference,
+                kind=claim.kind,
+                order_id=claim.line.order.order_id,
+                line_id=claim.line.line_id,
+                store_id=claim.line.order.store_id,
+                promoter_id=claim.promoter_id,
+                ratio_ppm=claim.ratio_ppm,
+                paid_fen=claim.line.paid_fen,
+                refunded_fen=claim.line.refunded_fen,
+                amount_fen=claim.amount_fen,
+                commission_fen=held,
+                state=state,
+                settled_at=claim.settled_at,
+            )
+        )
+    return found
+
+
+def promoter_commissions(user: User) -> QuerySet[LineCommission]:
+    """The user's commission orders (as a promoter or an agency), newest first."""
+    return LineCommission.objects.filter(promoter=user).select_related("line__order").order_by("-pk")
+
+
+def store_commissions(store: Store) -> QuerySet[LineCommission]:
+    """The commission orders on the store's lines, newest first."""
+    return (
+        LineCommission.objects.filter(line__order__store=store).select_related("line__order").order_by("-pk")
+    )
+
+
+def commission_orders(rows: QuerySet[LineCommission]) -> list[CommissionOrder]:
+    return _commission_orders(rows)
+
+
+@dataclass(frozen=True)
+class Earnings:
+    pending_fen: int
+    available_fen: int
+    owed_fen: int
+    withdrawing_fen: int
+
+
+def earnings(user: User) -> Earnings:
+    """The promoter's balances from the ledger (one query)."""
+    held = dict(Account.objects.filter(user=user, kind__in=PROMOTER_KINDS).values_list("kind", "balance_fen"))
+    return Earnings(
+        pending_fen=held.get(AccountKind.PROMOTER_PENDING, 0),
+        available_fen=held.get(AccountKind.PROMOTER_AVAILABLE, 0),
+        owed_fen=-held.get(AccountKind.PROMOTER_OWED, 0),
+        withdrawing_fen=held.get(AccountKind.PROMOTER_WITHDRAWING, 0),
     )

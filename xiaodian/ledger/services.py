@@ -28,8 +28,18 @@ from xiaodian.payments import services as payments
 from xiaodian.stores.access import has_perm
 from xiaodian.stores.models import Category, Store, StoreDeposit
 
-from . import bulk, events, rules
-from .models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney, Withdrawal, WithdrawalState
+from . import bulk, events, extensions, rules
+from .models import (
+    Account,
+    Entry,
+    FeeSchedule,
+    Journal,
+    LineCommission,
+    LineMoney,
+    OrderMoney,
+    Withdrawal,
+    WithdrawalState,
+)
 from .rules import AccountKind, Source
 
 # -- accounts and journals ------------------------------------------------------------------------
@@ -206,12 +216,13 @@ def post_line_refund(*, line_id: int, amount_fen: int, quantity: int, out_refund
             return
         refunded = line.refunded_fen + amount_fen
         fee_back = rules.fee_share(line.fee_fen, line.paid_fen, refunded) - line.fee_returned_fen
-        from_store = amount_fen - fee_back
-        store = money.store_id
         legs = [
             Leg(account(AccountKind.REFUNDS_OUT), amount_fen),
             Leg(account(AccountKind.FEE_INCOME), -fee_back),
         ]
+        claims_back = _claims_back(line, refunded, legs)
+        from_store = amount_fen - fee_back - claims_back
+        store = money.store_id
         if money.settled_at is None:
             legs.append(Leg(account(AccountKind.PENDING, store), -from_store))
             pending_change = -from_store
@@ -234,6 +245,65 @@ def post_line_refund(*, line_id: int, amount_fen: int, quantity: int, out_refund
         )
 
 
+def _claims_back(line: LineMoney, refunded_fen: int, legs: list[Leg]) -> int:
+    """A refund lowers each promoter's claim on the line in proportion (a full refund cancels it,
+    `rules.commission_held`): before the claim settled from the promoter's pending, after it as a
+    claw-back from available (what available lacks, the promoter owes). Adds the legs; answers
+    what went back in all (the store gets it back)."""
+    total = 0
+    for claim in LineCommission.objects.select_for_update().filter(line=line).order_by("pk"):
+        back = claim.held_fen - rules.commission_held(claim.amount_fen, line.paid_fen, refunded_fen)
+        if back <= 0:
+            continue
+        if claim.settled_at is None:
+            legs.append(Leg(account(AccountKind.PROMOTER_PENDING, user_id=claim.promoter_id), -back))
+        else:
+            available = account(AccountKind.PROMOTER_AVAILABLE, user_id=claim.promoter_id)
+            owed = account(AccountKind.PROMOTER_OWED, user_id=claim.promoter_id)
+            held = _locked([available, owed])[available.pk].balance_fen
+            take = max(0, min(held, back))
+            legs += [Leg(available, -take), Leg(owed, -(back - take))]
+        LineCommission.objects.filter(pk=claim.pk).update(returned_fen=F("returned_fen") + back)
+        total += back
+    return total
+
+
+def settle_claims(*, line_id: int) -> int:
+    """The line's after-sale period ended: each promoter's claim on it still held moves from their
+    pending to their available (less what they owe from earlier claw-backs), one journal per claim
+    (its reference), once. Answers the claims settled."""
+    settled = 0
+    now = clock.now()
+    with transaction.atomic():
+        for claim in LineCommission.objects.select_for_update().filter(
+            line__line_id=line_id, settled_at=None
+        ):
+            LineCommission.objects.filter(pk=claim.pk).update(settled_at=now)
+            settled += 1
+            if not claim.held_fen:
+                continue  # cancelled by refunds: nothing to move
+            journal = _open_journal(
+                source_type=Source.COMMISSION_SETTLED,
+                source_key=claim.reference,
+                store_id=None,
+                order_id=None,
+                memo=f"line {line_id}",
+            )
+            if journal is None:
+                continue
+            user = claim.promoter_id
+            pending = account(AccountKind.PROMOTER_PENDING, user_id=user)
+            available = account(AccountKind.PROMOTER_AVAILABLE, user_id=user)
+            owed = account(AccountKind.PROMOTER_OWED, user_id=user)
+            debt = -min(0, _locked([pending, available, owed])[owed.pk].balance_fen)
+            repay = min(debt, claim.held_fen)
+            _post_entries(
+                journal,
+                [Leg(pending, -claim.held_fen), Leg(owed, repay), Leg(available, claim.held_fen - repay)],
+            )
+    return settled
+
+
 def settle_line(*, order_id: int, line_id: int) -> None:
     """`aftersale_period_ended`: the line's window closed. When every line of the order has, the
     order settles (`settle_orders` of one id): what pending still holds of it moves to available,
@@ -246,6 +316,7 @@ def settle_line(*, order_id: int, line_id: int) -> None:
         LineMoney.objects.filter(
             order__order_id=order_id, line_id=line_id, period_ended_at__isnull=True
         ).update(period_ended_at=clock.now())
+        settle_claims(line_id=line_id)
         _settle_chunk([order_id])
 
 
@@ -337,6 +408,39 @@ def _post_legs(legs: dict[int, list[tuple[int, int]]], created_at: datetime) -> 
     Journal.objects.filter(pk__in=bulk.ids(list(legs))).update(sealed=True)
 
 
+def _claims(order_ids: Sequence[int]) -> dict[int, list[extensions.CommissionClaim]]:
+    """{line id: claims} from every registered provider (extensions.commissions): a line claimed
+    twice for the same promoter and kind keeps the first; ratios outside 0–90% are not claims."""
+    found: dict[int, list[extensions.CommissionClaim]] = defaultdict(list)
+    seen: set[tuple[int, int, str]] = set()
+    for provider in extensions.commissions:
+        for claim in provider(list(order_ids)):
+            key = (claim.line_id, claim.promoter_id, claim.kind)
+            if key in seen or not 0 < claim.ratio_ppm <= rules.MAX_CLAIMS_PPM:
+                continue
+            seen.add(key)
+            found[claim.line_id].append(claim)
+    return found
+
+
+def _promoter_accounts(kind: str, user_ids: set[int]) -> dict[int, int]:
+    """{user: account id} of the promoters' accounts of `kind`, made where missing."""
+    if not user_ids:
+        return {}
+
+    def read() -> dict[int, int]:
+        rows = Account.objects.filter(kind=kind, user_id__in=bulk.ids(sorted(user_ids)))
+        return dict(rows.values_list("user_id", "pk"))
+
+    found = read()
+    if len(found) < len(user_ids):
+        Account.objects.bulk_create(
+            [Account(kind=kind, user_id=user) for user in user_ids - found.keys()], ignore_conflicts=True
+        )
+        found = read()
+    return found
+
+
 def post_payments(
     *, order_ids: Iterable[int], fees: FeeRates | None = None, chunk: int = PAYMENT_CHUNK
 ) -> int:
@@ -379,6 +483,11 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
             {(AccountKind.CLEARING, None), (AccountKind.FEE_INCOME, None)}
             | {(AccountKind.PENDING, orders[pk][0]) for pk in posted}
         )
+        claims = _claims(posted)
+        promoters = _promoter_accounts(
+            AccountKind.PROMOTER_PENDING, {c.promoter_id for its in claims.values() for c in its}
+        )
+        claim_rows = []
         clearing, fee_income = (
             accounts[(AccountKind.CLEARING, None)],
             accounts[(AccountKind.FEE_INCOME, None)],
@@ -388,6 +497,7 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
             store, total, paid_at = orders[pk]
             its = lines[pk]
             fee = 0
+            paid_out: list[tuple[int, int]] = []  # (promoter's pending, amount)
             for (line_id, category, _total), paid in zip(
                 its, allocate(total, [t for _l, _c, t in its]), strict=True
             ):
@@ -395,11 +505,19 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
                 line_fee = rules.fee_of(paid, rate)
                 line_rows.append((pk, line_id, category, paid, rate, line_fee))
                 fee += line_fee
-            money_rows.append((pk, store, total, fee, total - fee, fees.version, paid_at))
+                room = paid - line_fee  # claims never take more than the store keeps of the line
+                for claim in claims.get(line_id, ()):
+                    amount = min(rules.commission_of(paid, claim.ratio_ppm), room)
+                    room -= amount
+                    claim_rows.append((line_id, claim, amount))
+                    paid_out.append((promoters[claim.promoter_id], amount))
+            claimed = sum(amount for _account, amount in paid_out)
+            money_rows.append((pk, store, total, fee, total - fee - claimed, fees.version, paid_at))
             legs[ours[str(pk)]] = [
                 (clearing, -total),
-                (accounts[(AccountKind.PENDING, store)], total - fee),
+                (accounts[(AccountKind.PENDING, store)], total - fee - claimed),
                 (fee_income, fee),
+                *paid_out,
             ]
         money_ids = dict(
             bulk.insert(
@@ -418,18 +536,32 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
                 returning=("order_id", "id"),
             )
         )
-        bulk.insert(
-            LineMoney._meta.db_table,
-            (
-                ("order_id", "int"),
-                ("line_id", "int"),
-                ("category_id", "int"),
-                ("paid_fen", "int"),
-                ("fee_rate_ppm", "int"),
-                ("fee_fen", "int"),
-            ),
-            [(money_ids[order], *rest) for order, *rest in line_rows],
-            constants={"refunded_fen": 0, "fee_returned_fen": 0},
+        line_ids = dict(
+            bulk.insert(
+                LineMoney._meta.db_table,
+                (
+                    ("order_id", "int"),
+                    ("line_id", "int"),
+                    ("category_id", "int"),
+                    ("paid_fen", "int"),
+                    ("fee_rate_ppm", "int"),
+                    ("fee_fen", "int"),
+                ),
+                [(money_ids[order], *rest) for order, *rest in line_rows],
+                constants={"refunded_fen": 0, "fee_returned_fen": 0},
+                returning=("line_id", "id") if claim_rows else (),
+            )
+        )
+        LineCommission.objects.bulk_create(
+            LineCommission(
+                line_id=line_ids[line_id],
+                promoter_id=claim.promoter_id,
+                kind=claim.kind,
+                reference=claim.reference,
+                ratio_ppm=claim.ratio_ppm,
+                amount_fen=amount,
+            )
+            for line_id, claim, amount in claim_rows
         )
         _post_legs(legs, now)
     return len(posted)
