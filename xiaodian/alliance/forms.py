@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.forms import DomainErrorForm, YuanField
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.ledger.forms import WithdrawForm
 
 from . import rules
 from .rules import PlanKind, PromoterKind
@@ -104,3 +105,11 @@ class LibraryFilterForm(forms.Form):
             "price_min_fen": data.get("price_min"),
             "price_max_fen": data.get("price_max"),
         }
+
+
+class CommissionWithdrawForm(WithdrawForm):
+    """The promoter center's withdraw form: settled commission to the promoter's own WeChat balance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _("从可提现佣金转到你的微信零钱；至少 1 元，每天最多 3 次。")

@@ -17,11 +17,13 @@ from xiaodian.catalog.rules import ProductState
 from xiaodian.content.models import VideoAccount
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.ledger import selectors as ledger_selectors
+from xiaodian.ledger import services as money
 from xiaodian.stores.access import store_for
 from xiaodian.stores.selectors import CategoryTree
 
 from . import selectors, services
-from .forms import JoinForm, LibraryFilterForm, PlanForm
+from .forms import CommissionWithdrawForm, JoinForm, LibraryFilterForm, PlanForm
 from .models import Promoter, PromotionLink, StoreAlliance
 
 PAGE_SIZE = 20
@@ -107,6 +109,19 @@ def center(request):
     if promoter is None:
         return _join(request)
     action = request.POST.get("action", "") if request.method == "POST" else ""
+    withdraw = CommissionWithdrawForm(request.POST if action == "withdraw" else None)
+    if action == "withdraw":
+        if withdraw.is_valid():
+            try:
+                money.request_promoter_withdrawal(
+                    promoter=request.user, amount_fen=withdraw.cleaned_data["amount"]
+                )
+            except DomainError as exc:
+                withdraw.add_domain_error(exc)
+            else:
+                messages.success(request, _("提现申请已提交，到账后会显示在下方。"))
+                return redirect(request.get_full_path())
+        action = ""  # the page again, with the form's errors
     if action:
         try:
             if action == "add":
@@ -149,7 +164,12 @@ def center(request):
             "query": query.urlencode(),
             "showcase": list(selectors.showcase(promoter)[:100]),
             "links": links,
+            "earnings": selectors.earnings(request.user),
+            "commissions": selectors.commission_orders(selectors.promoter_commissions(request.user)[:20]),
+            "withdraw_form": withdraw,
+            "withdrawals": ledger_selectors.promoter_withdrawals(request.user)[:10],
         },
+        status=400 if withdraw.is_bound else 200,
     )
 
 

@@ -181,6 +181,11 @@ def withdrawals(store: Store) -> QuerySet[Withdrawal]:
     return Withdrawal.objects.filter(store=store).order_by("-id")
 
 
+def promoter_withdrawals(user: User) -> QuerySet[Withdrawal]:
+    """A promoter's withdrawals of commission, newest first."""
+    return Withdrawal.objects.filter(promoter=user).order_by("-id")
+
+
 # -- bills (对账单) ----------------------------------------------------------------------------------
 #
 # A bill is a Shanghai calendar day of a store's four accounts: each account's balance at the start

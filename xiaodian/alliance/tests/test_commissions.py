@@ -188,3 +188,20 @@ def test_the_endpoints_show_commission_orders_to_the_promoter_and_the_store(
     assert stranger.get(f"/stores/{enabled.pk}/alliance/commissions").status_code == 404
     assert stranger.get("/alliance/commissions").json()["count"] == 0
     assert api_for(None).get("/alliance/commissions").status_code == 401
+
+
+def test_the_promoter_center_shows_earnings_and_withdraws(open_plan, product, creator, buyer, client):
+    link = services.make_link(promoter=creator, plan_id=open_plan.pk)
+    order, line = buy(buyer, product.skus.get(), 2, link.token)
+    money.settle_line(order_id=order.pk, line_id=line.pk)  # ¥20.00 settled
+    client.force_login(creator.user)
+    page = client.get("/alliance/").content.decode()
+    assert 'id="commission-available"' in page and "¥20.00" in page
+    assert f'id="commission-AL{line.pk}"' in page and "已结算" in page
+    refused = client.post("/alliance/", {"action": "withdraw", "amount": "30"})
+    assert refused.status_code == 400 and "余额不足" in refused.content.decode()
+    done = client.post("/alliance/", {"action": "withdraw", "amount": "15"})
+    assert done.status_code == 302
+    earned = selectors.earnings(creator.user)
+    assert (earned.available_fen, earned.withdrawing_fen) == (500, 1500)
+    assert "¥15.00" in client.get("/alliance/").content.decode()
