@@ -1,14 +1,22 @@
 """The alliance in a real browser (phone size, then desktop): the merchant enables it and opens a
 plan; a creator joins, adds the product to the showcase and makes a link; a buyer opens the
 link, buys and pays in the WeChat Pay sandbox; the line is the creator's, and the merchant's
-alliance page shows it."""
+alliance page shows it. The commission is pending; the order ships and is received, the after-sale
+period passes, the creator sees it settle and withdraws it."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from xiaodian.aftersales import events as aftersale_events
+from xiaodian.aftersales import rules as aftersale_rules
+from xiaodian.aftersales import services as aftersales
 from xiaodian.content import services as content
+from xiaodian.core import clock
 from xiaodian.core.browser import sign_in_as
+from xiaodian.core.events import run_pending
+from xiaodian.orders import services as orders
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import SalesChannel
 
@@ -85,3 +93,26 @@ def test_a_plan_a_link_and_a_purchase_through_it(
     shop.screenshot(path=str(tmp_path / "alliance-merchant-desktop.png"), full_page=True)
     creator.set_viewport_size({"width": 1366, "height": 800})
     creator.screenshot(path=str(tmp_path / "alliance-center-desktop.png"), full_page=True)
+
+    # the commission: pending at payment; the merchant ships, the buyer confirms, the after-sale
+    # period passes (a controlled clock); the creator sees it settle and withdraws it
+    creator.set_viewport_size({"width": 360, "height": 780})
+    creator.reload()
+    expect(creator.locator("#commission-pending")).to_have_text("¥10.00")
+    expect(creator.locator(f"#commission-AL{line.pk}")).to_contain_text("待结算")
+    orders.ship_order(store=store, order_id=line.order_id, carrier="SF", tracking_no="SF1234567890123")
+    orders.confirm_receipt(buyer=buyer, order_id=line.order_id)
+    with clock.travel_to(clock.now() + aftersale_rules.AFTERSALE_PERIOD + timedelta(minutes=1)):
+        assert aftersales.end_aftersale_periods(line.order_id) == [line.pk]
+        run_pending(aftersale_events.aftersale_period_ended)
+        creator.reload()
+        expect(creator.locator("#commission-available")).to_have_text("¥10.00")
+        expect(creator.locator(f"#commission-AL{line.pk}")).to_contain_text("已结算")
+        creator.fill("#id_amount", "10")
+        creator.click("#withdraw-button")  # asks first
+        expect(creator.locator("#withdrawals li")).to_have_count(1)
+    assert creator.dialogs == ["确定把佣金提现到你的微信零钱？"]
+    expect(creator.locator("#commission-available")).to_have_text("¥0.00")
+    expect(creator.locator("#withdrawals")).to_contain_text("¥10.00")
+    assert creator.evaluate("document.documentElement.scrollWidth") <= 360
+    creator.screenshot(path=str(tmp_path / "alliance-earnings-phone.png"), full_page=True)
