@@ -32,12 +32,7 @@ def _http(exc: DomainError) -> Exception:
 @login_required
 @require_http_methods(["GET", "POST"])
 def money(request, store_id: int):
-    if not 1 <= store_id <= MAX_ID:
-        raise Http404
-    try:
-        store = store_for(request.user, store_id, Perm.FINANCE)
-    except DomainError as exc:
-        raise _http(exc) from exc
+    store = _finance_store(request, store_id)
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
