@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -63,7 +63,7 @@ from .search import _cpus, _database_version, _leaves, _next_id, _progress, _res
 MERCHANT_PREFIX = "bench_score_merchant_"
 BUYER_PREFIX = "bench_score_buyer_"
 MARKER_PREFIX = "bench_score_seeded_"
-SEED_VERSION = 3  # in the marker: a seed made by an older version of this file is replaced
+SEED_VERSION = 4  # in the marker: a seed made by an older version of this file is replaced
 STORE_PREFIX = "评分压测"
 SUBJECT_PREFIX = "评分压测商贸"
 LICENCE_BASE = 720_000_000  # search's bench uses 700,000,000 onwards
@@ -475,6 +475,7 @@ class World:
     complaint_p: np.ndarray  # chance a session ends in a complaint
     buyer_id: np.ndarray
     checkout_id: np.ndarray
+    complaint_ends: dict = field(default_factory=dict)  # how the seed's ruled complaints ended, so far
 
 
 def _micros(moment: datetime) -> int:
@@ -489,6 +490,20 @@ def _choice(rng: np.random.Generator, table: dict, n: int) -> np.ndarray:
     keys = np.array([str(k) if isinstance(k, str) else int(k) for k in table])
     weights = np.array(list(table.values()), dtype=float)
     return keys[rng.choice(len(keys), n, p=weights / weights.sum())]
+
+
+def _in_shares(table: dict, counts: dict, n: int) -> list:
+    """`n` more keys, each the one furthest behind its share of the table so far (`counts`, updated):
+    for rows so few that a random draw's share would swing from run to run (a handful of
+    complaints spread over the seed's days), so every prefix holds the table's shares to one row."""
+    total = sum(table.values())
+    picked = []
+    for _ in range(n):
+        seen = sum(counts.values()) + 1
+        key = max(table, key=lambda k: table[k] / total * seen - counts.get(k, 0))
+        counts[key] = counts.get(key, 0) + 1
+        picked.append(key)
+    return picked
 
 
 def _or_null(values: np.ndarray, present: np.ndarray) -> list:
@@ -1614,10 +1629,11 @@ def _seed_complaints(
         return 0
     answered = filed + _lognormal(rng, 10 * HOUR, 1.0, k, 10 * MINUTE, 3 * DAY)
     ruled = answered + _uniform(rng, 12 * HOUR, 5 * DAY, k)
-    end = _choice(rng, COMPLAINT_ENDS, k).astype(object)
-    # what has not happened by now is still waiting
-    end = np.where((end != "open") & (answered > now), "open", end)
-    end = np.where(np.isin(end, ["upheld", "dismissed"]) & (ruled > now), "answered", end)
+    # Complaints are few (a handful in a small seed): those whose ruling has come by now end in the
+    # table's shares over the whole seed; the rest are still answered or waiting.
+    end = np.where(answered > now, "open", "answered").astype(object)
+    done = ruled <= now
+    end[done] = _in_shares(COMPLAINT_ENDS, world.complaint_ends, int(done.sum()))
     was_answered = end != "open"
     was_ruled = np.isin(end, ["upheld", "dismissed"])
     reasons = _choice(rng, COMPLAINT_REASONS, k)
