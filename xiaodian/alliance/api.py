@@ -12,7 +12,7 @@ from xiaodian.core.permissions import require_user
 from xiaodian.stores.access import store_for
 
 from . import selectors, services
-from .models import Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from .models import LivePromotion, Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
 from .schemas import (
     AgencyIn,
     AllianceOut,
@@ -21,14 +21,18 @@ from .schemas import (
     JoinIn,
     LibraryFilter,
     LibraryItemOut,
+    LivePromotionIn,
+    LivePromotionOut,
     PlanOut,
     PlansIn,
     PlansOut,
+    PromotedProductOut,
     PromoterOut,
     PromotionLinkIn,
     PromotionLinkOut,
     ShowcaseIn,
     ShowcaseItemOut,
+    VideoPromotionOut,
 )
 
 router = Router(tags=["alliance"])
@@ -240,6 +244,82 @@ def remove_from_showcase(request, product_id: ObjectId):
     """Take `?product_id=` out of the showcase (not there: nothing happens)."""
     services.remove_showcase_item(promoter=selectors.promoter_of(request.auth), product_id=product_id)
     return 204, None
+
+
+def _listed(rows: list, page: PageParams) -> dict:
+    return {"items": rows[page.offset : page.offset + page.limit], "count": len(rows)}
+
+
+@router.get("/alliance/promoters/{promoter_id}/showcase", response=Page[PromotedProductOut])
+def public_showcase(request, promoter_id: ObjectId, page: Query[PageParams]):
+    """A promoter's public showcase (橱窗): the items that still attribute, newest first, each
+    with the product page's URL carrying the showcase (`showcase`, scene 3 for a creator, 4
+    otherwise): a purchase through it is attributed to the promoter."""
+    promoter = Promoter.objects.select_related("membership__agency").filter(pk=promoter_id).first()
+    if promoter is None:
+        raise DomainError("not_found")
+    return _listed(selectors.public_showcase(promoter), page)
+
+
+@router.get("/alliance/live-rooms/{room_id}/promotions", response=Page[PromotedProductOut])
+def room_promotions(request, room_id: ObjectId, page: Query[PageParams]):
+    """The alliance products a live room's creator shows beside the room's shelf (those the
+    creator may still promote), at the store's price; the URL carries the room (`live_promotion`,
+    scene 2). A room without any answers an empty page."""
+    return _listed(selectors.room_promotions(room_id), page)
+
+
+def live_promotion_out(row: LivePromotion) -> dict:
+    return {
+        "room_id": row.room_id,
+        "product_id": row.product_id,
+        "promoter_id": row.promoter_id,
+        "added_at": row.added_at,
+    }
+
+
+@router.post("/alliance/live-rooms/{room_id}/promotions", response={201: LivePromotionOut})
+@refuses(
+    "alliance_promoter_required", "alliance_video_account_required", "alliance_not_promotable", "shelf_full"
+)
+def add_room_promotion(request, room_id: ObjectId, body: LivePromotionIn):
+    """Show a product the caller (a creator) may promote in a live or scheduled room of its own
+    video account (another's room: 404). Bought at the store's price, no flash stock; the line is
+    attributed to the creator while the room is live. Again: the same row."""
+    row = services.add_live_promotion(
+        promoter=selectors.promoter_of(request.auth), room_id=room_id, product_id=body.product_id
+    )
+    return 201, live_promotion_out(row)
+
+
+@router.delete("/alliance/live-rooms/{room_id}/promotions/{product_id}", response={204: None})
+@refuses("alliance_promoter_required")
+def remove_room_promotion(request, room_id: ObjectId, product_id: ObjectId):
+    """Take the product out of the caller's room (not there: nothing happens)."""
+    services.remove_live_promotion(
+        promoter=selectors.promoter_of(request.auth), room_id=room_id, product_id=product_id
+    )
+    return 204, None
+
+
+@router.get("/alliance/videos", response=list[VideoPromotionOut])
+@refuses("alliance_promoter_required")
+def my_videos(request):
+    """The caller's short videos with a product card (newest 50), each saying whether a purchase
+    from it is attributed to the caller now, and under which plan."""
+    rows = selectors.video_promotions(selectors.promoter_of(request.auth))
+    return [
+        {
+            "video_id": v.video_id,
+            "title": v.title,
+            "published": v.published,
+            "product_id": v.product_id,
+            "attributes": v.published and v.plan is not None,
+            "plan_id": v.plan.pk if v.plan else None,
+            "commission_ratio_ppm": v.plan.commission_ratio_ppm if v.plan else None,
+        }
+        for v in rows
+    ]
 
 
 def link_out(request, link: PromotionLink) -> dict:

@@ -117,6 +117,37 @@ class ShowcaseItemOut(Schema):
     added_at: datetime
 
 
+class PromotedProductOut(Schema):
+    """A product a buyer may buy through a showcase or a live room, attributed to its promoter."""
+
+    product_id: int
+    title: str
+    price_fen: int | None = Field(description="the lowest active SKU price: the store's own price")
+    image_url: str
+    url: str = Field(description="the product page, carrying the touchpoint as scene and source")
+
+
+class LivePromotionIn(Schema):
+    product_id: StrictId
+
+
+class LivePromotionOut(Schema):
+    room_id: int
+    product_id: int
+    promoter_id: int
+    added_at: datetime
+
+
+class VideoPromotionOut(Schema):
+    video_id: int
+    title: str
+    published: bool
+    product_id: int
+    attributes: bool = Field(description="a purchase from the video is attributed to the caller now")
+    plan_id: int | None
+    commission_ratio_ppm: int | None
+
+
 class PromotionLinkIn(Schema):
     plan_id: StrictId
 

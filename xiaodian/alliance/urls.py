@@ -9,4 +9,6 @@ urlpatterns = [
     path("stores/<int:store_id>/alliance/", views.store_alliance, name="store_alliance"),
     path("alliance/", views.center, name="center"),
     path("a/<str:code>", views.share, name="share"),
+    path("alliance/showcase/<int:promoter_id>/", views.showcase, name="showcase"),
+    path("alliance/touchpoints/", views.touchpoints, name="touchpoints"),
 ]
