@@ -4,6 +4,7 @@ showcase and makes promotion links."""
 
 from ninja import Query, Router
 
+from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.openapi import refuses
@@ -250,7 +251,7 @@ def _listed(rows: list, page: PageParams) -> dict:
     return {"items": rows[page.offset : page.offset + page.limit], "count": len(rows)}
 
 
-@router.get("/alliance/promoters/{promoter_id}/showcase", response=Page[PromotedProductOut])
+@router.get("/alliance/promoters/{promoter_id}/showcase", response=Page[PromotedProductOut], auth=public_auth)
 def public_showcase(request, promoter_id: ObjectId, page: Query[PageParams]):
     """A promoter's public showcase (橱窗): the items that still attribute, newest first, each
     with the product page's URL carrying the showcase (`showcase`, scene 3 for a creator, 4
@@ -261,7 +262,7 @@ def public_showcase(request, promoter_id: ObjectId, page: Query[PageParams]):
     return _listed(selectors.public_showcase(promoter), page)
 
 
-@router.get("/alliance/live-rooms/{room_id}/promotions", response=Page[PromotedProductOut])
+@router.get("/alliance/live-rooms/{room_id}/promotions", response=Page[PromotedProductOut], auth=public_auth)
 def room_promotions(request, room_id: ObjectId, page: Query[PageParams]):
     """The alliance products a live room's creator shows beside the room's shelf (those the
     creator may still promote), at the store's price; the URL carries the room (`live_promotion`,

@@ -101,7 +101,7 @@ def test_a_line_bought_from_a_showcase_is_the_creators(
 ):
     other = make_sku(enabled, title="不在橱窗里")
     services.add_showcase_item(promoter=creator, product_id=product.pk)
-    placed, lines = buy(
+    _placed, lines = buy(
         buyer, (sku, 2), (other, 1), scene=Scene.SHORT_VIDEO, source_type="showcase", source_id=creator.pk
     )
     assert promoted(lines[product.pk]) == (creator.user_id, SalesChannel.CREATOR, 3, "showcase", creator.pk)
