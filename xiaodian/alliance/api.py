@@ -284,22 +284,20 @@ def live_promotion_out(row: LivePromotion) -> dict:
     "alliance_promoter_required", "alliance_video_account_required", "alliance_not_promotable", "shelf_full"
 )
 def add_room_promotion(request, room_id: ObjectId, body: LivePromotionIn):
-    """Show a product the caller (a creator) may promote in a live or scheduled room of its own
-    video account (another's room: 404). Bought at the store's price, no flash stock; the line is
+    """Show a product the caller (a promoter) may promote in a live or scheduled room of its own
+    video account (another's room, or an ended one: 404). Bought at the store's price, no flash stock; the line is
     attributed to the creator while the room is live. Again: the same row."""
-    row = services.add_live_promotion(
-        promoter=selectors.promoter_of(request.auth), room_id=room_id, product_id=body.product_id
-    )
+    require_user(request.auth)
+    row = services.add_live_promotion(user=request.auth, room_id=room_id, product_id=body.product_id)
     return 201, live_promotion_out(row)
 
 
 @router.delete("/alliance/live-rooms/{room_id}/promotions/{product_id}", response={204: None})
-@refuses("alliance_promoter_required")
 def remove_room_promotion(request, room_id: ObjectId, product_id: ObjectId):
-    """Take the product out of the caller's room (not there: nothing happens)."""
-    services.remove_live_promotion(
-        promoter=selectors.promoter_of(request.auth), room_id=room_id, product_id=product_id
-    )
+    """Take the product out of the caller's live or scheduled room (not there: nothing happens;
+    another's room: 404)."""
+    require_user(request.auth)
+    services.remove_live_promotion(user=request.auth, room_id=room_id, product_id=product_id)
     return 204, None
 
 

@@ -17,7 +17,7 @@ from xiaodian.catalog.selectors import product_cards
 from xiaodian.complaints.models import Complaint
 from xiaodian.complaints.rules import State as ComplaintState
 from xiaodian.content import cards as content_cards
-from xiaodian.content.models import Video
+from xiaodian.content.models import Video, VideoAccount
 from xiaodian.content.rules import State as ContentState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
@@ -476,11 +476,10 @@ def room_promotions(room_id: int, account_id: int | None = None) -> list[dict]:
 
 
 def creator_rooms(promoter: Promoter) -> list[dict]:
-    """The creator's live and scheduled rooms (the live app's, through content's resolver), each
-    with the alliance products it shows."""
-    if promoter.video_account_id is None:
-        return []
-    rooms = content_cards.live_rooms(promoter.video_account_id)
+    """The live and scheduled rooms of the promoter's video accounts (the live app's, through
+    content's resolver), each with the alliance products it shows."""
+    accounts = VideoAccount.objects.filter(owner_id=promoter.user_id).order_by("pk")
+    rooms = [room for pk in accounts.values_list("pk", flat=True) for room in content_cards.live_rooms(pk)]
     shown: dict[int, list[int]] = {}
     for room_id, product_id in LivePromotion.objects.filter(
         promoter=promoter, room_id__in=[r["id"] for r in rooms]

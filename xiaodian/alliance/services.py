@@ -282,24 +282,27 @@ def make_link(*, promoter: Promoter, plan_id: int) -> PromotionLink:
 # ------------------------------------------------------------------------------- live rooms
 
 
-def _creator_room(promoter: Promoter, room_id: int, *, states=("live", "scheduled")) -> None:
-    """The room must be a live or scheduled room of the creator's own video account (the live
-    app's rooms, through content's resolver: the alliance cannot read live's table)."""
-    if promoter.kind != PromoterKind.CREATOR or promoter.video_account_id is None:
-        raise DomainError("alliance_video_account_required")
+def _own_room_account(user: User, room_id: int) -> int:
+    """The video account (of the user's own) whose live or scheduled room `room_id` is, read
+    through content's resolver (the alliance cannot read live's table); anyone else's room, an
+    ended one or none at all: 404."""
     if type(room_id) is not int or not 1 <= room_id <= MAX_ID:
         raise DomainError("not_found")
-    rooms = cards.live_rooms(promoter.video_account_id)
-    if not any(r["id"] == room_id and r["state"] in states for r in rooms):
-        raise DomainError("not_found")
+    for account_id in (
+        VideoAccount.objects.filter(owner_id=user.pk).order_by("pk").values_list("pk", flat=True)
+    ):
+        if any(r["id"] == room_id for r in cards.live_rooms(account_id)):
+            return account_id
+    raise DomainError("not_found")
 
 
-def add_live_promotion(*, promoter: Promoter, room_id: int, product_id: int) -> LivePromotion:
-    """Show a product the creator may promote in a live or scheduled room of its own video
-    account, beside the room's shelf: bought at the store's price (no live price, no flash
-    stock), the line attributed to the creator. Adding it again changes nothing; at most 100 a
-    room."""
-    _creator_room(promoter, room_id)
+def add_live_promotion(*, user: User, room_id: int, product_id: int) -> LivePromotion:
+    """Show a product the user (a promoter) may promote in a live or scheduled room of its own
+    video account, beside the room's shelf: bought at the store's price (no live price, no flash
+    stock), the line attributed to the promoter while the room is live. Adding it again changes
+    nothing; at most 100 a room. Not the user's room: 404."""
+    account_id = _own_room_account(user, room_id)
+    promoter = selectors.promoter_of(user)
     if not selectors.promotable_plans(promoter).filter(product_id=product_id).exists():
         raise DomainError("alliance_not_promotable", field="product_id")
     try:
@@ -312,7 +315,7 @@ def add_live_promotion(*, promoter: Promoter, room_id: int, product_id: int) -> 
                 raise DomainError("shelf_full")
             return LivePromotion.objects.create(
                 promoter=promoter,
-                video_account_id=promoter.video_account_id,
+                video_account_id=account_id,
                 room_id=room_id,
                 product_id=product_id,
                 added_at=clock.now(),
@@ -321,13 +324,17 @@ def add_live_promotion(*, promoter: Promoter, room_id: int, product_id: int) -> 
         existing = LivePromotion.objects.filter(room_id=room_id, product_id=product_id).first()
         if existing is None:
             raise
-        return existing  # the room is the creator's, so the row is too
+        return existing  # the room is the user's, so the row is too
 
 
-def remove_live_promotion(*, promoter: Promoter, room_id: int, product_id: int) -> None:
-    """Take an alliance product out of the creator's room (absent already: nothing happens)."""
+def remove_live_promotion(*, user: User, room_id: int, product_id: int) -> None:
+    """Take an alliance product out of the user's live or scheduled room (not there: nothing
+    happens; not the user's room: 404)."""
+    _own_room_account(user, room_id)
     with transaction.atomic():
-        LivePromotion.objects.filter(promoter=promoter, room_id=room_id, product_id=product_id).delete()
+        LivePromotion.objects.filter(
+            promoter__user_id=user.pk, room_id=room_id, product_id=product_id
+        ).delete()
 
 
 # ---------------------------------------------------------------------------------- attribution

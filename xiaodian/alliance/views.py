@@ -232,10 +232,10 @@ def touchpoints(request):
             room_id = _posted_id(request, "room_id")
             product_id = _posted_id(request, "product_id")
             if action == "add_live":
-                services.add_live_promotion(promoter=promoter, room_id=room_id, product_id=product_id)
+                services.add_live_promotion(user=request.user, room_id=room_id, product_id=product_id)
                 messages.success(request, _("已放进直播间。"))
             elif action == "remove_live":
-                services.remove_live_promotion(promoter=promoter, room_id=room_id, product_id=product_id)
+                services.remove_live_promotion(user=request.user, room_id=room_id, product_id=product_id)
                 messages.success(request, _("已从直播间移出。"))
             else:
                 raise Http404

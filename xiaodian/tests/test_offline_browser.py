@@ -14,6 +14,7 @@ from django.urls import get_resolver, resolve
 
 from xiaodian.accounts.models import User
 from xiaodian.aftersales.models import AfterSale
+from xiaodian.alliance.models import LivePromotion, Promoter
 from xiaodian.catalog.models import Product
 from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
@@ -102,6 +103,8 @@ def _seeded_pages() -> dict[str, list[str]]:
     room = LiveRoom.objects.order_by("pk").first()
     program = MiniProgram.objects.get()
     trade = SandboxTransaction.objects.order_by("pk").first()
+    promoter = Promoter.objects.get(user__username="creator")
+    creator_room = LivePromotion.objects.get(promoter=promoter).room_id
     s = shop.pk
     everyone = [
         "/",
@@ -116,6 +119,9 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/videos/{video.pk}/",
         f"/video-accounts/{channel.pk}/live/",
         f"/live-rooms/{room.pk}/",
+        f"/live-rooms/{creator_room}/",  # a creator's room with an alliance product
+        f"/alliance/showcase/{promoter.pk}/",
+        f"/video-accounts/{promoter.video_account_id}/",  # links the showcase
         f"/mini-programs/{program.pk}/",
         "/search/?q=茶",
         "/api/v1/docs",
@@ -181,6 +187,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
         "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/"],
+        "creator": ["/alliance/", "/alliance/touchpoints/"],
     }
 
 

@@ -274,9 +274,9 @@ def test_a_line_bought_from_a_live_rooms_alliance_product_is_the_creators(
     open_plan, product, sku, creator, buyer, room_of
 ):
     room = room_of(creator)
-    services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=product.pk)
+    services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=product.pk)
     assert services.add_live_promotion(
-        promoter=creator, room_id=room.pk, product_id=product.pk
+        user=creator.user, room_id=room.pk, product_id=product.pk
     )  # again: same
     assert LivePromotion.objects.count() == 1
     (shown,) = cards.room_promotions(room.pk, creator.video_account_id)
@@ -302,7 +302,7 @@ def test_a_line_bought_from_a_live_rooms_alliance_product_is_the_creators(
 
 def test_a_room_that_is_not_live_attributes_nothing(open_plan, product, sku, creator, buyer, room_of):
     room = room_of(creator, start=False)
-    services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=product.pk)
+    services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=product.pk)
     _placed, lines = buy(
         buyer, (sku, 1), scene=Scene.LIVE_ROOM, source_type="live_promotion", source_id=room.pk
     )
@@ -317,25 +317,34 @@ def test_a_room_that_is_not_live_attributes_nothing(open_plan, product, sku, cre
 
 
 def test_adding_to_a_live_room_is_refused(
-    open_plan, product, make_sku, enabled, creator, make_promoter, room_of, merchant
+    open_plan, product, make_sku, enabled, creator, make_promoter, room_of, make_user
 ):
     room = room_of(creator)
     stranger = make_promoter()
     with pytest.raises(DomainError) as refused:  # another creator's room
-        services.add_live_promotion(promoter=stranger, room_id=room.pk, product_id=product.pk)
+        services.add_live_promotion(user=stranger.user, room_id=room.pk, product_id=product.pk)
     assert refused.value.code == "not_found"
-    with pytest.raises(DomainError) as refused:  # a sharer has no video account
+    with pytest.raises(DomainError) as refused:  # a sharer without a video account
         services.add_live_promotion(
-            promoter=make_promoter(PromoterKind.SHARER), room_id=room.pk, product_id=product.pk
+            user=make_promoter(PromoterKind.SHARER).user, room_id=room.pk, product_id=product.pk
         )
-    assert refused.value.code == "alliance_video_account_required"
+    assert refused.value.code == "not_found"
+    # a room of one's own, without being a promoter
+    owner = make_user("not_a_promoter")
+    account = content.create_video_account(owner=owner, name="普通号")
+    own = live.schedule_live_room(
+        owner=owner, account_id=account.pk, title="自己的直播", scheduled_at=clock.now() + timedelta(hours=1)
+    )
+    with pytest.raises(DomainError) as refused:
+        services.add_live_promotion(user=owner, room_id=own.pk, product_id=product.pk)
+    assert refused.value.code == "alliance_promoter_required"
     no_plan = make_sku(enabled, title="没有计划").product
     with pytest.raises(DomainError) as refused:
-        services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=no_plan.pk)
+        services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=no_plan.pk)
     assert refused.value.code == "alliance_not_promotable"
     live.end_live_room(owner=creator.user, room_id=room.pk)
     with pytest.raises(DomainError) as refused:  # an ended room
-        services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=product.pk)
+        services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=product.pk)
     assert refused.value.code == "not_found"
     assert LivePromotion.objects.count() == 0
 
@@ -344,7 +353,7 @@ def test_a_stopped_plan_leaves_the_room_and_attributes_nothing(
     open_plan, product, sku, creator, buyer, room_of, merchant
 ):
     room = room_of(creator)
-    services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=product.pk)
+    services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=product.pk)
     services.stop_plan(plan_id=open_plan.pk, by=merchant)
     assert cards.room_promotions(room.pk, creator.video_account_id) == []
     _placed, lines = buy(
@@ -357,11 +366,11 @@ def test_the_room_page_shows_the_alliance_products(
     open_plan, product, creator, room_of, client, make_sku, enabled, make_plan, django_assert_max_num_queries
 ):
     room = room_of(creator)
-    services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=product.pk)
+    services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=product.pk)
     for n in range(3):
         more = make_sku(enabled, title=f"联盟{n}").product
         make_plan(enabled, more)
-        services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=more.pk)
+        services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=more.pk)
     client.get(reverse("live:room", args=[room.pk]))
     # session, room, shelf, comments, viewers; the alliance's rows, their plans, their cards
     with django_assert_max_num_queries(8):
@@ -377,6 +386,6 @@ def test_a_live_source_must_name_a_room_with_alliance_products_and_fit_scene_2(
     room = room_of(creator)
     with pytest.raises(DomainError):  # no alliance product in the room: no such source
         buy(buyer, (sku, 1), scene=Scene.LIVE_ROOM, source_type="live_promotion", source_id=room.pk)
-    services.add_live_promotion(promoter=creator, room_id=room.pk, product_id=sku.product_id)
+    services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=sku.product_id)
     with pytest.raises(DomainError):  # scene 4 cannot name a live room
         buy(buyer, (sku, 1), scene=Scene.PRODUCT_SHARE, source_type="live_promotion", source_id=room.pk)
