@@ -389,3 +389,43 @@ def test_a_live_source_must_name_a_room_with_alliance_products_and_fit_scene_2(
     services.add_live_promotion(user=creator.user, room_id=room.pk, product_id=sku.product_id)
     with pytest.raises(DomainError):  # scene 4 cannot name a live room
         buy(buyer, (sku, 1), scene=Scene.PRODUCT_SHARE, source_type="live_promotion", source_id=room.pk)
+
+
+# --------------------------------------------------------------------------------------- pages
+
+
+def test_the_touchpoints_page_puts_a_showcase_product_in_a_room(open_plan, product, creator, room_of, client):
+    room = room_of(creator, start=False)
+    services.add_showcase_item(promoter=creator, product_id=product.pk)
+    client.force_login(creator.user)
+    html = client.get(reverse("alliance:touchpoints")).content.decode()
+    assert f"/alliance/showcase/{creator.pk}/" in html and f'id="add-live-{room.pk}"' in html
+    r = client.post(
+        reverse("alliance:touchpoints"), {"action": "add_live", "room_id": room.pk, "product_id": product.pk}
+    )
+    assert r.status_code == 302 and LivePromotion.objects.get().room_id == room.pk
+    html = client.get(reverse("alliance:touchpoints")).content.decode()
+    assert f'id="room-{room.pk}-product-{product.pk}"' in html
+    client.post(
+        reverse("alliance:touchpoints"),
+        {"action": "remove_live", "room_id": room.pk, "product_id": product.pk},
+    )
+    assert LivePromotion.objects.count() == 0
+    # another's room: the refusal is a message, nothing is written
+    r = client.post(
+        reverse("alliance:touchpoints"),
+        {"action": "add_live", "room_id": 999_999, "product_id": product.pk},
+        follow=True,
+    )
+    assert "未找到。" in r.content.decode()
+    assert LivePromotion.objects.count() == 0
+    assert (
+        client.post(reverse("alliance:touchpoints"), {"action": "add_live", "room_id": "x"}).status_code
+        == 404
+    )
+
+
+def test_the_touchpoints_page_sends_a_non_promoter_to_join(client, buyer):
+    client.force_login(buyer)
+    r = client.get(reverse("alliance:touchpoints"))
+    assert r.status_code == 302 and r.url == reverse("alliance:center")
