@@ -1,7 +1,10 @@
 """A showcase in a real browser (phone size): a buyer opens a creator's video account, follows its
 showcase link, opens a product from the showcase, buys and pays in the WeChat Pay sandbox; the
 line is the creator's (scene 3, source the showcase), and the creator sees the commission order
-in the promoter center and the showcase on the touchpoints page."""
+in the promoter center and the showcase on the touchpoints page, then puts the product in its
+live room, where the buyer sees it with a buy link through the room."""
+
+from datetime import timedelta
 
 import pytest
 
@@ -9,7 +12,9 @@ from xiaodian.alliance import services
 from xiaodian.alliance.models import AttributedLine
 from xiaodian.alliance.rules import Touchpoint
 from xiaodian.content import services as content
+from xiaodian.core import clock
 from xiaodian.core.browser import sign_in_as
+from xiaodian.live import services as live
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import SalesChannel, Scene
 
@@ -72,3 +77,19 @@ def test_a_buyer_shops_a_creators_showcase(
     expect(creator.locator("#public-showcase")).to_contain_text("1 件商品可购买")
     assert creator.evaluate("document.documentElement.scrollWidth") <= 360
     creator.screenshot(path=str(tmp_path / "alliance-touchpoints-phone.png"), full_page=True)
+
+    # the creator goes live and puts the product in the room; the room page shows it to buy
+    room = live.schedule_live_room(
+        owner=person, account_id=account.pk, title="山野好物", scheduled_at=clock.now() + timedelta(hours=1)
+    )
+    live.start_live_room(owner=person, room_id=room.pk)
+    creator.reload()
+    creator.click(f"#add-live-{room.pk} button")
+    expect(creator.locator(f"#room-{room.pk}-product-{sku.product_id}")).to_contain_text("山茶花精华")
+    shopper.goto(f"{live_server.url}/live-rooms/{room.pk}/")
+    buy = shopper.locator(f"#promotion-buy-{sku.product_id}")
+    expect(buy).to_have_attribute(
+        "href", f"/products/{sku.product_id}/?scene=2&source_type=live_promotion&source_id={room.pk}"
+    )
+    assert shopper.evaluate("document.documentElement.scrollWidth") <= 360
+    shopper.screenshot(path=str(tmp_path / "alliance-live-room-phone.png"), full_page=True)
