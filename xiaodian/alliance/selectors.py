@@ -521,13 +521,14 @@ def video_promotions(promoter: Promoter, limit: int = 50) -> list[VideoPromotion
     )
     found = []
     for video in videos:
-        grant_ = best_grant(promoter, video.product_id) if video.product_id in allowed else None
+        product_id = video.product_id or 0  # never 0: only videos with a product are read
+        grant_ = best_grant(promoter, product_id) if product_id in allowed else None
         found.append(
             VideoPromotion(
                 video.pk,
                 video.title,
                 video.state == ContentState.PUBLISHED,
-                video.product_id,
+                product_id,
                 grant_.plan if grant_ is not None else None,
             )
         )
