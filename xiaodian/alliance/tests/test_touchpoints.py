@@ -104,7 +104,7 @@ def test_the_showcase_pays_the_commission_at_payment(open_plan, product, sku, cr
     )
     succeed(placed.checkout)
     money.post_paid_orders(order_ids=[o.pk for o in placed.orders])
-    claim = LineCommission.objects.get(line_id=lines[product.pk].pk)
+    claim = LineCommission.objects.get(reference=f"AL{lines[product.pk].pk}")  # the ledger's line
     assert (claim.promoter_id, claim.ratio_ppm, claim.amount_fen) == (creator.user_id, 100_000, 1000)
 
 
