@@ -61,6 +61,9 @@ SHOWCASE_SOURCE = "showcase"
 VIDEO_SOURCE = "video"
 LIVE_SOURCE = "live_promotion"
 LIVE_PROMOTIONS_MAX = 100  # alliance products on one room
+# A room's state as content's `live_rooms` resolver reports it (the live app's value; the alliance
+# cannot import live): only a room that is on air attributes.
+ROOM_ON_AIR = "live"
 
 
 class Touchpoint(models.TextChoices):

@@ -442,7 +442,7 @@ def _claims(context: extensions.CheckoutContext) -> dict[int, _Claim]:
             return {}
         promoter = rows[0].promoter
         rooms = cards.live_rooms(rows[0].video_account_id)
-        if not any(r["id"] == source_id and r["state"] == "live" for r in rooms):
+        if not any(r["id"] == source_id and r["state"] == rules.ROOM_ON_AIR for r in rooms):
             return {}
         return _granted(promoter, [r.product_id for r in rows], rules.Touchpoint.LIVE, context.buyer)
     return {}

@@ -259,3 +259,11 @@ def test_a_bare_live_room_source_stays_refused(api_for, open_plan, product, room
         api_for(buyer), product.skus.get(), "r1", scene=2, source_type="live_room", source_id=room.pk
     )
     assert r.status_code == 422
+
+
+def test_the_alliance_reads_the_live_apps_own_state_name():
+    """The alliance cannot import live: the state it looks for in content's room listing is live's."""
+    from xiaodian.alliance.rules import ROOM_ON_AIR
+    from xiaodian.live.rules import RoomState
+
+    assert ROOM_ON_AIR == RoomState.LIVE
