@@ -42,7 +42,7 @@ def earnings_chart(report: DailyEarnings) -> str:
         axis_labels=axis,
         series=[
             Series(_("产生"), report.earned, EARNED_COLOR),
-            Series(_("结算"), report.settled, SETTLED_COLOR),
+            Series(_("已结算"), report.settled, SETTLED_COLOR),
             Series(_("追回"), report.clawed_back, CLAWED_BACK_COLOR),
         ],
         y_label=_("佣金"),

@@ -22,7 +22,7 @@ def test_the_center_draws_the_commission_per_day(sales, today):
         'id="earnings-chart"' in html
         and '<svg xmlns="http://www.w3.org/2000/svg" id="chart-earnings"' in html
     )
-    assert "2026-03-08 — 产生: ¥20.00; 结算: ¥0.00; 追回: ¥0.00" in html  # a day's <title>
+    assert "2026-03-08 — 产生: ¥20.00; 已结算: ¥0.00; 追回: ¥0.00" in html  # a day's <title>
     assert 'id="earned-total"><dt>产生的佣金</dt><dd>¥30.00' in html
     assert 'id="clawed-back-total"><dt>退款追回</dt><dd>¥5.00' in html
     assert 'id="agency-link"' not in html  # a creator has no agency page
