@@ -92,3 +92,17 @@ SHOWCASE_MAX = 500
 COMMISSION_UNSETTLED = 20
 COMMISSION_SETTLED = 100
 COMMISSION_CANCELLED = 200
+
+# Reports (docs/alliance.md "Reports"): windows of Shanghai days ending today, `?days=` 1–366,
+# 30 by default; the pages offer QUICK_DAYS. TOP_N rows in the operators' top lists.
+REPORT_DAYS = 30
+REPORT_DAYS_MAX = 366
+QUICK_DAYS = (7, 30, 90)
+TOP_N = 10
+
+
+class PerformanceBy(models.TextChoices):
+    """The merchant's performance, one row per promoter or per product."""
+
+    PROMOTER = "promoter", _("按推客")
+    PRODUCT = "product", _("按商品")

@@ -22,7 +22,7 @@ from xiaodian.ledger import services as money
 from xiaodian.stores.access import store_for
 from xiaodian.stores.selectors import CategoryTree
 
-from . import selectors, services
+from . import report_views, selectors, services
 from .forms import CommissionWithdrawForm, JoinForm, LibraryFilterForm, PlanForm
 from .models import Promoter, PromotionLink, StoreAlliance
 
@@ -93,6 +93,7 @@ def store_alliance(request, store_id: int):
             "plans": plans,
             "promoted": list(selectors.store_attributed_lines(store)[:20]) if enabled else [],
             "form": form,
+            **(report_views.performance_context(request, store) if enabled else {}),
         },
     )
 
@@ -168,6 +169,7 @@ def center(request):
             "commissions": selectors.commission_orders(selectors.promoter_commissions(request.user)[:20]),
             "withdraw_form": withdraw,
             "withdrawals": ledger_selectors.promoter_withdrawals(request.user)[:10],
+            **report_views.earnings_context(request),
         },
         status=400 if withdraw.is_bound else 200,
     )
