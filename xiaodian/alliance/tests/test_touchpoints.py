@@ -254,3 +254,16 @@ def test_the_touchpoints_page_sends_a_non_promoter_to_join(client, buyer):
     client.force_login(buyer)
     r = client.get(reverse("alliance:touchpoints"))
     assert r.status_code == 302 and r.url == reverse("alliance:center")
+
+
+def test_the_merchant_sees_which_touchpoint_sold_the_line(
+    open_plan, product, sku, creator, buyer, merchant, enabled, client
+):
+    services.add_showcase_item(promoter=creator, product_id=product.pk)
+    _placed, lines = buy(
+        buyer, (sku, 1), scene=Scene.SHORT_VIDEO, source_type="showcase", source_id=creator.pk
+    )
+    client.force_login(merchant)
+    html = client.get(reverse("alliance:store_alliance", args=[enabled.pk])).content.decode()
+    row = html[html.index(f'id="promoted-{lines[product.pk].pk}"') :]
+    assert '<span class="touchpoint">橱窗</span>' in row[: row.index("</li>")]
