@@ -20,6 +20,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.core.money import format_fen
 from xiaodian.core.permissions import require_operator
 from xiaodian.core.text import contains_contact_details
+from xiaodian.orders import amounts as order_amounts
 from xiaodian.orders import rules as order_rules
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
@@ -99,7 +100,7 @@ def _taken_units(line: OrderLine, *, exclude: int | None = None) -> list[int]:
 def _price_units(order: Order, line: OrderLine, units: list[int]) -> int:
     lines = list(order.lines.order_by("pk"))
     index = [ln.pk for ln in lines].index(line.pk)
-    shares = amounts.unit_shares(order.total_fen, [ln.total_fen for ln in lines], index, line.quantity)
+    shares = amounts.unit_shares(order_amounts.line_paid_shares(order, lines)[index], line.quantity)
     return amounts.amount_for(shares, units)
 
 

@@ -25,7 +25,7 @@ from django.db.models import Q, Sum
 
 from xiaodian.aftersales.models import AfterSale, PeriodEnd
 from xiaodian.core import clock
-from xiaodian.core.money import allocate
+from xiaodian.orders import amounts as order_amounts
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.payments.models import (
     Payment,
@@ -297,8 +297,7 @@ def _repair_refunds(before, report: Report) -> None:
     for number, amount in refunds.values_list("out_refund_no", "amount_fen").iterator():
         if number.startswith("GC") and number[2:].isdigit():
             lines = list(OrderLine.objects.filter(order_id=int(number[2:])).order_by("pk"))
-            order_total = Order.objects.get(pk=int(number[2:])).total_fen
-            shares = allocate(order_total, [line.total_fen for line in lines])
+            shares = order_amounts.line_paid_shares(Order.objects.get(pk=int(number[2:])), lines)
             for line, share in zip(lines, shares, strict=True):
                 key = f"{number}-{line.pk}"
                 if share and key not in posted:

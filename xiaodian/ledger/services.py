@@ -22,7 +22,7 @@ from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
-from xiaodian.core.money import allocate
+from xiaodian.orders import amounts as order_amounts
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import has_perm
@@ -455,26 +455,26 @@ def post_payments(
 
 def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
     orders = {
-        pk: (store, total, paid_at)
-        for pk, store, total, paid_at in Order.objects.filter(
+        pk: (store, total, paid_at, gross)
+        for pk, store, total, paid_at, gross in Order.objects.filter(
             pk__in=bulk.ids(order_ids), paid_at__isnull=False
         )
         .order_by("pk")
-        .values_list("pk", "store_id", "total_fen", "paid_at")
+        .values_list("pk", "store_id", "total_fen", "paid_at", F("goods_fen") + F("shipping_fen"))
     }
     if not orders:
         return 0
-    lines: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for pk, order_id, category, price, quantity in (
+    lines: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for pk, order_id, category, price, quantity, discount in (
         OrderLine.objects.filter(order_id__in=bulk.ids(list(orders)))
         .order_by("pk")
-        .values_list("pk", "order_id", "product__category_id", "unit_price_fen", "quantity")
+        .values_list("pk", "order_id", "product__category_id", "unit_price_fen", "quantity", "discount_fen")
     ):
-        lines[order_id].append((pk, category, price * quantity))
+        lines[order_id].append((pk, category, price * quantity, discount))
     now = clock.now()
     with transaction.atomic():
         ours = _open_journals(
-            Source.PAYMENT, [(str(pk), store, pk) for pk, (store, _t, _p) in sorted(orders.items())], now
+            Source.PAYMENT, [(str(pk), store, pk) for pk, (store, *_rest) in sorted(orders.items())], now
         )
         posted = [pk for pk in sorted(orders) if str(pk) in ours]
         if not posted:
@@ -494,12 +494,12 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
         )
         money_rows, line_rows, legs = [], [], {}
         for pk in posted:
-            store, total, paid_at = orders[pk]
+            store, total, paid_at, gross = orders[pk]
             its = lines[pk]
             fee = 0
             paid_out: list[tuple[int, int]] = []  # (promoter's pending, amount)
-            for (line_id, category, _total), paid in zip(
-                its, allocate(total, [t for _l, _c, t in its]), strict=True
+            for (line_id, category, _total, _discount), paid in zip(
+                its, order_amounts.paid_shares(gross, [(t, d) for _l, _c, t, d in its]), strict=True
             ):
                 rate = fees.rate(category)
                 line_fee = rules.fee_of(paid, rate)

@@ -3,6 +3,14 @@ knowing them. Each registers in its `AppConfig.ready()` (core.extensions):
 
 - `price_adjustments`: lower a line's unit price before the totals are made (the live room's price
   today; coupons next). Called outside the transaction, for reads only.
+- `discounts`: take money off a store order once its lines are priced (coupons the buyer chose,
+  full-reduction campaigns). Given the `CheckoutContext` and each store's priced lines
+  (`StoreOrderDraft`), a provider answers `Discount`s per store order (amount, reason,
+  reference); orders adds them up, caps them (`amounts.max_discount`: never more than the goods,
+  and the order pays at least one fen), keeps them on the order (`Order.discounts`) and splits
+  the total over the lines (`amounts.split_discount`). Called outside the transaction, for reads
+  only; refusing (a coupon that cannot be used) is a DomainError. What a discount uses up (the
+  coupon itself) is taken by the provider's hold.
 - `holds`: take something of the app's own inside the checkout's transaction, after the orders
   and lines are written and before the SKU stock (the live room's flash-sale stock). Raising a
   DomainError refuses the checkout, and everything rolls back.
@@ -20,6 +28,7 @@ from typing import Any
 
 from xiaodian.accounts.models import User
 from xiaodian.core.extensions import ExtensionList
+from xiaodian.stores.models import Store
 
 from .models import Checkout, Order, OrderLine
 
@@ -45,6 +54,8 @@ class CheckoutContext:
     # server code sets them: the API and the checkout page take none.
     options: Mapping[str, Any]
     lines: tuple[DraftLine, ...]
+    # The buyer coupons chosen for this checkout (at most one per store order), for the discounts.
+    coupon_ids: tuple[int, ...] = ()
     # Rows an extension loaded and wants again later in the same checkout (its price step and its
     # hold): keyed by the extension's own name.
     memo: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -55,6 +66,39 @@ class PriceAdjustment:
     sku_id: int
     unit_price_fen: int  # what the line's unit costs after it; never above the list price
     reason: str  # e.g. "live_price"
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    sku_id: int
+    product_id: int
+    quantity: int
+    unit_price_fen: int  # after the price adjustments
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+@dataclass(frozen=True)
+class StoreOrderDraft:
+    """One store's order of a checkout, priced, before its discounts."""
+
+    store: Store
+    lines: tuple[PricedLine, ...]
+
+    @property
+    def goods_fen(self) -> int:
+        return sum(line.total_fen for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Discount:
+    store_id: int
+    amount_fen: int  # > 0
+    reason: str  # "coupon" | "campaign"
+    reference: str  # what gave it, e.g. "coupon:12" (the buyer's coupon)
+    label: str = ""  # shown on the order, e.g. "满 199 减 20"
 
 
 @dataclass(frozen=True)
@@ -77,9 +121,11 @@ class Attribution:
 
 PriceAdjuster = Callable[[CheckoutContext], Iterable[PriceAdjustment]]
 Hold = Callable[[CheckoutContext, Written], None]
+Discounter = Callable[[CheckoutContext, Mapping[int, StoreOrderDraft]], Iterable[Discount]]
 # {sku_id: Attribution} for the lines it attributes; the first provider to name a line wins.
 Attributor = Callable[[CheckoutContext], Mapping[int, Attribution]]
 
 price_adjustments: ExtensionList[PriceAdjuster] = ExtensionList("orders.price_adjustments")
 holds: ExtensionList[Hold] = ExtensionList("orders.holds")
+discounts: ExtensionList[Discounter] = ExtensionList("orders.discounts")
 attributions: ExtensionList[Attributor] = ExtensionList("orders.attributions")

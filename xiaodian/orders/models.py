@@ -106,6 +106,10 @@ class Order(models.Model):
     note = models.CharField(_("买家留言"), max_length=rules.NOTE_MAX, blank=True, default="", db_default="")
     goods_fen = models.BigIntegerField()
     shipping_fen = models.BigIntegerField(default=0)
+    # Coupons and campaigns, split over the lines (`OrderLine.discount_fen`; orders.amounts).
+    discount_fen = models.BigIntegerField(_("优惠"), default=0, db_default=0)
+    # What made the discount: [{"reason", "reference", "label", "amount_fen"}] (orders.extensions).
+    discounts = models.JSONField(default=list, db_default=[], blank=True)
     total_fen = models.BigIntegerField()
     created_at = models.DateTimeField()
     pay_deadline = models.DateTimeField()
@@ -122,10 +126,15 @@ class Order(models.Model):
             models.CheckConstraint(condition=Q(status__in=Status.values), name="order_status_known"),
             models.CheckConstraint(condition=Q(scene__in=Scene.values), name="order_scene_known"),
             models.CheckConstraint(
-                condition=Q(total_fen=F("goods_fen") + F("shipping_fen")), name="order_total_adds_up"
+                condition=Q(total_fen=F("goods_fen") + F("shipping_fen") - F("discount_fen")),
+                name="order_total_adds_up",
             ),
             models.CheckConstraint(
-                condition=Q(goods_fen__gte=0, shipping_fen__gte=0), name="order_amounts_not_negative"
+                condition=Q(goods_fen__gte=0, shipping_fen__gte=0, discount_fen__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_fen__lte=F("goods_fen")), name="order_discount_within_goods"
             ),
         ]
         indexes = [
@@ -163,6 +172,8 @@ class OrderLine(models.Model):
     unit_price_fen = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
     shipped_quantity = models.PositiveIntegerField(default=0)
+    # The line's part of its order's discount (orders.amounts.split_discount).
+    discount_fen = models.BigIntegerField(default=0, db_default=0)
     # Units refunded before they shipped (an after-sale on an unshipped line): never to be shipped.
     withdrawn_quantity = models.PositiveIntegerField(default=0)
     # Attribution: where this line's sale started and who promoted it (orders.extensions).
@@ -189,6 +200,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(shipped_quantity__lte=F("quantity") - F("withdrawn_quantity")),
                 name="line_not_overshipped",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_fen__gte=0, discount_fen__lte=F("unit_price_fen") * F("quantity")),
+                name="line_discount_within_amount",
             ),
         ]
 

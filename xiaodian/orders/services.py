@@ -27,14 +27,14 @@ from xiaodian.catalog.models import SKU
 from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
-from xiaodian.core.money import allocate
+from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_storable
 from xiaodian.payments import services as payments
 from xiaodian.payments.models import Payment, PaymentStatus, Purpose
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
-from . import events, extensions, rules, selectors, sources, tasks
+from . import amounts, events, extensions, rules, selectors, sources, tasks
 from .models import Address, CartItem, Checkout, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from .numbers import order_number
 from .rules import EventNote, Scene, Status
@@ -247,6 +247,7 @@ def fingerprint(
     options: Mapping[str, Any],
     recipient_id: int | None,
     note: str = "",
+    coupon_ids: Sequence[int] = (),
 ) -> str:
     """The one fingerprint of a checkout request, whichever door it came through (API, page, live
     room): the same lines, address, source, flow options and gift recipient give the same hash,
@@ -263,6 +264,8 @@ def fingerprint(
     }
     if note:  # (only when there is one: the fingerprints of checkouts without a note stay as they were)
         payload["note"] = note
+    if coupon_ids:  # (likewise: only when coupons were chosen)
+        payload["coupon_ids"] = sorted(set(coupon_ids))
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -310,6 +313,7 @@ def place_order(
     save_address: bool = False,
     cart_item_ids: Sequence[int] = (),
     note: str = "",
+    coupon_ids: Sequence[int] = (),
 ) -> PlacedCheckout:
     """The one checkout: one order per store, their stock taken, all or nothing, in one
     transaction. The API, the checkout page and the live room all come here.
@@ -322,7 +326,9 @@ def place_order(
     order: paid, it waits for the recipient (12), who gives the address (`accept_gift`), so none is
     asked for here. `save_address` keeps a new address in the buyer's book (when there is room)
     and `cart_item_ids` are taken out of the cart, both in the same transaction. `note` is the
-    buyer's note to the store (rules.NOTE_MAX characters), kept on each of the checkout's orders."""
+    buyer's note to the store (rules.NOTE_MAX characters), kept on each of the checkout's orders.
+    `coupon_ids` are the buyer's coupons to use (at most one per store order; the coupons app
+    checks and takes them through the `discounts` extension and its hold)."""
     if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
@@ -330,6 +336,7 @@ def place_order(
     options = dict(options or {})
     note = clean_note(note)
     wanted = _merged(items)
+    coupons = _coupon_ids(coupon_ids)
     if recipient is not None and recipient.pk == buyer.pk:
         raise DomainError("validation_error", _("不能把礼物送给自己。"), field="recipient_id")
     snapshot = {} if recipient is not None else _address_snapshot(buyer, address, address_id)
@@ -343,6 +350,7 @@ def place_order(
         options=options,
         recipient_id=recipient.pk if recipient is not None else None,
         note=note,
+        coupon_ids=coupons,
     )
     skus = _buyable_skus(wanted)
     why = sources.problem(
@@ -375,6 +383,7 @@ def place_order(
             )
             for sku_id, quantity in sorted(wanted.items())
         ),
+        coupon_ids=coupons,
     )
     draft = _Draft(
         buyer=buyer,
@@ -404,6 +413,14 @@ def place_order(
                 return existing
             raise
     raise AssertionError("unreachable")
+
+
+def _coupon_ids(coupon_ids: Sequence[int]) -> tuple[int, ...]:
+    """The chosen coupons, each once, in id order."""
+    ids = tuple(sorted(set(coupon_ids)))
+    if len(ids) > rules.LINES_MAX or any(type(i) is not int or not 1 <= i <= MAX_ID for i in ids):
+        raise DomainError("validation_error", field="coupon_ids")
+    return ids
 
 
 def _address_snapshot(buyer: User, address: dict | None, address_id: int | None) -> dict:
@@ -456,6 +473,68 @@ def _unit_prices(draft: _Draft) -> dict[int, int]:
     return unit
 
 
+@dataclass(frozen=True)
+class _StoreDiscount:
+    amount_fen: int
+    detail: list[dict]
+    lines: dict[int, int]  # the discount's part per SKU
+
+
+def _discounts(
+    draft: _Draft, by_store: Mapping[int, list[SKU]], unit: Mapping[int, int]
+) -> dict[int, _StoreDiscount]:
+    """Each store order's discount from the `discounts` extensions: added up, capped
+    (`amounts.max_discount`), and split over the order's lines (`amounts.split_discount`)."""
+    wanted = draft.wanted
+    drafts = {
+        store_id: extensions.StoreOrderDraft(
+            store=group[0].product.store,
+            lines=tuple(
+                extensions.PricedLine(
+                    sku_id=sku.pk, product_id=sku.product_id, quantity=wanted[sku.pk], unit_price_fen=unit[sku.pk]
+                )
+                for sku in group
+            ),
+        )
+        for store_id, group in by_store.items()
+    }
+    found: dict[int, list[extensions.Discount]] = defaultdict(list)
+    for discounter in extensions.discounts:
+        for discount in discounter(draft.context, drafts):
+            fen = discount.amount_fen
+            if discount.store_id not in drafts or type(fen) is not int or fen < 0:
+                raise DomainError("validation_error", field="discount")
+            if fen:
+                found[discount.store_id].append(discount)
+    result = {}
+    for store_id, given in found.items():
+        store_order = drafts[store_id]
+        room = amounts.max_discount(store_order.goods_fen)
+        detail = []
+        for discount in given:
+            take = min(discount.amount_fen, room)
+            room -= take
+            detail.append(
+                {
+                    "reason": discount.reason,
+                    "reference": discount.reference,
+                    "label": discount.label,
+                    "amount_fen": take,
+                }
+            )
+        total = sum(d["amount_fen"] for d in detail)
+        split = amounts.split_discount(total, [line.total_fen for line in store_order.lines])
+        result[store_id] = _StoreDiscount(
+            amount_fen=total,
+            detail=detail,
+            lines={line.sku_id: part for line, part in zip(store_order.lines, split, strict=True)},
+        )
+    return result
+
+
+_NO_DISCOUNT = _StoreDiscount(amount_fen=0, detail=[], lines={})
+
+
 def _attributions(draft: _Draft) -> dict[int, extensions.Attribution]:
     """Each line's attribution: the first extension to name it, else the order's own scene and source."""
     context = draft.context
@@ -477,7 +556,10 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
         by_store[skus[sku_id].product.store_id].append(skus[sku_id])
     unit = _unit_prices(draft)
     attribution = _attributions(draft)
-    totals = {store_id: sum(unit[s.pk] * wanted[s.pk] for s in group) for store_id, group in by_store.items()}
+    goods = {store_id: sum(unit[s.pk] * wanted[s.pk] for s in group) for store_id, group in by_store.items()}
+    discounts = _discounts(draft, by_store, unit)
+    off = {store_id: discounts.get(store_id, _NO_DISCOUNT) for store_id in by_store}
+    totals = {store_id: goods[store_id] - off[store_id].amount_fen for store_id in by_store}
     address_saved = False
     with transaction.atomic():
         checkout = Checkout.objects.create(
@@ -500,8 +582,10 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 address=draft.address,
                 note=draft.note,
                 recipient=draft.recipient,
-                goods_fen=totals[store_id],
+                goods_fen=goods[store_id],
                 shipping_fen=0,
+                discount_fen=off[store_id].amount_fen,
+                discounts=off[store_id].detail,
                 total_fen=totals[store_id],
                 created_at=now,
                 pay_deadline=now + rules.PAY_WITHIN,
@@ -517,6 +601,7 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 specs=sku.specs,
                 unit_price_fen=unit[sku.pk],
                 quantity=wanted[sku.pk],
+                discount_fen=off[order.store_id].lines.get(sku.pk, 0),
                 scene=attribution[sku.pk].scene,
                 source_type=attribution[sku.pk].source_type,
                 source_id=attribution[sku.pk].source_id,
@@ -1012,7 +1097,7 @@ def record_gift_refund(*, out_refund_no: str) -> bool:
     if order is None or gift_refund_no(order) != out_refund_no:
         return False
     lines = list(OrderLine.objects.filter(order=order).order_by("pk"))
-    shares = allocate(order.total_fen, [line.total_fen for line in lines])
+    shares = amounts.line_paid_shares(order, lines)
     for line, share in zip(lines, shares, strict=True):
         if share:
             record_line_refund(

@@ -9,27 +9,37 @@ from xiaodian.aftersales import amounts, services
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import Kind
 from xiaodian.core.errors import DomainError
+from xiaodian.orders import amounts as order_amounts
 
 
 @given(
-    total=st.integers(1, 10**9),
     lines=st.lists(st.tuples(st.integers(1, 10**6), st.integers(1, 20)), min_size=1, max_size=6),
+    shipping=st.integers(0, 10**4),
+    discount_part=st.floats(0, 1),
 )
-def test_the_units_of_an_order_add_up_to_its_total(total, lines):
+def test_the_units_of_an_order_add_up_to_its_total(lines, shipping, discount_part):
     line_totals = [price * quantity for price, quantity in lines]
+    goods = sum(line_totals)
+    discount = int(order_amounts.max_discount(goods, shipping) * discount_part)
+    split = order_amounts.split_discount(discount, line_totals)
+    paid = order_amounts.paid_shares(goods + shipping, list(zip(line_totals, split, strict=True)))
     every_unit = [
         share
         for index, (_price, quantity) in enumerate(lines)
-        for share in amounts.unit_shares(total, line_totals, index, quantity)
+        for share in amounts.unit_shares(paid[index], quantity)
     ]
-    assert sum(every_unit) == total
+    assert sum(every_unit) == goods + shipping - discount
     assert min(every_unit) >= 0
 
 
 def test_a_discounted_total_with_shipping_is_shared_exactly():
-    shares = amounts.unit_shares(1001, [1000, 1], 0, 3)
-    assert shares == [334, 333, 333]
-    assert amounts.unit_shares(1001, [1000, 1], 1, 1) == [1]
+    paid = order_amounts.paid_shares(1001, [(1000, 0), (1, 0)])
+    assert paid == [1000, 1]
+    assert amounts.unit_shares(paid[0], 3) == [334, 333, 333]
+    assert amounts.unit_shares(paid[1], 1) == [1]
+    # ¥10.00 + ¥0.01 with 1 fen of shipping and 5 fen off, split by the lines' amounts
+    paid = order_amounts.paid_shares(1002, [(1000, 5), (1, 0)])
+    assert paid == [996, 1]
 
 
 @pytest.mark.django_db
@@ -76,7 +86,7 @@ def test_partial_refunds_never_exceed_what_was_paid(buyer, paid_order, merchant_
         for ln in lines:
             paid_for_line = sum(
                 amounts.unit_shares(
-                    order.total_fen, [x.total_fen for x in lines], lines.index(ln), ln.quantity
+                    order_amounts.line_paid_shares(order, lines)[lines.index(ln)], ln.quantity
                 )
             )
             assert sum(a.amount_fen for a in refunded if a.line_id == ln.pk) <= paid_for_line
