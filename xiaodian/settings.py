@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "xiaodian.ledger",
     "xiaodian.alliance",
     "xiaodian.live",
+    "xiaodian.coupons",
     "xiaodian.search",
     "xiaodian.service",
     "xiaodian.analytics",

@@ -145,6 +145,11 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "alliance_agency_invalid": (422, _("只有达人可以加入机构，且须选择一个机构。")),
     "alliance_not_promotable": (409, _("你不能推广这个商品：它不在你的选品库中。")),
     "alliance_agency_required": (403, _("只有机构可以查看旗下达人的数据。")),
+    # coupons
+    "coupon_not_claimable": (409, _("这张优惠券现在不能领取。")),
+    "coupon_sold_out": (409, _("优惠券已经领完了。")),
+    "coupon_limit_reached": (409, _("你领取这张优惠券的次数已达上限。")),
+    "coupon_not_usable": (409, _("这张优惠券不能用于这笔订单。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

@@ -127,5 +127,6 @@ def buy_in_room(
         address=body.address.dict() if body.address is not None else None,
         address_id=body.address_id,
         idempotency_key=idempotency_key,
+        coupon_ids=body.coupon_ids,
     )
     return 201, checkout_answer(placed)

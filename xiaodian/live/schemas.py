@@ -111,3 +111,8 @@ class BuyIn(Schema):
     quantity: JsonInt = Field(1, ge=1, le=rules.BUY_QUANTITY_MAX)
     address: AddressIn | None = None
     address_id: StrictId | None = None
+    coupon_ids: list[StrictId] = Field(
+        default_factory=list,
+        max_length=1,
+        description="The buyer's coupon to use (a live coupon of this room, or the store's)",
+    )

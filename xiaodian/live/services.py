@@ -8,7 +8,7 @@ Broadcasts to the room's websocket viewers run on commit (`broadcast.send`).
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 
@@ -418,12 +418,14 @@ def buy_in_room(
     address: dict | None = None,
     address_id: int | None = None,
     save_address: bool = False,
+    coupon_ids: Sequence[int] = (),
 ) -> PlacedCheckout:
     """Buy a shelf item of a live room at its live price: an order with scene 2 (live room) and
     the room as its source, taking the item's flash-sale stock and the SKU's stock in the same
     transaction (the orders' checkout, with this app's price adjustment and hold). The same
     Idempotency-Key and body answer the first checkout again (even after the room ended); another
-    body with that key is refused (`idempotency_conflict`)."""
+    body with that key is refused (`idempotency_conflict`). `coupon_ids`: the buyer's coupon (a
+    live coupon is usable only here, in its room)."""
     quantity = _integer(quantity, field="quantity", low=1, high=rules.BUY_QUANTITY_MAX)
     sku_id = (
         ShelfItem.objects.filter(pk=shelf_item_id, room_id=room_id).values_list("sku_id", flat=True).first()
@@ -443,6 +445,7 @@ def buy_in_room(
         options={"shelf_item_id": shelf_item_id},
         idempotency_key=idempotency_key,
         save_address=save_address,
+        coupon_ids=coupon_ids,
     )
 
 

@@ -90,6 +90,11 @@ class CheckoutIn(Schema):
     note: str = Field(
         "", max_length=rules.NOTE_MAX, description="The buyer's note to the store, on each order"
     )
+    coupon_ids: list[StrictId] = Field(
+        default_factory=list,
+        max_length=rules.LINES_MAX,
+        description="The buyer's coupons to use (GET /me/coupons), at most one per store order",
+    )
 
 
 class LineOut(Schema):
@@ -101,6 +106,7 @@ class LineOut(Schema):
     unit_price_fen: int
     quantity: int
     shipped_quantity: int
+    discount_fen: int = Field(description="The line's part of the order's discount")
 
 
 class ShipmentOut(Schema):
@@ -131,6 +137,10 @@ class OrderOut(Schema):
     note: str = Field(description="The buyer's note to the store, typed at checkout")
     goods_fen: int
     shipping_fen: int
+    discount_fen: int = Field(description="Coupons and campaigns: total = goods + shipping − discount")
+    discounts: list[dict] = Field(
+        description="What made the discount: {reason, reference, label, amount_fen}"
+    )
     total_fen: int
     created_at: datetime
     pay_deadline: datetime

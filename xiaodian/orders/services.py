@@ -491,7 +491,10 @@ def _discounts(
             store=group[0].product.store,
             lines=tuple(
                 extensions.PricedLine(
-                    sku_id=sku.pk, product_id=sku.product_id, quantity=wanted[sku.pk], unit_price_fen=unit[sku.pk]
+                    sku_id=sku.pk,
+                    product_id=sku.product_id,
+                    quantity=wanted[sku.pk],
+                    unit_price_fen=unit[sku.pk],
                 )
                 for sku in group
             ),

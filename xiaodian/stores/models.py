@@ -113,6 +113,9 @@ class Store(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The end of the store's latest promotion (a full-reduction campaign), kept by the app that runs
+    # it: a checkout looks for promotions only before then, so a store without any costs no query.
+    promotions_until = models.DateTimeField(null=True, blank=True)
 
     # Not a column: the viewing user's role in the store (None: none), set by `access.store_for`
     # and by the reads that load a store for one viewer.
