@@ -18,6 +18,7 @@ from xiaodian.catalog.api import router as catalog_router
 from xiaodian.complaints.api import router as complaints_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
+from xiaodian.coupons.api import router as coupons_router
 from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
@@ -167,6 +168,7 @@ api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", ledger_router)
 api.add_router("", alliance_router)
+api.add_router("", coupons_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", service_router)

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -86,6 +87,13 @@ def _name(value: Any) -> str:
     return name
 
 
+def _aware(value: Any) -> Any:
+    """A time without a zone is Shanghai's."""
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, clock.SHANGHAI)
+    return value
+
+
 def _window(starts: Any, ends: Any, field: str) -> None:
     if not isinstance(starts, datetime) or not isinstance(ends, datetime):
         raise _invalid(field)
@@ -98,7 +106,7 @@ def _clean_coupon(
 ) -> tuple[dict, list[Product]]:
     """A coupon's fields, checked together (the kind with its products or room, the discount with
     its amounts, the windows); answers the fields and, for a product coupon, its products."""
-    values = {key: values.get(key) for key in _FIELDS}
+    values = {key: _aware(values.get(key)) for key in _FIELDS}
     values["name"] = _name(values["name"])
     if values["kind"] not in Kind.values:
         raise _invalid("kind")
@@ -255,6 +263,7 @@ def create_campaign(
 ) -> Campaign:
     """A full-reduction campaign over some of the store's products, live from `starts_at`."""
     name = _name(name)
+    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
     _window(starts_at, ends_at, "ends_at")
     if ends_at <= clock.now():
         raise _invalid("ends_at", _("结束时间须晚于现在。"))

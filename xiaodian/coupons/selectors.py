@@ -1,0 +1,126 @@
+"""Reads for coupons and campaigns: what a buyer may claim where, what a buyer holds, and each
+coupon's report for its store (claimed, used, the paid amount of the orders that used it, the
+discount given)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from xiaodian.accounts.models import User
+from xiaodian.orders.extensions import PricedLine, StoreOrderDraft
+
+from . import services
+from .models import BuyerCoupon, Campaign, Coupon
+from .rules import USABLE, BuyerCouponState, CampaignState, CouponState, Kind
+
+_USED = Q(claims__state=BuyerCouponState.USED)
+
+
+def coupon_state(coupon: Coupon, now: datetime) -> str:
+    """draft, active, stopped, or ended (issued, past its claim window)."""
+    if coupon.state == CouponState.ACTIVE and now >= coupon.claim_ends_at:
+        return CouponState.ENDED
+    return coupon.state
+
+
+def held_state(held: BuyerCoupon, now: datetime) -> str:
+    """unused, used, returned, or expired (usable but past its use window)."""
+    if held.state in USABLE and now >= held.valid_until:
+        return BuyerCouponState.EXPIRED
+    return held.state
+
+
+def campaign_state(campaign: Campaign, now: datetime) -> str:
+    if campaign.state == CampaignState.ACTIVE and now >= campaign.ends_at:
+        return CampaignState.ENDED
+    return campaign.state
+
+
+def store_report(store_id: int) -> QuerySet[Coupon]:
+    """Every coupon of the store with its report: `used_count`, `paid_fen` (the totals of the
+    orders that used it) and `discount_given_fen` (what it took off them). Two queries."""
+    return (
+        Coupon.objects.filter(store_id=store_id)
+        .annotate(
+            used_count=Count("claims", filter=_USED),
+            paid_fen=Coalesce(Sum("claims__order__total_fen", filter=_USED), 0),
+            discount_given_fen=Coalesce(Sum("claims__discount_fen", filter=_USED), 0),
+        )
+        .prefetch_related("products")
+        .order_by("-pk")
+    )
+
+
+def claimable(
+    store_id: int, now: datetime, *, product_id: int | None = None, room_id: int | None = None
+) -> QuerySet[Coupon]:
+    """The store's issued coupons a buyer may claim now: store coupons; product coupons (of
+    `product_id` when given); live coupons only of `room_id`. Sold-out ones included (shown as
+    such). Two queries."""
+    kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT)
+    if product_id is not None:
+        kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT, products=product_id)
+    if room_id is not None:
+        kinds |= Q(kind=Kind.LIVE, live_room_id=room_id)
+    return (
+        Coupon.objects.filter(kinds, store_id=store_id, state=CouponState.ACTIVE)
+        .filter(claim_starts_at__lte=now, claim_ends_at__gt=now)
+        .distinct()
+        .prefetch_related("products")
+        .order_by("-pk")
+    )
+
+
+def buyer_coupons(buyer: User, now: datetime, *, state: str | None = None, store_id: int | None = None):
+    """The buyer's coupons, soonest to expire first; `state` filters on the shown state."""
+    found = BuyerCoupon.objects.filter(buyer=buyer).select_related("coupon", "coupon__store")
+    if store_id is not None:
+        found = found.filter(coupon__store_id=store_id)
+    if state == BuyerCouponState.EXPIRED:
+        found = found.filter(state__in=USABLE, valid_until__lte=now)
+    elif state in (BuyerCouponState.UNUSED, BuyerCouponState.RETURNED):
+        found = found.filter(state=state, valid_until__gt=now)
+    elif state == BuyerCouponState.USED:
+        found = found.filter(state=state)
+    return found.order_by("valid_until", "pk")
+
+
+def campaigns_of(store_id: int) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(store_id=store_id).prefetch_related("products").order_by("-pk")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A buyer's coupon for a store order at checkout: what it would take off, or why not."""
+
+    held: BuyerCoupon
+    amount_fen: int
+    reason: str
+    message: str
+
+
+def offers(buyer: User, draft: StoreOrderDraft, now: datetime, *, room_id: int | None = None) -> list[Offer]:
+    """The buyer's usable coupons of the draft's store, each priced against it, best first (the
+    checkout page offers the first)."""
+    held = list(
+        BuyerCoupon.objects.filter(
+            buyer=buyer, coupon__store_id=draft.store.pk, state__in=USABLE, valid_until__gt=now
+        ).select_related("coupon")
+    )
+    products = services.product_sets(h.coupon for h in held)
+    priced = [
+        (h, services.price_coupon(h, products.get(h.coupon_id), draft, room_id=room_id, now=now))
+        for h in held
+    ]
+    found = [Offer(held=h, amount_fen=p.amount_fen, reason=p.reason, message=p.message) for h, p in priced]
+    return sorted(found, key=lambda o: (bool(o.reason), -o.amount_fen, o.held.valid_until, o.held.pk))
+
+
+def draft_of(store, lines: list[tuple[int, int, int, int]]) -> StoreOrderDraft:
+    """A store order as the checkout page sees it: (sku id, product id, quantity, unit price) lines."""
+    return StoreOrderDraft(
+        store=store,
+        lines=tuple(PricedLine(sku_id=s, product_id=p, quantity=q, unit_price_fen=u) for s, p, q, u in lines),
+    )
