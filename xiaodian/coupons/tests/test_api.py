@@ -75,7 +75,11 @@ def test_a_buyer_claims_from_the_store_page_and_uses_it(api, buyer_api, store, m
 
     sku = make_sku(store, price_fen=10_000, stock=5)
     short = buyer_api.post("/orders", order_body(sku, 1, coupon_ids=[held]), **{"Idempotency-Key": "c0"})
-    assert (short.status_code, short.json()["code"], short.json()["reason"]) == (409, "coupon_not_usable", "threshold")
+    assert (short.status_code, short.json()["code"], short.json()["reason"]) == (
+        409,
+        "coupon_not_usable",
+        "threshold",
+    )
     assert "¥99.00" in short.json()["message"]
     placed = buyer_api.post("/orders", order_body(sku, 2, coupon_ids=[held]), **{"Idempotency-Key": "c1"})
     assert placed.status_code == 201, placed.json()
@@ -86,7 +90,12 @@ def test_a_buyer_claims_from_the_store_page_and_uses_it(api, buyer_api, store, m
     assert buyer_api.get("/me/coupons", {"state": "used"}).json()["items"][0]["order_id"] == order["id"]
 
     report = api.get(f"/stores/{store.pk}/coupons", {"manage": "true"}).json()["items"][0]
-    assert (report["claimed_count"], report["used_count"], report["paid_fen"], report["discount_given_fen"]) == (
+    assert (
+        report["claimed_count"],
+        report["used_count"],
+        report["paid_fen"],
+        report["discount_given_fen"],
+    ) == (
         1,
         1,
         18_000,
