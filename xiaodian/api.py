@@ -18,10 +18,10 @@ from xiaodian.catalog.api import router as catalog_router
 from xiaodian.complaints.api import router as complaints_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
-from xiaodian.coupons.api import router as coupons_router
 from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
+from xiaodian.coupons.api import router as coupons_router
 from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router

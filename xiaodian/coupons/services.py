@@ -346,7 +346,7 @@ def claim_coupon(*, buyer: User, coupon_id: int, room_id: int | None = None) -> 
         raise DomainError("coupon_not_claimable", why)
     if coupon.kind == Kind.LIVE and (
         room_id != coupon.live_room_id
-        or not LiveRoom.objects.filter(pk=coupon.live_room_id, state=RoomState.LIVE).exists()
+        or not LiveRoom.objects.filter(pk=room_id or 0, state=RoomState.LIVE).exists()
     ):
         raise DomainError("coupon_not_claimable", _("直播券只能在直播中的直播间里领取。"), field="room_id")
     valid_from, valid_until = validity(coupon, now)
@@ -603,7 +603,9 @@ def return_coupons(*, order_ids: Iterable[int]) -> int:
     )
     for held in used:
         with transaction.atomic():
-            order = Order.objects.select_for_update().filter(pk=held.order_id, status__in=_CANCELLED).first()
+            order = (
+                Order.objects.select_for_update().filter(pk=held.order_id or 0, status__in=_CANCELLED).first()
+            )
             if order is None:
                 continue  # paid meanwhile, or not cancelled: the coupon stays used
             if order.paid_at is not None and now >= held.valid_until:

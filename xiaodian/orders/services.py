@@ -252,7 +252,7 @@ def fingerprint(
     """The one fingerprint of a checkout request, whichever door it came through (API, page, live
     room): the same lines, address, source, flow options and gift recipient give the same hash,
     whatever the order of lines or keys."""
-    payload = {
+    payload: dict[str, Any] = {
         "items": sorted([sku_id, quantity] for sku_id, quantity in items.items()),
         "address": address,
         "address_id": address_id,
@@ -513,7 +513,7 @@ def _discounts(
     for store_id, given in found.items():
         store_order = drafts[store_id]
         room = amounts.max_discount(store_order.goods_fen)
-        detail = []
+        detail: list[dict[str, Any]] = []
         for discount in given:
             take = min(discount.amount_fen, room)
             room -= take
