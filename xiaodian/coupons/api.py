@@ -179,7 +179,7 @@ def campaign_out(campaign: Campaign, now) -> dict:
         "store_id": campaign.store_id,
         "name": campaign.name,
         "product_ids": sorted(p.pk for p in campaign.products.all()),
-        "tiers": campaign.tiers,
+        "tiers": [{"threshold_fen": t, "off_fen": o} for t, o in campaign.tiers],
         "starts_at": campaign.starts_at,
         "ends_at": campaign.ends_at,
         "state": selectors.campaign_state(campaign, now),
@@ -205,7 +205,7 @@ def create_campaign(request, store_id: ObjectId, body: CampaignIn):
     """A full-reduction campaign over some of the store's products (product managers)."""
     store = store_for(request.auth, store_id, Perm.MANAGE_PRODUCTS)
     payload = body.dict()
-    payload["tiers"] = [list(t) for t in payload["tiers"]]
+    payload["tiers"] = [[tier["threshold_fen"], tier["off_fen"]] for tier in payload["tiers"]]
     return 201, campaign_out(services.create_campaign(store=store, **payload), clock.now())
 
 

@@ -10,6 +10,13 @@ from . import rules
 Fen = json_int(ge=0, le=rules.AMOUNT_MAX_FEN)
 
 
+class Tier(Schema):
+    """A campaign's tier: off_fen off when the named products reach threshold_fen."""
+
+    threshold_fen: json_int(ge=1, le=rules.AMOUNT_MAX_FEN)  # type: ignore[valid-type]
+    off_fen: json_int(ge=1, le=rules.AMOUNT_MAX_FEN)  # type: ignore[valid-type]
+
+
 class CouponIn(Schema):
     name: str = Field(max_length=rules.NAME_MAX)
     kind: str = Field(description="store, product or live")
@@ -101,7 +108,7 @@ class BuyerCouponOut(Schema):
 class CampaignIn(Schema):
     name: str = Field(max_length=rules.NAME_MAX)
     product_ids: list[StrictId] = Field(min_length=1, max_length=rules.PRODUCTS_MAX)
-    tiers: list[tuple[json_int(ge=1), json_int(ge=1)]] = Field(  # type: ignore[valid-type]
+    tiers: list[Tier] = Field(
         min_length=1, max_length=rules.TIERS_MAX, description="[[threshold_fen, off_fen], ...]"
     )
     starts_at: datetime
@@ -113,7 +120,7 @@ class CampaignOut(Schema):
     store_id: int
     name: str
     product_ids: list[int]
-    tiers: list[list[int]]
+    tiers: list[Tier]
     starts_at: datetime
     ends_at: datetime
     state: str = Field(description="active, stopped, or ended (past its window)")

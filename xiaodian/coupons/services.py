@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from xiaodian.live.rules import RoomState
 from xiaodian.orders.extensions import CheckoutContext, Discount, StoreOrderDraft, Written
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
+from xiaodian.stores import services as stores
 from xiaodian.stores.models import Store, StoreLink
 from xiaodian.stores.rules import LinkState
 
@@ -280,9 +281,7 @@ def create_campaign(
         )
         campaign.products.set(products)
         # The checkout looks for campaigns only while one may be running (stores.Store.promotions_until).
-        Store.objects.filter(pk=store.pk).filter(
-            Q(promotions_until__isnull=True) | Q(promotions_until__lt=ends_at)
-        ).update(promotions_until=ends_at)
+        stores.extend_promotions(store_id=store.pk, until=ends_at)
     return campaign
 
 

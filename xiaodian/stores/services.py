@@ -5,9 +5,10 @@ Every function is one transaction and raises DomainError; callers obtain `store`
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Model
+from django.db.models import CharField, Model, Q
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import Subject, User
@@ -152,6 +153,14 @@ def update_store(
     for field, value in changes.items():
         setattr(store, field, value)
     return store
+
+
+def extend_promotions(*, store_id: int, until: datetime) -> None:
+    """A promotion of the store (a campaign of the coupons app) runs until `until`: the store's
+    `promotions_until` moves there if it is later, so a checkout knows to look for promotions."""
+    Store.objects.filter(pk=store_id).filter(
+        Q(promotions_until__isnull=True) | Q(promotions_until__lt=until)
+    ).update(promotions_until=until)
 
 
 def open_stores_of(subject: Subject) -> int:

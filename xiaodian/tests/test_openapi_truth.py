@@ -35,6 +35,8 @@ PUBLIC_READS = {
     "/api/v1/live-rooms/{room_id}/comments",
     "/api/v1/alliance/promoters/{promoter_id}/showcase",
     "/api/v1/alliance/live-rooms/{room_id}/promotions",
+    "/api/v1/stores/{store_id}/coupons",
+    "/api/v1/stores/{store_id}/campaigns",
 }
 OPEN_DOORS = {
     "/api/v1/health",

@@ -9,6 +9,7 @@ validation passes and the ownership check is what answers.
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,7 @@ from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
+from xiaodian.coupons import services as coupons
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
@@ -76,6 +78,8 @@ class World:
     auto_reply: object  # A's store's keyword reply
     plan: object  # A's store's open alliance plan
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
+    coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
+    campaign: object = None  # A's store's full-reduction campaign
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -105,6 +109,8 @@ OWNED_OBJECTS = {
     "link_id": lambda w: w.link.pk,
     "plan_id": lambda w: w.plan.pk,
     "promoter_id": lambda w: w.promoter.pk,
+    "coupon_id": lambda w: w.coupon.pk,
+    "campaign_id": lambda w: w.campaign.pk,
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
@@ -133,6 +139,11 @@ PUBLIC_ROUTES = {
     ("get", "api/v1/alliance/promoters/<promoter_id>"),  # a promoter's profile
     ("get", "api/v1/alliance/promoters/<promoter_id>/showcase"),  # a promoter's public showcase
     ("get", "api/v1/alliance/live-rooms/<room_id>/promotions"),  # the alliance products a room shows
+    (
+        "get",
+        "api/v1/stores/<store_id>/coupons",
+    ),  # an open store's claimable coupons (the report: manage=true)
+    ("get", "api/v1/stores/<store_id>/campaigns"),  # an open store's running campaigns
 }
 
 
@@ -142,6 +153,7 @@ PUBLIC_ROUTES = {
 OPEN_WRITES = {
     ("post", "api/v1/stores/<store_id>/conversations"): lambda w: {},  # any buyer may consult a store
     ("post", "api/v1/live-rooms/<room_id>/comments"): lambda w: {"text": "你好"},
+    ("post", "api/v1/coupons/<coupon_id>/claim"): lambda w: {},  # any buyer may claim an issued coupon
     ("post", "api/v1/live-rooms/<room_id>/orders"): lambda w: {
         "shelf_item_id": w.shelf_item.pk,
         "address": {"recipient": "乙", "phone": "13900139000", "region": "北京", "detail": "2号"},
@@ -344,6 +356,26 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         auto_reply=service.add_auto_reply(user=merchant, store=store, keyword="发货", reply="48 小时内"),
         plan=plan,
         promoter=promoter,
+        coupon=coupons.create_coupon(
+            store=store,
+            issue=True,
+            name="A 的券",
+            kind="store",
+            discount_type="amount_off",
+            amount_fen=10,
+            claim_starts_at=now - timedelta(minutes=1),
+            claim_ends_at=now + timedelta(days=1),
+            valid_days=7,
+            total_quantity=10,
+        ),
+        campaign=coupons.create_campaign(
+            store=store,
+            name="A 的满减",
+            product_ids=[on_shelf.product_id],
+            tiers=[[1_000, 100]],
+            starts_at=now,
+            ends_at=now + timedelta(days=1),
+        ),
     )
 
 

@@ -121,16 +121,19 @@ def test_a_store_runs_a_campaign(api, buyer_api, store, make_sku):
     body = {
         "name": "满百减十",
         "product_ids": [sku.product_id],
-        "tiers": [[10_000, 1_000]],
+        "tiers": [{"threshold_fen": 10_000, "off_fen": 1_000}],
         "starts_at": (now - timedelta(minutes=1)).isoformat(),
         "ends_at": (now + timedelta(days=1)).isoformat(),
     }
     r = api.post(f"/stores/{store.pk}/campaigns", body)
     assert r.status_code == 201, r.json()
-    assert buyer_api.get(f"/stores/{store.pk}/campaigns").json()["items"][0]["tiers"] == [[10_000, 1_000]]
+    tiers = buyer_api.get(f"/stores/{store.pk}/campaigns").json()["items"][0]["tiers"]
+    assert tiers == [{"threshold_fen": 10_000, "off_fen": 1_000}]
     placed = buyer_api.post("/orders", order_body(sku), **{"Idempotency-Key": "camp"}).json()
     assert placed["orders"][0]["discount_fen"] == 1_000
-    bad = api.post(f"/stores/{store.pk}/campaigns", body | {"tiers": [[1_000, 1_000]]})
+    bad = api.post(
+        f"/stores/{store.pk}/campaigns", body | {"tiers": [{"threshold_fen": 1_000, "off_fen": 1_000}]}
+    )
     assert (bad.status_code, bad.json()["field"]) == (422, "tiers")
     stopped = api.post(f"/campaigns/{r.json()['id']}/stop")
     assert stopped.json()["state"] == "stopped"
