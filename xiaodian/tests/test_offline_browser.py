@@ -118,6 +118,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         "/signup/",
         "/login/",
         f"/shop/{s}/",
+        f"/shop/{s}/coupons/",
         f"/products/{product.pk}/",
         f"/products/{product.pk}/reviews/",
         f"/official-accounts/{official.pk}/",
@@ -156,6 +157,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/service/conversations/{conversation.pk}/",
         f"/sandbox/wechatpay/pay/{trade.prepay_id}/",
         "/alliance/",
+        "/me/coupons/",
     ]
     merchant_pages = [
         "/workbench/",
@@ -176,6 +178,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/stores/{s}/data/",
         f"/stores/{s}/money/",
         f"/stores/{s}/alliance/",
+        f"/stores/{s}/coupons/",
         f"/stores/{s}/money/orders/{Order.objects.filter(store=shop).order_by('pk').first().pk}/",
         f"/stores/{s}/money/bills/",
         f"/stores/{s}/money/bills/{clock.today().isoformat()}/",

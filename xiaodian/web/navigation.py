@@ -22,6 +22,7 @@ STORE_MENU = (
     (_("售后"), "aftersales:store_aftersales", (Perm.MANAGE_ORDERS,)),
     (_("评价"), "reviews:store_reviews", (Perm.VIEW,)),
     (_("店铺主页"), "stores:homepage_editor", (Perm.MANAGE_PRODUCTS,)),
+    (_("优惠券"), "coupons:store_coupons", (Perm.MANAGE_PRODUCTS,)),
     (_("数据"), "analytics:data", (Perm.MANAGE_ORDERS, Perm.FINANCE)),
     (_("资金"), "ledger:money", (Perm.FINANCE,)),
     (_("优选联盟"), "alliance:store_alliance", (Perm.MANAGE_STORE,)),

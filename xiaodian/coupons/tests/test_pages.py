@@ -1,11 +1,14 @@
 """The discount on the order page, and the offers a checkout page can make from the buyer's coupons."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from xiaodian.core import clock
 from xiaodian.coupons import selectors, services
+from xiaodian.coupons.models import Coupon
 from xiaodian.orders.models import Order
 from xiaodian.orders.tests.test_pages import block
 
@@ -45,3 +48,72 @@ def test_the_buyers_coupons_are_offered_best_first_with_the_reasons_of_the_other
         (small.pk, 500, ""),
         (far.pk, 0, "threshold"),
     ]
+
+
+@pytest.fixture
+def merchant_client(merchant):
+    client = Client()
+    client.force_login(merchant)
+    return client
+
+
+def test_a_merchant_creates_and_stops_a_coupon_and_sees_its_report(
+    merchant_client, store, buyer, place, make_sku
+):
+    url = reverse("coupons:store_coupons", args=[store.pk])
+    assert merchant_client.get(url).status_code == 200
+    form = {
+        "action": "create",
+        "name": "新客立减",
+        "discount_type": "threshold_off",
+        "amount": "20",
+        "threshold": "199",
+        "claim_ends": (clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "valid_days": "7",
+        "total_quantity": "100",
+        "per_buyer_limit": "1",
+        "issue": "on",
+    }
+    assert merchant_client.post(url, form).status_code == 302
+    coupon = Coupon.objects.get(store=store)
+    assert (coupon.amount_fen, coupon.threshold_fen, coupon.state) == (2_000, 19_900, "active")
+    bad = merchant_client.post(url, form | {"amount": "199"})  # not below the threshold
+    assert bad.status_code == 200 and Coupon.objects.count() == 1
+    held = services.claim_coupon(buyer=buyer, coupon_id=coupon.pk)
+    place(make_sku(store, price_fen=20_000), 1, coupon_ids=[held.pk])
+    report = block(merchant_client.get(url), f"coupon-{coupon.pk}")
+    assert "1 / 100" in report and "¥180.00" in report and "¥20.00" in report
+    assert merchant_client.post(url, {"action": "stop", "coupon_id": coupon.pk}).status_code == 302
+    assert Coupon.objects.get(pk=coupon.pk).state == "stopped"
+
+
+def test_a_stranger_does_not_see_a_stores_coupons(signed_in_stranger, store):
+    assert signed_in_stranger.get(reverse("coupons:store_coupons", args=[store.pk])).status_code == 404
+
+
+@pytest.fixture
+def signed_in_stranger(make_user):
+    client = Client()
+    client.force_login(make_user("stranger"))
+    return client
+
+
+def test_a_buyer_claims_on_the_stores_coupon_page_and_finds_it_in_my_coupons(
+    make_coupon, store, buyer_client
+):
+    coupon = make_coupon(name="到店有礼")
+    url = reverse("coupons:shop_coupons", args=[store.pk])
+    assert "到店有礼" in block(buyer_client.get(url), "claimable")
+    assert buyer_client.post(url, {"coupon_id": coupon.pk}).status_code == 302
+    assert (
+        buyer_client.post(url, {"coupon_id": coupon.pk}).status_code == 302
+    )  # the limit: a message, not a 500
+    mine = block(buyer_client.get(reverse("coupons:mine")), "usable")
+    assert "到店有礼" in mine and "满 ¥199.00 减 ¥20.00" in mine
+    assert Coupon.objects.get(pk=coupon.pk).claimed_count == 1
+
+
+def test_claiming_signed_out_asks_to_sign_in(make_coupon, store, client):
+    coupon = make_coupon()
+    r = client.post(reverse("coupons:shop_coupons", args=[store.pk]), {"coupon_id": coupon.pk})
+    assert r.status_code == 302 and "login" in r.url

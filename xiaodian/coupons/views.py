@@ -1,0 +1,117 @@
+"""The coupons' pages: the store's coupons with their report (create, stop), a store's coupons
+for buyers to claim, and the buyer's own coupons. As thin as api.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from xiaodian.accounts.rules import Perm
+from xiaodian.core import clock
+from xiaodian.core.errors import DomainError
+from xiaodian.core.pagination import MAX_ID
+from xiaodian.stores.access import can, store_for
+from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
+
+from . import selectors, services
+from .forms import CouponForm
+
+LIST_MAX = 100
+
+
+def _http(exc: DomainError) -> Exception:
+    return Http404(exc.message) if exc.status == 404 else PermissionDenied(exc.message)
+
+
+def _posted_id(request, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise Http404
+    return int(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def store_coupons(request, store_id: int):
+    """The store's coupons with each one's report; product managers create and stop them."""
+    try:
+        store = store_for(request.user, store_id, Perm.VIEW)
+    except DomainError as exc:
+        raise _http(exc) from exc
+    manage = can(store, Perm.MANAGE_PRODUCTS)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action and not manage:
+        raise PermissionDenied
+    form = CouponForm(request.POST if action == "create" else None)
+    if action == "create" and form.is_valid():
+        try:
+            services.create_coupon(store=store, **form.service_kwargs())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("优惠券已创建。"))
+            return redirect("coupons:store_coupons", store_id=store.pk)
+    elif action in ("stop", "issue"):
+        coupon_id = _posted_id(request, "coupon_id")
+        try:
+            if action == "stop":
+                services.stop_coupon(store=store, coupon_id=coupon_id)
+            else:
+                services.update_coupon(store=store, coupon_id=coupon_id, changes={"state": "active"})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("coupons:store_coupons", store_id=store.pk)
+    elif action not in ("", "create"):
+        raise Http404
+    now = clock.now()
+    coupons = list(selectors.store_report(store.pk)[:LIST_MAX])
+    for coupon in coupons:
+        coupon.shown_state = selectors.coupon_state(coupon, now)
+        coupon.label = services.label(coupon)
+    return render(
+        request,
+        "coupons/store_coupons.html",
+        {"store": store, "coupons": coupons, "form": form, "manage": manage},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def shop_coupons(request, store_id: int):
+    """An open store's coupons a buyer may claim now (signed in to claim)."""
+    store = Store.objects.filter(pk=store_id, state=StoreState.OPEN).first() if store_id <= MAX_ID else None
+    if store is None:
+        raise Http404
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            services.claim_coupon(buyer=request.user, coupon_id=_posted_id(request, "coupon_id"))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("领取成功，下单时可用。"))
+        return redirect("coupons:shop_coupons", store_id=store.pk)
+    now = clock.now()
+    coupons = list(selectors.claimable(store.pk, now)[:LIST_MAX])
+    for coupon in coupons:
+        coupon.label = services.label(coupon)
+    return render(request, "coupons/shop_coupons.html", {"store": store, "coupons": coupons})
+
+
+@login_required
+@require_GET
+def my_coupons(request):
+    """The buyer's coupons, soonest to expire first; used and expired ones below."""
+    now = clock.now()
+    held = list(selectors.buyer_coupons(request.user, now)[:LIST_MAX])
+    for h in held:
+        h.shown_state = selectors.held_state(h, now)
+        h.label = services.label(h.coupon)
+    usable = [h for h in held if h.shown_state in ("unused", "returned")]
+    other = [h for h in held if h.shown_state not in ("unused", "returned")]
+    return render(request, "coupons/mine.html", {"usable": usable, "other": other})
