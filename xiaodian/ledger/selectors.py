@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
 from xiaodian.accounts.models import User
@@ -100,6 +100,8 @@ class Money:
     settles: str  # "settled", "after_period" (when every line's after-sale period ends), "refunded", "unpaid"
     period_ends_at: datetime | None
     fee_rates_ppm: list[int]
+    goods_fen: int = 0  # the order's goods (and shipping) before its discount
+    discount_fen: int = 0  # coupons and campaigns: paid = goods + shipping − discount
 
 
 def order_money(user: User, order_id: int) -> Money:
@@ -115,7 +117,11 @@ def money_of(order_id: int, store_id: int) -> Money:
     money = OrderMoney.objects.filter(order_id=order_id).prefetch_related("lines").first()
     if money is None:
         return Money(order_id, store_id, 0, 0, 0, 0, 0, 0, False, None, 0, "unpaid", None, [])
-    received = Order.objects.filter(pk=order_id).values_list("received_at", flat=True).first()
+    received, goods, discount = (
+        Order.objects.filter(pk=order_id)
+        .values_list("received_at", F("goods_fen") + F("shipping_fen"), "discount_fen")
+        .first()
+    ) or (None, 0, 0)
     if money.settled_at is not None:
         settles = "settled"
     elif money.refunded_fen >= money.paid_fen:
@@ -139,6 +145,8 @@ def money_of(order_id: int, store_id: int) -> Money:
         if received and settles == "after_period"
         else None,
         fee_rates_ppm=sorted({line.fee_rate_ppm for line in money.lines.all()}),
+        goods_fen=goods,
+        discount_fen=discount,
     )
 
 

@@ -117,3 +117,18 @@ def test_claiming_signed_out_asks_to_sign_in(make_coupon, store, client):
     coupon = make_coupon()
     r = client.post(reverse("coupons:shop_coupons", args=[store.pk]), {"coupon_id": coupon.pk})
     assert r.status_code == 302 and "login" in r.url
+
+
+def test_the_money_breakdown_shows_the_discount(
+    make_coupon, make_sku, store, buyer, place, merchant_client, django_capture_on_commit_callbacks
+):
+    from xiaodian.orders.tests.conftest import succeed
+
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon().pk)
+    checkout = place(make_sku(store, price_fen=20_000), 1, coupon_ids=[held.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        succeed(checkout)
+    order = Order.objects.get(checkout=checkout)
+    page = merchant_client.get(reverse("ledger:order_money", args=[store.pk, order.pk]))
+    breakdown = block(page, "breakdown")
+    assert "¥200.00" in breakdown and "-¥20.00" in breakdown and "¥180.00" in breakdown
