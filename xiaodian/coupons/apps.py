@@ -10,7 +10,7 @@ class CouponsConfig(AppConfig):
     def ready(self) -> None:
         from xiaodian.orders import extensions
 
-        from . import receivers, services
+        from . import receivers, selectors, services
 
         # A checkout takes the chosen coupons and the campaigns off each store order, and the
         # coupons are taken (used) inside its transaction.
@@ -19,3 +19,5 @@ class CouponsConfig(AppConfig):
         # Coupons come back when their order closes unpaid or is fully refunded before they
         # expire; one returned by a closed order is taken again if the order is paid late.
         receivers.connect()
+        # The checkout page offers the buyer's coupons per store order, best first.
+        extensions.checkout_offers.register(selectors.checkout_offers)

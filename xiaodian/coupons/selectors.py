@@ -2,6 +2,7 @@
 coupon's report for its store (claimed, used, the paid amount of the orders that used it, the
 discount given)."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from xiaodian.accounts.models import User
-from xiaodian.orders.extensions import PricedLine, StoreOrderDraft
+from xiaodian.core import clock
+from xiaodian.live import rules as live_rules
+from xiaodian.orders.extensions import CouponOffer, PricedLine, StoreOrderDraft
 
 from . import services
 from .models import BuyerCoupon, Campaign, Coupon
@@ -101,21 +104,58 @@ class Offer:
     message: str
 
 
-def offers(buyer: User, draft: StoreOrderDraft, now: datetime, *, room_id: int | None = None) -> list[Offer]:
-    """The buyer's usable coupons of the draft's store, each priced against it, best first (the
-    checkout page offers the first)."""
-    held = list(
-        BuyerCoupon.objects.filter(
-            buyer=buyer, coupon__store_id=draft.store.pk, state__in=USABLE, valid_until__gt=now
-        ).select_related("coupon")
-    )
-    products = services.product_sets(h.coupon for h in held)
+def offers(
+    buyer: User,
+    draft: StoreOrderDraft,
+    now: datetime,
+    *,
+    room_id: int | None = None,
+    held: list[BuyerCoupon] | None = None,
+    products: Mapping[int, frozenset[int]] | None = None,
+) -> list[Offer]:
+    """The buyer's usable coupons of the draft's store (or `held`, loaded already), each priced
+    against it, best first (the checkout page offers the first)."""
+    if held is None:
+        held = list(_usable(buyer, [draft.store.pk], now))
+    if products is None:
+        products = services.product_sets(h.coupon for h in held)
     priced = [
         (h, services.price_coupon(h, products.get(h.coupon_id), draft, room_id=room_id, now=now))
         for h in held
+        if h.coupon.store_id == draft.store.pk
     ]
     found = [Offer(held=h, amount_fen=p.amount_fen, reason=p.reason, message=p.message) for h, p in priced]
     return sorted(found, key=lambda o: (bool(o.reason), -o.amount_fen, o.held.valid_until, o.held.pk))
+
+
+def _usable(buyer: User, store_ids: list[int], now: datetime) -> QuerySet[BuyerCoupon]:
+    return BuyerCoupon.objects.filter(
+        buyer=buyer, coupon__store_id__in=store_ids, state__in=USABLE, valid_until__gt=now
+    ).select_related("coupon")
+
+
+def checkout_offers(
+    buyer: User, drafts: Mapping[int, StoreOrderDraft], source_type: str, source_id: int | None
+) -> dict[int, list[CouponOffer]]:
+    """The orders' `checkout_offers`: each store order's offers (`offers`), for the checkout page."""
+    if not buyer.is_authenticated or not drafts:
+        return {}
+    now = clock.now()
+    room_id = source_id if source_type == live_rules.SOURCE_TYPE else None
+    held = list(_usable(buyer, list(drafts), now))  # two queries at most, whatever the stores
+    products = services.product_sets(h.coupon for h in held)
+    found = {}
+    for store_id, draft in drafts.items():
+        found[store_id] = [
+            CouponOffer(
+                coupon_id=offer.held.pk,
+                label=f"{services.label(offer.held.coupon)} · {offer.held.coupon.name}",
+                amount_fen=offer.amount_fen,
+                problem=offer.message,
+            )
+            for offer in offers(buyer, draft, now, room_id=room_id, held=held, products=products)
+        ]
+    return found
 
 
 def draft_of(store, lines: list[tuple[int, int, int, int]]) -> StoreOrderDraft:

@@ -14,6 +14,9 @@ knowing them. Each registers in its `AppConfig.ready()` (core.extensions):
 - `holds`: take something of the app's own inside the checkout's transaction, after the orders
   and lines are written and before the SKU stock (the live room's flash-sale stock). Raising a
   DomainError refuses the checkout, and everything rolls back.
+- `checkout_offers` (one provider): for the checkout page, the buyer's coupons per store order,
+  each priced against it (what it would take off, or why it cannot be used), best first; the page
+  preselects the first usable one and sends the choice as `coupon_ids`.
 - `attributions`: say where a line's sale started and who promoted it (scene, source, promoter,
   sales channel), stored on the line; without one, a line carries its order's scene and source.
 
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xiaodian.accounts.models import User
-from xiaodian.core.extensions import ExtensionList
+from xiaodian.core.extensions import ExtensionList, ExtensionPoint
 from xiaodian.stores.models import Store
 
 from .models import Checkout, Order, OrderLine
@@ -119,6 +122,22 @@ class Attribution:
     sales_channel: int | None = None
 
 
+@dataclass(frozen=True)
+class CouponOffer:
+    """One of the buyer's coupons as the checkout page offers it for a store order."""
+
+    coupon_id: int  # the buyer's coupon (what `coupon_ids` names)
+    label: str  # e.g. "满 ¥199.00 减 ¥20.00 · 春季满减券"
+    amount_fen: int  # what it would take off this store order (0 when it cannot be used)
+    problem: str = ""  # why it cannot be used here ("" when it can)
+
+
+def _no_offers(
+    buyer: User, drafts: Mapping[int, StoreOrderDraft], source_type: str, source_id: int | None
+) -> Mapping[int, list[CouponOffer]]:
+    return {}
+
+
 PriceAdjuster = Callable[[CheckoutContext], Iterable[PriceAdjustment]]
 Hold = Callable[[CheckoutContext, Written], None]
 Discounter = Callable[[CheckoutContext, Mapping[int, StoreOrderDraft]], Iterable[Discount]]
@@ -129,3 +148,5 @@ price_adjustments: ExtensionList[PriceAdjuster] = ExtensionList("orders.price_ad
 holds: ExtensionList[Hold] = ExtensionList("orders.holds")
 discounts: ExtensionList[Discounter] = ExtensionList("orders.discounts")
 attributions: ExtensionList[Attributor] = ExtensionList("orders.attributions")
+# {store id: offers, best first} for the checkout page (coupons registers it).
+checkout_offers = ExtensionPoint("orders.checkout_offers", default=_no_offers)

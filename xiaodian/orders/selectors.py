@@ -1,7 +1,7 @@
 """Reads for carts, addresses and orders, each in a fixed number of queries."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -94,6 +94,11 @@ class StoreLines:
     store: Store
     lines: list
     subtotal_fen: int
+    # The checkout page's coupon choice (orders.extensions.checkout_offers): the offers, the chosen
+    # coupon and what it takes off.
+    offers: list = field(default_factory=list)
+    chosen_coupon: int | None = None
+    coupon_off_fen: int = 0
 
 
 def _problem(sku: SKU, quantity: int) -> str:

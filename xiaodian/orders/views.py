@@ -33,7 +33,7 @@ from xiaodian.core.text import is_digits
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
-from . import export, rules, selectors, services, sources
+from . import export, extensions, rules, selectors, services, sources
 from .forms import (
     TABS,
     BulkShipForm,
@@ -315,24 +315,69 @@ def checkout(request):
     if not wanted:
         messages.error(request, _("请先选择要结算的商品。"))
         return redirect("orders:cart")
+    groups = selectors.by_store(lines)
+    coupon_ids = _offer_coupons(request, groups, scene)
     if request.method == "POST" and form.is_valid():
         try:
-            return _place_and_pay(request, form, wanted, cart_items, scene)
+            return _place_and_pay(request, form, wanted, cart_items, scene, coupon_ids)
         except DomainError as exc:
             form.add_domain_error(exc)
     context = {
         "form": form,
-        "groups": selectors.by_store(lines),
+        "groups": groups,
         "lines": lines,
-        "total_fen": sum(line.total_fen for line in lines),
+        "total_fen": sum(group.subtotal_fen - group.coupon_off_fen for group in groups),
         "scene": scene,
         "has_addresses": bool(addresses),
     }
     return render(request, "orders/checkout.html", context, status=422 if form.is_bound else 200)
 
 
+def _offer_coupons(request, groups: list, scene: dict) -> list[int]:
+    """Each store group's coupon offers (orders.extensions.checkout_offers) and the chosen one:
+    what the form sent (`coupon_<store id>`, empty for none), else the best usable offer. Answers
+    the chosen coupons' ids."""
+    drafts = {
+        group.store.pk: extensions.StoreOrderDraft(
+            store=group.store,
+            lines=tuple(
+                extensions.PricedLine(
+                    sku_id=line.sku.pk,
+                    product_id=line.sku.product_id,
+                    quantity=line.quantity,
+                    unit_price_fen=line.sku.price_fen,
+                )
+                for line in group.lines
+            ),
+        )
+        for group in groups
+    }
+    offered = extensions.checkout_offers(
+        request.user, drafts, scene.get("source_type", ""), scene.get("source_id")
+    )
+    chosen = []
+    for group in groups:
+        group.offers = list(offered.get(group.store.pk, ()))
+        usable = {offer.coupon_id: offer for offer in group.offers if not offer.problem}
+        if request.method == "POST":
+            sent = request.POST.get(f"coupon_{group.store.pk}", "")
+            pick = usable.get(int(sent)) if is_digits(sent) and len(sent) < 19 else None
+        else:
+            pick = next(iter(usable.values()), None)
+        group.chosen_coupon = pick.coupon_id if pick else None
+        group.coupon_off_fen = pick.amount_fen if pick else 0
+        if pick:
+            chosen.append(pick.coupon_id)
+    return chosen
+
+
 def _place_and_pay(
-    request, form: CheckoutForm, wanted: dict[int, int], cart_items: dict[int, int], scene: dict
+    request,
+    form: CheckoutForm,
+    wanted: dict[int, int],
+    cart_items: dict[int, int],
+    scene: dict,
+    coupon_ids: list[int],
 ):
     address = form.address_kwargs()
     placed = services.place_order(
@@ -342,6 +387,7 @@ def _place_and_pay(
         save_address="address" in address,
         cart_item_ids=list(cart_items.values()),
         note=form.cleaned_data["note"],
+        coupon_ids=coupon_ids,
         **address,
         **scene,
     )

@@ -132,3 +132,33 @@ def test_the_money_breakdown_shows_the_discount(
     page = merchant_client.get(reverse("ledger:order_money", args=[store.pk, order.pk]))
     breakdown = block(page, "breakdown")
     assert "¥200.00" in breakdown and "-¥20.00" in breakdown and "¥180.00" in breakdown
+
+
+def test_the_checkout_page_offers_the_best_coupon_and_places_the_order_with_it(
+    make_coupon, make_sku, store, buyer, buyer_client
+):
+    from xiaodian.orders.tests.conftest import ADDRESS
+
+    small = services.claim_coupon(
+        buyer=buyer,
+        coupon_id=make_coupon(threshold_fen=0, discount_type="amount_off", amount_fen=500, name="小券").pk,
+    )
+    big = services.claim_coupon(buyer=buyer, coupon_id=make_coupon(name="大券").pk)  # ¥20 off ¥199
+    sku = make_sku(store, price_fen=20_000)
+    page = buyer_client.get(reverse("orders:checkout"), {"sku": sku.pk, "quantity": 1})
+    html = page.content.decode()
+    assert f'<option value="{big.pk}" selected>' in html and f'<option value="{small.pk}">' in html
+    assert block(page, f"coupon-off-{store.pk}") == "优惠券 -¥20.00"
+    assert block(page, "checkout-total") == "¥180.00"
+    form = {
+        "key": "page-coupon",
+        "line": f"{sku.pk}:1",
+        "scene": "1",
+        "address_id": "new",
+        **ADDRESS,
+        f"coupon_{store.pk}": str(small.pk),
+    }
+    r = buyer_client.post(reverse("orders:checkout"), form)
+    order = Order.objects.get(buyer=buyer)
+    assert r.status_code == 302, r.content.decode()[:500]
+    assert (order.discount_fen, order.total_fen) == (500, 19_500)
