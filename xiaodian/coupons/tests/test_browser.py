@@ -10,7 +10,6 @@ import pytest
 from xiaodian.core import clock
 from xiaodian.core.browser import sign_in_as
 from xiaodian.coupons.models import BuyerCoupon
-from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import ADDRESS
 
 pytestmark = pytest.mark.browser
@@ -51,14 +50,19 @@ def test_a_coupon_from_creation_to_the_report(browser, live_server, merchant, st
     assert person.evaluate("document.documentElement.scrollWidth") <= 360
     person.screenshot(path=f"{SHOTS}/my-coupons.png", full_page=True)
 
+    # checkout: the coupon is offered and chosen, the total is after it
+    person.goto(f"{live_server.url}/checkout/?sku={sku.pk}&quantity=1")
+    expect(person.locator(f"#coupon-off-{store.pk}")).to_contain_text("-¥20.00")
+    expect(person.locator("#checkout-total")).to_have_text("¥230.00")
+    assert person.evaluate("document.documentElement.scrollWidth") <= 360
+    person.screenshot(path=f"{SHOTS}/checkout-with-coupon.png", full_page=True)
+    for name, value in ADDRESS.items():
+        person.fill(f"#id_{name}", value)
+    person.click("#place-order")
+    person.wait_for_url(re.compile(r"/(sandbox|orders)/"))
     held = BuyerCoupon.objects.get(buyer=buyer)
-    order = orders.place_order(
-        buyer=buyer,
-        items=[orders.LineRequest(sku.pk, 1)],
-        address=ADDRESS,
-        idempotency_key="browser",
-        coupon_ids=[held.pk],
-    ).orders[0]
+    assert held.state == "used"
+    order = held.order
     person.goto(f"{live_server.url}/orders/{order.pk}/")
     expect(person.locator("#amounts")).to_contain_text("-¥20.00")
     expect(person.locator("#amounts")).to_contain_text("¥230.00")
