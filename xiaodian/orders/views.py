@@ -361,13 +361,18 @@ def _offer_coupons(request, groups: list, scene: dict) -> list[int]:
         usable = {offer.coupon_id: offer for offer in group.offers if not offer.problem}
         if request.method == "POST":
             sent = request.POST.get(f"coupon_{group.store.pk}", "")
-            pick = usable.get(int(sent)) if is_digits(sent) and len(sent) < 19 else None
+            if is_digits(sent) and 1 <= int(sent) <= MAX_ID:
+                # even one that is no longer usable: the checkout then says why, never drops it silently
+                chosen.append(int(sent))
+                pick = usable.get(int(sent))
+            else:
+                pick = None
         else:
             pick = next(iter(usable.values()), None)
+            if pick:
+                chosen.append(pick.coupon_id)
         group.chosen_coupon = pick.coupon_id if pick else None
         group.coupon_off_fen = pick.amount_fen if pick else 0
-        if pick:
-            chosen.append(pick.coupon_id)
     return chosen
 
 

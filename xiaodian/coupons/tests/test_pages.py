@@ -162,3 +162,24 @@ def test_the_checkout_page_offers_the_best_coupon_and_places_the_order_with_it(
     order = Order.objects.get(buyer=buyer)
     assert r.status_code == 302, r.content.decode()[:500]
     assert (order.discount_fen, order.total_fen) == (500, 19_500)
+
+
+def test_a_coupon_chosen_on_the_page_that_is_gone_meanwhile_is_refused_not_dropped(
+    make_coupon, make_sku, store, buyer, buyer_client, place
+):
+    from xiaodian.orders.tests.conftest import ADDRESS
+
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon().pk)
+    sku = make_sku(store, price_fen=20_000, stock=5)
+    place(sku, 1, coupon_ids=[held.pk])  # used in another tab meanwhile
+    form = {
+        "key": "gone",
+        "line": f"{sku.pk}:1",
+        "scene": "1",
+        "address_id": "new",
+        **ADDRESS,
+        f"coupon_{store.pk}": str(held.pk),
+    }
+    r = buyer_client.post(reverse("orders:checkout"), form)
+    assert r.status_code == 422 and "这张优惠券已经用过了" in r.content.decode()
+    assert Order.objects.filter(buyer=buyer).count() == 1
