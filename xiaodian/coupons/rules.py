@@ -53,7 +53,6 @@ VALID_DAYS_MAX = 365
 PRODUCTS_MAX = 100  # on one product coupon or campaign
 TIERS_MAX = 5  # a campaign's 满减 tiers
 WINDOW_MAX = timedelta(days=366)  # a claim, use or campaign window
-COUPONS_IN_ROOM_MAX = 20  # shown on a live room's coupon card
 
 # Why a coupon cannot be used at checkout (coupon_not_usable's `reason`).
 NOT_USABLE = {
