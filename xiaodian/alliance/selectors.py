@@ -18,9 +18,8 @@ from xiaodian.complaints.rules import State as ComplaintState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.ledger.extensions import CommissionClaim
-from xiaodian.ledger.models import Account, Journal, LineCommission
+from xiaodian.ledger.models import Account, LineCommission
 from xiaodian.ledger.rules import PROMOTER_KINDS, AccountKind, ClaimKind
-from xiaodian.ledger.rules import Source as LedgerSource
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import Scene, Status
 from xiaodian.orders.sources import Source
@@ -388,18 +387,13 @@ class CommissionOrder:
 
 
 def _commission_orders(rows) -> list[CommissionOrder]:
-    """Each claim with its state: settled (100) once its settlement was posted, whatever refunds
-    clawed back after; cancelled (200) when refunds took all of it before; else unsettled (20)."""
-    claims = list(rows)
-    settled = set(
-        Journal.objects.filter(
-            source_type=LedgerSource.COMMISSION_SETTLED, source_key__in=[c.reference for c in claims]
-        ).values_list("source_key", flat=True)
-    )
+    """Each claim with its state: settled (100) once its settlement moved money (`settled_fen`,
+    by a journal of its own or a batch's), whatever refunds clawed back after; cancelled (200)
+    when refunds took all of it before; else unsettled (20)."""
     found = []
-    for claim in claims:
+    for claim in rows:
         held = claim.held_fen
-        if claim.reference in settled:
+        if claim.settled_fen > 0:
             state = rules.COMMISSION_SETTLED
         elif not held:
             state = rules.COMMISSION_CANCELLED

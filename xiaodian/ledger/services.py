@@ -278,7 +278,7 @@ def settle_claims(*, line_id: int) -> int:
         for claim in LineCommission.objects.select_for_update().filter(
             line__line_id=line_id, settled_at=None
         ):
-            LineCommission.objects.filter(pk=claim.pk).update(settled_at=now)
+            LineCommission.objects.filter(pk=claim.pk).update(settled_at=now, settled_fen=claim.held_fen)
             settled += 1
             if not claim.held_fen:
                 continue  # cancelled by refunds: nothing to move
@@ -302,6 +302,112 @@ def settle_claims(*, line_id: int) -> int:
                 [Leg(pending, -claim.held_fen), Leg(owed, repay), Leg(available, claim.held_fen - repay)],
             )
     return settled
+
+
+CLAIMS_CHUNK = 20_000
+
+
+def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
+    """The commission settlement run: every claim not settled whose line's after-sale period has
+    ended, `chunk` claims per transaction in id order, each chunk ONE journal
+    (`commission_settled`, key `claims:<first id>-<last id>` of the claims it settled) with three
+    entries per promoter in it (pending −held; owed +what repays their debt; available +the rest)
+    instead of a journal per claim. Each claim is settled once: its row is locked and marked
+    (`settled_at`, `settled_fen`) in the chunk's transaction, and `settle_claims` (the line's
+    event) skips a marked claim as this skips one it marked. Balances end as `settle_claims` claim
+    by claim leaves them (a promoter's debt is repaid first, claim by claim in id order). Answers
+    the claims settled (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each window."""
+    bounds = LineCommission.objects.filter(settled_at__isnull=True).aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return 0
+    settled = 0
+    for low in range(bounds["low"], bounds["high"] + 1, chunk):
+        settled += _settle_claims_chunk(Q(pk__gte=low, pk__lt=low + chunk))
+        if on_chunk is not None:
+            on_chunk(chunk)
+    return settled
+
+
+def settle_line_claims(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """`settle_claims_due` for the claims on these order lines (ids of orders' lines) whose
+    after-sale period has ended: the batch path of `settle_claims`. Answers the claims settled."""
+    ids = sorted(set(line_ids))
+    return sum(
+        _settle_claims_chunk(Q(line__line_id__in=bulk.ids(list(part)))) for part in _chunks(ids, chunk)
+    )
+
+
+def end_periods(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """Record that the lines' after-sale periods ended (those not recorded yet; one UPDATE per
+    chunk), settling nothing: the first step of `settle_lines`, after which `settle_claims_due`
+    and `settle_due` find their claims and orders due. Answers the lines marked."""
+    ids = sorted(set(line_ids))
+    now = clock.now()
+    return sum(
+        LineMoney.objects.filter(line_id__in=bulk.ids(list(part)), period_ended_at__isnull=True).update(
+            period_ended_at=now
+        )
+        for part in _chunks(ids, chunk)
+    )
+
+
+def settle_lines(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """The batch path of `settle_line` for many lines whose after-sale periods ended (lines whose
+    payment is posted; others are left for their own event): their periods marked ended (one
+    UPDATE per chunk), their claims settled (`settle_line_claims`, a journal per chunk), then the
+    orders whose lines have all ended (`settle_orders`). Answers the claims settled."""
+    ids = sorted(set(line_ids))
+    end_periods(line_ids=ids, chunk=chunk)
+    settled = settle_line_claims(line_ids=ids, chunk=chunk)
+    orders = LineMoney.objects.filter(line_id__in=bulk.ids(ids)).values_list("order__order_id", flat=True)
+    settle_orders(order_ids=list(orders))
+    return settled
+
+
+def _settle_claims_chunk(which: Q) -> int:
+    now = clock.now()
+    with transaction.atomic():
+        # Lock, then read in a later statement, which sees what committed while it waited.
+        locked = list(
+            LineCommission.objects.select_for_update(of=("self",))
+            .filter(which, settled_at__isnull=True, line__period_ended_at__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return 0
+        due = list(
+            LineCommission.objects.filter(pk__in=bulk.ids(locked), settled_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "promoter_id", "amount_fen", "returned_fen")
+        )
+        moving = [(pk, user, amount - back) for pk, user, amount, back in due if amount - back]
+        if moving:
+            key = f"claims:{moving[0][0]}-{moving[-1][0]}"  # two chunks never share their first claim
+            ours = _open_journals(Source.COMMISSION_SETTLED, [(key, None, None)], now)
+            if key not in ours:  # pragma: no cover - its claims would be marked settled
+                raise LookupError(f"commission settlement {key} was posted before")
+            users = {user for _pk, user, _held in moving}
+            pending = _promoter_accounts(AccountKind.PROMOTER_PENDING, users)
+            available = _promoter_accounts(AccountKind.PROMOTER_AVAILABLE, users)
+            owed = _promoter_accounts(AccountKind.PROMOTER_OWED, users)
+            held = _lock_balances([*pending.values(), *available.values(), *owed.values()])
+            debt = {user: -min(0, held[owed[user]]) for user in users}
+            change: dict[int, int] = defaultdict(int)
+            for _pk, user, amount in moving:
+                repay = min(debt[user], amount)
+                debt[user] -= repay
+                change[pending[user]] -= amount
+                change[owed[user]] += repay
+                change[available[user]] += amount - repay
+            _post_legs({ours[key]: list(change.items())}, now)
+        bulk.update(
+            LineCommission._meta.db_table,
+            (("settled_fen", "int"),),
+            [(pk, amount - back) for pk, _user, amount, back in due],
+            constants={"settled_at": now},
+        )
+    return len(due)
 
 
 def settle_line(*, order_id: int, line_id: int) -> None:
