@@ -9,6 +9,7 @@ class AllianceConfig(AppConfig):
 
     def ready(self) -> None:
         from xiaodian.ledger import extensions as ledger_extensions
+        from xiaodian.orders import events as orders
         from xiaodian.orders import extensions, sources
         from xiaodian.orders.rules import Scene
 
@@ -24,3 +25,6 @@ class AllianceConfig(AppConfig):
         sources.register(
             rules.SOURCE_TYPE, selectors.link_sources, _("优选联盟推广"), scenes=(Scene.PRODUCT_SHARE,)
         )
+        # The library's rank follows the orders: paid ones count as sales, cancelled ones stop.
+        orders.order_paid.connect(services.rerank_orders)
+        orders.order_cancelled.connect(services.rerank_orders)

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -249,32 +248,49 @@ def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QueryS
     if filters.ratio_max_ppm is not None:
         plans = plans.filter(commission_ratio_ppm__lte=filters.ratio_max_ppm)
     price = SKU.objects.filter(product=OuterRef("product_id"), is_active=True).order_by("price_fen")
-    sold = (
-        OrderLine.objects.filter(
-            product=OuterRef("product_id"),
-            order__status__in=SOLD_STATUSES,
-            order__paid_at__gte=now - rules.SALES_WINDOW,
-        )
-        .values("product")
-        .annotate(units=Sum("quantity"))
-        .values("units")
-    )
     score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
     plans = plans.annotate(
         price_fen=Subquery(price.values("price_fen")[:1]),
-        sales=Coalesce(Subquery(sold[:1]), Value(0)),
         store_score=Subquery(score[:1]),
+        sales=F("sales_30d"),
+        rank=F("library_rank"),
     )
     if filters.price_min_fen is not None:
         plans = plans.filter(price_fen__gte=filters.price_min_fen)
     if filters.price_max_fen is not None:
         plans = plans.filter(price_fen__lte=filters.price_max_fen)
-    rank = (
-        Cast(F("commission_ratio_ppm"), FloatField())
-        * Coalesce(Cast(F("store_score"), FloatField()), Value(float(rules.UNSCORED_SCORE)))
-        * (Cast(F("sales"), FloatField()) + Value(1.0))
+    # rank and sales are kept on the plan (services.rerank; index plan_library_rank)
+    return plans.select_related("product", "store").order_by("-rank", "-pk")
+
+
+def sales(now: datetime, product_ids: list[int] | None = None) -> dict[int, int]:
+    """{product: units in paid, not cancelled orders paid in the last SALES_WINDOW} of these
+    products (or of every product that sold), for the library's rank."""
+    lines = OrderLine.objects.filter(
+        order__status__in=SOLD_STATUSES, order__paid_at__gte=now - rules.SALES_WINDOW
     )
-    return plans.annotate(rank=rank).select_related("product", "store").order_by("-rank", "-pk")
+    if product_ids is not None:
+        lines = lines.filter(product_id__in=product_ids)
+    return dict(lines.values("product_id").annotate(units=Sum("quantity")).values_list("product_id", "units"))
+
+
+def store_scores(store_ids: list[int]) -> dict:
+    """{store: current score} of the stores that have one."""
+    return dict(CurrentScore.objects.filter(store_id__in=store_ids).values_list("store_id", "value"))
+
+
+def products_with_active_plans(order_ids: list[int]) -> list[int]:
+    """The products of these orders' lines that have a plan not stopped or ended."""
+    products = set(OrderLine.objects.filter(order_id__in=order_ids).values_list("product_id", flat=True))
+    if not products:
+        return []
+    return sorted(
+        set(
+            Plan.objects.filter(active_q(clock.now()), product_id__in=products).values_list(
+                "product_id", flat=True
+            )
+        )
+    )
 
 
 def link_sources(tokens: list[int]) -> dict:

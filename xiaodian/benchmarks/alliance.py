@@ -32,6 +32,7 @@ import resource
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
@@ -43,6 +44,7 @@ from rich.progress import Progress
 from xiaodian.accounts.models import User
 from xiaodian.alliance import rules as alliance_rules
 from xiaodian.alliance import selectors as alliance
+from xiaodian.alliance import services as alliance_services
 from xiaodian.alliance.api import library_item
 from xiaodian.alliance.models import Promoter
 from xiaodian.alliance.rules import PlanKind, PromoterKind
@@ -101,7 +103,7 @@ PROMOTER_COLUMNS = _columns(
 MEMBER_COLUMNS = _columns("agency_id int8, creator_id int8, joined_at time")
 ENABLED_COLUMNS = _columns("store_id int8, enabled_by_id int8, enabled_at time")
 STORE_SCORE_COLUMNS = _columns(
-    "id int8, store_id int8, formula_id int8, as_of text, score numeric, qualifying_orders int4, "
+    "id int8, store_id int8, formula_id int8, as_of date, score numeric, qualifying_orders int4, "
     "metrics json, dimensions json, badges json, badge_facts json, traffic_weight float8, computed_at time"
 )
 CURRENT_SCORE_COLUMNS = _columns(
@@ -109,7 +111,8 @@ CURRENT_SCORE_COLUMNS = _columns(
 )
 PLAN_COLUMNS = _columns(
     "id int8, store_id int8, product_id int8, kind int2, commission_ratio_ppm int4, service_ratio_ppm int4, "
-    "starts_at time, ends_at time, stopped_at time, created_by_id int8, created_at time"
+    "starts_at time, ends_at time, stopped_at time, created_by_id int8, created_at time, sales_30d int4, "
+    "library_rank float8"
 )
 LISTED_COLUMNS = _columns("plan_id int8, promoter_id int8")
 LINK_COLUMNS = _columns(
@@ -257,7 +260,7 @@ def _stores_enabled_and_scored(world: dict, rng: np.random.Generator, stamp: int
     )
     scored = np.flatnonzero(rng.random(stores) < SCORED)
     values = np.round(np.clip(rng.normal(4.5, 0.25, len(scored)), 4.0, 5.0), 2)
-    text = [f"{v:.2f}" for v in values.tolist()]
+    text = [Decimal(f"{v:.2f}") for v in values.tolist()]
     weight = np.round(1.0 + (values - 4.0) * 0.5, 3)
     score_ids = seeding.ids("scoring_storescore", len(scored))
     _load(
@@ -267,7 +270,7 @@ def _stores_enabled_and_scored(world: dict, rng: np.random.Generator, stamp: int
             "id": score_ids,
             "store_id": world["store_id"][scored],
             "formula_id": scoring.newest_formula().pk,
-            "as_of": (now.date() - timedelta(days=1)).isoformat(),
+            "as_of": now.date() - timedelta(days=1),
             "score": text,
             "qualifying_orders": rng.integers(30, 5_000, len(scored)),
             "metrics": "{}",
@@ -336,6 +339,8 @@ def _plans(
             "stopped_at": stopped_at,
             "created_by_id": world["owner_id"][store_of],
             "created_at": starts,
+            "sales_30d": 0,  # the rank is the hourly rerank's (measure_library runs it)
+            "library_rank": 0.0,
         },
         n,
     )
@@ -385,7 +390,7 @@ def _plans(
     last = np.searchsorted(product[link_plan][by_product], np.arange(products), side="right")
     return {
         "count": n,
-        "kinds": {k.label: int((kind == k).sum()) for k in PlanKind},
+        "kinds": {k.name.lower(): int((kind == k).sum()) for k in PlanKind},
         "stopped": int(stopped.sum()),
         "links": links,
         "link": {
@@ -590,6 +595,14 @@ def _percentiles(samples: list[float]) -> dict:
 
 
 def measure_library(*, requests: int, rng: np.random.Generator, progress: Progress) -> dict:
+    task = progress.add_task("reranking the plans", total=1)
+    started = time.perf_counter()
+    reranked = alliance_services.rerank()  # what the hourly task does (alliance/tasks.py)
+    rerank_s = time.perf_counter() - started
+    progress.advance(task)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) alliance_plan")
     wanted = _requests(requests + WARM_UP, rng)
     users = {u.pk: u for u in User.objects.filter(pk__in={r["user"] for r in wanted})}
     task = progress.add_task("library requests", total=len(wanted))
@@ -609,6 +622,7 @@ def measure_library(*, requests: int, rng: np.random.Generator, progress: Progre
     with CaptureQueriesContext(connection) as captured:
         _library_request(wanted[-1], users)
     return {
+        "rerank": {"plans": reranked, "seconds": round(rerank_s, 1)},
         **_percentiles(times),
         "by_filter": {shape: _percentiles(samples) for shape, samples in sorted(by_shape.items())},
         "statements_per_request": round(statements.count / len(wanted), 1),

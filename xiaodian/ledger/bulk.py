@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 # A column's PostgreSQL array type, by the kind named here.
-_PG = {"int": "bigint[]", "text": "text[]", "time": "timestamptz[]"}
+_PG = {"int": "bigint[]", "text": "text[]", "time": "timestamptz[]", "float": "float8[]"}
 
 
 def _array(kind: str, values: list) -> Any:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -309,22 +309,39 @@ CLAIMS_CHUNK = 20_000
 
 def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
     """The commission settlement run: every claim not settled whose line's after-sale period has
-    ended, `chunk` claims per transaction in id order, each chunk ONE journal
-    (`commission_settled`, key `claims:<first id>-<last id>` of the claims it settled) with three
-    entries per promoter in it (pending −held; owed +what repays their debt; available +the rest)
-    instead of a journal per claim. Each claim is settled once: its row is locked and marked
-    (`settled_at`, `settled_fen`) in the chunk's transaction, and `settle_claims` (the line's
-    event) skips a marked claim as this skips one it marked. Balances end as `settle_claims` claim
-    by claim leaves them (a promoter's debt is repaid first, claim by claim in id order). Answers
-    the claims settled (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each window."""
-    bounds = LineCommission.objects.filter(settled_at__isnull=True).aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return 0
+    ended, by promoters: each transaction takes the claims of a range of promoters (about `chunk`
+    claims; a promoter's claims are never split) and posts ONE journal (`commission_settled`, key
+    `claims:<first claim id>-<last claim id>`) with, per promoter, pending −what settles, owed +what
+    repays their debt and available +the rest, instead of a journal and three entries per claim.
+    Each claim settles once: the chunk marks it (`settled_at`, `settled_fen`) in the statement that
+    selects it, and `settle_claims` (the line's event) skips a marked claim as this skips one it
+    marked. Balances end as `settle_claims` claim by claim leaves them. Answers the claims settled
+    (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each chunk."""
+    counts = (
+        LineCommission.objects.filter(settled_at__isnull=True)
+        .values("promoter_id")
+        .annotate(n=Count("pk"))
+        .order_by("promoter_id")
+        .values_list("promoter_id", "n")
+    )
+    windows, low, size = [], None, 0
+    for promoter, n in counts:
+        if low is None:
+            low = promoter
+        size += n
+        if size >= chunk:
+            windows.append((low, promoter + 1, size))
+            low, size = None, 0
+    if low is not None:
+        windows.append((low, None, size))
     settled = 0
-    for low in range(bounds["low"], bounds["high"] + 1, chunk):
-        settled += _settle_claims_chunk(Q(pk__gte=low, pk__lt=low + chunk))
+    for low, high, size in windows:
+        if high is None:
+            settled += _settle_claims_chunk("c.promoter_id >= %s", [low])
+        else:
+            settled += _settle_claims_chunk("c.promoter_id >= %s AND c.promoter_id < %s", [low, high])
         if on_chunk is not None:
-            on_chunk(chunk)
+            on_chunk(size)
     return settled
 
 
@@ -332,9 +349,14 @@ def settle_line_claims(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) ->
     """`settle_claims_due` for the claims on these order lines (ids of orders' lines) whose
     after-sale period has ended: the batch path of `settle_claims`. Answers the claims settled."""
     ids = sorted(set(line_ids))
-    return sum(
-        _settle_claims_chunk(Q(line__line_id__in=bulk.ids(list(part)))) for part in _chunks(ids, chunk)
-    )
+    settled = 0
+    for part in _chunks(ids, chunk):
+        inner = bulk.ids(list(part))
+        settled += _settle_claims_chunk(
+            f"c.line_id IN (SELECT m.id FROM ledger_linemoney m WHERE m.line_id IN ({inner.sql}))",
+            list(inner.params),
+        )
+    return settled
 
 
 def end_periods(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
@@ -364,28 +386,30 @@ def settle_lines(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
     return settled
 
 
-def _settle_claims_chunk(which: Q) -> int:
+def _settle_claims_chunk(which: str, params: list) -> int:
+    """Settle the due claims matching `which` (SQL on the claim `c`) in one transaction: one UPDATE
+    marks them and answers them (it takes their row locks; a refund that holds one first is
+    waited for, and the claim is marked with what that refund left), then one journal."""
     now = clock.now()
+    table = LineCommission._meta.db_table
+    alias = f"{table} AS c" if connection.vendor == "postgresql" else table
+    if connection.vendor != "postgresql":
+        which = which.replace("c.", f"{table}.")
+    sql = (
+        f"UPDATE {alias} SET settled_at = %s, settled_fen = amount_fen - returned_fen "
+        f"WHERE settled_at IS NULL AND ({which}) AND EXISTS (SELECT 1 FROM ledger_linemoney m "
+        f"WHERE m.id = {'c' if connection.vendor == 'postgresql' else table}.line_id "
+        "AND m.period_ended_at IS NOT NULL) RETURNING id, promoter_id, settled_fen"
+    )
     with transaction.atomic():
-        # Lock, then read in a later statement, which sees what committed while it waited.
-        locked = list(
-            LineCommission.objects.select_for_update(of=("self",))
-            .filter(which, settled_at__isnull=True, line__period_ended_at__isnull=False)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not locked:
-            return 0
-        due = list(
-            LineCommission.objects.filter(pk__in=bulk.ids(locked), settled_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "promoter_id", "amount_fen", "returned_fen")
-        )
-        moving = [(pk, user, amount - back) for pk, user, amount, back in due if amount - back]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
+            due = sorted(cursor.fetchall())
+        moving = [(pk, user, amount) for pk, user, amount in due if amount]
         if moving:
             key = f"claims:{moving[0][0]}-{moving[-1][0]}"  # two chunks never share their first claim
             ours = _open_journals(Source.COMMISSION_SETTLED, [(key, None, None)], now)
-            if key not in ours:  # pragma: no cover - its claims would be marked settled
+            if key not in ours:  # pragma: no cover - its claims were marked settled by now
                 raise LookupError(f"commission settlement {key} was posted before")
             users = {user for _pk, user, _held in moving}
             pending = _promoter_accounts(AccountKind.PROMOTER_PENDING, users)
@@ -401,12 +425,6 @@ def _settle_claims_chunk(which: Q) -> int:
                 change[owed[user]] += repay
                 change[available[user]] += amount - repay
             _post_legs({ours[key]: list(change.items())}, now)
-        bulk.update(
-            LineCommission._meta.db_table,
-            (("settled_fen", "int"),),
-            [(pk, amount - back) for pk, _user, amount, back in due],
-            constants={"settled_at": now},
-        )
     return len(due)
 
 

@@ -127,7 +127,7 @@ def test_settle_claims_due_is_idempotent(world):
 
 
 def test_a_claim_settled_in_a_batch_is_clawed_back_by_a_later_refund(world):
-    (order, line), *_rest = world["lines"]
+    (_order, line), *_rest = world["lines"]
     a = world["promoters"][0]
     owed_before = selectors.earnings(a.user).owed_fen
     money.settle_lines(line_ids=[line.pk])
