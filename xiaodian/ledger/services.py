@@ -324,7 +324,9 @@ def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], No
         .order_by("promoter_id")
         .values_list("promoter_id", "n")
     )
-    windows, low, size = [], None, 0
+    windows: list[tuple[int, int | None, int]] = []
+    low: int | None = None
+    size = 0
     for promoter, n in counts:
         if low is None:
             low = promoter
@@ -492,7 +494,7 @@ def _lock_balances(account_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _open_journals(
-    source_type: str, rows: list[tuple[str, int, int]], created_at: datetime
+    source_type: str, rows: list[tuple[str, int | None, int | None]], created_at: datetime
 ) -> dict[str, int]:
     """The chunk's journals (source key, store, order), inserted open in one statement in the order
     given; a source posted before is skipped. {source key: journal id} of those inserted here."""

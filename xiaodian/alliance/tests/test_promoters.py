@@ -272,7 +272,7 @@ def test_rerank_orders_is_idempotent(
 def test_sales_leave_the_rank_after_30_days(
     make_plan, enabled, product, creator, place, django_capture_on_commit_callbacks
 ):
-    (plan,) = make_plan(enabled, product, ratio=100_000)
+    make_plan(enabled, product, ratio=100_000)
     _paid(place, product.skus.get(), 2, django_capture_on_commit_callbacks)
     assert _library(creator)[0].sales == 2
     with clock.travel_to(clock.now() + timedelta(days=29)):

@@ -86,7 +86,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--plans", type=int, default=100_000, help="promotion plans to seed (alliance)")
         parser.add_argument(
-            "--commissions", type=int, default=1_000_000, help="commission orders to seed and settle (alliance)"
+            "--commissions",
+            type=int,
+            default=1_000_000,
+            help="commission orders to seed and settle (alliance)",
         )
         parser.add_argument("--requests", type=int, default=1_000, help="library requests to time (alliance)")
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
@@ -478,7 +481,9 @@ def _alliance_table(result: dict) -> str:
         f"{targets['library_p99_ms']} ms: {met[targets['library_met']]})",
     ]
     for shape, row in library["by_filter"].items():
-        lines.append(f"  {shape}: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms ({row['requests']} requests)")
+        lines.append(
+            f"  {shape}: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms ({row['requests']} requests)"
+        )
     lines += [
         f"payments posted: {posting['journals']} journals with {posting['commission_orders']} commission "
         f"orders in {posting['seconds']} s = {posting['journals_per_s']} journals/s",
