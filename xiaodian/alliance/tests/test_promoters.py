@@ -4,8 +4,9 @@ library (who sees which plan, the ranking, the filters, the query budget), the s
 from datetime import timedelta
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
-from xiaodian.alliance import selectors, services
+from xiaodian.alliance import rules, selectors, services, tasks
 from xiaodian.alliance.models import PromotionLink, ShowcaseItem
 from xiaodian.alliance.rules import PlanKind, PromoterKind
 from xiaodian.content import services as content
@@ -278,7 +279,10 @@ def test_sales_leave_the_rank_after_30_days(
     with clock.travel_to(clock.now() + timedelta(days=29)):
         services.rerank()
         assert _library(creator)[0].sales == 2
-    with clock.travel_to(clock.now() + timedelta(days=31)):
-        assert services.rerank() == 1  # the hourly task
+    later = clock.now() + timedelta(days=31)
+    with clock.travel_to(later):
+        assert tasks.rerank_library.call() == 1  # the hourly task: it reranks, then enqueues its next run
         (found,) = _library(creator)
         assert (found.sales, found.rank) == (0, pytest.approx(100_000 * 4.0))
+    waiting = DBTaskResult.objects.get(task_path="xiaodian.alliance.tasks.rerank_library")
+    assert waiting.run_after == later + rules.RERANK_EVERY
