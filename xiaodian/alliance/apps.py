@@ -25,6 +25,6 @@ class AllianceConfig(AppConfig):
         sources.register(
             rules.SOURCE_TYPE, selectors.link_sources, _("优选联盟推广"), scenes=(Scene.PRODUCT_SHARE,)
         )
-        # The library's rank follows the orders: paid ones count as sales, cancelled ones stop.
+        # The library's rank follows the orders: a paid one counts as a sale at once (one task row
+        # per payment); one refunded in full stops counting at the hourly rerank (tasks.py).
         orders.order_paid.connect(services.rerank_orders)
-        orders.order_cancelled.connect(services.rerank_orders)

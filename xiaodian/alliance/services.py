@@ -153,10 +153,12 @@ def create_plans(
 # of summing every candidate product's order lines per request. It is recomputed from the orders
 # themselves (never incremented, so running it again changes nothing):
 #   - for a plan's product when the plan is created;
-#   - for the products of orders paid (`order_paid`) or cancelled (`order_cancelled`: closed unpaid,
-#     or refunded in full), through the durable event path, right after the commit;
+#   - for the products of orders paid (`order_paid`), through the durable event path, right after
+#     the commit;
 #   - for every plan not stopped or ended, every RERANK_EVERY (tasks.py): sales that leave the
-#     30-day window and store scores recomputed overnight take effect then.
+#     30-day window, orders refunded in full (200) and store scores recomputed overnight take
+#     effect then. (Not on `order_cancelled`: most of those are orders closed unpaid, which never
+#     counted, and every handler costs each emission a task row.)
 
 RERANK_CHUNK = 10_000
 
@@ -190,8 +192,8 @@ def rerank(*, product_ids: Sequence[int] | None = None) -> int:
 
 
 def rerank_orders(*, order_ids: list[int]) -> None:
-    """`order_paid` and `order_cancelled`: the orders' products sold (or no longer count): their
-    active plans' sales and rank, recomputed (idempotent). Two queries when none has a plan."""
+    """`order_paid`: the orders' products sold: their active plans' sales and rank, recomputed
+    from the orders (idempotent). Two queries when none has a plan."""
     products = selectors.products_with_active_plans(order_ids)
     if products:
         rerank(product_ids=products)
