@@ -4,31 +4,42 @@ showcase and makes promotion links."""
 
 from ninja import Query, Router
 
+from xiaodian.accounts.auth import public_auth
 from xiaodian.accounts.rules import Perm
 from xiaodian.core.errors import DomainError
 from xiaodian.core.openapi import refuses
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
-from xiaodian.core.permissions import require_user
+from xiaodian.core.permissions import require_operator, require_user
 from xiaodian.stores.access import store_for
 
-from . import selectors, services
-from .models import Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from . import reports, selectors, services
+from .models import LivePromotion, Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
 from .schemas import (
+    AgencyCreatorsOut,
     AgencyIn,
     AllianceOut,
     CommissionOrderOut,
+    DaysParams,
+    EarningsDailyOut,
     EarningsOut,
     JoinIn,
     LibraryFilter,
     LibraryItemOut,
+    LivePromotionIn,
+    LivePromotionOut,
+    OverviewOut,
+    PerformanceOut,
+    PerformanceParams,
     PlanOut,
     PlansIn,
     PlansOut,
+    PromotedProductOut,
     PromoterOut,
     PromotionLinkIn,
     PromotionLinkOut,
     ShowcaseIn,
     ShowcaseItemOut,
+    VideoPromotionOut,
 )
 
 router = Router(tags=["alliance"])
@@ -242,6 +253,80 @@ def remove_from_showcase(request, product_id: ObjectId):
     return 204, None
 
 
+def _listed(rows: list, page: PageParams) -> dict:
+    return {"items": rows[page.offset : page.offset + page.limit], "count": len(rows)}
+
+
+@router.get("/alliance/promoters/{promoter_id}/showcase", response=Page[PromotedProductOut], auth=public_auth)
+def public_showcase(request, promoter_id: ObjectId, page: Query[PageParams]):
+    """A promoter's public showcase (橱窗): the items that still attribute, newest first, each
+    with the product page's URL carrying the showcase (`showcase`, scene 3 for a creator, 4
+    otherwise): a purchase through it is attributed to the promoter."""
+    promoter = Promoter.objects.select_related("membership__agency").filter(pk=promoter_id).first()
+    if promoter is None:
+        raise DomainError("not_found")
+    return _listed(selectors.public_showcase(promoter), page)
+
+
+@router.get("/alliance/live-rooms/{room_id}/promotions", response=Page[PromotedProductOut], auth=public_auth)
+def room_promotions(request, room_id: ObjectId, page: Query[PageParams]):
+    """The alliance products a live room's creator shows beside the room's shelf (those the
+    creator may still promote), at the store's price; the URL carries the room (`live_promotion`,
+    scene 2). A room without any answers an empty page."""
+    return _listed(selectors.room_promotions(room_id), page)
+
+
+def live_promotion_out(row: LivePromotion) -> dict:
+    return {
+        "room_id": row.room_id,
+        "product_id": row.product_id,
+        "promoter_id": row.promoter_id,
+        "added_at": row.added_at,
+    }
+
+
+@router.post("/alliance/live-rooms/{room_id}/promotions", response={201: LivePromotionOut})
+@refuses(
+    "alliance_promoter_required", "alliance_video_account_required", "alliance_not_promotable", "shelf_full"
+)
+def add_room_promotion(request, room_id: ObjectId, body: LivePromotionIn):
+    """Show a product the caller (a promoter) may promote in a live or scheduled room of its own
+    video account (another's room, or an ended one: 404). Bought at the store's price, no flash stock; the line is
+    attributed to the creator while the room is live. Again: the same row."""
+    require_user(request.auth)
+    row = services.add_live_promotion(user=request.auth, room_id=room_id, product_id=body.product_id)
+    return 201, live_promotion_out(row)
+
+
+@router.delete("/alliance/live-rooms/{room_id}/promotions/{product_id}", response={204: None})
+def remove_room_promotion(request, room_id: ObjectId, product_id: ObjectId):
+    """Take the product out of the caller's live or scheduled room (not there: nothing happens;
+    another's room: 404)."""
+    require_user(request.auth)
+    services.remove_live_promotion(user=request.auth, room_id=room_id, product_id=product_id)
+    return 204, None
+
+
+@router.get("/alliance/videos", response=list[VideoPromotionOut])
+@refuses("alliance_promoter_required")
+def my_videos(request):
+    """The caller's short videos with a product card (newest 50), each saying whether a purchase
+    from it is attributed to the caller now, and under which plan."""
+    rows = selectors.video_promotions(selectors.promoter_of(request.auth))
+    return [
+        {
+            "video_id": v.video_id,
+            "title": v.title,
+            "published": v.published,
+            "product_id": v.product_id,
+            "attributes": v.published and v.plan is not None,
+            "plan_id": v.plan.pk if v.plan else None,
+            "commission_ratio_ppm": v.plan.commission_ratio_ppm if v.plan else None,
+        }
+        for v in rows
+    ]
+
+
 def link_out(request, link: PromotionLink) -> dict:
     return {
         "code": selectors.code_of(link.token),
@@ -289,3 +374,99 @@ def store_commissions(request, store_id: ObjectId, page: Query[PageParams]):
     """The commission orders on the store's lines, newest first (owner, admin, finance)."""
     store = store_for(request.auth, store_id, Perm.FINANCE)
     return _commission_page(selectors.store_commissions(store), page)
+
+
+# -- reports (reports.py; docs/alliance.md "Reports") ------------------------------------------------
+
+
+def _span(span) -> dict:
+    return {"days": span.days, "from_": span.start, "to": span.end}
+
+
+@router.get("/alliance/earnings/daily", response=EarningsDailyOut, by_alias=True)
+def my_earnings_daily(request, params: Query[DaysParams]):
+    """The caller's commission per Shanghai day over the last `days` (default 30, 1–366), every
+    day present: earned (claimed at payment), settled (into available), clawed back by refunds."""
+    require_user(request.auth)
+    report = reports.earnings_daily(request.auth, params.days)
+    return {
+        **_span(report.window),
+        "items": report.items(),
+        "totals": {
+            "earned_fen": report.earned_fen,
+            "settled_fen": report.settled_fen,
+            "clawed_back_fen": report.clawed_back_fen,
+        },
+    }
+
+
+@router.get("/stores/{store_id}/alliance/performance", response=PerformanceOut, by_alias=True)
+def store_performance(request, store_id: ObjectId, params: Query[PerformanceParams], page: Query[PageParams]):
+    """The store's promoted sales of orders paid in the last `days`, per promoter or per product
+    (`by`): orders, units, paid, refunded, commission and service fees; the most paid first;
+    with the window's totals (owner, admin, finance)."""
+    store = store_for(request.auth, store_id, Perm.FINANCE)
+    span = reports.window(params.days)
+    result = paginate(reports.store_performance(store, params.by, span), page)
+    return {
+        "store_id": store.pk,
+        "by": params.by,
+        **_span(span),
+        "items": [reports.performance_row(r) for r in result["items"]],
+        "count": result["count"],
+        "totals": reports.store_totals(store, span),
+    }
+
+
+@router.get("/alliance/agency/creators", response=AgencyCreatorsOut, by_alias=True)
+@refuses("alliance_promoter_required", "alliance_agency_required")
+def agency_creators(request, params: Query[DaysParams], page: Query[PageParams]):
+    """An agency's creators (members now), each with its sales and commission through the agency
+    in the last `days`, the most paid first; the agency's totals, its service fees included."""
+    agency = reports.agency_of_user(request.auth)
+    report = reports.agency_report(agency, reports.window(params.days))
+    rows = report.creators[page.offset : page.offset + page.limit]
+    return {
+        "agency_id": agency.pk,
+        **_span(report.window),
+        "items": [
+            {
+                "promoter_id": row.creator.pk,
+                "name": row.creator.name,
+                "video_account_name": row.creator.video_account.name if row.creator.video_account else "",
+                "joined_at": row.member.joined_at,
+                **row.sums,
+            }
+            for row in rows
+        ],
+        "count": len(report.creators),
+        "totals": report.totals,
+        "others": report.others,
+    }
+
+
+@router.get("/operations/alliance", response=OverviewOut, by_alias=True)
+def alliance_overview(request, params: Query[DaysParams]):
+    """Operators: stores enabled, live plans by type, promoters by kind, the promoted sales of
+    the last `days` per day (GMV, commission, service fees) and in all, the top promoters and
+    stores by GMV."""
+    require_operator(request.auth)
+    view = reports.overview(reports.window(params.days))
+    return {
+        **_span(view.window),
+        "stores_enabled": view.stores_enabled,
+        "live_plans": {str(k): n for k, n in view.live_plans.items()},
+        "promoters": view.promoters,
+        "totals": view.totals,
+        "items": [
+            {"date": d, "paid_fen": p, "commission_fen": c, "service_fen": s}
+            for d, p, c, s in zip(view.window.dates, view.paid, view.commission, view.service, strict=True)
+        ],
+        "top_promoters": [
+            {"promoter_id": r["promoter_id"], "name": r["promoter__name"], "kind": r["promoter__kind"], **r}
+            for r in view.top_promoters
+        ],
+        "top_stores": [
+            {"store_id": r["plan__store_id"], "name": r["plan__store__name"], **r} for r in view.top_stores
+        ],
+    }

@@ -1,6 +1,6 @@
 """The Preferred Alliance's tables: a store's enabling, plans per product (and the promoters a
 targeted or exclusive plan names), promoters (creators, agencies and their creators, sharers),
-showcases, promotion links, and the lines a link sold (plan and ratios fixed for the commission)."""
+showcases, promotion links, alliance products on creators' live rooms, and the lines they sold (plan and ratios fixed for the commission)."""
 
 from django.db import models
 from django.db.models import Q
@@ -178,13 +178,40 @@ class PromotionLink(models.Model):
         return f"{self.promoter_id}: {self.plan_id}"
 
 
+class LivePromotion(models.Model):
+    """An alliance product a creator shows in a live room of its own video account, beside the
+    room's own shelf: sold at the store's price, without flash stock. `room_id` is the live app's
+    room (same layer: the alliance cannot name its table), checked through `content.cards.
+    live_rooms` when the product is added."""
+
+    promoter = models.ForeignKey(Promoter, on_delete=models.CASCADE, related_name="live_promotions")
+    video_account = models.ForeignKey(VideoAccount, on_delete=models.CASCADE, related_name="+")
+    room_id = models.BigIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["room_id", "-added_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["room_id", "product"], name="live_promotion_once"),
+            models.CheckConstraint(condition=Q(room_id__gt=0), name="live_promotion_room_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}: {self.product_id}"
+
+
 class AttributedLine(models.Model):
-    """An order line a promotion link sold, written inside its checkout: who promoted it, under
+    """An order line a promotion (link, showcase, short video or live room) sold, written inside its checkout: who promoted it, under
     which plan, and the ratios the commission will use (the plan's, which never change)."""
 
     line = models.OneToOneField(OrderLine, primary_key=True, on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
-    link = models.ForeignKey(PromotionLink, on_delete=models.PROTECT, related_name="+")
+    # the link it came through; none for a showcase, short video or live room (`touchpoint`)
+    link = models.ForeignKey(PromotionLink, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    touchpoint = models.CharField(
+        max_length=10, choices=rules.Touchpoint.choices, default=rules.Touchpoint.LINK
+    )
     promoter = models.ForeignKey(Promoter, on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Promoter, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     sales_channel = models.PositiveSmallIntegerField(choices=SalesChannel.choices)
@@ -198,6 +225,12 @@ class AttributedLine(models.Model):
                 condition=Q(commission_ratio_ppm__lte=rules.RATIO_MAX_PPM)
                 & Q(service_ratio_ppm__lte=rules.RATIO_MAX_PPM),
                 name="attributed_ratios_at_most_90_percent",
+            ),
+            # a link's line names its link; a showcase's, video's or live room's names none
+            models.CheckConstraint(
+                condition=Q(touchpoint=rules.Touchpoint.LINK, link__isnull=False)
+                | (~Q(touchpoint=rules.Touchpoint.LINK) & Q(link__isnull=True)),
+                name="attributed_link_iff_link_touchpoint",
             ),
         ]
         indexes = [models.Index(fields=["promoter", "-created_at"], name="attributed_by_promoter")]

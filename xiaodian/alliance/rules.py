@@ -52,6 +52,29 @@ CHANNEL_OF_KIND = {
 # The link a promoter shares opens the product page as a product share (scene 4) whose source is
 # the link ("alliance", its token).
 SOURCE_TYPE = "alliance"
+# The other touchpoints (docs/alliance.md "Touchpoints"): a promoter's public showcase names the
+# promoter (scene 3 for a creator, whose showcase hangs on the video account; scene 4 otherwise);
+# a creator's short video is content's own source ("video", scene 3); alliance products on a
+# creator's live room name the room (scene 2) through a source type of the alliance's own, since
+# the live room's own source ("live_room") is bought only through the room's flash-sale flow.
+SHOWCASE_SOURCE = "showcase"
+VIDEO_SOURCE = "video"
+LIVE_SOURCE = "live_promotion"
+LIVE_PROMOTIONS_MAX = 100  # alliance products on one room
+# A room's state as content's `live_rooms` resolver reports it (the live app's value; the alliance
+# cannot import live): only a room that is on air attributes.
+ROOM_ON_AIR = "live"
+
+
+class Touchpoint(models.TextChoices):
+    """Where a promoted line was sold."""
+
+    LINK = "link", _("推广链接")
+    SHOWCASE = "showcase", _("橱窗")
+    VIDEO = "video", _("短视频")
+    LIVE = "live", _("直播间")
+
+
 TOKEN_BITS = 62  # a link's token: random, never sequential; fits a signed 64-bit source id
 
 # The library ranks live plans by commission × store score × sales:
@@ -77,3 +100,17 @@ SHOWCASE_MAX = 500
 COMMISSION_UNSETTLED = 20
 COMMISSION_SETTLED = 100
 COMMISSION_CANCELLED = 200
+
+# Reports (docs/alliance.md "Reports"): windows of Shanghai days ending today, `?days=` 1–366,
+# 30 by default; the pages offer QUICK_DAYS. TOP_N rows in the operators' top lists.
+REPORT_DAYS = 30
+REPORT_DAYS_MAX = 366
+QUICK_DAYS = (7, 30, 90)
+TOP_N = 10
+
+
+class PerformanceBy(models.TextChoices):
+    """The merchant's performance, one row per promoter or per product."""
+
+    PROMOTER = "promoter", _("按推客")
+    PRODUCT = "product", _("按商品")

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Field, Schema
 
@@ -117,6 +117,37 @@ class ShowcaseItemOut(Schema):
     added_at: datetime
 
 
+class PromotedProductOut(Schema):
+    """A product a buyer may buy through a showcase or a live room, attributed to its promoter."""
+
+    product_id: int
+    title: str
+    price_fen: int | None = Field(description="the lowest active SKU price: the store's own price")
+    image_url: str
+    url: str = Field(description="the product page, carrying the touchpoint as scene and source")
+
+
+class LivePromotionIn(Schema):
+    product_id: StrictId
+
+
+class LivePromotionOut(Schema):
+    room_id: int
+    product_id: int
+    promoter_id: int
+    added_at: datetime
+
+
+class VideoPromotionOut(Schema):
+    video_id: int
+    title: str
+    published: bool
+    product_id: int
+    attributes: bool = Field(description="a purchase from the video is attributed to the caller now")
+    plan_id: int | None
+    commission_ratio_ppm: int | None
+
+
 class PromotionLinkIn(Schema):
     plan_id: StrictId
 
@@ -155,3 +186,114 @@ class EarningsOut(Schema):
     available_fen: int = Field(description="withdrawable")
     owed_fen: int = Field(description="clawed back beyond what was available; repaid from the next")
     withdrawing_fen: int
+
+
+# -- reports ----------------------------------------------------------------------------------------
+
+
+class DaysParams(Schema):
+    days: int = Field(
+        rules.REPORT_DAYS, ge=1, le=rules.REPORT_DAYS_MAX, description="Shanghai days ending today"
+    )
+
+
+class PerformanceParams(DaysParams):
+    by: rules.PerformanceBy = Field(rules.PerformanceBy.PROMOTER, description="promoter | product")
+
+
+class EarningsDayOut(Schema):
+    date: date
+    earned_fen: int = Field(description="commission claimed on orders paid that day (into pending)")
+    settled_fen: int = Field(description="pending → available when lines' after-sale periods ended")
+    clawed_back_fen: int = Field(description="taken back by refunds, before or after settlement")
+
+
+class EarningsTotalsOut(Schema):
+    earned_fen: int
+    settled_fen: int
+    clawed_back_fen: int
+
+
+class EarningsDailyOut(Schema):
+    days: int
+    from_: date = Field(serialization_alias="from")
+    to: date
+    items: list[EarningsDayOut] = Field(description="every day of the window, oldest first")
+    totals: EarningsTotalsOut
+
+
+class SalesSumsOut(Schema):
+    orders: int = Field(description="distinct orders paid in the window")
+    units: int
+    paid_fen: int = Field(description="the promoted lines' paid amounts")
+    refunded_fen: int
+    commission_fen: int = Field(description="the promoters' commission, as held now (after refunds)")
+    service_fen: int = Field(description="agencies' service fees, as held now")
+
+
+class PerformanceRowOut(SalesSumsOut):
+    id: int = Field(description="the promoter's id (by=promoter) or the product's (by=product)")
+    name: str
+    kind: str = Field(description="the promoter's kind: creator | agency | sharer; '' for a product")
+
+
+class PerformanceOut(Schema):
+    store_id: int
+    by: str
+    days: int
+    from_: date = Field(serialization_alias="from")
+    to: date
+    items: list[PerformanceRowOut] = Field(description="the most paid first")
+    count: int
+    totals: SalesSumsOut
+
+
+class AgencyCreatorOut(SalesSumsOut):
+    promoter_id: int
+    name: str
+    video_account_name: str
+    joined_at: datetime
+
+
+class AgencyCreatorsOut(Schema):
+    agency_id: int
+    days: int
+    from_: date = Field(serialization_alias="from")
+    to: date
+    items: list[AgencyCreatorOut] = Field(description="the agency's creators now, the most paid first")
+    count: int
+    totals: SalesSumsOut = Field(description="everything sold through the agency in the window")
+    others: SalesSumsOut = Field(
+        description="the part not by a current creator (the agency's own, creators who left)"
+    )
+
+
+class OverviewDayOut(Schema):
+    date: date
+    paid_fen: int
+    commission_fen: int
+    service_fen: int
+
+
+class TopPromoterOut(SalesSumsOut):
+    promoter_id: int
+    name: str
+    kind: str
+
+
+class TopStoreOut(SalesSumsOut):
+    store_id: int
+    name: str
+
+
+class OverviewOut(Schema):
+    days: int
+    from_: date = Field(serialization_alias="from")
+    to: date
+    stores_enabled: int
+    live_plans: dict[str, int] = Field(description="plan type (1 open, 2 targeted, 3 exclusive) → live plans")
+    promoters: dict[str, int] = Field(description="creator | agency | sharer → promoters")
+    totals: SalesSumsOut
+    items: list[OverviewDayOut] = Field(description="every day of the window, oldest first")
+    top_promoters: list[TopPromoterOut]
+    top_stores: list[TopStoreOut]

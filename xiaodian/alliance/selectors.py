@@ -6,14 +6,18 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
-from xiaodian.catalog.models import SKU
+from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.catalog.selectors import product_cards
 from xiaodian.complaints.models import Complaint
 from xiaodian.complaints.rules import State as ComplaintState
+from xiaodian.content import cards as content_cards
+from xiaodian.content.models import Video, VideoAccount
+from xiaodian.content.rules import State as ContentState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.ledger.extensions import CommissionClaim
@@ -28,7 +32,16 @@ from xiaodian.stores.rules import StoreState
 from xiaodian.stores.selectors import CategoryTree
 
 from . import rules
-from .models import AttributedLine, Plan, PlanPromoter, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from .models import (
+    AttributedLine,
+    LivePromotion,
+    Plan,
+    PlanPromoter,
+    Promoter,
+    PromotionLink,
+    ShowcaseItem,
+    StoreAlliance,
+)
 from .rules import PlanKind
 
 # Orders whose units count as sold for the library's ranking: paid and not cancelled.
@@ -350,6 +363,191 @@ def showcase(promoter: Promoter) -> QuerySet[ShowcaseItem]:
     return (
         ShowcaseItem.objects.filter(promoter=promoter).select_related("product").order_by("-added_at", "-id")
     )
+
+
+# ---------------------------------------------------------------------------------- touchpoints
+
+
+def best_grant(promoter: Promoter, product_id: int, now: datetime | None = None) -> Grant | None:
+    """The plan a showcase, short video or live room of the promoter sells `product_id` under:
+    of the live plans it may promote for the product, a targeted or exclusive one before the open
+    one (as the library shows), then the higher commission, then the newer. None: the promoter
+    may promote no plan of it (stopped, ended, store closed or disabled, product delisted, not
+    listed for the promoter or its agency)."""
+    plans = (
+        promotable_plans(promoter, now)
+        .filter(product_id=product_id)
+        .select_related("product", "store")
+        .order_by("-kind", "-commission_ratio_ppm", "-pk")
+    )
+    for plan in plans[:5]:
+        found = grant(promoter, plan)
+        if found is not None:
+            return found
+    return None
+
+
+def promotable_products(promoter: Promoter, now: datetime | None = None):
+    """The ids of the products the promoter may promote now (a subquery)."""
+    return promotable_plans(promoter, now).values("product_id")
+
+
+def showcase_scene(promoter: Promoter) -> int:
+    """A creator's showcase hangs on its video account (scene 3, short video); an agency's or a
+    sharer's is shared as a product share (scene 4)."""
+    return Scene.SHORT_VIDEO if promoter.kind == rules.PromoterKind.CREATOR else Scene.PRODUCT_SHARE
+
+
+def touchpoint_url(product_id: int, *, scene: int, source_type: str, source_id: int) -> str:
+    query = urlencode({"scene": scene, "source_type": source_type, "source_id": source_id})
+    return f"{reverse('catalog:product', args=[product_id])}?{query}"
+
+
+def _cards(product_ids: list[int], *, scene: int, source_type: str, source_id: int) -> list[dict]:
+    """Product cards (title, lowest active price, first image) in the given order, each linking
+    to the product page with the touchpoint as its source. One query."""
+    found = product_cards(product_ids)
+    return [
+        {
+            "product_id": pk,
+            **found[pk],
+            "url": touchpoint_url(pk, scene=scene, source_type=source_type, source_id=source_id),
+        }
+        for pk in product_ids
+        if pk in found
+    ]
+
+
+def public_showcase(promoter: Promoter, limit: int = rules.SHOWCASE_MAX) -> list[dict]:
+    """The promoter's showcase as buyers see it: only the items that still attribute (a plan the
+    promoter may promote is live for the product), newest first, each linking to the product
+    page with the showcase as its source. Two queries."""
+    ids = list(
+        ShowcaseItem.objects.filter(promoter=promoter, product_id__in=promotable_products(promoter))
+        .order_by("-added_at", "-id")
+        .values_list("product_id", flat=True)[:limit]
+    )
+    return _cards(
+        ids, scene=showcase_scene(promoter), source_type=rules.SHOWCASE_SOURCE, source_id=promoter.pk
+    )
+
+
+def showcase_url(promoter: Promoter) -> str:
+    return reverse("alliance:showcase", args=[promoter.pk])
+
+
+def account_showcase(account_id: int) -> dict | None:
+    """`content.cards.showcase_resolver`: the showcase of the creator whose video account this
+    is, `{url, count}` (the items that still attribute), or None when it has none. Two queries."""
+    promoter = (
+        Promoter.objects.select_related("membership__agency")
+        .filter(video_account_id=account_id, kind=rules.PromoterKind.CREATOR)
+        .first()
+    )
+    if promoter is None:
+        return None
+    count = ShowcaseItem.objects.filter(
+        promoter=promoter, product_id__in=promotable_products(promoter)
+    ).count()
+    return {"url": showcase_url(promoter), "count": count} if count else None
+
+
+def showcase_sources(ids: list[int]) -> dict:
+    """orders.sources: the promoters among `ids` whose showcase an order names: the showcase page."""
+    rows = Promoter.objects.filter(pk__in=ids).values_list("pk", "name")
+    return {pk: Source(name, reverse("alliance:showcase", args=[pk])) for pk, name in rows}
+
+
+def _room_url(room_id: int) -> str:
+    try:
+        return reverse("live:room", args=[room_id])
+    except NoReverseMatch:  # live is not installed
+        return ""
+
+
+def live_sources(room_ids: list[int]) -> dict:
+    """orders.sources: the rooms among `room_ids` that show an alliance product (the room's page)."""
+    rows = LivePromotion.objects.filter(room_id__in=room_ids).values_list("room_id", flat=True).distinct()
+    return {room_id: Source("", _room_url(room_id)) for room_id in rows}
+
+
+def room_promotions(room_id: int, account_id: int | None = None) -> list[dict]:
+    """`content.cards.room_promotions_resolver`: the alliance products the room's creator shows
+    in it and may still promote, each linking to the product page with the room as its source
+    (scene 2, `live_promotion`). One query without any; three with."""
+    found = LivePromotion.objects.filter(room_id=room_id)
+    if account_id is not None:
+        found = found.filter(video_account_id=account_id)
+    rows = list(found.select_related("promoter__membership__agency").order_by("-added_at", "-id"))
+    if not rows:
+        return []
+    allowed = set(
+        promotable_plans(rows[0].promoter)
+        .filter(product_id__in=[row.product_id for row in rows])
+        .values_list("product_id", flat=True)
+    )
+    ids = [row.product_id for row in rows if row.product_id in allowed]
+    return _cards(ids, scene=Scene.LIVE_ROOM, source_type=rules.LIVE_SOURCE, source_id=room_id)
+
+
+def creator_rooms(promoter: Promoter) -> list[dict]:
+    """The live and scheduled rooms of the promoter's video accounts (the live app's, through
+    content's resolver), each with the alliance products it shows."""
+    accounts = VideoAccount.objects.filter(owner_id=promoter.user_id).order_by("pk")
+    rooms = [room for pk in accounts.values_list("pk", flat=True) for room in content_cards.live_rooms(pk)]
+    shown: dict[int, list[int]] = {}
+    for room_id, product_id in LivePromotion.objects.filter(
+        promoter=promoter, room_id__in=[r["id"] for r in rooms]
+    ).values_list("room_id", "product_id"):
+        shown.setdefault(room_id, []).append(product_id)
+    ids = [pk for products in shown.values() for pk in products]
+    titles = dict(Product.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return [
+        {**room, "products": [{"id": pk, "title": titles.get(pk, "")} for pk in shown.get(room["id"], [])]}
+        for room in rooms
+    ]
+
+
+@dataclass(frozen=True)
+class VideoPromotion:
+    """One of the creator's short videos with a product card: whether a purchase from it
+    attributes to the creator now, and under which plan."""
+
+    video_id: int
+    title: str
+    published: bool
+    product_id: int
+    plan: Plan | None
+
+
+def video_promotions(promoter: Promoter, limit: int = 50) -> list[VideoPromotion]:
+    """The promoter's short videos (on any of its user's video accounts) that carry a product,
+    newest first, each with the plan a purchase from it would be attributed under (None: it
+    attributes nothing: the creator may not promote that product now)."""
+    videos = list(
+        Video.objects.filter(account__owner_id=promoter.user_id, product_id__isnull=False).order_by("-id")[
+            :limit
+        ]
+    )
+    allowed = set(
+        promotable_plans(promoter)
+        .filter(product_id__in=[v.product_id for v in videos])
+        .values_list("product_id", flat=True)
+    )
+    found = []
+    for video in videos:
+        product_id = video.product_id or 0  # never 0: only videos with a product are read
+        grant_ = best_grant(promoter, product_id) if product_id in allowed else None
+        found.append(
+            VideoPromotion(
+                video.pk,
+                video.title,
+                video.state == ContentState.PUBLISHED,
+                product_id,
+                grant_.plan if grant_ is not None else None,
+            )
+        )
+    return found
 
 
 def store_attributed_lines(store: Store) -> QuerySet[AttributedLine]:

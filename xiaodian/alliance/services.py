@@ -1,13 +1,16 @@
 """Every write of the alliance, each one transaction: enabling a store, creating and stopping
-plans, joining as a promoter (and an agency), the showcase, promotion links; and the checkout's
-attribution (orders.extensions: `attribute_lines` names the lines, `record_attributions` keeps
-plan and ratios beside each one inside the checkout's transaction)."""
+plans, joining as a promoter (and an agency), the showcase, promotion links, alliance products in
+a creator's live rooms; and the checkout's attribution for every touchpoint (orders.extensions:
+`attribute_lines` names the lines, `record_attributions` keeps plan and ratios beside each one
+inside the checkout's transaction)."""
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,9 +18,12 @@ from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
-from xiaodian.content.models import VideoAccount
+from xiaodian.content import cards
+from xiaodian.content.models import Video, VideoAccount
+from xiaodian.content.rules import State as ContentState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pagination import MAX_ID
 from xiaodian.ledger import bulk as ledger_bulk
 from xiaodian.orders import extensions
 from xiaodian.stores.access import store_for
@@ -27,6 +33,7 @@ from . import rules, selectors
 from .models import (
     AgencyMember,
     AttributedLine,
+    LivePromotion,
     Plan,
     PlanPromoter,
     Promoter,
@@ -329,9 +336,78 @@ def make_link(*, promoter: Promoter, plan_id: int) -> PromotionLink:
         return existing
 
 
+# ------------------------------------------------------------------------------- live rooms
+
+
+def _own_room_account(user: User, room_id: int) -> int:
+    """The video account (of the user's own) whose live or scheduled room `room_id` is, read
+    through content's resolver (the alliance cannot read live's table); anyone else's room, an
+    ended one or none at all: 404."""
+    if type(room_id) is not int or not 1 <= room_id <= MAX_ID:
+        raise DomainError("not_found")
+    for account_id in (
+        VideoAccount.objects.filter(owner_id=user.pk).order_by("pk").values_list("pk", flat=True)
+    ):
+        if any(r["id"] == room_id for r in cards.live_rooms(account_id)):
+            return account_id
+    raise DomainError("not_found")
+
+
+def add_live_promotion(*, user: User, room_id: int, product_id: int) -> LivePromotion:
+    """Show a product the user (a promoter) may promote in a live or scheduled room of its own
+    video account, beside the room's shelf: bought at the store's price (no live price, no flash
+    stock), the line attributed to the promoter while the room is live. Adding it again changes
+    nothing; at most 100 a room. Not the user's room: 404."""
+    account_id = _own_room_account(user, room_id)
+    promoter = selectors.promoter_of(user)
+    if not selectors.promotable_plans(promoter).filter(product_id=product_id).exists():
+        raise DomainError("alliance_not_promotable", field="product_id")
+    try:
+        with transaction.atomic():
+            Promoter.objects.select_for_update().filter(pk=promoter.pk).first()  # serialise the count
+            existing = LivePromotion.objects.filter(room_id=room_id, product_id=product_id).first()
+            if existing is not None:
+                return existing
+            if LivePromotion.objects.filter(room_id=room_id).count() >= rules.LIVE_PROMOTIONS_MAX:
+                raise DomainError("shelf_full")
+            return LivePromotion.objects.create(
+                promoter=promoter,
+                video_account_id=account_id,
+                room_id=room_id,
+                product_id=product_id,
+                added_at=clock.now(),
+            )
+    except IntegrityError:  # the same product added twice at once: the first stands
+        existing = LivePromotion.objects.filter(room_id=room_id, product_id=product_id).first()
+        if existing is None:
+            raise
+        return existing  # the room is the user's, so the row is too
+
+
+def remove_live_promotion(*, user: User, room_id: int, product_id: int) -> None:
+    """Take an alliance product out of the user's live or scheduled room (not there: nothing
+    happens; not the user's room: 404)."""
+    _own_room_account(user, room_id)
+    with transaction.atomic():
+        LivePromotion.objects.filter(
+            promoter__user_id=user.pk, room_id=room_id, product_id=product_id
+        ).delete()
+
+
 # ---------------------------------------------------------------------------------- attribution
 
 _MEMO = "alliance"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """Who a line of one product is attributed to, under which plan, through which touchpoint."""
+
+    promoter: Promoter
+    plan: Plan
+    agency: Promoter | None
+    touchpoint: str
+    link: PromotionLink | None = None
 
 
 def _valid_link(context: extensions.CheckoutContext) -> PromotionLink | None:
@@ -354,55 +430,139 @@ def _valid_link(context: extensions.CheckoutContext) -> PromotionLink | None:
     return link
 
 
-def attribute_lines(context: extensions.CheckoutContext) -> Mapping[int, extensions.Attribution]:
-    """orders.extensions.attributions: the lines of the link's plan's product go to its promoter."""
-    link = _valid_link(context)
-    if link is None:
+def _promoters() -> QuerySet[Promoter]:
+    return Promoter.objects.select_related("membership__agency")
+
+
+def _granted(promoter: Promoter, product_ids, touchpoint: str, buyer: User) -> dict[int, _Claim]:
+    """For each product, the promoter's best plan (selectors.best_grant), if the buyer is not
+    the promoter."""
+    if promoter.user_id == buyer.pk:
         return {}
-    channel = (
-        rules.CHANNEL_OF_KIND[PromoterKind.AGENCY]
-        if link.agency_id
-        else rules.CHANNEL_OF_KIND[PromoterKind(link.promoter.kind)]
-    )
+    claims = {}
+    for product_id in sorted(set(product_ids)):
+        found = selectors.best_grant(promoter, product_id)
+        if found is not None:
+            claims[product_id] = _Claim(promoter, found.plan, found.agency, touchpoint)
+    return claims
+
+
+def _claims(context: extensions.CheckoutContext) -> dict[int, _Claim]:
+    """{product_id: claim} for the checkout's touchpoint, when it still attributes (the same
+    rules for every touchpoint: the plan live, its store enabled and open, the product listed,
+    the promoter allowed, the buyer not the promoter):
+
+    - `alliance`: the link's plan's product, to the link's promoter;
+    - `showcase`: the products in the promoter's showcase;
+    - `video`: the short video's product, to its video account's owner (a promoter);
+    - `live_promotion`: the alliance products shown in the room (which must be live), to the
+      creator who shows them."""
+    source_id, products = context.source_id, {line.product_id for line in context.lines}
+    if source_id is None or not 1 <= source_id < 2**63:
+        return {}
+    if context.source_type == rules.SOURCE_TYPE:
+        link = _valid_link(context)
+        if link is None:
+            return {}
+        return {
+            link.plan.product_id: _Claim(
+                link.promoter, link.plan, link.agency, rules.Touchpoint.LINK, link=link
+            )
+        }
+    if context.source_type == rules.SHOWCASE_SOURCE:
+        promoter = _promoters().filter(pk=source_id).first()
+        if promoter is None:
+            return {}
+        shown = ShowcaseItem.objects.filter(promoter=promoter, product_id__in=products)
+        return _granted(
+            promoter, shown.values_list("product_id", flat=True), rules.Touchpoint.SHOWCASE, context.buyer
+        )
+    if context.source_type == rules.VIDEO_SOURCE:
+        video = (
+            Video.objects.filter(pk=source_id, state=ContentState.PUBLISHED)
+            .values_list("product_id", "account__owner_id")
+            .first()
+        )
+        if video is None or video[0] not in products:
+            return {}
+        promoter = _promoters().filter(user_id=video[1]).first()
+        if promoter is None:
+            return {}
+        return _granted(promoter, [video[0]], rules.Touchpoint.VIDEO, context.buyer)
+    if context.source_type == rules.LIVE_SOURCE:
+        rows = list(
+            LivePromotion.objects.filter(room_id=source_id, product_id__in=products).select_related(
+                "promoter__membership__agency"
+            )
+        )
+        if not rows:
+            return {}
+        promoter = rows[0].promoter
+        rooms = cards.live_rooms(rows[0].video_account_id)
+        if not any(r["id"] == source_id and r["state"] == rules.ROOM_ON_AIR for r in rooms):
+            return {}
+        return _granted(promoter, [r.product_id for r in rows], rules.Touchpoint.LIVE, context.buyer)
+    return {}
+
+
+def _channel(claim: _Claim) -> int:
+    if claim.agency is not None:
+        return rules.CHANNEL_OF_KIND[PromoterKind.AGENCY]
+    return rules.CHANNEL_OF_KIND[PromoterKind(claim.promoter.kind)]
+
+
+def attribute_lines(context: extensions.CheckoutContext) -> Mapping[int, extensions.Attribution]:
+    """orders.extensions.attributions: the lines a promotion sold (a link's plan's product, a
+    showcase's products, a short video's product, a live room's alliance products) go to its
+    promoter, with the sales channel (100 creator, 101 through an agency)."""
+    claims = _claims(context)
     found = {
         line.sku_id: extensions.Attribution(
             scene=context.scene,
-            source_type=rules.SOURCE_TYPE,
-            source_id=link.token,
-            promoter_id=link.promoter.user_id,
-            sales_channel=channel,
+            source_type=context.source_type,
+            source_id=context.source_id,
+            promoter_id=claims[line.product_id].promoter.user_id,
+            sales_channel=_channel(claims[line.product_id]),
         )
         for line in context.lines
-        if line.product_id == link.plan.product_id
+        if line.product_id in claims
     }
     if found:
-        context.memo[_MEMO] = link
+        context.memo[_MEMO] = claims
     return found
 
 
 def record_attributions(context: extensions.CheckoutContext, written: extensions.Written) -> None:
-    """orders.extensions.holds: beside each line the link sold, its plan and the plan's ratios
+    """orders.extensions.holds: beside each line a promotion sold, its plan and the plan's ratios
     (which never change: the rate the order is paid at). A line another provider named first is
     not the alliance's."""
-    link: PromotionLink | None = context.memo.get(_MEMO)
-    if link is None:
+    claims: dict[int, _Claim] | None = context.memo.get(_MEMO)
+    if not claims:
         return
     now = clock.now()
-    AttributedLine.objects.bulk_create(
-        AttributedLine(
-            line=line,
-            plan=link.plan,
-            link=link,
-            promoter=link.promoter,
-            agency=link.agency,
-            sales_channel=line.sales_channel or 0,  # set: the filter below keeps promoted lines only
-            commission_ratio_ppm=link.plan.commission_ratio_ppm,
-            service_ratio_ppm=link.plan.service_ratio_ppm if link.agency_id else 0,
-            created_at=now,
+    rows = []
+    for line in written.lines:
+        claim = claims.get(line.product_id)
+        if (
+            claim is None
+            or line.source_type != context.source_type
+            or line.source_id != context.source_id
+            or line.promoter_id != claim.promoter.user_id
+            or line.sales_channel is None
+        ):
+            continue
+        rows.append(
+            AttributedLine(
+                line=line,
+                plan=claim.plan,
+                link=claim.link,
+                touchpoint=claim.touchpoint,
+                promoter=claim.promoter,
+                agency=claim.agency,
+                sales_channel=line.sales_channel,
+                commission_ratio_ppm=claim.plan.commission_ratio_ppm,
+                service_ratio_ppm=claim.plan.service_ratio_ppm if claim.agency is not None else 0,
+                created_at=now,
+            )
         )
-        for line in written.lines
-        if line.source_type == rules.SOURCE_TYPE
-        and line.source_id == link.token
-        and line.promoter_id == link.promoter.user_id
-        and line.sales_channel is not None
-    )
+    AttributedLine.objects.bulk_create(rows)

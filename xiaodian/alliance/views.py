@@ -22,7 +22,7 @@ from xiaodian.ledger import services as money
 from xiaodian.stores.access import store_for
 from xiaodian.stores.selectors import CategoryTree
 
-from . import selectors, services
+from . import report_views, selectors, services
 from .forms import CommissionWithdrawForm, JoinForm, LibraryFilterForm, PlanForm
 from .models import Promoter, PromotionLink, StoreAlliance
 
@@ -93,6 +93,7 @@ def store_alliance(request, store_id: int):
             "plans": plans,
             "promoted": list(selectors.store_attributed_lines(store)[:20]) if enabled else [],
             "form": form,
+            **(report_views.performance_context(request, store) if enabled else {}),
         },
     )
 
@@ -168,6 +169,7 @@ def center(request):
             "commissions": selectors.commission_orders(selectors.promoter_commissions(request.user)[:20]),
             "withdraw_form": withdraw,
             "withdrawals": ledger_selectors.promoter_withdrawals(request.user)[:10],
+            **report_views.earnings_context(request),
         },
         status=400 if withdraw.is_bound else 200,
     )
@@ -194,3 +196,63 @@ def share(request, code: str):
     if link is None:
         raise Http404
     return redirect(selectors.product_url(link))
+
+
+# ---------------------------------------------------------------------------------- touchpoints
+
+
+@require_GET
+def showcase(request, promoter_id: int):
+    """A promoter's public showcase (橱窗): the items that still attribute; each opens the
+    product page with the showcase as its source, so a purchase is the promoter's."""
+    if not 1 <= promoter_id <= MAX_ID:
+        raise Http404
+    promoter = (
+        Promoter.objects.select_related("video_account", "membership__agency").filter(pk=promoter_id).first()
+    )
+    if promoter is None:
+        raise Http404
+    return render(
+        request,
+        "alliance/showcase.html",
+        {"promoter": promoter, "products": selectors.public_showcase(promoter, limit=PAGE_SIZE * 5)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def touchpoints(request):
+    """The promoter's selling tools: its public showcase, its short videos with product cards
+    (whether each attributes now), and its live rooms' alliance products (add, remove)."""
+    try:
+        promoter = selectors.promoter_of(request.user)
+    except DomainError:
+        return redirect("alliance:center")
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            room_id = _posted_id(request, "room_id")
+            product_id = _posted_id(request, "product_id")
+            if action == "add_live":
+                services.add_live_promotion(user=request.user, room_id=room_id, product_id=product_id)
+                messages.success(request, _("已放进直播间。"))
+            elif action == "remove_live":
+                services.remove_live_promotion(user=request.user, room_id=room_id, product_id=product_id)
+                messages.success(request, _("已从直播间移出。"))
+            else:
+                raise Http404
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("alliance:touchpoints")
+    shown = selectors.public_showcase(promoter, limit=100)
+    return render(
+        request,
+        "alliance/touchpoints.html",
+        {
+            "promoter": promoter,
+            "showcase_url": request.build_absolute_uri(selectors.showcase_url(promoter)),
+            "showcase": shown,
+            "videos": selectors.video_promotions(promoter),
+            "rooms": selectors.creator_rooms(promoter),
+        },
+    )

@@ -1,5 +1,5 @@
 """The data page's charts, from a report and the score history: which series, colours, labels and
-formats each chart has. Markup comes back as plain strings (charts.py escapes); the view marks it
+formats each chart has. Markup comes back as plain strings (core/charts.py escapes); the view marks it
 safe."""
 
 from collections.abc import Sequence
@@ -9,11 +9,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from xiaodian.core import charts
+from xiaodian.core.charts import PALETTE, Series
 from xiaodian.core.money import format_fen
 from xiaodian.core.scenes import PRIVATE_DOMAIN, Scene
 
-from . import charts
-from .charts import PALETTE, Series
 from .selectors import SCENES, Report
 
 PUBLIC_COLOR = "#1677ff"

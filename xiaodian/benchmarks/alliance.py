@@ -119,7 +119,7 @@ LINK_COLUMNS = _columns(
     "id int8, token int8, promoter_id int8, plan_id int8, agency_id int8, created_at time"
 )
 ATTRIBUTED_COLUMNS = _columns(
-    "line_id int8, plan_id int8, link_id int8, promoter_id int8, agency_id int8, sales_channel int2, "
+    "line_id int8, plan_id int8, link_id int8, touchpoint text, promoter_id int8, agency_id int8, sales_channel int2, "
     "commission_ratio_ppm int4, service_ratio_ppm int4, created_at time"
 )
 SEQUENCED = (
@@ -439,6 +439,7 @@ def _attributed(seeded: dict, links: dict, promoters: dict, pick: np.ndarray) ->
             "line_id": seeded["first_line_id"],
             "plan_id": links["plan_id"][pick],
             "link_id": links["id"][pick],
+            "touchpoint": alliance_rules.Touchpoint.LINK.value,
             "promoter_id": promoter,
             "agency_id": [
                 pk if a else None for pk, a in zip(promoter.tolist(), agency.tolist(), strict=True)

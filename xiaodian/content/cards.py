@@ -8,7 +8,9 @@ ready()`). An unresolved card renders as a plain link to the product page.
 
 A bound account's profile also lists what apps above content know: its stores
 (`store_entry_resolver`, filled by the catalog) and a video account's live rooms
-(`live_rooms_resolver`, filled by live). Each answers nothing until an app registers.
+(`live_rooms_resolver`, filled by live), and its owner's showcase (`showcase_resolver`); a live
+room's page asks `room_promotions_resolver` for the other stores' products its creator promotes
+there (both filled by the alliance). Each answers nothing until an app registers.
 """
 
 import re
@@ -47,9 +49,26 @@ def _no_live_rooms(account_id: int) -> list[dict]:
     return []
 
 
+def _no_showcase(account_id: int) -> dict | None:
+    """The public showcase (橱窗) of the video account's owner, `{url, count}`, or None. Content
+    alone knows no showcases."""
+    return None
+
+
+def _no_room_promotions(room_id: int, account_id: int) -> list[dict]:
+    """Products a live room of the account promotes for other stores, beside its own shelf:
+    `{product_id, title, price_fen, image_url, url}` each (the url records the room as the
+    source). Content alone knows none."""
+    return []
+
+
 product_card_resolver = ExtensionPoint("content.product_card_resolver", default=_no_products)
 store_entry_resolver = ExtensionPoint("content.store_entry_resolver", default=_no_store_entries)
 live_rooms_resolver = ExtensionPoint("content.live_rooms_resolver", default=_no_live_rooms)
+# Filled by the alliance (docs/alliance.md "Touchpoints"): a creator's showcase on its video
+# account's profile, and the alliance products a creator's live room shows (live asks for them).
+showcase_resolver = ExtensionPoint("content.showcase_resolver", default=_no_showcase)
+room_promotions_resolver = ExtensionPoint("content.room_promotions_resolver", default=_no_room_promotions)
 
 # --------------------------------------------------------------------------------- cards
 
@@ -120,3 +139,15 @@ def live_rooms(account_id: int) -> list[dict]:
     `live_rooms_resolver` (live rooms are an app above content): `{id, title, state,
     state_label, scheduled_at, url}` each."""
     return live_rooms_resolver(account_id)
+
+
+def showcase(account_id: int) -> dict | None:
+    """The account owner's public showcase for the profile, `{url, count}`, through
+    `showcase_resolver` (the alliance is above content), or None."""
+    return showcase_resolver(account_id)
+
+
+def room_promotions(room_id: int, account_id: int) -> list[dict]:
+    """The other stores' products a live room of the account promotes (the alliance's), each
+    `{product_id, title, price_fen, image_url, url}`, through `room_promotions_resolver`."""
+    return room_promotions_resolver(room_id, account_id)

@@ -251,6 +251,7 @@ def video_account(request, account_id: int):
         "items": list(selectors.account_videos(account, request.user)[:PAGE_SIZE]),
         "stores": cards.store_entries("video_account", account.pk),
         "live_rooms": cards.live_rooms(account.pk),
+        "showcase": cards.showcase(account.pk),
     }
     return render(request, "content/account.html", context)
 

@@ -144,6 +144,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "alliance_video_account_required": (422, _("达人须绑定自己的视频号。")),
     "alliance_agency_invalid": (422, _("只有达人可以加入机构，且须选择一个机构。")),
     "alliance_not_promotable": (409, _("你不能推广这个商品：它不在你的选品库中。")),
+    "alliance_agency_required": (403, _("只有机构可以查看旗下达人的数据。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

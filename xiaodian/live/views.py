@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xiaodian.content import cards
 from xiaodian.content import selectors as content
 from xiaodian.core import throttle
 from xiaodian.core.errors import DomainError
@@ -171,6 +172,8 @@ def room(request, room_id: int):
     context = {
         "page": page,
         "room": page.room,
+        # other stores' products the room's creator promotes (the alliance's, at the store's price)
+        "promotions": cards.room_promotions(page.room.pk, page.room.account_id),
         "is_owner": selectors.is_owner(request.user, page.room),
         "comment_max": rules.COMMENT_MAX,
         "heartbeat_ms": int(rules.VIEWER_HEARTBEAT.total_seconds() * 1000),

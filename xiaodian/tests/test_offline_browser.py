@@ -12,8 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import get_resolver, resolve
 
+from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.aftersales.models import AfterSale
+from xiaodian.alliance import services as alliance
+from xiaodian.alliance.models import LivePromotion, Promoter
 from xiaodian.catalog.models import Product
 from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
@@ -102,6 +105,13 @@ def _seeded_pages() -> dict[str, list[str]]:
     room = LiveRoom.objects.order_by("pk").first()
     program = MiniProgram.objects.get()
     trade = SandboxTransaction.objects.order_by("pk").first()
+    # an agency (the demo has none) with the demo creator 阿梅 under it
+    agency = alliance.join_alliance(
+        user=accounts.register_user(username="agency1", password=PASSWORD), kind="agency", name="山海机构"
+    )
+    alliance.join_agency(promoter=Promoter.objects.get(user__username="creator"), agency_id=agency.pk)
+    promoter = Promoter.objects.get(user__username="creator")
+    creator_room = LivePromotion.objects.get(promoter=promoter).room_id
     s = shop.pk
     everyone = [
         "/",
@@ -116,6 +126,9 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/videos/{video.pk}/",
         f"/video-accounts/{channel.pk}/live/",
         f"/live-rooms/{room.pk}/",
+        f"/live-rooms/{creator_room}/",  # a creator's room with an alliance product
+        f"/alliance/showcase/{promoter.pk}/",
+        f"/video-accounts/{promoter.video_account_id}/",  # links the showcase
         f"/mini-programs/{program.pk}/",
         "/search/?q=茶",
         "/api/v1/docs",
@@ -180,7 +193,9 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/"],
+        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/", "/ops/alliance/"],
+        "agency1": ["/alliance/", "/alliance/agency/"],
+        "creator": ["/alliance/", "/alliance/touchpoints/"],
     }
 
 

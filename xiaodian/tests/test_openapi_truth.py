@@ -33,6 +33,8 @@ PUBLIC_READS = {
     "/api/v1/video-accounts/{account_id}/live-rooms",
     "/api/v1/live-rooms/{room_id}",
     "/api/v1/live-rooms/{room_id}/comments",
+    "/api/v1/alliance/promoters/{promoter_id}/showcase",
+    "/api/v1/alliance/live-rooms/{room_id}/promotions",
 }
 OPEN_DOORS = {
     "/api/v1/health",

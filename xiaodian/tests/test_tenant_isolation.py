@@ -131,6 +131,8 @@ PUBLIC_ROUTES = {
     ("get", "api/v1/live-rooms/<room_id>/comments"),
     ("get", "api/v1/shops/<store_id>/homepage"),  # an open store's published homepage
     ("get", "api/v1/alliance/promoters/<promoter_id>"),  # a promoter's profile
+    ("get", "api/v1/alliance/promoters/<promoter_id>/showcase"),  # a promoter's public showcase
+    ("get", "api/v1/alliance/live-rooms/<room_id>/promotions"),  # the alliance products a room shows
 }
 
 

@@ -129,7 +129,8 @@ def seed_demo(stdout=None) -> None:
 
 def _seed_alliance(store: Store, users: dict, say) -> None:
     """拾光服饰 in the Preferred Alliance with an open plan at 10% on its listed products; the
-    creator (阿梅, her video account 阿梅探店) a promoter with them in her showcase and a link."""
+    creator (阿梅, her video account 阿梅探店) a promoter with them in her showcase, a link, and a
+    scheduled live room showing one of them."""
     merchant = users["merchant"]
     try:
         alliance.enable_alliance(store=store, by=merchant)
@@ -147,7 +148,17 @@ def _seed_alliance(store: Store, users: dict, say) -> None:
     for product in listed:
         alliance.add_showcase_item(promoter=promoter, product_id=product.pk)
     alliance.make_link(promoter=promoter, plan_id=plans[0].pk)
-    say(f"  alliance: {store.name} enabled, {len(plans)} open plans; creator 阿梅探店 has a link")
+    # her next live room shows the first of them beside its (empty) shelf, at the store's price
+    room = live.schedule_live_room(
+        owner=users["creator"],
+        account_id=channel.pk,
+        title="阿梅好物直播",
+        scheduled_at=clock.now() + timedelta(days=2),
+    )
+    alliance.add_live_promotion(user=users["creator"], room_id=room.pk, product_id=listed[0].pk)
+    say(
+        f"  alliance: {store.name} enabled, {len(plans)} open plans; creator 阿梅探店 has a link and a live room"
+    )
 
 
 # store -> products: (title, leaf category, description, [(specs, price_fen, stock)], image motif, colours, list it)

@@ -7,6 +7,8 @@ from xiaodian.alliance.rules import PlanKind, PromoterKind
 from xiaodian.content import services as content
 from xiaodian.orders.tests.conftest import buyer, make_sku, other_store, place  # noqa: F401
 
+from .reports_world import sales, today  # noqa: F401
+
 _names = itertools.count(1)
 
 

@@ -151,6 +151,40 @@ def test_through_an_agency_the_agency_earns_its_service_fee(
     books_add_up()
 
 
+def test_claims_never_take_more_than_the_store_keeps_of_the_line(
+    make_plan, open_plan, enabled, product, make_promoter, buyer
+):
+    """A targeted plan at the highest ratios (90% commission, 90% service): the claims together
+    would be 180% of the line; they are paid in order from what the store keeps after the fee
+    (the commission in full, the agency what is left), and a partial refund and the settlement
+    work on the capped amounts."""
+    agency, member = make_promoter(kind="agency"), make_promoter()
+    services.join_agency(promoter=member, agency_id=agency.pk)
+    (targeted,) = make_plan(
+        enabled,
+        product,
+        kind=PlanKind.TARGETED,
+        ratio=rules.RATIO_MAX_PPM,
+        service_ratio_ppm=rules.RATIO_MAX_PPM,
+        promoter_ids=[agency.pk],
+    )
+    link = services.make_link(promoter=member, plan_id=targeted.pk)
+    order, line = buy(buyer, product.skus.get(), 1, link.token)  # ¥100.00, fee ¥2.00
+    kinds = sorted(LineCommission.objects.values_list("kind", "amount_fen"))
+    assert kinds == [("commission", 9000), ("service", 10_000 - 200 - 9000)]
+    assert ledger.balance(enabled).pending_fen == 0
+    money.post_line_refund(line_id=line.pk, amount_fen=5000, quantity=0, out_refund_no="AS1")  # half
+    assert selectors.earnings(member.user).pending_fen == 4500
+    assert selectors.earnings(agency.user).pending_fen == 400
+    money.settle_line(order_id=order.pk, line_id=line.pk)
+    assert (selectors.earnings(member.user).available_fen, selectors.earnings(agency.user).available_fen) == (
+        4500,
+        400,
+    )
+    assert ledger.balance(enabled).available_fen == 0  # the store kept nothing of the half not refunded
+    books_add_up()
+
+
 def test_the_promoter_withdraws_settled_commission(
     open_plan, product, creator, buyer, django_capture_on_commit_callbacks
 ):

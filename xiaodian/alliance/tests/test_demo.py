@@ -6,7 +6,14 @@ import pytest
 from django.core.management import call_command
 
 from xiaodian.alliance import selectors
-from xiaodian.alliance.models import Plan, Promoter, PromotionLink, ShowcaseItem, StoreAlliance
+from xiaodian.alliance.models import (
+    LivePromotion,
+    Plan,
+    Promoter,
+    PromotionLink,
+    ShowcaseItem,
+    StoreAlliance,
+)
 
 
 @pytest.mark.django_db
@@ -21,3 +28,7 @@ def test_the_demo_creator_promotes_an_enabled_store():
     assert ShowcaseItem.objects.filter(promoter=promoter).count() == 2
     assert PromotionLink.objects.filter(promoter=promoter).count() == 1
     assert selectors.library(promoter).count() == 2
+    # her scheduled room shows one of them; her showcase page lists both
+    (shown,) = LivePromotion.objects.filter(promoter=promoter)
+    assert shown.video_account_id == promoter.video_account_id
+    assert len(selectors.public_showcase(promoter)) == 2

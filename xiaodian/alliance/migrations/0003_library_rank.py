@@ -35,7 +35,7 @@ def rank_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alliance', '0001_initial'),
+        ('alliance', '0002_showcase_video_live_touchpoints'),
         ('catalog', '0002_product_spec_names_and_ban'),
         ('stores', '0002_links_and_homepage'),
         ('orders', '0005_order_note_and_carrier_code'),

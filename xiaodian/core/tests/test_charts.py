@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from xiaodian.analytics import charts
-from xiaodian.analytics.charts import Series
+from xiaodian.core import charts
+from xiaodian.core.charts import Series
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
