@@ -201,7 +201,8 @@ class LineCommission(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["promoter", "settled_at"])]
+        # no index holds settled_at or settled_fen: settling a claim is a HOT update (0008)
+        indexes = [models.Index(fields=["promoter", "-id"], name="ledger_claim_by_promoter")]
         constraints = [
             models.UniqueConstraint(fields=["line", "promoter", "kind"], name="ledger_one_claim_per_line"),
             models.CheckConstraint(
