@@ -10,6 +10,7 @@ class AllianceConfig(AppConfig):
     def ready(self) -> None:
         from xiaodian.content import cards
         from xiaodian.ledger import extensions as ledger_extensions
+        from xiaodian.orders import events as orders
         from xiaodian.orders import extensions, sources
         from xiaodian.orders.rules import Scene
 
@@ -41,3 +42,6 @@ class AllianceConfig(AppConfig):
         # A creator's video account profile links its showcase; a live room shows its alliance products.
         cards.showcase_resolver.register(selectors.account_showcase)
         cards.room_promotions_resolver.register(selectors.room_promotions)
+        # The library's rank follows the orders: a paid one counts as a sale at once (one task row
+        # per payment); one refunded in full stops counting at the hourly rerank (tasks.py).
+        orders.order_paid.connect(services.rerank_orders)

@@ -90,6 +90,10 @@ class Plan(models.Model):
     stopped_at = models.DateTimeField(_("停止时间"), null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    # The library's ranking, kept on the plan (services.rerank): units of the product sold in the
+    # last SALES_WINDOW, and rank = commission_ratio_ppm × store score × (sales_30d + 1).
+    sales_30d = models.PositiveIntegerField(default=0)
+    library_rank = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["-id"]
@@ -112,6 +116,12 @@ class Plan(models.Model):
             models.Index(fields=["kind", "stopped_at", "starts_at"], name="plan_library"),
             models.Index(fields=["product", "stopped_at"], name="plan_product_live"),
             models.Index(fields=["store", "-id"], name="plan_store_newest"),
+            # the library's order: best rank first among plans not stopped
+            models.Index(
+                fields=["-library_rank", "-id"],
+                name="plan_library_rank",
+                condition=Q(stopped_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -84,6 +84,14 @@ TOKEN_BITS = 62  # a link's token: random, never sequential; fits a signed 64-bi
 # that has not sold yet ranked by its commission and score instead of all tying at zero.
 SALES_WINDOW = timedelta(days=30)
 UNSCORED_SCORE = Decimal("4.00")
+RERANK_EVERY = timedelta(hours=1)  # every plan's rank recomputed: the window moves, scores change
+
+
+def library_rank(commission_ratio_ppm: int, score: Decimal | None, sales: int) -> float:
+    """A plan's place in the library (higher first)."""
+    return float(commission_ratio_ppm) * float(UNSCORED_SCORE if score is None else score) * (sales + 1.0)
+
+
 LIBRARY_PAGE_MAX = 50
 SHOWCASE_MAX = 500
 

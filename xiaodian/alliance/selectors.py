@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -22,9 +21,8 @@ from xiaodian.content.rules import State as ContentState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.ledger.extensions import CommissionClaim
-from xiaodian.ledger.models import Account, Journal, LineCommission
+from xiaodian.ledger.models import Account, LineCommission
 from xiaodian.ledger.rules import PROMOTER_KINDS, AccountKind, ClaimKind
-from xiaodian.ledger.rules import Source as LedgerSource
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import Scene, Status
 from xiaodian.orders.sources import Source
@@ -263,32 +261,49 @@ def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QueryS
     if filters.ratio_max_ppm is not None:
         plans = plans.filter(commission_ratio_ppm__lte=filters.ratio_max_ppm)
     price = SKU.objects.filter(product=OuterRef("product_id"), is_active=True).order_by("price_fen")
-    sold = (
-        OrderLine.objects.filter(
-            product=OuterRef("product_id"),
-            order__status__in=SOLD_STATUSES,
-            order__paid_at__gte=now - rules.SALES_WINDOW,
-        )
-        .values("product")
-        .annotate(units=Sum("quantity"))
-        .values("units")
-    )
     score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
     plans = plans.annotate(
         price_fen=Subquery(price.values("price_fen")[:1]),
-        sales=Coalesce(Subquery(sold[:1]), Value(0)),
         store_score=Subquery(score[:1]),
+        sales=F("sales_30d"),
+        rank=F("library_rank"),
     )
     if filters.price_min_fen is not None:
         plans = plans.filter(price_fen__gte=filters.price_min_fen)
     if filters.price_max_fen is not None:
         plans = plans.filter(price_fen__lte=filters.price_max_fen)
-    rank = (
-        Cast(F("commission_ratio_ppm"), FloatField())
-        * Coalesce(Cast(F("store_score"), FloatField()), Value(float(rules.UNSCORED_SCORE)))
-        * (Cast(F("sales"), FloatField()) + Value(1.0))
+    # rank and sales are kept on the plan (services.rerank; index plan_library_rank)
+    return plans.select_related("product", "store").order_by("-rank", "-pk")
+
+
+def sales(now: datetime, product_ids: list[int] | None = None) -> dict[int, int]:
+    """{product: units in paid, not cancelled orders paid in the last SALES_WINDOW} of these
+    products (or of every product that sold), for the library's rank."""
+    lines = OrderLine.objects.filter(
+        order__status__in=SOLD_STATUSES, order__paid_at__gte=now - rules.SALES_WINDOW
     )
-    return plans.annotate(rank=rank).select_related("product", "store").order_by("-rank", "-pk")
+    if product_ids is not None:
+        lines = lines.filter(product_id__in=product_ids)
+    return dict(lines.values("product_id").annotate(units=Sum("quantity")).values_list("product_id", "units"))
+
+
+def store_scores(store_ids: list[int]) -> dict:
+    """{store: current score} of the stores that have one."""
+    return dict(CurrentScore.objects.filter(store_id__in=store_ids).values_list("store_id", "value"))
+
+
+def products_with_active_plans(order_ids: list[int]) -> list[int]:
+    """The products of these orders' lines that have a plan not stopped or ended."""
+    products = set(OrderLine.objects.filter(order_id__in=order_ids).values_list("product_id", flat=True))
+    if not products:
+        return []
+    return sorted(
+        set(
+            Plan.objects.filter(active_q(clock.now()), product_id__in=products).values_list(
+                "product_id", flat=True
+            )
+        )
+    )
 
 
 def link_sources(tokens: list[int]) -> dict:
@@ -586,18 +601,13 @@ class CommissionOrder:
 
 
 def _commission_orders(rows) -> list[CommissionOrder]:
-    """Each claim with its state: settled (100) once its settlement was posted, whatever refunds
-    clawed back after; cancelled (200) when refunds took all of it before; else unsettled (20)."""
-    claims = list(rows)
-    settled = set(
-        Journal.objects.filter(
-            source_type=LedgerSource.COMMISSION_SETTLED, source_key__in=[c.reference for c in claims]
-        ).values_list("source_key", flat=True)
-    )
+    """Each claim with its state: settled (100) once its settlement moved money (`settled_fen`,
+    by a journal of its own or a batch's), whatever refunds clawed back after; cancelled (200)
+    when refunds took all of it before; else unsettled (20)."""
     found = []
-    for claim in claims:
+    for claim in rows:
         held = claim.held_fen
-        if claim.reference in settled:
+        if claim.settled_fen > 0:
             state = rules.COMMISSION_SETTLED
         elif not held:
             state = rules.COMMISSION_CANCELLED

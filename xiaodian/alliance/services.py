@@ -24,6 +24,7 @@ from xiaodian.content.rules import State as ContentState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.ledger import bulk as ledger_bulk
 from xiaodian.orders import extensions
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
@@ -146,7 +147,63 @@ def create_plans(
                 for plan in plans
                 for promoter_id in listed_ids
             )
+        rerank(product_ids=product_ids)
+        for plan in plans:
+            plan.refresh_from_db(fields=["sales_30d", "library_rank"])
     return plans
+
+
+# -- the library's ranking -----------------------------------------------------------------------
+#
+# rank = commission_ratio_ppm × store score × (units sold in the last SALES_WINDOW + 1) is kept on
+# each plan (`sales_30d`, `library_rank`), so the library reads the best plans off an index instead
+# of summing every candidate product's order lines per request. It is recomputed from the orders
+# themselves (never incremented, so running it again changes nothing):
+#   - for a plan's product when the plan is created;
+#   - for the products of orders paid (`order_paid`), through the durable event path, right after
+#     the commit;
+#   - for every plan not stopped or ended, every RERANK_EVERY (tasks.py): sales that leave the
+#     30-day window, orders refunded in full (200) and store scores recomputed overnight take
+#     effect then. (Not on `order_cancelled`: most of those are orders closed unpaid, which never
+#     counted, and every handler costs each emission a task row.)
+
+RERANK_CHUNK = 10_000
+
+
+def rerank(*, product_ids: Sequence[int] | None = None) -> int:
+    """Recompute `sales_30d` and `library_rank` of the active plans (not stopped, not ended) of
+    these products, or of every product when None. Answers the plans updated."""
+    now = clock.now()
+    plans = Plan.objects.filter(selectors.active_q(now))
+    if product_ids is not None:
+        plans = plans.filter(product_id__in=ledger_bulk.ids(sorted(set(product_ids))))
+    rows = list(plans.order_by("pk").values_list("pk", "product_id", "store_id", "commission_ratio_ppm"))
+    if not rows:
+        return 0
+    products = sorted({product for _pk, product, _store, _ratio in rows})
+    sold = selectors.sales(now, None if product_ids is None else products)
+    stores = sorted({store for _pk, _product, store, _ratio in rows})
+    scores = selectors.store_scores(stores)
+    changes = [
+        (pk, sold.get(product, 0), rules.library_rank(ratio, scores.get(store), sold.get(product, 0)))
+        for pk, product, store, ratio in rows
+    ]
+    for start in range(0, len(changes), RERANK_CHUNK):
+        ledger_bulk.update(
+            Plan._meta.db_table,
+            (("sales_30d", "int"), ("library_rank", "float")),
+            changes[start : start + RERANK_CHUNK],
+            constants={},
+        )
+    return len(changes)
+
+
+def rerank_orders(*, order_ids: list[int]) -> None:
+    """`order_paid`: the orders' products sold: their active plans' sales and rank, recomputed
+    from the orders (idempotent). Two queries when none has a plan."""
+    products = selectors.products_with_active_plans(order_ids)
+    if products:
+        rerank(product_ids=products)
 
 
 def _check_coexistence(product_ids: list[int], kind: int, now: datetime) -> None:

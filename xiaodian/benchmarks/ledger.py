@@ -36,58 +36,38 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from rich.progress import Progress
 
-from xiaodian.accounts import licences
 from xiaodian.accounts.models import User
-from xiaodian.accounts.rules import Role, SubjectKind, Verification
-from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.ledger import guard as ledger_guard
 from xiaodian.ledger import selectors as ledger_selectors
 from xiaodian.ledger import services as ledger
 from xiaodian.ledger.models import Account, Entry, FeeSchedule, Journal, LineMoney, OrderMoney
 from xiaodian.orders.models import Order
-from xiaodian.orders.rules import Status
-from xiaodian.stores import naming
 from xiaodian.stores.models import Store
-from xiaodian.stores.rules import StoreKind, StoreState
 
-from . import guard
+from . import guard, seeding
 from .score import (
-    ADDRESSES,
-    CHECKOUT_COLUMNS,
-    DAY,
-    LINE_COLUMNS,
-    NAT,
-    ORDER_COLUMNS,
-    PRODUCT_COLUMNS,
-    SKU_COLUMNS,
-    STAFF_COLUMNS,
-    STORE_COLUMNS,
-    SUBJECT_COLUMNS,
-    USER_COLUMNS,
-    _like,
-    _load,
     _maxrss_mb,
     _micros,
-    _numbers,
     _rss_mb,
     _server_settings,
 )
-from .search import _cpus, _database_version, _leaves, _next_id, _progress, _reset_sequence
+from .search import _cpus, _database_version, _progress, _reset_sequence
 
-MERCHANT_PREFIX = "bench_ledger_merchant_"
-BUYER_PREFIX = "bench_ledger_buyer_"
-MARKER_PREFIX = "bench_ledger_seeded_"
+NAMES = seeding.Names(
+    merchant="bench_ledger_merchant_",
+    buyer="bench_ledger_buyer_",
+    marker="bench_ledger_seeded_",
+    store="账本压测",
+    subject="账本压测商贸",
+    licence_base=740_000_000,  # search's bench uses 700,000,000 onwards, score's 720,000,000
+    title="账本压测好物",
+    checkout="bench-ledger-",
+)
+MARKER_PREFIX = NAMES.marker
 SEED_VERSION = 1  # in the marker: a seed made by an older version of this file is replaced
-STORE_PREFIX = "账本压测"
-SUBJECT_PREFIX = "账本压测商贸"
-LICENCE_BASE = 740_000_000  # search's bench uses 700,000,000 onwards, score's 720,000,000
-STORES_PER_SUBJECT = 30
 ORDERS_PER_BUYER = 50
 BUYERS_MAX = 50_000
-ORDER_SPREAD = 1.2  # sigma of the lognormal store weights: a few big stores, many small
-TWO_LINES = 0.3  # of orders: two lines (the store's two products)
-SHIPPING = 0.25  # of orders: ¥6 shipping on top of the goods
 LOAD_BATCH = 100_000  # orders per load (and progress step)
 POST_BATCH = 20_000  # order ids handed to post_payments at a time (progress step)
 
@@ -118,12 +98,6 @@ def _ledger_tables() -> list[str]:
 # -------------------------------------------------------------------------------------- clear
 
 
-BENCH_STORES = (
-    "SELECT s.id FROM stores_store s JOIN accounts_subject j ON j.id = s.subject_id "
-    "JOIN accounts_user u ON u.id = j.owner_id WHERE u.username LIKE %s"
-)
-
-
 def wipe_ledger() -> None:
     """Empty the ledger: on a benchmark database it is all the bench's. PostgreSQL's TRUNCATE
     fires no row triggers; SQLite's deletes pass them inside `ledger.guard.wiping()`."""
@@ -142,270 +116,7 @@ def wipe_ledger() -> None:
                     cursor.execute(f"DELETE FROM {table}")
 
 
-def _clear(progress: Progress) -> None:
-    """Remove an earlier seed of this bench (of another size)."""
-    merchants, buyers = [_like(MERCHANT_PREFIX)], [_like(BUYER_PREFIX)]
-    in_stores = f"IN ({BENCH_STORES})"
-    statements = [
-        (
-            "DELETE FROM orders_orderline WHERE order_id IN "
-            f"(SELECT id FROM orders_order WHERE store_id {in_stores})",
-            merchants,
-        ),
-        (f"DELETE FROM orders_order WHERE store_id {in_stores}", merchants),
-        (
-            "DELETE FROM orders_checkout WHERE buyer_id IN (SELECT id FROM accounts_user WHERE username LIKE %s)",
-            buyers,
-        ),
-        (
-            "DELETE FROM catalog_sku WHERE product_id IN "
-            f"(SELECT id FROM catalog_product WHERE store_id {in_stores})",
-            merchants,
-        ),
-        (f"DELETE FROM catalog_product WHERE store_id {in_stores}", merchants),
-        (f"DELETE FROM stores_storestaff WHERE store_id {in_stores}", merchants),
-        (f"DELETE FROM stores_store WHERE id {in_stores}", merchants),
-        (
-            "DELETE FROM accounts_subject WHERE owner_id IN (SELECT id FROM accounts_user WHERE username LIKE %s)",
-            merchants,
-        ),
-        (
-            "DELETE FROM accounts_user WHERE username LIKE %s OR username LIKE %s OR username LIKE %s",
-            [*merchants, *buyers, _like(MARKER_PREFIX)],
-        ),
-    ]
-    task = progress.add_task("clearing old seed", total=len(statements))
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            if connection.vendor == "sqlite":  # no default escape character there
-                sql = sql.replace("LIKE %s", r"LIKE %s ESCAPE '\'")
-            cursor.execute(sql, params)
-            progress.advance(task)
-
-
 # --------------------------------------------------------------------------------------- seed
-
-
-def _ids(table: str, n: int) -> np.ndarray:
-    first = _next_id(table)
-    return np.arange(first, first + n, dtype=np.int64)
-
-
-def _seed_stores(store_count: int, buyer_count: int, rng: np.random.Generator, stamp: int) -> dict:
-    """Merchants (one per 30 stores) with enterprise subjects, open stores with their owner's staff
-    row, two listed products (one SKU each) per store, buyers with one checkout each."""
-    leaves = sorted(_leaves().items())
-    owners = -(-store_count // STORES_PER_SUBJECT)
-    users = owners + buyer_count
-    user_ids = _ids("accounts_user", users)
-    _load(
-        "accounts_user",
-        USER_COLUMNS,
-        {
-            "id": user_ids,
-            "password": make_password(None),
-            "last_login": None,
-            "is_superuser": False,
-            "username": [f"{MERCHANT_PREFIX}{k}" for k in range(owners)]
-            + [f"{BUYER_PREFIX}{k}" for k in range(buyer_count)],
-            "first_name": "",
-            "last_name": "",
-            "email": "",
-            "is_staff": False,
-            "is_active": True,
-            "date_joined": stamp - 400 * DAY,
-            "display_name": "",
-            "avatar": "",
-        },
-        users,
-    )
-    subject_ids = _ids("accounts_subject", owners)
-    _load(
-        "accounts_subject",
-        SUBJECT_COLUMNS,
-        {
-            "id": subject_ids,
-            "owner_id": user_ids[:owners],
-            "kind": SubjectKind.ENTERPRISE.value,
-            "name": [f"{SUBJECT_PREFIX}{k}有限公司" for k in range(owners)],
-            "licence_number": [licences.make_uscc(LICENCE_BASE + k) for k in range(owners)],
-            "trade_name": "",
-            "verification": Verification.VERIFIED.value,
-            "verified_at": stamp - 390 * DAY,
-            "created_at": stamp - 390 * DAY,
-        },
-        owners,
-    )
-    store_ids = _ids("stores_store", store_count)
-    owner_of = np.arange(store_count) // STORES_PER_SUBJECT
-    names = [f"{STORE_PREFIX}{k}号店" for k in range(store_count)]
-    leaf_ids = np.array([pk for pk, _name in leaves], dtype=np.int64)
-    main = leaf_ids[rng.integers(0, len(leaf_ids), store_count)]
-    opened = stamp - 365 * DAY
-    _load(
-        "stores_store",
-        STORE_COLUMNS,
-        {
-            "id": store_ids,
-            "subject_id": subject_ids[owner_of],
-            "name": names,
-            "name_key": [naming.name_key(name) for name in names],
-            "kind": StoreKind.ORDINARY.value,
-            "state": StoreState.OPEN.value,
-            "main_category_id": main,
-            "description": "",
-            "is_legacy_video": False,
-            "upgraded_at": None,
-            "created_at": opened - DAY,
-            "opened_at": opened,
-            "closed_at": None,
-        },
-        store_count,
-    )
-    _load(
-        "stores_storestaff",
-        STAFF_COLUMNS,
-        {
-            "store_id": store_ids,
-            "user_id": user_ids[owner_of],
-            "role": Role.OWNER.value,
-            "created_at": opened,
-        },
-        store_count,
-    )
-    # two products a store: [store k's first, ..., store k's second]; the second in another category
-    products = 2 * store_count
-    product_ids = _ids("catalog_product", products)
-    categories = np.concatenate([main, leaf_ids[rng.integers(0, len(leaf_ids), store_count)]])
-    _load(
-        "catalog_product",
-        PRODUCT_COLUMNS,
-        {
-            "id": product_ids,
-            "store_id": np.concatenate([store_ids, store_ids]),
-            "category_id": categories,
-            "title": [f"账本压测好物 {i}号" for i in range(products)],
-            "description": "",
-            "spec_names": "[]",
-            "state": ProductState.LISTED.value,
-            "created_at": opened,
-            "updated_at": opened,
-            "listed_at": opened,
-            "banned_at": None,
-            "ban_reason": "",
-        },
-        products,
-    )
-    sku_ids = _ids("catalog_sku", products)
-    price = np.maximum(100, np.round(rng.lognormal(np.log(5_900), 0.8, products), -1)).astype(np.int64)
-    _load(
-        "catalog_sku",
-        SKU_COLUMNS,
-        {
-            "id": sku_ids,
-            "product_id": product_ids,
-            "specs": "{}",
-            "price_fen": price,
-            "stock": 10_000,
-            "is_active": True,
-        },
-        products,
-    )
-    checkout_ids = _ids("orders_checkout", buyer_count)
-    _load(
-        "orders_checkout",
-        CHECKOUT_COLUMNS,
-        {
-            "id": checkout_ids,
-            "buyer_id": user_ids[owners:],
-            "idempotency_key": [f"bench-ledger-{k}" for k in range(buyer_count)],
-            "request_hash": "0" * 64,
-            "total_fen": 0,
-            "created_at": stamp - 60 * DAY,
-        },
-        buyer_count,
-    )
-    weight = rng.lognormal(0.0, ORDER_SPREAD, store_count)
-    return {
-        "store_id": store_ids,
-        "product_id": product_ids,
-        "sku_id": sku_ids,
-        "price": price,
-        "weight": weight / weight.sum(),
-        "buyer_id": user_ids[owners:],
-        "checkout_id": checkout_ids,
-    }
-
-
-def _seed_orders(world: dict, rng: np.random.Generator, n: int, stamp: int) -> int:
-    """`n` orders paid 20 to 50 days ago and received within a week after, one line each or two
-    (a third), `total = goods + shipping`. Answers the lines loaded."""
-    stores = len(world["store_id"])
-    store = rng.choice(stores, n, p=world["weight"])
-    buyer = rng.integers(0, len(world["buyer_id"]), n)
-    two = rng.random(n) < TWO_LINES
-    quantity = np.where(rng.random(n) < 0.8, 1, rng.integers(2, 4, n))
-    first_price = world["price"][store] * quantity
-    second_price = np.where(two, world["price"][store + stores], 0)
-    goods = first_price + second_price
-    shipping = np.where(rng.random(n) < SHIPPING, 600, 0)
-    created = np.sort(stamp - rng.integers(20 * DAY, 50 * DAY, n))
-    paid_at = created + rng.integers(10_000_000, 600_000_000, n)  # 10 s to 10 minutes later
-    shipped_at = paid_at + rng.integers(2 * 3600 * 1_000_000, 2 * DAY, n)
-    received_at = shipped_at + rng.integers(DAY, 7 * DAY, n)
-    order_ids = _ids("orders_order", n)
-    _load(
-        "orders_order",
-        ORDER_COLUMNS,
-        {
-            "id": order_ids,
-            "number": _numbers(created, order_ids),
-            "checkout_id": world["checkout_id"][buyer],
-            "buyer_id": world["buyer_id"][buyer],
-            "store_id": world["store_id"][store],
-            "status": int(Status.COMPLETED),
-            "scene": 1,
-            "source_type": "",
-            "source_id": None,
-            "address": [ADDRESSES[k] for k in rng.integers(0, len(ADDRESSES), n).tolist()],
-            "goods_fen": goods,
-            "shipping_fen": shipping,
-            "total_fen": goods + shipping,
-            "created_at": created,
-            "pay_deadline": created + 1800 * 1_000_000,
-            "paid_at": paid_at,
-            "shipped_at": shipped_at,
-            "received_at": received_at,
-            "closed_at": np.full(n, NAT, dtype=np.int64),
-        },
-        n,
-    )
-    # each order's first line, then the second lines of the orders with two
-    with_two = np.flatnonzero(two)
-    line_order = np.concatenate([np.arange(n), with_two])
-    product = np.concatenate([store, with_two * 0 + store[with_two] + stores])
-    lines = len(line_order)
-    _load(
-        "orders_orderline",
-        LINE_COLUMNS,
-        {
-            "id": _ids("orders_orderline", lines),
-            "order_id": order_ids[line_order],
-            "sku_id": world["sku_id"][product],
-            "product_id": world["product_id"][product],
-            "title": "账本压测好物",
-            "specs": "{}",
-            "unit_price_fen": world["price"][product],
-            "quantity": np.concatenate([quantity, np.ones(len(with_two), dtype=np.int64)]),
-            "shipped_quantity": np.concatenate([quantity, np.ones(len(with_two), dtype=np.int64)]),
-            "withdrawn_quantity": 0,
-            "scene": 1,
-            "source_type": "",
-            "source_id": None,
-        },
-        lines,
-    )
-    return lines
 
 
 def seed(*, store_count: int, order_count: int, rng: np.random.Generator, progress: Progress) -> dict:
@@ -424,13 +135,13 @@ def seed(*, store_count: int, order_count: int, rng: np.random.Generator, progre
     lines = 0
     with transaction.atomic():
         wipe_ledger()  # its rows point at the stores cleared next
-        _clear(progress)
+        seeding.clear(NAMES, progress)
         task = progress.add_task("seeding stores, orders", total=order_count + LOAD_BATCH)
-        world = _seed_stores(store_count, buyer_count, rng, stamp)
+        world = seeding.seed_stores(NAMES, store_count, buyer_count, rng, stamp)
         progress.advance(task, LOAD_BATCH)
         for start in range(0, order_count, LOAD_BATCH):
             n = min(LOAD_BATCH, order_count - start)
-            lines += _seed_orders(world, rng, n, stamp)
+            lines += seeding.seed_orders(world, rng, n, stamp)["lines"]
             progress.advance(task, n)
         for table in SEQUENCED:
             _reset_sequence(table)
@@ -451,7 +162,7 @@ def seed(*, store_count: int, order_count: int, rng: np.random.Generator, progre
 
 
 def bench_stores():
-    return Store.objects.filter(subject__owner__username__startswith=MERCHANT_PREFIX)
+    return Store.objects.filter(subject__owner__username__startswith=NAMES.merchant)
 
 
 class _RssSampler:

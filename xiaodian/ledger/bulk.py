@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 # A column's PostgreSQL array type, by the kind named here.
-_PG = {"int": "bigint[]", "text": "text[]", "time": "timestamptz[]"}
+_PG = {"int": "bigint[]", "text": "text[]", "time": "timestamptz[]", "float": "float8[]"}
 
 
 def _array(kind: str, values: list) -> Any:
@@ -96,3 +96,28 @@ def ids(values: Sequence[int]) -> RawSQL:
     if connection.vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", [_array("int", list(values))])
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(list(values))])
+
+
+def update(
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    *,
+    constants: dict[str, Any],
+) -> int:
+    """Set the rows' columns (each row: its id, then the values of `columns`) and the same
+    `constants` in every row, by id, in one statement; answers the rows changed."""
+    if not rows:
+        return 0
+    source, params = _source((("id", "int"), *columns), rows)
+    constants = {
+        name: connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+        for name, value in constants.items()
+    }
+    sets = [f"{name} = u.{name}" for name, _kind in columns] + [f"{name} = %s" for name in constants]
+    target = "t" if connection.vendor == "postgresql" else table
+    alias = f"{table} AS t" if connection.vendor == "postgresql" else table
+    sql = f"UPDATE {alias} SET {', '.join(sets)} FROM {source} WHERE {target}.id = u.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*constants.values(), *params])  # SET's placeholders come first
+        return cursor.rowcount

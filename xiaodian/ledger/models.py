@@ -185,7 +185,9 @@ class LineCommission(models.Model):
     service fee), as the ledger holds it: claimed at payment (extensions.commissions), in the
     promoter's pending until the line's after-sale period ends (`settled_at`), lowered in
     proportion by refunds (`returned_fen`: from pending before it settled, clawed back from
-    available after)."""
+    available after). `settled_fen` is what its settlement moved out of pending (0 when refunds
+    had cancelled it first): the claim is settled (WeChat's 100) when it is above 0, whether its
+    settlement was a journal of its own (`settle_claims`) or a batch's (`settle_claims_due`)."""
 
     line = models.ForeignKey(LineMoney, on_delete=models.PROTECT, related_name="commissions")
     promoter = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -195,10 +197,12 @@ class LineCommission(models.Model):
     amount_fen = models.BigIntegerField()  # at payment: the line's paid share × ratio, rounded down
     returned_fen = models.BigIntegerField(default=0)
     settled_at = models.DateTimeField(null=True, blank=True)
+    settled_fen = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["promoter", "settled_at"])]
+        # no index holds settled_at or settled_fen: settling a claim is a HOT update (0008)
+        indexes = [models.Index(fields=["promoter", "-id"], name="ledger_claim_by_promoter")]
         constraints = [
             models.UniqueConstraint(fields=["line", "promoter", "kind"], name="ledger_one_claim_per_line"),
             models.CheckConstraint(

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -278,7 +278,7 @@ def settle_claims(*, line_id: int) -> int:
         for claim in LineCommission.objects.select_for_update().filter(
             line__line_id=line_id, settled_at=None
         ):
-            LineCommission.objects.filter(pk=claim.pk).update(settled_at=now)
+            LineCommission.objects.filter(pk=claim.pk).update(settled_at=now, settled_fen=claim.held_fen)
             settled += 1
             if not claim.held_fen:
                 continue  # cancelled by refunds: nothing to move
@@ -302,6 +302,132 @@ def settle_claims(*, line_id: int) -> int:
                 [Leg(pending, -claim.held_fen), Leg(owed, repay), Leg(available, claim.held_fen - repay)],
             )
     return settled
+
+
+CLAIMS_CHUNK = 20_000
+
+
+def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
+    """The commission settlement run: every claim not settled whose line's after-sale period has
+    ended, by promoters: each transaction takes the claims of a range of promoters (about `chunk`
+    claims; a promoter's claims are never split) and posts ONE journal (`commission_settled`, key
+    `claims:<first claim id>-<last claim id>`) with, per promoter, pending −what settles, owed +what
+    repays their debt and available +the rest, instead of a journal and three entries per claim.
+    Each claim settles once: the chunk marks it (`settled_at`, `settled_fen`) in the statement that
+    selects it, and `settle_claims` (the line's event) skips a marked claim as this skips one it
+    marked. Balances end as `settle_claims` claim by claim leaves them. Answers the claims settled
+    (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each chunk."""
+    counts = (
+        LineCommission.objects.filter(settled_at__isnull=True)
+        .values("promoter_id")
+        .annotate(n=Count("pk"))
+        .order_by("promoter_id")
+        .values_list("promoter_id", "n")
+    )
+    windows: list[tuple[int, int | None, int]] = []
+    low: int | None = None
+    size = 0
+    for promoter, n in counts:
+        if low is None:
+            low = promoter
+        size += n
+        if size >= chunk:
+            windows.append((low, promoter + 1, size))
+            low, size = None, 0
+    if low is not None:
+        windows.append((low, None, size))
+    settled = 0
+    for low, high, size in windows:
+        if high is None:
+            settled += _settle_claims_chunk("c.promoter_id >= %s", [low])
+        else:
+            settled += _settle_claims_chunk("c.promoter_id >= %s AND c.promoter_id < %s", [low, high])
+        if on_chunk is not None:
+            on_chunk(size)
+    return settled
+
+
+def settle_line_claims(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """`settle_claims_due` for the claims on these order lines (ids of orders' lines) whose
+    after-sale period has ended: the batch path of `settle_claims`. Answers the claims settled."""
+    ids = sorted(set(line_ids))
+    settled = 0
+    for part in _chunks(ids, chunk):
+        inner = bulk.ids(list(part))
+        settled += _settle_claims_chunk(
+            f"c.line_id IN (SELECT m.id FROM ledger_linemoney m WHERE m.line_id IN ({inner.sql}))",
+            list(inner.params),
+        )
+    return settled
+
+
+def end_periods(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """Record that the lines' after-sale periods ended (those not recorded yet; one UPDATE per
+    chunk), settling nothing: the first step of `settle_lines`, after which `settle_claims_due`
+    and `settle_due` find their claims and orders due. Answers the lines marked."""
+    ids = sorted(set(line_ids))
+    now = clock.now()
+    return sum(
+        LineMoney.objects.filter(line_id__in=bulk.ids(list(part)), period_ended_at__isnull=True).update(
+            period_ended_at=now
+        )
+        for part in _chunks(ids, chunk)
+    )
+
+
+def settle_lines(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
+    """The batch path of `settle_line` for many lines whose after-sale periods ended (lines whose
+    payment is posted; others are left for their own event): their periods marked ended (one
+    UPDATE per chunk), their claims settled (`settle_line_claims`, a journal per chunk), then the
+    orders whose lines have all ended (`settle_orders`). Answers the claims settled."""
+    ids = sorted(set(line_ids))
+    end_periods(line_ids=ids, chunk=chunk)
+    settled = settle_line_claims(line_ids=ids, chunk=chunk)
+    orders = LineMoney.objects.filter(line_id__in=bulk.ids(ids)).values_list("order__order_id", flat=True)
+    settle_orders(order_ids=list(orders))
+    return settled
+
+
+def _settle_claims_chunk(which: str, params: list) -> int:
+    """Settle the due claims matching `which` (SQL on the claim `c`) in one transaction: one UPDATE
+    marks them and answers them (it takes their row locks; a refund that holds one first is
+    waited for, and the claim is marked with what that refund left), then one journal."""
+    now = clock.now()
+    table = LineCommission._meta.db_table
+    alias = f"{table} AS c" if connection.vendor == "postgresql" else table
+    if connection.vendor != "postgresql":
+        which = which.replace("c.", f"{table}.")
+    sql = (
+        f"UPDATE {alias} SET settled_at = %s, settled_fen = amount_fen - returned_fen "
+        f"WHERE settled_at IS NULL AND ({which}) AND EXISTS (SELECT 1 FROM ledger_linemoney m "
+        f"WHERE m.id = {'c' if connection.vendor == 'postgresql' else table}.line_id "
+        "AND m.period_ended_at IS NOT NULL) RETURNING id, promoter_id, settled_fen"
+    )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
+            due = sorted(cursor.fetchall())
+        moving = [(pk, user, amount) for pk, user, amount in due if amount]
+        if moving:
+            key = f"claims:{moving[0][0]}-{moving[-1][0]}"  # two chunks never share their first claim
+            ours = _open_journals(Source.COMMISSION_SETTLED, [(key, None, None)], now)
+            if key not in ours:  # pragma: no cover - its claims were marked settled by now
+                raise LookupError(f"commission settlement {key} was posted before")
+            users = {user for _pk, user, _held in moving}
+            pending = _promoter_accounts(AccountKind.PROMOTER_PENDING, users)
+            available = _promoter_accounts(AccountKind.PROMOTER_AVAILABLE, users)
+            owed = _promoter_accounts(AccountKind.PROMOTER_OWED, users)
+            held = _lock_balances([*pending.values(), *available.values(), *owed.values()])
+            debt = {user: -min(0, held[owed[user]]) for user in users}
+            change: dict[int, int] = defaultdict(int)
+            for _pk, user, amount in moving:
+                repay = min(debt[user], amount)
+                debt[user] -= repay
+                change[pending[user]] -= amount
+                change[owed[user]] += repay
+                change[available[user]] += amount - repay
+            _post_legs({ours[key]: list(change.items())}, now)
+    return len(due)
 
 
 def settle_line(*, order_id: int, line_id: int) -> None:
@@ -368,7 +494,7 @@ def _lock_balances(account_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _open_journals(
-    source_type: str, rows: list[tuple[str, int, int]], created_at: datetime
+    source_type: str, rows: list[tuple[str, int | None, int | None]], created_at: datetime
 ) -> dict[str, int]:
     """The chunk's journals (source key, store, order), inserted open in one statement in the order
     given; a source posted before is skipped. {source key: journal id} of those inserted here."""

@@ -4,13 +4,15 @@ library (who sees which plan, the ranking, the filters, the query budget), the s
 from datetime import timedelta
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
-from xiaodian.alliance import selectors, services
+from xiaodian.alliance import rules, selectors, services, tasks
 from xiaodian.alliance.models import PromotionLink, ShowcaseItem
 from xiaodian.alliance.rules import PlanKind, PromoterKind
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.orders.models import Order
 from xiaodian.orders.tests.conftest import succeed
 from xiaodian.scoring import services as scoring
 from xiaodian.scoring.tests.facts import AS_OF, Facts
@@ -109,7 +111,15 @@ def test_an_exclusive_plan_shows_only_to_its_promoters(make_plan, enabled, produ
 
 
 def test_the_library_ranks_by_commission_times_score_times_sales(
-    make_plan, merchant, make_user, make_subject, make_store, make_sku, creator, place
+    make_plan,
+    merchant,
+    make_user,
+    make_subject,
+    make_store,
+    make_sku,
+    creator,
+    place,
+    django_capture_on_commit_callbacks,
 ):
     stores = []
     for _ in range(2):
@@ -135,7 +145,8 @@ def test_the_library_ranks_by_commission_times_score_times_sales(
     assert [p.pk for p in ranked] == [plan_b.pk, plan_c.pk, plan_a.pk]
     assert ranked[0].rank == pytest.approx(150_000 * 4.0 * 1)
     # 2 units of 甲 paid in the last 30 days: 100000 × 4.0 × 3 beats 150000 × 4.0 × 1
-    succeed(place(a, 2))
+    with django_capture_on_commit_callbacks(execute=True):  # order_paid's handlers, as after the commit
+        succeed(place(a, 2))
     ranked = _library(creator)
     assert [p.pk for p in ranked] == [plan_a.pk, plan_b.pk, plan_c.pk]
     assert (ranked[0].sales, ranked[0].rank) == (2, pytest.approx(100_000 * 4.0 * 3))
@@ -148,6 +159,7 @@ def test_the_store_score_weighs_in(make_plan, enabled, product, creator, make_us
     (plan,) = make_plan(enabled, product, ratio=100_000)
     Facts(make_user()).orders(enabled, 30)
     scoring.recompute_store(enabled, as_of=AS_OF)
+    services.rerank()  # the hourly rerank takes the new score
     (found,) = _library(creator)
     assert found.pk == plan.pk
     assert found.store_score is not None
@@ -231,3 +243,46 @@ def test_a_link_through_the_agency_carries_it(make_plan, open_plan, enabled, pro
     )
     assert services.make_link(promoter=member, plan_id=targeted.pk).agency == agency
     assert services.make_link(promoter=member, plan_id=open_plan.pk).agency is None
+
+
+def _paid(place, sku, quantity, capture) -> list[int]:
+    with capture(execute=True):  # order_paid's handlers, as right after the payment's commit
+        checkout = place(sku, quantity)
+        succeed(checkout)
+    return list(Order.objects.filter(checkout=checkout).values_list("pk", flat=True))
+
+
+def test_rerank_orders_is_idempotent(
+    make_plan, enabled, product, creator, place, django_capture_on_commit_callbacks
+):
+    """order_paid's handler recomputes the plan's sales from the orders: a paid order moves the
+    rank, and running the handler again (the worker after the eager run) changes nothing."""
+    (plan,) = make_plan(enabled, product, ratio=100_000)
+    sku = product.skus.get()
+    order_ids = _paid(place, sku, 3, django_capture_on_commit_callbacks)
+    (found,) = _library(creator)
+    assert (found.sales, found.rank) == (3, pytest.approx(100_000 * 4.0 * 4))
+    services.rerank_orders(order_ids=order_ids)
+    services.rerank_orders(order_ids=order_ids)
+    (again,) = _library(creator)
+    assert (again.sales, again.rank) == (3, found.rank)
+    plan.refresh_from_db()
+    assert plan.sales_30d == 3
+
+
+def test_sales_leave_the_rank_after_30_days(
+    make_plan, enabled, product, creator, place, django_capture_on_commit_callbacks
+):
+    make_plan(enabled, product, ratio=100_000)
+    _paid(place, product.skus.get(), 2, django_capture_on_commit_callbacks)
+    assert _library(creator)[0].sales == 2
+    with clock.travel_to(clock.now() + timedelta(days=29)):
+        services.rerank()
+        assert _library(creator)[0].sales == 2
+    later = clock.now() + timedelta(days=31)
+    with clock.travel_to(later):
+        assert tasks.rerank_library.call() == 1  # the hourly task: it reranks, then enqueues its next run
+        (found,) = _library(creator)
+        assert (found.sales, found.rank) == (0, pytest.approx(100_000 * 4.0))
+    waiting = DBTaskResult.objects.get(task_path="xiaodian.alliance.tasks.rerank_library")
+    assert waiting.run_after == later + rules.RERANK_EVERY

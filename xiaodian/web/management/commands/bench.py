@@ -4,7 +4,9 @@ recompute at ten million orders (score), 500 customer-service websockets on one 
 for lost and doubled messages (service), and a checkout-and-pay load with `kill -9` of the server
 and the worker, checked for lost payments, lost stock and doubled refunds (crash, PostgreSQL only),
 buyers' order-list latency while a wrong-password flood hits one account (login-flood), and the
-ledger's payment postings and settlement run at a million orders (ledger).
+ledger's payment postings and settlement run at a million orders (ledger), and the Preferred
+Alliance's product library at a million products and 100,000 plans and its commission settlement
+at a million commission orders (alliance).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -29,6 +31,7 @@ SCENARIOS = (
     "crash",
     "login-flood",
     "ledger",
+    "alliance",
 )
 MARK = "mark-db"
 
@@ -79,8 +82,16 @@ class Command(BaseCommand):
             help="open stores to seed (search, score: default 100,000; ledger: default 10,000)",
         )
         parser.add_argument(
-            "--products", type=int, default=1_000_000, help="listed products to seed (search)"
+            "--products", type=int, default=1_000_000, help="listed products to seed (search, alliance)"
         )
+        parser.add_argument("--plans", type=int, default=100_000, help="promotion plans to seed (alliance)")
+        parser.add_argument(
+            "--commissions",
+            type=int,
+            default=1_000_000,
+            help="commission orders to seed and settle (alliance)",
+        )
+        parser.add_argument("--requests", type=int, default=1_000, help="library requests to time (alliance)")
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
         parser.add_argument(
             "--orders",
@@ -202,6 +213,18 @@ class Command(BaseCommand):
             if stores < 1 or orders < 1:
                 raise CommandError("--stores and --orders must be positive")
             result = ledger.run(stores=stores, orders=orders, report=say)
+        elif scenario == "alliance":
+            from xiaodian.benchmarks import alliance
+
+            plans, commissions, requests = options["plans"], options["commissions"], options["requests"]
+            if min(products, plans, commissions, requests) < 1:
+                raise CommandError("--products, --plans, --commissions and --requests must be positive")
+            try:
+                result = alliance.run(
+                    products=products, plans=plans, commissions=commissions, requests=requests, report=say
+                )
+            except ValueError as error:
+                raise CommandError(str(error)) from error
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
@@ -290,6 +313,8 @@ def _table(result: dict) -> str:
         return _service_table(result)
     if result["scenario"] == "ledger":
         return _ledger_table(result)
+    if result["scenario"] == "alliance":
+        return _alliance_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -433,4 +458,46 @@ def _ledger_table(result: dict) -> str:
         f"{books['total_of_all_accounts']}, {books['open_journals']} open journals "
         f"({'add up' if targets['books_add_up'] else 'DO NOT add up'})"
     )
+    return "\n".join(lines) + "\n"
+
+
+def _alliance_table(result: dict) -> str:
+    library, posting, settlement, books, targets = (
+        result["library"],
+        result["posting"],
+        result["settlement"],
+        result["books"],
+        result["targets"],
+    )
+    scale, seed = result["scale"], result["seed"]
+    met = {True: "met", False: "NOT met", None: "the goal is set at full scale"}
+    lines = [
+        f"alliance on {result['database_version']}, {result['machine']['cpus']} cores: "
+        f"{scale['products']} products, {scale['plans']} plans, {scale['commissions']} commission orders",
+        "seed: reused" if seed["reused"] else f"seed: {seed['seconds']} s {seed['loaded']}",
+        f"library: {library['requests']} requests, p50 {library['p50_ms']} ms, p95 {library['p95_ms']} ms, "
+        f"p99 {library['p99_ms']} ms, max {library['max_ms']} ms ({library['queries_one_request']} queries a "
+        f"request, {library['plans_found_mean']} plans found on average; target p99 "
+        f"{targets['library_p99_ms']} ms: {met[targets['library_met']]})",
+    ]
+    for shape, row in library["by_filter"].items():
+        lines.append(
+            f"  {shape}: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms ({row['requests']} requests)"
+        )
+    lines += [
+        f"payments posted: {posting['journals']} journals with {posting['commission_orders']} commission "
+        f"orders in {posting['seconds']} s = {posting['journals_per_s']} journals/s",
+        f"after-sale periods ended (input): {settlement['lines_ended']} lines in {settlement['lines_ended_s']} s",
+        f"commission settlement: {settlement['commission_orders']} in {settlement['seconds']} s = "
+        f"{settlement['per_s']}/s ({settlement['chunk']} a transaction, {settlement['journals']} journals, "
+        f"{settlement['statements_per_chunk']} statements a chunk; target {targets['settle_s']} s: "
+        f"{met[targets['settle_met']]})",
+        f"settled once: {'yes' if targets['settled_once'] else 'NO'} ({settlement['left_unsettled']} left, "
+        f"{settlement['second_run_settled']} settled by a second run)",
+        f"settlement memory: peak RSS {settlement['peak_rss_mb']} MB, "
+        f"{settlement['peak_rss_growth_mb']} MB above the {settlement['rss_before_mb']} MB before the run",
+        f"books: {books['drifted_balances']} drifted balances, all accounts sum to "
+        f"{books['total_of_all_accounts']}, {books['open_journals']} open journals "
+        f"({'add up' if targets['books_add_up'] else 'DO NOT add up'})",
+    ]
     return "\n".join(lines) + "\n"
