@@ -2,7 +2,9 @@
 
 import sqlite3
 
+import pytest
 from django.conf import settings
+from django.db import connection
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 
@@ -30,6 +32,15 @@ def test_postgresql_from_the_url_through_the_pool(monkeypatch):
     )
     assert config["CONN_MAX_AGE"] == 0
     assert config["OPTIONS"]["pool"]["max_size"] == 20
+    assert config["OPTIONS"]["options"] == "-c jit=off"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+def test_the_apps_postgresql_sessions_run_without_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path):
