@@ -27,7 +27,7 @@ from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import Scene, Status
 from xiaodian.orders.sources import Source
 from xiaodian.scoring.models import CurrentScore
-from xiaodian.stores.models import Store
+from xiaodian.stores.models import Store, StoreStaff
 from xiaodian.stores.rules import StoreState
 from xiaodian.stores.selectors import CategoryTree
 
@@ -174,15 +174,21 @@ def _acting_ids(promoter: Promoter) -> list[int]:
 
 def promotable_plans(promoter: Promoter, now: datetime | None = None) -> QuerySet[Plan]:
     """Live plans of enabled, open stores' listed products that the promoter may promote: every
-    open plan, and the targeted or exclusive plans that list it or its agency."""
+    open plan, and the targeted or exclusive plans that list it or its agency. Never a plan of a
+    store the promoter works in (owner or staff): its own sales are not the alliance's to pay."""
     now = now or clock.now()
     listed = PlanPromoter.objects.filter(plan=OuterRef("pk"), promoter_id__in=_acting_ids(promoter))
-    return Plan.objects.filter(
-        live_q(now),
-        Exists(StoreAlliance.objects.filter(store=OuterRef("store_id"))),
-        store__state=StoreState.OPEN,
-        product__state=ProductState.LISTED,
-    ).filter(Q(kind=PlanKind.OPEN) | (Q(kind__in=rules.LISTED_KINDS) & Q(Exists(listed))))
+    own = StoreStaff.objects.filter(store=OuterRef("store_id"), user_id=promoter.user_id)
+    return (
+        Plan.objects.filter(
+            live_q(now),
+            Exists(StoreAlliance.objects.filter(store=OuterRef("store_id"))),
+            store__state=StoreState.OPEN,
+            product__state=ProductState.LISTED,
+        )
+        .filter(Q(kind=PlanKind.OPEN) | (Q(kind__in=rules.LISTED_KINDS) & Q(Exists(listed))))
+        .exclude(Exists(own))
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django_tasks_db.models import DBTaskResult
 
+from xiaodian.accounts.rules import Role
 from xiaodian.alliance import rules, selectors, services, tasks
 from xiaodian.alliance.models import PromotionLink, ShowcaseItem
 from xiaodian.alliance.rules import PlanKind, PromoterKind
@@ -16,6 +17,8 @@ from xiaodian.orders.models import Order
 from xiaodian.orders.tests.conftest import succeed
 from xiaodian.scoring import services as scoring
 from xiaodian.scoring.tests.facts import AS_OF, Facts
+from xiaodian.stores import services as stores
+from xiaodian.stores.access import store_for
 
 
 def _code(make, *args, **kwargs) -> str:
@@ -232,6 +235,23 @@ def test_no_link_for_a_plan_the_promoter_may_not_promote(
     assert _code(services.make_link, promoter=other, plan_id=targeted.pk) == "alliance_not_promotable"
     services.stop_plan(plan_id=targeted.pk, by=targeted.created_by)
     assert _code(services.make_link, promoter=mine, plan_id=targeted.pk) == "alliance_not_promotable"
+    assert not PromotionLink.objects.exists()
+
+
+def test_a_store_promotes_nothing_of_its_own_through_the_alliance(
+    open_plan, enabled, merchant, make_promoter, make_user, buyer
+):
+    """The store's owner and staff may join as promoters, but its own plans are not theirs: not in
+    their library, no link, no showcase item; a sale of theirs is the store's own, not a commission."""
+    staff = make_user()
+    stores.add_staff(store=store_for(merchant, enabled.pk), user_id=staff.pk, role=Role.OPERATOR)
+    for promoter in (make_promoter(user=merchant), make_promoter(user=staff)):
+        assert _library(promoter) == []
+        assert _code(services.make_link, promoter=promoter, plan_id=open_plan.pk) == "alliance_not_promotable"
+        assert _code(services.add_showcase_item, promoter=promoter, product_id=open_plan.product_id) == (
+            "alliance_not_promotable"
+        )
+    assert [p.pk for p in _library(make_promoter())] == [open_plan.pk]  # anyone else's, as before
     assert not PromotionLink.objects.exists()
 
 
