@@ -48,6 +48,7 @@ def earnings_chart(report: DailyEarnings) -> str:
         y_label=_("佣金"),
         axis_format=charts.fen_axis,
         value_format=_fen,
+        integer=True,  # fen: no tick between two fen (an empty window drew ¥0.01 three times)
     )
 
 
@@ -69,4 +70,5 @@ def overview_chart(view: Overview) -> str:
         y_label=_("金额"),
         axis_format=charts.fen_axis,
         value_format=_fen,
+        integer=True,  # fen: no tick between two fen (an empty window drew ¥0.01 three times)
     )

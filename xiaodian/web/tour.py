@@ -5,6 +5,7 @@ not hold is left out rather than guessed."""
 from dataclasses import dataclass
 
 from xiaodian.aftersales.models import AfterSale
+from xiaodian.alliance.models import Promoter
 from xiaodian.catalog.models import Product
 from xiaodian.content.models import Article, Video
 from xiaodian.live.models import LiveRoom
@@ -33,6 +34,7 @@ def tour() -> list[Shot]:
     article = Article.objects.filter(state="published").order_by("pk").first()
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
+    showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
     maybe = [
         ("", "home", "/"),
         ("", "login", "/login/"),
@@ -48,6 +50,9 @@ def tour() -> list[Shot]:
         ("buyer2", "aftersales", "/aftersales/"),
         ("buyer2", "complaints", "/complaints/"),
         ("buyer2", "me", "/me/"),
+        ("buyer2", "my-coupons", "/me/coupons/"),
+        ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
+        ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),
         ("merchant", "product-new", f"/stores/{s}/products/new/"),
@@ -59,9 +64,16 @@ def tour() -> list[Shot]:
         ("merchant", "homepage-editor", f"/stores/{s}/homepage/"),
         ("merchant", "settings", f"/stores/{s}/settings/"),
         ("merchant", "content", "/content/"),
+        ("merchant", "store-alliance", f"/stores/{s}/alliance/"),
+        ("merchant", "store-coupons", f"/stores/{s}/coupons/"),
+        ("merchant", "money", f"/stores/{s}/money/"),
+        ("creator", "alliance-center", "/alliance/"),
+        ("creator", "alliance-touchpoints", "/alliance/touchpoints/"),
         ("agent", "service-workbench", f"/stores/{s}/service/"),
         ("ops", "operations", "/ops/"),
         ("ops", "disputes", "/ops/disputes/"),
         ("ops", "complaints", "/ops/complaints/"),
+        ("ops", "ops-money", "/ops/money/"),
+        ("ops", "ops-alliance", "/ops/alliance/"),
     ]
     return [Shot(account, name, path) for account, name, path in maybe if path is not None]

@@ -1,6 +1,8 @@
 """The reports on the pages: the center's earnings chart (and its empty state), the merchant
 page's performance section, the agency's page, the operators' page; who may open them."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -110,3 +112,16 @@ def test_the_operators_page(sales, today, make_user, django_assert_max_num_queri
 def test_the_operators_page_is_for_operators_only(sales, merchant):
     assert signed_in(merchant).get("/ops/alliance/").status_code == 404
     assert signed_in(sales.agency.user).get("/ops/alliance/").status_code == 404
+
+
+def test_a_window_without_sales_draws_whole_fen_ticks(make_user):
+    """No promoted sale yet: the chart's y axis goes 0 to ¥0.01 in whole fen, never a label twice
+    (fractions of a fen once printed ¥0.01 three times)."""
+    ops = make_user()
+    accounts.make_platform_operator(user=ops)
+    html = signed_in(ops).get("/ops/alliance/").content.decode()
+    chart = html[html.index('id="chart-alliance"') :]
+    y_axis = chart[chart.index('class="axis y-axis"') : chart.index("</svg>")]
+    y_axis = y_axis[: y_axis.index("</g>")]
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]*)</text>', y_axis)
+    assert ticks == ["¥0", "¥0.01"]
