@@ -147,7 +147,19 @@ def _seed_alliance(store: Store, users: dict, say) -> None:
     )
     for product in listed:
         alliance.add_showcase_item(promoter=promoter, product_id=product.pk)
-    alliance.make_link(promoter=promoter, plan_id=plans[0].pk)
+    link = alliance.make_link(promoter=promoter, plan_id=plans[0].pk)
+    # 小王 bought through her link and paid: a commission order waiting for its after-sale period
+    placed = orders.place_order(
+        buyer=users["buyer"],
+        items=[orders.LineRequest(sku_id=listed[0].skus.order_by("pk").first().pk, quantity=1)],
+        address=HISTORY_ADDRESSES[0],
+        scene=Scene.PRODUCT_SHARE,
+        source_type="alliance",
+        source_id=link.token,
+        idempotency_key="demo-alliance-1",
+    )
+    payment = orders.pay_checkout(buyer=users["buyer"], order_id=placed.orders[0].pk)
+    sandbox.pay_for(payment.out_trade_no)
     # her next live room shows the first of them beside its (empty) shelf, at the store's price
     room = live.schedule_live_room(
         owner=users["creator"],
@@ -157,7 +169,8 @@ def _seed_alliance(store: Store, users: dict, say) -> None:
     )
     alliance.add_live_promotion(user=users["creator"], room_id=room.pk, product_id=listed[0].pk)
     say(
-        f"  alliance: {store.name} enabled, {len(plans)} open plans; creator 阿梅探店 has a link and a live room"
+        f"  alliance: {store.name} enabled, {len(plans)} open plans; creator 阿梅探店 has a link, a sale "
+        "through it and a live room"
     )
 
 

@@ -1,11 +1,11 @@
 """The demo data: 拾光服饰 is in the alliance with open plans, and the demo creator 阿梅 is a promoter
-with its products in her showcase and a link (CONTRACT.md: `creator`, a video account in the
+with its products in her showcase, a link and a sale through it (CONTRACT.md: `creator`, a video account in the
 alliance)."""
 
 import pytest
 from django.core.management import call_command
 
-from xiaodian.alliance import selectors
+from xiaodian.alliance import rules, selectors
 from xiaodian.alliance.models import (
     LivePromotion,
     Plan,
@@ -14,6 +14,8 @@ from xiaodian.alliance.models import (
     ShowcaseItem,
     StoreAlliance,
 )
+from xiaodian.core import events
+from xiaodian.orders import events as order_events
 
 
 @pytest.mark.django_db
@@ -32,3 +34,10 @@ def test_the_demo_creator_promotes_an_enabled_store():
     (shown,) = LivePromotion.objects.filter(promoter=promoter)
     assert shown.video_account_id == promoter.video_account_id
     assert len(selectors.public_showcase(promoter)) == 2
+    # 小王 bought through her link and paid: once the payment's handlers ran (right after the
+    # commit in `make demo`; here the test's transaction never commits), the commission waits,
+    # unsettled, in her pending
+    events.run_pending(order_events.order_paid)
+    (commission,) = selectors.commission_orders(selectors.promoter_commissions(promoter.user))
+    assert commission.state == rules.COMMISSION_UNSETTLED and commission.commission_fen > 0
+    assert selectors.earnings(promoter.user).pending_fen == commission.commission_fen
