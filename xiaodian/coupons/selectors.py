@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from xiaodian.accounts.models import User
 from xiaodian.core import clock
@@ -164,3 +165,35 @@ def draft_of(store, lines: list[tuple[int, int, int, int]]) -> StoreOrderDraft:
         store=store,
         lines=tuple(PricedLine(sku_id=s, product_id=p, quantity=q, unit_price_fen=u) for s, p, q, u in lines),
     )
+
+
+CARDS_MAX = 6
+
+
+def coupon_cards(store_id: int | None, product_id: int | None, room_id: int | None) -> list[dict]:
+    """`content.cards.coupon_cards_resolver`: the coupons a buyer may claim now on a page, newest
+    first, `{id, name, label, kind, sold_out, claim_url}` each: a live room's live coupons (`room_id`), else
+    the store's store coupons and product coupons (with `product_id`, only that product's). One
+    query."""
+    now = clock.now()
+    if room_id is not None:
+        kinds = Q(kind=Kind.LIVE, live_room_id=room_id)
+    elif product_id is not None:
+        kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT, products=product_id)
+    else:
+        kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT)
+    found = Coupon.objects.filter(kinds, state=CouponState.ACTIVE, claim_starts_at__lte=now, claim_ends_at__gt=now)
+    if store_id is not None:
+        found = found.filter(store_id=store_id)
+    claim_url = reverse("coupons:claim")
+    return [
+        {
+            "id": coupon.pk,
+            "name": coupon.name,
+            "label": services.label(coupon),
+            "kind": coupon.kind,
+            "sold_out": coupon.claimed_count >= coupon.total_quantity,
+            "claim_url": claim_url,
+        }
+        for coupon in found.distinct().order_by("-pk")[:CARDS_MAX]
+    ]

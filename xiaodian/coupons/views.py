@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
@@ -101,6 +102,34 @@ def shop_coupons(request, store_id: int):
     for coupon in coupons:
         coupon.label = services.label(coupon)
     return render(request, "coupons/shop_coupons.html", {"store": store, "coupons": coupons})
+
+
+def _back(request) -> str:
+    """Where a claim from a coupon card goes back to: the page it was on (this site's only)."""
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return "/me/coupons/"
+
+
+@require_POST
+def claim(request):
+    """Claim from a coupon card (the store page, the product page, a live room): back to that page
+    with a message (signed in to claim). A live coupon names its room (`room_id`)."""
+    back = _back(request)
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    coupon_id = _posted_id(request, "coupon_id")
+    room_id = _posted_id(request, "room_id") if request.POST.get("room_id") else None
+    try:
+        services.claim_coupon(buyer=request.user, coupon_id=coupon_id, room_id=room_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("领取成功，下单时可用。"))
+    return redirect(back)
 
 
 @login_required
