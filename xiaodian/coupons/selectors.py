@@ -12,8 +12,14 @@ from django.urls import reverse
 
 from xiaodian.accounts.models import User
 from xiaodian.core import clock
+from xiaodian.catalog.models import Product
+from xiaodian.catalog.rules import ProductState
 from xiaodian.live import rules as live_rules
+from xiaodian.live.models import LiveRoom
+from xiaodian.live.rules import RoomState
 from xiaodian.orders.extensions import CouponOffer, PricedLine, StoreOrderDraft
+from xiaodian.stores.models import StoreLink
+from xiaodian.stores.rules import LinkState
 
 from . import services
 from .models import BuyerCoupon, Campaign, Coupon
@@ -197,3 +203,26 @@ def coupon_cards(store_id: int | None, product_id: int | None, room_id: int | No
         }
         for coupon in found.distinct().order_by("-pk")[:CARDS_MAX]
     ]
+
+
+CHOICES_MAX = 200
+
+
+def create_choices(store_id: int) -> tuple[list[Product], list[LiveRoom]]:
+    """What the merchant page offers to name on a coupon or campaign: the store's products (not
+    banned; newest first) and the live rooms not ended of the video accounts bound to it. Two
+    queries."""
+    products = list(
+        Product.objects.filter(store_id=store_id)
+        .exclude(state=ProductState.BANNED)
+        .only("pk", "title")
+        .order_by("-pk")[:CHOICES_MAX]
+    )
+    accounts = StoreLink.objects.filter(store_id=store_id, state=LinkState.BOUND).values("video_account_id")
+    rooms = list(
+        LiveRoom.objects.filter(account_id__in=accounts)
+        .exclude(state=RoomState.ENDED)
+        .only("pk", "title", "state")
+        .order_by("-pk")[:CHOICES_MAX]
+    )
+    return products, rooms
