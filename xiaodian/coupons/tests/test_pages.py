@@ -254,3 +254,49 @@ def test_a_merchant_creates_a_campaign_with_tiers_and_stops_it(merchant_client, 
     r = merchant_client.post(url, {"action": "stop_campaign", "campaign_id": campaign.pk})
     assert r.status_code == 302 and Campaign.objects.get().state == "stopped"
     assert merchant_client.post(url, {"action": "stop_campaign", "campaign_id": 99_999}).status_code == 404
+
+
+def test_the_checkout_page_shows_a_running_campaign_before_placing_and_the_order_page_lists_both(
+    make_coupon, make_sku, store, buyer, buyer_client
+):
+    from xiaodian.orders.tests.conftest import ADDRESS
+
+    sku = make_sku(store, price_fen=20_000)
+    services.create_campaign(
+        store=store,
+        name="冬季满减",
+        product_ids=[sku.product_id],
+        tiers=[[15_000, 1_500], [30_000, 4_000]],
+        starts_at=clock.now() - timedelta(minutes=1),
+        ends_at=clock.now() + timedelta(days=3),
+    )
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon(name="春季满减券").pk)  # ¥20 off ¥199
+    page = buyer_client.get(reverse("orders:checkout"), {"sku": sku.pk, "quantity": 1})
+    assert block(page, f"campaign-off-{store.pk}-1") == "满减活动 · 冬季满减 -¥15.00"
+    assert block(page, f"coupon-off-{store.pk}") == "优惠券 -¥20.00"
+    assert block(page, "checkout-total") == "¥165.00"  # what the order will cost
+    form = {
+        "key": "campaign-page",
+        "line": f"{sku.pk}:1",
+        "scene": "1",
+        "address_id": "new",
+        **ADDRESS,
+        f"coupon_{store.pk}": str(held.pk),
+    }
+    assert buyer_client.post(reverse("orders:checkout"), form).status_code == 302
+    order = Order.objects.get(buyer=buyer)
+    assert (order.discount_fen, order.total_fen) == (3_500, 16_500)
+    amounts = block(buyer_client.get(reverse("orders:order_detail", args=[order.pk])), "amounts")
+    assert "冬季满减" in amounts and "-¥15.00" in amounts
+    assert "春季满减券" in amounts and "-¥20.00" in amounts and "¥165.00" in amounts
+
+
+def test_without_campaigns_the_checkout_page_costs_no_more_queries(
+    make_sku, store, buyer_client, django_assert_max_num_queries
+):
+    sku = make_sku(store, price_fen=20_000)
+    url = reverse("orders:checkout")
+    buyer_client.get(url, {"sku": sku.pk, "quantity": 1})
+    with django_assert_max_num_queries(10) as counted:
+        buyer_client.get(url, {"sku": sku.pk, "quantity": 1})
+    assert not any("coupons_campaign" in q["sql"] for q in counted.captured_queries)
