@@ -300,3 +300,18 @@ def test_without_campaigns_the_checkout_page_costs_no_more_queries(
     with django_assert_max_num_queries(10) as counted:
         buyer_client.get(url, {"sku": sku.pk, "quantity": 1})
     assert not any("coupons_campaign" in q["sql"] for q in counted.captured_queries)
+
+
+def test_the_order_csv_export_has_the_discount(make_coupon, make_sku, store, buyer, place, merchant_client):
+    import csv
+    import io
+
+    from xiaodian.orders.tests.conftest import succeed
+
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon().pk)  # ¥20 off ¥199
+    succeed(place(make_sku(store, price_fen=20_000), 1, coupon_ids=[held.pk]))
+    response = merchant_client.get(reverse("orders:store_orders_export", args=[store.pk]))
+    text_ = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text_)))
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["商品金额（元）"], row["优惠（元）"], row["实付金额（元）"]) == ("200.00", "20.00", "180.00")
