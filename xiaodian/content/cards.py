@@ -164,7 +164,9 @@ def room_promotions(room_id: int, account_id: int) -> list[dict]:
     return room_promotions_resolver(room_id, account_id)
 
 
-def coupon_cards(store_id: int | None, *, product_id: int | None = None, room_id: int | None = None) -> list[dict]:
+def coupon_cards(
+    store_id: int | None, *, product_id: int | None = None, room_id: int | None = None
+) -> list[dict]:
     """The coupons to claim on a store's page (its store and product coupons), a product's page
     (the store's and that product's) or a live room's (that room's live coupons; `store_id`
     may be None), through

@@ -34,7 +34,9 @@ class CouponForm(DomainErrorForm):
     product_ids = forms.TypedMultipleChoiceField(
         label=_("适用商品（商品券）"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    live_room_id = forms.TypedChoiceField(label=_("直播间（直播券）"), coerce=int, required=False, empty_value=None)
+    live_room_id = forms.TypedChoiceField(
+        label=_("直播间（直播券）"), coerce=int, required=False, empty_value=None
+    )
     discount_type = forms.ChoiceField(label=_("优惠方式"), choices=DiscountType.choices)
     amount = YuanField(label=_("减多少（元）"), required=False, max_fen=rules.AMOUNT_MAX_FEN)
     threshold = YuanField(
@@ -60,7 +62,7 @@ class CouponForm(DomainErrorForm):
         super().__init__(*args, **kwargs)
         product_choices, room_choices = _choices(products, rooms)
         self.fields["product_ids"].choices = product_choices
-        self.fields["live_room_id"].choices = [("", _("不指定"))] + room_choices
+        self.fields["live_room_id"].choices = [("", _("不指定")), *room_choices]
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -97,7 +99,9 @@ class CampaignForm(DomainErrorForm):
     product_ids = forms.TypedMultipleChoiceField(
         label=_("参加活动的商品"), coerce=int, widget=forms.CheckboxSelectMultiple
     )
-    ends = forms.DateTimeField(label=_("活动结束"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends = forms.DateTimeField(
+        label=_("活动结束"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)

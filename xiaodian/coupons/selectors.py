@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from xiaodian.accounts.models import User
-from xiaodian.core import clock
 from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.core import clock
 from xiaodian.live import rules as live_rules
 from xiaodian.live.models import LiveRoom
 from xiaodian.live.rules import RoomState
@@ -188,7 +188,9 @@ def coupon_cards(store_id: int | None, product_id: int | None, room_id: int | No
         kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT, products=product_id)
     else:
         kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT)
-    found = Coupon.objects.filter(kinds, state=CouponState.ACTIVE, claim_starts_at__lte=now, claim_ends_at__gt=now)
+    found = Coupon.objects.filter(
+        kinds, state=CouponState.ACTIVE, claim_starts_at__lte=now, claim_ends_at__gt=now
+    )
     if store_id is not None:
         found = found.filter(store_id=store_id)
     claim_url = reverse("coupons:claim")

@@ -176,7 +176,9 @@ def room(request, room_id: int):
         # other stores' products the room's creator promotes (the alliance's, at the store's price)
         "promotions": cards.room_promotions(page.room.pk, page.room.account_id),
         # the room's live coupons, claimable here while it is live (coupons fills this; one query)
-        "coupons": cards.coupon_cards(None, room_id=page.room.pk) if page.room.state != rules.RoomState.ENDED else [],
+        "coupons": cards.coupon_cards(None, room_id=page.room.pk)
+        if page.room.state != rules.RoomState.ENDED
+        else [],
         "coupons_closed": page.room.state != rules.RoomState.LIVE,
         "is_owner": selectors.is_owner(request.user, page.room),
         "comment_max": rules.COMMENT_MAX,
@@ -236,7 +238,9 @@ def _coupon_offers(request, page, item_id: int | None, quantity: int) -> list:
             ),
         ),
     )
-    offered = order_extensions.checkout_offers(request.user, {draft.store.pk: draft}, rules.SOURCE_TYPE, page.room.pk)
+    offered = order_extensions.checkout_offers(
+        request.user, {draft.store.pk: draft}, rules.SOURCE_TYPE, page.room.pk
+    )
     return list(offered.get(draft.store.pk, ()))
 
 

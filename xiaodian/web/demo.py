@@ -30,9 +30,9 @@ from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.content import services as content
 from xiaodian.core import clock
-from xiaodian.coupons import services as coupons
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
+from xiaodian.coupons import services as coupons
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine

@@ -24,7 +24,9 @@ def buyer_client(buyer):
     return client
 
 
-def test_the_store_page_shows_its_coupons_and_a_card_claims_one(make_coupon, make_sku, store, buyer, buyer_client):
+def test_the_store_page_shows_its_coupons_and_a_card_claims_one(
+    make_coupon, make_sku, store, buyer, buyer_client
+):
     coupon = make_coupon(name="全店满减")
     sku = make_sku(store)
     other = make_sku(store)
@@ -103,10 +105,14 @@ def test_the_live_buy_page_offers_the_best_coupon_and_buys_at_the_live_price_wit
     make_coupon, live_room, item, buyer, buyer_client
 ):
     small = make_coupon(discount_type="amount_off", threshold_fen=0, amount_fen=300)
-    big = make_coupon(kind="live", live_room_id=live_room.pk, discount_type="amount_off", threshold_fen=0, amount_fen=800)
+    big = make_coupon(
+        kind="live", live_room_id=live_room.pk, discount_type="amount_off", threshold_fen=0, amount_fen=800
+    )
     far = make_coupon(threshold_fen=50_000, amount_fen=5_000)
     held = {
-        c.pk: services.claim_coupon(buyer=buyer, coupon_id=c.pk, room_id=live_room.pk if c.kind == "live" else None)
+        c.pk: services.claim_coupon(
+            buyer=buyer, coupon_id=c.pk, room_id=live_room.pk if c.kind == "live" else None
+        )
         for c in (small, big, far)
     }
     url = reverse("live:buy", args=[live_room.pk])

@@ -2,8 +2,6 @@
 room, buys at the live price with it and pays (sandbox), the merchant ships, the buyer returns one
 item; the merchant's coupon report shows it claimed and used, the paid amount and the discount."""
 
-import re
-
 import pytest
 
 from xiaodian.aftersales.models import AfterSale

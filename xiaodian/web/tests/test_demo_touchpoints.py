@@ -15,8 +15,8 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED
 from xiaodian.catalog.models import SKU
 from xiaodian.content.models import Video
-from xiaodian.coupons.models import Campaign, Coupon
 from xiaodian.core.scenes import PRIVATE_DOMAIN
+from xiaodian.coupons.models import Campaign, Coupon
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
