@@ -1,13 +1,17 @@
-"""Issue 20's must-hold browser test (phone size): a buyer claims a live-room coupon in the live
-room, buys at the live price with it and pays (sandbox), the merchant ships, the buyer returns one
-item; the merchant's coupon report shows it claimed and used, the paid amount and the discount."""
+"""Issue 20's must-hold browser test (phone size): the merchant creates a live-room coupon on its
+coupons page; a buyer claims it in the live room, buys at the live price with it and pays
+(sandbox), the merchant ships, the buyer returns one item; the merchant's coupon report shows it
+claimed and used, the paid amount and the discount."""
+
+from datetime import timedelta
 
 import pytest
 
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.tests.test_browser import REFUNDING_OR_REFUNDED_RETURN, _until_refunded
+from xiaodian.core import clock
 from xiaodian.core.browser import sign_in_as
-from xiaodian.coupons.models import BuyerCoupon
+from xiaodian.coupons.models import BuyerCoupon, Coupon
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
@@ -19,18 +23,28 @@ SHOTS = "/tmp/c/shots"
 
 
 def test_a_live_coupon_claimed_in_the_room_bought_with_returned_and_reported(
-    browser, live_server, merchant, merchant_view, store, buyer, live_room, item, make_coupon
+    browser, live_server, merchant, merchant_view, store, buyer, live_room, item
 ):
     from playwright.sync_api import expect
 
-    coupon = make_coupon(
-        name="直播间立减",
-        kind="live",
-        live_room_id=live_room.pk,
-        discount_type="threshold_off",
-        threshold_fen=6_000,
-        amount_fen=1_000,
-    )
+    # the merchant creates the room's coupon on the coupons page (满 ¥60 减 ¥10, 100 of them)
+    shop = sign_in_as(browser, live_server, merchant)
+    shop.set_viewport_size({"width": 360, "height": 780})
+    shop.goto(f"{live_server.url}/stores/{store.pk}/coupons/")
+    shop.fill("#id_name", "直播间立减")
+    shop.select_option("#id_kind", "live")
+    shop.select_option("#id_live_room_id", str(live_room.pk))
+    shop.select_option("#id_discount_type", "threshold_off")
+    shop.fill("#id_amount", "10")
+    shop.fill("#id_threshold", "60")
+    later = (clock.now() + timedelta(days=3)).astimezone(clock.SHANGHAI)
+    shop.fill("#id_claim_ends", later.strftime("%Y-%m-%dT%H:%M"))
+    shop.fill("#id_total_quantity", "100")
+    shop.click("#create-coupon")
+    expect(shop.locator("#coupons li.card")).to_have_count(1)
+    expect(shop.locator("#coupons li.card")).to_contain_text("直播券")
+    coupon = Coupon.objects.get(store=store)
+    assert (coupon.kind, coupon.live_room_id, coupon.state) == ("live", live_room.pk, "active")
 
     # the buyer claims it in the live room
     person = sign_in_as(browser, live_server, buyer)
@@ -82,8 +96,6 @@ def test_a_live_coupon_claimed_in_the_room_bought_with_returned_and_reported(
     aftersale = AfterSale.objects.get(order=order)
     assert (aftersale.quantity, aftersale.amount_fen) == (1, 6_300)  # one unit's share after the coupon
 
-    shop = sign_in_as(browser, live_server, merchant)
-    shop.set_viewport_size({"width": 360, "height": 780})
     shop.goto(f"{live_server.url}/aftersales/{aftersale.pk}/")
     shop.click("button[value=approve]")
     expect(shop.locator("#aftersale-state")).to_have_text("待买家退货")
