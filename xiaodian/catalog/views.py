@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.content import cards
 from xiaodian.core.errors import DomainError
 from xiaodian.stores.access import can, store_for
 
@@ -105,6 +106,8 @@ def product_detail(request, product_id: int):
         # Where this visit came from travels with the buy form (the orders pages check it).
         "scene_params": {k: request.GET[k] for k in SCENE_PARAMS if request.GET.get(k)},
         "share_url": _share_url(request),
+        # the store's and this product's coupons to claim (coupons fills this; one query)
+        "coupons": cards.coupon_cards(page.store.pk, product_id=page.product.pk) if page.is_public else [],
     }
     return render(request, "catalog/product_detail.html", context)
 

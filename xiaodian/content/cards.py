@@ -10,7 +10,9 @@ A bound account's profile also lists what apps above content know: its stores
 (`store_entry_resolver`, filled by the catalog) and a video account's live rooms
 (`live_rooms_resolver`, filled by live), and its owner's showcase (`showcase_resolver`); a live
 room's page asks `room_promotions_resolver` for the other stores' products its creator promotes
-there (both filled by the alliance). Each answers nothing until an app registers.
+there (both filled by the alliance). The store page, the product page and a live room's page
+show the store's coupons to claim through `coupon_cards_resolver` (filled by coupons). Each
+answers nothing until an app registers.
 """
 
 import re
@@ -62,6 +64,13 @@ def _no_room_promotions(room_id: int, account_id: int) -> list[dict]:
     return []
 
 
+def _no_coupon_cards(store_id: int | None, product_id: int | None, room_id: int | None) -> list[dict]:
+    """The store's coupons a buyer may claim now on a page: the store's (and, with `product_id`,
+    those of that product; with `room_id`, only that live room's live coupons), `{id, name,
+    label, kind, sold_out, claim_url}` each. Content alone knows no coupons."""
+    return []
+
+
 product_card_resolver = ExtensionPoint("content.product_card_resolver", default=_no_products)
 store_entry_resolver = ExtensionPoint("content.store_entry_resolver", default=_no_store_entries)
 live_rooms_resolver = ExtensionPoint("content.live_rooms_resolver", default=_no_live_rooms)
@@ -69,6 +78,8 @@ live_rooms_resolver = ExtensionPoint("content.live_rooms_resolver", default=_no_
 # account's profile, and the alliance products a creator's live room shows (live asks for them).
 showcase_resolver = ExtensionPoint("content.showcase_resolver", default=_no_showcase)
 room_promotions_resolver = ExtensionPoint("content.room_promotions_resolver", default=_no_room_promotions)
+# Filled by coupons (docs/coupons.md "Pages"): coupon cards on the store, product and live room pages.
+coupon_cards_resolver = ExtensionPoint("content.coupon_cards_resolver", default=_no_coupon_cards)
 
 # --------------------------------------------------------------------------------- cards
 
@@ -151,3 +162,13 @@ def room_promotions(room_id: int, account_id: int) -> list[dict]:
     """The other stores' products a live room of the account promotes (the alliance's), each
     `{product_id, title, price_fen, image_url, url}`, through `room_promotions_resolver`."""
     return room_promotions_resolver(room_id, account_id)
+
+
+def coupon_cards(
+    store_id: int | None, *, product_id: int | None = None, room_id: int | None = None
+) -> list[dict]:
+    """The coupons to claim on a store's page (its store and product coupons), a product's page
+    (the store's and that product's) or a live room's (that room's live coupons; `store_id`
+    may be None), through
+    `coupon_cards_resolver` (coupons is above every app that shows them)."""
+    return coupon_cards_resolver(store_id, product_id, room_id)

@@ -8,6 +8,7 @@ class CouponsConfig(AppConfig):
     verbose_name = _("优惠券")
 
     def ready(self) -> None:
+        from xiaodian.content import cards
         from xiaodian.orders import extensions
 
         from . import receivers, selectors, services
@@ -21,3 +22,5 @@ class CouponsConfig(AppConfig):
         receivers.connect()
         # The checkout page offers the buyer's coupons per store order, best first.
         extensions.checkout_offers.register(selectors.checkout_offers)
+        # The store page, the product page and a live room's page show coupons to claim.
+        cards.coupon_cards_resolver.register(selectors.coupon_cards)

@@ -8,11 +8,18 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from xiaodian.accounts.models import User
+from xiaodian.catalog.models import Product
+from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.live import rules as live_rules
+from xiaodian.live.models import LiveRoom
+from xiaodian.live.rules import RoomState
 from xiaodian.orders.extensions import CouponOffer, PricedLine, StoreOrderDraft
+from xiaodian.stores.models import StoreLink
+from xiaodian.stores.rules import LinkState
 
 from . import services
 from .models import BuyerCoupon, Campaign, Coupon
@@ -164,3 +171,60 @@ def draft_of(store, lines: list[tuple[int, int, int, int]]) -> StoreOrderDraft:
         store=store,
         lines=tuple(PricedLine(sku_id=s, product_id=p, quantity=q, unit_price_fen=u) for s, p, q, u in lines),
     )
+
+
+CARDS_MAX = 6
+
+
+def coupon_cards(store_id: int | None, product_id: int | None, room_id: int | None) -> list[dict]:
+    """`content.cards.coupon_cards_resolver`: the coupons a buyer may claim now on a page, newest
+    first, `{id, name, label, kind, sold_out, claim_url}` each: a live room's live coupons (`room_id`), else
+    the store's store coupons and product coupons (with `product_id`, only that product's). One
+    query."""
+    now = clock.now()
+    if room_id is not None:
+        kinds = Q(kind=Kind.LIVE, live_room_id=room_id)
+    elif product_id is not None:
+        kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT, products=product_id)
+    else:
+        kinds = Q(kind=Kind.STORE) | Q(kind=Kind.PRODUCT)
+    found = Coupon.objects.filter(
+        kinds, state=CouponState.ACTIVE, claim_starts_at__lte=now, claim_ends_at__gt=now
+    )
+    if store_id is not None:
+        found = found.filter(store_id=store_id)
+    claim_url = reverse("coupons:claim")
+    return [
+        {
+            "id": coupon.pk,
+            "name": coupon.name,
+            "label": services.label(coupon),
+            "kind": coupon.kind,
+            "sold_out": coupon.claimed_count >= coupon.total_quantity,
+            "claim_url": claim_url,
+        }
+        for coupon in found.distinct().order_by("-pk")[:CARDS_MAX]
+    ]
+
+
+CHOICES_MAX = 200
+
+
+def create_choices(store_id: int) -> tuple[list[Product], list[LiveRoom]]:
+    """What the merchant page offers to name on a coupon or campaign: the store's products (not
+    banned; newest first) and the live rooms not ended of the video accounts bound to it. Two
+    queries."""
+    products = list(
+        Product.objects.filter(store_id=store_id)
+        .exclude(state=ProductState.BANNED)
+        .only("pk", "title")
+        .order_by("-pk")[:CHOICES_MAX]
+    )
+    accounts = StoreLink.objects.filter(store_id=store_id, state=LinkState.BOUND).values("video_account_id")
+    rooms = list(
+        LiveRoom.objects.filter(account_id__in=accounts)
+        .exclude(state=RoomState.ENDED)
+        .only("pk", "title", "state")
+        .order_by("-pk")[:CHOICES_MAX]
+    )
+    return products, rooms

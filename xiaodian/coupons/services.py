@@ -404,6 +404,11 @@ def label(coupon: Coupon) -> str:
     return text
 
 
+def tier_label(threshold_fen: int, off_fen: int) -> str:
+    """A campaign's tier as it reads: 满 ¥199.00 减 ¥20.00."""
+    return _("满 %(t)s 减 %(a)s") % {"t": format_fen(threshold_fen), "a": format_fen(off_fen)}
+
+
 @dataclass(frozen=True)
 class Priced:
     """What a buyer coupon would take off one store order, or why it cannot be used."""

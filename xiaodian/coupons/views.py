@@ -7,8 +7,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
@@ -19,7 +21,7 @@ from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
 from . import selectors, services
-from .forms import CouponForm
+from .forms import CampaignForm, CouponForm
 
 LIST_MAX = 100
 
@@ -47,7 +49,11 @@ def store_coupons(request, store_id: int):
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action and not manage:
         raise PermissionDenied
-    form = CouponForm(request.POST if action == "create" else None)
+    products, rooms = selectors.create_choices(store.pk) if manage else ([], [])
+    form = CouponForm(request.POST if action == "create" else None, products=products, rooms=rooms)
+    campaign_form = CampaignForm(
+        request.POST if action == "campaign" else None, products=products, prefix="campaign"
+    )
     if action == "create" and form.is_valid():
         try:
             services.create_coupon(store=store, **form.service_kwargs())
@@ -56,6 +62,20 @@ def store_coupons(request, store_id: int):
         else:
             messages.success(request, _("优惠券已创建。"))
             return redirect("coupons:store_coupons", store_id=store.pk)
+    elif action == "campaign" and campaign_form.is_valid():
+        try:
+            services.create_campaign(store=store, **campaign_form.service_kwargs())
+        except DomainError as exc:
+            campaign_form.add_domain_error(exc)
+        else:
+            messages.success(request, _("满减活动已创建。"))
+            return redirect(f"{reverse('coupons:store_coupons', args=[store.pk])}#campaigns")
+    elif action == "stop_campaign":
+        try:
+            services.stop_campaign(store=store, campaign_id=_posted_id(request, "campaign_id"))
+        except DomainError as exc:
+            raise _http(exc) from exc
+        return redirect(f"{reverse('coupons:store_coupons', args=[store.pk])}#campaigns")
     elif action in ("stop", "issue"):
         coupon_id = _posted_id(request, "coupon_id")
         try:
@@ -66,18 +86,26 @@ def store_coupons(request, store_id: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("coupons:store_coupons", store_id=store.pk)
-    elif action not in ("", "create"):
+    elif action not in ("", "create", "campaign"):
         raise Http404
     now = clock.now()
     coupons = list(selectors.store_report(store.pk)[:LIST_MAX])
     for coupon in coupons:
         coupon.shown_state = selectors.coupon_state(coupon, now)
         coupon.label = services.label(coupon)
-    return render(
-        request,
-        "coupons/store_coupons.html",
-        {"store": store, "coupons": coupons, "form": form, "manage": manage},
-    )
+    campaigns = list(selectors.campaigns_of(store.pk)[:LIST_MAX])
+    for campaign in campaigns:
+        campaign.shown_state = selectors.campaign_state(campaign, now)
+        campaign.tier_labels = [services.tier_label(t, o) for t, o in campaign.tiers]
+    context = {
+        "store": store,
+        "coupons": coupons,
+        "campaigns": campaigns,
+        "form": form,
+        "campaign_form": campaign_form,
+        "manage": manage,
+    }
+    return render(request, "coupons/store_coupons.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,6 +129,34 @@ def shop_coupons(request, store_id: int):
     for coupon in coupons:
         coupon.label = services.label(coupon)
     return render(request, "coupons/shop_coupons.html", {"store": store, "coupons": coupons})
+
+
+def _back(request) -> str:
+    """Where a claim from a coupon card goes back to: the page it was on (this site's only)."""
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return "/me/coupons/"
+
+
+@require_POST
+def claim(request):
+    """Claim from a coupon card (the store page, the product page, a live room): back to that page
+    with a message (signed in to claim). A live coupon names its room (`room_id`)."""
+    back = _back(request)
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    coupon_id = _posted_id(request, "coupon_id")
+    room_id = _posted_id(request, "room_id") if request.POST.get("room_id") else None
+    try:
+        services.claim_coupon(buyer=request.user, coupon_id=coupon_id, room_id=room_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("领取成功，下单时可用。"))
+    return redirect(back)
 
 
 @login_required

@@ -22,6 +22,7 @@ from xiaodian.core.errors import DomainError
 from xiaodian.core.pages import found_or_404, require_ids
 from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_digits
+from xiaodian.orders import extensions as order_extensions
 from xiaodian.orders import selectors as order_selectors
 from xiaodian.orders import services as orders
 from xiaodian.orders.forms import CheckoutForm
@@ -174,6 +175,11 @@ def room(request, room_id: int):
         "room": page.room,
         # other stores' products the room's creator promotes (the alliance's, at the store's price)
         "promotions": cards.room_promotions(page.room.pk, page.room.account_id),
+        # the room's live coupons, claimable here while it is live (coupons fills this; one query)
+        "coupons": cards.coupon_cards(None, room_id=page.room.pk)
+        if page.room.state != rules.RoomState.ENDED
+        else [],
+        "coupons_closed": page.room.state != rules.RoomState.LIVE,
         "is_owner": selectors.is_owner(request.user, page.room),
         "comment_max": rules.COMMENT_MAX,
         "heartbeat_ms": int(rules.VIEWER_HEARTBEAT.total_seconds() * 1000),
@@ -215,7 +221,39 @@ def _pay(request, order_id: int):
     return redirect(f"{url}{'&' if '?' in url else '?'}return={quote(back, safe='/')}")
 
 
-def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm):
+def _coupon_offers(request, page, item_id: int | None, quantity: int) -> list:
+    """The buyer's coupons for the item at its live price (orders.extensions.checkout_offers,
+    filled by coupons: the room's live coupons and the store's, usable ones best first)."""
+    item = next((i for i in page.shelf if i.pk == item_id), None)
+    if item is None:
+        return []
+    draft = order_extensions.StoreOrderDraft(
+        store=item.product.store,
+        lines=(
+            order_extensions.PricedLine(
+                sku_id=item.sku_id,
+                product_id=item.product_id,
+                quantity=quantity,
+                unit_price_fen=item.live_price_fen,
+            ),
+        ),
+    )
+    offered = order_extensions.checkout_offers(
+        request.user, {draft.store.pk: draft}, rules.SOURCE_TYPE, page.room.pk
+    )
+    return list(offered.get(draft.store.pk, ()))
+
+
+def _chosen_coupon(request, offers: list) -> int | None:
+    """The coupon the form sent (`coupon_id`, empty for none; even one no longer usable, so the
+    checkout says why), else on the first visit the best usable offer."""
+    if request.method == "POST":
+        sent = request.POST.get("coupon_id", "")
+        return int(sent) if is_digits(sent) and 1 <= int(sent) <= MAX_ID else None
+    return next((offer.coupon_id for offer in offers if not offer.problem), None)
+
+
+def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm, coupon_id: int | None):
     address = address_form.address_kwargs()
     placed = services.buy_in_room(
         buyer=request.user,
@@ -224,6 +262,7 @@ def _buy(request, room, buy_form: BuyForm, address_form: CheckoutForm):
         quantity=buy_form.cleaned_data["quantity"],
         idempotency_key=address_form.cleaned_data["key"],
         save_address="address" in address,
+        coupon_ids=[coupon_id] if coupon_id else [],
         **address,
     )
     return _pay(request, placed.order_ids[0])
@@ -245,9 +284,18 @@ def buy(request, room_id: int):
         initial = int(chosen) if is_digits(chosen) else (page.pinned.pk if page.pinned else None)
         buy_form = BuyForm(items=page.shelf, initial={"shelf_item_id": initial, "quantity": 1})
         address_form = CheckoutForm(addresses=addresses, initial={"key": uuid.uuid4().hex})
+    item_id = buy_form["shelf_item_id"].value()
+    quantity = buy_form["quantity"].value()
+    offers = _coupon_offers(
+        request,
+        page,
+        int(item_id) if is_digits(str(item_id or "")) else None,
+        int(quantity) if is_digits(str(quantity or "")) and int(quantity) <= rules.BUY_QUANTITY_MAX else 1,
+    )
+    coupon_id = _chosen_coupon(request, offers)
     if request.method == "POST" and buy_form.is_valid() and address_form.is_valid():
         try:
-            return _buy(request, page.room, buy_form, address_form)
+            return _buy(request, page.room, buy_form, address_form, coupon_id)
         except DomainError as exc:
             name = (exc.field or "").split(".")[0]
             (
@@ -259,5 +307,7 @@ def buy(request, room_id: int):
         "buy_form": buy_form,
         "form": address_form,
         "has_addresses": bool(addresses),
+        "offers": offers,
+        "chosen_coupon": coupon_id,
     }
     return render(request, "live/buy.html", context, status=422 if buy_form.is_bound else 200)

@@ -33,7 +33,7 @@ from xiaodian.core.text import is_digits
 from xiaodian.payments import services as payments
 from xiaodian.stores.access import store_for
 
-from . import export, extensions, rules, selectors, services, sources
+from . import amounts, export, extensions, rules, selectors, services, sources
 from .forms import (
     TABS,
     BulkShipForm,
@@ -326,7 +326,7 @@ def checkout(request):
         "form": form,
         "groups": groups,
         "lines": lines,
-        "total_fen": sum(group.subtotal_fen - group.coupon_off_fen for group in groups),
+        "total_fen": sum(group.subtotal_fen - group.discount_fen for group in groups),
         "scene": scene,
         "has_addresses": bool(addresses),
     }
@@ -355,6 +355,7 @@ def _offer_coupons(request, groups: list, scene: dict) -> list[int]:
     offered = extensions.checkout_offers(
         request.user, drafts, scene.get("source_type", ""), scene.get("source_id")
     )
+    automatic = _automatic_discounts(request, drafts, scene)
     chosen = []
     for group in groups:
         group.offers = list(offered.get(group.store.pk, ()))
@@ -373,7 +374,32 @@ def _offer_coupons(request, groups: list, scene: dict) -> list[int]:
                 chosen.append(pick.coupon_id)
         group.chosen_coupon = pick.coupon_id if pick else None
         group.coupon_off_fen = pick.amount_fen if pick else 0
+        # the campaigns' discounts and the coupon's, capped as the checkout caps them
+        group.campaigns = automatic.get(group.store.pk, [])
+        wanted = sum(d.amount_fen for d in group.campaigns) + group.coupon_off_fen
+        group.discount_fen = min(wanted, amounts.max_discount(group.subtotal_fen)) if wanted else 0
     return chosen
+
+
+def _automatic_discounts(request, drafts: dict, scene: dict) -> dict[int, list]:
+    """The discounts a store order gets without a choice (full-reduction campaigns): what the
+    `discounts` extensions answer for the page's lines with no coupon chosen."""
+    if not drafts:
+        return {}
+    context = extensions.CheckoutContext(
+        buyer=request.user,
+        scene=scene.get("scene") or rules.Scene.OTHER,
+        source_type=scene.get("source_type", ""),
+        source_id=scene.get("source_id"),
+        options={},
+        lines=(),
+    )
+    found: dict[int, list] = {}
+    for discounter in extensions.discounts:
+        for discount in discounter(context, drafts):
+            if discount.store_id in drafts and discount.amount_fen > 0:
+                found.setdefault(discount.store_id, []).append(discount)
+    return found
 
 
 def _place_and_pay(

@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiaodian.accounts.rules import Perm
+from xiaodian.content import cards
 from xiaodian.core.errors import DomainError
 from xiaodian.core.text import is_digits
 
@@ -47,7 +48,13 @@ def shop(request, store_id: int):
         page = selectors.shop_page(store_id, category_id=_category_id(request))
     except DomainError as exc:
         raise Http404 from exc
-    return render(request, "stores/shop.html", {"page": page, "store": page.store})
+    context = {
+        "page": page,
+        "store": page.store,
+        # the store's coupons to claim (coupons fills this; one query)
+        "coupons": cards.coupon_cards(page.store.pk),
+    }
+    return render(request, "stores/shop.html", context)
 
 
 def _category_id(request) -> int | None:

@@ -52,6 +52,7 @@ NOT_PAGES = {
     "content:publish_video": "POST",
     "content:like_video": "POST",
     "live:comment": "POST (the form without the websocket)",
+    "coupons:claim": "POST (a coupon card's claim, back to its page)",
     "service:contact": "POST (then the chat page)",
     "service:send": "POST",
     "service:rate": "POST",

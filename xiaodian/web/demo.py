@@ -32,6 +32,7 @@ from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
+from xiaodian.coupons import services as coupons
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
@@ -121,10 +122,57 @@ def seed_demo(stdout=None) -> None:
         demo_stores[name] = store
         say(f"  store #{store.pk} {store.name} ({kind}, {leaf})")
     _seed_products(demo_stores, by_name, say)
-    sources = _seed_touchpoints(demo_stores, users, say)
+    rooms: dict[str, int] = {}
+    sources = _seed_touchpoints(demo_stores, users, say, rooms)
     _seed_history(demo_stores, users, sources, say)
+    _seed_coupons(demo_stores["山野官方旗舰店"], rooms["山野官方旗舰店"], say)
     _seed_alliance(demo_stores["拾光服饰"], users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
+
+
+def _seed_coupons(store: Store, room_id: int, say) -> None:
+    """The flagship's promotions (issue 20): a store coupon to claim on its page, a live coupon for
+    its live room (claimable once the room goes live) and a full-reduction campaign over its listed
+    products, each running for a month."""
+    now = clock.now()
+    window = {"claim_starts_at": now, "claim_ends_at": now + timedelta(days=30), "valid_days": 7}
+    store_coupon = coupons.create_coupon(
+        store=store,
+        issue=True,
+        name="新客满减券",
+        kind="store",
+        discount_type="threshold_off",
+        threshold_fen=9_900,
+        amount_fen=1_000,
+        total_quantity=1_000,
+        per_buyer_limit=1,
+        **window,
+    )
+    live_coupon = coupons.create_coupon(
+        store=store,
+        issue=True,
+        name="直播间专享券",
+        kind="live",
+        live_room_id=room_id,
+        discount_type="amount_off",
+        amount_fen=500,
+        total_quantity=200,
+        per_buyer_limit=1,
+        **window,
+    )
+    listed = list(Product.objects.filter(store=store, state="listed").values_list("pk", flat=True))
+    campaign = coupons.create_campaign(
+        store=store,
+        name="好茶满减",
+        product_ids=listed,
+        tiers=[[19_900, 2_000], [39_900, 5_000]],
+        starts_at=now,
+        ends_at=now + timedelta(days=30),
+    )
+    say(
+        f"  coupons: {store.name} store coupon #{store_coupon.pk}, live coupon #{live_coupon.pk}"
+        f" (room #{room_id}), campaign #{campaign.pk}"
+    )
 
 
 def _seed_alliance(store: Store, users: dict, say) -> None:
@@ -395,9 +443,10 @@ MINI_PROGRAMS = {"山野官方旗舰店": ("山野茶事商城", "wx5a3e9c1d2b7f
 DEMO_VIDEO = Path(__file__).parent / "demo_media" / "sunrise.webm"
 
 
-def _seed_touchpoints(demo_stores: dict, users: dict, say) -> dict[str, dict[str, int]]:
+def _seed_touchpoints(demo_stores: dict, users: dict, say, rooms: dict) -> dict[str, dict[str, int]]:
     """Each store's touchpoints; answers, per store, the ids of the article, the video and the
-    mini program a purchase can name as its source (`orders.sources`)."""
+    mini program a purchase can name as its source (`orders.sources`). Fills `rooms` with each
+    store's live room."""
     merchant = users["merchant"]
     sources: dict[str, dict[str, int]] = {}
     for store_name, (oa_name, title, lead, va_name, video_title, live_title) in TOUCHPOINTS.items():
@@ -434,6 +483,7 @@ def _seed_touchpoints(demo_stores: dict, users: dict, say) -> dict[str, dict[str
             title=live_title,
             scheduled_at=clock.now() + timedelta(days=1),
         )
+        rooms[store_name] = room.pk
         sku = (
             product.skus.filter(is_active=True, stock__gt=0).order_by("price_fen").first()
             if product

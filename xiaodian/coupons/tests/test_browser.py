@@ -41,7 +41,17 @@ def test_a_coupon_from_creation_to_the_report(browser, live_server, merchant, st
 
     person = sign_in_as(browser, live_server, buyer)
     person.set_viewport_size({"width": 360, "height": 780})
-    person.goto(f"{live_server.url}/shop/{store.pk}/coupons/")
+    # the store's homepage and the product page show the coupon's card
+    person.goto(f"{live_server.url}/products/{sku.product_id}/")
+    expect(person.locator("#coupon-cards")).to_contain_text("春季满减券")
+    assert person.evaluate("document.documentElement.scrollWidth") <= 360
+    person.screenshot(path=f"{SHOTS}/product-coupon-card.png", full_page=True)
+    person.goto(f"{live_server.url}/shop/{store.pk}/")
+    expect(person.locator("#coupon-cards")).to_contain_text("满 ¥199.00 减 ¥20.00")
+    assert person.evaluate("document.documentElement.scrollWidth") <= 360
+    person.screenshot(path=f"{SHOTS}/shop-coupon-card.png", full_page=True)
+    person.click("#coupon-cards a")  # 全部: the store's coupon page
+    person.wait_for_url(re.compile(rf"/shop/{store.pk}/coupons/$"))
     person.click("#claimable button[type=submit]")
     expect(person.locator(".messages, [role=status]").first).to_be_visible()
     person.screenshot(path=f"{SHOTS}/shop-coupons.png", full_page=True)

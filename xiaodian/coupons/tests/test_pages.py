@@ -183,3 +183,135 @@ def test_a_coupon_chosen_on_the_page_that_is_gone_meanwhile_is_refused_not_dropp
     r = buyer_client.post(reverse("orders:checkout"), form)
     assert r.status_code == 422 and "这张优惠券已经用过了" in r.content.decode()
     assert Order.objects.filter(buyer=buyer).count() == 1
+
+
+def _coupon_form(**changes) -> dict:
+    return {
+        "action": "create",
+        "name": "券",
+        "discount_type": "amount_off",
+        "amount": "5",
+        "claim_ends": (clock.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "valid_days": "7",
+        "total_quantity": "10",
+        "per_buyer_limit": "1",
+        "issue": "on",
+    } | changes
+
+
+def test_a_merchant_creates_a_product_coupon_and_a_live_coupon_on_the_page(
+    merchant_client, store, make_sku, room, bound
+):
+    url = reverse("coupons:store_coupons", args=[store.pk])
+    sku = make_sku(store, title="山茶花精华")
+    page = merchant_client.get(url)
+    html = page.content.decode()
+    assert "山茶花精华" in block(page, "field-product_ids")
+    assert f'<option value="{room.pk}">' in html  # the bound account's scheduled room
+
+    r = merchant_client.post(url, _coupon_form(name="精华专享", kind="product", product_ids=[sku.product_id]))
+    assert r.status_code == 302
+    coupon = Coupon.objects.get(name="精华专享")
+    assert coupon.kind == "product" and list(coupon.products.values_list("pk", flat=True)) == [sku.product_id]
+    assert "山茶花精华" in block(merchant_client.get(url), f"coupon-{coupon.pk}")
+
+    r = merchant_client.post(url, _coupon_form(name="直播专享", kind="live", live_room_id=str(room.pk)))
+    assert r.status_code == 302
+    assert Coupon.objects.get(name="直播专享").live_room_id == room.pk
+
+    # refusals in place: a product coupon without products, a live coupon without a room
+    r = merchant_client.post(url, _coupon_form(name="坏券", kind="product"))
+    assert r.status_code == 200 and "商品券须选择" in block(r, "field-product_ids")
+    r = merchant_client.post(url, _coupon_form(name="坏券", kind="live"))
+    assert r.status_code == 200 and "直播券须指定" in r.content.decode()
+    assert not Coupon.objects.filter(name="坏券").exists()
+
+
+def test_a_merchant_creates_a_campaign_with_tiers_and_stops_it(merchant_client, store, make_sku):
+    from xiaodian.coupons.models import Campaign
+
+    url = reverse("coupons:store_coupons", args=[store.pk])
+    sku = make_sku(store, title="羊毛围巾")
+    form = {
+        "action": "campaign",
+        "campaign-name": "冬季满减",
+        "campaign-product_ids": [sku.product_id],
+        "campaign-threshold_1": "199",
+        "campaign-off_1": "20",
+        "campaign-threshold_2": "299",
+        "campaign-off_2": "40",
+        "campaign-ends": (clock.now() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    assert merchant_client.post(url, form).status_code == 302
+    campaign = Campaign.objects.get()
+    assert campaign.tiers == [[19_900, 2_000], [29_900, 4_000]] and campaign.state == "active"
+    shown = block(merchant_client.get(url), f"campaign-{campaign.pk}")
+    assert "冬季满减" in shown and "满 ¥199.00 减 ¥20.00" in shown and "满 ¥299.00 减 ¥40.00" in shown
+
+    bad = merchant_client.post(url, form | {"campaign-off_2": "10"})  # tiers must rise
+    assert bad.status_code == 200 and "档位递增" in bad.content.decode() and Campaign.objects.count() == 1
+
+    r = merchant_client.post(url, {"action": "stop_campaign", "campaign_id": campaign.pk})
+    assert r.status_code == 302 and Campaign.objects.get().state == "stopped"
+    assert merchant_client.post(url, {"action": "stop_campaign", "campaign_id": 99_999}).status_code == 404
+
+
+def test_the_checkout_page_shows_a_running_campaign_before_placing_and_the_order_page_lists_both(
+    make_coupon, make_sku, store, buyer, buyer_client
+):
+    from xiaodian.orders.tests.conftest import ADDRESS
+
+    sku = make_sku(store, price_fen=20_000)
+    services.create_campaign(
+        store=store,
+        name="冬季满减",
+        product_ids=[sku.product_id],
+        tiers=[[15_000, 1_500], [30_000, 4_000]],
+        starts_at=clock.now() - timedelta(minutes=1),
+        ends_at=clock.now() + timedelta(days=3),
+    )
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon(name="春季满减券").pk)  # ¥20 off ¥199
+    page = buyer_client.get(reverse("orders:checkout"), {"sku": sku.pk, "quantity": 1})
+    assert block(page, f"campaign-off-{store.pk}-1") == "满减活动 · 冬季满减 -¥15.00"
+    assert block(page, f"coupon-off-{store.pk}") == "优惠券 -¥20.00"
+    assert block(page, "checkout-total") == "¥165.00"  # what the order will cost
+    form = {
+        "key": "campaign-page",
+        "line": f"{sku.pk}:1",
+        "scene": "1",
+        "address_id": "new",
+        **ADDRESS,
+        f"coupon_{store.pk}": str(held.pk),
+    }
+    assert buyer_client.post(reverse("orders:checkout"), form).status_code == 302
+    order = Order.objects.get(buyer=buyer)
+    assert (order.discount_fen, order.total_fen) == (3_500, 16_500)
+    amounts = block(buyer_client.get(reverse("orders:order_detail", args=[order.pk])), "amounts")
+    assert "冬季满减" in amounts and "-¥15.00" in amounts
+    assert "春季满减券" in amounts and "-¥20.00" in amounts and "¥165.00" in amounts
+
+
+def test_without_campaigns_the_checkout_page_costs_no_more_queries(
+    make_sku, store, buyer_client, django_assert_max_num_queries
+):
+    sku = make_sku(store, price_fen=20_000)
+    url = reverse("orders:checkout")
+    buyer_client.get(url, {"sku": sku.pk, "quantity": 1})
+    with django_assert_max_num_queries(10) as counted:
+        buyer_client.get(url, {"sku": sku.pk, "quantity": 1})
+    assert not any("coupons_campaign" in q["sql"] for q in counted.captured_queries)
+
+
+def test_the_order_csv_export_has_the_discount(make_coupon, make_sku, store, buyer, place, merchant_client):
+    import csv
+    import io
+
+    from xiaodian.orders.tests.conftest import succeed
+
+    held = services.claim_coupon(buyer=buyer, coupon_id=make_coupon().pk)  # ¥20 off ¥199
+    succeed(place(make_sku(store, price_fen=20_000), 1, coupon_ids=[held.pk]))
+    response = merchant_client.get(reverse("orders:store_orders_export", args=[store.pk]))
+    text_ = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text_)))
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["商品金额（元）"], row["优惠（元）"], row["实付金额（元）"]) == ("200.00", "20.00", "180.00")

@@ -291,7 +291,12 @@ def test_the_csv_export_has_the_list_filters_yuan_and_the_note(
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))
     assert row["订单号"] == order.number and row["状态"] == "待收货"
-    assert (row["商品金额（元）"], row["实付金额（元）"], row["件数"]) == ("246.90", "246.90", "2")
+    assert (row["商品金额（元）"], row["优惠（元）"], row["实付金额（元）"], row["件数"]) == (
+        "246.90",
+        "0.00",
+        "246.90",
+        "2",
+    )
     assert (row["快递公司"], row["运单号"]) == ("京东物流", "JDVA12345678901")
     assert row["手机号"] == ADDRESS["phone"] and row["买家留言"] == "请放门卫"
     assert row["商品"].startswith("'=cmd")  # a spreadsheet does not run it as a formula

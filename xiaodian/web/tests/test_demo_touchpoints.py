@@ -16,6 +16,7 @@ from xiaodian.aftersales.rules import QUALITY_REASONS, SUCCEEDED
 from xiaodian.catalog.models import SKU
 from xiaodian.content.models import Video
 from xiaodian.core.scenes import PRIVATE_DOMAIN
+from xiaodian.coupons.models import Campaign, Coupon
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
@@ -28,7 +29,7 @@ from xiaodian.web.demo import DEMO_VIDEO, PRODUCTS
 
 
 @pytest.mark.django_db
-def test_each_demo_store_is_connected_everywhere_the_demo_promises():
+def test_each_demo_store_is_connected_everywhere_the_demo_promises(client):
     call_command("demo", no_serve=True, stdout=io.StringIO())
     demo_stores = Store.objects.filter(staff__user__username="merchant", staff__role="owner")
     assert demo_stores.count() == 4
@@ -56,6 +57,17 @@ def test_each_demo_store_is_connected_everywhere_the_demo_promises():
     # The creator has an invitation waiting for her answer.
     creator = User.objects.get(username="creator")
     assert selectors.invitations_for(creator, state="invited").count() == 1
+    # The flagship's promotions (issue 20): a store coupon on its page, a live coupon of its room,
+    # a running campaign over its listed products.
+    store_coupon = Coupon.objects.get(store=tea, kind="store", state="active")
+    live_coupon = Coupon.objects.get(store=tea, kind="live", state="active")
+    assert LiveRoom.objects.get(pk=live_coupon.live_room_id).account.store_links.filter(store=tea).exists()
+    campaign = Campaign.objects.get(store=tea, state="active")
+    assert set(campaign.products.values_list("pk", flat=True)) == set(
+        tea.products.filter(state="listed").values_list("pk", flat=True)
+    )
+    page = client.get(f"/shop/{tea.pk}/").content.decode()
+    assert f'id="coupon-card-{store_coupon.pk}"' in page and "新客满减券" in page
 
 
 @pytest.mark.django_db
