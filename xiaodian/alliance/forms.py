@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xiaodian.core.forms import DomainErrorForm, YuanField
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.ledger.forms import WithdrawForm
 
 from . import rules
@@ -56,7 +57,7 @@ class PlanForm(DomainErrorForm):
     def clean_promoters(self) -> list[int]:
         text = self.cleaned_data.get("promoters") or ""
         ids = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
-        if not all(i.isdigit() and 1 <= int(i) <= MAX_ID for i in ids):
+        if not all(is_digits(i) and 1 <= int(i) <= MAX_ID for i in ids):
             raise forms.ValidationError(_("推客编号须为数字。"))
         return [int(i) for i in ids]
 

@@ -19,6 +19,7 @@ from xiaodian.accounts.models import User
 from xiaodian.core import clock
 from xiaodian.core.clock import SHANGHAI
 from xiaodian.core.errors import DomainError
+from xiaodian.core.text import is_digits
 from xiaodian.ledger.models import Entry, LineCommission, LineMoney
 from xiaodian.ledger.rules import PROMOTER_KINDS, AccountKind, ClaimKind
 from xiaodian.ledger.rules import Source as LedgerSource
@@ -61,7 +62,7 @@ def window(days: int = rules.REPORT_DAYS) -> Window:
 
 def days_param(raw: str | None) -> int:
     """A page's `?days=`: a whole number 1–366, else the default (pages never refuse a window)."""
-    if raw and raw.isdigit() and 1 <= int(raw) <= rules.REPORT_DAYS_MAX:
+    if raw and is_digits(raw) and 1 <= int(raw) <= rules.REPORT_DAYS_MAX:
         return int(raw)
     return rules.REPORT_DAYS
 

@@ -17,6 +17,7 @@ from xiaodian.catalog.rules import ProductState
 from xiaodian.content.models import VideoAccount
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.ledger import selectors as ledger_selectors
 from xiaodian.ledger import services as money
 from xiaodian.stores.access import store_for
@@ -35,7 +36,7 @@ def _http(exc: DomainError) -> Exception:
 
 def _posted_id(request, name: str) -> int:
     value = request.POST.get(name, "")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    if not is_digits(value) or not 1 <= int(value) <= MAX_ID:
         raise Http404
     return int(value)
 

@@ -39,7 +39,7 @@ from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Store, StoreLink
-from xiaodian.stores.rules import LinkState
+from xiaodian.stores.rules import LinkState, StoreState
 
 from . import rules
 from .models import BuyerCoupon, Campaign, Coupon
@@ -88,6 +88,9 @@ def _name(value: Any) -> str:
     return name
 
 
+YEAR_MIN, YEAR_MAX = 2000, 9000  # as a live room's schedule (live.services)
+
+
 def _aware(value: Any) -> Any:
     """A time without a zone is Shanghai's."""
     if isinstance(value, datetime) and timezone.is_naive(value):
@@ -97,6 +100,10 @@ def _aware(value: Any) -> Any:
 
 def _window(starts: Any, ends: Any, field: str) -> None:
     if not isinstance(starts, datetime) or not isinstance(ends, datetime):
+        raise _invalid(field)
+    # The year first: a zone's offset near year 1 or 9999 overflows on the way to UTC (a 500 on
+    # SQLite, a row PostgreSQL stores but no driver can read back).
+    if not all(YEAR_MIN <= moment.year <= YEAR_MAX for moment in (starts, ends)):
         raise _invalid(field)
     if ends <= starts or ends - starts > rules.WINDOW_MAX:
         raise _invalid(field, _("结束时间须晚于开始时间，且时长不超过一年。"))
@@ -319,6 +326,8 @@ def stop_campaign(*, store: Store, campaign_id: int) -> Campaign:
 def _not_claimable(coupon: Coupon, now: datetime) -> str | None:
     if coupon.state == CouponState.STOPPED:
         return _("优惠券已停止发放。")
+    if coupon.store.state != StoreState.OPEN:
+        return _("店铺暂停营业，优惠券不能领取。")
     if now < coupon.claim_starts_at:
         return _("还没到领取时间。")
     if now >= coupon.claim_ends_at:
@@ -337,7 +346,9 @@ def validity(coupon: Coupon, claimed_at: datetime) -> tuple[datetime, datetime]:
 def claim_coupon(*, buyer: User, coupon_id: int, room_id: int | None = None) -> BuyerCoupon:
     """The buyer claims one of the coupon (from the store page, a product page, or, for a live
     coupon, only its live room while it is live: `room_id`)."""
-    coupon = Coupon.objects.filter(pk=coupon_id).exclude(state=CouponState.DRAFT).first()
+    coupon = (
+        Coupon.objects.filter(pk=coupon_id).exclude(state=CouponState.DRAFT).select_related("store").first()
+    )
     if coupon is None:
         raise DomainError("not_found")
     now = clock.now()
@@ -584,6 +595,8 @@ def take_coupons(context: CheckoutContext, written: Written) -> None:
         if held is None:
             continue
         given = sum(d["amount_fen"] for d in order.discounts if d["reference"] == f"coupon:{held.pk}")
+        if not given:  # nothing left to take off (campaigns took the order to its 1-fen floor): kept
+            continue
         if not BuyerCoupon.objects.filter(pk=held.pk, state__in=USABLE, valid_until__gt=now).update(
             state=BuyerCouponState.USED, order=order, used_at=now, discount_fen=given
         ):

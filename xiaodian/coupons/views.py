@@ -16,6 +16,7 @@ from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
+from xiaodian.core.text import is_digits
 from xiaodian.stores.access import can, store_for
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
@@ -32,7 +33,7 @@ def _http(exc: DomainError) -> Exception:
 
 def _posted_id(request, name: str) -> int:
     value = request.POST.get(name, "")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+    if not is_digits(value) or not 1 <= int(value) <= MAX_ID:
         raise Http404
     return int(value)
 

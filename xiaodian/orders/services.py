@@ -516,6 +516,8 @@ def _discounts(
         detail: list[dict[str, Any]] = []
         for discount in given:
             take = min(discount.amount_fen, room)
+            if not take:  # the order is at its 1-fen floor: this one takes nothing (a coupon stays unused)
+                continue
             room -= take
             detail.append(
                 {

@@ -159,3 +159,23 @@ def test_a_one_line_order_with_a_coupon_costs_at_most_4_more_queries(
     assert r.status_code == 201 and r.json()["orders"][0]["discount_fen"] == 2_000
     assert len(with_coupon) - len(without) <= 4, [q["sql"][:90] for q in with_coupon.captured_queries]
     assert len(without) <= 10
+
+
+def test_dates_beyond_any_calendar_the_database_reads_are_a_422(api, store, make_sku):
+    """A zone's offset near year 9999 (or year 1) overflows on the way to UTC: refused before any
+    write, never a 500 nor a row no driver can read back (the store's pages would all fail)."""
+    far = {"use_starts_at": "9999-06-01T00:00:00-10:00", "use_ends_at": "9999-12-31T23:00:00-10:00"}
+    r = api.post(f"/stores/{store.pk}/coupons", coupon_body(valid_days=None, **far))
+    assert (r.status_code, r.json()["field"]) == (422, "use_ends_at")
+    r = api.post(f"/stores/{store.pk}/coupons", coupon_body(claim_starts_at="0001-01-01T00:00:00+08:00"))
+    assert (r.status_code, r.json()["field"]) == (422, "claim_ends_at")
+    body = {
+        "name": "万年满减",
+        "product_ids": [make_sku(store).product_id],
+        "tiers": [{"threshold_fen": 10_000, "off_fen": 1_000}],
+        "starts_at": "9999-06-01T00:00:00-10:00",
+        "ends_at": "9999-12-31T23:00:00-10:00",
+    }
+    r = api.post(f"/stores/{store.pk}/campaigns", body)
+    assert (r.status_code, r.json()["field"]) == (422, "ends_at")
+    assert api.get(f"/stores/{store.pk}/coupons?manage=true").json()["count"] == 0

@@ -59,6 +59,9 @@ def test_signed_out_a_card_sends_to_sign_in_and_unknown_coupons_are_404(make_cou
     client.force_login(coupon.store.staff.first().user)
     assert client.post(reverse("coupons:claim"), {"coupon_id": 99_999}).status_code == 404
     assert client.post(reverse("coupons:claim"), {"coupon_id": "x"}).status_code == 404
+    # a digit int() does not read (superscript two): a 404 like any other, never a 500
+    assert client.post(reverse("coupons:claim"), {"coupon_id": "²"}).status_code == 404
+    assert client.post(reverse("coupons:claim"), {"coupon_id": coupon.pk, "room_id": "²"}).status_code == 404
     assert client.get(reverse("coupons:claim")).status_code == 405
 
 

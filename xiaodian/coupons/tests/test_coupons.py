@@ -18,6 +18,7 @@ from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.orders.tests.conftest import succeed
+from xiaodian.stores import services as stores
 
 
 def order_of(checkout) -> Order:
@@ -148,6 +149,37 @@ def test_a_coupon_takes_its_amount_off_split_over_the_lines(make_coupon, make_sk
     ]
     held.refresh_from_db()
     assert (held.state, held.order_id, held.discount_fen) == ("used", order.pk, 2_000)
+
+
+def test_a_coupon_with_nothing_left_to_take_stays_unused(make_coupon, make_sku, store, buyer, place):
+    """A campaign took the order to its 1-fen floor: the chosen coupon takes nothing, so it is not
+    spent on the order and stays the buyer's."""
+    sku = make_sku(store, price_fen=100)
+    services.create_campaign(
+        store=store,
+        name="一分钱",
+        product_ids=[sku.product_id],
+        tiers=[[100, 99]],
+        starts_at=clock.now() - timedelta(minutes=1),
+        ends_at=clock.now() + timedelta(days=1),
+    )
+    held = services.claim_coupon(
+        buyer=buyer, coupon_id=make_coupon(discount_type="amount_off", amount_fen=100).pk
+    )
+    order = order_of(place(sku, 1, coupon_ids=[held.pk]))
+    assert (order.total_fen, order.discount_fen) == (1, 99)
+    assert [d["reason"] for d in order.discounts] == ["campaign"]
+    held.refresh_from_db()
+    assert (held.state, held.order_id) == ("unused", None)
+
+
+def test_a_closed_stores_coupon_cannot_be_claimed(make_coupon, store, buyer):
+    coupon = make_coupon()
+    stores.close_store(store=store)
+    with pytest.raises(DomainError) as refused:
+        services.claim_coupon(buyer=buyer, coupon_id=coupon.pk)
+    assert refused.value.code == "coupon_not_claimable"
+    assert not BuyerCoupon.objects.exists()
 
 
 def test_a_percentage_coupon_is_capped(make_coupon, make_sku, store, buyer, place):
