@@ -18,8 +18,10 @@ class CouponsConfig(AppConfig):
         extensions.discounts.register(services.checkout_discounts)
         extensions.holds.register(services.take_coupons)
         # Coupons come back when their order closes unpaid or is fully refunded before they
-        # expire; one returned by a closed order is taken again if the order is paid late.
+        # expire; one returned by a closed order is taken again if the order is paid late (or,
+        # used elsewhere meanwhile, the late payment is refunded).
         receivers.connect()
+        extensions.reopen_holds.register(services.take_back_for_reopen)
         # The checkout page offers the buyer's coupons per store order, best first.
         extensions.checkout_offers.register(selectors.checkout_offers)
         # The store page, the product page and a live room's page show coupons to claim.

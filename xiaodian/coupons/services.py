@@ -9,8 +9,9 @@
   transaction, uses each chosen coupon by one conditional UPDATE (a coupon is used by at most one
   order).
 - Coupons come back (`return_coupons`, on `order_cancelled`) when their order closes unpaid, or is
-  cancelled or fully refunded before they expire; `retake_coupons` (on `order_reopened`) takes
-  one again if its order is paid after closing.
+  cancelled or fully refunded before they expire; `take_back_for_reopen` (an orders reopen hold,
+  in the payment's transaction) takes one again if its order is paid after closing, or refuses,
+  and the late payment is refunded, when the buyer used it elsewhere meanwhile.
 """
 
 import itertools
@@ -633,29 +634,17 @@ def return_coupons(*, order_ids: Iterable[int]) -> int:
     return returned
 
 
-def retake_coupons(*, order_ids: Iterable[int]) -> int:
-    """`order_reopened`'s handler: an order paid after it had closed takes its returned coupon
-    again, if the buyer has not used it elsewhere meanwhile (then the sale stands at the price
-    paid, and it is logged). Answers how many were taken."""
-    taken = 0
-    for order_id, discounts in Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "discounts"):
-        for held_id in coupon_references(discounts):
-            with transaction.atomic():
-                if (
-                    not Order.objects.select_for_update()
-                    .filter(pk=order_id, paid_at__isnull=False)
-                    .exclude(status__in=_CANCELLED)
-                    .exists()
-                ):
-                    continue  # closed again meanwhile
-                mine = BuyerCoupon.objects.filter(pk=held_id, order_id=order_id)
-                if mine.filter(state=BuyerCouponState.RETURNED).update(state=BuyerCouponState.USED):
-                    taken += 1
-                elif not mine.filter(state=BuyerCouponState.USED).exists():
-                    log.warning(
-                        "order %s paid after closing; its coupon %s was used elsewhere", order_id, held_id
-                    )
-    return taken
+def take_back_for_reopen(order: Order) -> None:
+    """orders.extensions.reopen_holds: a closed order paid late (inside the payment's transaction,
+    the order's row locked) takes again the coupon it gave back when it closed; if the buyer has
+    used that coupon on another order meanwhile, it refuses, and the order is cancelled and its
+    payment refunded (orders.apply_payment) — never one coupon discounting two paid orders."""
+    for held_id in coupon_references(order.discounts):
+        mine = BuyerCoupon.objects.filter(pk=held_id, order_id=order.pk)
+        if mine.filter(state=BuyerCouponState.RETURNED).update(state=BuyerCouponState.USED):
+            continue
+        if not mine.filter(state=BuyerCouponState.USED).exists():  # (never given back: still its own)
+            raise _refusal("used")
 
 
 def coupon_references(discounts: list[dict]) -> list[int]:

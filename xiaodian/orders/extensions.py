@@ -143,10 +143,15 @@ Hold = Callable[[CheckoutContext, Written], None]
 Discounter = Callable[[CheckoutContext, Mapping[int, StoreOrderDraft]], Iterable[Discount]]
 # {sku_id: Attribution} for the lines it attributes; the first provider to name a line wins.
 Attributor = Callable[[CheckoutContext], Mapping[int, Attribution]]
+# A closed order paid late takes again what it gave back when it closed (the coupon it used),
+# inside the payment's transaction; a DomainError means it cannot, and the order is cancelled
+# and its payment refunded, as one whose stock sold out meanwhile.
+ReopenHold = Callable[[Order], None]
 
 price_adjustments: ExtensionList[PriceAdjuster] = ExtensionList("orders.price_adjustments")
 holds: ExtensionList[Hold] = ExtensionList("orders.holds")
 discounts: ExtensionList[Discounter] = ExtensionList("orders.discounts")
 attributions: ExtensionList[Attributor] = ExtensionList("orders.attributions")
+reopen_holds: ExtensionList[ReopenHold] = ExtensionList("orders.reopen_holds")
 # {store id: offers, best first} for the checkout page (coupons registers it).
 checkout_offers = ExtensionPoint("orders.checkout_offers", default=_no_offers)

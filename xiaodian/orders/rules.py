@@ -169,6 +169,10 @@ class EventNote(models.TextChoices):
         "paid_after_closing_sold_out",
         _("订单关闭后才收到付款，商品已售罄，款项原路退回"),
     )
+    PAID_AFTER_CLOSING_HOLD_GONE = (
+        "paid_after_closing_hold_gone",
+        _("订单关闭后才收到付款，所用优惠券已被其他订单使用，款项原路退回"),
+    )
     CONFIRMED_AUTOMATICALLY = "confirmed_automatically", _("发货 10 天后自动确认收货")
     FULLY_REFUNDED = "fully_refunded", _("全部商品已退款，订单关闭")
     GIFT_DECLINED = "gift_declined", _("礼物未被领取，订单取消并退款")

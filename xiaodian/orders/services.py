@@ -678,16 +678,15 @@ def apply_payment(payment: Payment) -> list[Order]:
             _move(order, _paid_status(order), actor="payment", paid_at=now)
             paid.append(order)
         elif order.status == Status.CANCELLED_UNPAID:
+            note = EventNote.PAID_AFTER_CLOSING_SOLD_OUT
             try:
                 with transaction.atomic():
                     catalog.take_stock((line.sku_id, line.quantity) for line in order.lines.all())
+                    note = EventNote.PAID_AFTER_CLOSING_HOLD_GONE
+                    for hold in extensions.reopen_holds:  # e.g. its coupon, if not used elsewhere
+                        hold(order)
             except DomainError:
-                _move(
-                    order,
-                    Status.CANCELLED_OVERSOLD,
-                    actor="payment",
-                    note=EventNote.PAID_AFTER_CLOSING_SOLD_OUT,
-                )
+                _move(order, Status.CANCELLED_OVERSOLD, actor="payment", note=note)
                 oversold.append(order)
             else:
                 _move(
