@@ -196,9 +196,10 @@ def _seed_alliance(store: Store, users: dict, say) -> None:
     for product in listed:
         alliance.add_showcase_item(promoter=promoter, product_id=product.pk)
     link = alliance.make_link(promoter=promoter, plan_id=plans[0].pk)
-    # 小王 bought through her link and paid: a commission order waiting for its after-sale period
+    # 小李 bought through her link and paid (小王, `buyer`, starts with no orders): a commission order
+    # waiting for its after-sale period
     placed = orders.place_order(
-        buyer=users["buyer"],
+        buyer=users["buyer2"],
         items=[orders.LineRequest(sku_id=listed[0].skus.order_by("pk").first().pk, quantity=1)],
         address=HISTORY_ADDRESSES[0],
         scene=Scene.PRODUCT_SHARE,
@@ -206,7 +207,7 @@ def _seed_alliance(store: Store, users: dict, say) -> None:
         source_id=link.token,
         idempotency_key="demo-alliance-1",
     )
-    payment = orders.pay_checkout(buyer=users["buyer"], order_id=placed.orders[0].pk)
+    payment = orders.pay_checkout(buyer=users["buyer2"], order_id=placed.orders[0].pk)
     sandbox.pay_for(payment.out_trade_no)
     # her next live room shows the first of them beside its (empty) shelf, at the store's price
     room = live.schedule_live_room(

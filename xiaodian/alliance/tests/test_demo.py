@@ -34,7 +34,7 @@ def test_the_demo_creator_promotes_an_enabled_store():
     (shown,) = LivePromotion.objects.filter(promoter=promoter)
     assert shown.video_account_id == promoter.video_account_id
     assert len(selectors.public_showcase(promoter)) == 2
-    # 小王 bought through her link and paid: once the payment's handlers ran (right after the
+    # 小李 bought through her link and paid: once the payment's handlers ran (right after the
     # commit in `make demo`; here the test's transaction never commits), the commission waits,
     # unsettled, in her pending
     events.run_pending(order_events.order_paid)
