@@ -4,7 +4,6 @@ showcase; links to copy), and the short share link `/a/<code>`. As thin as api.p
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,8 +15,8 @@ from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.content.models import VideoAccount
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pages import http_error, posted_id
 from xiaodian.core.pagination import MAX_ID
-from xiaodian.core.text import is_digits
 from xiaodian.ledger import selectors as ledger_selectors
 from xiaodian.ledger import services as money
 from xiaodian.stores.access import store_for
@@ -30,17 +29,6 @@ from .models import Promoter, PromotionLink, StoreAlliance
 PAGE_SIZE = 20
 
 
-def _http(exc: DomainError) -> Exception:
-    return Http404(exc.message) if exc.status == 404 else PermissionDenied(exc.message)
-
-
-def _posted_id(request, name: str) -> int:
-    value = request.POST.get(name, "")
-    if not is_digits(value) or not 1 <= int(value) <= MAX_ID:
-        raise Http404
-    return int(value)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def store_alliance(request, store_id: int):
@@ -48,7 +36,7 @@ def store_alliance(request, store_id: int):
     try:
         store = store_for(request.user, store_id, Perm.MANAGE_STORE)
     except DomainError as exc:
-        raise _http(exc) from exc
+        raise http_error(exc) from exc
     action = request.POST.get("action", "") if request.method == "POST" else ""
     products = list(Product.objects.filter(store=store, state=ProductState.LISTED).order_by("-id")[:200])
     form = PlanForm(request.POST if action == "create" else None, products=products)
@@ -71,7 +59,7 @@ def store_alliance(request, store_id: int):
             return redirect("alliance:store_alliance", store_id=store.pk)
     elif action == "stop":
         try:
-            services.stop_plan(plan_id=_posted_id(request, "plan_id"), by=request.user)
+            services.stop_plan(plan_id=posted_id(request, "plan_id"), by=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -127,13 +115,13 @@ def center(request):
     if action:
         try:
             if action == "add":
-                services.add_showcase_item(promoter=promoter, product_id=_posted_id(request, "product_id"))
+                services.add_showcase_item(promoter=promoter, product_id=posted_id(request, "product_id"))
                 messages.success(request, _("已加入橱窗。"))
             elif action == "remove":
-                services.remove_showcase_item(promoter=promoter, product_id=_posted_id(request, "product_id"))
+                services.remove_showcase_item(promoter=promoter, product_id=posted_id(request, "product_id"))
                 messages.success(request, _("已移出橱窗。"))
             elif action == "link":
-                services.make_link(promoter=promoter, plan_id=_posted_id(request, "plan_id"))
+                services.make_link(promoter=promoter, plan_id=posted_id(request, "plan_id"))
                 messages.success(request, _("推广链接已生成，复制后分享给买家。"))
             else:
                 raise Http404
@@ -232,8 +220,8 @@ def touchpoints(request):
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
-            room_id = _posted_id(request, "room_id")
-            product_id = _posted_id(request, "product_id")
+            room_id = posted_id(request, "room_id")
+            product_id = posted_id(request, "product_id")
             if action == "add_live":
                 services.add_live_promotion(user=request.user, room_id=room_id, product_id=product_id)
                 messages.success(request, _("已放进直播间。"))

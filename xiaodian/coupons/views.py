@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xiaodian.accounts.rules import Perm
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
+from xiaodian.core.pages import http_error, posted_id
 from xiaodian.core.pagination import MAX_ID
-from xiaodian.core.text import is_digits
 from xiaodian.stores.access import can, store_for
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
@@ -27,17 +27,6 @@ from .forms import CampaignForm, CouponForm
 LIST_MAX = 100
 
 
-def _http(exc: DomainError) -> Exception:
-    return Http404(exc.message) if exc.status == 404 else PermissionDenied(exc.message)
-
-
-def _posted_id(request, name: str) -> int:
-    value = request.POST.get(name, "")
-    if not is_digits(value) or not 1 <= int(value) <= MAX_ID:
-        raise Http404
-    return int(value)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def store_coupons(request, store_id: int):
@@ -45,7 +34,7 @@ def store_coupons(request, store_id: int):
     try:
         store = store_for(request.user, store_id, Perm.VIEW)
     except DomainError as exc:
-        raise _http(exc) from exc
+        raise http_error(exc) from exc
     manage = can(store, Perm.MANAGE_PRODUCTS)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action and not manage:
@@ -73,12 +62,12 @@ def store_coupons(request, store_id: int):
             return redirect(f"{reverse('coupons:store_coupons', args=[store.pk])}#campaigns")
     elif action == "stop_campaign":
         try:
-            services.stop_campaign(store=store, campaign_id=_posted_id(request, "campaign_id"))
+            services.stop_campaign(store=store, campaign_id=posted_id(request, "campaign_id"))
         except DomainError as exc:
-            raise _http(exc) from exc
+            raise http_error(exc) from exc
         return redirect(f"{reverse('coupons:store_coupons', args=[store.pk])}#campaigns")
     elif action in ("stop", "issue"):
-        coupon_id = _posted_id(request, "coupon_id")
+        coupon_id = posted_id(request, "coupon_id")
         try:
             if action == "stop":
                 services.stop_coupon(store=store, coupon_id=coupon_id)
@@ -119,7 +108,7 @@ def shop_coupons(request, store_id: int):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         try:
-            services.claim_coupon(buyer=request.user, coupon_id=_posted_id(request, "coupon_id"))
+            services.claim_coupon(buyer=request.user, coupon_id=posted_id(request, "coupon_id"))
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -147,8 +136,8 @@ def claim(request):
     back = _back(request)
     if not request.user.is_authenticated:
         return redirect_to_login(back)
-    coupon_id = _posted_id(request, "coupon_id")
-    room_id = _posted_id(request, "room_id") if request.POST.get("room_id") else None
+    coupon_id = posted_id(request, "coupon_id")
+    room_id = posted_id(request, "room_id") if request.POST.get("room_id") else None
     try:
         services.claim_coupon(buyer=request.user, coupon_id=coupon_id, room_id=room_id)
     except DomainError as exc:
