@@ -52,13 +52,12 @@ from xiaodian.core import clock
 from xiaodian.core.pagination import PageParams, paginate
 from xiaodian.ledger import services as ledger
 from xiaodian.ledger.models import Journal, LineCommission, LineMoney
-from xiaodian.orders.models import Order
 from xiaodian.orders.rules import SalesChannel
 from xiaodian.scoring import services as scoring
 from xiaodian.stores.models import Category, Store
 
 from . import guard, seeding
-from .ledger import _books, _RssSampler, _Statements, wipe_ledger
+from .ledger import _books, _RssSampler, _Statements, post_all_payments, wipe_ledger
 from .score import DAY, _columns, _load, _maxrss_mb, _micros, _server_settings
 from .search import _cpus, _database_version, _progress, _reset_sequence
 
@@ -87,7 +86,6 @@ LINKS_PER_OPEN_PLAN = 3  # promoters that sold an open plan (1 to 3)
 ORDERS_PER_BUYER = 50
 BUYERS_MAX = 50_000
 LOAD_BATCH = 100_000  # orders per load (and progress step)
-POST_BATCH = 20_000  # order ids handed to post_payments at a time (progress step)
 PAGE = 20
 WARM_UP = 20  # library requests before the timed ones
 
@@ -637,25 +635,7 @@ def measure_library(*, requests: int, rng: np.random.Generator, progress: Progre
 def measure_commissions(*, progress: Progress, say: Callable[[dict], None]) -> dict:
     """Post the bench orders' payments (the commission orders with them), end the lines'
     periods, time the commission settlement run, check every claim settled once and the books."""
-    task = progress.add_task("wiping the ledger", total=1)
-    wipe_ledger()
-    progress.advance(task)
-    order_ids = list(
-        Order.objects.filter(store__in=bench_stores(), paid_at__isnull=False)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    statements = _Statements()
-    task = progress.add_task("posting payments", total=len(order_ids))
-    fees = ledger.FeeRates()
-    posted = 0
-    with connection.execute_wrapper(statements):
-        started = time.perf_counter()
-        for start in range(0, len(order_ids), POST_BATCH):
-            part = order_ids[start : start + POST_BATCH]
-            posted += ledger.post_payments(order_ids=part, fees=fees)
-            progress.advance(task, len(part))
-        posting_s = time.perf_counter() - started
+    order_ids, posted, posting_s, statements = post_all_payments(bench_stores(), progress=progress)
     claims = LineCommission.objects.count()
     posting = {
         "orders": len(order_ids),
