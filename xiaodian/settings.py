@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "xiaodian.core",
     "xiaodian.accounts",
     "xiaodian.content",
+    "xiaodian.social",
     "xiaodian.stores",
     "xiaodian.catalog",
     "xiaodian.payments",
