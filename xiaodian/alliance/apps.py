@@ -8,11 +8,13 @@ class AllianceConfig(AppConfig):
     verbose_name = _("优选联盟")
 
     def ready(self) -> None:
+        from xiaodian.catalog import events as catalog_events
         from xiaodian.content import cards
         from xiaodian.ledger import extensions as ledger_extensions
         from xiaodian.orders import events as orders
         from xiaodian.orders import extensions, sources
         from xiaodian.orders.rules import Scene
+        from xiaodian.stores import events as store_events
 
         from . import rules, selectors, services
 
@@ -45,3 +47,7 @@ class AllianceConfig(AppConfig):
         # The library's rank follows the orders: a paid one counts as a sale at once (one task row
         # per payment); one refunded in full stops counting at the hourly rerank (tasks.py).
         orders.order_paid.connect(services.rerank_orders)
+        # The library counts one table: a plan keeps its store's and product's state, its lowest
+        # price and category, read again whenever the catalog or the stores say they changed.
+        catalog_events.product_changed.connect(services.refresh_library_products)
+        store_events.store_changed.connect(services.refresh_library_stores)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
-from xiaodian.catalog.models import Product
+from xiaodian.catalog.models import Category, Product
 from xiaodian.content.models import VideoAccount
 from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import SalesChannel
@@ -94,6 +94,13 @@ class Plan(models.Model):
     # last SALES_WINDOW, and rank = commission_ratio_ppm × store score × (sales_30d + 1).
     sales_30d = models.PositiveIntegerField(default=0)
     library_rank = models.FloatField(default=0.0)
+    # The library's conditions and filters, kept on the plan (services.refresh_library, on the
+    # catalog's `product_changed` and the stores' `store_changed`) so that the library counts and
+    # pages one table: the store is open and in the alliance and the product listed; the
+    # product's lowest active SKU price; its category.
+    in_library = models.BooleanField(default=False)
+    price_fen = models.BigIntegerField(null=True, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-id"]
@@ -120,7 +127,7 @@ class Plan(models.Model):
             models.Index(
                 fields=["-library_rank", "-id"],
                 name="plan_library_rank",
-                condition=Q(stopped_at__isnull=True),
+                condition=Q(stopped_at__isnull=True, in_library=True),
             ),
         ]
 

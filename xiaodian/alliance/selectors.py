@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
-from xiaodian.catalog.models import SKU, Product
+from xiaodian.catalog.models import Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.catalog.selectors import product_cards
 from xiaodian.complaints.models import Complaint
@@ -252,32 +252,36 @@ def subtree(category_id: int) -> list[int]:
 def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QuerySet[Plan]:
     """The product library: the plans the promoter may promote, one per product (a targeted or
     exclusive plan that lists the promoter hides the product's open plan), filtered, and ranked
-    by `rank` = commission_ratio_ppm × score × (sales + 1) (alliance.rules; docs/alliance.md)."""
+    by `rank` = commission_ratio_ppm × score × (sales + 1) (alliance.rules; docs/alliance.md).
+
+    The same plans as `promotable_plans`, read off one table: whether the store is open and in
+    the alliance and the product listed, the lowest price and the category are kept on the plan
+    (services.refresh_library), so the page and its count probe no other table per candidate
+    (the promoter's few listings and own stores are hashed once)."""
     filters = filters or LibraryFilters()
     now = clock.now()
-    plans = promotable_plans(promoter, now)
-    listed_here = PlanPromoter.objects.filter(
-        live_q(now, "plan__"), plan__product_id=OuterRef("product_id"), promoter_id__in=_acting_ids(promoter)
+    listings = PlanPromoter.objects.filter(live_q(now, "plan__"), promoter_id__in=_acting_ids(promoter))
+    own = StoreStaff.objects.filter(store=OuterRef("store_id"), user_id=promoter.user_id)
+    plans = (
+        Plan.objects.filter(live_q(now), in_library=True)
+        .filter(
+            (Q(kind=PlanKind.OPEN) & ~Q(product_id__in=listings.values("plan__product_id")))
+            | Q(pk__in=listings.values("plan_id"))
+        )
+        .exclude(Exists(own))
     )
-    plans = plans.exclude(Q(kind=PlanKind.OPEN) & Q(Exists(listed_here)))
     if filters.category_id is not None:
-        plans = plans.filter(product__category_id__in=subtree(filters.category_id))
+        plans = plans.filter(category_id__in=subtree(filters.category_id))
     if filters.ratio_min_ppm is not None:
         plans = plans.filter(commission_ratio_ppm__gte=filters.ratio_min_ppm)
     if filters.ratio_max_ppm is not None:
         plans = plans.filter(commission_ratio_ppm__lte=filters.ratio_max_ppm)
-    price = SKU.objects.filter(product=OuterRef("product_id"), is_active=True).order_by("price_fen")
-    score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
-    plans = plans.annotate(
-        price_fen=Subquery(price.values("price_fen")[:1]),
-        store_score=Subquery(score[:1]),
-        sales=F("sales_30d"),
-        rank=F("library_rank"),
-    )
     if filters.price_min_fen is not None:
         plans = plans.filter(price_fen__gte=filters.price_min_fen)
     if filters.price_max_fen is not None:
         plans = plans.filter(price_fen__lte=filters.price_max_fen)
+    score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
+    plans = plans.annotate(store_score=Subquery(score[:1]), sales=F("sales_30d"), rank=F("library_rank"))
     # rank and sales are kept on the plan (services.rerank; index plan_library_rank)
     return plans.select_related("product", "store").order_by("-rank", "-pk")
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm
-from xiaodian.catalog.models import Product
+from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
 from xiaodian.content import cards
 from xiaodian.content.models import Video, VideoAccount
@@ -28,6 +28,7 @@ from xiaodian.ledger import bulk as ledger_bulk
 from xiaodian.orders import extensions
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
+from xiaodian.stores.rules import StoreState
 
 from . import rules, selectors
 from .models import (
@@ -61,7 +62,9 @@ def enable_alliance(*, store: Store, by: User) -> StoreAlliance:
                 _("店铺暂不符合开通优选联盟的条件：%(why)s。") % {"why": "；".join(c.message for c in unmet)},
                 extra={"conditions": [c.as_dict() for c in unmet]},
             )
-        return StoreAlliance.objects.create(store=store, enabled_by=by, enabled_at=clock.now())
+        enabled = StoreAlliance.objects.create(store=store, enabled_by=by, enabled_at=clock.now())
+        refresh_library(store_ids=[store.pk])
+        return enabled
 
 
 def require_enabled(store: Store) -> None:
@@ -148,9 +151,56 @@ def create_plans(
                 for promoter_id in listed_ids
             )
         rerank(product_ids=product_ids)
+        refresh_library(product_ids=product_ids)
         for plan in plans:
-            plan.refresh_from_db(fields=["sales_30d", "library_rank"])
+            plan.refresh_from_db(fields=["sales_30d", "library_rank", "in_library", "price_fen", "category"])
     return plans
+
+
+# -- the library's conditions and filters ------------------------------------------------------
+#
+# Whether a plan's store is open and in the alliance and its product listed, the product's lowest
+# active SKU price and its category are kept on the plan, so the library pages and counts one
+# table (selectors.library) instead of probing store, enabling, product and SKUs for each of tens
+# of thousands of candidates. They are read again from the tables they come from (never patched,
+# so running it again changes nothing): for a store's plans when it enables the alliance and on
+# the stores' `store_changed` (opened, closed, renamed); for a product's plans when a plan is
+# created and on the catalog's `product_changed` (listed, delisted, banned, edited, prices). Both
+# events are durable and run again if lost (core.events).
+
+
+def refresh_library(
+    *, product_ids: Sequence[int] | None = None, store_ids: Sequence[int] | None = None
+) -> int:
+    """Read the library's columns of these products' or stores' plans (every plan when both are
+    None) from their product, SKUs and store again. Answers the plans updated."""
+    plans = Plan.objects.all()
+    if product_ids is not None:
+        plans = plans.filter(product_id__in=ledger_bulk.ids(sorted(set(product_ids))))
+    if store_ids is not None:
+        plans = plans.filter(store_id__in=ledger_bulk.ids(sorted(set(store_ids))))
+    eligible = (
+        Q(Exists(StoreAlliance.objects.filter(store=OuterRef("store_id"))))
+        & Q(Exists(Store.objects.filter(pk=OuterRef("store_id"), state=StoreState.OPEN)))
+        & Q(Exists(Product.objects.filter(pk=OuterRef("product_id"), state=ProductState.LISTED)))
+    )
+    lowest = SKU.objects.filter(product=OuterRef("product_id"), is_active=True).order_by("price_fen")
+    category = Product.objects.filter(pk=OuterRef("product_id")).values("category_id")
+    return plans.update(
+        in_library=ExpressionWrapper(eligible, output_field=BooleanField()),
+        price_fen=Subquery(lowest.values("price_fen")[:1]),
+        category_id=Subquery(category[:1]),
+    )
+
+
+def refresh_library_products(*, product_ids: list[int]) -> None:
+    """`product_changed` (catalog): the products' plans' library columns, read again (idempotent)."""
+    refresh_library(product_ids=product_ids)
+
+
+def refresh_library_stores(*, store_ids: list[int]) -> None:
+    """`store_changed` (stores): the stores' plans' library columns, read again (idempotent)."""
+    refresh_library(store_ids=store_ids)
 
 
 # -- the library's ranking -----------------------------------------------------------------------

@@ -72,7 +72,7 @@ NAMES = seeding.Names(
     checkout="bench-alliance-",
 )
 PROMOTER_PREFIX = "bench_alliance_promoter_"
-SEED_VERSION = 1  # in the marker: a seed made by an older version of this file is replaced
+SEED_VERSION = 2  # in the marker: a seed made by an older version of this file is replaced
 
 PRODUCTS_PER_STORE = 50
 PROMOTERS_PER_PLAN = 0.5  # promoters seeded per plan (50,000 for 100,000 plans)
@@ -110,7 +110,7 @@ CURRENT_SCORE_COLUMNS = _columns(
 PLAN_COLUMNS = _columns(
     "id int8, store_id int8, product_id int8, kind int2, commission_ratio_ppm int4, service_ratio_ppm int4, "
     "starts_at time, ends_at time, stopped_at time, created_by_id int8, created_at time, sales_30d int4, "
-    "library_rank float8"
+    "library_rank float8, in_library bool"
 )
 LISTED_COLUMNS = _columns("plan_id int8, promoter_id int8")
 LINK_COLUMNS = _columns(
@@ -339,6 +339,7 @@ def _plans(
             "created_at": starts,
             "sales_30d": 0,  # the rank is the hourly rerank's (measure_library runs it)
             "library_rank": 0.0,
+            "in_library": False,  # the library's columns are refresh_library's (seed runs it)
         },
         n,
     )
@@ -479,6 +480,11 @@ def seed(
         promoters = _promoters(promoter_count, rng, stamp)
         progress.advance(task)
         made = _plans(world, shape, plans, promoters, rng, stamp)
+        # what the catalog's and the stores' events keep on each plan, read once for all of them
+        # (as migration alliance/0004 does for the plans that exist)
+        refreshing = time.perf_counter()
+        made["in_library"] = alliance_services.refresh_library()
+        made["refresh_s"] = round(time.perf_counter() - refreshing, 1)
         progress.advance(task)
         links = made["link"]
         service_share = (
@@ -522,6 +528,7 @@ def seed(
             "plans": made["count"],
             "plan_kinds": made["kinds"],
             "plans_stopped": made["stopped"],
+            "library_columns": {"plans": made["in_library"], "seconds": made["refresh_s"]},
             "promoters": promoter_count,
             "links": made["links"],
             "buyers": buyers,

@@ -8,8 +8,10 @@ from django_tasks_db.models import DBTaskResult
 
 from xiaodian.accounts.rules import Role
 from xiaodian.alliance import rules, selectors, services, tasks
-from xiaodian.alliance.models import PromotionLink, ShowcaseItem
+from xiaodian.alliance.models import Plan, PromotionLink, ShowcaseItem
 from xiaodian.alliance.rules import PlanKind, PromoterKind
+from xiaodian.catalog import services as catalog
+from xiaodian.catalog.models import Product
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
@@ -306,3 +308,63 @@ def test_sales_leave_the_rank_after_30_days(
         assert (found.sales, found.rank) == (0, pytest.approx(100_000 * 4.0))
     waiting = DBTaskResult.objects.get(task_path="xiaodian.alliance.tasks.rerank_library")
     assert waiting.run_after == later + rules.RERANK_EVERY
+
+
+# ------------------------------------------------------------ the library follows the catalog and stores
+
+
+# The catalog's and the stores' events run their handlers right after the commit: the test's
+# transaction runs them when each service returns (django_capture_on_commit_callbacks).
+
+
+def test_a_delisted_or_banned_product_leaves_the_library(
+    open_plan, product, creator, operator, make_plan, make_sku, enabled, django_capture_on_commit_callbacks
+):
+    (other,) = make_plan(enabled, make_sku(enabled, title="茶花面霜").product)
+    assert {p.pk for p in _library(creator)} == {open_plan.pk, other.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.delist_product(product=product)
+    assert [p.pk for p in _library(creator)] == [other.pk]
+    assert selectors.library(creator).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.ban_product(
+            operator=operator, product=Product.objects.get(pk=other.product_id), reason="违规"
+        )
+    assert _library(creator) == []
+
+
+def test_a_new_price_moves_the_plan_across_the_price_filter(
+    open_plan, product, creator, django_capture_on_commit_callbacks
+):
+    assert [p.pk for p in _library(creator, price_max_fen=5_000)] == []
+    (sku,) = product.skus.all()
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog.update_product(product=product, skus=[{"id": sku.pk, "price_fen": 4_000, "specs": sku.specs}])
+    assert [p.price_fen for p in _library(creator, price_max_fen=5_000)] == [4_000]
+
+
+def test_a_closing_store_leaves_the_library(open_plan, enabled, creator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        stores.close_store(store=enabled)
+    assert _library(creator) == []
+
+
+def test_plans_made_before_a_change_are_read_again_by_the_handlers(open_plan, product, creator):
+    Product.objects.filter(pk=product.pk).update(state="delisted")  # as if the event were lost
+    assert [p.pk for p in _library(creator)] == [open_plan.pk]
+    services.refresh_library_products(product_ids=[product.pk])
+    assert _library(creator) == []
+
+
+def test_refresh_library_products_is_idempotent(open_plan, product):
+    services.refresh_library_products(product_ids=[product.pk])
+    first = Plan.objects.values("in_library", "price_fen", "category_id").get(pk=open_plan.pk)
+    services.refresh_library_products(product_ids=[product.pk])
+    assert Plan.objects.values("in_library", "price_fen", "category_id").get(pk=open_plan.pk) == first
+    assert first == {"in_library": True, "price_fen": 10_000, "category_id": product.category_id}
+
+
+def test_refresh_library_stores_is_idempotent(open_plan, enabled):
+    services.refresh_library_stores(store_ids=[enabled.pk])
+    services.refresh_library_stores(store_ids=[enabled.pk])
+    assert Plan.objects.get(pk=open_plan.pk).in_library is True
