@@ -129,6 +129,22 @@ class Plan(models.Model):
                 name="plan_library_rank",
                 condition=Q(stopped_at__isnull=True, in_library=True),
             ),
+            # the library's count: every column it filters on, so PostgreSQL counts the live plans
+            # from this index alone (an index-only scan; SQLite ignores INCLUDE)
+            models.Index(
+                fields=["kind"],
+                include=[
+                    "starts_at",
+                    "ends_at",
+                    "product",
+                    "store",
+                    "category",
+                    "commission_ratio_ppm",
+                    "price_fen",
+                ],
+                name="plan_library_count",
+                condition=Q(stopped_at__isnull=True, in_library=True),
+            ),
         ]
 
     def __str__(self) -> str:

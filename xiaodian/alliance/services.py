@@ -222,22 +222,29 @@ RERANK_CHUNK = 10_000
 
 def rerank(*, product_ids: Sequence[int] | None = None) -> int:
     """Recompute `sales_30d` and `library_rank` of the active plans (not stopped, not ended) of
-    these products, or of every product when None. Answers the plans updated."""
+    these products, or of every product when None. Answers the plans whose rank changed."""
     now = clock.now()
     plans = Plan.objects.filter(selectors.active_q(now))
     if product_ids is not None:
         plans = plans.filter(product_id__in=ledger_bulk.ids(sorted(set(product_ids))))
-    rows = list(plans.order_by("pk").values_list("pk", "product_id", "store_id", "commission_ratio_ppm"))
+    rows = list(
+        plans.order_by("pk").values_list(
+            "pk", "product_id", "store_id", "commission_ratio_ppm", "sales_30d", "library_rank"
+        )
+    )
     if not rows:
         return 0
-    products = sorted({product for _pk, product, _store, _ratio in rows})
+    products = sorted({row[1] for row in rows})
     sold = selectors.sales(now, None if product_ids is None else products)
-    stores = sorted({store for _pk, _product, store, _ratio in rows})
-    scores = selectors.store_scores(stores)
-    changes = [
-        (pk, sold.get(product, 0), rules.library_rank(ratio, scores.get(store), sold.get(product, 0)))
-        for pk, product, store, ratio in rows
-    ]
+    scores = selectors.store_scores(sorted({row[2] for row in rows}))
+    # only the plans whose rank moved are written: an unchanged row keeps its page all-visible, so
+    # the library's count stays an index-only scan between vacuums
+    changes = []
+    for pk, product, store, ratio, was_sold, was_rank in rows:
+        units = sold.get(product, 0)
+        rank = rules.library_rank(ratio, scores.get(store), units)
+        if (units, rank) != (was_sold, was_rank):
+            changes.append((pk, units, rank))
     for start in range(0, len(changes), RERANK_CHUNK):
         ledger_bulk.update(
             Plan._meta.db_table,

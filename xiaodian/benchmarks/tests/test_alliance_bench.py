@@ -101,3 +101,18 @@ def test_the_command_prints_json_and_a_table(benchmark_database):
     text = table.getvalue()
     assert "library: 5 requests" in text and "commission settlement:" in text
     assert "settled once: yes" in text and "books: 0 drifted balances" in text
+
+
+def test_library_only_times_the_library_and_leaves_the_ledger_alone(benchmark_database):
+    args = ["bench", "alliance", "--products", "60", "--plans", "6", "--commissions", "40", "--requests", "5"]
+    call_command(*args, "--library-only", stdout=io.StringIO(), stderr=io.StringIO())  # seeds
+    out = io.StringIO()
+    call_command(*args, "--library-only", "--json", stdout=out, stderr=io.StringIO())
+    result = json.loads(out.getvalue())
+    assert result["seed"]["reused"] is True
+    assert result["library"]["requests"] == 5 and "settlement" not in result
+    assert result["targets"]["settle_met"] is None
+    assert not Journal.objects.exists() and not LineCommission.objects.exists()
+    table = io.StringIO()
+    call_command(*args, "--library-only", stdout=table, stderr=io.StringIO())
+    assert "library: 5 requests" in table.getvalue() and "commission settlement" not in table.getvalue()

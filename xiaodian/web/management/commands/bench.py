@@ -92,6 +92,11 @@ class Command(BaseCommand):
             help="commission orders to seed and settle (alliance)",
         )
         parser.add_argument("--requests", type=int, default=1_000, help="library requests to time (alliance)")
+        parser.add_argument(
+            "--library-only",
+            action="store_true",
+            help="time the library on the seed and stop: no payments posted, no settlement (alliance)",
+        )
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
         parser.add_argument(
             "--orders",
@@ -221,7 +226,12 @@ class Command(BaseCommand):
                 raise CommandError("--products, --plans, --commissions and --requests must be positive")
             try:
                 result = alliance.run(
-                    products=products, plans=plans, commissions=commissions, requests=requests, report=say
+                    products=products,
+                    plans=plans,
+                    commissions=commissions,
+                    requests=requests,
+                    settle=not options["library_only"],
+                    report=say,
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from error
@@ -462,13 +472,7 @@ def _ledger_table(result: dict) -> str:
 
 
 def _alliance_table(result: dict) -> str:
-    library, posting, settlement, books, targets = (
-        result["library"],
-        result["posting"],
-        result["settlement"],
-        result["books"],
-        result["targets"],
-    )
+    library, targets = result["library"], result["targets"]
     scale, seed = result["scale"], result["seed"]
     met = {True: "met", False: "NOT met", None: "the goal is set at full scale"}
     lines = [
@@ -484,6 +488,9 @@ def _alliance_table(result: dict) -> str:
         lines.append(
             f"  {shape}: p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms ({row['requests']} requests)"
         )
+    if "settlement" not in result:  # --library-only
+        return "\n".join(lines) + "\n"
+    posting, settlement, books = result["posting"], result["settlement"], result["books"]
     lines += [
         f"payments posted: {posting['journals']} journals with {posting['commission_orders']} commission "
         f"orders in {posting['seconds']} s = {posting['journals_per_s']} journals/s",
