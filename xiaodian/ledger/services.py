@@ -11,10 +11,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -305,9 +306,17 @@ def settle_claims(*, line_id: int) -> int:
 
 
 CLAIMS_CHUNK = 20_000
+# Chunks settled at once, each on its own database connection (PostgreSQL, outside a transaction):
+# their promoters, hence their accounts and claims, are disjoint, so they never wait on each other.
+CLAIMS_WORKERS = 2
 
 
-def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
+def settle_claims_due(
+    *,
+    chunk: int = CLAIMS_CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+    workers: int = CLAIMS_WORKERS,
+) -> int:
     """The commission settlement run: every claim not settled whose line's after-sale period has
     ended, by promoters: each transaction takes the claims of a range of promoters (about `chunk`
     claims; a promoter's claims are never split) and posts ONE journal (`commission_settled`, key
@@ -316,7 +325,8 @@ def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], No
     Each claim settles once: the chunk marks it (`settled_at`, `settled_fen`) in the statement that
     selects it, and `settle_claims` (the line's event) skips a marked claim as this skips one it
     marked. Balances end as `settle_claims` claim by claim leaves them. Answers the claims settled
-    (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each chunk."""
+    (cancelled ones too: marked, nothing moved). `on_chunk(n)` after each chunk. On PostgreSQL,
+    outside a transaction, `workers` chunks run at once on connections of their own."""
     counts = (
         LineCommission.objects.filter(settled_at__isnull=True)
         .values("promoter_id")
@@ -337,14 +347,40 @@ def settle_claims_due(*, chunk: int = CLAIMS_CHUNK, on_chunk: Callable[[int], No
     if low is not None:
         windows.append((low, None, size))
     settled = 0
-    for low, high, size in windows:
-        if high is None:
-            settled += _settle_claims_chunk("c.promoter_id >= %s", [low])
-        else:
-            settled += _settle_claims_chunk("c.promoter_id >= %s AND c.promoter_id < %s", [low, high])
+    if (
+        workers > 1
+        and len(windows) > 1
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for done, (_low, _high, size) in zip(
+                pool.map(_settle_window_apart, windows), windows, strict=True
+            ):
+                settled += done
+                if on_chunk is not None:
+                    on_chunk(size)
+        return settled
+    for window in windows:
+        settled += _settle_window(window)
         if on_chunk is not None:
-            on_chunk(size)
+            on_chunk(window[2])
     return settled
+
+
+def _settle_window(window: tuple[int, int | None, int]) -> int:
+    low, high, _size = window
+    if high is None:
+        return _settle_claims_chunk("c.promoter_id >= %s", [low])
+    return _settle_claims_chunk("c.promoter_id >= %s AND c.promoter_id < %s", [low, high])
+
+
+def _settle_window_apart(window: tuple[int, int | None, int]) -> int:
+    """`_settle_window` in a worker thread, on the thread's own connection, closed after."""
+    try:
+        return _settle_window(window)
+    finally:
+        connections.close_all()
 
 
 def settle_line_claims(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:

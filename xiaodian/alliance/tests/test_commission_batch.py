@@ -4,7 +4,7 @@
 settles each claim once, whichever path comes first or runs again."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from xiaodian.alliance import selectors, services
 from xiaodian.alliance.rules import COMMISSION_CANCELLED, COMMISSION_SETTLED, PlanKind
@@ -139,4 +139,26 @@ def test_a_claim_settled_in_a_batch_is_clawed_back_by_a_later_refund(world):
     assert (claim.state, claim.commission_fen) == (COMMISSION_SETTLED, 0)
     earned = selectors.earnings(a.user)
     assert (earned.available_fen, earned.owed_fen) == (0, 1000)
+    books_add_up()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_settlement_run_on_two_connections_equals_settling_line_by_line(world):
+    """On PostgreSQL, outside a transaction, the run settles two promoter windows at once on
+    connections of their own (CLAIMS_WORKERS): the same books as one claim at a time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the chunks run on connections of their own only on PostgreSQL")
+    with transaction.atomic():
+        one_by_one(world)
+        expected = snapshot()
+        transaction.set_rollback(True)
+    money.end_periods(line_ids=[line.pk for _o, line in world["lines"]])
+    seen: list[int] = []
+    assert money.settle_claims_due(chunk=1, workers=2, on_chunk=seen.append) == 7
+    assert len(seen) > 2 and sum(seen) == 7  # one window per promoter, two at a time
+    assert Journal.objects.filter(source_type="commission_settled").count() >= 3
+    money.settle_orders(order_ids=[order.pk for order, _line in world["lines"]])
+    assert snapshot() == expected
+    assert money.settle_claims_due(workers=2) == 0
     books_add_up()
