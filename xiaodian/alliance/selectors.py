@@ -249,6 +249,24 @@ def subtree(category_id: int) -> list[int]:
     return found
 
 
+class _Library(QuerySet):
+    """The library's plans, whose `count()` is another statement's (`counted_by`): the same plans,
+    counted in a cheaper shape. Any queryset made from it (a filter, a slice) counts itself."""
+
+    _counted: QuerySet | None = None
+
+    @classmethod
+    def counted_by(cls, plans: QuerySet[Plan], counted: QuerySet) -> "_Library":
+        library = cls(model=plans.model, query=plans.query.chain(), using=plans.db)
+        library._counted = counted
+        return library
+
+    def count(self) -> int:
+        if self._counted is None:
+            return super().count()
+        return self._counted.count()
+
+
 def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QuerySet[Plan]:
     """The product library: the plans the promoter may promote, one per product (a targeted or
     exclusive plan that lists the promoter hides the product's open plan), filtered, and ranked
@@ -262,14 +280,7 @@ def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QueryS
     now = clock.now()
     listings = PlanPromoter.objects.filter(live_q(now, "plan__"), promoter_id__in=_acting_ids(promoter))
     own = StoreStaff.objects.filter(store=OuterRef("store_id"), user_id=promoter.user_id)
-    plans = (
-        Plan.objects.filter(live_q(now), in_library=True)
-        .filter(
-            (Q(kind=PlanKind.OPEN) & ~Q(product_id__in=listings.values("plan__product_id")))
-            | Q(pk__in=listings.values("plan_id"))
-        )
-        .exclude(Exists(own))
-    )
+    plans = Plan.objects.filter(live_q(now), in_library=True).exclude(Exists(own))
     if filters.category_id is not None:
         plans = plans.filter(category_id__in=subtree(filters.category_id))
     if filters.ratio_min_ppm is not None:
@@ -280,10 +291,22 @@ def library(promoter: Promoter, filters: LibraryFilters | None = None) -> QueryS
         plans = plans.filter(price_fen__gte=filters.price_min_fen)
     if filters.price_max_fen is not None:
         plans = plans.filter(price_fen__lte=filters.price_max_fen)
+    open_plans = Q(kind=PlanKind.OPEN) & ~Q(product_id__in=listings.values("plan__product_id"))
+    listed_plans = Q(pk__in=listings.values("plan_id"))
+    # Counted as the open plans and the listed ones (never open: disjoint) in two branches of one
+    # statement, so PostgreSQL counts each from the index plan_library_count alone; one OR of the
+    # two would read every candidate's row.
+    counted = (
+        plans.filter(open_plans)
+        .order_by()
+        .values("kind")
+        .union(plans.filter(listed_plans).order_by().values("kind"), all=True)
+    )
+    plans = plans.filter(open_plans | listed_plans)
     score = CurrentScore.objects.filter(store=OuterRef("store_id")).values("value")
     plans = plans.annotate(store_score=Subquery(score[:1]), sales=F("sales_30d"), rank=F("library_rank"))
     # rank and sales are kept on the plan (services.rerank; index plan_library_rank)
-    return plans.select_related("product", "store").order_by("-rank", "-pk")
+    return _Library.counted_by(plans.select_related("product", "store").order_by("-rank", "-pk"), counted)
 
 
 def sales(now: datetime, product_ids: list[int] | None = None) -> dict[int, int]:

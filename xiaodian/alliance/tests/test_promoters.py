@@ -72,7 +72,11 @@ def test_a_user_who_is_no_promoter_is_asked_to_join(make_user):
 
 
 def _library(promoter, **filters):
-    return list(selectors.library(promoter, selectors.LibraryFilters(**filters)))
+    """The promoter's library, checked against its count (counted in another shape: two branches)."""
+    rows = selectors.library(promoter, selectors.LibraryFilters(**filters))
+    found = list(rows)
+    assert rows.count() == len(found)
+    return found
 
 
 def test_the_library_shows_live_open_plans_of_enabled_stores(open_plan, creator, make_plan, store, make_sku):
