@@ -127,10 +127,10 @@ def recommended_deletions(request):
 
 @router.get("/contacts", response=Page[ContactOut])
 def list_contacts(request, filters: Query[ContactFilter], page: Query[PageParams]):
-    """Your contacts, latest added first; `q` searches remark, nickname and username."""
+    """Your contacts, latest added first; `q` searches remark and nickname."""
     require_user(request.auth)
-    found = paginate(selectors.contacts(request.auth.pk, q=filters.q), page)
-    return {"items": [contact_out(c) for c in found["items"]], "count": found["count"]}
+    items, count = selectors.contact_page(request.auth.pk, q=filters.q, offset=page.offset, limit=page.limit)
+    return {"items": [contact_out(c) for c in items], "count": count}
 
 
 @router.patch("/contacts/{user_id}", response=ContactOut)

@@ -127,9 +127,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
         request = _pending_for(user, request_id)
         now = clock.now()
         existing = set(
-            Contact.objects.filter(
-                owner_id__in=(user.pk, sender_id), other_id__in=(user.pk, sender_id)
-            ).values_list("owner_id", flat=True)
+            Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)
         )
         edges = []
         for owner_id, other_id in ((sender_id, user.pk), (user.pk, sender_id)):
