@@ -205,9 +205,12 @@ def timeline(request, params: Query[PostParams]):
 
 @router.get("/moments/users/{user_id}", response=PostPage)
 def user_moments(request, user_id: ObjectId, params: Query[PostParams]):
-    """One user's posts: all of them for the user and their mutual contacts, none for others."""
+    """One user's posts, for the user and their mutual contacts (anyone else: 404)."""
     require_user(request.auth)
-    return _page(selectors.user_posts(request.auth.pk, user_id, before=params.before, limit=params.limit))
+    found = selectors.user_posts(request.auth.pk, user_id, before=params.before, limit=params.limit)
+    if found is None:
+        raise DomainError("not_found")
+    return _page(found)
 
 
 @router.post("/moments", response={201: PostOut}, openapi_extra=_POST_BODY)

@@ -224,11 +224,13 @@ def timeline(viewer_id: int, *, before: int | None = None, limit: int = 20) -> T
     return _page(viewer_id, posts, before, limit)
 
 
-def user_posts(viewer_id: int, author_id: int, *, before: int | None = None, limit: int = 20) -> Timeline:
-    """One user's posts as the viewer may see them: all of them for the author and the author's
-    mutual contacts, none for anyone else."""
+def user_posts(
+    viewer_id: int, author_id: int, *, before: int | None = None, limit: int = 20
+) -> Timeline | None:
+    """One user's posts for the author and the author's mutual contacts; None for anyone else
+    (they may not see them)."""
     if not can_see_moments(viewer_id, author_id):
-        return Timeline([], False)
+        return None
     return _page(viewer_id, Post.objects.filter(author_id=author_id), before, limit)
 
 

@@ -90,7 +90,8 @@ def test_moments_post_like_comment_and_visibility(api_for, alice, bob, make_user
     assert b.delete(f"/contacts/{alice.pk}").status_code == 204
     assert b.get("/moments").json()["items"] == []
     assert b.post(f"/moments/{post['id']}/like").status_code == 404
-    assert a.get(f"/moments/users/{bob.pk}").json()["items"] == []
+    assert a.get(f"/moments/users/{bob.pk}").status_code == 404
+    assert [p["id"] for p in a.get(f"/moments/users/{alice.pk}").json()["items"]] == [post["id"]]
 
 
 def test_a_post_needs_something_and_images_are_checked(api_for, alice):
