@@ -219,6 +219,8 @@ def create_post(request):
     card is recorded as a share into Moments. Seen by you and your mutual contacts."""
     require_user(request.auth)
     body, images = body_and_images(request, PostIn)
+    if request.content_type == "multipart/form-data" and request.POST.getlist("images"):
+        raise DomainError("validation_error", field="images")  # text where files belong
     post = services.create_post(
         author=request.auth, text=body.text, images=images, card_kind=body.card_kind, card_id=body.card_id
     )

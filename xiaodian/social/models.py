@@ -21,6 +21,9 @@ class Contact(models.Model):
     source = models.CharField(_("添加方式"), max_length=8, choices=Source.choices)
     added_by_owner = models.BooleanField(default=True)  # the owner sent the request
     remark = models.CharField(_("备注"), max_length=rules.REMARK_MAX, blank=True)
+    # The other's name as shown (nickname, else username), kept here so a search of a full list
+    # reads one table; refreshed when they change it (receivers.py).
+    other_name = models.CharField(max_length=150, blank=True)
     last_chat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -129,6 +129,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
         existing = set(
             Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)
         )
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=(user.pk, sender_id))}
         edges = []
         for owner_id, other_id in ((sender_id, user.pk), (user.pk, sender_id)):
             if owner_id not in existing:
@@ -137,6 +138,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
                     Contact(
                         owner_id=owner_id,
                         other_id=other_id,
+                        other_name=names[other_id],
                         added_at=now,
                         source=request.source,
                         added_by_owner=owner_id == sender_id,

@@ -145,3 +145,21 @@ def test_contact_list_and_timeline_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         page = a.get("/moments", {"limit": 20}).json()["items"]
     assert len(page) == 20 and sum(len(p["likes"]) + len(p["comments"]) for p in page) == 14 * 6
+
+
+def test_images_sent_as_text_are_refused(api_for, alice):
+    a = api_for(alice)
+    refused = a.client.post("/api/v1/moments", {"text": "x", "images": "{}"}, headers=a.headers)
+    assert (refused.status_code, refused.json()["field"]) == (422, "images")
+
+
+def test_deleting_a_post_deletes_its_files(api_for, alice, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    a = api_for(alice)
+    post = a.client.post("/api/v1/moments", {"images": [png()]}, headers=a.headers).json()
+    name = post["images"][0]["url"].removeprefix("/media/")
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert a.delete(f"/moments/{post['id']}").status_code == 204
+    assert not default_storage.exists(name)
