@@ -35,13 +35,13 @@ from django.utils import timezone
 from xiaodian.accounts import services as accounts
 from xiaodian.accounts.models import User
 from xiaodian.social import rules
-from xiaodian.social.models import Contact, ContactRequest
+from xiaodian.social.models import Contact, ContactRequest, search_key
 
 from .search import _cpus, _database_version, _progress
 
 OWNER = "bench_social_owner"
 OTHERS = "bench_social_contact_"
-MARKER = "bench_social_seeded_v2_"  # v2: the edges carry the other's name
+MARKER = "bench_social_seeded_v2_"  # v2: the edges carry their search key
 TARGET_P99_MS = 50.0
 ONE_WAY = 0.1  # of the contacts: the other deleted the user
 # Nicknames: a family name and a given name, so a search finds a few hundred, not all or none.
@@ -83,7 +83,11 @@ def seed(contacts: int, progress) -> dict:
                 added = now - timezone.timedelta(days=1 + n % 900)
                 edges.append(
                     Contact(
-                        owner=owner, other=other, other_name=_nickname(n), added_at=added, source="search"
+                        owner=owner,
+                        other=other,
+                        search_key=search_key("", _nickname(n)),
+                        added_at=added,
+                        source="search",
                     )
                 )
                 if (n % 10) / 10 >= ONE_WAY:
@@ -91,7 +95,7 @@ def seed(contacts: int, progress) -> dict:
                         Contact(
                             owner=other,
                             other=owner,
-                            other_name=str(owner),
+                            search_key=search_key("", str(owner)),
                             added_at=added,
                             source="search",
                             added_by_owner=False,

@@ -1,21 +1,27 @@
-"""What social does when accounts change: a user's new nickname is copied onto the edges that
-point at them (`Contact.other_name`, what contact search reads)."""
+"""What social does when accounts change: a user's new name is copied into the search key of the
+edges that point at them (`Contact.search_key`, what contact search reads)."""
 
 from django.db.models.signals import post_save
 
 from xiaodian.accounts.models import User
 
-from .models import Contact
+from .models import Contact, search_key
 
 
-def refresh_other_name(sender, instance: User, **kwargs) -> None:
+def refresh_search_keys(sender, instance: User, **kwargs) -> None:
     fields = kwargs.get("update_fields")
-    if fields is not None and not {"display_name", "username"} & set(fields):
+    if kwargs.get("created") or (fields is not None and not {"display_name", "username"} & set(fields)):
         return
-    Contact.objects.filter(other_id=instance.pk).exclude(other_name=str(instance)).update(
-        other_name=str(instance)
-    )
+    name = str(instance)
+    edges = [
+        edge
+        for edge in Contact.objects.filter(other_id=instance.pk).only("pk", "remark", "search_key")
+        if edge.search_key != search_key(edge.remark, name)
+    ]
+    for edge in edges:
+        edge.search_key = search_key(edge.remark, name)
+    Contact.objects.bulk_update(edges, ["search_key"], batch_size=1000)
 
 
 def connect() -> None:
-    post_save.connect(refresh_other_name, sender=User, dispatch_uid="social.refresh_other_name")
+    post_save.connect(refresh_search_keys, sender=User, dispatch_uid="social.refresh_search_keys")

@@ -55,7 +55,7 @@ def contacts(owner_id: int, *, q: str = "") -> QuerySet[Contact]:
     found = Contact.objects.filter(owner_id=owner_id).select_related("other")
     q = q.strip()[: rules.SEARCH_MAX]
     if q:
-        found = found.filter(Q(remark__icontains=q) | Q(other_name__icontains=q))
+        found = found.filter(search_key__contains=q.lower())
     return found.order_by("-id")
 
 

@@ -29,7 +29,7 @@ from xiaodian.core.images import read_image
 from xiaodian.core.text import is_storable
 
 from . import cards, rules, selectors
-from .models import Comment, Contact, ContactRequest, Like, Post, PostImage
+from .models import Comment, Contact, ContactRequest, Like, Post, PostImage, search_key
 from .rules import RequestState, Source
 
 # ------------------------------------------------------------------------------------ contacts
@@ -138,7 +138,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
                     Contact(
                         owner_id=owner_id,
                         other_id=other_id,
-                        other_name=names[other_id],
+                        search_key=search_key("", names[other_id]),
                         added_at=now,
                         source=request.source,
                         added_by_owner=owner_id == sender_id,
@@ -169,9 +169,13 @@ def delete_contact(*, owner: User, other_id: int) -> None:
 def set_remark(*, owner: User, other_id: int, remark: str) -> Contact:
     remark = _clean(remark, limit=rules.REMARK_MAX, field="remark")
     with transaction.atomic():
-        if not Contact.objects.filter(owner=owner, other_id=other_id).update(remark=remark):
+        contact = Contact.objects.select_for_update().filter(owner=owner, other_id=other_id).first()
+        if contact is None:
             raise DomainError("not_found")
-        return Contact.objects.get(owner=owner, other_id=other_id)
+        contact.remark = remark
+        contact.search_key = search_key(remark, str(User.objects.get(pk=other_id)))
+        contact.save(update_fields=["remark", "search_key"])
+        return contact
 
 
 def note_chat(*, a_id: int, b_id: int, at: datetime) -> None:

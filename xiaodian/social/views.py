@@ -64,9 +64,8 @@ def contacts(request):
         return redirect("social:contacts")
     q = request.GET.get("q", "").strip()[: rules.SEARCH_MAX]
     offset = _number(request.GET.get("offset", ""), 0)
-    found = selectors.contacts(request.user.pk, q=q)
-    page = list(found[offset : offset + PAGE + 1])
-    total = selectors.contact_count(request.user.pk)
+    page, matching = selectors.contact_page(request.user.pk, q=q, offset=offset, limit=PAGE)
+    total = matching if not q else selectors.contact_count(request.user.pk)
 
     def link(at: int) -> str:
         return "?" + urlencode({"q": q, "offset": at}) if q else f"?offset={at}"
@@ -76,13 +75,13 @@ def contacts(request):
         "social/contacts.html",
         {
             "q": q,
-            "contacts": page[:PAGE],
+            "contacts": page,
             "total": total,
             "full": total >= rules.CONTACTS_MAX,
             "limit": rules.CONTACTS_MAX,
             "requests": list(selectors.pending_requests(request.user.pk)[:50]),
             "previous": link(max(0, offset - PAGE)) if offset else "",
-            "next": link(offset + PAGE) if len(page) > PAGE else "",
+            "next": link(offset + PAGE) if offset + PAGE < matching else "",
         },
     )
 

@@ -31,7 +31,7 @@ def test_every_operation_is_timed_and_the_list_stays_whole(result):
     assert one_way == CONTACTS // 10
     assert contacts["targets"]["met"] is None  # the goal is set at 10,000
     assert contacts["statements"]["search"] <= 5
-    found = Contact.objects.filter(owner=owner, other_name__contains=social.FAMILY[0]).count()
+    found = Contact.objects.filter(owner=owner, search_key__contains=social.FAMILY[0]).count()
     assert 0 < found < CONTACTS  # a search finds some, not all
 
 

@@ -80,3 +80,19 @@ def test_moments_page_posts_likes_comments_and_deletes(pair):
     assert "卡片编号须为数字" in refused.content.decode()
     client_for(alice).post("/moments/", {"action": "delete", "post_id": post.pk})
     assert not Post.objects.exists()
+
+
+def test_contacts_page_pages(make_user, befriend, monkeypatch):
+    from xiaodian.social import views
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    owner = make_user("owner")
+    for n in range(3):
+        befriend(make_user(f"friend{n}", display_name=f"朋友{n}"), owner)
+    page = client_for(owner)
+    first = page.get("/contacts/").content.decode()
+    assert "朋友2" in first and "朋友1" in first and "朋友0" not in first and 'rel="next"' in first
+    second = page.get("/contacts/", {"offset": 2}).content.decode()
+    assert "朋友0" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    searched = page.get("/contacts/", {"q": "朋友", "offset": 2}).content.decode()
+    assert "朋友0" in searched and "3 位联系人" in searched
