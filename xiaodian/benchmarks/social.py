@@ -41,7 +41,7 @@ from .search import _cpus, _database_version, _progress
 
 OWNER = "bench_social_owner"
 OTHERS = "bench_social_contact_"
-MARKER = "bench_social_seeded_v2_"  # v2: the edges carry their search key
+MARKER = "bench_social_seeded_v3_"  # v3: the edges carry their search key
 TARGET_P99_MS = 50.0
 ONE_WAY = 0.1  # of the contacts: the other deleted the user
 # Nicknames: a family name and a given name, so a search finds a few hundred, not all or none.
