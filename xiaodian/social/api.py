@@ -93,7 +93,7 @@ def send_contact_request(request, body: ContactRequestIn):
     sent = services.send_contact_request(
         sender=request.auth, recipient_id=recipient_id, source=body.source, greeting=body.greeting
     )
-    return 201, request_out(ContactRequest.objects.select_related("sender", "recipient").get(pk=sent.pk))
+    return 201, request_out(sent)
 
 
 @router.post("/contacts/requests/{request_id}/accept", response=ContactRequestOut)
@@ -101,15 +101,13 @@ def send_contact_request(request, body: ContactRequestIn):
 def accept_contact_request(request, request_id: ObjectId):
     """Accept a request addressed to you: each of you then has the other."""
     require_user(request.auth)
-    services.accept_contact_request(user=request.auth, request_id=request_id)
-    return request_out(ContactRequest.objects.select_related("sender", "recipient").get(pk=request_id))
+    return request_out(services.accept_contact_request(user=request.auth, request_id=request_id))
 
 
 @router.post("/contacts/requests/{request_id}/decline", response=ContactRequestOut)
 def decline_contact_request(request, request_id: ObjectId):
     require_user(request.auth)
-    services.decline_contact_request(user=request.auth, request_id=request_id)
-    return request_out(ContactRequest.objects.select_related("sender", "recipient").get(pk=request_id))
+    return request_out(services.decline_contact_request(user=request.auth, request_id=request_id))
 
 
 @router.get("/contacts/recommended-deletions", response=RecommendationPage)

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -35,9 +35,11 @@ from .rules import RequestState, Source
 # ------------------------------------------------------------------------------------ contacts
 
 
-def _lock_users(ids: Sequence[int]) -> None:
-    """Lock the users' rows in primary-key order (no deadlock between two accepts)."""
-    list(User.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk").values_list("pk"))
+def _lock_users(ids: Sequence[int]) -> dict[int, User]:
+    """Lock the users' rows in primary-key order (no deadlock between two accepts); answers them
+    (their names only) by id."""
+    locked = User.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")
+    return {user.pk: user for user in locked.only("pk", "username", "display_name")}
 
 
 def _ensure_room(owner_id: int, *, mine: bool) -> None:
@@ -70,7 +72,8 @@ def send_contact_request(
     greeting = _clean(greeting, limit=rules.GREETING_MAX, field="greeting")
     if recipient_id == sender.pk:
         raise DomainError("validation_error", _("不能添加自己为联系人。"), field="user_id")
-    if not User.objects.filter(pk=recipient_id, is_active=True).exists():
+    recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
+    if recipient is None:
         raise DomainError("not_found", field="user_id")
     if selectors.has_contact(sender.pk, recipient_id):
         raise DomainError("contact_exists")
@@ -82,29 +85,27 @@ def send_contact_request(
     with transaction.atomic():
         _lock_users([sender.pk])
         _ensure_room(sender.pk, mine=True)
+        # Under the sender's lock, so a twin sent at once finds this one (the partial unique
+        # constraint stands behind it).
         pending = ContactRequest.objects.filter(
-            sender=sender, recipient_id=recipient_id, state=RequestState.PENDING
+            sender=sender, recipient=recipient, state=RequestState.PENDING
         ).first()
         if pending is not None:
+            pending.sender, pending.recipient = sender, recipient
             return pending
-        try:
-            with transaction.atomic():
-                return ContactRequest.objects.create(
-                    sender=sender,
-                    recipient_id=recipient_id,
-                    source=source,
-                    greeting=greeting,
-                    created_at=clock.now(),
-                )
-        except IntegrityError:  # a racing twin made it first
-            return ContactRequest.objects.get(
-                sender=sender, recipient_id=recipient_id, state=RequestState.PENDING
-            )
+        return ContactRequest.objects.create(
+            sender=sender, recipient=recipient, source=source, greeting=greeting, created_at=clock.now()
+        )
 
 
 def _pending_for(user: User, request_id: int) -> ContactRequest:
     """The request addressed to `user`, locked; a stranger's answers not_found."""
-    request = ContactRequest.objects.select_for_update().filter(pk=request_id, recipient=user).first()
+    request = (
+        ContactRequest.objects.select_for_update(of=("self",))
+        .select_related("sender")
+        .filter(pk=request_id, recipient=user)
+        .first()
+    )
     if request is None:
         raise DomainError("not_found")
     if request.state != RequestState.PENDING:
@@ -123,13 +124,13 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
         )
         if sender_id is None:
             raise DomainError("not_found")
-        _lock_users([user.pk, sender_id])
+        names = {pk: str(u) for pk, u in _lock_users([user.pk, sender_id]).items()}
         request = _pending_for(user, request_id)
+        request.recipient = user
         now = clock.now()
         existing = set(
             Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)
         )
-        names = {u.pk: str(u) for u in User.objects.filter(pk__in=(user.pk, sender_id))}
         edges = []
         for owner_id, other_id in ((sender_id, user.pk), (user.pk, sender_id)):
             if owner_id not in existing:
@@ -153,6 +154,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
 def decline_contact_request(*, user: User, request_id: int) -> ContactRequest:
     with transaction.atomic():
         request = _pending_for(user, request_id)
+        request.recipient = user
         request.state, request.decided_at = RequestState.DECLINED, clock.now()
         request.save(update_fields=["state", "decided_at"])
         return request

@@ -163,3 +163,17 @@ def test_deleting_a_post_deletes_its_files(api_for, alice, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         assert a.delete(f"/moments/{post['id']}").status_code == 204
     assert not default_storage.exists(name)
+
+
+def test_request_accept_and_delete_cost_a_fixed_number_of_queries(
+    api_for, alice, bob, django_assert_max_num_queries
+):
+    a, b = api_for(alice), api_for(bob)
+    with django_assert_max_num_queries(11):
+        sent = a.post("/contacts/requests", {"user_id": bob.pk})
+    assert sent.status_code == 201 and sent.json()["recipient"]["username"] == "bob"
+    with django_assert_max_num_queries(12):
+        accepted = b.post(f"/contacts/requests/{sent.json()['id']}/accept")
+    assert accepted.json()["sender"]["username"] == "alice" and accepted.json()["state"] == "accepted"
+    with django_assert_max_num_queries(5):
+        assert a.delete(f"/contacts/{bob.pk}").status_code == 204
