@@ -63,6 +63,8 @@ NOT_PAGES = {
     "set_language": "POST (the language switch)",
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
     "alliance:share": "a redirect to the product page through a promotion link",
+    "social:recommended": "shown only when the contact list is full (10,000), else a redirect to "
+    "通讯录; xiaodian/social/tests/test_pages.py renders it full",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -159,6 +161,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/sandbox/wechatpay/pay/{trade.prepay_id}/",
         "/alliance/",
         "/me/coupons/",
+        "/contacts/",
+        "/moments/",
     ]
     merchant_pages = [
         "/workbench/",

@@ -33,6 +33,7 @@ from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.service import services as service
+from xiaodian.social import services as social
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreLink
@@ -80,6 +81,10 @@ class World:
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
+    contact: object = None  # A's contact (mutual): B has no edge to them, nor sees their Moments
+    contact_request: object = None  # a contact request to A
+    moment: object = None  # A's Moments post (seen by A's mutual contacts only)
+    moment_comment: object = None  # A's comment on it
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -114,6 +119,10 @@ OWNED_OBJECTS = {
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
+    "user_id": lambda w: w.contact.pk,  # A's contact: B may not delete, rename or read their Moments
+    "request_id": lambda w: w.contact_request.pk,
+    "post_id": lambda w: w.moment.pk,
+    "comment_id": lambda w: w.moment_comment.pk,
 }
 
 # Route parameters that name no object of anyone's (a bill's day): only the route's other ids are
@@ -315,6 +324,11 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         store=store, by=merchant, product_ids=[on_shelf.product_id], kind=1, commission_ratio_ppm=100_000
     )
     promoter = alliance.join_alliance(user=merchant, kind="creator", name="A", video_account_id=channel.pk)
+    contact = make_user()
+    social.accept_contact_request(
+        user=merchant, request_id=social.send_contact_request(sender=contact, recipient_id=merchant.pk).pk
+    )
+    moment = social.create_post(author=merchant, text="A 的朋友圈")
     return World(
         store=store,
         subject=subject,
@@ -376,6 +390,10 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
             starts_at=now,
             ends_at=now + timedelta(days=1),
         ),
+        contact=contact,
+        contact_request=social.send_contact_request(sender=make_user(), recipient_id=merchant.pk),
+        moment=moment,
+        moment_comment=social.comment_on_post(user=merchant, post_id=moment.pk, text="自己的评论"),
     )
 
 

@@ -52,6 +52,8 @@ def tour() -> list[Shot]:
         ("buyer2", "me", "/me/"),
         ("buyer2", "my-coupons", "/me/coupons/"),
         ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
+        ("buyer2", "contacts", "/contacts/"),
+        ("buyer2", "moments", "/moments/"),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),
