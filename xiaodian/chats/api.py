@@ -186,7 +186,9 @@ def remove(request, group_id: ObjectId, user_id: ObjectId):
 @router.post("/groups/{group_id}/admins", response=GroupOut)
 def add_admin(request, group_id: ObjectId, body: UserIn):
     """The owner makes a member an admin."""
-    member = services.set_admin(user=request.auth, conversation_id=group_id, member_id=body.user_id, admin=True)
+    member = services.set_admin(
+        user=request.auth, conversation_id=group_id, member_id=body.user_id, admin=True
+    )
     return _group_out(member.conversation)
 
 

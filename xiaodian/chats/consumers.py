@@ -117,7 +117,13 @@ class ChatConsumer(FrameConsumer):
         card = frame.get("message", {}).get("card") if frame.get("type") == "message" else None
         if card is not None:
             views = await database_sync_to_async(cards.resolve)([(card["kind"], card["id"])], self.user.pk)
-            frame = {**frame, "message": {**frame["message"], "card": {**card, "view": views.get((card["kind"], card["id"]))}}}
+            frame = {
+                **frame,
+                "message": {
+                    **frame["message"],
+                    "card": {**card, "view": views.get((card["kind"], card["id"]))},
+                },
+            }
         await self.send_json(frame)
 
 

@@ -34,7 +34,12 @@ class Conversation(models.Model):
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="chat_kind_known"),
             models.CheckConstraint(
                 condition=(
-                    Q(kind=Kind.DIRECT, user_low__isnull=False, user_high__isnull=False, user_low__lt=F("user_high"))
+                    Q(
+                        kind=Kind.DIRECT,
+                        user_low__isnull=False,
+                        user_high__isnull=False,
+                        user_low__lt=F("user_high"),
+                    )
                     | Q(kind=Kind.GROUP, user_low__isnull=True, user_high__isnull=True)
                 ),
                 name="chat_pair_ordered",
@@ -92,7 +97,9 @@ class Invitation(models.Model):
                 condition=Q(state=InvitationState.PENDING),
                 name="chat_invitation_pending_once",
             ),
-            models.CheckConstraint(condition=Q(state__in=InvitationState.values), name="chat_invitation_state_known"),
+            models.CheckConstraint(
+                condition=Q(state__in=InvitationState.values), name="chat_invitation_state_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,7 +43,8 @@ class CardOut(Schema):
     id: int
     link: str = Field(description="The share's link (carries the share as the order's source), or empty")
     view: dict | None = Field(
-        None, description="What the card shows to the caller (title, subtitle, image_url, url); null: unavailable"
+        None,
+        description="What the card shows to the caller (title, subtitle, image_url, url); null: unavailable",
     )
 
 

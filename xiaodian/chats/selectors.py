@@ -34,7 +34,9 @@ class ConversationRow:
 def membership(user: User, conversation_id: int) -> Member:
     """The user's membership of the conversation, with it; 404 for anyone else."""
     member = (
-        Member.objects.select_related("conversation").filter(conversation_id=conversation_id, user=user).first()
+        Member.objects.select_related("conversation")
+        .filter(conversation_id=conversation_id, user=user)
+        .first()
     )
     if member is None:
         raise DomainError("not_found")
@@ -47,7 +49,9 @@ def _preview(kind: str, text: str) -> str:
 
 def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[list[ConversationRow], int]:
     """The user's conversations, newest activity first, with unread counts (3 queries)."""
-    newest = Message.objects.filter(conversation=OuterRef("conversation"), seq=OuterRef("conversation__last_seq"))
+    newest = Message.objects.filter(
+        conversation=OuterRef("conversation"), seq=OuterRef("conversation__last_seq")
+    )
     rows = (
         Member.objects.filter(user=user)
         .select_related("conversation")
@@ -86,8 +90,10 @@ def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[l
 
 
 def unread_total(user: User) -> int:
-    members = Member.objects.filter(user=user).select_related("conversation").only(
-        "last_read_seq", "joined_seq", "conversation__last_seq"
+    members = (
+        Member.objects.filter(user=user)
+        .select_related("conversation")
+        .only("last_read_seq", "joined_seq", "conversation__last_seq")
     )
     return sum(max(0, m.conversation.last_seq - max(m.last_read_seq, m.joined_seq)) for m in members)
 
@@ -95,7 +101,9 @@ def unread_total(user: User) -> int:
 def frames(messages: list[Message], viewer_id: int) -> list[dict]:
     """Messages as frames, each card resolved for the viewer (one resolver call per card kind);
     a card the viewer may not see carries `view: null` and renders as unavailable."""
-    views = cards.resolve([(m.card_kind, m.card_id) for m in messages if m.card_kind and m.card_id], viewer_id)
+    views = cards.resolve(
+        [(m.card_kind, m.card_id) for m in messages if m.card_kind and m.card_id], viewer_id
+    )
     names = {u.pk: str(u) for u in User.objects.filter(pk__in={m.sender_id for m in messages if m.sender_id})}
     out = []
     for m in messages:
@@ -121,8 +129,10 @@ def missed(user: User, have: dict[int, int]) -> tuple[list[Message], bool]:
     """What a reconnecting client lacks: in each of the user's conversations, the messages after
     the sequence it says it has (`have`; a conversation it does not name, from the start of what
     the user may read), oldest first per conversation, at most SYNC_MAX; and whether more remain."""
-    mine = Member.objects.filter(user=user).select_related("conversation").only(
-        "joined_seq", "conversation__last_seq"
+    mine = (
+        Member.objects.filter(user=user)
+        .select_related("conversation")
+        .only("joined_seq", "conversation__last_seq")
     )
     wanted = Q()
     for m in mine:

@@ -83,7 +83,9 @@ def create_group(*, owner: User, title: str) -> Conversation:
 
 def _locked_group(conversation_id: int) -> Conversation:
     """The group's row, locked: membership changes and messages of one group run one at a time."""
-    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id, kind=Kind.GROUP).first()
+    conversation = (
+        Conversation.objects.select_for_update().filter(pk=conversation_id, kind=Kind.GROUP).first()
+    )
     if conversation is None:
         raise DomainError("not_found")
     return conversation
@@ -151,7 +153,9 @@ def accept_invitation(*, user: User, invitation_id: int) -> Member:
             last_read_seq=conversation.last_seq,
         )
         Invitation.objects.filter(pk=invitation.pk).update(state=InvitationState.ACCEPTED, decided_at=now)
-        _system(conversation, _("%(name)s 加入了群聊") % {"name": user})
+        joined = _system(conversation, _("%(name)s 加入了群聊") % {"name": user})
+        Member.objects.filter(pk=member.pk).update(last_read_seq=joined.seq)  # their own line is read
+        member.last_read_seq = joined.seq
         delivery.membership(conversation, _member_ids(conversation.pk), "joined")
     return member
 
@@ -177,7 +181,9 @@ def remove_member(*, user: User, conversation_id: int, member_id: int) -> None:
             raise DomainError("not_found")
         allowed = actor.role == Role.OWNER or (actor.role == Role.ADMIN and target.role == Role.MEMBER)
         if target.pk == actor.pk or not allowed:
-            raise DomainError("permission_denied", _("只有群主和管理员可以移出成员（管理员只能移出普通成员）"))
+            raise DomainError(
+                "permission_denied", _("只有群主和管理员可以移出成员（管理员只能移出普通成员）")
+            )
         told = _member_ids(conversation.pk)
         target.delete()
         Invitation.objects.filter(conversation=conversation, invitee_id=member_id).filter(
@@ -241,7 +247,9 @@ def _clean_text(text) -> str:
     if "\x00" in text:  # PostgreSQL keeps no NUL in text
         raise DomainError("validation_error", field="text")
     if not text or len(text) > rules.TEXT_MAX:
-        raise DomainError("validation_error", _("内容须为 1–%(n)d 个字") % {"n": rules.TEXT_MAX}, field="text")
+        raise DomainError(
+            "validation_error", _("内容须为 1–%(n)d 个字") % {"n": rules.TEXT_MAX}, field="text"
+        )
     return text
 
 
@@ -269,7 +277,11 @@ def _system(conversation: Conversation, text: str) -> Message:
     the caller holds the group's lock and sends the frame to whoever should see it."""
     now = clock.now()
     message = Message.objects.create(
-        conversation=conversation, seq=_next(conversation, now), kind=MessageKind.SYSTEM, text=text, created_at=now
+        conversation=conversation,
+        seq=_next(conversation, now),
+        kind=MessageKind.SYSTEM,
+        text=text,
+        created_at=now,
     )
     delivery.message_sent(message, _member_ids(conversation.pk), "")
     return message
@@ -294,7 +306,9 @@ def send_message(
     if len(client_id) > rules.CLIENT_ID_MAX:
         raise DomainError("validation_error", field="client_id")
     if client_id:
-        seen = Message.objects.filter(conversation_id=conversation_id, sender=user, client_id=client_id).first()
+        seen = Message.objects.filter(
+            conversation_id=conversation_id, sender=user, client_id=client_id
+        ).first()
         if seen is not None:
             return seen, False
     if kind not in (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.CARD):
@@ -306,7 +320,11 @@ def send_message(
         data, image_format, _w, _h = read_image(image, max_bytes=rules.IMAGE_MAX_BYTES)
         image = ContentFile(data, name=f"{uuid.uuid4().hex}.{image_format.lower()}")
     elif card_kind not in cards.KINDS:
-        raise DomainError("validation_error", _("卡片类型须为 %(kinds)s") % {"kinds": "/".join(cards.KINDS)}, field="card_kind")
+        raise DomainError(
+            "validation_error",
+            _("卡片类型须为 %(kinds)s") % {"kinds": "/".join(cards.KINDS)},
+            field="card_kind",
+        )
     elif not isinstance(card_id, int) or isinstance(card_id, bool) or card_id < 1:
         raise DomainError("validation_error", field="card_id")
     now = clock.now()
@@ -355,7 +373,11 @@ def mark_read(*, user: User, conversation_id: int, seq: int) -> Member:
     """The member has read up to `seq` (capped at the newest). Read state only moves forward."""
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise DomainError("validation_error", field="seq")
-    member = Member.objects.select_related("conversation").filter(conversation_id=conversation_id, user=user).first()
+    member = (
+        Member.objects.select_related("conversation")
+        .filter(conversation_id=conversation_id, user=user)
+        .first()
+    )
     if member is None:
         raise DomainError("not_found")
     seq = min(seq, member.conversation.last_seq)
