@@ -86,7 +86,7 @@ def sync(request, body: SyncIn):
         have = {int(k): v for k, v in body.have.items()}
     except ValueError:
         raise DomainError("validation_error", field="have") from None
-    rows, more = selectors.missed(request.auth, have)
+    rows, more = selectors.missed(request.auth, have, listed_only=body.listed_only)
     return {"items": selectors.frames(rows, request.auth.pk), "more": more}
 
 

@@ -90,7 +90,8 @@ class ChatConsumer(FrameConsumer):
         )
 
     async def on_sync(self, content):
-        """`{"type": "sync", "have": {"<conversation>": <seq>, ...}}`: everything after those."""
+        """`{"type": "sync", "have": {"<conversation>": <seq>, ...}}`: everything after those (and
+        every other conversation from its start, unless `"listed_only": true`)."""
         have = content.get("have", {})
         if not isinstance(have, dict) or len(have) > 10_000:
             raise DomainError("validation_error", field="have")
@@ -98,7 +99,7 @@ class ChatConsumer(FrameConsumer):
             wanted = {int(k): _int(v, "have") for k, v in have.items()}
         except ValueError:
             raise DomainError("validation_error", field="have") from None
-        rows, more = await database_sync_to_async(self._missed)(wanted)
+        rows, more = await database_sync_to_async(self._missed)(wanted, content.get("listed_only") is True)
         for frame in rows:
             await self.send_json({"type": "message", "message": frame})
         last: dict[str, int] = {}
@@ -106,8 +107,8 @@ class ChatConsumer(FrameConsumer):
             last[str(frame["conversation"])] = frame["seq"]
         await self.send_json({"type": "synced", "count": len(rows), "more": more, "last": last})
 
-    def _missed(self, have: dict[int, int]) -> tuple[list[dict], bool]:
-        rows, more = selectors.missed(self.user, have)
+    def _missed(self, have: dict[int, int], listed_only: bool) -> tuple[list[dict], bool]:
+        rows, more = selectors.missed(self.user, have, listed_only=listed_only)
         return selectors.frames(rows, self.user.pk), more
 
     async def chats_frame(self, event):

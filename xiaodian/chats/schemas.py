@@ -94,6 +94,7 @@ class SyncIn(Schema):
         default_factory=dict,
         description="Conversation id → the last seq the client has; a conversation left out comes from its start",
     )
+    listed_only: bool = Field(False, description="Only the conversations named in `have`")
 
 
 class SyncOut(Schema):

@@ -125,15 +125,18 @@ def history(member: Member, *, before: int | None = None, limit: int = 50) -> tu
     return page[:limit][::-1], len(page) > limit
 
 
-def missed(user: User, have: dict[int, int]) -> tuple[list[Message], bool]:
+def missed(user: User, have: dict[int, int], *, listed_only: bool = False) -> tuple[list[Message], bool]:
     """What a reconnecting client lacks: in each of the user's conversations, the messages after
     the sequence it says it has (`have`; a conversation it does not name, from the start of what
-    the user may read), oldest first per conversation, at most SYNC_MAX; and whether more remain."""
+    the user may read, unless `listed_only`), oldest first per conversation, at most SYNC_MAX; and
+    whether more remain."""
     mine = (
         Member.objects.filter(user=user)
         .select_related("conversation")
         .only("joined_seq", "conversation__last_seq")
     )
+    if listed_only:
+        mine = mine.filter(conversation_id__in=list(have))
     wanted = Q()
     for m in mine:
         since = max(have.get(m.conversation_id, 0), m.joined_seq)

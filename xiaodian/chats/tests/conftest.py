@@ -2,6 +2,7 @@ import pytest
 
 from xiaodian.chats import services
 from xiaodian.core import clock
+from xiaodian.social import selectors as contacts
 from xiaodian.social import services as social
 
 
@@ -14,9 +15,11 @@ def _frozen_clock():
 
 @pytest.fixture
 def befriend():
-    """befriend(a, b): a asks, b accepts; both have each other (social's services)."""
+    """befriend(a, b): a asks, b accepts; both have each other (social's services; once)."""
 
     def make(a, b):
+        if contacts.is_mutual(a.pk, b.pk):
+            return None
         request = social.send_contact_request(sender=a, recipient_id=b.pk)
         return social.accept_contact_request(user=b, request_id=request.pk)
 

@@ -30,7 +30,9 @@ def test_24_invitees_accepting_the_last_8_places_of_a_500_group_get_exactly_8(ma
     for invitee in invitees:
         befriend(owner, invitee)
         invitations.append(services.invite(user=owner, conversation_id=group.pk, invitee_id=invitee.pk))
-    outcomes = race(24, lambda i: services.accept_invitation(user=invitees[i], invitation_id=invitations[i].pk))
+    outcomes = race(
+        24, lambda i: services.accept_invitation(user=invitees[i], invitation_id=invitations[i].pk)
+    )
     assert outcomes.count("ok") == 8 and outcomes.count("group_full") == 16
     assert Member.objects.filter(conversation=group).count() == rules.GROUP_MAX_MEMBERS == 500
 
@@ -45,7 +47,9 @@ def test_16_members_sending_at_once_get_gapless_unique_sequence_numbers(make_use
 
     def send(i: int) -> None:
         for n in range(10):
-            services.send_message(user=members[i], conversation_id=group.pk, text=f"{i}-{n}", client_id=f"{i}-{n}")
+            services.send_message(
+                user=members[i], conversation_id=group.pk, text=f"{i}-{n}", client_id=f"{i}-{n}"
+            )
 
     outcomes = race(16, send)
     assert outcomes == ["ok"] * 16
