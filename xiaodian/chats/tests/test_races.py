@@ -8,7 +8,7 @@ from django.db import connection
 from xiaodian.chats import rules, services
 from xiaodian.chats.models import Conversation, Member, Message
 from xiaodian.core import clock
-from xiaodian.coupons.tests.test_races import race
+from xiaodian.social.tests.test_races import outcomes_of
 
 
 def _postgres_only() -> None:
@@ -30,8 +30,11 @@ def test_24_invitees_accepting_the_last_8_places_of_a_500_group_get_exactly_8(ma
     for invitee in invitees:
         befriend(owner, invitee)
         invitations.append(services.invite(user=owner, conversation_id=group.pk, invitee_id=invitee.pk))
-    outcomes = race(
-        24, lambda i: services.accept_invitation(user=invitees[i], invitation_id=invitations[i].pk)
+    outcomes = outcomes_of(
+        [
+            lambda i=i: services.accept_invitation(user=invitees[i], invitation_id=invitations[i].pk)
+            for i in range(24)
+        ]
     )
     assert outcomes.count("ok") == 8 and outcomes.count("group_full") == 16
     assert Member.objects.filter(conversation=group).count() == rules.GROUP_MAX_MEMBERS == 500
@@ -51,7 +54,7 @@ def test_16_members_sending_at_once_get_gapless_unique_sequence_numbers(make_use
                 user=members[i], conversation_id=group.pk, text=f"{i}-{n}", client_id=f"{i}-{n}"
             )
 
-    outcomes = race(16, send)
+    outcomes = outcomes_of([lambda i=i: send(i) for i in range(16)])
     assert outcomes == ["ok"] * 16
     seqs = sorted(Message.objects.filter(conversation=group, seq__gt=before).values_list("seq", flat=True))
     assert seqs == list(range(before + 1, before + 161))
