@@ -336,7 +336,7 @@ def measure_sockets(
     clients: int = 500,
     groups: int = 100,
     seconds: float = 60.0,
-    interval: float = 10.0,
+    interval: float = 20.0,
     report: Callable[[dict], None] = lambda row: None,
 ) -> dict:
     """Seed the groups, drive every client through one server, check and summarise."""

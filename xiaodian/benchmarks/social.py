@@ -213,7 +213,7 @@ def run(
     clients: int = 500,
     groups: int = 100,
     seconds: float = 60.0,
-    interval: float = 10.0,
+    interval: float = 20.0,
     report: Callable | None = None,
 ) -> dict:
     """The parts asked for: `contacts` (measure_contacts, in-process) and `sockets`

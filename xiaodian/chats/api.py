@@ -90,37 +90,37 @@ def sync(request, body: SyncIn):
     return {"items": selectors.frames(rows, request.auth.pk), "more": more}
 
 
-@router.get("/chats/{conversation_id}/messages", response=MessagePage)
-def history(request, conversation_id: ObjectId, params: Query[HistoryParams]):
+@router.get("/chats/{chat_id}/messages", response=MessagePage)
+def history(request, chat_id: ObjectId, params: Query[HistoryParams]):
     """A page of history, oldest first: the newest, or those before `before`."""
-    return _history(request, conversation_id, params)
+    return _history(request, chat_id, params)
 
 
-@router.post("/chats/{conversation_id}/messages", response={200: MessageOut, 201: MessageOut})
+@router.post("/chats/{chat_id}/messages", response={200: MessageOut, 201: MessageOut})
 @refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
-def send(request, conversation_id: ObjectId, body: MessageIn):
+def send(request, chat_id: ObjectId, body: MessageIn):
     """A text or card message (pictures: `/images`). 201 when saved; 200 with the saved message
     for a `client_id` sent before. A 1:1 message to someone who deleted the caller: 403
     `chat_contact_removed_you`."""
-    return _send(request, conversation_id, body)
+    return _send(request, chat_id, body)
 
 
-@router.post("/chats/{conversation_id}/images", response={201: MessageOut})
+@router.post("/chats/{chat_id}/images", response={201: MessageOut})
 @refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
-def send_image(request, conversation_id: ObjectId, image: File[UploadedFile]):
+def send_image(request, chat_id: ObjectId, image: File[UploadedFile | None] = None):
     """A picture (JPEG, PNG, GIF or WebP, at most 5 MB), as multipart `image`."""
-    _conversation(request, conversation_id)
+    _conversation(request, chat_id)
     throttle.hit(rules.MESSAGE_SEND_PER_USER, request.auth.pk)
     message, _created = services.send_message(
-        user=request.auth, conversation_id=conversation_id, kind=MessageKind.IMAGE, image=image
+        user=request.auth, conversation_id=chat_id, kind=MessageKind.IMAGE, image=image
     )
     return 201, selectors.frames([message], request.auth.pk)[0]
 
 
-@router.post("/chats/{conversation_id}/read", response=ReadOut)
-def mark_read(request, conversation_id: ObjectId, body: ReadIn):
+@router.post("/chats/{chat_id}/read", response=ReadOut)
+def mark_read(request, chat_id: ObjectId, body: ReadIn):
     """The caller has read up to `seq`; read state only moves forward."""
-    return services.mark_read(user=request.auth, conversation_id=conversation_id, seq=body.seq)
+    return services.mark_read(user=request.auth, conversation_id=chat_id, seq=body.seq)
 
 
 # -- groups ------------------------------------------------------------------------------------

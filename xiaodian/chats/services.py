@@ -257,6 +257,8 @@ def _check_direct(conversation: Conversation, sender_id: int) -> int:
     """Both edges must stand: the sender has the other, and the other still has the sender (as
     WeChat refuses a message to someone who deleted you). Answers the other's id."""
     other = conversation.user_high_id if conversation.user_low_id == sender_id else conversation.user_low_id
+    if contacts.is_mutual(sender_id, other):  # one query for the usual case
+        return other
     if not contacts.has_contact(sender_id, other):
         raise DomainError("chat_not_a_contact")
     if not contacts.has_contact(other, sender_id):
@@ -333,7 +335,9 @@ def send_message(
             conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
             if conversation is None:
                 raise DomainError("not_found")
-            _member(conversation.pk, user.pk)
+            member_ids = _member_ids(conversation.pk)
+            if user.pk not in member_ids:
+                raise DomainError("not_found")
             if conversation.kind == Kind.DIRECT:
                 other = _check_direct(conversation, user.pk)
                 social.note_chat(a_id=user.pk, b_id=other, at=now)
@@ -360,7 +364,7 @@ def send_message(
                 created_at=now,
             )
             Member.objects.filter(conversation=conversation, user=user).update(last_read_seq=message.seq)
-            delivery.message_sent(message, _member_ids(conversation.pk), str(user))
+            delivery.message_sent(message, member_ids, str(user))
     except IntegrityError:
         if not client_id:
             raise

@@ -140,7 +140,7 @@ class Command(BaseCommand):
             "--interval",
             type=float,
             default=None,
-            help="seconds between one client's messages (service: default 20; social: default 10)",
+            help="seconds between one client's messages (service, social; default 20)",
         )
         parser.add_argument("--groups", type=int, default=100, help="groups the clients fill evenly (social)")
         parser.add_argument(
@@ -254,7 +254,7 @@ class Command(BaseCommand):
 
             parts = social.PARTS if options["part"] == "all" else (options["part"],)
             clients, groups, seconds = options["clients"], options["groups"], options["seconds"]
-            interval = 10.0 if options["interval"] is None else options["interval"]
+            interval = 20.0 if options["interval"] is None else options["interval"]
             if "contacts" in parts and (options["contacts"] < 20 or options["requests"] < 1):
                 raise CommandError("--contacts must be at least 20 and --requests positive")
             if "sockets" in parts and (groups < 1 or clients < 2 * groups or clients % groups):
