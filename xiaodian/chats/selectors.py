@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import F, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
@@ -44,7 +45,7 @@ def membership(user: User, conversation_id: int) -> Member:
 
 
 def _preview(kind: str, text: str) -> str:
-    return {"image": "[图片]", "card": "[卡片]"}.get(kind, text[:40])
+    return {"image": _("[图片]"), "card": _("[卡片]")}.get(kind, text[:40])
 
 
 def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[list[ConversationRow], int]:
