@@ -34,7 +34,6 @@ from django.db.models import Max
 from xiaodian.accounts.models import User
 from xiaodian.chats import services as chats
 from xiaodian.chats.models import Conversation, Message
-from xiaodian.chats.rules import SYNC_MAX
 from xiaodian.core import clock
 from xiaodian.social.models import Contact
 

@@ -109,7 +109,7 @@ def frames(messages: list[Message], viewer_id: int) -> list[dict]:
     out = []
     for m in messages:
         frame = message_frame(m, names.get(m.sender_id or 0, ""))
-        if frame["card"] is not None:
+        if frame["card"] is not None and m.card_id is not None:
             frame["card"]["view"] = views.get((m.card_kind, m.card_id))
         out.append(frame)
     return out

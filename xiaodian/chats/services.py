@@ -256,7 +256,9 @@ def _clean_text(text) -> str:
 def _check_direct(conversation: Conversation, sender_id: int) -> int:
     """Both edges must stand: the sender has the other, and the other still has the sender (as
     WeChat refuses a message to someone who deleted you). Answers the other's id."""
-    other = conversation.user_high_id if conversation.user_low_id == sender_id else conversation.user_low_id
+    pair = (conversation.user_low_id, conversation.user_high_id)
+    assert pair[0] is not None and pair[1] is not None  # a 1:1 chat has both (chat_pair_ordered)
+    other = pair[1] if pair[0] == sender_id else pair[0]
     if contacts.is_mutual(sender_id, other):  # one query for the usual case
         return other
     if not contacts.has_contact(sender_id, other):
@@ -342,7 +344,7 @@ def send_message(
                 other = _check_direct(conversation, user.pk)
                 social.note_chat(a_id=user.pk, b_id=other, at=now)
             link = ""
-            if kind == MessageKind.CARD:
+            if kind == MessageKind.CARD and card_id is not None:
                 link = cards.card_shared(
                     sharer_id=user.pk,
                     kind=card_kind,

@@ -51,3 +51,6 @@ def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), "orange").save(buffer, "PNG")
     return buffer.getvalue()
+
+
+from xiaodian.core.tests.asgi import asgi_server  # noqa: E402, F401  (the site with websockets, for the browser test)

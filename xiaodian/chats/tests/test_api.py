@@ -42,7 +42,7 @@ def test_open_send_history_and_read_over_http(pair):
 
 
 def test_one_way_and_strangers_are_refused(pair, make_user, api_for):
-    a, b, a_api, b_api = pair
+    a, b, a_api, _b_api = pair
     chat_id = a_api.post("/chats", {"user_id": b.pk}).json()["id"]
     social.delete_contact(owner=b, other_id=a.pk)
     refused = a_api.post(f"/chats/{chat_id}/messages", {"text": "在吗"})
@@ -59,7 +59,7 @@ def test_one_way_and_strangers_are_refused(pair, make_user, api_for):
 
 
 def test_bad_input_is_a_422_not_a_500(pair):
-    a, b, a_api, _b_api = pair
+    _a, b, a_api, _b_api = pair
     chat_id = a_api.post("/chats", {"user_id": b.pk}).json()["id"]
     for body in (
         {"text": ""},
@@ -76,7 +76,7 @@ def test_bad_input_is_a_422_not_a_500(pair):
 def test_a_picture_goes_up_as_multipart(pair, png_bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    a, b, a_api, _ = pair
+    _a, b, a_api, _ = pair
     chat_id = a_api.post("/chats", {"user_id": b.pk}).json()["id"]
     r = a_api.client.post(
         f"/api/v1/chats/{chat_id}/images",
