@@ -16,8 +16,7 @@ from channels.db import database_sync_to_async
 
 from xiaodian.core import broadcast, throttle
 from xiaodian.core.errors import DomainError
-from xiaodian.core.pagination import MAX_ID
-from xiaodian.core.sockets import FrameConsumer
+from xiaodian.core.sockets import FrameConsumer, frame_int, frame_str
 from xiaodian.social import cards
 
 from . import delivery, rules, selectors, services
@@ -58,17 +57,17 @@ class ChatConsumer(FrameConsumer):
 
     async def on_send(self, content):
         await database_sync_to_async(throttle.hit)(rules.MESSAGE_SEND_PER_USER, self.user.pk)
-        kind = _str(content.get("kind", "text"), "kind")
+        kind = frame_str(content.get("kind", "text"), "kind")
         if kind not in ("text", "card"):  # pictures go up over HTTP
             raise DomainError("validation_error", field="kind")
         message, created = await database_sync_to_async(services.send_message)(
             user=self.user,
-            conversation_id=_int(content.get("conversation"), "conversation"),
+            conversation_id=frame_int(content.get("conversation"), "conversation"),
             kind=kind,
-            text=_str(content.get("text", ""), "text"),
-            card_kind=_str(content.get("card_kind", ""), "card_kind"),
-            card_id=_int(content["card_id"], "card_id") if content.get("card_id") is not None else None,
-            client_id=_str(content.get("client_id", ""), "client_id"),
+            text=frame_str(content.get("text", ""), "text"),
+            card_kind=frame_str(content.get("card_kind", ""), "card_kind"),
+            card_id=frame_int(content["card_id"], "card_id") if content.get("card_id") is not None else None,
+            client_id=frame_str(content.get("client_id", ""), "client_id"),
         )
         # the broadcast reaches this socket too; `sent` ties the saved number to the client's id at once
         await self.send_json(
@@ -85,8 +84,8 @@ class ChatConsumer(FrameConsumer):
     async def on_read(self, content):
         await database_sync_to_async(services.mark_read)(
             user=self.user,
-            conversation_id=_int(content.get("conversation"), "conversation"),
-            seq=_int(content.get("seq"), "seq"),
+            conversation_id=frame_int(content.get("conversation"), "conversation"),
+            seq=frame_int(content.get("seq"), "seq"),
         )
 
     async def on_sync(self, content):
@@ -96,7 +95,7 @@ class ChatConsumer(FrameConsumer):
         if not isinstance(have, dict) or len(have) > 10_000:
             raise DomainError("validation_error", field="have")
         try:
-            wanted = {int(k): _int(v, "have") for k, v in have.items()}
+            wanted = {int(k): frame_int(v, "have") for k, v in have.items()}
         except ValueError:
             raise DomainError("validation_error", field="have") from None
         rows, more = await database_sync_to_async(self._missed)(wanted, content.get("listed_only") is True)
@@ -126,15 +125,3 @@ class ChatConsumer(FrameConsumer):
                 },
             }
         await self.send_json(frame)
-
-
-def _int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise DomainError("validation_error", field=field)
-    return value
-
-
-def _str(value, field: str) -> str:
-    if not isinstance(value, str):
-        raise DomainError("validation_error", field=field)
-    return value

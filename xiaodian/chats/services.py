@@ -17,6 +17,7 @@ from xiaodian.accounts.models import User
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.images import read_image
+from xiaodian.core.text import message_text
 from xiaodian.social import cards
 from xiaodian.social import selectors as contacts
 from xiaodian.social import services as social
@@ -243,14 +244,7 @@ def leave_group(*, user: User, conversation_id: int) -> None:
 
 
 def _clean_text(text) -> str:
-    text = (text if isinstance(text, str) else "").strip()
-    if "\x00" in text:  # PostgreSQL keeps no NUL in text
-        raise DomainError("validation_error", field="text")
-    if not text or len(text) > rules.TEXT_MAX:
-        raise DomainError(
-            "validation_error", _("内容须为 1–%(n)d 个字") % {"n": rules.TEXT_MAX}, field="text"
-        )
-    return text
+    return message_text(text, limit=rules.TEXT_MAX)
 
 
 def _check_direct(conversation: Conversation, sender_id: int) -> int:

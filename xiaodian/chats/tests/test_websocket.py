@@ -8,39 +8,20 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.test import Client
 from django.utils.module_loading import import_string
 
 from xiaodian.chats import services
 from xiaodian.chats.models import Member, Message
-from xiaodian.core.tests.sockets import assert_bad_frames_answered
+from xiaodian.core.tests.sockets import ORIGIN, assert_bad_frames_answered, connect_as, next_of
 from xiaodian.social import services as social
 
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 application = import_string(settings.ASGI_APPLICATION)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-def session_cookie(user) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(user)
-    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
-
-
 async def connect(user) -> WebsocketCommunicator:
-    headers = [ORIGIN, await database_sync_to_async(session_cookie)(user)]
-    communicator = WebsocketCommunicator(application, "/ws/chats/", headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
-
-
-async def next_of(communicator: WebsocketCommunicator, kind: str) -> dict:
-    while True:
-        frame = await communicator.receive_json_from(timeout=5)
-        if frame["type"] == kind:
-            return frame
+    return await connect_as(user, "/ws/chats/")
 
 
 @pytest.fixture
