@@ -2,35 +2,17 @@
 server and real websockets, on the database the suite uses (its PostgreSQL test database on
 PostgreSQL, a throwaway SQLite file otherwise, as test_service_bench), checked by sequence."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from django.db import connection
 
-from .test_service_bench import _database_url
+from .test_service_bench import bench_json
 
 TINY = ["--part", "sockets", "--clients", "10", "--groups", "2", "--seconds", "3", "--interval", "0.5"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_clients_in_two_groups_lose_and_double_nothing_and_the_latency_is_measured(tmp_path):
-    env = {**os.environ, "XIAODIAN_DATA_DIR": str(tmp_path)}
-    env.pop("XIAODIAN_DATABASE_URL", None)
-    if url := _database_url():
-        env["XIAODIAN_DATABASE_URL"] = url
-    for command in (["mark-db"], ["social", "--json", *TINY]):
-        done = subprocess.run(
-            [sys.executable, "-m", "xiaodian", "bench", *command],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    result = bench_json(tmp_path, "social", *TINY)
     assert "contacts" not in result and result["database"] == connection.vendor
     sockets = result["sockets"]
     assert sockets["passed"] is True and result["passed"] is True
