@@ -3,6 +3,7 @@ joins the user's group, so one socket receives every conversation's frames. docs
 the frames."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from xiaodian.core import broadcast
 
@@ -29,7 +30,7 @@ def message_frame(message: Message, sender_name: str = "") -> dict:
         if message.card_kind
         else None,
         "client_id": message.client_id,
-        "created_at": message.created_at.isoformat(),
+        "created_at": timezone.localtime(message.created_at).isoformat(),  # with its offset: shown as is
     }
 
 
