@@ -27,6 +27,7 @@ class Contact(models.Model):
         ordering = ["owner_id", "id"]
         verbose_name = _("联系人")
         verbose_name_plural = pgettext_lazy("plural", "联系人")
+        indexes = [models.Index(fields=["owner", "-id"], name="contact_owner_recent")]
         constraints = [
             models.UniqueConstraint(fields=["owner", "other"], name="contact_once"),
             models.CheckConstraint(condition=~Q(owner=F("other")), name="contact_not_self"),

@@ -127,9 +127,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
         request = _pending_for(user, request_id)
         now = clock.now()
         existing = set(
-            Contact.objects.filter(
-                owner_id__in=(user.pk, sender_id), other_id__in=(user.pk, sender_id)
-            ).values_list("owner_id", flat=True)
+            Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)
         )
         edges = []
         for owner_id, other_id in ((sender_id, user.pk), (user.pk, sender_id)):
@@ -290,9 +288,14 @@ def delete_post(*, author: User, post_id: int) -> None:
         post = Post.objects.filter(pk=post_id, author=author).first()
         if post is None:
             raise DomainError("not_found")
-        names = [image.image.name for image in post.images.all()]
+        names = [str(image.image.name) for image in post.images.all()]
         post.delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _visible(user: User, post_id: int) -> Post:
