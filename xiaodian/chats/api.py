@@ -12,21 +12,21 @@ from xiaodian.core.pagination import ObjectId, PageParams
 from . import rules, selectors, services
 from .rules import Kind, MessageKind
 from .schemas import (
-    ConversationPage,
+    ChatConversationPage,
+    ChatHistoryParams,
+    ChatMessageIn,
+    ChatMessageOut,
+    ChatMessagePage,
+    ChatOpenIn,
+    ChatOpenOut,
+    ChatReadIn,
+    ChatReadOut,
+    ChatSyncIn,
+    ChatSyncOut,
     GroupIn,
+    GroupInvitationOut,
     GroupOut,
-    HistoryParams,
-    InvitationOut,
-    MessageIn,
-    MessageOut,
-    MessagePage,
-    OpenIn,
-    OpenOut,
-    ReadIn,
-    ReadOut,
-    SyncIn,
-    SyncOut,
-    UserIn,
+    GroupUserIn,
 )
 
 router = Router(tags=["chats"])
@@ -39,13 +39,13 @@ def _conversation(request, conversation_id: int, kind: str | None = None):
     return member
 
 
-def _history(request, conversation_id: int, params: HistoryParams, kind: str | None = None) -> dict:
+def _history(request, conversation_id: int, params: ChatHistoryParams, kind: str | None = None) -> dict:
     member = _conversation(request, conversation_id, kind)
     rows, has_more = selectors.history(member, before=params.before, limit=params.limit)
     return {"items": selectors.frames(rows, request.auth.pk), "has_more": has_more}
 
 
-def _send(request, conversation_id: int, body: MessageIn, kind: str | None = None):
+def _send(request, conversation_id: int, body: ChatMessageIn, kind: str | None = None):
     _conversation(request, conversation_id, kind)
     throttle.hit(rules.MESSAGE_SEND_PER_USER, request.auth.pk)
     message, created = services.send_message(
@@ -63,23 +63,23 @@ def _send(request, conversation_id: int, body: MessageIn, kind: str | None = Non
 # -- every conversation ------------------------------------------------------------------------
 
 
-@router.get("/chats", response=ConversationPage)
+@router.get("/chats", response=ChatConversationPage)
 def list_conversations(request, page: Query[PageParams]):
     """The caller's 1:1 chats and groups, newest activity first, each with its unread count."""
     rows, count = selectors.my_conversations(request.auth, limit=page.limit, offset=page.offset)
     return {"items": rows, "count": count, "unread_total": selectors.unread_total(request.auth)}
 
 
-@router.post("/chats", response={200: OpenOut, 201: OpenOut})
-def open_chat(request, body: OpenIn):
+@router.post("/chats", response={200: ChatOpenOut, 201: ChatOpenOut})
+def open_chat(request, body: ChatOpenIn):
     """Open (or return to) the 1:1 chat with a contact: 201 when new. 403 `chat_not_a_contact`
     when the caller does not have them."""
     conversation, created = services.open_direct(user=request.auth, other_id=body.user_id)
     return (201 if created else 200), conversation
 
 
-@router.post("/chats/sync", response=SyncOut)
-def sync(request, body: SyncIn):
+@router.post("/chats/sync", response=ChatSyncOut)
+def sync(request, body: ChatSyncIn):
     """What the client missed, from the last sequence it has per conversation (the websocket's
     `sync` over HTTP)."""
     try:
@@ -90,22 +90,22 @@ def sync(request, body: SyncIn):
     return {"items": selectors.frames(rows, request.auth.pk), "more": more}
 
 
-@router.get("/chats/{chat_id}/messages", response=MessagePage)
-def history(request, chat_id: ObjectId, params: Query[HistoryParams]):
+@router.get("/chats/{chat_id}/messages", response=ChatMessagePage)
+def history(request, chat_id: ObjectId, params: Query[ChatHistoryParams]):
     """A page of history, oldest first: the newest, or those before `before`."""
     return _history(request, chat_id, params)
 
 
-@router.post("/chats/{chat_id}/messages", response={200: MessageOut, 201: MessageOut})
+@router.post("/chats/{chat_id}/messages", response={200: ChatMessageOut, 201: ChatMessageOut})
 @refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
-def send(request, chat_id: ObjectId, body: MessageIn):
+def send(request, chat_id: ObjectId, body: ChatMessageIn):
     """A text or card message (pictures: `/images`). 201 when saved; 200 with the saved message
     for a `client_id` sent before. A 1:1 message to someone who deleted the caller: 403
     `chat_contact_removed_you`."""
     return _send(request, chat_id, body)
 
 
-@router.post("/chats/{chat_id}/images", response={201: MessageOut})
+@router.post("/chats/{chat_id}/images", response={201: ChatMessageOut})
 @refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
 def send_image(request, chat_id: ObjectId, image: File[UploadedFile | None] = None):
     """A picture (JPEG, PNG, GIF or WebP, at most 5 MB), as multipart `image`."""
@@ -117,8 +117,8 @@ def send_image(request, chat_id: ObjectId, image: File[UploadedFile | None] = No
     return 201, selectors.frames([message], request.auth.pk)[0]
 
 
-@router.post("/chats/{chat_id}/read", response=ReadOut)
-def mark_read(request, chat_id: ObjectId, body: ReadIn):
+@router.post("/chats/{chat_id}/read", response=ChatReadOut)
+def mark_read(request, chat_id: ObjectId, body: ChatReadIn):
     """The caller has read up to `seq`; read state only moves forward."""
     return services.mark_read(user=request.auth, conversation_id=chat_id, seq=body.seq)
 
@@ -144,7 +144,7 @@ def create_group(request, body: GroupIn):
     return 201, _group_out(services.create_group(owner=request.auth, title=body.title))
 
 
-@router.get("/groups/invitations", response=list[InvitationOut])
+@router.get("/groups/invitations", response=list[GroupInvitationOut])
 def my_invitations(request):
     """Invitations waiting for the caller's answer."""
     return selectors.pending_invitations(request.auth)
@@ -158,7 +158,7 @@ def accept(request, invitation_id: ObjectId):
     return _group_out(member.conversation)
 
 
-@router.post("/groups/invitations/{invitation_id}/decline", response=InvitationOut)
+@router.post("/groups/invitations/{invitation_id}/decline", response=GroupInvitationOut)
 def decline(request, invitation_id: ObjectId):
     return services.decline_invitation(user=request.auth, invitation_id=invitation_id)
 
@@ -169,9 +169,9 @@ def group(request, group_id: ObjectId):
     return _group_out(_conversation(request, group_id, Kind.GROUP).conversation)
 
 
-@router.post("/groups/{group_id}/invitations", response={201: InvitationOut})
+@router.post("/groups/{group_id}/invitations", response={201: GroupInvitationOut})
 @refuses("chat_not_a_contact", "chat_already_member")
-def invite(request, group_id: ObjectId, body: UserIn):
+def invite(request, group_id: ObjectId, body: GroupUserIn):
     """A member invites one of their contacts; the invitee accepts."""
     return 201, services.invite(user=request.auth, conversation_id=group_id, invitee_id=body.user_id)
 
@@ -184,7 +184,7 @@ def remove(request, group_id: ObjectId, user_id: ObjectId):
 
 
 @router.post("/groups/{group_id}/admins", response=GroupOut)
-def add_admin(request, group_id: ObjectId, body: UserIn):
+def add_admin(request, group_id: ObjectId, body: GroupUserIn):
     """The owner makes a member an admin."""
     member = services.set_admin(
         user=request.auth, conversation_id=group_id, member_id=body.user_id, admin=True
@@ -199,7 +199,7 @@ def remove_admin(request, group_id: ObjectId, user_id: ObjectId):
 
 
 @router.post("/groups/{group_id}/owner", response=GroupOut)
-def transfer(request, group_id: ObjectId, body: UserIn):
+def transfer(request, group_id: ObjectId, body: GroupUserIn):
     """The owner hands the group to another member."""
     member = services.transfer_ownership(user=request.auth, conversation_id=group_id, member_id=body.user_id)
     return _group_out(member.conversation)
@@ -212,12 +212,12 @@ def leave(request, group_id: ObjectId):
     return 204, None
 
 
-@router.get("/groups/{group_id}/messages", response=MessagePage)
-def group_history(request, group_id: ObjectId, params: Query[HistoryParams]):
+@router.get("/groups/{group_id}/messages", response=ChatMessagePage)
+def group_history(request, group_id: ObjectId, params: Query[ChatHistoryParams]):
     return _history(request, group_id, params, Kind.GROUP)
 
 
-@router.post("/groups/{group_id}/messages", response={200: MessageOut, 201: MessageOut})
+@router.post("/groups/{group_id}/messages", response={200: ChatMessageOut, 201: ChatMessageOut})
 @refuses("rate_limited")
-def group_send(request, group_id: ObjectId, body: MessageIn):
+def group_send(request, group_id: ObjectId, body: ChatMessageIn):
     return _send(request, group_id, body, Kind.GROUP)

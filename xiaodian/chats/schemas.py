@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 from xiaodian.core.pagination import MAX_ID, StrictId, json_int
 from xiaodian.social.cards import KINDS
@@ -9,11 +10,11 @@ from xiaodian.social.cards import KINDS
 from . import rules
 
 
-class OpenIn(Schema):
+class ChatOpenIn(Schema):
     user_id: StrictId = Field(description="The contact to chat with")
 
 
-class ConversationOut(Schema):
+class ChatConversationOut(Schema):
     id: int
     kind: str
     title: str = Field(description="A group's name; a 1:1 chat: the other person's name")
@@ -26,19 +27,19 @@ class ConversationOut(Schema):
     other_id: int | None = Field(description="A 1:1 chat: the other person")
 
 
-class ConversationPage(Schema):
-    items: list[ConversationOut]
+class ChatConversationPage(Schema):
+    items: list[ChatConversationOut]
     count: int
     unread_total: int
 
 
-class OpenOut(Schema):
+class ChatOpenOut(Schema):
     id: int
     kind: str
     last_seq: int
 
 
-class CardOut(Schema):
+class ChatCardOut(Schema):
     kind: str
     id: int
     link: str = Field(description="The share's link (carries the share as the order's source), or empty")
@@ -48,7 +49,7 @@ class CardOut(Schema):
     )
 
 
-class MessageOut(Schema):
+class ChatMessageOut(Schema):
     id: int
     conversation: int
     seq: int
@@ -57,22 +58,22 @@ class MessageOut(Schema):
     kind: str
     text: str
     image: str | None
-    card: CardOut | None
+    card: ChatCardOut | None
     client_id: str
     created_at: datetime
 
 
-class MessagePage(Schema):
-    items: list[MessageOut] = Field(description="Oldest first")
+class ChatMessagePage(Schema):
+    items: list[ChatMessageOut] = Field(description="Oldest first")
     has_more: bool = Field(description="Older messages exist: ask again with `before` = the first item's seq")
 
 
-class HistoryParams(Schema):
+class ChatHistoryParams(Schema):
     before: int | None = Field(None, ge=1, le=MAX_ID, description="Only messages with a smaller seq")
     limit: int = Field(50, ge=1, le=rules.PAGE_MAX)
 
 
-class MessageIn(Schema):
+class ChatMessageIn(Schema):
     kind: Literal["text", "card"] = "text"
     text: str = Field("", max_length=rules.TEXT_MAX)
     card_kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
@@ -80,25 +81,25 @@ class MessageIn(Schema):
     client_id: str = Field("", max_length=rules.CLIENT_ID_MAX, description="Makes a resend harmless")
 
 
-class ReadIn(Schema):
+class ChatReadIn(Schema):
     seq: json_int(ge=0, le=MAX_ID) = Field(description="Read up to this sequence number")  # type: ignore[valid-type]
 
 
-class ReadOut(Schema):
+class ChatReadOut(Schema):
     conversation: int = Field(alias="conversation_id")
     last_read_seq: int
 
 
-class SyncIn(Schema):
+class ChatSyncIn(Schema):
     have: dict[str, json_int(ge=0, le=MAX_ID)] = Field(  # type: ignore[valid-type]
         default_factory=dict,
         description="Conversation id → the last seq the client has; a conversation left out comes from its start",
     )
-    listed_only: bool = Field(False, description="Only the conversations named in `have`")
+    listed_only: StrictBool = Field(False, description="Only the conversations named in `have`")
 
 
-class SyncOut(Schema):
-    items: list[MessageOut] = Field(description="Oldest first within each conversation")
+class ChatSyncOut(Schema):
+    items: list[ChatMessageOut] = Field(description="Oldest first within each conversation")
     more: bool = Field(description="More remain: ask again with the new last seqs")
 
 
@@ -106,7 +107,7 @@ class GroupIn(Schema):
     title: str = Field(max_length=rules.GROUP_TITLE_MAX, pattern=r"\S")
 
 
-class MemberOut(Schema):
+class GroupMemberOut(Schema):
     user_id: int
     name: str
     role: str
@@ -117,14 +118,14 @@ class GroupOut(Schema):
     id: int
     title: str
     last_seq: int
-    members: list[MemberOut]
+    members: list[GroupMemberOut]
 
 
-class UserIn(Schema):
+class GroupUserIn(Schema):
     user_id: StrictId
 
 
-class InvitationOut(Schema):
+class GroupInvitationOut(Schema):
     id: int
     group_id: int = Field(alias="conversation_id")
     group_title: str = Field(alias="conversation.title")
