@@ -15,6 +15,7 @@ from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.alliance.api import router as alliance_router
 from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
+from xiaodian.chats.api import router as chats_router
 from xiaodian.complaints.api import router as complaints_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
@@ -165,6 +166,7 @@ api.add_router("", orders_router)
 api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", content_router)
+api.add_router("", chats_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", ledger_router)

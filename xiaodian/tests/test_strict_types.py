@@ -127,10 +127,11 @@ def test_every_integer_in_a_json_body_is_strict(model, name):
     field = model.model_fields[name]
     annotation = typing.Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     adapter = TypeAdapter(annotation)
-    is_list = list in {typing.get_origin(a) for a in [field.annotation, *typing.get_args(field.annotation)]}
+    origins = {typing.get_origin(a) for a in [field.annotation, *typing.get_args(field.annotation)]}
+    is_list, is_map = list in origins, dict in origins
 
     def wrap(v):
-        return [v] if is_list else v
+        return [v] if is_list else {"1": v} if is_map else v
 
     adapter.validate_python(wrap(1))  # a plain integer in range is fine
     assert adapter.validate_python(wrap(1.0)) == wrap(1)  # and so is the same number written 1.0

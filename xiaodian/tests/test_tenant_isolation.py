@@ -24,6 +24,7 @@ from xiaodian.alliance import services as alliance
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.chats import services as chats
 from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
 from xiaodian.coupons import services as coupons
@@ -81,6 +82,9 @@ class World:
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
+    chat: object = None  # A's 1:1 chat with its customer (a contact)
+    group: object = None  # A's group, its customer a member
+    invitation: object = None  # A's invitation of a second contact into it
     contact: object = None  # A's contact (mutual): B has no edge to them, nor sees their Moments
     contact_request: object = None  # a contact request to A
     moment: object = None  # A's Moments post (seen by A's mutual contacts only)
@@ -117,9 +121,13 @@ OWNED_OBJECTS = {
     "coupon_id": lambda w: w.coupon.pk,
     "campaign_id": lambda w: w.campaign.pk,
     "conversation_id": lambda w: w.conversation.pk,
+    "chat_id": lambda w: w.chat.pk,
+    "group_id": lambda w: w.group.pk,
+    "invitation_id": lambda w: w.invitation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
-    "user_id": lambda w: w.contact.pk,  # A's contact: B may not delete, rename or read their Moments
+    # A's contact: B may not delete, rename or read their Moments, nor remove them from A's group
+    "user_id": lambda w: w.contact.pk,
     "request_id": lambda w: w.contact_request.pk,
     "post_id": lambda w: w.moment.pk,
     "comment_id": lambda w: w.moment_comment.pk,
@@ -324,6 +332,15 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         store=store, by=merchant, product_ids=[on_shelf.product_id], kind=1, commission_ratio_ppm=100_000
     )
     promoter = alliance.join_alliance(user=merchant, kind="creator", name="A", video_account_id=channel.pk)
+    friend = make_user()
+    for other in (customer, friend):
+        asked = social.send_contact_request(sender=merchant, recipient_id=other.pk)
+        social.accept_contact_request(user=other, request_id=asked.pk)
+    group = chats.create_group(owner=merchant, title="A 的群")
+    joining = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=customer.pk)
+    chats.accept_invitation(user=customer, invitation_id=joining.pk)
+    chat_ = chats.open_direct(user=merchant, other_id=customer.pk)[0]
+    invitation_ = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=friend.pk)
     contact = make_user()
     social.accept_contact_request(
         user=merchant, request_id=social.send_contact_request(sender=contact, recipient_id=merchant.pk).pk
@@ -370,6 +387,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         auto_reply=service.add_auto_reply(user=merchant, store=store, keyword="发货", reply="48 小时内"),
         plan=plan,
         promoter=promoter,
+        chat=chat_,
+        group=group,
+        invitation=invitation_,
         coupon=coupons.create_coupon(
             store=store,
             issue=True,

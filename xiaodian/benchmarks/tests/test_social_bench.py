@@ -16,7 +16,7 @@ CONTACTS, ROUNDS = 40, 6
 
 @pytest.fixture
 def result(benchmark_database):
-    return social.run(contacts=CONTACTS, requests=ROUNDS)
+    return social.run(parts=("contacts",), contacts=CONTACTS, requests=ROUNDS)
 
 
 def test_every_operation_is_timed_and_the_list_stays_whole(result):
@@ -37,15 +37,38 @@ def test_every_operation_is_timed_and_the_list_stays_whole(result):
 
 def test_a_second_run_reuses_the_seed(result):
     assert result["contacts"]["seed"]["reused"] is False
-    assert social.run(contacts=CONTACTS, requests=2)["contacts"]["seed"]["reused"] is True
+    assert (
+        social.run(parts=("contacts",), contacts=CONTACTS, requests=2)["contacts"]["seed"]["reused"] is True
+    )
 
 
 def test_the_command_prints_json_and_a_table(benchmark_database):
     out = io.StringIO()
     call_command(
-        "bench", "social", "--contacts", "30", "--requests", "2", "--json", stdout=out, stderr=io.StringIO()
+        "bench",
+        "social",
+        "--part",
+        "contacts",
+        "--contacts",
+        "30",
+        "--requests",
+        "2",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
     )
     assert json.loads(out.getvalue())["contacts"]["contacts"] == 30
     table = io.StringIO()
-    call_command("bench", "social", "--contacts", "30", "--requests", "2", stdout=table, stderr=io.StringIO())
+    call_command(
+        "bench",
+        "social",
+        "--part",
+        "contacts",
+        "--contacts",
+        "30",
+        "--requests",
+        "2",
+        stdout=table,
+        stderr=io.StringIO(),
+    )
     assert "search:" in table.getvalue() and "accept:" in table.getvalue()

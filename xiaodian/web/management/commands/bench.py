@@ -7,7 +7,8 @@ buyers' order-list latency while a wrong-password flood hits one account (login-
 ledger's payment postings and settlement run at a million orders (ledger), and the Preferred
 Alliance's product library at a million products and 100,000 plans and its commission settlement
 at a million commission orders (alliance), and a user with 10,000 contacts listing, searching,
-adding and deleting them (social).
+adding and deleting them, plus 500 chat websockets in 100 groups checked for lost and doubled
+messages (social).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -132,11 +133,26 @@ class Command(BaseCommand):
             help="keep the search index when the seed is reused (search; the build is then not timed)",
         )
         parser.add_argument(
-            "--clients", type=int, default=500, help="websockets, a buyer and an agent per store (service)"
+            "--clients",
+            type=int,
+            default=500,
+            help="websockets: a buyer and an agent per store (service), members of the groups (social)",
         )
-        parser.add_argument("--seconds", type=float, default=60.0, help="seconds of sending (service)")
         parser.add_argument(
-            "--interval", type=float, default=20.0, help="seconds between one client's messages (service)"
+            "--seconds", type=float, default=60.0, help="seconds of sending (service, social)"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="seconds between one client's messages (service, social; default 20)",
+        )
+        parser.add_argument("--groups", type=int, default=100, help="groups the clients fill evenly (social)")
+        parser.add_argument(
+            "--part",
+            choices=("all", "contacts", "sockets"),
+            default="all",
+            help="which part of the social benchmark: the contacts list, the chat websockets, or both",
         )
         parser.add_argument(
             "--offline",
@@ -246,13 +262,30 @@ class Command(BaseCommand):
         elif scenario == "social":
             from xiaodian.benchmarks import social
 
-            if options["contacts"] < 20 or options["requests"] < 1:
+            parts = social.PARTS if options["part"] == "all" else (options["part"],)
+            clients, groups, seconds = options["clients"], options["groups"], options["seconds"]
+            interval = 20.0 if options["interval"] is None else options["interval"]
+            if "contacts" in parts and (options["contacts"] < 20 or options["requests"] < 1):
                 raise CommandError("--contacts must be at least 20 and --requests positive")
-            result = social.run(contacts=options["contacts"], requests=options["requests"], report=say)
+            if "sockets" in parts and (groups < 1 or clients < 2 * groups or clients % groups):
+                raise CommandError("--clients must fill --groups evenly, at least two to a group")
+            if "sockets" in parts and (seconds <= 0 or interval <= 0):
+                raise CommandError("--seconds and --interval must be positive")
+            result = social.run(
+                parts=parts,
+                contacts=options["contacts"],
+                requests=options["requests"],
+                clients=clients,
+                groups=groups,
+                seconds=seconds,
+                interval=interval,
+                report=say,
+            )
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
-            clients, seconds, interval = options["clients"], options["seconds"], options["interval"]
+            clients, seconds = options["clients"], options["seconds"]
+            interval = 20.0 if options["interval"] is None else options["interval"]
             if clients < 2 or clients % 2:
                 raise CommandError("--clients is an even number (a buyer and an agent per store)")
             if seconds <= 0 or interval <= 0 or options["offline"] < 0:
@@ -547,4 +580,18 @@ def _social_table(result: dict) -> str:
             f"target p99 {contacts['targets']['p99_ms']} ms: {met[contacts['targets']['met']]}"
         )
         lines.append(f"  checks: {contacts['checks']}")
+    sockets = result.get("sockets")
+    if sockets:
+        m, latency = sockets["messages"], sockets["latency"]
+        lines += [
+            f"chat websockets: {sockets['clients']} clients in {sockets['groups']} groups for {sockets['seconds']} s, "
+            f"a message every {sockets['interval_s']} s each ({sockets['server']['channel_layer']}): "
+            + ("passed" if sockets["passed"] else "FAILED"),
+            f"  messages: {m['written']} written, {m['confirmed']} confirmed, {m['in_database']} in the database, "
+            f"{m['deliveries']} deliveries",
+            f"  lost {sockets['lost']}, duplicated {sockets['duplicated']}, sequence gaps {sockets['sequence_gaps']}, "
+            f"final sync mismatch {sockets['final_sync_mismatch']}, errors {sockets['errors'] or 'none'}",
+            f"  delivery: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, p99 {latency['p99_ms']} ms, "
+            f"max {latency['max_ms']} ms",
+        ]
     return "\n".join(lines) + "\n"
