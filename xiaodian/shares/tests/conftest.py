@@ -1,0 +1,48 @@
+from collections import defaultdict
+
+import pytest
+
+from xiaodian.alliance.tests.conftest import (  # noqa: F401
+    creator,
+    enabled,
+    make_plan,
+    make_promoter,
+    open_plan,
+    product,
+)
+from xiaodian.orders.tests.conftest import buyer, make_sku, other_store, place  # noqa: F401
+from xiaodian.shares import membership
+from xiaodian.shares.rules import Channel
+from xiaodian.social import cards
+
+
+@pytest.fixture
+def members(monkeypatch):
+    """The membership seam (shares.membership) filled for a test, until the chats and social
+    branches answer it: `members[("chat", 7)].add(user.pk)` puts the user in chat 7."""
+    rooms: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for channel in Channel.values:
+        monkeypatch.setitem(
+            membership.CHECKS,
+            channel,
+            lambda channel_id, user_id, ch=channel: user_id in rooms[(ch, channel_id)],
+        )
+    return rooms
+
+
+@pytest.fixture
+def sharer(make_user):
+    return make_user("sharer")
+
+
+@pytest.fixture
+def share_card(sharer):
+    """share_card(kind, card_id, channel="chat", channel_id=7, by=sharer) -> the short link, as a
+    chat, group or Moments post records it (social.cards.card_shared)."""
+
+    def share(kind, card_id, channel="chat", channel_id=7, by=None):
+        return cards.card_shared(
+            sharer_id=(by or sharer).pk, kind=kind, card_id=card_id, channel=channel, channel_id=channel_id
+        )
+
+    return share
