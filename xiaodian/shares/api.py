@@ -4,14 +4,13 @@ by the app that posts the card (social.cards.card_shared), never by a client."""
 
 from ninja import Query, Router
 
-from .schemas import ShareOut
-
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
 from xiaodian.core.permissions import require_user
 
 from . import rules, selectors, services
 from .models import Share
+from .schemas import ShareOut
 
 router = Router(tags=["shares"])
 

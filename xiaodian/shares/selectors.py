@@ -12,14 +12,14 @@ from xiaodian.catalog.models import Product
 from xiaodian.content.models import MiniProgram
 from xiaodian.orders import extensions, sources
 from xiaodian.orders.models import Order, OrderLine
-from xiaodian.stores.models import Store
 from xiaodian.social import cards
 from xiaodian.stores.homepage import mini_program_link
+from xiaodian.stores.models import Store
 
 from . import membership, rules
 from .models import Share
 
-_PAGES = {
+_PAGES: dict[str, str] = {
     rules.CardKind.PRODUCT: "catalog:product",
     rules.CardKind.STORE: "stores:shop",
     rules.CardKind.ORDER: "orders:order_detail",
@@ -61,7 +61,7 @@ def my_share(user: User, share_id: int) -> Share | None:
     return Share.objects.filter(sharer=user, pk=share_id).first()
 
 
-_TITLES = {
+_TITLES: dict[str, tuple[QuerySet, str]] = {
     rules.CardKind.PRODUCT: (Product.objects.all(), "title"),
     rules.CardKind.STORE: (Store.objects.all(), "name"),
     rules.CardKind.ORDER: (Order.objects.all(), "number"),
@@ -131,6 +131,8 @@ def verify_share(claim: sources.Claim) -> bool:
 def promotion(context: extensions.CheckoutContext) -> Promotion | None:
     """alliance.extensions.promotions: the sharer promoted the card's products of this checkout
     (the share verified before the checkout got here)."""
+    if context.source_id is None:
+        return None
     share = Share.objects.filter(pk=context.source_id).first()
     if share is None:
         return None

@@ -63,6 +63,7 @@ NOT_PAGES = {
     "set_language": "POST (the language switch)",
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
     "alliance:share": "a redirect to the product page through a promotion link",
+    "shares:open": "a redirect to a shared card's page, carrying the share",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -159,6 +160,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/sandbox/wechatpay/pay/{trade.prepay_id}/",
         "/alliance/",
         "/me/coupons/",
+        "/me/shares/",
     ]
     merchant_pages = [
         "/workbench/",

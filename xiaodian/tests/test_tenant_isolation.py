@@ -33,6 +33,7 @@ from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.service import services as service
+from xiaodian.shares import services as shares
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreLink
@@ -80,6 +81,7 @@ class World:
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
+    share: object = None  # A's share of its product into a chat (its sharer's alone)
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -111,6 +113,7 @@ OWNED_OBJECTS = {
     "promoter_id": lambda w: w.promoter.pk,
     "coupon_id": lambda w: w.coupon.pk,
     "campaign_id": lambda w: w.campaign.pk,
+    "share_id": lambda w: w.share.pk,
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
@@ -375,6 +378,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
             tiers=[[1_000, 100]],
             starts_at=now,
             ends_at=now + timedelta(days=1),
+        ),
+        share=shares.create_share(
+            sharer_id=merchant.pk, kind="product", card_id=on_shelf.product_id, channel="chat", channel_id=1
         ),
     )
 

@@ -51,6 +51,7 @@ def tour() -> list[Shot]:
         ("buyer2", "complaints", "/complaints/"),
         ("buyer2", "me", "/me/"),
         ("buyer2", "my-coupons", "/me/coupons/"),
+        ("buyer", "my-shares", "/me/shares/"),
         ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),

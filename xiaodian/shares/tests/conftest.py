@@ -10,7 +10,9 @@ from xiaodian.alliance.tests.conftest import (  # noqa: F401
     open_plan,
     product,
 )
-from xiaodian.orders.tests.conftest import buyer, make_sku, other_store, place  # noqa: F401
+from xiaodian.ledger import services as money
+from xiaodian.orders import services as orders
+from xiaodian.orders.tests.conftest import ADDRESS, buyer, make_sku, other_store, place, succeed  # noqa: F401
 from xiaodian.shares import membership
 from xiaodian.shares.rules import Channel
 from xiaodian.social import cards
@@ -46,3 +48,20 @@ def share_card(sharer):
         )
 
     return share
+
+
+def buy_and_pay(buyer, sku, scene, source_type, source_id, key):
+    """Place a one-unit order claiming this scene and source, pay it, and post the payment (the
+    alliance's commission too) as right after the commit: the order."""
+    placed = orders.place_order(
+        buyer=buyer,
+        items=[orders.LineRequest(sku_id=sku.pk, quantity=1)],
+        address=ADDRESS,
+        scene=scene,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=key,
+    )
+    succeed(placed.checkout)
+    money.post_paid_orders(order_ids=[o.pk for o in placed.orders])
+    return placed.orders[0]

@@ -7,34 +7,14 @@ from xiaodian.alliance import rules as alliance_rules
 from xiaodian.alliance import selectors as alliance
 from xiaodian.alliance.models import AttributedLine
 from xiaodian.alliance.rules import PromoterKind
-from xiaodian.analytics import selectors as analytics
-from xiaodian.analytics.rules import TZ
 from xiaodian.content import services as content
-from xiaodian.core import clock
-from xiaodian.ledger import services as money
-from xiaodian.orders import services as orders
-from xiaodian.orders.models import Order, OrderLine
+from xiaodian.orders.models import OrderLine
 from xiaodian.orders.rules import SalesChannel
-from xiaodian.orders.tests.conftest import ADDRESS, succeed
 from xiaodian.shares.models import Share
 from xiaodian.stores import services as stores
 
+from .conftest import buy_and_pay
 from .test_shares import checkout, opened
-
-
-def _buy_and_pay(buyer, sku, scene, source_type, source_id, key):
-    placed = orders.place_order(
-        buyer=buyer,
-        items=[orders.LineRequest(sku_id=sku.pk, quantity=1)],
-        address=ADDRESS,
-        scene=scene,
-        source_type=source_type,
-        source_id=source_id,
-        idempotency_key=key,
-    )
-    succeed(placed.checkout)
-    money.post_paid_orders(order_ids=[o.pk for o in placed.orders])
-    return placed.orders[0]
 
 
 def test_a_promoters_share_earns_through_the_alliance(
@@ -44,7 +24,7 @@ def test_a_promoters_share_earns_through_the_alliance(
     share_card("product", product.pk, channel="moment", channel_id=11, by=promoter.user)
     share = Share.objects.get()
     members[("moment", 11)].add(buyer.pk)
-    order = _buy_and_pay(buyer, product.skus.get(), 11, "social_share", share.pk, "a1")
+    order = buy_and_pay(buyer, product.skus.get(), 11, "social_share", share.pk, "a1")
     line = OrderLine.objects.get(order=order)
     assert (line.scene, line.source_type, line.source_id) == (11, "social_share", share.pk)
     assert (line.promoter_id, line.sales_channel) == (promoter.user_id, SalesChannel.CREATOR)
@@ -60,7 +40,7 @@ def test_an_unverified_share_of_a_promoter_earns_nothing(
 ):
     promoter = make_promoter(PromoterKind.SHARER)
     share_card("product", product.pk, by=promoter.user)  # the buyer is in no channel
-    order = _buy_and_pay(buyer, product.skus.get(), 9, "social_share", Share.objects.get().pk, "a2")
+    order = buy_and_pay(buyer, product.skus.get(), 9, "social_share", Share.objects.get().pk, "a2")
     line = OrderLine.objects.get(order=order)
     assert (line.scene, line.source_type, line.promoter_id) == (1, "", None)
     assert not AttributedLine.objects.exists()
@@ -71,7 +51,7 @@ def test_a_share_by_someone_who_is_no_promoter_attributes_to_no_one(
 ):
     share_card("product", product.pk)
     members[("chat", 7)].add(buyer.pk)
-    order = _buy_and_pay(buyer, product.skus.get(), 9, "social_share", Share.objects.get().pk, "a3")
+    order = buy_and_pay(buyer, product.skus.get(), 9, "social_share", Share.objects.get().pk, "a3")
     line = OrderLine.objects.get(order=order)
     assert (line.scene, line.promoter_id) == (9, None)
     assert not AttributedLine.objects.exists()
@@ -100,18 +80,3 @@ def test_a_mini_program_card_from_a_chat_records_scene_12(
         owner=buyer, name="别家商城", app_id="wx00000000000000cd", mall_path="/m"
     )
     assert checkout(api_for, buyer, sku, 12, "mini_program", stranger.pk) == (1, "", None)
-
-
-def test_the_data_centre_counts_only_verified_private_scenes(buyer, store, make_sku, share_card, members):
-    sku = make_sku(store, price_fen=1_000, stock=10)
-    share_card("product", sku.product_id)
-    members[("chat", 7)].add(buyer.pk)
-    share = Share.objects.get()
-    _buy_and_pay(buyer, sku, 9, "", None, "d1")  # claims a chat, names nothing
-    _buy_and_pay(buyer, sku, 10, "social_share", share.pk, "d2")  # a chat's share claimed as a group's
-    _buy_and_pay(buyer, sku, 9, "social_share", share.pk, "d3")  # verified
-    assert sorted(Order.objects.values_list("scene", flat=True)) == [1, 1, 9]
-    today = clock.now().astimezone(TZ).date()
-    report = analytics.store_report(store, today, today)
-    assert (report.totals.private.orders, report.totals.public.orders) == (1, 2)
-    assert report.totals.by_scene[9].orders == 1 and report.totals.by_scene[1].orders == 2
