@@ -15,6 +15,7 @@ from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.alliance.api import router as alliance_router
 from xiaodian.analytics.api import router as analytics_router
 from xiaodian.catalog.api import router as catalog_router
+from xiaodian.chats.api import router as chats_router
 from xiaodian.complaints.api import router as complaints_router
 from xiaodian.content.api import router as content_router
 from xiaodian.core.errors import CODES, DomainError
@@ -31,6 +32,7 @@ from xiaodian.scoring.api import router as scoring_router
 from xiaodian.search.api import router as search_router
 from xiaodian.service.api import router as service_router
 from xiaodian.shares.api import router as shares_router
+from xiaodian.social.api import router as social_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -165,6 +167,7 @@ api.add_router("", orders_router)
 api.add_router("", reviews_router)
 api.add_router("", aftersales_router)
 api.add_router("", content_router)
+api.add_router("", chats_router)
 api.add_router("", live_router)
 api.add_router("", scoring_router)
 api.add_router("", ledger_router)
@@ -173,5 +176,6 @@ api.add_router("", coupons_router)
 api.add_router("", shares_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
+api.add_router("", social_router)
 api.add_router("", service_router)
 api.add_router("", analytics_router)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "xiaodian.accounts",
     "xiaodian.content",
     "xiaodian.social",
+    "xiaodian.chats",
     "xiaodian.stores",
     "xiaodian.catalog",
     "xiaodian.payments",

@@ -27,11 +27,13 @@ urlpatterns = [
     path("", include("xiaodian.alliance.urls")),
     path("", include("xiaodian.coupons.urls")),
     path("", include("xiaodian.shares.urls")),
+    path("", include("xiaodian.social.urls")),
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),
     path("", include("xiaodian.live.urls")),
     path("", include("xiaodian.search.urls")),
     path("", include("xiaodian.service.urls")),
+    path("", include("xiaodian.chats.urls")),
     path("", include("xiaodian.analytics.urls")),
     path("", include("xiaodian.web.urls")),
 ]

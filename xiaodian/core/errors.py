@@ -116,6 +116,12 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "service_limit_reached": (422, _("数量已达上限。")),
     "auto_reply_keyword_exists": (409, _("该关键词已存在。")),
     "already_rated": (409, _("已评价过该会话。")),
+    # chats and groups
+    "chat_not_a_contact": (403, _("对方不是你的联系人，请先添加。")),
+    "chat_contact_removed_you": (403, _("对方已将你删除，消息发送失败。请先发送朋友验证请求。")),
+    "chat_already_member": (409, _("对方已在群聊中。")),
+    "group_full": (409, _("群聊人数已达上限（500 人）。")),
+    "group_owner_must_transfer": (409, _("群主需先转让群主才能退出群聊。")),
     # store score
     "formula_invalid": (422, _("评分公式无效。")),
     "formula_not_found": (404, _("评分公式版本不存在。")),
@@ -158,6 +164,9 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "homepage_image_unknown": (422, _("横幅图片须先上传到本店。")),
     "homepage_empty": (409, _("首页至少需要一个模块才能发布。")),
     "homepage_draft_changed": (409, _("草稿已在别处修改，请刷新页面后再调整顺序。")),
+    # contacts and Moments
+    "contact_exists": (409, _("对方已在你的通讯录中。")),
+    "contact_limit_reached": (409, _("通讯录人数已达上限。")),
     # data center
     "date_range_invalid": (422, _("日期范围无效。")),
     "date_range_too_long": (422, _("日期范围过长。")),

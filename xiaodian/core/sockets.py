@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from . import throttle
 from .errors import DomainError
+from .pagination import MAX_ID
 from .parsing import check_storable
 
 log = logging.getLogger(__name__)
@@ -135,3 +136,17 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(exc, throttle.RateLimited):
             frame["retry_after"] = exc.retry_after
         await self.send_json(frame)
+
+
+def frame_int(value, field: str) -> int:
+    """A frame's id or number: a JSON integer from 0 to the largest id, else a refusal naming it."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise DomainError("validation_error", field=field)
+    return value
+
+
+def frame_str(value, field: str) -> str:
+    """A frame's text field: a JSON string, else a refusal naming it."""
+    if not isinstance(value, str):
+        raise DomainError("validation_error", field=field)
+    return value

@@ -8,6 +8,10 @@ pattern-based check; the trust-and-safety work replaces it behind the same funct
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+
 _SPACE = re.compile(r"\s+")
 # Separators people put between characters to dodge a word filter ("旗 舰", "旗·舰", "o-f-f-i-c-i-a-l").
 _SEPARATORS = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -51,3 +55,14 @@ def is_digits(value: str) -> bool:
     """ASCII digits only: what `int()` reads as a plain number. (`str.isdigit` also accepts "²" and
     other digits `int()` refuses.)"""
     return value.isascii() and value.isdigit()
+
+
+def message_text(text, *, limit: int, field: str = "text") -> str:
+    """A message's text (a chat's, customer service's), stripped: 1–`limit` characters the
+    database can keep, else a refusal naming `field`."""
+    text = (text if isinstance(text, str) else "").strip()
+    if "\x00" in text:  # PostgreSQL keeps no NUL in text
+        raise DomainError("validation_error", field=field)
+    if not text or len(text) > limit:
+        raise DomainError("validation_error", _("内容须为 1–%(n)d 个字") % {"n": limit}, field=field)
+    return text

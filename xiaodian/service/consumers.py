@@ -15,8 +15,7 @@ from channels.db import database_sync_to_async
 
 from xiaodian.core import broadcast, throttle
 from xiaodian.core.errors import DomainError
-from xiaodian.core.pagination import MAX_ID
-from xiaodian.core.sockets import FrameConsumer
+from xiaodian.core.sockets import FrameConsumer, frame_int, frame_str
 
 from . import delivery, rules, selectors, services
 
@@ -60,14 +59,16 @@ class ServiceConsumer(FrameConsumer):
         await database_sync_to_async(throttle.hit)(rules.MESSAGE_SEND_PER_USER, self.user.pk)
         message, created = await database_sync_to_async(services.send_message)(
             user=self.user,
-            conversation_id=_int(content.get("conversation"), "conversation"),
-            kind=_str(content.get("kind", "text"), "kind"),
-            text=_str(content.get("text", ""), "text"),
-            product_id=_int(content["product_id"], "product_id")
+            conversation_id=frame_int(content.get("conversation"), "conversation"),
+            kind=frame_str(content.get("kind", "text"), "kind"),
+            text=frame_str(content.get("text", ""), "text"),
+            product_id=frame_int(content["product_id"], "product_id")
             if content.get("product_id") is not None
             else None,
-            order_id=_int(content["order_id"], "order_id") if content.get("order_id") is not None else None,
-            client_id=_str(content.get("client_id", ""), "client_id"),
+            order_id=frame_int(content["order_id"], "order_id")
+            if content.get("order_id") is not None
+            else None,
+            client_id=frame_str(content.get("client_id", ""), "client_id"),
         )
         # the broadcast reaches this socket too; `sent` ties the saved id to the client's id at once
         await self.send_json(
@@ -77,13 +78,13 @@ class ServiceConsumer(FrameConsumer):
     async def on_ack(self, content):
         await database_sync_to_async(services.acknowledge)(
             user=self.user,
-            conversation_id=_int(content.get("conversation"), "conversation"),
-            up_to=_int(content.get("up_to"), "up_to"),
+            conversation_id=frame_int(content.get("conversation"), "conversation"),
+            up_to=frame_int(content.get("up_to"), "up_to"),
             read=bool(content.get("read")),
         )
 
     async def on_sync(self, content):
-        since = _int(content.get("since", 0), "since")
+        since = frame_int(content.get("since", 0), "since")
         rows = await database_sync_to_async(selectors.missed)(self.user, since)
         for message in rows:
             await self.send_json({"type": "message", "message": delivery.message_frame(message)})
@@ -92,15 +93,3 @@ class ServiceConsumer(FrameConsumer):
     async def service_frame(self, event):
         """A frame for this user (`delivery` sends it to the user's or the store's group)."""
         await self.send_json(event["frame"])
-
-
-def _int(value, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise DomainError("validation_error", field=field)
-    return value
-
-
-def _str(value, field: str) -> str:
-    if not isinstance(value, str):
-        raise DomainError("validation_error", field=field)
-    return value

@@ -25,6 +25,7 @@ from xiaodian.catalog.rules import ProductState
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.images import read_image
+from xiaodian.core.text import message_text
 from xiaodian.orders.models import Order
 from xiaodian.scoring import services as scoring
 from xiaodian.stores.access import has_perm
@@ -423,14 +424,7 @@ def rate_conversation(*, buyer: User, conversation_id: int, rating: int, comment
 
 
 def _clean_text(text) -> str:
-    text = (text if isinstance(text, str) else "").strip()
-    if "\x00" in text:  # PostgreSQL keeps no NUL in text
-        raise DomainError("validation_error", field="text")
-    if not text or len(text) > rules.TEXT_MAX:
-        raise DomainError(
-            "validation_error", _("内容须为 1–%(n)d 个字") % {"n": rules.TEXT_MAX}, field="text"
-        )
-    return text
+    return message_text(text, limit=rules.TEXT_MAX)
 
 
 def _card(kind: str, conversation: Conversation, product_id, order_id) -> dict:

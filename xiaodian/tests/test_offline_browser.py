@@ -18,6 +18,7 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.alliance import services as alliance
 from xiaodian.alliance.models import LivePromotion, Promoter
 from xiaodian.catalog.models import Product
+from xiaodian.chats import services as chats
 from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
 from xiaodian.core import clock
@@ -27,6 +28,8 @@ from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
 from xiaodian.reviews.models import Review
 from xiaodian.service import services as service
+from xiaodian.social import selectors as social_selectors
+from xiaodian.social import services as social
 from xiaodian.stores.models import Store
 from xiaodian.web.demo import PASSWORD
 from xiaodian.wechatpay_sandbox.models import SandboxTransaction
@@ -64,6 +67,13 @@ NOT_PAGES = {
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
     "alliance:share": "a redirect to the product page through a promotion link",
     "shares:open": "a redirect to a shared card's page, carrying the share",
+    "chats:open_direct": "POST (发消息 from a contact, then the chat page)",
+    "chats:create_group": "POST (its form is on /chats/)",
+    "chats:send": "POST (the composer without the websocket)",
+    "chats:invite": "POST (its form is on the group's info page)",
+    "chats:leave": "POST",
+    "chats:manage": "POST (the owner's and admins' buttons on a member)",
+    "chats:answer": "POST (accept or decline a group invitation)",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -90,6 +100,17 @@ def _seeded_pages() -> dict[str, list[str]]:
     product = Product.objects.filter(store=shop, state="listed").order_by("pk").first()
     orders.add_to_cart(buyer=buyer, sku_id=product.skus.filter(stock__gt=0).order_by("pk").first().pk)
     conversation, _ = service.open_conversation(buyer=buyer, store_id=shop.pk)
+    friend = User.objects.get(username="buyer")
+    if not social_selectors.has_contact(buyer.pk, friend.pk):
+        asked = social.send_contact_request(sender=buyer, recipient_id=friend.pk)
+        social.accept_contact_request(user=friend, request_id=asked.pk)
+    chat, _ = chats.open_direct(user=buyer, other_id=friend.pk)
+    chats.send_message(user=buyer, conversation_id=chat.pk, text="周末一起去爬山吗？")
+    group = chats.create_group(owner=buyer, title="周末爬山群")
+    chats.accept_invitation(
+        user=friend, invitation_id=chats.invite(user=buyer, conversation_id=group.pk, invitee_id=friend.pk).pk
+    )
+    chats.send_message(user=friend, conversation_id=group.pk, text="我带水和零食")
     complaint = complaints.file_complaint(
         buyer=buyer, reason="rude_service", text="客服态度差", store_id=shop.pk
     )
@@ -161,6 +182,10 @@ def _seeded_pages() -> dict[str, list[str]]:
         "/alliance/",
         "/me/coupons/",
         "/me/shares/",
+        "/chats/",
+        f"/chats/{chat.pk}/",
+        f"/chats/{group.pk}/",
+        f"/chats/groups/{group.pk}/",
     ]
     merchant_pages = [
         "/workbench/",

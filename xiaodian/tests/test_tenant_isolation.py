@@ -24,6 +24,7 @@ from xiaodian.alliance import services as alliance
 from xiaodian.api import api
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.chats import services as chats
 from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
 from xiaodian.coupons import services as coupons
@@ -34,6 +35,7 @@ from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.service import services as service
 from xiaodian.shares import services as shares
+from xiaodian.social import services as social
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreLink
@@ -82,6 +84,9 @@ class World:
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
     share: object = None  # A's share of its product into a chat (its sharer's alone)
+    chat: object = None  # A's 1:1 chat with its customer (a contact)
+    group: object = None  # A's group, its customer a member
+    invitation: object = None  # A's invitation of a second contact into it
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -115,6 +120,10 @@ OWNED_OBJECTS = {
     "campaign_id": lambda w: w.campaign.pk,
     "share_id": lambda w: w.share.pk,
     "conversation_id": lambda w: w.conversation.pk,
+    "chat_id": lambda w: w.chat.pk,
+    "group_id": lambda w: w.group.pk,
+    "invitation_id": lambda w: w.invitation.pk,
+    "user_id": lambda w: w.chat.user_high_id,  # a member of A's group (the customer or A)
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
 }
@@ -318,6 +327,15 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         store=store, by=merchant, product_ids=[on_shelf.product_id], kind=1, commission_ratio_ppm=100_000
     )
     promoter = alliance.join_alliance(user=merchant, kind="creator", name="A", video_account_id=channel.pk)
+    friend = make_user()
+    for other in (customer, friend):
+        asked = social.send_contact_request(sender=merchant, recipient_id=other.pk)
+        social.accept_contact_request(user=other, request_id=asked.pk)
+    group = chats.create_group(owner=merchant, title="A 的群")
+    joining = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=customer.pk)
+    chats.accept_invitation(user=customer, invitation_id=joining.pk)
+    chat_ = chats.open_direct(user=merchant, other_id=customer.pk)[0]
+    invitation_ = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=friend.pk)
     return World(
         store=store,
         subject=subject,
@@ -359,6 +377,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         auto_reply=service.add_auto_reply(user=merchant, store=store, keyword="发货", reply="48 小时内"),
         plan=plan,
         promoter=promoter,
+        chat=chat_,
+        group=group,
+        invitation=invitation_,
         coupon=coupons.create_coupon(
             store=store,
             issue=True,

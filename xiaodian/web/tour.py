@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.alliance.models import Promoter
 from xiaodian.catalog.models import Product
+from xiaodian.chats.models import Member
 from xiaodian.content.models import Article, Video
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
@@ -35,6 +36,9 @@ def tour() -> list[Shot]:
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
     showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
+    chat = Member.objects.filter(user__username="buyer2").order_by("-conversation__last_message_at")
+    direct = chat.filter(conversation__kind="direct").values_list("conversation_id", flat=True).first()
+    group = chat.filter(conversation__kind="group").values_list("conversation_id", flat=True).first()
     maybe = [
         ("", "home", "/"),
         ("", "login", "/login/"),
@@ -53,6 +57,10 @@ def tour() -> list[Shot]:
         ("buyer2", "my-coupons", "/me/coupons/"),
         ("buyer", "my-shares", "/me/shares/"),
         ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
+        ("buyer2", "chats", "/chats/"),
+        ("buyer2", "chat", f"/chats/{direct}/" if direct else None),
+        ("buyer2", "group-chat", f"/chats/{group}/" if group else None),
+        ("buyer2", "group-info", f"/chats/groups/{group}/" if group else None),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),

@@ -24,13 +24,14 @@ def _database_url() -> str | None:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_six_clients_lose_and_double_nothing_and_the_latency_is_measured(tmp_path):
+def bench_json(tmp_path, *args: str) -> dict:
+    """`xiaodian bench ARGS --json` in a subprocess on the suite's database (marked the official
+    way first), its JSON."""
     env = {**os.environ, "XIAODIAN_DATA_DIR": str(tmp_path)}
     env.pop("XIAODIAN_DATABASE_URL", None)
     if url := _database_url():
         env["XIAODIAN_DATABASE_URL"] = url
-    for command in (["mark-db"], ["service", "--json", *TINY]):  # marked the official way first
+    for command in (["mark-db"], [*args, "--json"]):
         done = subprocess.run(
             [sys.executable, "-m", "xiaodian", "bench", *command],
             env=env,
@@ -39,7 +40,12 @@ def test_six_clients_lose_and_double_nothing_and_the_latency_is_measured(tmp_pat
             timeout=300,
         )
         assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_clients_lose_and_double_nothing_and_the_latency_is_measured(tmp_path):
+    result = bench_json(tmp_path, "service", *TINY)
     assert result["passed"] is True and result["database"] == connection.vendor
     assert (result["clients"], result["stores"], result["reconnecting_buyers"]) == (6, 3, 1)
     messages = result["messages"]

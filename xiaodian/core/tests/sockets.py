@@ -4,9 +4,41 @@ ASGI wrapper that behaves like uvicorn once a client has closed or vanished."""
 import json
 import logging
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.utils.module_loading import import_string
 
 from xiaodian.core.sockets import MAX_DEPTH, MAX_FRAME_CHARS
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+def session_cookie(user) -> tuple[bytes, bytes]:
+    """The `cookie` header of a signed-in session of the user."""
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+async def connect_as(user, path: str) -> WebsocketCommunicator:
+    """A websocket to `path` of the real ASGI application (origin check, session auth, routing),
+    signed in as the user, connected."""
+    headers = [ORIGIN, await database_sync_to_async(session_cookie)(user)]
+    communicator = WebsocketCommunicator(import_string(settings.ASGI_APPLICATION), path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def next_of(communicator: WebsocketCommunicator, kind: str) -> dict:
+    """The next frame of that type (others on the way are skipped)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=5)
+        if frame["type"] == kind:
+            return frame
+
 
 # (what it is, what the client sends, the error code answered)
 BAD_FRAMES = [

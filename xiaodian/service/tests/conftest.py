@@ -4,6 +4,7 @@ import pytest
 
 from xiaodian.accounts.rules import Role
 from xiaodian.core import clock
+from xiaodian.core.tests.asgi import asgi_server  # noqa: F401  (the site with websockets, for the browser tests)
 from xiaodian.scoring.days import SHANGHAI
 from xiaodian.service import services
 from xiaodian.stores.models import Store, StoreStaff

@@ -6,7 +6,9 @@ and the worker, checked for lost payments, lost stock and doubled refunds (crash
 buyers' order-list latency while a wrong-password flood hits one account (login-flood), and the
 ledger's payment postings and settlement run at a million orders (ledger), and the Preferred
 Alliance's product library at a million products and 100,000 plans and its commission settlement
-at a million commission orders (alliance).
+at a million commission orders (alliance), and a user with 10,000 contacts listing, searching,
+adding and deleting them, plus 500 chat websockets in 100 groups checked for lost and doubled
+messages (social).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -32,6 +34,7 @@ SCENARIOS = (
     "login-flood",
     "ledger",
     "alliance",
+    "social",
 )
 MARK = "mark-db"
 
@@ -91,7 +94,13 @@ class Command(BaseCommand):
             default=1_000_000,
             help="commission orders to seed and settle (alliance)",
         )
-        parser.add_argument("--requests", type=int, default=1_000, help="library requests to time (alliance)")
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=1_000,
+            help="library requests to time (alliance); rounds of list, search, delete and re-add (social)",
+        )
+        parser.add_argument("--contacts", type=int, default=10_000, help="the user's contacts (social)")
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
         parser.add_argument(
             "--orders",
@@ -119,11 +128,26 @@ class Command(BaseCommand):
             help="keep the search index when the seed is reused (search; the build is then not timed)",
         )
         parser.add_argument(
-            "--clients", type=int, default=500, help="websockets, a buyer and an agent per store (service)"
+            "--clients",
+            type=int,
+            default=500,
+            help="websockets: a buyer and an agent per store (service), members of the groups (social)",
         )
-        parser.add_argument("--seconds", type=float, default=60.0, help="seconds of sending (service)")
         parser.add_argument(
-            "--interval", type=float, default=20.0, help="seconds between one client's messages (service)"
+            "--seconds", type=float, default=60.0, help="seconds of sending (service, social)"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="seconds between one client's messages (service, social; default 20)",
+        )
+        parser.add_argument("--groups", type=int, default=100, help="groups the clients fill evenly (social)")
+        parser.add_argument(
+            "--part",
+            choices=("all", "contacts", "sockets"),
+            default="all",
+            help="which part of the social benchmark: the contacts list, the chat websockets, or both",
         )
         parser.add_argument(
             "--offline",
@@ -225,10 +249,33 @@ class Command(BaseCommand):
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from error
+        elif scenario == "social":
+            from xiaodian.benchmarks import social
+
+            parts = social.PARTS if options["part"] == "all" else (options["part"],)
+            clients, groups, seconds = options["clients"], options["groups"], options["seconds"]
+            interval = 20.0 if options["interval"] is None else options["interval"]
+            if "contacts" in parts and (options["contacts"] < 20 or options["requests"] < 1):
+                raise CommandError("--contacts must be at least 20 and --requests positive")
+            if "sockets" in parts and (groups < 1 or clients < 2 * groups or clients % groups):
+                raise CommandError("--clients must fill --groups evenly, at least two to a group")
+            if "sockets" in parts and (seconds <= 0 or interval <= 0):
+                raise CommandError("--seconds and --interval must be positive")
+            result = social.run(
+                parts=parts,
+                contacts=options["contacts"],
+                requests=options["requests"],
+                clients=clients,
+                groups=groups,
+                seconds=seconds,
+                interval=interval,
+                report=say,
+            )
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
-            clients, seconds, interval = options["clients"], options["seconds"], options["interval"]
+            clients, seconds = options["clients"], options["seconds"]
+            interval = 20.0 if options["interval"] is None else options["interval"]
             if clients < 2 or clients % 2:
                 raise CommandError("--clients is an even number (a buyer and an agent per store)")
             if seconds <= 0 or interval <= 0 or options["offline"] < 0:
@@ -315,6 +362,8 @@ def _table(result: dict) -> str:
         return _ledger_table(result)
     if result["scenario"] == "alliance":
         return _alliance_table(result)
+    if result["scenario"] == "social":
+        return _social_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -500,4 +549,42 @@ def _alliance_table(result: dict) -> str:
         f"{books['total_of_all_accounts']}, {books['open_journals']} open journals "
         f"({'add up' if targets['books_add_up'] else 'DO NOT add up'})",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _social_table(result: dict) -> str:
+    lines = [f"social on {result['database_version']}, {result['machine']['cpus']} cores"]
+    contacts = result.get("contacts")
+    if contacts:
+        met = {True: "met", False: "NOT met", None: "the goal is set at 10,000 contacts"}
+        seed = contacts["seed"]
+        lines.append(
+            f"contacts: a user with {contacts['contacts']}; seed "
+            + ("reused" if seed["reused"] else f"{seed['seconds']} s")
+        )
+        for name in ("list", "search", "delete", "request", "accept", "recommended"):
+            row = contacts[name]
+            lines.append(
+                f"  {name}: {row['requests']} requests, p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms"
+            )
+        lines.append(
+            f"  statements: search {contacts['statements']['search']}, accept {contacts['statements']['accept']}; "
+            f"target p99 {contacts['targets']['p99_ms']} ms: {met[contacts['targets']['met']]}"
+        )
+        lines.append(f"  checks: {contacts['checks']}")
+    sockets = result.get("sockets")
+    if sockets:
+        m, latency = sockets["messages"], sockets["latency"]
+        lines += [
+            f"chat websockets: {sockets['clients']} clients in {sockets['groups']} groups for {sockets['seconds']} s, "
+            f"a message every {sockets['interval_s']} s each ({sockets['server']['channel_layer']}): "
+            + ("passed" if sockets["passed"] else "FAILED"),
+            f"  messages: {m['written']} written, {m['confirmed']} confirmed, {m['in_database']} in the database, "
+            f"{m['deliveries']} deliveries",
+            f"  lost {sockets['lost']}, duplicated {sockets['duplicated']}, sequence gaps {sockets['sequence_gaps']}, "
+            f"final sync mismatch {sockets['final_sync_mismatch']}, errors {sockets['errors'] or 'none'}",
+            f"  delivery: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms, p99 {latency['p99_ms']} ms, "
+            f"max {latency['max_ms']} ms",
+        ]
     return "\n".join(lines) + "\n"
