@@ -127,10 +127,10 @@ def recommended_deletions(request):
 
 @router.get("/contacts", response=Page[ContactOut])
 def list_contacts(request, filters: Query[ContactFilter], page: Query[PageParams]):
-    """Your contacts, latest added first; `q` searches remark, nickname and username."""
+    """Your contacts, latest added first; `q` searches remark and nickname."""
     require_user(request.auth)
-    found = paginate(selectors.contacts(request.auth.pk, q=filters.q), page)
-    return {"items": [contact_out(c) for c in found["items"]], "count": found["count"]}
+    items, count = selectors.contact_page(request.auth.pk, q=filters.q, offset=page.offset, limit=page.limit)
+    return {"items": [contact_out(c) for c in items], "count": count}
 
 
 @router.patch("/contacts/{user_id}", response=ContactOut)
@@ -205,9 +205,12 @@ def timeline(request, params: Query[PostParams]):
 
 @router.get("/moments/users/{user_id}", response=PostPage)
 def user_moments(request, user_id: ObjectId, params: Query[PostParams]):
-    """One user's posts: all of them for the user and their mutual contacts, none for others."""
+    """One user's posts, for the user and their mutual contacts (anyone else: 404)."""
     require_user(request.auth)
-    return _page(selectors.user_posts(request.auth.pk, user_id, before=params.before, limit=params.limit))
+    found = selectors.user_posts(request.auth.pk, user_id, before=params.before, limit=params.limit)
+    if found is None:
+        raise DomainError("not_found")
+    return _page(found)
 
 
 @router.post("/moments", response={201: PostOut}, openapi_extra=_POST_BODY)
@@ -216,6 +219,8 @@ def create_post(request):
     card is recorded as a share into Moments. Seen by you and your mutual contacts."""
     require_user(request.auth)
     body, images = body_and_images(request, PostIn)
+    if request.content_type == "multipart/form-data" and request.POST.getlist("images"):
+        raise DomainError("validation_error", field="images")  # text where files belong
     post = services.create_post(
         author=request.auth, text=body.text, images=images, card_kind=body.card_kind, card_id=body.card_id
     )

@@ -21,12 +21,16 @@ class Contact(models.Model):
     source = models.CharField(_("添加方式"), max_length=8, choices=Source.choices)
     added_by_owner = models.BooleanField(default=True)  # the owner sent the request
     remark = models.CharField(_("备注"), max_length=rules.REMARK_MAX, blank=True)
+    # The other's name as shown (nickname, else username), kept here so a search of a full list
+    # reads one table; refreshed when they change it (receivers.py).
+    other_name = models.CharField(max_length=150, blank=True)
     last_chat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["owner_id", "id"]
         verbose_name = _("联系人")
         verbose_name_plural = pgettext_lazy("plural", "联系人")
+        indexes = [models.Index(fields=["owner", "-id"], name="contact_owner_recent")]
         constraints = [
             models.UniqueConstraint(fields=["owner", "other"], name="contact_once"),
             models.CheckConstraint(condition=~Q(owner=F("other")), name="contact_not_self"),

@@ -26,7 +26,7 @@ class ContactOut(Schema):
 
 
 class ContactFilter(Schema):
-    q: str = Field("", max_length=rules.SEARCH_MAX, description="Searches remark, nickname and username")
+    q: str = Field("", max_length=rules.SEARCH_MAX, description="Searches remark and nickname")
 
 
 class RemarkIn(Schema):

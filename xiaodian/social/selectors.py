@@ -25,7 +25,12 @@ def is_mutual(a_id: int, b_id: int) -> bool:
     """Whether each has the other (both edges). Nobody is mutual with themselves."""
     if a_id == b_id:
         return False
-    return Contact.objects.filter(owner_id__in=(a_id, b_id), other_id__in=(a_id, b_id)).count() == 2
+    return Contact.objects.filter(between(a_id, b_id)).count() == 2
+
+
+def between(a_id: int, b_id: int) -> Q:
+    """The edges between two users, each found through the (owner, other) unique index."""
+    return Q(owner_id=a_id, other_id=b_id) | Q(owner_id=b_id, other_id=a_id)
 
 
 def can_see_moments(viewer_id: int, author_id: int) -> bool:
@@ -45,15 +50,31 @@ def contact_count(owner_id: int) -> int:
 
 
 def contacts(owner_id: int, *, q: str = "") -> QuerySet[Contact]:
-    """The owner's contacts, latest added first, with the other user; `q` searches the remark,
-    nickname and username (case-insensitive, within one's own contacts only)."""
+    """The owner's contacts, latest added first, with the other user; `q` searches the remark and
+    the nickname (case-insensitive, within one's own contacts only)."""
     found = Contact.objects.filter(owner_id=owner_id).select_related("other")
     q = q.strip()[: rules.SEARCH_MAX]
     if q:
-        found = found.filter(
-            Q(remark__icontains=q) | Q(other__display_name__icontains=q) | Q(other__username__icontains=q)
-        )
+        found = found.filter(Q(remark__icontains=q) | Q(other_name__icontains=q))
     return found.order_by("-id")
+
+
+def contact_page(
+    owner_id: int, *, q: str = "", offset: int = 0, limit: int = 20
+) -> tuple[list[Contact], int]:
+    """A page of `contacts(...)` and how many there are, in three statements whatever the list's
+    size: the page's ids from the (owner, -id) index alone (a search reads the owner's edges once,
+    without the users), the count, and the page's rows with their users."""
+    found = contacts(owner_id, q=q).select_related(None)
+    if q.strip():
+        ids = list(found.values_list("pk", flat=True))
+        page, count = ids[offset : offset + limit], len(ids)
+    else:
+        page = list(found.values_list("pk", flat=True)[offset : offset + limit])
+        count = contact_count(owner_id)
+    if not page:
+        return [], count
+    return list(Contact.objects.filter(pk__in=page).select_related("other").order_by("-id")), count
 
 
 def pending_requests(user_id: int) -> QuerySet[ContactRequest]:
@@ -208,11 +229,13 @@ def timeline(viewer_id: int, *, before: int | None = None, limit: int = 20) -> T
     return _page(viewer_id, posts, before, limit)
 
 
-def user_posts(viewer_id: int, author_id: int, *, before: int | None = None, limit: int = 20) -> Timeline:
-    """One user's posts as the viewer may see them: all of them for the author and the author's
-    mutual contacts, none for anyone else."""
+def user_posts(
+    viewer_id: int, author_id: int, *, before: int | None = None, limit: int = 20
+) -> Timeline | None:
+    """One user's posts for the author and the author's mutual contacts; None for anyone else
+    (they may not see them)."""
     if not can_see_moments(viewer_id, author_id):
-        return Timeline([], False)
+        return None
     return _page(viewer_id, Post.objects.filter(author_id=author_id), before, limit)
 
 

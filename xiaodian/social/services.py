@@ -127,10 +127,9 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
         request = _pending_for(user, request_id)
         now = clock.now()
         existing = set(
-            Contact.objects.filter(
-                owner_id__in=(user.pk, sender_id), other_id__in=(user.pk, sender_id)
-            ).values_list("owner_id", flat=True)
+            Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)
         )
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=(user.pk, sender_id))}
         edges = []
         for owner_id, other_id in ((sender_id, user.pk), (user.pk, sender_id)):
             if owner_id not in existing:
@@ -139,6 +138,7 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
                     Contact(
                         owner_id=owner_id,
                         other_id=other_id,
+                        other_name=names[other_id],
                         added_at=now,
                         source=request.source,
                         added_by_owner=owner_id == sender_id,
@@ -290,9 +290,14 @@ def delete_post(*, author: User, post_id: int) -> None:
         post = Post.objects.filter(pk=post_id, author=author).first()
         if post is None:
             raise DomainError("not_found")
-        names = [image.image.name for image in post.images.all()]
+        names = [str(image.image.name) for image in post.images.all()]
         post.delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _visible(user: User, post_id: int) -> Post:

@@ -74,6 +74,8 @@ NOT_PAGES = {
     "chats:leave": "POST",
     "chats:manage": "POST (the owner's and admins' buttons on a member)",
     "chats:answer": "POST (accept or decline a group invitation)",
+    "social:recommended": "shown only when the contact list is full (10,000), else a redirect to "
+    "通讯录; xiaodian/social/tests/test_pages.py renders it full",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -186,6 +188,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/chats/{chat.pk}/",
         f"/chats/{group.pk}/",
         f"/chats/groups/{group.pk}/",
+        "/contacts/",
+        "/moments/",
     ]
     merchant_pages = [
         "/workbench/",

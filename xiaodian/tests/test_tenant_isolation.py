@@ -87,6 +87,10 @@ class World:
     chat: object = None  # A's 1:1 chat with its customer (a contact)
     group: object = None  # A's group, its customer a member
     invitation: object = None  # A's invitation of a second contact into it
+    contact: object = None  # A's contact (mutual): B has no edge to them, nor sees their Moments
+    contact_request: object = None  # a contact request to A
+    moment: object = None  # A's Moments post (seen by A's mutual contacts only)
+    moment_comment: object = None  # A's comment on it
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -123,9 +127,15 @@ OWNED_OBJECTS = {
     "chat_id": lambda w: w.chat.pk,
     "group_id": lambda w: w.group.pk,
     "invitation_id": lambda w: w.invitation.pk,
-    "user_id": lambda w: w.chat.user_high_id,  # a member of A's group (the customer or A)
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
+    # A group's members (the customer or A) and A's contacts share the parameter name: the route
+    # says which one is meant. B may not remove A's group members, nor delete, rename or read A's
+    # contact's Moments.
+    "user_id": lambda w, route: w.chat.user_high_id if "groups" in route else w.contact.pk,
+    "request_id": lambda w: w.contact_request.pk,
+    "post_id": lambda w: w.moment.pk,
+    "comment_id": lambda w: w.moment_comment.pk,
 }
 
 # Route parameters that name no object of anyone's (a bill's day): only the route's other ids are
@@ -336,6 +346,11 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     chats.accept_invitation(user=customer, invitation_id=joining.pk)
     chat_ = chats.open_direct(user=merchant, other_id=customer.pk)[0]
     invitation_ = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=friend.pk)
+    contact = make_user()
+    social.accept_contact_request(
+        user=merchant, request_id=social.send_contact_request(sender=contact, recipient_id=merchant.pk).pk
+    )
+    moment = social.create_post(author=merchant, text="A 的朋友圈")
     return World(
         store=store,
         subject=subject,
@@ -403,6 +418,10 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         share=shares.create_share(
             sharer_id=merchant.pk, kind="product", card_id=on_shelf.product_id, channel="chat", channel_id=1
         ),
+        contact=contact,
+        contact_request=social.send_contact_request(sender=make_user(), recipient_id=merchant.pk),
+        moment=moment,
+        moment_comment=social.comment_on_post(user=merchant, post_id=moment.pk, text="自己的评论"),
     )
 
 

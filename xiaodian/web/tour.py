@@ -61,6 +61,8 @@ def tour() -> list[Shot]:
         ("buyer2", "chat", f"/chats/{direct}/" if direct else None),
         ("buyer2", "group-chat", f"/chats/{group}/" if group else None),
         ("buyer2", "group-info", f"/chats/groups/{group}/" if group else None),
+        ("buyer2", "contacts", "/contacts/"),
+        ("buyer2", "moments", "/moments/"),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),

@@ -31,6 +31,8 @@ def test_every_operation_is_timed_and_the_list_stays_whole(result):
     assert one_way == CONTACTS // 10
     assert contacts["targets"]["met"] is None  # the goal is set at 10,000
     assert contacts["statements"]["search"] <= 5
+    found = Contact.objects.filter(owner=owner, other_name__contains=social.FAMILY[0]).count()
+    assert 0 < found < CONTACTS  # a search finds some, not all
 
 
 def test_a_second_run_reuses_the_seed(result):

@@ -90,7 +90,8 @@ def test_moments_post_like_comment_and_visibility(api_for, alice, bob, make_user
     assert b.delete(f"/contacts/{alice.pk}").status_code == 204
     assert b.get("/moments").json()["items"] == []
     assert b.post(f"/moments/{post['id']}/like").status_code == 404
-    assert a.get(f"/moments/users/{bob.pk}").json()["items"] == []
+    assert a.get(f"/moments/users/{bob.pk}").status_code == 404
+    assert [p["id"] for p in a.get(f"/moments/users/{alice.pk}").json()["items"]] == [post["id"]]
 
 
 def test_a_post_needs_something_and_images_are_checked(api_for, alice):
@@ -129,7 +130,7 @@ def test_contact_list_and_timeline_cost_a_fixed_number_of_queries(
     api_for, alice, make_user, befriend, django_assert_max_num_queries
 ):
     a = api_for(alice)
-    friends = [make_user() for _ in range(6)]
+    friends = [make_user(display_name=f"朋友{n}") for n in range(6)]
     for friend in friends:
         befriend(friend, alice)
         services.create_post(author=friend, text="hi")
@@ -140,7 +141,25 @@ def test_contact_list_and_timeline_cost_a_fixed_number_of_queries(
             services.comment_on_post(user=friend, post_id=post.pk, text="y")
     assert Contact.objects.filter(owner=alice).count() == 6
     with django_assert_max_num_queries(5):
-        assert a.get("/contacts", {"q": "user"}).json()["count"] == 6
+        assert a.get("/contacts", {"q": "朋友"}).json()["count"] == 6
     with django_assert_max_num_queries(7):
         page = a.get("/moments", {"limit": 20}).json()["items"]
     assert len(page) == 20 and sum(len(p["likes"]) + len(p["comments"]) for p in page) == 14 * 6
+
+
+def test_images_sent_as_text_are_refused(api_for, alice):
+    a = api_for(alice)
+    refused = a.client.post("/api/v1/moments", {"text": "x", "images": "{}"}, headers=a.headers)
+    assert (refused.status_code, refused.json()["field"]) == (422, "images")
+
+
+def test_deleting_a_post_deletes_its_files(api_for, alice, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    a = api_for(alice)
+    post = a.client.post("/api/v1/moments", {"images": [png()]}, headers=a.headers).json()
+    name = post["images"][0]["url"].removeprefix("/media/")
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert a.delete(f"/moments/{post['id']}").status_code == 204
+    assert not default_storage.exists(name)

@@ -562,7 +562,7 @@ def _social_table(result: dict) -> str:
             f"contacts: a user with {contacts['contacts']}; seed "
             + ("reused" if seed["reused"] else f"{seed['seconds']} s")
         )
-        for name in ("list", "search", "delete", "request", "accept", "recommended"):
+        for name in ("floor", "list", "search", "delete", "request", "accept", "recommended"):
             row = contacts[name]
             lines.append(
                 f"  {name}: {row['requests']} requests, p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
