@@ -125,7 +125,7 @@ def verify_share(claim: sources.Claim) -> bool:
         return False
     if not _bought_products(share, claim):
         return False
-    return membership.is_member(share.channel, share.channel_id, claim.buyer.pk)
+    return membership.is_member(share.channel, share.channel_id, claim.buyer.pk, share.created_at)
 
 
 def promotion(context: extensions.CheckoutContext) -> Promotion | None:

@@ -10,6 +10,8 @@ from xiaodian.alliance.tests.conftest import (  # noqa: F401
     open_plan,
     product,
 )
+from xiaodian.chats import services as chats
+from xiaodian.chats.tests.conftest import befriend, group_of  # noqa: F401
 from xiaodian.ledger import services as money
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import ADDRESS, buyer, make_sku, other_store, place, succeed  # noqa: F401
@@ -20,14 +22,15 @@ from xiaodian.social import cards
 
 @pytest.fixture
 def members(monkeypatch):
-    """The membership seam (shares.membership) filled for a test, until the chats and social
-    branches answer it: `members[("chat", 7)].add(user.pk)` puts the user in chat 7."""
+    """Channel membership (shares.membership) answered by the test itself, for the tests of the
+    rules after it: `members[("chat", 7)].add(user.pk)` puts the user in chat 7. The real checks
+    (chats' members, social's Moments visibility) have their own tests (test_membership.py)."""
     rooms: dict[tuple[str, int], set[int]] = defaultdict(set)
     for channel in Channel.values:
         monkeypatch.setitem(
             membership.CHECKS,
             channel,
-            lambda channel_id, user_id, ch=channel: user_id in rooms[(ch, channel_id)],
+            lambda channel_id, user_id, _at, ch=channel: user_id in rooms[(ch, channel_id)],
         )
     return rooms
 
@@ -65,3 +68,12 @@ def buy_and_pay(buyer, sku, scene, source_type, source_id, key):
     succeed(placed.checkout)
     money.post_paid_orders(order_ids=[o.pk for o in placed.orders])
     return placed.orders[0]
+
+
+def send_card(user, conversation_id: int, product_id: int):
+    """Send a product card in a chat or group through chats' own service: the message (its
+    `card_link` is the share's short link)."""
+    message, _new = chats.send_message(
+        user=user, conversation_id=conversation_id, kind="card", card_kind="product", card_id=product_id
+    )
+    return message

@@ -1,16 +1,19 @@
-"""A share in a real browser (phone size): a friend opens the short link of a product card shared
-into their chat, buys it and pays; the order records scene 9 with the share; the sharer sees the
-open and the order on 我的分享."""
+"""A share in a real browser (phone size): a product card sent in a 1:1 chat (through chats'
+services) is opened by the friend through its short link, bought and paid; the order records
+scene 9 with the share; the sharer sees the open and the order on 我的分享."""
 
 import os
 import re
 
 import pytest
 
+from xiaodian.chats import services as chats
 from xiaodian.core.browser import sign_in_as
 from xiaodian.orders.models import Order
 from xiaodian.orders.tests.conftest import ADDRESS
 from xiaodian.shares.models import Share
+
+from .conftest import send_card
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +26,15 @@ def _shot(page, name):
 
 
 def test_a_friend_opens_a_shared_card_and_buys(
-    browser, live_server, store, make_sku, buyer, sharer, share_card, members
+    browser, live_server, store, make_sku, buyer, sharer, befriend
 ):
     from playwright.sync_api import expect
 
     sku = make_sku(store, title="山茶花精华", price_fen=9_900, stock=20)
-    link = share_card("product", sku.product_id, channel="chat", channel_id=7)
+    befriend(sharer, buyer)
+    chat, _created = chats.open_direct(user=sharer, other_id=buyer.pk)
+    link = send_card(sharer, chat.pk, sku.product_id).card_link
     share = Share.objects.get()
-    members[("chat", 7)].add(buyer.pk)  # the chat between the sharer and the buyer
 
     friend = sign_in_as(browser, live_server, buyer)
     friend.goto(f"{live_server.url}{link}")

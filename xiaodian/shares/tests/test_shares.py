@@ -161,11 +161,11 @@ def test_someone_elses_share_the_buyer_is_not_in_records_scene_1(
     assert Share.objects.get().orders == 0
 
 
-def test_until_the_chats_app_answers_no_share_verifies(api_for, buyer, sku, share_card):
-    """The seam's default: membership cannot be checked, so nobody is in any channel."""
-    assert membership.CHECKS["chat"] is membership.not_wired
-    share = Share.objects.get(code=share_card("product", sku.product_id)[3:])
-    assert checkout(api_for, buyer, sku, 9, "social_share", share.pk) == (1, "", None)
+def test_a_business_chat_share_does_not_verify_until_business_contacts_exist(api_for, buyer, sku, share_card):
+    """Business contacts are not built: their membership check is not wired (False)."""
+    assert membership.CHECKS["business_chat"] is membership.not_wired
+    share = Share.objects.get(code=share_card("product", sku.product_id, channel="business_chat")[3:])
+    assert checkout(api_for, buyer, sku, 13, "social_share", share.pk) == (1, "", None)
 
 
 def test_a_share_of_another_product_records_scene_1(
