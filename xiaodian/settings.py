@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "xiaodian.alliance",
     "xiaodian.live",
     "xiaodian.coupons",
+    "xiaodian.shares",
     "xiaodian.search",
     "xiaodian.service",
     "xiaodian.analytics",

@@ -73,6 +73,7 @@ class Touchpoint(models.TextChoices):
     SHOWCASE = "showcase", _("橱窗")
     VIDEO = "video", _("短视频")
     LIVE = "live", _("直播间")
+    SHARE = "share", _("分享")  # a card the promoter shared in a chat, a group or Moments (shares)
 
 
 TOKEN_BITS = 62  # a link's token: random, never sequential; fits a signed 64-bit source id

@@ -30,6 +30,7 @@ from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store
 from xiaodian.stores.rules import StoreState
 
+from . import extensions as alliance_extensions
 from . import rules, selectors
 from .models import (
     AgencyMember,
@@ -513,7 +514,9 @@ def _claims(context: extensions.CheckoutContext) -> dict[int, _Claim]:
     - `showcase`: the products in the promoter's showcase;
     - `video`: the short video's product, to its video account's owner (a promoter);
     - `live_promotion`: the alliance products shown in the room (which must be live), to the
-      creator who shows them."""
+      creator who shows them;
+    - a source type an app above registered (`alliance.extensions.promotions`: a share): the
+      products it showed, to its user when a promoter."""
     source_id, products = context.source_id, {line.product_id for line in context.lines}
     if source_id is None or not 1 <= source_id < 2**63:
         return {}
@@ -559,7 +562,20 @@ def _claims(context: extensions.CheckoutContext) -> dict[int, _Claim]:
         if not any(r["id"] == source_id and r["state"] == rules.ROOM_ON_AIR for r in rooms):
             return {}
         return _granted(promoter, [r.product_id for r in rows], rules.Touchpoint.LIVE, context.buyer)
-    return {}
+    return _promoted_above(context)
+
+
+def _promoted_above(context: extensions.CheckoutContext) -> dict[int, _Claim]:
+    """A touchpoint of an app above the alliance (alliance.extensions: a share in a chat names its
+    sharer): the products it showed, to its user if a promoter, on the same rules."""
+    promotion_of = alliance_extensions.promotions.get(context.source_type)
+    found = promotion_of(context) if promotion_of is not None else None
+    if found is None:
+        return {}
+    promoter = _promoters().filter(user_id=found.user_id).first()
+    if promoter is None:
+        return {}
+    return _granted(promoter, found.product_ids, rules.Touchpoint.SHARE, context.buyer)
 
 
 def _channel(claim: _Claim) -> int:

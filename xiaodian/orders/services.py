@@ -321,6 +321,11 @@ def place_order(
     The same `idempotency_key` with the same request (see `fingerprint`) answers the first
     checkout again (`replayed`); with another request it is refused (`idempotency_conflict`).
 
+    A source that does not fit its scene, does not exist, or names a live room outside the room is
+    refused (`validation_error`, field `source_type`); a scene claimed with no source, or with one
+    that does not verify for this buyer and these products (`sources.recorded`), is recorded as
+    scene 1 with no source (DOMAIN.md "Orders": only a verifiable source makes a scene).
+
     `options` are a flow's own choices (a live room's shelf item), for the extensions
     (orders.extensions: price adjustments, holds, attribution). A `recipient` makes it a gift
     order: paid, it waits for the recipient (12), who gives the address (`accept_gift`), so none is
@@ -362,6 +367,15 @@ def place_order(
     )
     if why:
         raise DomainError("validation_error", SOURCE_PROBLEMS[why], field="source_type")
+    # What the orders record: the claimed scene only with a source that verifies (DOMAIN.md "Orders").
+    scene, source_type, source_id = sources.recorded(
+        scene,
+        source_type,
+        source_id,
+        buyer=buyer,
+        store_ids={s.product.store_id for s in skus.values()},
+        product_ids={s.product_id for s in skus.values()},
+    )
     if len(skus) != len(wanted):
         # A replay must answer as the first time did, even if the product sold out since.
         if (existing := _replay(buyer, idempotency_key, request_fingerprint)) is not None:

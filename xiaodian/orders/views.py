@@ -211,7 +211,8 @@ def cart_add(request):
 
 def _checked_scene(scene: dict, lines) -> dict:
     """The scene with its source dropped when the order could not name it (a draft, another
-    store's homepage, a live room outside the room): a page never refuses a purchase for that."""
+    store's homepage, a live room outside the room): a page never refuses a purchase for that (and
+    `place_order` records scene 1 for a scene left without a source)."""
     store_ids = {line.sku.product.store_id for line in lines}
     if sources.problem(scene["scene"], scene["source_type"], scene["source_id"], store_ids=store_ids):
         return {**scene, "source_type": "", "source_id": None}

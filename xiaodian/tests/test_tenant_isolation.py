@@ -34,6 +34,7 @@ from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.service import services as service
+from xiaodian.shares import services as shares
 from xiaodian.social import services as social
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
@@ -82,6 +83,7 @@ class World:
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
+    share: object = None  # A's share of its product into a chat (its sharer's alone)
     chat: object = None  # A's 1:1 chat with its customer (a contact)
     group: object = None  # A's group, its customer a member
     invitation: object = None  # A's invitation of a second contact into it
@@ -120,14 +122,17 @@ OWNED_OBJECTS = {
     "promoter_id": lambda w: w.promoter.pk,
     "coupon_id": lambda w: w.coupon.pk,
     "campaign_id": lambda w: w.campaign.pk,
+    "share_id": lambda w: w.share.pk,
     "conversation_id": lambda w: w.conversation.pk,
     "chat_id": lambda w: w.chat.pk,
     "group_id": lambda w: w.group.pk,
     "invitation_id": lambda w: w.invitation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
-    # A's contact: B may not delete, rename or read their Moments, nor remove them from A's group
-    "user_id": lambda w: w.contact.pk,
+    # A group's members (the customer or A) and A's contacts share the parameter name: the route
+    # says which one is meant. B may not remove A's group members, nor delete, rename or read A's
+    # contact's Moments.
+    "user_id": lambda w, route: w.chat.user_high_id if "groups" in route else w.contact.pk,
     "request_id": lambda w: w.contact_request.pk,
     "post_id": lambda w: w.moment.pk,
     "comment_id": lambda w: w.moment_comment.pk,
@@ -409,6 +414,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
             tiers=[[1_000, 100]],
             starts_at=now,
             ends_at=now + timedelta(days=1),
+        ),
+        share=shares.create_share(
+            sharer_id=merchant.pk, kind="product", card_id=on_shelf.product_id, channel="chat", channel_id=1
         ),
         contact=contact,
         contact_request=social.send_contact_request(sender=make_user(), recipient_id=merchant.pk),

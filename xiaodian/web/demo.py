@@ -579,6 +579,9 @@ HISTORY_DAYS = 60
 HISTORY_SEED = 20261122  # the same history on every machine (relative to the day it is seeded)
 # Where the purchases started (core.scenes), and how often. No live-room orders: those are placed
 # only through a live room (orders.sources.HELD_SOURCES), and the demo's rooms have not gone live.
+# The scenes without a source below (the feed, chats, groups, Moments, business contacts) are
+# claimed with none, so the orders record scene 1 (orders.sources.recorded: a scene needs a
+# verifiable source); they stay in the draw so the history is the same on every machine.
 HISTORY_SCENES = {
     Scene.SEARCH: 8,
     Scene.FEED: 5,

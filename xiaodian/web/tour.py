@@ -55,6 +55,7 @@ def tour() -> list[Shot]:
         ("buyer2", "complaints", "/complaints/"),
         ("buyer2", "me", "/me/"),
         ("buyer2", "my-coupons", "/me/coupons/"),
+        ("buyer", "my-shares", "/me/shares/"),
         ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
         ("buyer2", "chats", "/chats/"),
         ("buyer2", "chat", f"/chats/{direct}/" if direct else None),

@@ -12,6 +12,8 @@ from xiaodian.analytics import rules
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.orders.models import Checkout, Order, OrderLine
 from xiaodian.orders.rules import Status
+from xiaodian.orders.tests.conftest import buyer, make_sku  # noqa: F401
+from xiaodian.shares.tests.conftest import members, share_card, sharer  # noqa: F401
 
 _serial = itertools.count(1)
 

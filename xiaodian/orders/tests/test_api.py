@@ -20,7 +20,9 @@ def buyer_api(api_for, buyer):
 
 def test_checkout_answers_orders_and_the_payment(buyer_api, make_sku, store, other_store):
     a, b = make_sku(store, price_fen=1200), make_sku(other_store, price_fen=300)
-    r = buyer_api.post("/orders", checkout_body((a, 1), (b, 2), scene=7), **{"Idempotency-Key": "c1"})
+    r = buyer_api.post(
+        "/orders", checkout_body((a, 1), (b, 2), scene=7, source_type="search"), **{"Idempotency-Key": "c1"}
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert len(body["orders"]) == 2

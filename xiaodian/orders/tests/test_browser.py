@@ -46,9 +46,9 @@ def test_buy_a_demo_product_pay_ship_and_confirm(browser, live_server):
     sku = product.skus.get(is_active=True)
     stock_before = sku.stock
 
-    # the buyer opens the product from a search result and buys it now
+    # the buyer opens the product from a search result (its link: scene 7, source "search") and buys it now
     buyer = sign_in(browser, live_server, "buyer", DEMO_PASSWORD)
-    buyer.goto(f"{live_server.url}/products/{product.pk}/?scene=7")
+    buyer.goto(f"{live_server.url}/products/{product.pk}/?scene=7&source_type=search")
     expect(buyer.locator("h1")).to_have_text(product.title)
     buyer.click("#buy-form button[value=buy]")
     expect(buyer.locator("h1")).to_have_text("确认订单")

@@ -674,7 +674,7 @@ def test_a_cart_checkout_of_several_items_records_the_last_touch(
     assert (order.scene, order.source_type, order.source_id) == (7, "search", None)
 
 
-def test_a_page_drops_a_source_the_order_could_not_name(buyer_client, make_sku, store):
+def test_a_page_drops_a_source_the_order_could_not_name_and_records_scene_1(buyer_client, make_sku, store):
     sku = make_sku(store)
     page = buyer_client.get(
         reverse("orders:checkout"), {"sku": sku.pk, "scene": 6, "source_type": "article", "source_id": 999}
@@ -682,4 +682,5 @@ def test_a_page_drops_a_source_the_order_could_not_name(buyer_client, make_sku, 
     response = buyer_client.post(reverse("orders:checkout"), checkout_post(page, **NEW_ADDRESS))
     assert response.status_code == 302, text(response)
     order = Order.objects.get()
-    assert (order.scene, order.source_type, order.source_id) == (6, "", None)
+    # no source left to verify the scene (DOMAIN.md "Orders"): scene 1, not a refusal
+    assert (order.scene, order.source_type, order.source_id) == (1, "", None)

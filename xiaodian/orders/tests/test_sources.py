@@ -1,5 +1,6 @@
 """Attribution: an order's scene and source (DOMAIN.md "Orders"), checked against each other and
-against what exists, and described on the order page."""
+against what exists, verified (a scene other than 1 only with a source the platform can verify,
+else scene 1), and described on the order page."""
 
 import io
 from types import SimpleNamespace
@@ -14,13 +15,15 @@ from xiaodian.core.errors import DomainError
 from xiaodian.orders import sources
 from xiaodian.orders.forms import scene_of
 from xiaodian.orders.models import Order
+from xiaodian.stores import services as stores
 
 from .conftest import ADDRESS
 
 
 @pytest.fixture
 def world(merchant, make_user, store):
-    """One public source of every kind, and a draft of each content kind."""
+    """One public source of every kind (the accounts and the mini program bound to the store), a
+    draft of each content kind, and a mini program bound to no store."""
     official = content.create_official_account(owner=merchant, name="拾光日记")
     article = content.create_article(
         owner=merchant, account_id=official.pk, title="春天穿什么", body="<p>x</p>"
@@ -39,6 +42,16 @@ def world(merchant, make_user, store):
     program = content.create_mini_program(
         owner=merchant, name="拾光商城", app_id="wx00000000000000ab", mall_path="/mall"
     )
+    unbound = content.create_mini_program(
+        owner=merchant, name="别家商城", app_id="wx00000000000000cd", mall_path="/mall"
+    )
+    for kind, account in [
+        ("official_account", official),
+        ("video_account", channel),
+        ("mini_program", program),
+    ]:
+        # the owner invites its own account: it binds at once
+        stores.invite_link(store=store, user=merchant, kind=kind, account_id=account.pk)
     return SimpleNamespace(
         ids={
             "article": article.pk,
@@ -51,6 +64,7 @@ def world(merchant, make_user, store):
         },
         article=article,
         draft=draft,
+        unbound=unbound,
     )
 
 
@@ -76,6 +90,76 @@ def test_each_scene_takes_its_own_sources(place, make_sku, store, world, scene, 
     source_id = world.ids[source_type]
     order = place(make_sku(store), 1, scene=scene, source_type=source_type, source_id=source_id).orders.get()
     assert (order.scene, order.source_type, order.source_id) == (scene, source_type, source_id)
+
+
+def test_an_entry_not_bound_to_the_store_is_no_verified_source(place, make_sku, store, other_store, world):
+    """A mini program (or account) leads only to the stores it is bound to: claimed for another
+    store's product, the order records scene 1 and no source, and is not refused."""
+    mine, theirs = make_sku(store), make_sku(other_store)
+    order = place(mine, 1, scene=12, source_type="mini_program", source_id=world.unbound.pk).orders.get()
+    assert (order.scene, order.source_type, order.source_id) == (1, "", None)
+    for source_type, scene in [("mini_program", 12), ("official_account", 6), ("video_account", 3)]:
+        order = place(
+            theirs, 1, scene=scene, source_type=source_type, source_id=world.ids[source_type]
+        ).orders.get()
+        assert (order.scene, order.source_type, order.source_id) == (1, "", None), source_type
+
+
+@pytest.mark.parametrize("scene", range(2, 14))
+def test_a_scene_claimed_without_a_source_records_scene_1(api_for, buyer, make_sku, store, scene):
+    """DOMAIN.md "Orders": a client that claims a scene without a source gets scene 1, through the
+    checkout endpoint, for every scene (search names no object, but names its type)."""
+    sku = make_sku(store)
+    body = {"items": [{"sku_id": sku.pk, "quantity": 1}], "address": ADDRESS, "scene": scene}
+    placed = api_for(buyer).post("/orders", body, **{"Idempotency-Key": f"bare{scene}"})
+    assert placed.status_code == 201, placed.content
+    (order,) = placed.json()["orders"]
+    assert (order["scene"], order["source_type"], order["source_id"]) == (1, "", None)
+    line = Order.objects.get().lines.get()
+    assert (line.scene, line.source_type, line.source_id) == (1, "", None)
+
+
+@pytest.mark.parametrize(
+    ("scene", "source_type"),
+    [
+        (3, "video"),
+        (3, "video_account"),
+        (4, "share"),
+        (5, "homepage"),
+        (6, "article"),
+        (6, "official_account"),
+        (12, "mini_program"),
+    ],
+)
+def test_a_scene_with_a_verified_source_is_recorded_through_the_api(
+    api_for, buyer, make_sku, store, world, scene, source_type
+):
+    sku = make_sku(store)
+    body = {
+        "items": [{"sku_id": sku.pk, "quantity": 1}],
+        "address": ADDRESS,
+        "scene": scene,
+        "source_type": source_type,
+        "source_id": world.ids[source_type],
+    }
+    placed = api_for(buyer).post("/orders", body, **{"Idempotency-Key": "v1"})
+    assert placed.status_code == 201, placed.content
+    (order,) = placed.json()["orders"]
+    assert (order["scene"], order["source_type"], order["source_id"]) == (
+        scene,
+        source_type,
+        world.ids[source_type],
+    )
+
+
+@pytest.mark.parametrize(
+    ("scene", "source_type"), [(3, "video"), (6, "article"), (12, "mini_program"), (5, "homepage")]
+)
+def test_a_source_type_without_its_id_records_scene_1(place, make_sku, store, scene, source_type):
+    """A type alone proves nothing (only search, which names no object, and a share made signed
+    out keep their scene)."""
+    order = place(make_sku(store), 1, scene=scene, source_type=source_type).orders.get()
+    assert (order.scene, order.source_type, order.source_id) == (1, "", None)
 
 
 def test_a_search_order_names_no_object(place, make_sku, store):
