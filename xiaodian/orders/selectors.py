@@ -259,8 +259,9 @@ def placed_orders(placed) -> list[Order]:
 
 def received_by(user) -> Q:
     """Orders whose goods go to `user`: their own orders, except gifts, and gifts sent to them (a
-    gift is the recipient's to confirm and to ask after-sales about, not the giver's)."""
-    return Q(buyer=user, recipient__isnull=True) | Q(recipient=user)
+    gift is the recipient's to confirm and to ask after-sales about, not the giver's; an open gift
+    nobody was named for yet is no one's)."""
+    return Q(buyer=user, recipient__isnull=True, open_gift=False) | Q(recipient=user)
 
 
 @dataclass(frozen=True)
