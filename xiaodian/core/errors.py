@@ -158,6 +158,9 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "homepage_image_unknown": (422, _("横幅图片须先上传到本店。")),
     "homepage_empty": (409, _("首页至少需要一个模块才能发布。")),
     "homepage_draft_changed": (409, _("草稿已在别处修改，请刷新页面后再调整顺序。")),
+    # contacts and Moments
+    "contact_exists": (409, _("对方已在你的通讯录中。")),
+    "contact_limit_reached": (409, _("通讯录人数已达上限。")),
     # data center
     "date_range_invalid": (422, _("日期范围无效。")),
     "date_range_too_long": (422, _("日期范围过长。")),
