@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "xiaodian.alliance",
     "xiaodian.live",
     "xiaodian.coupons",
+    "xiaodian.gifts",
     "xiaodian.search",
     "xiaodian.service",
     "xiaodian.analytics",
