@@ -44,7 +44,7 @@ class SendForm(OrdersForm):
         super().__init__(*args, **kwargs)
         self.fields["sku_id"].choices = skus
         people = [(user.pk, str(user)) for user in contacts]
-        self.fields["recipient_id"].choices = [("", "—")] + people
+        self.fields["recipient_id"].choices = [("", "—"), *people]
         self.fields["member_ids"].choices = people
         if not self.is_bound:
             self.initial["key"] = secrets.token_hex(8)

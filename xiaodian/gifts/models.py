@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU, Product
@@ -87,6 +87,9 @@ class GiftUnit(models.Model):
         ]
         indexes = [models.Index(fields=["holder", "state"])]
 
+    def __str__(self) -> str:
+        return f"gift {self.gift_id} #{self.index}"
+
 
 class GiftMember(models.Model):
     """Who may draw a group gift: the eligible members, as given when the gift was made."""
@@ -96,6 +99,9 @@ class GiftMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gift", "user"], name="gift_member_once")]
+
+    def __str__(self) -> str:
+        return f"gift {self.gift_id}: {self.user_id}"
 
 
 class GiftDraw(models.Model):
@@ -119,3 +125,6 @@ class GiftDraw(models.Model):
                 name="gift_unit_drawn_once",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"gift {self.gift_id} draw {self.seq}"

@@ -172,14 +172,11 @@ def test_the_recipient_may_switch_to_another_style_at_the_same_price(send, pay, 
     with pytest.raises(DomainError) as pricier:
         services.accept_gift(user=friend, gift_id=gift.pk, address=ADDRESS, sku_id=dearer.pk)
     assert pricier.value.field == "sku_id"
+    other_product = sku.product.__class__.objects.create(
+        store=sku.product.store, category=sku.product.category, title="别的", state="listed"
+    )
+    other = SKU.objects.create(product=other_product, specs={}, price_fen=sku.price_fen, stock=1)
     with pytest.raises(DomainError) as elsewhere:
-        other = SKU.objects.exclude(product=sku.product).first() or SKU.objects.create(
-            product=sku.product.__class__.objects.create(
-                store=sku.product.store, category=sku.product.category, title="别的", state="listed"
-            ),
-            price_fen=sku.price_fen,
-            stock=1,
-        )
         services.accept_gift(user=friend, gift_id=gift.pk, address=ADDRESS, sku_id=other.pk)
     assert elsewhere.value.code == "not_found"
     stock_before = SKU.objects.get(pk=sku.pk).stock
