@@ -27,12 +27,14 @@ from xiaodian.catalog.models import SKU, Product
 from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
 from xiaodian.coupons import services as coupons
+from xiaodian.gifts import services as gifts
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 from xiaodian.reviews import services as reviews
 from xiaodian.service import services as service
+from xiaodian.social import services as social
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import StoreLink
@@ -80,6 +82,7 @@ class World:
     promoter: object  # A as an alliance creator (its profile is public: see PUBLIC_ROUTES)
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
+    gift: object = None  # A's gift to a friend (the giver, the recipient and nobody else see it)
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -111,6 +114,7 @@ OWNED_OBJECTS = {
     "promoter_id": lambda w: w.promoter.pk,
     "coupon_id": lambda w: w.coupon.pk,
     "campaign_id": lambda w: w.campaign.pk,
+    "gift_id": lambda w: w.gift.pk,
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
@@ -315,6 +319,9 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         store=store, by=merchant, product_ids=[on_shelf.product_id], kind=1, commission_ratio_ppm=100_000
     )
     promoter = alliance.join_alliance(user=merchant, kind="creator", name="A", video_account_id=channel.pk)
+    asked = social.send_contact_request(sender=merchant, recipient_id=customer.pk, source="search")
+    social.accept_contact_request(user=customer, request_id=asked.pk)
+    gift = gifts.send_gift(giver=merchant, recipient_id=customer.pk, sku_id=on_shelf.pk, idempotency_key="g")
     return World(
         store=store,
         subject=subject,
@@ -376,6 +383,7 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
             starts_at=now,
             ends_at=now + timedelta(days=1),
         ),
+        gift=gift,
     )
 
 

@@ -8,6 +8,7 @@ from xiaodian.aftersales.models import AfterSale
 from xiaodian.alliance.models import Promoter
 from xiaodian.catalog.models import Product
 from xiaodian.content.models import Article, Video
+from xiaodian.gifts.models import Gift
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
 from xiaodian.stores.models import Store
@@ -34,6 +35,7 @@ def tour() -> list[Shot]:
     article = Article.objects.filter(state="published").order_by("pk").first()
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
+    gift = Gift.objects.order_by("pk").first()  # the demo holds none; a gift made for the photos
     showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
     maybe = [
         ("", "home", "/"),
@@ -52,6 +54,10 @@ def tour() -> list[Shot]:
         ("buyer2", "me", "/me/"),
         ("buyer2", "my-coupons", "/me/coupons/"),
         ("buyer2", "shop-coupons", f"/shop/{s}/coupons/"),
+        ("buyer2", "gift-send", f"/gifts/send/?product={product.pk}" if product else None),
+        ("buyer2", "gifts", "/gifts/"),
+        ("buyer2", "gift", f"/gifts/{gift.pk}/" if gift else None),
+        ("buyer2", "gift-verify", f"/gifts/{gift.pk}/verify/" if gift and gift.kind == "group" else None),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),
