@@ -35,7 +35,7 @@ from .rules import GiftState, Kind, SentFrom
 def excluded_category(sku: SKU) -> bool:
     """Whether the SKU's product sits in an excluded category (or under one)."""
     category = sku.product.category
-    names = {category.name, category.parent.name if category.parent_id else ""}
+    names = {category.name, category.parent.name if category.parent is not None else ""}
     return bool(names & set(rules.EXCLUDED_CATEGORIES))
 
 
@@ -241,7 +241,7 @@ def draw_gift(*, user: User, gift_id: int) -> GiftDraw:
             left=gift.count - gift.won_count,
         )
         unit_index = gift.won_count if won else None
-        if won:
+        if unit_index is not None:
             unit = GiftUnit.objects.select_for_update().get(gift=gift, index=unit_index)
             orders.assign_gift(order_id=unit.order_id, recipient=user)
             GiftUnit.objects.filter(pk=unit.pk, holder__isnull=True).update(holder=user)
@@ -337,6 +337,8 @@ def record_gift_refunded(*, line_id: int, out_refund_no: str, **_) -> bool:
         return False
     with transaction.atomic():
         order_id = OrderLine.objects.filter(pk=line_id).values_list("order_id", flat=True).first()
+        if order_id is None:
+            return False
         unit = (
             GiftUnit.objects.select_for_update()
             .filter(
