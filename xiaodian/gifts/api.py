@@ -3,7 +3,6 @@
 
 from typing import Literal
 
-from django.db.models import Prefetch
 from ninja import Header, Query, Router, Schema
 
 from xiaodian.core import clock
@@ -24,8 +23,15 @@ _KEY = Header(..., alias="Idempotency-Key", max_length=order_rules.IDEMPOTENCY_K
 
 
 def gift_out(gift: Gift, user) -> dict:
-    unit = selectors.unit_of(gift, user)
+    """A gift as `user` sees it; with `selectors.for_listing` it costs no further query."""
+    units = list(gift.units.all())
+    unit = next((u for u in units if u.holder_id == user.pk), None)
     mine = gift.giver_id == user.pk
+    drawn = (
+        bool(gift.my_draws)  # type: ignore[attr-defined]
+        if hasattr(gift, "my_draws")
+        else GiftDraw.objects.filter(gift=gift, user=user).exists()
+    )
     return {
         "id": gift.pk,
         "kind": gift.kind,
@@ -45,7 +51,7 @@ def gift_out(gift: Gift, user) -> dict:
         "created_at": gift.created_at,
         "paid_at": gift.paid_at,
         "accept_by": services.draw_closes_at(gift),
-        "order_ids": sorted(gift.units.values_list("order_id", flat=True)) if mine else [],
+        "order_ids": sorted(u.order_id for u in units) if mine else [],
         "mine": (
             {
                 "index": unit.index,
@@ -60,7 +66,7 @@ def gift_out(gift: Gift, user) -> dict:
         "members_count": gift.members_count,
         "draws_count": gift.draws_count,
         "won_count": gift.won_count,
-        "drawn": GiftDraw.objects.filter(gift=gift, user=user).exists(),
+        "drawn": drawn,
     }
 
 
@@ -103,7 +109,7 @@ def list_gifts(request, filters: Query[GiftFilter], page: Query[PageParams]):
     gifts you may draw), newest first."""
     require_user(request.auth)
     found = (selectors.sent_by if filters.box == "sent" else selectors.received_by)(request.auth)
-    listed = paginate(found.prefetch_related(Prefetch("units")), page)
+    listed = paginate(selectors.for_listing(found, request.auth), page)
     return {"items": [gift_out(g, request.auth) for g in listed["items"]], "count": listed["count"]}
 
 

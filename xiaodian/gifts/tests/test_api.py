@@ -123,3 +123,15 @@ def test_the_draw_closes_a_day_after_payment(giver_api, api_for, members, sku, p
         late = api_for(members[0]).post(f"/gifts/{r.json()['id']}/draw")
         assert (late.status_code, late.json()["code"]) == (409, "gift_draw_closed")
         assert api_for(members[0]).get(f"/gifts/{r.json()['id']}/verify").json()["ok"] is True
+
+
+def test_the_gift_list_costs_a_fixed_number_of_queries(
+    giver_api, send, send_group, pay, django_assert_max_num_queries
+):
+    for _ in range(3):
+        pay(send())
+    pay(send_group(count=2))
+    with django_assert_max_num_queries(8):
+        listed = giver_api.get("/gifts", {"box": "sent"}).json()
+    assert listed["count"] == 4
+    assert sorted(len(g["order_ids"]) for g in listed["items"]) == [1, 1, 1, 2]
