@@ -15,6 +15,10 @@ from xiaodian.core.errors import DomainError
 from xiaodian.gifts import draw, rules, selectors, services
 from xiaodian.gifts.models import GiftDraw, GiftUnit
 from xiaodian.gifts.rules import GiftState
+from xiaodian.ledger import reconcile
+from xiaodian.ledger import selectors as ledger
+from xiaodian.ledger.models import OrderMoney
+from xiaodian.ledger.tests.test_postings import assert_books_add_up
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
@@ -133,7 +137,7 @@ def test_a_tampered_record_does_not_verify(send_group, pay, members):
 
 
 def test_a_winner_accepts_with_an_address_and_the_rest_refund_after_a_day(
-    send_group, pay, members, django_capture_on_commit_callbacks
+    send_group, pay, members, store, django_capture_on_commit_callbacks
 ):
     gift = send_group(count=3)
     pay(gift)
@@ -154,6 +158,12 @@ def test_a_winner_accepts_with_an_address_and_the_rest_refund_after_a_day(
     assert states == [GiftState.CLAIMED, GiftState.REFUNDED_AFTER_TIMEOUT, GiftState.REFUNDED_AFTER_TIMEOUT]
     refunds = Refund.objects.filter(payment__reference_id=gift.checkout_id, status=RefundStatus.SUCCEEDED)
     assert refunds.aggregate(t=Sum("amount_fen"))["t"] == 2 * gift.unit_fen
+    # the ledger took the two refunds back out of the store's pending, and the books reconcile
+    money = OrderMoney.objects.filter(order__gift_unit__gift=gift)
+    assert money.aggregate(t=Sum("refunded_fen"))["t"] == 2 * gift.unit_fen
+    assert ledger.balance(store).pending_fen == sum(m.pending_fen for m in money)
+    assert_books_add_up()
+    assert reconcile.reconcile(grace=timedelta(0)).ok
 
 
 def test_an_open_gift_s_recipient_is_named_once(send_group, pay, members):
