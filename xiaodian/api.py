@@ -31,6 +31,7 @@ from xiaodian.reviews.api import router as reviews_router
 from xiaodian.scoring.api import router as scoring_router
 from xiaodian.search.api import router as search_router
 from xiaodian.service.api import router as service_router
+from xiaodian.social.api import router as social_router
 from xiaodian.stores.api import public_router as stores_public_router
 from xiaodian.stores.api import router as stores_router
 
@@ -173,5 +174,6 @@ api.add_router("", coupons_router)
 api.add_router("", gifts_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
+api.add_router("", social_router)
 api.add_router("", service_router)
 api.add_router("", analytics_router)

@@ -6,3 +6,8 @@ class SocialConfig(AppConfig):
     name = "xiaodian.social"
     label = "social"
     verbose_name = _("社交")
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -11,6 +11,10 @@ from . import cards, rules
 from .rules import RequestState, Source
 
 
+def search_key(remark: str, name: str) -> str:
+    return f"{remark}\n{name}".lower()
+
+
 class Contact(models.Model):
     """`owner` has `other` in their contacts. Edges are directed: deleting removes only the
     deleter's edge, so the other may still have them (a one-way friendship)."""
@@ -21,12 +25,17 @@ class Contact(models.Model):
     source = models.CharField(_("添加方式"), max_length=8, choices=Source.choices)
     added_by_owner = models.BooleanField(default=True)  # the owner sent the request
     remark = models.CharField(_("备注"), max_length=rules.REMARK_MAX, blank=True)
+    # What contact search reads: the remark and the other's shown name (nickname, else username),
+    # lower-cased (`search_key()`), so a search of a full list is one plain LIKE over one table;
+    # refreshed when they rename (receivers.py) or the remark changes.
+    search_key = models.CharField(max_length=rules.REMARK_MAX + 1 + 150, blank=True)
     last_chat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["owner_id", "id"]
         verbose_name = _("联系人")
         verbose_name_plural = pgettext_lazy("plural", "联系人")
+        indexes = [models.Index(fields=["owner", "-id"], name="contact_owner_recent")]
         constraints = [
             models.UniqueConstraint(fields=["owner", "other"], name="contact_once"),
             models.CheckConstraint(condition=~Q(owner=F("other")), name="contact_not_self"),

@@ -64,6 +64,8 @@ NOT_PAGES = {
     "set_language": "POST (the language switch)",
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
     "alliance:share": "a redirect to the product page through a promotion link",
+    "social:recommended": "shown only when the contact list is full (10,000), else a redirect to "
+    "通讯录; xiaodian/social/tests/test_pages.py renders it full",
 }
 # Namespaces that hold no pages of their own beyond the ones visited below: the JSON API (its
 # docs page is visited), the admin (its login page is visited) and the sandbox's WeChat Pay v3
@@ -173,6 +175,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/gifts/send/?product={product.pk}",
         f"/gifts/{gift.pk}/",
         f"/gifts/{gift.pk}/verify/",
+        "/contacts/",
+        "/moments/",
     ]
     merchant_pages = [
         "/workbench/",

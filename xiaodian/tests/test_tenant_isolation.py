@@ -83,6 +83,10 @@ class World:
     coupon: object = None  # A's store's issued coupon (claimable by anyone: see OPEN_WRITES)
     campaign: object = None  # A's store's full-reduction campaign
     gift: object = None  # A's gift to a friend (the giver, the recipient and nobody else see it)
+    contact: object = None  # A's contact (mutual): B has no edge to them, nor sees their Moments
+    contact_request: object = None  # a contact request to A
+    moment: object = None  # A's Moments post (seen by A's mutual contacts only)
+    moment_comment: object = None  # A's comment on it
 
 
 # id parameter -> how to find A's object of that kind. New routes with new ids add a line here.
@@ -118,6 +122,10 @@ OWNED_OBJECTS = {
     "conversation_id": lambda w: w.conversation.pk,
     # Quick and keyword replies share the parameter name: the route says which one is meant.
     "reply_id": lambda w, route: (w.auto_reply if "auto-replies" in route else w.quick_reply).pk,
+    "user_id": lambda w: w.contact.pk,  # A's contact: B may not delete, rename or read their Moments
+    "request_id": lambda w: w.contact_request.pk,
+    "post_id": lambda w: w.moment.pk,
+    "comment_id": lambda w: w.moment_comment.pk,
 }
 
 # Route parameters that name no object of anyone's (a bill's day): only the route's other ids are
@@ -322,6 +330,11 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     asked = social.send_contact_request(sender=merchant, recipient_id=customer.pk, source="search")
     social.accept_contact_request(user=customer, request_id=asked.pk)
     gift = gifts.send_gift(giver=merchant, recipient_id=customer.pk, sku_id=on_shelf.pk, idempotency_key="g")
+    contact = make_user()
+    social.accept_contact_request(
+        user=merchant, request_id=social.send_contact_request(sender=contact, recipient_id=merchant.pk).pk
+    )
+    moment = social.create_post(author=merchant, text="A 的朋友圈")
     return World(
         store=store,
         subject=subject,
@@ -384,6 +397,10 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
             ends_at=now + timedelta(days=1),
         ),
         gift=gift,
+        contact=contact,
+        contact_request=social.send_contact_request(sender=make_user(), recipient_id=merchant.pk),
+        moment=moment,
+        moment_comment=social.comment_on_post(user=merchant, post_id=moment.pk, text="自己的评论"),
     )
 
 

@@ -42,6 +42,7 @@ from xiaodian.reviews.models import Review
 from xiaodian.scoring import selectors as scores
 from xiaodian.scoring import services as scoring
 from xiaodian.scoring.days import SHANGHAI
+from xiaodian.social import services as social
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, Store
 from xiaodian.stores.rules import StoreKind
@@ -127,7 +128,23 @@ def seed_demo(stdout=None) -> None:
     _seed_history(demo_stores, users, sources, say)
     _seed_coupons(demo_stores["山野官方旗舰店"], rooms["山野官方旗舰店"], say)
     _seed_alliance(demo_stores["拾光服饰"], users, say)
+    _seed_social(users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
+
+
+def _seed_social(users: dict, say) -> None:
+    """Contacts and Moments (issue 21): buyer, buyer2 and creator are each other's contacts, one
+    request waits for buyer2, and buyer's Moment has buyer2's like and comment."""
+    for sender, recipient in (("buyer", "buyer2"), ("creator", "buyer"), ("creator", "buyer2")):
+        asked = social.send_contact_request(sender=users[sender], recipient_id=users[recipient].pk)
+        social.accept_contact_request(user=users[recipient], request_id=asked.pk)
+    social.send_contact_request(
+        sender=users["merchant"], recipient_id=users["buyer2"].pk, greeting="我是山野的店主"
+    )
+    post = social.create_post(author=users["buyer"], text="周末去山里喝了一天的茶，推荐大家也去走走。")
+    social.like_post(user=users["buyer2"], post_id=post.pk)
+    social.comment_on_post(user=users["buyer2"], post_id=post.pk, text="看起来很惬意！")
+    say("  contacts and a Moments post for buyer, buyer2 and creator")
 
 
 def _seed_coupons(store: Store, room_id: int, say) -> None:

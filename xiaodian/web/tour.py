@@ -58,6 +58,8 @@ def tour() -> list[Shot]:
         ("buyer2", "gifts", "/gifts/"),
         ("buyer2", "gift", f"/gifts/{gift.pk}/" if gift else None),
         ("buyer2", "gift-verify", f"/gifts/{gift.pk}/verify/" if gift and gift.kind == "group" else None),
+        ("buyer2", "contacts", "/contacts/"),
+        ("buyer2", "moments", "/moments/"),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),

@@ -122,3 +122,16 @@ def test_the_contact_limit_holds_for_sender_and_recipient(make_user, monkeypatch
 
 def test_the_limit_is_ten_thousand():
     assert rules.CONTACTS_MAX == 10_000
+
+
+def test_search_follows_a_new_nickname(make_user, befriend):
+    from xiaodian.accounts import services as accounts
+
+    a, b = make_user(), make_user(display_name="老王")
+    befriend(a, b)
+    assert [c.other_id for c in selectors.contacts(a.pk, q="老王")] == [b.pk]
+    accounts.update_profile(user=b, display_name="小张")
+    assert list(selectors.contacts(a.pk, q="老王")) == []
+    assert [c.other_id for c in selectors.contacts(a.pk, q="小张")] == [b.pk]
+    items, count = selectors.contact_page(a.pk, q="小", limit=10)
+    assert count == 1 and items[0].other.display_name == "小张"

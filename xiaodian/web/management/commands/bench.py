@@ -6,7 +6,8 @@ and the worker, checked for lost payments, lost stock and doubled refunds (crash
 buyers' order-list latency while a wrong-password flood hits one account (login-flood), and the
 ledger's payment postings and settlement run at a million orders (ledger), and the Preferred
 Alliance's product library at a million products and 100,000 plans and its commission settlement
-at a million commission orders (alliance).
+at a million commission orders (alliance), and a user with 10,000 contacts listing, searching,
+adding and deleting them (social).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -32,6 +33,7 @@ SCENARIOS = (
     "login-flood",
     "ledger",
     "alliance",
+    "social",
 )
 MARK = "mark-db"
 
@@ -91,7 +93,13 @@ class Command(BaseCommand):
             default=1_000_000,
             help="commission orders to seed and settle (alliance)",
         )
-        parser.add_argument("--requests", type=int, default=1_000, help="library requests to time (alliance)")
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=1_000,
+            help="library requests to time (alliance); rounds of list, search, delete and re-add (social)",
+        )
+        parser.add_argument("--contacts", type=int, default=10_000, help="the user's contacts (social)")
         parser.add_argument("--queries", type=int, default=200, help="queries per kind and tab (search)")
         parser.add_argument(
             "--orders",
@@ -225,6 +233,12 @@ class Command(BaseCommand):
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from error
+        elif scenario == "social":
+            from xiaodian.benchmarks import social
+
+            if options["contacts"] < 20 or options["requests"] < 1:
+                raise CommandError("--contacts must be at least 20 and --requests positive")
+            result = social.run(contacts=options["contacts"], requests=options["requests"], report=say)
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
@@ -315,6 +329,8 @@ def _table(result: dict) -> str:
         return _ledger_table(result)
     if result["scenario"] == "alliance":
         return _alliance_table(result)
+    if result["scenario"] == "social":
+        return _social_table(result)
     rows = result.get("levels", [])
     if not rows:
         return _json(result)
@@ -500,4 +516,28 @@ def _alliance_table(result: dict) -> str:
         f"{books['total_of_all_accounts']}, {books['open_journals']} open journals "
         f"({'add up' if targets['books_add_up'] else 'DO NOT add up'})",
     ]
+    return "\n".join(lines) + "\n"
+
+
+def _social_table(result: dict) -> str:
+    lines = [f"social on {result['database_version']}, {result['machine']['cpus']} cores"]
+    contacts = result.get("contacts")
+    if contacts:
+        met = {True: "met", False: "NOT met", None: "the goal is set at 10,000 contacts"}
+        seed = contacts["seed"]
+        lines.append(
+            f"contacts: a user with {contacts['contacts']}; seed "
+            + ("reused" if seed["reused"] else f"{seed['seconds']} s")
+        )
+        for name in ("floor", "list", "search", "delete", "request", "accept", "recommended"):
+            row = contacts[name]
+            lines.append(
+                f"  {name}: {row['requests']} requests, p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                f"p99 {row['p99_ms']} ms, max {row['max_ms']} ms"
+            )
+        lines.append(
+            f"  statements: search {contacts['statements']['search']}, accept {contacts['statements']['accept']}; "
+            f"target p99 {contacts['targets']['p99_ms']} ms: {met[contacts['targets']['met']]}"
+        )
+        lines.append(f"  checks: {contacts['checks']}")
     return "\n".join(lines) + "\n"
