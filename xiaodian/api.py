@@ -23,6 +23,7 @@ from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.coupons.api import router as coupons_router
+from xiaodian.gifts.api import router as gifts_router
 from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
 from xiaodian.orders.api import router as orders_router
@@ -174,6 +175,7 @@ api.add_router("", ledger_router)
 api.add_router("", alliance_router)
 api.add_router("", coupons_router)
 api.add_router("", shares_router)
+api.add_router("", gifts_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", social_router)

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "xiaodian.live",
     "xiaodian.coupons",
     "xiaodian.shares",
+    "xiaodian.gifts",
     "xiaodian.search",
     "xiaodian.service",
     "xiaodian.analytics",

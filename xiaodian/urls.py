@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("xiaodian.alliance.urls")),
     path("", include("xiaodian.coupons.urls")),
     path("", include("xiaodian.shares.urls")),
+    path("", include("xiaodian.gifts.urls")),
     path("", include("xiaodian.social.urls")),
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),

@@ -156,6 +156,12 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "coupon_sold_out": (409, _("优惠券已经领完了。")),
     "coupon_limit_reached": (409, _("你领取这张优惠券的次数已达上限。")),
     "coupon_not_usable": (409, _("这张优惠券不能用于这笔订单。")),
+    # gifts
+    "gift_recipient_not_contact": (409, _("只能把礼物送给你的好友。")),
+    "gift_category_excluded": (422, _("珠宝首饰和教育培训类商品不能作为礼物。")),
+    "gift_price_too_high": (422, _("每份礼物的价格不能超过 ¥10,000。")),
+    "gift_already_drawn": (409, _("你已经抽过这份群礼物了。")),
+    "gift_draw_closed": (409, _("这份群礼物的抽取已结束或尚未开始。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

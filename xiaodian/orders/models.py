@@ -102,6 +102,9 @@ class Order(models.Model):
     recipient = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts_received"
     )
+    # A gift whose recipient is named only after payment (one unit of a group gift): it waits (12)
+    # like any gift, and `assign_gift` names its recipient, who then accepts it.
+    open_gift = models.BooleanField(default=False, db_default=False)
     # The buyer's note to the store, typed at checkout (rules.NOTE_MAX characters).
     note = models.CharField(_("买家留言"), max_length=rules.NOTE_MAX, blank=True, default="", db_default="")
     goods_fen = models.BigIntegerField()

@@ -61,10 +61,13 @@ def orders_of_store(store: Store, *, status=None, date_from=None, date_to=None) 
 
 
 def order_for(user: User, order_id: int) -> Order:
-    """An order its buyer sees, or staff of its store with the order permission; anyone else: 404."""
+    """An order its buyer sees, the recipient of a paid gift, or staff of its store with the order
+    permission; anyone else: 404."""
     order = _with_details(Order.objects.filter(pk=order_id)).first()
     if order is None:
         raise DomainError("not_found")
+    if order.recipient_id == user.pk and order.paid_at is not None:
+        return order
     if order.buyer_id != user.pk:
         store_for(user, order.store_id, Perm.MANAGE_ORDERS)
     return order
@@ -259,8 +262,9 @@ def placed_orders(placed) -> list[Order]:
 
 def received_by(user) -> Q:
     """Orders whose goods go to `user`: their own orders, except gifts, and gifts sent to them (a
-    gift is the recipient's to confirm and to ask after-sales about, not the giver's)."""
-    return Q(buyer=user, recipient__isnull=True) | Q(recipient=user)
+    gift is the recipient's to confirm and to ask after-sales about, not the giver's; an open gift
+    nobody was named for yet is no one's)."""
+    return Q(buyer=user, recipient__isnull=True, open_gift=False) | Q(recipient=user)
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,7 @@ def fingerprint(
     recipient_id: int | None,
     note: str = "",
     coupon_ids: Sequence[int] = (),
+    open_gift: bool = False,
 ) -> str:
     """The one fingerprint of a checkout request, whichever door it came through (API, page, live
     room): the same lines, address, source, flow options and gift recipient give the same hash,
@@ -266,6 +267,8 @@ def fingerprint(
         payload["note"] = note
     if coupon_ids:  # (likewise: only when coupons were chosen)
         payload["coupon_ids"] = sorted(set(coupon_ids))
+    if open_gift:  # (likewise)
+        payload["open_gift"] = True
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -314,6 +317,7 @@ def place_order(
     cart_item_ids: Sequence[int] = (),
     note: str = "",
     coupon_ids: Sequence[int] = (),
+    open_gift: bool = False,
 ) -> PlacedCheckout:
     """The one checkout: one order per store, their stock taken, all or nothing, in one
     transaction. The API, the checkout page and the live room all come here.
@@ -333,7 +337,12 @@ def place_order(
     and `cart_item_ids` are taken out of the cart, both in the same transaction. `note` is the
     buyer's note to the store (rules.NOTE_MAX characters), kept on each of the checkout's orders.
     `coupon_ids` are the buyer's coupons to use (at most one per store order; the coupons app
-    checks and takes them through the `discounts` extension and its hold)."""
+    checks and takes them through the `discounts` extension and its hold).
+
+    `open_gift` makes a gift whose recipients are named after payment (a group gift): one SKU,
+    each unit its own order of one, at the SKU's (adjusted) price with no discounts, all paid
+    together; each waits (12) until `assign_gift` names its recipient, who accepts it as any
+    gift, and is cancelled and refunded a day after payment if nobody did."""
     if not 1 <= len(idempotency_key) <= rules.IDEMPOTENCY_KEY_MAX:
         raise DomainError("validation_error", field="Idempotency-Key")
     if scene not in Scene.values:
@@ -344,7 +353,10 @@ def place_order(
     coupons = _coupon_ids(coupon_ids)
     if recipient is not None and recipient.pk == buyer.pk:
         raise DomainError("validation_error", _("不能把礼物送给自己。"), field="recipient_id")
-    snapshot = {} if recipient is not None else _address_snapshot(buyer, address, address_id)
+    if open_gift and (recipient is not None or coupons or len(wanted) != 1):
+        raise DomainError("validation_error", _("群礼物只能是一种商品，且不用优惠券。"), field="items")
+    is_gift = recipient is not None or open_gift
+    snapshot = {} if is_gift else _address_snapshot(buyer, address, address_id)
     request_fingerprint = fingerprint(
         items=wanted,
         address=address,
@@ -356,6 +368,7 @@ def place_order(
         recipient_id=recipient.pk if recipient is not None else None,
         note=note,
         coupon_ids=coupons,
+        open_gift=open_gift,
     )
     skus = _buyable_skus(wanted)
     why = sources.problem(
@@ -408,9 +421,10 @@ def place_order(
         context=context,
         idempotency_key=idempotency_key,
         fingerprint=request_fingerprint,
-        save_address=address if save_address and address is not None and recipient is None else None,
+        save_address=address if save_address and address is not None and not is_gift else None,
         cart_item_ids=tuple(cart_item_ids),
         note=note,
+        open_gift=open_gift,
     )
     for attempt in range(_NUMBER_ATTEMPTS):
         try:
@@ -463,6 +477,7 @@ class _Draft:
     save_address: dict | None
     cart_item_ids: tuple[int, ...]
     note: str = ""
+    open_gift: bool = False  # one order per unit, each waiting for a recipient
 
 
 def clean_note(note: str) -> str:
@@ -575,17 +590,23 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
         by_store[skus[sku_id].product.store_id].append(skus[sku_id])
     unit = _unit_prices(draft)
     attribution = _attributions(draft)
-    goods = {store_id: sum(unit[s.pk] * wanted[s.pk] for s in group) for store_id, group in by_store.items()}
-    discounts = _discounts(draft, by_store, unit)
+    discounts = {} if draft.open_gift else _discounts(draft, by_store, unit)
     off = {store_id: discounts.get(store_id, _NO_DISCOUNT) for store_id in by_store}
-    totals = {store_id: goods[store_id] - off[store_id].amount_fen for store_id in by_store}
+    # What each order holds, {sku id: quantity}: one order per store, or per unit for an open gift.
+    shapes: list[tuple[int, dict[int, int]]] = (
+        [(store_id, {sku.pk: 1}) for store_id, (sku,) in by_store.items() for _ in range(wanted[sku.pk])]
+        if draft.open_gift
+        else [(store_id, {s.pk: wanted[s.pk] for s in by_store[store_id]}) for store_id in sorted(by_store)]
+    )
+    goods = [sum(unit[sku_id] * q for sku_id, q in shape.items()) for _, shape in shapes]
+    totals = [g - off[store_id].amount_fen for g, (store_id, _) in zip(goods, shapes, strict=True)]
     address_saved = False
     with transaction.atomic():
         checkout = Checkout.objects.create(
             buyer=draft.buyer,
             idempotency_key=draft.idempotency_key,
             request_hash=draft.fingerprint,
-            total_fen=sum(totals.values()),
+            total_fen=sum(totals),
             created_at=now,
         )
         orders = Order.objects.bulk_create(
@@ -601,15 +622,16 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 address=draft.address,
                 note=draft.note,
                 recipient=draft.recipient,
-                goods_fen=goods[store_id],
+                open_gift=draft.open_gift,
+                goods_fen=goods[i],
                 shipping_fen=0,
                 discount_fen=off[store_id].amount_fen,
                 discounts=off[store_id].detail,
-                total_fen=totals[store_id],
+                total_fen=totals[i],
                 created_at=now,
                 pay_deadline=now + rules.PAY_WITHIN,
             )
-            for store_id in sorted(by_store)
+            for i, (store_id, _) in enumerate(shapes)
         )
         lines = OrderLine.objects.bulk_create(
             OrderLine(
@@ -619,7 +641,7 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 title=sku.product.title,
                 specs=sku.specs,
                 unit_price_fen=unit[sku.pk],
-                quantity=wanted[sku.pk],
+                quantity=shape[sku.pk],
                 discount_fen=off[order.store_id].lines.get(sku.pk, 0),
                 scene=attribution[sku.pk].scene,
                 source_type=attribution[sku.pk].source_type,
@@ -627,7 +649,7 @@ def _create_checkout(draft: _Draft) -> PlacedCheckout:
                 promoter_id=attribution[sku.pk].promoter_id,
                 sales_channel=attribution[sku.pk].sales_channel,
             )
-            for order in orders
+            for order, (_, shape) in zip(orders, shapes, strict=True)
             for sku in by_store[order.store_id]
         )
         OrderEvent.objects.bulk_create(
@@ -726,7 +748,7 @@ def apply_payment(payment: Payment) -> list[Order]:
 
 def _paid_status(order: Order) -> int:
     """A paid order is to ship; a paid gift waits for its recipient first."""
-    return Status.GIFT_PENDING if order.recipient_id is not None else Status.TO_SHIP
+    return Status.GIFT_PENDING if order.recipient_id is not None or order.open_gift else Status.TO_SHIP
 
 
 # ---------------------------------------------------------------------------------------- gifts
@@ -738,9 +760,11 @@ def accept_gift(
     order_id: int,
     address: dict | None = None,
     address_id: int | None = None,
+    sku_id: int | None = None,
 ) -> Order:
     """The recipient accepts a paid gift within rules.GIFT_ACCEPT_WITHIN of its payment and says
-    where it goes: 12 → 20. Someone else's gift is not found."""
+    where it goes: 12 → 20. Someone else's gift is not found. `sku_id` switches a one-line gift
+    to another style of the same product at the price paid for it (`switch_gift_style`)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(recipient=recipient, pk=order_id).first()
         if order is None:
@@ -750,7 +774,49 @@ def accept_gift(
         if order.paid_at is None or clock.now() > order.paid_at + rules.GIFT_ACCEPT_WITHIN:
             raise DomainError("invalid_transition", _("礼物领取已超时。"))
         snapshot = _address_snapshot(recipient, address, address_id)
+        if sku_id is not None:
+            _switch_gift_style(order, sku_id)
         _move(order, Status.TO_SHIP, actor="recipient", address=snapshot)
+    return order
+
+
+def _switch_gift_style(order: Order, sku_id: int) -> None:
+    """Inside the acceptance: the gift's one line becomes another active style (SKU) of the same
+    product whose price is the unit price paid, so the money is unchanged; the new style's stock
+    is taken and the old one's given back (in primary-key order, one conditional UPDATE each)."""
+    lines = list(OrderLine.objects.select_for_update().filter(order=order))
+    if len(lines) != 1:
+        raise DomainError("validation_error", _("这份礼物不能换款。"), field="sku_id")
+    line = lines[0]
+    if line.sku_id == sku_id:
+        return
+    new = SKU.objects.filter(pk=sku_id, product_id=line.product_id, is_active=True).first()
+    if new is None:
+        raise DomainError("not_found", field="sku_id")
+    if new.price_fen != line.unit_price_fen:
+        raise DomainError("validation_error", _("只能换成同价的款式。"), field="sku_id")
+    for sku, delta in sorted([(line.sku_id, line.quantity), (new.pk, -line.quantity)]):
+        if delta > 0:
+            catalog.release_stock([(sku, delta)])
+        else:
+            catalog.take_stock([(sku, -delta)])
+    OrderLine.objects.filter(pk=line.pk).update(sku=new, specs=new.specs)
+
+
+def assign_gift(*, order_id: int, recipient: User) -> Order:
+    """Name the recipient of an open gift (a group gift's unit, drawn): a paid open gift waiting
+    (12) with nobody named yet; it is then the recipient's to accept like any gift. Inside the
+    caller's transaction when there is one."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id, open_gift=True).first()
+        if order is None:
+            raise DomainError("not_found")
+        if order.status != Status.GIFT_PENDING or order.recipient_id is not None:
+            raise DomainError("invalid_transition")
+        if recipient.pk == order.buyer_id:
+            raise DomainError("validation_error", _("不能把礼物送给自己。"), field="recipient_id")
+        Order.objects.filter(pk=order.pk).update(recipient=recipient)
+        order.recipient = recipient
     return order
 
 

@@ -490,7 +490,10 @@ def order_detail(request, order_id: int):
     sources.describe([order])
     context = {
         "order": order,
-        "is_buyer": order.buyer_id == request.user.pk,
+        "is_buyer": request.user.pk in (order.buyer_id, order.recipient_id),
+        # whose goods these are (the after-sales links): a gift's are its recipient's, not the giver's
+        "receives": order.recipient_id == request.user.pk
+        or (order.buyer_id == request.user.pk and order.recipient_id is None and not order.open_gift),
         "events": events,
         "shipments": _shipments(order),
         "deadline": services.deadline_of(order),

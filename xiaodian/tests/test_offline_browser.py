@@ -23,6 +23,7 @@ from xiaodian.complaints import services as complaints
 from xiaodian.content.models import Article, MiniProgram, OfficialAccount, Video, VideoAccount
 from xiaodian.core import clock
 from xiaodian.core.browser import phone
+from xiaodian.gifts import services as gifts
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
@@ -137,6 +138,15 @@ def _seeded_pages() -> dict[str, list[str]]:
     alliance.join_agency(promoter=Promoter.objects.get(user__username="creator"), agency_id=agency.pk)
     promoter = Promoter.objects.get(user__username="creator")
     creator_room = LivePromotion.objects.get(promoter=promoter).room_id
+    # a group gift of buyer2's for 小王 (buyer) to draw (the demo has no gifts)
+    gift = gifts.send_group_gift(
+        giver=buyer,
+        sku_id=product.skus.filter(stock__gt=0).order_by("pk").first().pk,
+        count=1,
+        member_ids=[User.objects.get(username="buyer").pk],
+        idempotency_key="offline-gift",
+        message="新年快乐",
+    )
     s = shop.pk
     everyone = [
         "/",
@@ -188,6 +198,10 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/chats/{chat.pk}/",
         f"/chats/{group.pk}/",
         f"/chats/groups/{group.pk}/",
+        "/gifts/",
+        f"/gifts/send/?product={product.pk}",
+        f"/gifts/{gift.pk}/",
+        f"/gifts/{gift.pk}/verify/",
         "/contacts/",
         "/moments/",
     ]

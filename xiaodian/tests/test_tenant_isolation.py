@@ -28,6 +28,7 @@ from xiaodian.chats import services as chats
 from xiaodian.complaints import services as complaints
 from xiaodian.content import services as content
 from xiaodian.coupons import services as coupons
+from xiaodian.gifts import services as gifts
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order
@@ -87,6 +88,7 @@ class World:
     chat: object = None  # A's 1:1 chat with its customer (a contact)
     group: object = None  # A's group, its customer a member
     invitation: object = None  # A's invitation of a second contact into it
+    gift: object = None  # A's gift to a friend (the giver, the recipient and nobody else see it)
     contact: object = None  # A's contact (mutual): B has no edge to them, nor sees their Moments
     contact_request: object = None  # a contact request to A
     moment: object = None  # A's Moments post (seen by A's mutual contacts only)
@@ -123,6 +125,7 @@ OWNED_OBJECTS = {
     "coupon_id": lambda w: w.coupon.pk,
     "campaign_id": lambda w: w.campaign.pk,
     "share_id": lambda w: w.share.pk,
+    "gift_id": lambda w: w.gift.pk,
     "conversation_id": lambda w: w.conversation.pk,
     "chat_id": lambda w: w.chat.pk,
     "group_id": lambda w: w.group.pk,
@@ -346,6 +349,7 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
     chats.accept_invitation(user=customer, invitation_id=joining.pk)
     chat_ = chats.open_direct(user=merchant, other_id=customer.pk)[0]
     invitation_ = chats.invite(user=merchant, conversation_id=group.pk, invitee_id=friend.pk)
+    gift = gifts.send_gift(giver=merchant, recipient_id=customer.pk, sku_id=on_shelf.pk, idempotency_key="g")
     contact = make_user()
     social.accept_contact_request(
         user=merchant, request_id=social.send_contact_request(sender=contact, recipient_id=merchant.pk).pk
@@ -418,6 +422,7 @@ def world(make_user, make_subject, make_store, merchant, subject, store):
         share=shares.create_share(
             sharer_id=merchant.pk, kind="product", card_id=on_shelf.product_id, channel="chat", channel_id=1
         ),
+        gift=gift,
         contact=contact,
         contact_request=social.send_contact_request(sender=make_user(), recipient_id=merchant.pk),
         moment=moment,

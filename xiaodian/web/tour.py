@@ -9,6 +9,7 @@ from xiaodian.alliance.models import Promoter
 from xiaodian.catalog.models import Product
 from xiaodian.chats.models import Member
 from xiaodian.content.models import Article, Video
+from xiaodian.gifts.models import Gift
 from xiaodian.live.models import LiveRoom
 from xiaodian.orders.models import Order
 from xiaodian.stores.models import Store
@@ -35,6 +36,7 @@ def tour() -> list[Shot]:
     article = Article.objects.filter(state="published").order_by("pk").first()
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
+    gift = Gift.objects.order_by("pk").first()  # the demo holds none; a gift made for the photos
     showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
     chat = Member.objects.filter(user__username="buyer2").order_by("-conversation__last_message_at")
     direct = chat.filter(conversation__kind="direct").values_list("conversation_id", flat=True).first()
@@ -61,6 +63,10 @@ def tour() -> list[Shot]:
         ("buyer2", "chat", f"/chats/{direct}/" if direct else None),
         ("buyer2", "group-chat", f"/chats/{group}/" if group else None),
         ("buyer2", "group-info", f"/chats/groups/{group}/" if group else None),
+        ("buyer2", "gift-send", f"/gifts/send/?product={product.pk}" if product else None),
+        ("buyer2", "gifts", "/gifts/"),
+        ("buyer2", "gift", f"/gifts/{gift.pk}/" if gift else None),
+        ("buyer2", "gift-verify", f"/gifts/{gift.pk}/verify/" if gift and gift.kind == "group" else None),
         ("buyer2", "contacts", "/contacts/"),
         ("buyer2", "moments", "/moments/"),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.events import handler_name, pending, run_pending
-from xiaodian.orders import events, extensions, services
+from xiaodian.orders import events, extensions, selectors, services
 from xiaodian.orders.models import Address, CartItem, Checkout, Order
 from xiaodian.orders.rules import SalesChannel, Scene, Status
 
@@ -353,3 +353,70 @@ def test_the_giver_cannot_cancel_a_paid_gift(buyer, friend, make_sku, store):
         services.cancel_order(buyer=buyer, order_id=placed.orders[0].pk)
     assert refused.value.code == "invalid_transition"
     assert Order.objects.get(pk=placed.orders[0].pk).status == Status.GIFT_PENDING
+
+
+def test_an_open_gift_is_one_order_per_unit_waiting_for_a_recipient_named_later(
+    buyer, friend, make_sku, store
+):
+    sku = make_sku(store, price_fen=500, stock=5)
+    placed = services.place_order(
+        buyer=buyer, items=[services.LineRequest(sku.pk, 3)], open_gift=True, idempotency_key="open"
+    )
+    assert len(placed.orders) == 3 and placed.checkout.total_fen == 1_500
+    assert all(o.open_gift and o.total_fen == 500 and o.address == {} for o in placed.orders)
+    assert [line.quantity for o in placed.orders for line in placed.lines[o.pk]] == [1, 1, 1]
+    with pytest.raises(DomainError) as unpaid:
+        services.assign_gift(order_id=placed.orders[0].pk, recipient=friend)
+    assert unpaid.value.code == "invalid_transition"
+    succeed(placed.checkout)
+    assert set(Order.objects.filter(checkout=placed.checkout).values_list("status", flat=True)) == {
+        Status.GIFT_PENDING
+    }
+    with pytest.raises(DomainError) as self_gift:
+        services.assign_gift(order_id=placed.orders[0].pk, recipient=buyer)
+    assert self_gift.value.field == "recipient_id"
+    services.assign_gift(order_id=placed.orders[0].pk, recipient=friend)
+    services.accept_gift(recipient=friend, order_id=placed.orders[0].pk, address=ADDRESS)
+    assert Order.objects.get(pk=placed.orders[0].pk).status == Status.TO_SHIP
+    assert selectors.order_for(friend, placed.orders[0].pk).pk == placed.orders[0].pk  # the recipient sees it
+    with pytest.raises(DomainError):
+        selectors.order_for(friend, placed.orders[1].pk)
+
+
+def test_an_open_gift_is_one_sku_without_coupons(buyer, make_sku, store):
+    a, b = make_sku(store), make_sku(store)
+    with pytest.raises(DomainError) as two:
+        services.place_order(
+            buyer=buyer,
+            items=[services.LineRequest(a.pk, 1), services.LineRequest(b.pk, 1)],
+            open_gift=True,
+            idempotency_key="two",
+        )
+    assert two.value.field == "items"
+    with pytest.raises(DomainError):
+        services.place_order(
+            buyer=buyer,
+            items=[services.LineRequest(a.pk, 1)],
+            open_gift=True,
+            coupon_ids=[1],
+            idempotency_key="c",
+        )
+
+
+def test_accepting_a_gift_may_switch_to_another_style_at_the_same_price(buyer, friend, make_sku, store):
+    from xiaodian.catalog.models import SKU
+
+    sku = make_sku(store, price_fen=800, stock=2)
+    other = SKU.objects.create(product=sku.product, specs={"颜色": "黑"}, price_fen=800, stock=1)
+    dearer = SKU.objects.create(product=sku.product, specs={"颜色": "金"}, price_fen=900, stock=1)
+    placed = _gift(buyer, sku, friend)
+    succeed(placed.checkout)
+    order_id = placed.orders[0].pk
+    with pytest.raises(DomainError) as pricier:
+        services.accept_gift(recipient=friend, order_id=order_id, address=ADDRESS, sku_id=dearer.pk)
+    assert pricier.value.field == "sku_id"
+    assert Order.objects.get(pk=order_id).status == Status.GIFT_PENDING  # nothing half-written
+    services.accept_gift(recipient=friend, order_id=order_id, address=ADDRESS, sku_id=other.pk)
+    line = Order.objects.get(pk=order_id).lines.get()
+    assert (line.sku_id, line.specs) == (other.pk, {"颜色": "黑"})
+    assert (SKU.objects.get(pk=sku.pk).stock, SKU.objects.get(pk=other.pk).stock) == (2, 0)

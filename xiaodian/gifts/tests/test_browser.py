@@ -1,0 +1,103 @@
+"""A gift in a real browser (phone size): the giver sends a product as a gift to a friend from its
+page and pays in the WeChat Pay sandbox; the friend finds it, accepts it with an address in
+another style; the merchant ships it; the friend sees it shipped. And a group gift's draw page
+shows the commitment, then after the draw the seed, and the verification agrees."""
+
+import pytest
+
+from xiaodian.catalog.models import SKU
+from xiaodian.core.browser import sign_in_as
+from xiaodian.gifts.models import Gift
+from xiaodian.gifts.rules import GiftState
+from xiaodian.orders.models import Order
+from xiaodian.orders.rules import Status
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_gift_sent_1_1_is_accepted_with_an_address_and_shipped(
+    browser, live_server, giver, friend, sku, merchant, store
+):
+    from playwright.sync_api import expect
+
+    black = SKU.objects.create(product=sku.product, specs={"颜色": "黑"}, price_fen=sku.price_fen, stock=3)
+
+    # the giver sends the product as a gift from its page, and pays
+    sender = sign_in_as(browser, live_server, giver)
+    sender.goto(f"{live_server.url}/products/{sku.product_id}/")
+    sender.click("#send-as-gift")
+    expect(sender.locator("h1")).to_have_text("送礼")
+    sender.select_option("#id_recipient_id", str(friend.pk))
+    sender.fill("#id_message", "生日快乐！")
+    sender.click("#send-gift-submit")
+    expect(sender.locator("h1")).to_have_text("微信支付（沙箱）")
+    sender.click("button:has-text('确认支付')")
+    expect(sender.locator("h1")).to_have_text("礼物")
+    expect(sender.locator("#gift-state")).to_have_text("待领取")
+    gift = Gift.objects.get()
+    assert gift.paid_at is not None
+
+    # the friend finds it among received gifts and accepts it, in black, at a new address
+    receiver = sign_in_as(browser, live_server, friend)
+    receiver.goto(f"{live_server.url}/gifts/")
+    receiver.click(f"#gift-{gift.pk} a")
+    expect(receiver.locator("#gift-message")).to_have_text("生日快乐！")
+    receiver.check(f"input[name=sku_id][value='{black.pk}']")
+    receiver.check("input[name=address_id][value=new]")
+    receiver.fill("#id_recipient", "李小雨")
+    receiver.fill("#id_phone", "13900139000")
+    receiver.fill("#id_region", "北京市朝阳区")
+    receiver.fill("#id_detail", "建国路 1 号")
+    receiver.click("#accept-submit")
+    expect(receiver.locator(".messages")).to_contain_text("已领取礼物")
+    expect(receiver.locator("#gift-state")).to_have_text("已领取")
+    order = Order.objects.get(gift_unit__gift=gift)
+    assert (order.status, order.recipient_id, order.lines.get().sku_id) == (
+        Status.TO_SHIP,
+        friend.pk,
+        black.pk,
+    )
+    assert Gift.objects.get().state == GiftState.CLAIMED
+
+    # the merchant ships it from the store's orders, to the friend's address
+    shop = sign_in_as(browser, live_server, merchant)
+    shop.goto(f"{live_server.url}/stores/{store.pk}/orders/?tab=to_ship")
+    card = shop.locator(f"#order-{order.pk}")
+    expect(card).to_contain_text("李小雨")
+    card.locator(f"#id_ship-{order.pk}-carrier").select_option("SF")
+    card.locator(f"#id_ship-{order.pk}-tracking_no").fill("SF1234567890123")
+    card.locator(f"#ship-{order.pk} button[type=submit]").click()
+    expect(shop.locator(".messages")).to_contain_text("已发货")
+
+    # the friend follows it to the order and sees it shipped
+    receiver.reload()
+    receiver.click("#unit-order")
+    expect(receiver.locator("#order-status")).to_have_text("待收货")
+    expect(receiver.locator("#shipments")).to_contain_text("SF1234567890123")
+    assert Order.objects.get(pk=order.pk).status == Status.SHIPPED
+
+
+def test_a_group_gift_s_draw_page_shows_the_commitment_then_the_seed(
+    browser, live_server, send_group, pay, members
+):
+    from playwright.sync_api import expect
+
+    gift = send_group(count=1, who=members[:2])
+    pay(gift)
+    first = sign_in_as(browser, live_server, members[0])
+    first.goto(f"{live_server.url}/gifts/{gift.pk}/")
+    expect(first.locator("#commitment")).to_have_text(gift.commitment)
+    expect(first.locator("#seed-hidden")).to_be_visible()
+    first.click("#draw-button")
+    expect(first.locator(".messages")).to_be_visible()
+    gift.refresh_from_db()
+    if not gift.won_count:  # the first did not win: the second (the last member) must
+        second = sign_in_as(browser, live_server, members[1])
+        second.goto(f"{live_server.url}/gifts/{gift.pk}/")
+        second.click("#draw-button")
+        expect(second.locator(".messages")).to_contain_text("抽中了")
+    first.goto(f"{live_server.url}/gifts/{gift.pk}/")
+    expect(first.locator("#seed")).to_have_text(gift.seed)
+    first.click("#verify-link")
+    expect(first.locator("#commitment-check")).to_have_class("verdict-ok")
+    expect(first.locator("#assignment-check")).to_have_class("verdict-ok")
