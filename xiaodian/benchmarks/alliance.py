@@ -684,7 +684,11 @@ def measure_commissions(*, progress: Progress, say: Callable[[dict], None]) -> d
         "per_s": round(settled / settle_s) if settle_s else None,
         "chunk": ledger.CLAIMS_CHUNK,
         "journals": Journal.objects.filter(source_type="commission_settled").count(),
-        "statements_per_chunk": round(statements.count / chunks, 1) if chunks else 0,
+        # on PostgreSQL the chunks run on the workers' own connections, which this count cannot see
+        "workers": ledger.CLAIMS_WORKERS if connection.vendor == "postgresql" else 1,
+        "statements_per_chunk": round(statements.count / chunks, 1)
+        if chunks and (connection.vendor != "postgresql" or ledger.CLAIMS_WORKERS == 1)
+        else None,
         "left_unsettled": LineCommission.objects.filter(settled_at__isnull=True).count(),
         "settled_fen": held["settled"] or 0,
         "held_fen": (held["amount"] or 0) - (held["back"] or 0),

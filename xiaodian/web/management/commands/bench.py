@@ -546,7 +546,7 @@ def _alliance_table(result: dict) -> str:
         f"after-sale periods ended (input): {settlement['lines_ended']} lines in {settlement['lines_ended_s']} s",
         f"commission settlement: {settlement['commission_orders']} in {settlement['seconds']} s = "
         f"{settlement['per_s']}/s ({settlement['chunk']} a transaction, {settlement['journals']} journals, "
-        f"{settlement['statements_per_chunk']} statements a chunk; target {targets['settle_s']} s: "
+        f"{settlement['workers']} at once, {settlement['statements_per_chunk']} statements a chunk; target {targets['settle_s']} s: "
         f"{met[targets['settle_met']]})",
         f"settled once: {'yes' if targets['settled_once'] else 'NO'} ({settlement['left_unsettled']} left, "
         f"{settlement['second_run_settled']} settled by a second run)",
