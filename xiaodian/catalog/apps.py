@@ -9,6 +9,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from xiaodian.content import cards
+        from xiaodian.social import cards as social_cards
         from xiaodian.stores import homepage
 
         from . import selectors
@@ -18,3 +19,5 @@ class CatalogConfig(AppConfig):
         cards.store_entry_resolver.register(selectors.store_entries)
         homepage.homepage_products.register(selectors.homepage_products)
         homepage.homepage_categories.register(selectors.homepage_categories)
+        # Chats, groups and Moments show product cards.
+        social_cards.resolvers["product"].register(selectors.social_product_cards)

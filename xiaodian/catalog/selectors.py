@@ -18,9 +18,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
+from xiaodian.core.money import format_fen
 from xiaodian.stores import rules as store_rules
 from xiaodian.stores.models import Category, Store, StoreStaff
 from xiaodian.stores.rules import StoreState
@@ -254,6 +256,21 @@ def product_cards(ids) -> dict[int, dict]:
             "image_url": default_storage.url(row["first_image"]) if row["first_image"] else "",
         }
         for row in rows
+    }
+
+
+def social_product_cards(ids: list[int], viewer_id: int | None) -> dict[int, dict]:
+    """`social.cards.resolvers["product"]`: the product cards of chats, groups and Moments, for
+    anyone (a published product is public): listed products of open stores, with their lowest
+    active price as the subtitle, their first image and their page. One query."""
+    return {
+        pk: {
+            "title": card["title"],
+            "subtitle": format_fen(card["price_fen"]) if card["price_fen"] is not None else "",
+            "image_url": card["image_url"],
+            "url": reverse("catalog:product", args=[pk]),
+        }
+        for pk, card in product_cards(ids).items()
     }
 
 

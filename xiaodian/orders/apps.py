@@ -8,7 +8,11 @@ class OrdersConfig(AppConfig):
     verbose_name = _("订单")
 
     def ready(self) -> None:
-        from . import events, receivers, services
+        from xiaodian.social import cards
+
+        from . import events, receivers, selectors, services
 
         receivers.connect()
         events.order_cancelled.connect(services.settle_cancelled_payment)
+        # Chats, groups and Moments show order cards, to those who may see the order.
+        cards.resolvers["order"].register(selectors.order_cards)

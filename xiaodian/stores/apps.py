@@ -8,6 +8,10 @@ class StoresConfig(AppConfig):
     verbose_name = _("店铺")
 
     def ready(self) -> None:
-        from . import events, receivers, services  # noqa: F401  (receivers: connects the signal receivers)
+        from xiaodian.social import cards
+
+        from . import events, receivers, selectors, services  # noqa: F401  (receivers: connects the signal receivers)
 
         events.store_closing.connect(services.refund_deposits)
+        # Chats, groups and Moments show store cards (social sits below the stores).
+        cards.resolvers["store"].register(selectors.store_cards)

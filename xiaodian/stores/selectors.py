@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from xiaodian.accounts.models import User
 from xiaodian.core.errors import DomainError
@@ -231,6 +232,24 @@ def shop_page(store_id: int, *, category_id: int | None = None) -> homepage.Shop
     except Homepage.DoesNotExist:
         page = None
     return homepage.shop_page(store, page, category_id=category_id)
+
+
+def store_cards(ids: list[int], viewer_id: int | None) -> dict[int, dict]:
+    """`social.cards.resolvers["store"]`: the store cards of chats, groups and Moments, for
+    anyone (an open store's page is public): open stores only, with their description and page.
+    Stores have no logo yet, so no image. One query."""
+    rows = Store.objects.filter(pk__in=list(ids), state=rules.StoreState.OPEN).values(
+        "pk", "name", "description"
+    )
+    return {
+        row["pk"]: {
+            "title": row["name"],
+            "subtitle": row["description"],
+            "image_url": "",
+            "url": reverse("stores:shop", args=[row["pk"]]),
+        }
+        for row in rows
+    }
 
 
 def homepage_preview(store: Store, *, category_id: int | None = None) -> homepage.ShopPage:

@@ -1,6 +1,6 @@
 """A share in a real browser (phone size): a product card sent in a 1:1 chat (through chats'
-services) is opened by the friend through its short link, bought and paid; the order records
-scene 9 with the share; the sharer sees the open and the order on 我的分享."""
+services) is clicked by the friend on the chat page, which opens its short link; bought and paid,
+the order records scene 9 with the share; the sharer sees the open and the order on 我的分享."""
 
 import os
 import re
@@ -37,7 +37,14 @@ def test_a_friend_opens_a_shared_card_and_buys(
     share = Share.objects.get()
 
     friend = sign_in_as(browser, live_server, buyer)
-    friend.goto(f"{live_server.url}{link}")
+    friend.set_viewport_size({"width": 360, "height": 780})
+    friend.goto(f"{live_server.url}/chats/{chat.pk}/")
+    card = friend.locator("#chat-log a.product-card")
+    expect(card).to_have_attribute("href", link)
+    expect(card.locator(".card-title")).to_have_text("山茶花精华")
+    expect(card.locator(".card-subtitle")).to_have_text("¥99.00")
+    _shot(friend, "chat-product-card")
+    card.click()
     expect(friend.locator("h1")).to_have_text("山茶花精华")
     assert f"scene=9&source_type=social_share&source_id={share.pk}" in friend.url
     friend.click("#buy-form button[value=buy]")

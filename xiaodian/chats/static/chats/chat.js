@@ -48,8 +48,11 @@
     } else if (m.kind === "card" && m.card) {
       var view = m.card.view, link = el("a", "msg-card " + m.card.kind + "-card" + (view ? "" : " unavailable"));
       if (view) link.href = m.card.link || view.url;
+      if (view && view.image_url) {
+        var thumb = el("img", "card-image"); thumb.src = view.image_url; thumb.alt = ""; link.appendChild(thumb);
+      }
       link.appendChild(el("span", "card-label", chat.dataset.labelCard));
-      link.appendChild(el("strong", "card-title", view ? view.title : "—"));
+      link.appendChild(el("strong", "card-title", view ? view.title : chat.dataset.labelUnavailable));
       if (view && view.subtitle) link.appendChild(el("span", "card-subtitle", view.subtitle));
       body.appendChild(link);
     } else {
