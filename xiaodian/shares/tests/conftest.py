@@ -11,7 +11,7 @@ from xiaodian.alliance.tests.conftest import (  # noqa: F401
     product,
 )
 from xiaodian.chats import services as chats
-from xiaodian.chats.tests.conftest import befriend, group_of  # noqa: F401
+from xiaodian.chats.tests.conftest import befriend, group_of, png_bytes  # noqa: F401
 from xiaodian.ledger import services as money
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import ADDRESS, buyer, make_sku, other_store, place, succeed  # noqa: F401

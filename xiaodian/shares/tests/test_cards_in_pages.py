@@ -9,7 +9,6 @@ from django.test import Client
 
 from xiaodian.catalog import services as catalog
 from xiaodian.chats import services as chats
-from xiaodian.chats.tests.conftest import png_bytes  # noqa: F401
 from xiaodian.orders.models import Order
 from xiaodian.shares.models import Share
 from xiaodian.social import services as social
