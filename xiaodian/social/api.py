@@ -8,7 +8,7 @@ from ninja import Query, Router
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.openapi import body_with_images, refuses
-from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.core.pagination import MAX_ID, ObjectId, Page, PageParams, paginate
 from xiaodian.core.parsing import body_and_images
 from xiaodian.core.permissions import require_user
 
@@ -188,7 +188,7 @@ _POST_BODY = body_with_images(
     {
         "text": {"type": "string", "maxLength": rules.POST_TEXT_MAX},
         "card_kind": {"type": "string", "enum": list(cards.KINDS)},
-        "card_id": {"type": "integer", "minimum": 1},
+        "card_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     },
     images_max=rules.POST_IMAGES_MAX,
 )

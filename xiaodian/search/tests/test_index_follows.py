@@ -147,9 +147,12 @@ def test_a_lost_run_after_the_commit_is_left_to_the_worker(open_store, listed, i
     monkeypatch.setattr(events, "_run_eagerly", lambda *args: None)  # the crash
     indexed(catalog.list_product, product=product)
     assert titles("衬衫", tab="products") == []
-    assert events.pending(catalog_events.product_changed).count() == 1
+    # one row per handler of the event (the index's, and the alliance library's)
+    handlers = len(catalog_events.product_changed.handlers)
+    assert handlers >= 1
+    assert events.pending(catalog_events.product_changed).count() == handlers
     monkeypatch.undo()
-    assert events.run_pending(catalog_events.product_changed) == 1
+    assert events.run_pending(catalog_events.product_changed) == handlers
     assert titles("衬衫", tab="products") == ["亚麻宽松衬衫"]
 
 
