@@ -6,7 +6,7 @@ files (photos, evidence)."""
 from ninja import Query, Router, Schema
 
 from xiaodian.core.openapi import body_with_images, refuses
-from xiaodian.core.pagination import ObjectId, Page, PageParams, paginate
+from xiaodian.core.pagination import MAX_ID, ObjectId, Page, PageParams, paginate
 from xiaodian.core.parsing import body_and_images
 from xiaodian.core.permissions import require_operator
 
@@ -27,8 +27,8 @@ _FILE_BODY = _body(
     {
         "reason": {"type": "string", "enum": list(rules.Reason.values)},
         "text": _TEXT,
-        "order_id": {"type": "integer", "minimum": 1},
-        "store_id": {"type": "integer", "minimum": 1},
+        "order_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "store_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     },
 )
 _ANSWER_BODY = _body(["text"], {"text": _TEXT})
