@@ -287,7 +287,9 @@ def _pages(scores, store, creator, small, policy: Policy, size: int, rng) -> np.
     # Exploration: new and small stores' items, drawn in proportion to their score (Gumbel top-k).
     explore = np.full((rows, n_explore), -1)
     if n_explore:
-        keys = np.where(small & np.isfinite(scores), np.log(np.maximum(scores, np.finfo(scores.dtype).tiny)), -np.inf)
+        keys = np.where(
+            small & np.isfinite(scores), np.log(np.maximum(scores, np.finfo(scores.dtype).tiny)), -np.inf
+        )
         if rng is not None:
             keys = keys + rng.gumbel(size=keys.shape)
         seq = _top(keys, min(n, 4 * n_explore))
@@ -303,7 +305,9 @@ def _pages(scores, store, creator, small, policy: Policy, size: int, rng) -> np.
         e = explore[todo]
         dup = (main[:, :, None] == e[:, None, :]).any(axis=2)
         seq = np.concatenate([e, main], axis=1)
-        valid = np.concatenate([e >= 0, ~dup & np.isfinite(np.take_along_axis(scores[todo], main, axis=1))], axis=1)
+        valid = np.concatenate(
+            [e >= 0, ~dup & np.isfinite(np.take_along_axis(scores[todo], main, axis=1))], axis=1
+        )
         picked, count = _first_allowed(seq, valid, store[todo], creator[todo], per, size)
         done = (count >= size) | (m >= n)
         result[todo[done]] = _spread(picked[done], e[done], scores[todo[done]])

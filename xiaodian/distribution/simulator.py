@@ -24,7 +24,9 @@ One day, per policy:
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -162,7 +164,9 @@ def build_world(config: Config) -> World:
     interest = rng.dirichlet(np.full(TOPICS, 0.2), u).astype(np.float32)
     contacts = rng.integers(0, u, (u, CONTACTS), dtype=np.int32)
     by_follow = creator_followers**0.8 + 1
-    follows = np.searchsorted(np.cumsum(by_follow / by_follow.sum()), rng.random((u, FOLLOWS))).astype(np.int32)
+    follows = np.searchsorted(np.cumsum(by_follow / by_follow.sum()), rng.random((u, FOLLOWS))).astype(
+        np.int32
+    )
     follows = np.minimum(follows, len(creator_followers) - 1)
     return World(
         topic=topic,
@@ -196,6 +200,7 @@ class Day:
     gmv_fen: int = 0
     orders: int = 0
     private_orders: int = 0
+    private_share: float = 0.0
     exposures: int = 0
     gini: float = 0.0
     top1_share: float = 0.0
@@ -241,7 +246,7 @@ def top_share(values: np.ndarray, share: float = 0.01) -> float:
     total = v.sum()
     if total == 0:
         return 0.0
-    k = max(1, int(round(len(v) * share)))
+    k = max(1, round(len(v) * share))
     return float(np.partition(v, len(v) - k)[len(v) - k :].sum() / total)
 
 
@@ -421,7 +426,9 @@ class _Run:
         if len(shared):
             friends_of = w.contacts[sharers]
             p_share = (
-                SHARE_BUY * w.interest[friends_of, w.item_topic[shared][:, None]] * w.quality[w.item_store[shared]][:, None]
+                SHARE_BUY
+                * w.interest[friends_of, w.item_topic[shared][:, None]]
+                * w.quality[w.item_store[shared]][:, None]
             )
             through = rng.random(friends_of.shape) < p_share
             rows, _cols = np.nonzero(through)
@@ -462,11 +469,14 @@ class _Run:
         self.item_views *= 6 / 7  # "recent": about the last week
         exposure = self.exposure[day]
         total = int(exposure.sum())
+        orders = int(self.public[day].sum() + self.private[day].sum())
+        private_orders = int(self.private[day].sum())
         self.outcome.days.append(
             Day(
                 gmv_fen=int(self.gmv[day]),
-                orders=int(self.public[day].sum() + self.private[day].sum()),
-                private_orders=int(self.private[day].sum()),
+                orders=orders,
+                private_orders=private_orders,
+                private_share=round(private_orders / orders, 4) if orders else 0.0,
                 exposures=total,
                 gini=round(gini(exposure[is_open]), 4),
                 top1_share=round(top_share(exposure[is_open]), 4),
@@ -500,21 +510,54 @@ class _Run:
         return o
 
 
+# What a forked worker needs (fork shares the world without copying it).
+_shared: dict = {}
+
+
+def _run_policy(name: str) -> Outcome:
+    world, config, queue = _shared["world"], _shared["config"], _shared["queue"]
+    run = _Run(world, config, Policy.preset(name))
+    for day in range(config.days):
+        run.day(day)
+        if queue is not None:
+            queue.put(name)
+    return run.finish()
+
+
 def simulate(
     config: Config,
     *,
     world: World | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> list[Outcome]:
-    """Run each policy of `config` over the same world; `progress(policy)` is called after each
-    simulated day."""
+    """Run each policy of `config` over the same world, in up to `workers` processes at once
+    (forked: they share the world); `progress(policy)` is called after each simulated day. The
+    outcomes do not depend on `workers`."""
     world = world or build_world(config)
-    outcomes = []
-    for name in config.policies:
-        run = _Run(world, config, Policy.preset(name))
-        for day in range(config.days):
-            run.day(day)
-            if progress:
-                progress(name)
-        outcomes.append(run.finish())
-    return outcomes
+    if workers <= 1 or len(config.policies) <= 1:
+        outcomes = []
+        for name in config.policies:
+            run = _Run(world, config, Policy.preset(name))
+            for day in range(config.days):
+                run.day(day)
+                if progress:
+                    progress(name)
+            outcomes.append(run.finish())
+        return outcomes
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue() if progress else None
+    _shared.update(world=world, config=config, queue=queue)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_run_policy, name) for name in config.policies]
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()  # a worker's error, raised here
+                while queue is not None and not queue.empty():
+                    progress(queue.get())  # type: ignore[misc]
+            return [f.result() for f in futures]
+    finally:
+        _shared.clear()
