@@ -63,7 +63,7 @@ def groups_of(user: User, *, limit: int = 100) -> list[Conversation]:
     )
 
 
-def conversation_ids_of(user_id: int) -> QuerySet[Member]:
+def conversation_ids_of(user_id: int) -> QuerySet:
     """The ids of the user's conversations, as a subquery (`conversation_id__in=`)."""
     return Member.objects.filter(user_id=user_id).values("conversation_id")
 

@@ -1,13 +1,14 @@
 """A gift in a real browser (phone size): the giver sends a product as a gift to a friend from its
 page and pays in the WeChat Pay sandbox; the friend finds it, accepts it with an address in
-another style; the merchant ships it; the friend sees it shipped. And a group gift's draw page
-shows the commitment, then after the draw the seed, and the verification agrees."""
+another style; the merchant ships it; the friend sees it shipped. A group gift's draw page shows
+the commitment, then after the draw the seed, and the verification agrees. And a group gift sent
+into a chats group is drawn by two of its members from its card in the group."""
 
 import pytest
 
 from xiaodian.catalog.models import SKU
 from xiaodian.core.browser import sign_in_as
-from xiaodian.gifts.models import Gift
+from xiaodian.gifts.models import Gift, GiftDraw
 from xiaodian.gifts.rules import GiftState
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
@@ -101,3 +102,50 @@ def test_a_group_gift_s_draw_page_shows_the_commitment_then_the_seed(
     first.click("#verify-link")
     expect(first.locator("#commitment-check")).to_have_class("verdict-ok")
     expect(first.locator("#assignment-check")).to_have_class("verdict-ok")
+
+
+def test_a_group_gift_sent_into_a_group_is_drawn_by_two_members(
+    browser, live_server, giver, sku, members, make_group
+):
+    """The giver sends two gifts into a group of two other members and pays; the card appears in
+    the group; each member opens it from the group and draws (M = 2, N = 2: both win); one
+    accepts with an address; the draw then closes and verifies."""
+    from playwright.sync_api import expect
+
+    group = make_group(giver, members[0], members[1], title="周末爬山群")
+    sender = sign_in_as(browser, live_server, giver)
+    sender.goto(f"{live_server.url}/gifts/send/?product={sku.product_id}&group={group.pk}")
+    expect(sender.locator("#id_mode_1")).to_be_checked()
+    sender.fill("#id_count", "2")
+    sender.fill("#id_message", "爬山辛苦了")
+    sender.click("#send-gift-submit")
+    expect(sender.locator("h1")).to_have_text("微信支付（沙箱）")
+    sender.click("button:has-text('确认支付')")
+    expect(sender.locator("h1")).to_have_text("群礼物")
+    expect(sender.locator("#gift-group")).to_contain_text("周末爬山群")
+    gift = Gift.objects.get()
+    assert (gift.conversation_id, gift.sent_from, gift.members_count) == (group.pk, 1, 2)
+
+    for member in members[:2]:
+        page = sign_in_as(browser, live_server, member)
+        page.goto(f"{live_server.url}/chats/{group.pk}/")
+        card = page.locator(".msg-card.gift-card")
+        expect(card).to_contain_text("的群礼物 · 2 份")
+        card.click()
+        expect(page.locator("h1")).to_have_text("群礼物")
+        expect(page.locator("#commitment")).to_have_text(gift.commitment)
+        page.click("#draw-button")
+        expect(page.locator(".messages")).to_contain_text("抽中了")
+    winner = page
+    winner.check("input[name=address_id][value=new]")
+    winner.fill("#id_recipient", "王小山")
+    winner.fill("#id_phone", "13900139001")
+    winner.fill("#id_region", "杭州市西湖区")
+    winner.fill("#id_detail", "龙井路 2 号")
+    winner.click("#accept-submit")
+    expect(winner.locator("#unit-state")).to_have_text("已领取")
+    # every member drew: the draw closed, its seed is shown and verifies
+    expect(winner.locator("#seed")).to_have_text(gift.seed)
+    winner.click("#verify-link")
+    expect(winner.locator("#assignment-check")).to_have_class("verdict-ok")
+    assert GiftDraw.objects.filter(gift=gift).count() == 2
