@@ -16,6 +16,14 @@ from xiaodian.orders.rules import Status
 pytestmark = pytest.mark.browser
 
 
+def accept_at_a_new_address(page, recipient: str, phone: str, region: str, detail: str) -> None:
+    """On the gift's page: a new address, and 领取."""
+    page.check("input[name=address_id][value=new]")
+    for field, value in (("recipient", recipient), ("phone", phone), ("region", region), ("detail", detail)):
+        page.fill(f"#id_{field}", value)
+    page.click("#accept-submit")
+
+
 def test_a_gift_sent_1_1_is_accepted_with_an_address_and_shipped(
     browser, live_server, giver, friend, sku, merchant, store
 ):
@@ -44,12 +52,7 @@ def test_a_gift_sent_1_1_is_accepted_with_an_address_and_shipped(
     receiver.click(f"#gift-{gift.pk} a")
     expect(receiver.locator("#gift-message")).to_have_text("生日快乐！")
     receiver.check(f"input[name=sku_id][value='{black.pk}']")
-    receiver.check("input[name=address_id][value=new]")
-    receiver.fill("#id_recipient", "李小雨")
-    receiver.fill("#id_phone", "13900139000")
-    receiver.fill("#id_region", "北京市朝阳区")
-    receiver.fill("#id_detail", "建国路 1 号")
-    receiver.click("#accept-submit")
+    accept_at_a_new_address(receiver, "李小雨", "13900139000", "北京市朝阳区", "建国路 1 号")
     expect(receiver.locator(".messages")).to_contain_text("已领取礼物")
     expect(receiver.locator("#gift-state")).to_have_text("已领取")
     order = Order.objects.get(gift_unit__gift=gift)
@@ -137,12 +140,7 @@ def test_a_group_gift_sent_into_a_group_is_drawn_by_two_members(
         page.click("#draw-button")
         expect(page.locator(".messages")).to_contain_text("抽中了")
     winner = page
-    winner.check("input[name=address_id][value=new]")
-    winner.fill("#id_recipient", "王小山")
-    winner.fill("#id_phone", "13900139001")
-    winner.fill("#id_region", "杭州市西湖区")
-    winner.fill("#id_detail", "龙井路 2 号")
-    winner.click("#accept-submit")
+    accept_at_a_new_address(winner, "王小山", "13900139001", "杭州市西湖区", "龙井路 2 号")
     expect(winner.locator("#unit-state")).to_have_text("已领取")
     # every member drew: the draw closed, its seed is shown and verifies
     expect(winner.locator("#seed")).to_have_text(gift.seed)
