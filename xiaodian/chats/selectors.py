@@ -5,7 +5,7 @@ number of queries, whatever the number of rows."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -42,6 +42,34 @@ def membership(user: User, conversation_id: int) -> Member:
     if member is None:
         raise DomainError("not_found")
     return member
+
+
+def is_member(user_id: int, conversation_id: int) -> bool:
+    """Whether the user is in the conversation now (one query)."""
+    return Member.objects.filter(conversation_id=conversation_id, user_id=user_id).exists()
+
+
+def group_of(user: User, conversation_id: int) -> Conversation | None:
+    """The group, if the user is one of its members now; None otherwise (or for a 1:1 chat)."""
+    return Conversation.objects.filter(pk=conversation_id, kind=Kind.GROUP, members__user=user).first()
+
+
+def groups_of(user: User, *, limit: int = 100) -> list[Conversation]:
+    """The groups the user is in, newest activity first."""
+    return list(
+        Conversation.objects.filter(kind=Kind.GROUP, members__user=user).order_by(
+            F("last_message_at").desc(nulls_last=True), "-pk"
+        )[:limit]
+    )
+
+
+def conversation_ids_of(user_id: int) -> QuerySet:
+    """The ids of the user's conversations, as a subquery (`conversation_id__in=`)."""
+    return Member.objects.filter(user_id=user_id).values("conversation_id")
+
+
+def member_count(conversation_id: int) -> int:
+    return Member.objects.filter(conversation_id=conversation_id).count()
 
 
 def _preview(kind: str, text: str) -> str:

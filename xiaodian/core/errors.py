@@ -162,6 +162,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "gift_price_too_high": (422, _("每份礼物的价格不能超过 ¥10,000。")),
     "gift_already_drawn": (409, _("你已经抽过这份群礼物了。")),
     "gift_draw_closed": (409, _("这份群礼物的抽取已结束或尚未开始。")),
+    "gift_not_group_member": (403, _("只有这个群的成员可以领取这份群礼物。")),
+    "gift_giver_cannot_draw": (403, _("送礼人不能领取自己的群礼物。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

@@ -36,7 +36,8 @@ def tour() -> list[Shot]:
     article = Article.objects.filter(state="published").order_by("pk").first()
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
-    gift = Gift.objects.order_by("pk").first()  # the demo holds none; a gift made for the photos
+    # the demo's group gift (buyer2 sent it into the group), else any gift made for the photos
+    gift = Gift.objects.order_by("kind", "pk").first()  # "group" before "single"
     showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
     chat = Member.objects.filter(user__username="buyer2").order_by("-conversation__last_message_at")
     direct = chat.filter(conversation__kind="direct").values_list("conversation_id", flat=True).first()
