@@ -5,6 +5,7 @@ rank them with the one ranking (`ranking`, shared with `xiaodian simulate`), log
 Pages chain by a signed cursor: the chain's first page, the next rank and the page number. A next
 page ranks the candidates again, leaving out what the chain already showed."""
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from urllib.parse import urlencode
@@ -18,7 +19,6 @@ from xiaodian.accounts.models import User
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
-from xiaodian.stores.models import Store
 
 from . import ranking, rules, selectors, services
 from .models import FeedItem, ServedPage
@@ -102,7 +102,7 @@ def candidates(pool: selectors.Pool, rows: list[tuple], now) -> ranking.Candidat
         "creator_id": np.fromiter(((r[4] << 48) | r[5] for r in rows), dtype=np.int64, count=n),
         "friends": np.fromiter((pool.friends.get(r[0], 0) for r in rows), dtype=np.int64, count=n),
         "age_hours": np.fromiter(
-            (max(0.0, (ts - r[10].timestamp()) / 3600) for r in rows), dtype=np.float64, count=n
+            (max(0.0, (ts - float(r[10])) / 3600) for r in rows), dtype=np.float64, count=n
         ),
         "followers": np.fromiter((r[12] for r in rows), dtype=np.int64, count=n),
         "traffic_weight": np.fromiter((reach[r[3]][0] for r in rows), dtype=np.float64, count=n),
@@ -191,11 +191,20 @@ def reach_boosted(pool: selectors.Pool, store_id: int) -> bool:
     return bool(pool.reach[store_id][3])
 
 
-def _url(name: str, pk: int, params: dict | None = None) -> str:
+@functools.cache
+def _pattern(name: str) -> str:
+    """The page's URL with "{}" for the id (reverse() once per name, not per item)."""
     try:
-        url = reverse(name, args=[pk])
+        return reverse(name, args=[918273645]).replace("918273645", "{}")
     except NoReverseMatch:
         return ""
+
+
+def _url(name: str, pk: int, params: dict | None = None) -> str:
+    pattern = _pattern(name)
+    if not pattern:
+        return ""
+    url = pattern.format(pk)
     return f"{url}?{urlencode(params)}" if params else url
 
 
@@ -218,8 +227,8 @@ def _media(name: str) -> str:
 
 
 def _describe(rows: list[tuple], pool: selectors.Pool, impression_id: int, first_rank: int) -> list[Item]:
-    """One query: the stores' names."""
-    names = dict(Store.objects.filter(pk__in={r[3] for r in rows}).values_list("pk", "name"))
+    """No query: the pool read the stores' names with the items."""
+    names = pool.store_names
     items = []
     for offset, r in enumerate(rows):
         friends = pool.friends.get(r[0], 0)
@@ -261,7 +270,10 @@ def explain(*, user: User, slug: str, object_id: int) -> dict:
     if not user.is_staff and not has_perm(user, found.store_id, "view"):
         raise DomainError("permission_denied")
     pool = selectors.Pool()
-    row = tuple(getattr(found, "pk" if c == "pk" else c) for c in selectors.ITEM_COLUMNS)
+    row = tuple(
+        found.published_at.timestamp() if c == "published_at" else getattr(found, c)
+        for c in selectors.ITEM_COLUMNS
+    )
     pool.add([row])
     pool.reach = selectors.reach({found.store_id})
     c = candidates(pool, [row], clock.now())

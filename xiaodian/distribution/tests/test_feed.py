@@ -12,7 +12,6 @@ from xiaodian.distribution import concentration, ranking, services
 from xiaodian.distribution.models import DailyExposure, FeedItem, FriendProof, ServedPage, StoreReach
 from xiaodian.distribution.rules import Kind
 from xiaodian.orders import services as orders
-from xiaodian.social import services as social
 
 from .conftest import ADDRESS, succeed
 
@@ -131,7 +130,7 @@ def test_a_page_costs_a_fixed_number_of_queries(api_for, buyer, make_user, befri
         friend = make_user(f"f{i}")
         befriend(buyer, friend)
         pay(friend, list(catalog.values())[i][0], f"q{i}")
-    pay(buyer, list(catalog.values())[0][1], "mine")
+    pay(buyer, next(iter(catalog.values()))[1], "mine")
     api = api_for(buyer)
     with CaptureQueriesContext(connection) as first:
         page = _feed(api, limit=10)
@@ -147,7 +146,7 @@ def test_a_page_costs_a_fixed_number_of_queries(api_for, buyer, make_user, befri
 
 
 def test_explain_answers_the_store_and_operators_and_refuses_others(api_for, catalog, operator, buyer):
-    (own, own_products), (other, other_products) = list(catalog.items())[:2]
+    (own, own_products), (_other, other_products) = list(catalog.items())[:2]
     merchant = own.staff.get().user
     body = api_for(merchant).get(f"/feed/items/product/{own_products[0].pk}/explain")
     assert body.status_code == 200, body.content
