@@ -20,6 +20,7 @@
   `policy.explore_slots(size)` slots for new and small stores (drawn in proportion to their score
   with `rng`; by score when `rng` is None). For 2-D candidates, one row of indices per user, padded
   with -1 when a row's candidates cannot fill a page within the cap (the cap wins over a full page).
+  A candidate whose score is -inf (passed in `scores`) is never shown: the simulator's padding.
 
 The cap is applied in one pass over the candidates in priority order: an item passes when fewer
 than the cap of its store and of its creator came before it; an item refused for its creator still
@@ -161,11 +162,12 @@ def incentive_eligible(private_share: np.ndarray, private_orders: np.ndarray, po
 def reach(followers: np.ndarray, policy: Policy) -> np.ndarray:
     """Reach from followers: "log" 1 + log(1 + f) (one, not zero, for an account without any);
     "linear" 1 + f; "flat" 1."""
-    f = np.asarray(followers, dtype=np.float64)
+    f = np.asarray(followers)
+    f = f if f.dtype.kind == "f" else f.astype(np.float64)
     if policy.follower_reach == "log":
-        return 1.0 + np.log1p(f)
+        return 1 + np.log1p(f)
     if policy.follower_reach == "linear":
-        return 1.0 + f
+        return 1 + f
     return np.ones_like(f)
 
 
@@ -176,15 +178,18 @@ def score(c: Candidates, policy: Policy) -> tuple[np.ndarray, dict[str, np.ndarr
         if c.incentive is not None
         else incentive_eligible(c.private_share, c.private_orders, policy)
     )
-    age = np.maximum(np.asarray(c.age_hours, dtype=np.float64), 0.0)
+    # float32 candidates (the simulator's) are scored in float32, the rest in float64.
+    dt = np.result_type(np.asarray(c.interest).dtype, np.float32)
+    age = np.maximum(np.asarray(c.age_hours, dtype=dt), 0)
+    one = dt.type(1)
     factors = {
-        "interest": np.asarray(c.interest, dtype=np.float64),
-        "traffic_weight": np.asarray(c.traffic_weight, dtype=np.float64),
-        "social_proof": 1.0 + policy.social_weight * np.log1p(np.asarray(c.friends, dtype=np.float64)),
-        "freshness": policy.fresh_floor
-        + (1.0 - policy.fresh_floor) * np.exp2(-age / policy.fresh_half_life_hours),
-        "reach": reach(c.followers, policy),
-        "incentive": np.where(eligible, policy.private_boost, 1.0),
+        "interest": np.asarray(c.interest, dtype=dt),
+        "traffic_weight": np.asarray(c.traffic_weight, dtype=dt),
+        "social_proof": one + dt.type(policy.social_weight) * np.log1p(np.asarray(c.friends, dtype=dt)),
+        "freshness": dt.type(policy.fresh_floor)
+        + dt.type(1 - policy.fresh_floor) * np.exp2(-age / dt.type(policy.fresh_half_life_hours)),
+        "reach": reach(c.followers, policy).astype(dt, copy=False),
+        "incentive": np.where(eligible, dt.type(policy.private_boost), one),
     }
     scores = factors["interest"].copy()
     for name in FACTORS[1:]:
@@ -246,9 +251,10 @@ def _ranks(groups: np.ndarray, valid: np.ndarray) -> np.ndarray:
     length = groups.shape[1]
     pos = np.arange(length)
     low = groups.min() if groups.size else 0
-    g = np.where(valid, groups, low - 1 - pos)
-    order = np.argsort(g, axis=1, kind="stable")
-    sg = np.take_along_axis(g, order, axis=1)
+    # An invalid entry is a group of its own, below every real one; key = group, then position.
+    g = np.where(valid, groups - low + length, pos).astype(np.int64)
+    key = np.sort(g * length + pos, axis=1)
+    sg, order = key // length, key % length
     start = np.ones(sg.shape, dtype=bool)
     start[:, 1:] = sg[:, 1:] != sg[:, :-1]
     first = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
@@ -281,7 +287,9 @@ def _pages(scores, store, creator, small, policy: Policy, size: int, rng) -> np.
     # Exploration: new and small stores' items, drawn in proportion to their score (Gumbel top-k).
     explore = np.full((rows, n_explore), -1)
     if n_explore:
-        keys = np.where(small, np.log(np.maximum(scores, 1e-300)), -np.inf)
+        keys = np.where(
+            small & np.isfinite(scores), np.log(np.maximum(scores, np.finfo(scores.dtype).tiny)), -np.inf
+        )
         if rng is not None:
             keys = keys + rng.gumbel(size=keys.shape)
         seq = _top(keys, min(n, 4 * n_explore))
@@ -291,13 +299,15 @@ def _pages(scores, store, creator, small, policy: Policy, size: int, rng) -> np.
     # m cannot fill looks deeper.
     result = np.full((rows, size), -1)
     todo = np.arange(rows)
-    m = min(n, 3 * size)
+    m = min(n, 2 * size)
     while todo.size:
         main = _top(scores[todo], m)
         e = explore[todo]
         dup = (main[:, :, None] == e[:, None, :]).any(axis=2)
         seq = np.concatenate([e, main], axis=1)
-        valid = np.concatenate([e >= 0, ~dup], axis=1)
+        valid = np.concatenate(
+            [e >= 0, ~dup & np.isfinite(np.take_along_axis(scores[todo], main, axis=1))], axis=1
+        )
         picked, count = _first_allowed(seq, valid, store[todo], creator[todo], per, size)
         done = (count >= size) | (m >= n)
         result[todo[done]] = _spread(picked[done], e[done], scores[todo[done]])
