@@ -98,18 +98,18 @@ def _pools_sql(pools: list[tuple[str, list]]) -> tuple[str, list]:
     return sql, params
 
 
-def _gather(pool: Pool, pools: list[tuple[str, list]]) -> list[int]:
-    """Run the pools; answers the pool each row came from (in order)."""
+def _gather(pool: Pool, pools: list[tuple[str, list]]) -> list[tuple[int, tuple]]:
+    """Run the pools; answers each row with the pool it came from (their index in `pools`)."""
     sql, params = _pools_sql(pools)
     width = len(ITEM_COLUMNS)
-    sources = []
+    found = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             item = (*row[1:11], _seconds(row[11]), *row[12 : 1 + width])
             extra = row[1 + width :]
             pool.add([item])
-            sources.append((row[0], item))
+            found.append((row[0], item))
             store_id = item[3]
             if store_id not in pool.reach:
                 pool.reach[store_id] = (
@@ -118,7 +118,7 @@ def _gather(pool: Pool, pools: list[tuple[str, list]]) -> list[int]:
                     else (extra[0], extra[1], extra[2], bool(extra[3]), bool(extra[4]))
                 )
                 pool.store_names[store_id] = extra[5] or ""
-    return sources
+    return found
 
 
 COLUMNS = ", ".join("id" if c == "pk" else c for c in ITEM_COLUMNS)

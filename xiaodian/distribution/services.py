@@ -4,6 +4,7 @@ a page of the feed or the live square served and logged; a day's exposure concen
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -134,13 +135,13 @@ def _product_stores(product_ids) -> dict[int, int]:
 def sync_videos(video_ids=None) -> int:
     """Published videos of accounts bound to a store (or carrying a product card) become feed
     items; the others are hidden. All of them when `video_ids` is None."""
-    videos = Video.objects.all() if video_ids is None else Video.objects.filter(pk__in=list(video_ids))
-    videos = list(videos.select_related("account"))
+    chosen = Video.objects.all() if video_ids is None else Video.objects.filter(pk__in=list(video_ids))
+    videos = list(chosen.select_related("account"))
     bound = _bound_stores("video_account", {v.account_id for v in videos})
     by_product = _product_stores({v.product_id for v in videos if v.product_id})
     items, hidden = [], []
     for v in videos:
-        store_id = by_product.get(v.product_id) or bound.get(v.account_id)
+        store_id = (by_product.get(v.product_id) if v.product_id else None) or bound.get(v.account_id)
         if v.state != "published" or store_id is None:
             hidden.append(v.pk)
             continue
@@ -152,7 +153,7 @@ def sync_videos(video_ids=None) -> int:
                 creator_type=Creator.VIDEO_ACCOUNT,
                 creator_id=v.account_id,
                 title=v.title[:200],
-                image=v.cover.name if v.cover else "",
+                image=(v.cover.name or "") if v.cover else "",
                 published_at=v.published_at or v.created_at,
                 likes=v.like_count,
                 followers=v.account.follower_count,
@@ -164,16 +165,17 @@ def sync_videos(video_ids=None) -> int:
 
 
 def sync_articles(article_ids=None) -> int:
-    articles = (
+    chosen = (
         Article.objects.all() if article_ids is None else Article.objects.filter(pk__in=list(article_ids))
     )
-    articles = list(articles.select_related("account"))
+    articles = list(chosen.select_related("account"))
     bound = _bound_stores("official_account", {a.account_id for a in articles})
     first_products = {a.pk: a.product_ids[0] for a in articles if a.product_ids}
     by_product = _product_stores(set(first_products.values()))
     items, hidden = [], []
     for a in articles:
-        store_id = bound.get(a.account_id) or by_product.get(first_products.get(a.pk))
+        product_id = first_products.get(a.pk)
+        store_id = bound.get(a.account_id) or (by_product.get(product_id) if product_id else None)
         if a.state != "published" or store_id is None:
             hidden.append(a.pk)
             continue
@@ -197,8 +199,8 @@ def sync_articles(article_ids=None) -> int:
 
 def sync_live_rooms(room_ids=None) -> int:
     """Rooms scheduled or on air are candidates of the feed and the live square; ended ones leave."""
-    rooms = LiveRoom.objects.all() if room_ids is None else LiveRoom.objects.filter(pk__in=list(room_ids))
-    rooms = list(rooms.select_related("account"))
+    chosen = LiveRoom.objects.all() if room_ids is None else LiveRoom.objects.filter(pk__in=list(room_ids))
+    rooms = list(chosen.select_related("account"))
     bound = _bound_stores("video_account", {r.account_id for r in rooms})
     shelf = dict(
         ShelfItem.objects.filter(room_id__in=[r.pk for r in rooms], removed_at__isnull=True)
@@ -219,7 +221,7 @@ def sync_live_rooms(room_ids=None) -> int:
                 creator_type=Creator.VIDEO_ACCOUNT,
                 creator_id=r.account_id,
                 title=r.title[:200],
-                image=r.cover.name if r.cover else "",
+                image=(r.cover.name or "") if r.cover else "",
                 published_at=r.started_at or r.scheduled_at,
                 followers=r.account.follower_count,
                 on_air=r.state == RoomState.LIVE,
@@ -247,7 +249,7 @@ def refresh_store_reach(*, now: datetime | None = None) -> int:
     now = now or clock.now()
     store_ids = sorted(set(FeedItem.objects.values_list("store_id", flat=True).distinct()))
     weights = scoring_selectors.traffic_weights(store_ids)
-    counts = {
+    counts: dict[int, Any] = {
         row["store_id"]: row
         for row in Order.objects.filter(
             store_id__in=store_ids,
@@ -340,16 +342,17 @@ def _fan_out(actions: list[tuple[int, int, int, datetime]]) -> int:
 def record_purchases(*, order_ids: list[int]) -> int:
     """orders.order_paid: each product bought is a purchase the buyer's contacts' feeds can show
     ("n 位朋友赞过"). Idempotent (one proof per viewer, item and friend)."""
-    lines = OrderLine.objects.filter(order_id__in=order_ids, order__paid_at__isnull=False).values_list(
-        "order__buyer_id", "product_id", "order__paid_at"
+    lines = list(
+        OrderLine.objects.filter(order_id__in=order_ids, order__paid_at__isnull=False).values_list(
+            "order__buyer_id", "product_id", "order__paid_at"
+        )
     )
-    lines = list(lines)
     items = dict(
         FeedItem.objects.filter(kind=Kind.PRODUCT, object_id__in={p for _b, p, _t in lines}).values_list(
             "object_id", "pk"
         )
     )
-    actions = [(buyer, items[p], FriendProof.BOUGHT, at) for buyer, p, at in lines if p in items]
+    actions = [(buyer, items[p], FriendProof.BOUGHT, at) for buyer, p, at in lines if p in items and at]
     return _fan_out(actions)
 
 

@@ -244,7 +244,14 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/", "/ops/alliance/", "/ops/exposure/"],
+        "ops": [
+            "/ops/",
+            "/ops/disputes/",
+            "/ops/complaints/",
+            "/ops/money/",
+            "/ops/alliance/",
+            "/ops/exposure/",
+        ],
         "agency1": ["/alliance/", "/alliance/agency/"],
         "creator": ["/alliance/", "/alliance/touchpoints/"],
     }
