@@ -64,17 +64,20 @@ class Pool:
 
 def _seconds(value) -> float:
     """A pool row's published time as seconds since the epoch: PostgreSQL sends seconds; SQLite the
-    stored UTC text, parsed here in C (strftime per row in SQL cost more)."""
+    stored UTC time without its offset (as text, or parsed by the driver's converter)."""
+    if isinstance(value, float):
+        return value
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
-    return value if isinstance(value, float) else value.timestamp()
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite keeps UTC without its offset
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
 
 
 def _pools_sql(pools: list[tuple[str, list]]) -> tuple[str, list]:
-    """One statement for every pool: each a bounded indexed range of items (UNION ALL), joined
-    once to their stores' aggregates and names. Written out: the ORM cannot express a union of
-    ordered, limited subqueries on SQLite, and compiling five querysets cost more than running
-    them (~15 ms of a ~25 ms page at a million items)."""
+    """One statement for every pool: each a bounded indexed range of items, in a UNION ALL. Written
+    out: the ORM cannot express a union of ordered, limited subqueries on SQLite, and compiling
+    five querysets cost more than running them (~15 ms of a ~25 ms page at a million items)."""
     parts, params = [], []
     for n, (sql, args) in enumerate(pools):
         parts.append(f"SELECT {n} AS pool, p{n}.* FROM ({sql}) p{n}")
@@ -88,36 +91,44 @@ def _pools_sql(pools: list[tuple[str, list]]) -> tuple[str, list]:
     columns = ", ".join(
         published if c == "published_at" else f"u.{'id' if c == 'pk' else c}" for c in ITEM_COLUMNS
     )
+    return f"SELECT u.pool, {columns} FROM ({' UNION ALL '.join(parts)}) u", params
+
+
+def _stores(pool: Pool) -> None:
+    """The pool's stores' aggregates and names, one statement by their ids (joined to the union,
+    PostgreSQL hashed both whole tables: 9 ms at 10,000 stores)."""
+    ids = sorted({row[3] for row in pool.items.values()})
+    if not ids:
+        return
+    marks = ", ".join(["%s"] * len(ids))
     sql = (
-        f"SELECT u.pool, {columns}, r.traffic_weight, r.paid_orders, r.private_orders, r.boosted, r.small_or_new, "
-        "s.name "
-        f"FROM ({' UNION ALL '.join(parts)}) u "
-        "LEFT JOIN distribution_storereach r ON r.store_id = u.store_id "
-        "LEFT JOIN stores_store s ON s.id = u.store_id"
+        "SELECT s.id, s.name, r.traffic_weight, r.paid_orders, r.private_orders, r.boosted, r.small_or_new "
+        "FROM stores_store s LEFT JOIN distribution_storereach r "
+        f"ON r.store_id = s.id AND r.store_id IN ({marks}) "  # (else PostgreSQL hashes the whole table)
+        f"WHERE s.id IN ({marks})"
     )
-    return sql, params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids + ids)
+        for store_id, name, weight, paid, private, boosted, small in cursor.fetchall():
+            pool.store_names[store_id] = name
+            if weight is not None:
+                pool.reach[store_id] = (weight, paid, private, bool(boosted), bool(small))
+    for store_id in ids:
+        pool.reach.setdefault(store_id, NO_REACH)
 
 
 def _gather(pool: Pool, pools: list[tuple[str, list]]) -> list[tuple[int, tuple]]:
-    """Run the pools; answers each row with the pool it came from (their index in `pools`)."""
+    """Run the pools, then read their stores; answers each row with the pool it came from (its
+    index in `pools`)."""
     sql, params = _pools_sql(pools)
-    width = len(ITEM_COLUMNS)
     found = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            item = (*row[1:11], _seconds(row[11]), *row[12 : 1 + width])
-            extra = row[1 + width :]
+            item = (*row[1:11], _seconds(row[11]), *row[12:])
             pool.add([item])
             found.append((row[0], item))
-            store_id = item[3]
-            if store_id not in pool.reach:
-                pool.reach[store_id] = (
-                    NO_REACH
-                    if extra[0] is None
-                    else (extra[0], extra[1], extra[2], bool(extra[3]), bool(extra[4]))
-                )
-                pool.store_names[store_id] = extra[5] or ""
+    _stores(pool)
     return found
 
 
