@@ -66,11 +66,11 @@ class Surface(models.IntegerChoices):
 
 
 # --- candidates (bounded pools, each one indexed range scan) -------------------------------------
-POOL_FOLLOWS = 100  # newest items of the accounts the buyer follows
-POOL_FRIENDS = 250  # newest friend-proof rows (a contact liked or bought): grouped by item
-POOL_HISTORY = 80  # newest items of the stores the buyer bought from
-POOL_FRESH = 120  # newest items anywhere
-POOL_EXPLORE = 80  # newest items of new and small stores
+POOL_FOLLOWS = 80  # newest items of the accounts the buyer follows
+POOL_FRIENDS = 160  # newest friend-proof rows (a contact liked or bought): grouped by item
+POOL_HISTORY = 60  # newest items of the stores the buyer bought from
+POOL_FRESH = 100  # newest items anywhere
+POOL_EXPLORE = 60  # newest items of new and small stores
 POOL_LIVE = 200  # the live square: rooms on air or about to be
 FOLLOWS_MAX = 200  # followed accounts considered (the newest follows)
 HISTORY_STORES = 20  # stores of the buyer's newest paid orders
