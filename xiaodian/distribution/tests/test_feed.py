@@ -275,3 +275,31 @@ def test_signed_out_visitors_get_a_feed(api_for, catalog):
     page = _feed(api_for(None), limit=5)
     assert len(page["items"]) == 5
     assert ServedPage.objects.get().viewer_id is None
+
+
+# ------------------------------------------------------------------------------ content and likes
+
+
+def test_a_followed_accounts_article_and_a_friends_like_reach_the_feed(
+    api_for, buyer, make_user, befriend, merchant, store
+):
+    from xiaodian.content import services as content
+    from xiaodian.stores import services as stores
+
+    account = content.create_official_account(owner=merchant, name="拾光读物")
+    stores.invite_link(store=store, user=merchant, kind="official_account", account_id=account.pk)
+    article = content.create_article(owner=merchant, account_id=account.pk, title="春日穿搭", body="正文")
+    services.sync_content()
+    assert not FeedItem.objects.filter(kind=Kind.ARTICLE, visible=True).exists()  # a draft is no candidate
+    content.publish_article(owner=merchant, article_id=article.pk)
+    content.follow_official_account(user=buyer, account=account)
+    friend = make_user("reader")
+    befriend(buyer, friend)
+    content.like_article(user=friend, article=article)
+    services.sync_content()
+    assert services.collect_likes() == 1  # one proof: the buyer has the friend in their contacts
+    assert services.collect_likes() == 0  # the watermark moved on
+    page = _feed(api_for(buyer))
+    (item,) = [i for i in page["items"] if i["type"] == "article"]
+    assert (item["id"], item["store_id"], item["friends"]) == (article.pk, store.pk, 1)
+    assert item["url"] == f"/articles/{article.pk}/"
