@@ -40,13 +40,13 @@ TOPICS = 24
 CONTACTS = 12  # per user
 FOLLOWS = 6  # creators a user follows
 RECENT = 2  # a user's last likes and purchases that contacts see
-PER_FOLLOW = 3  # candidates per followed creator
+PER_FOLLOW = 5  # candidates per followed creator
 SOCIAL = CONTACTS * RECENT  # every contact's recent likes and purchases
-UNIFORM = 14
-HOT = 16
+UNIFORM = 10
+HOT = 12
 FRESH = 8
-CANDIDATES = SOCIAL + FOLLOWS * PER_FOLLOW + UNIFORM + HOT + FRESH  # 80 per user
-BATCH = 20_000  # users ranked at once
+CANDIDATES = SOCIAL + FOLLOWS * PER_FOLLOW + UNIFORM + HOT + FRESH  # 84 per user
+BATCH = 5_000  # users ranked at once
 NEW_DAYS = 30  # a store is new for this many days
 SMALL_QUANTILE = 0.5  # stores below this quantile of followers are small
 INDEPENDENT_CREATORS = 0.5  # per store
@@ -162,12 +162,23 @@ def build_world(config: Config) -> World:
     creator_start = np.searchsorted(item_creator[creator_items], np.arange(len(creator_followers) + 1))
 
     interest = rng.dirichlet(np.full(TOPICS, 0.2), u).astype(np.float32)
+    interest_cum = np.cumsum(interest, axis=1)
     contacts = rng.integers(0, u, (u, CONTACTS), dtype=np.int32)
-    by_follow = creator_followers**0.8 + 1
-    follows = np.searchsorted(np.cumsum(by_follow / by_follow.sum()), rng.random((u, FOLLOWS))).astype(
-        np.int32
+    # Users follow creators of their interests, the better followed the likelier.
+    creator_topic = np.concatenate(
+        [topic, rng.choice(TOPICS, independent, p=topic_popularity / topic_popularity.sum())]
     )
-    follows = np.minimum(follows, len(creator_followers) - 1)
+    by_topic = np.argsort(creator_topic, kind="stable")
+    bounds = np.searchsorted(creator_topic[by_topic], np.arange(TOPICS + 1))
+    cum = np.concatenate([[0.0], np.cumsum(creator_followers[by_topic] + 1)])
+    follows = np.empty((u, FOLLOWS), np.int32)
+    for start in range(0, u, BATCH):
+        rows = np.arange(start, min(u, start + BATCH))
+        topics = sample_topics(interest_cum[rows], rng, FOLLOWS)
+        lo, hi = bounds[topics], bounds[topics + 1]
+        target = cum[lo] + rng.random(topics.shape) * (cum[hi] - cum[lo])
+        pick = np.clip(np.searchsorted(cum, target, side="right") - 1, lo, np.maximum(hi - 1, lo))
+        follows[rows] = np.where(hi > lo, by_topic[np.minimum(pick, len(by_topic) - 1)], 0)
     return World(
         topic=topic,
         quality=quality,
@@ -189,10 +200,20 @@ def build_world(config: Config) -> World:
         creator_start=creator_start,
         creator_items=creator_items,
         interest=interest,
-        interest_cum=np.cumsum(interest, axis=1),
+        interest_cum=interest_cum,
         contacts=contacts,
         follows=follows,
     )
+
+
+def sample_topics(interest_cum: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
+    """k topics per row drawn from the rows' cumulative interests (sorted within each row)."""
+    b = len(interest_cum)
+    offset = np.arange(b)[:, None]
+    # Rows' cumulative interests laid end to end (row i spans i..i+1): one sorted search.
+    flat = (interest_cum.astype(np.float64) + offset).ravel()
+    r = np.sort(rng.random((b, k)), axis=1) + offset
+    return np.clip(np.searchsorted(flat, r.ravel()).reshape(b, k) - offset * TOPICS, 0, TOPICS - 1)
 
 
 @dataclass
@@ -342,15 +363,8 @@ class _Run:
 
     def _topics(self, users: np.ndarray, blocks: tuple[int, ...]) -> list[np.ndarray]:
         """Topics drawn from each user's interests, one array per block of columns."""
-        b = len(users)
-        # Rows' cumulative interests laid end to end (row i spans i..i+1): one sorted search.
-        flat = (self.w.interest_cum[users].astype(np.float64) + np.arange(b)[:, None]).ravel()
-        out = []
-        for k in blocks:
-            r = np.sort(self.rng.random((b, k)), axis=1) + np.arange(b)[:, None]
-            at = np.searchsorted(flat, r.ravel()).reshape(b, k) - np.arange(b)[:, None] * TOPICS
-            out.append(np.clip(at, 0, TOPICS - 1))
-        return out
+        cum = self.w.interest_cum[users]
+        return [sample_topics(cum, self.rng, k) for k in blocks]
 
     def _candidates(self, users, now_h, visible, small_or_new, tables):
         w, rng = self.w, self.rng

@@ -218,14 +218,15 @@ def test_unequal_columns_and_bad_policies_are_refused():
 
 
 def test_a_page_from_thousands_of_candidates_is_quick():
-    """The feed's budget is 50 ms p99 for a page; the ranking takes a small part of it."""
+    """The feed's budget is 50 ms p99 for a page; the ranking takes a small part of it (CPU time:
+    the machine's other work does not count)."""
     import time
 
     rng = np.random.default_rng(17)
     c = candidates(rng, 5000, stores=500, creators=800, small=0.1)
     times = []
     for seed in range(50):
-        start = time.perf_counter()
+        start = time.process_time()
         ranking.page(c, Policy.default(), 20, np.random.default_rng(seed))
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     assert sorted(times)[len(times) // 2] < 0.010
