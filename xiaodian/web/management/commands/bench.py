@@ -354,6 +354,8 @@ class Command(BaseCommand):
             self.stdout.write(_json(result))
         else:
             self.stdout.write(_table(result))
+        if result.get("passed") is False and scenario == "feed":
+            raise CommandError(f"the first page's p99 is over {result['target_p99_ms']} ms (see the result)")
         if result.get("passed") is False:
             raise CommandError("messages were lost, doubled or refused (see the result)")
         if result.get("ok") is False:
