@@ -23,6 +23,7 @@ from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.coupons.api import router as coupons_router
+from xiaodian.distribution.api import router as distribution_router
 from xiaodian.gifts.api import router as gifts_router
 from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
@@ -180,4 +181,5 @@ api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", social_router)
 api.add_router("", service_router)
+api.add_router("", distribution_router)
 api.add_router("", analytics_router)

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "xiaodian.gifts",
     "xiaodian.search",
     "xiaodian.service",
+    "xiaodian.distribution",
     "xiaodian.analytics",
     "xiaodian.web",
     "xiaodian.benchmarks",

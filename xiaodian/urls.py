@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("xiaodian.search.urls")),
     path("", include("xiaodian.service.urls")),
     path("", include("xiaodian.chats.urls")),
+    path("", include("xiaodian.distribution.urls")),
     path("", include("xiaodian.analytics.urls")),
     path("", include("xiaodian.web.urls")),
 ]

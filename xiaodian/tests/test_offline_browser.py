@@ -167,6 +167,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/video-accounts/{promoter.video_account_id}/",  # links the showcase
         f"/mini-programs/{program.pk}/",
         "/search/?q=茶",
+        "/discover/",
+        "/live-square/",
         "/api/v1/docs",
         "/admin/login/",
     ]
@@ -242,7 +244,14 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/", "/ops/alliance/"],
+        "ops": [
+            "/ops/",
+            "/ops/disputes/",
+            "/ops/complaints/",
+            "/ops/money/",
+            "/ops/alliance/",
+            "/ops/exposure/",
+        ],
         "agency1": ["/alliance/", "/alliance/agency/"],
         "creator": ["/alliance/", "/alliance/touchpoints/"],
     }

@@ -110,6 +110,9 @@ OWNED_OBJECTS = {
     "complaint_id": lambda w: w.complaint.pk,
     "line_id": lambda w: w.order.lines.get().pk,
     "review_id": lambda w: w.review.pk,  # not public: its product is delisted
+    # a feed item's explanation (feed/items/<type>/<id>/explain): A's draft is no feed item (404);
+    # a listed one of another store answers 403 by design (distribution's own tests)
+    "id": lambda w: w.product.pk,
     "aftersale_id": lambda w: w.aftersale.pk,
     "dispute_id": lambda w: w.dispute.pk,
     # Official and video accounts share the parameter name: the route says which one is meant.
@@ -143,7 +146,7 @@ OWNED_OBJECTS = {
 
 # Route parameters that name no object of anyone's (a bill's day): only the route's other ids are
 # checked, and the route is not also called on the intruder's own store.
-NOT_OBJECTS = {"date": lambda w: "2026-01-01"}
+NOT_OBJECTS = {"date": lambda w: "2026-01-01", "type": lambda w: "product"}
 
 # Routes open to everyone by design: they must answer another merchant without an error and
 # without the owner-only fields (follower counts are the owner's: DOMAIN.md "Not only for the top").

@@ -48,6 +48,8 @@ def tour() -> list[Shot]:
         ("", "shop", f"/shop/{s}/"),
         ("", "product", f"/products/{product.pk}/" if product else None),
         ("", "search", "/search/?q=茶"),
+        ("buyer2", "discover", "/discover/"),
+        ("buyer2", "live-square", "/live-square/"),
         ("", "article", f"/articles/{article.pk}/" if article else None),
         ("", "video", f"/videos/{video.pk}/" if video else None),
         ("", "live-room", f"/live-rooms/{room.pk}/" if room else None),
@@ -93,5 +95,6 @@ def tour() -> list[Shot]:
         ("ops", "complaints", "/ops/complaints/"),
         ("ops", "ops-money", "/ops/money/"),
         ("ops", "ops-alliance", "/ops/alliance/"),
+        ("ops", "ops-exposure", "/ops/exposure/"),
     ]
     return [Shot(account, name, path) for account, name, path in maybe if path is not None]
