@@ -23,6 +23,7 @@ from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.coupons.api import router as coupons_router
+from xiaodian.business.api import router as business_router
 from xiaodian.gifts.api import router as gifts_router
 from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
@@ -176,6 +177,7 @@ api.add_router("", alliance_router)
 api.add_router("", coupons_router)
 api.add_router("", shares_router)
 api.add_router("", gifts_router)
+api.add_router("", business_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", social_router)

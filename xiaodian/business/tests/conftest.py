@@ -1,0 +1,40 @@
+import pytest
+
+from xiaodian.accounts.rules import Role
+from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
+from xiaodian.stores import access
+from xiaodian.stores import services as stores
+
+
+@pytest.fixture
+def legacy_store(make_store, merchant, subject):
+    """A legacy video store (the old kind): its customer service is the legacy one."""
+    return make_store(merchant, subject, name="旧视频小店", legacy_video=True)
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("agent")
+
+
+@pytest.fixture
+def staff_of(merchant):
+    """staff_of(store, user, role="agent"): the owner grants the user a role in the store."""
+
+    def grant(store, user, role=Role.AGENT):
+        stores.add_staff(
+            store=access.store_for(merchant, store.pk, "manage_staff"), user_id=user.pk, role=role
+        )
+        return user
+
+    return grant
+
+
+@pytest.fixture
+def sku(make_sku, store):
+    return make_sku(store, price_fen=5_000, stock=50, title="山茶花精华")
+
+
+@pytest.fixture
+def legacy_sku(make_sku, legacy_store):
+    return make_sku(legacy_store, price_fen=3_000, stock=50, title="手工皂")
