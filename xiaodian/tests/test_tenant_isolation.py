@@ -177,6 +177,9 @@ PUBLIC_ROUTES = {
 # anything but a 404 or a server error.
 OPEN_WRITES = {
     ("post", "api/v1/stores/<store_id>/conversations"): lambda w: {},  # any buyer may consult a store
+    ("put", "api/v1/business-contacts/consents/<store_id>"): lambda w: {},  # any buyer may consent to a store
+    # ... and withdraw their own consent (given just before, by the PUT above)
+    ("delete", "api/v1/business-contacts/consents/<store_id>"): lambda w: {},
     ("post", "api/v1/live-rooms/<room_id>/comments"): lambda w: {"text": "你好"},
     ("post", "api/v1/coupons/<coupon_id>/claim"): lambda w: {},  # any buyer may claim an issued coupon
     ("post", "api/v1/live-rooms/<room_id>/orders"): lambda w: {

@@ -38,3 +38,6 @@ def sku(make_sku, store):
 @pytest.fixture
 def legacy_sku(make_sku, legacy_store):
     return make_sku(legacy_store, price_fen=3_000, stock=50, title="手工皂")
+
+
+from xiaodian.core.tests.asgi import asgi_server  # noqa: E402, F401  (the site with websockets, for the browser test)
