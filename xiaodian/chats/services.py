@@ -291,7 +291,7 @@ def _check_direct(conversation: Conversation, sender_id: int) -> int:
 
 
 # The share channel a card posted in each kind of conversation is recorded on (shares' Channel).
-_CARD_CHANNELS = {Kind.DIRECT: "chat", Kind.GROUP: "group", Kind.BUSINESS: "business_chat"}
+_CARD_CHANNELS: dict[str, str] = {Kind.DIRECT: "chat", Kind.GROUP: "group", Kind.BUSINESS: "business_chat"}
 
 
 def _next(conversation: Conversation, now) -> int:

@@ -1,6 +1,7 @@
 import pytest
 
 from xiaodian.accounts.rules import Role
+from xiaodian.business import services
 from xiaodian.orders.tests.conftest import buyer, make_sku, place  # noqa: F401
 from xiaodian.stores import access
 from xiaodian.stores import services as stores
@@ -38,6 +39,14 @@ def sku(make_sku, store):
 @pytest.fixture
 def legacy_sku(make_sku, legacy_store):
     return make_sku(legacy_store, price_fen=3_000, stock=50, title="手工皂")
+
+
+@pytest.fixture
+def legacy_contact(buyer, legacy_store, agent, staff_of):
+    """A legacy video store's agent holds the buyer (who consented from the store's page)."""
+    staff_of(legacy_store, agent)
+    services.give_consent(buyer=buyer, store_id=legacy_store.pk)
+    return services.invite_contact(staff=agent, store=legacy_store, buyer_id=buyer.pk)[0]
 
 
 from xiaodian.core.tests.asgi import asgi_server  # noqa: E402, F401  (the site with websockets, for the browser test)

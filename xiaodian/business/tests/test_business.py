@@ -14,8 +14,6 @@ from xiaodian.chats.models import Message
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.service import services as service
-from xiaodian.shares.models import Share
-from xiaodian.shares.tests.test_shares import checkout
 
 
 def _code(call) -> str:
@@ -75,14 +73,6 @@ def test_staff_without_customer_service_cannot_invite(buyer, store, make_user, s
 # -- messages ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def legacy_contact(buyer, legacy_store, agent, staff_of):
-    """A legacy video store's agent holds the buyer (who consented from the store's page)."""
-    staff_of(legacy_store, agent)
-    services.give_consent(buyer=buyer, store_id=legacy_store.pk)
-    return services.invite_contact(staff=agent, store=legacy_store, buyer_id=buyer.pk)[0]
-
-
 def test_every_staff_message_carries_the_verified_subject(legacy_contact, agent, buyer, subject):
     first = _say(agent, legacy_contact)  # the legacy customer service writes first
     reply = _say(buyer, legacy_contact, "在的")
@@ -140,30 +130,7 @@ def test_someone_outside_the_chat_cannot_write_in_it(legacy_contact, make_user):
     assert _code(lambda: _say(stranger, legacy_contact)) == "not_found"
 
 
-# -- scene 13 ---------------------------------------------------------------------------------
-
-
-def test_a_card_in_a_business_chat_is_a_share_that_records_scene_13(
-    api_for, legacy_contact, agent, buyer, legacy_sku, make_user
-):
-    message, _new = chats.send_message(
-        user=agent,
-        conversation_id=legacy_contact.conversation_id,
-        kind="card",
-        card_kind="product",
-        card_id=legacy_sku.product_id,
-    )
-    share = Share.objects.get(code=message.card_link.removeprefix("/s/"))
-    assert (share.channel, share.channel_id) == ("business_chat", legacy_contact.conversation_id)
-    assert message.sender_subject
-    assert checkout(api_for, buyer, legacy_sku, 13, "social_share", share.pk) == (
-        13,
-        "social_share",
-        share.pk,
-    )
-    # someone who is not the chat's buyer, or a scene that is not the channel's: scene 1
-    assert checkout(api_for, make_user("stranger"), legacy_sku, 13, "social_share", share.pk) == (1, "", None)
-    assert checkout(api_for, buyer, legacy_sku, 9, "social_share", share.pk) == (1, "", None)
+# -- the shares' membership check --------------------------------------------------------------
 
 
 def test_a_business_chat_share_verifies_only_for_its_buyer_since_the_contact(legacy_contact, buyer, agent):
