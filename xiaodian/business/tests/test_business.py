@@ -216,3 +216,24 @@ def test_self_built_needs_an_endpoint_and_a_refused_upgrade_changes_nothing(lega
         "validation_error"
     )
     assert not ServiceUpgrade.objects.exists()
+
+
+def test_the_contact_lists_cost_a_fixed_number_of_queries(
+    legacy_store, agent, staff_of, make_user, django_assert_max_num_queries
+):
+    from xiaodian.business.selectors import buyer_consents, buyer_contacts, consenting_buyers, store_contacts
+
+    staff_of(legacy_store, agent)
+    buyers = [make_user(f"b{n}") for n in range(4)]
+    for buyer in buyers:
+        services.give_consent(buyer=buyer, store_id=legacy_store.pk)
+    for buyer in buyers[:3]:
+        services.invite_contact(staff=agent, store=legacy_store, buyer_id=buyer.pk)
+    with django_assert_max_num_queries(2):
+        rows, count = store_contacts(legacy_store)
+        assert count == 3 and [str(r.buyer) for r in rows] and all(r.consenting for r in rows)
+    with django_assert_max_num_queries(1):
+        assert [c.buyer_id for c in consenting_buyers(legacy_store, agent)] == [buyers[3].pk]
+    with django_assert_max_num_queries(2):
+        assert [c.store.subject.name for c in buyer_contacts(buyers[0])]
+        assert [c.store.name for c in buyer_consents(buyers[0])]
