@@ -14,6 +14,7 @@ from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.alliance.api import router as alliance_router
 from xiaodian.analytics.api import router as analytics_router
+from xiaodian.business.api import router as business_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.chats.api import router as chats_router
 from xiaodian.complaints.api import router as complaints_router
@@ -177,6 +178,7 @@ api.add_router("", alliance_router)
 api.add_router("", coupons_router)
 api.add_router("", shares_router)
 api.add_router("", gifts_router)
+api.add_router("", business_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", social_router)

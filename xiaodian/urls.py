@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("xiaodian.coupons.urls")),
     path("", include("xiaodian.shares.urls")),
     path("", include("xiaodian.gifts.urls")),
+    path("", include("xiaodian.business.urls")),
     path("", include("xiaodian.social.urls")),
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),

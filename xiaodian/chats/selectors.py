@@ -76,6 +76,15 @@ def _preview(kind: str, text: str) -> str:
     return {"image": _("[图片]"), "card": _("[卡片]")}.get(kind, text[:40])
 
 
+def _title(conversation: Conversation, other: User | None) -> str:
+    """A group's name; a 1:1 chat's other person; a business chat's other person and store."""
+    if conversation.kind == Kind.GROUP:
+        return conversation.title
+    if conversation.kind == Kind.BUSINESS and conversation.title:
+        return f"{other or ''} · {conversation.title}"
+    return str(other or "")
+
+
 def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[list[ConversationRow], int]:
     """The user's conversations, newest activity first, with unread counts (3 queries)."""
     newest = Message.objects.filter(
@@ -92,7 +101,7 @@ def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[l
     )
     count = Member.objects.filter(user=user).count()
     page = list(rows[offset : offset + limit])
-    direct = [m.conversation_id for m in page if m.conversation.kind == Kind.DIRECT]
+    direct = [m.conversation_id for m in page if m.conversation.kind != Kind.GROUP]
     others = {
         m.conversation_id: m.user
         for m in Member.objects.filter(conversation_id__in=direct).exclude(user=user).select_related("user")
@@ -105,7 +114,7 @@ def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[l
             ConversationRow(
                 id=c.pk,
                 kind=c.kind,
-                title=c.title if c.kind == Kind.GROUP else str(other or ""),
+                title=_title(c, other),
                 last_seq=c.last_seq,
                 last_read_seq=m.last_read_seq,
                 unread=max(0, c.last_seq - max(m.last_read_seq, m.joined_seq)),
@@ -175,6 +184,13 @@ def missed(user: User, have: dict[int, int], *, listed_only: bool = False) -> tu
         return [], False
     rows = list(Message.objects.filter(wanted).order_by("conversation_id", "seq")[: rules.SYNC_MAX + 1])
     return rows[: rules.SYNC_MAX], len(rows) > rules.SYNC_MAX
+
+
+def title_for(conversation: Conversation, viewer_id: int) -> str:
+    other = None
+    if conversation.kind != Kind.GROUP:
+        other = next((m.user for m in members(conversation) if m.user_id != viewer_id), None)
+    return _title(conversation, other)
 
 
 def members(conversation: Conversation) -> list[Member]:

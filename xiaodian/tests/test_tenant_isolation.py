@@ -180,6 +180,9 @@ PUBLIC_ROUTES = {
 # anything but a 404 or a server error.
 OPEN_WRITES = {
     ("post", "api/v1/stores/<store_id>/conversations"): lambda w: {},  # any buyer may consult a store
+    ("put", "api/v1/business-contacts/consents/<store_id>"): lambda w: {},  # any buyer may consent to a store
+    # ... and withdraw their own consent (given just before, by the PUT above)
+    ("delete", "api/v1/business-contacts/consents/<store_id>"): lambda w: {},
     ("post", "api/v1/live-rooms/<room_id>/comments"): lambda w: {"text": "你好"},
     ("post", "api/v1/coupons/<coupon_id>/claim"): lambda w: {},  # any buyer may claim an issued coupon
     ("post", "api/v1/live-rooms/<room_id>/orders"): lambda w: {
@@ -472,7 +475,8 @@ def test_every_id_route_answers_404_to_another_merchant(world, intruder, api_for
                 body = body_for(openapi, openapi_path, method)
                 call = getattr(client, method)
                 if (method, route) in OPEN_WRITES:
-                    response = call(url, OPEN_WRITES[method, route](world), **{"Idempotency-Key": "b"})
+                    args = () if method == "delete" else (OPEN_WRITES[method, route](world),)
+                    response = call(url, *args, **{"Idempotency-Key": "b"})
                     assert response.status_code != 404 and response.status_code < 500, (
                         f"{method.upper()} {url}: {response.status_code} {response.content[:200]}"
                     )

@@ -27,6 +27,7 @@ from xiaodian.aftersales import services as aftersales
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import Kind, Reason
 from xiaodian.alliance import services as alliance
+from xiaodian.business import demo as business_demo
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
@@ -141,6 +142,7 @@ def seed_demo(stdout=None) -> None:
     _seed_coupons(demo_stores["山野官方旗舰店"], rooms["山野官方旗舰店"], say)
     _seed_alliance(demo_stores["拾光服饰"], users, say)
     _seed_gifts(demo_stores["好物书房"], users, group, say)
+    business_demo.seed(demo_stores, users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
 
 

@@ -42,6 +42,8 @@ def tour() -> list[Shot]:
     chat = Member.objects.filter(user__username="buyer2").order_by("-conversation__last_message_at")
     direct = chat.filter(conversation__kind="direct").values_list("conversation_id", flat=True).first()
     group = chat.filter(conversation__kind="group").values_list("conversation_id", flat=True).first()
+    business = chat.filter(conversation__kind="business").values_list("conversation_id", flat=True).first()
+    orchard = Store.objects.filter(is_legacy_video=True).values_list("pk", flat=True).first()
     maybe = [
         ("", "home", "/"),
         ("", "login", "/login/"),
@@ -72,6 +74,9 @@ def tour() -> list[Shot]:
         ("buyer2", "gift-verify", f"/gifts/{gift.pk}/verify/" if gift and gift.kind == "group" else None),
         ("buyer2", "contacts", "/contacts/"),
         ("buyer2", "moments", "/moments/"),
+        ("buyer2", "business-contacts", "/business/"),
+        ("buyer2", "business-chat", f"/chats/{business}/" if business else None),
+        ("buyer2", "business-consent", f"/business/stores/{orchard}/consent/" if orchard else None),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),
@@ -87,6 +92,8 @@ def tour() -> list[Shot]:
         ("merchant", "store-alliance", f"/stores/{s}/alliance/"),
         ("merchant", "store-coupons", f"/stores/{s}/coupons/"),
         ("merchant", "money", f"/stores/{s}/money/"),
+        ("merchant", "store-business", f"/stores/{orchard}/business/" if orchard else None),
+        ("merchant", "service-upgrade", f"/stores/{orchard}/service/upgrade/" if orchard else None),
         ("creator", "alliance-center", "/alliance/"),
         ("creator", "alliance-touchpoints", "/alliance/touchpoints/"),
         ("agent", "service-workbench", f"/stores/{s}/service/"),

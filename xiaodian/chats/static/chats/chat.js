@@ -27,6 +27,11 @@
     if (m.kind === "system") { li.appendChild(el("span", "system-text", m.text)); return li; }
     var body = el("div", "msg-body");
     if (!mine) body.appendChild(el("span", "msg-sender", m.sender_name));
+    if (m.sender_subject) {  // a business chat: the verified subject the staff member writes for
+      var badge = el("span", "msg-subject", chat.dataset.labelSubject.replace("%s", m.sender_subject));
+      badge.title = chat.dataset.labelSubjectTitle;
+      body.appendChild(badge);
+    }
     if (m.kind === "image" && m.image) {
       var img = el("img", "msg-image"); img.src = m.image; img.alt = chat.dataset.labelImage; body.appendChild(img);
     } else if (m.kind === "card" && m.card) {
