@@ -14,6 +14,7 @@ from xiaodian.accounts.auth import api_auth
 from xiaodian.aftersales.api import router as aftersales_router
 from xiaodian.alliance.api import router as alliance_router
 from xiaodian.analytics.api import router as analytics_router
+from xiaodian.business.api import router as business_router
 from xiaodian.catalog.api import router as catalog_router
 from xiaodian.chats.api import router as chats_router
 from xiaodian.complaints.api import router as complaints_router
@@ -23,6 +24,7 @@ from xiaodian.core.openapi import Spec
 from xiaodian.core.parsing import StrictParser
 from xiaodian.core.throttle import RateLimited, retry_after_header
 from xiaodian.coupons.api import router as coupons_router
+from xiaodian.distribution.api import router as distribution_router
 from xiaodian.gifts.api import router as gifts_router
 from xiaodian.ledger.api import router as ledger_router
 from xiaodian.live.api import router as live_router
@@ -176,8 +178,10 @@ api.add_router("", alliance_router)
 api.add_router("", coupons_router)
 api.add_router("", shares_router)
 api.add_router("", gifts_router)
+api.add_router("", business_router)
 api.add_router("", complaints_router)
 api.add_router("", search_router)
 api.add_router("", social_router)
 api.add_router("", service_router)
+api.add_router("", distribution_router)
 api.add_router("", analytics_router)

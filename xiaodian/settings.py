@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "xiaodian.coupons",
     "xiaodian.shares",
     "xiaodian.gifts",
+    "xiaodian.business",
     "xiaodian.search",
     "xiaodian.service",
     "xiaodian.distribution",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("xiaodian.coupons.urls")),
     path("", include("xiaodian.shares.urls")),
     path("", include("xiaodian.gifts.urls")),
+    path("", include("xiaodian.business.urls")),
     path("", include("xiaodian.social.urls")),
     path("", include("xiaodian.content.urls")),
     path("", include("xiaodian.stores.urls")),
@@ -35,6 +36,7 @@ urlpatterns = [
     path("", include("xiaodian.search.urls")),
     path("", include("xiaodian.service.urls")),
     path("", include("xiaodian.chats.urls")),
+    path("", include("xiaodian.distribution.urls")),
     path("", include("xiaodian.analytics.urls")),
     path("", include("xiaodian.web.urls")),
 ]

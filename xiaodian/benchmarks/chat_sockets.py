@@ -15,10 +15,7 @@ latency is from a sender writing the frame to each other member reading it (one 
 clock)."""
 
 import asyncio
-import contextlib
-import json
 import os
-import random
 import secrets
 import time
 from collections import Counter
@@ -39,11 +36,11 @@ from xiaodian.social.models import Contact
 
 from . import guard, harness
 from .service import _children, _cpu_s, _database_version, _latency, _progress, _session_key, _versions
+from .sockets import SocketClient, SocketRun
 
 PREFIX = "bench_chats_"
 CONNECT_AT_ONCE = 50
 DRAIN_STALL_S = 15.0  # the tail is waited for while it shrinks; given up after this long without progress
-FRAME_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -103,54 +100,35 @@ class Sent:
     delivered: list[float] = field(default_factory=list)  # each other member's reading time
 
 
-class Run:
+class Run(SocketRun):
+    path = "/ws/chats/"
+
     def __init__(self, base: str, world: World):
-        self.url = base.replace("http://", "ws://") + "/ws/chats/"
-        self.origin = base
-        self.world = world
+        super().__init__(base, world)
         self.sends: dict[str, Sent] = {}
-        self.errors: Counter[str] = Counter()
-        self.closed_by_server: Counter[str] = Counter()
 
 
-class Client:
+class Client(SocketClient):
+    """One member's websocket in one group."""
+
+    run: Run
+
     def __init__(self, run: Run, index: int, seat: Seat):
-        self.run, self.index, self.seat = run, index, seat
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.reader: asyncio.Task | None = None
+        super().__init__(run, index)
+        self.seat = seat
+        self.session, self.conversation_id = seat.session, seat.group_id
         self.live: Counter[int] = Counter()  # seq -> times it arrived live
         self.final: Counter[int] = Counter()
         self.final_mode = False
-        self.synced: asyncio.Future | None = None
 
-    async def connect(self, http: aiohttp.ClientSession) -> None:
-        cookie = f"{settings.SESSION_COOKIE_NAME}={self.seat.session}"
-        self.ws = await asyncio.wait_for(
-            http.ws_connect(self.run.url, headers={"Origin": self.run.origin, "Cookie": cookie}),
-            FRAME_TIMEOUT_S,
-        )
-        self.reader = asyncio.create_task(self._read(self.ws))
+    def _sent(self, frame: dict, now: float) -> None:
+        sent = self.run.sends.get(frame.get("client_id") or "")
+        if sent is None or sent.sender != self.index:
+            self.run.errors["sent for an unknown client id"] += 1
+        elif sent.acked_at is None:
+            sent.acked_at, sent.seq = now, frame["seq"]
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for raw in ws:
-            if raw.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            now = time.perf_counter()
-            frame = json.loads(raw.data)
-            kind = frame.get("type")
-            if kind == "message":
-                self._message(frame["message"], now)
-            elif kind == "sent":
-                sent = self.run.sends.get(frame.get("client_id") or "")
-                if sent is None or sent.sender != self.index:
-                    self.run.errors["sent for an unknown client id"] += 1
-                elif sent.acked_at is None:
-                    sent.acked_at, sent.seq = now, frame["seq"]
-            elif kind == "synced":
-                if self.synced is not None and not self.synced.done():
-                    self.synced.set_result(frame)
-            elif kind == "error":
-                self.run.errors[frame.get("code", "?")] += 1
+    def _ended(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         if not self.final_mode or ws.close_code not in (None, 1000):
             self.run.closed_by_server[str(ws.close_code)] += 1
 
@@ -166,51 +144,19 @@ class Client:
         if sent is not None and sent.sender != self.index and self.live[message["seq"]] == 1:
             sent.delivered.append(now - sent.at)
 
-    async def send_every(self, interval: float, start: float, stop: float) -> None:
-        loop = asyncio.get_running_loop()
-        offset = loop.time() - time.perf_counter()
-        n = 0
-        due = start + random.uniform(0, interval)
-        while due < stop:
-            await asyncio.sleep(max(0.0, due + offset - loop.time()))
-            due += interval
-            n += 1
-            client_id = f"{self.run.world.run_id}.{self.index}.{n}"
-            self.run.sends[client_id] = Sent(
-                sender=self.index, group_id=self.seat.group_id, at=time.perf_counter()
-            )
-            assert self.ws is not None
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.ws.send_str(
-                    json.dumps(
-                        {
-                            "type": "send",
-                            "conversation": self.seat.group_id,
-                            "text": f"压测 {client_id}",
-                            "client_id": client_id,
-                        }
-                    )
-                )
+    def _log_send(self, client_id: str, at: float) -> str:
+        self.run.sends[client_id] = Sent(sender=self.index, group_id=self.seat.group_id, at=at)
+        return f"压测 {client_id}"
 
     async def final_sync(self, since: int) -> None:
         """Everything of the group after `since`, page by page."""
         self.final_mode = True
-        assert self.ws is not None
         while True:
-            self.synced = asyncio.get_running_loop().create_future()
             have = {str(self.seat.group_id): since}
-            await self.ws.send_str(json.dumps({"type": "sync", "have": have, "listed_only": True}))
-            frame = await asyncio.wait_for(self.synced, FRAME_TIMEOUT_S)
+            frame = await self.request_sync({"have": have, "listed_only": True})
             if not frame["more"] or not frame["last"]:
                 return
             since = frame["last"][str(self.seat.group_id)]
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-        if self.reader is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.reader
 
 
 async def _drive(run: Run, clients: list[Client], *, seconds: float, interval: float, progress) -> dict:

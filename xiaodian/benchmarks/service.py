@@ -19,11 +19,9 @@ reading it (one process, one clock), for messages delivered live."""
 
 import asyncio
 import contextlib
-import json
 import math
 import os
 import platform
-import random
 import secrets
 import string
 import time
@@ -54,6 +52,7 @@ from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, StoreStaff
 
 from . import guard, harness
+from .sockets import SocketClient, SocketRun
 
 RECONNECT_SHARE = 0.1  # of the buyers drop their socket mid-run
 OFFLINE_FROM = 0.3  # of the run, when they drop
@@ -61,7 +60,6 @@ CONNECT_AT_ONCE = 50  # handshakes in flight while the clients connect
 DRAIN_STALL_S = 15.0  # the tail is waited for while it shrinks; given up after this long without
 DRAIN_MAX_S = 300.0  # progress, or this long in all
 WINDOW_S = 10  # latency is also reported per window of send time: does it grow?
-FRAME_TIMEOUT_S = 60.0  # a `synced` answer later than this is an error of the run
 
 
 # -- seed --------------------------------------------------------------------------------------
@@ -185,19 +183,17 @@ class Sent:
         return self.at
 
 
-class Run:
+class Run(SocketRun):
     """What every client shares: the send log, keyed by client id, and the counters."""
 
+    path = "/ws/service/"
+
     def __init__(self, base: str, world: World):
-        self.url = base.replace("http://", "ws://") + "/ws/service/"
-        self.origin = base
-        self.world = world
+        super().__init__(base, world)
         self.sends: dict[str, Sent] = {}
-        self.errors: Counter[str] = Counter()
         self.altered = 0  # a frame whose text or sender differs from what was sent
         self.unknown_frames: Counter[str] = Counter()
         self.connect_failures: Counter[str] = Counter()
-        self.closed_by_server: Counter[str] = Counter()  # close code -> sockets the server closed
         self.http: aiohttp.ClientSession | None = None
         self.recoveries: set[asyncio.Task] = set()
 
@@ -206,55 +202,31 @@ def _role(index: int) -> str:
     return "buyer" if index % 2 == 0 else "agent"
 
 
-class Client:
+class Client(SocketClient):
     """One websocket: a buyer or an agent of one session."""
 
+    run: Run
+
     def __init__(self, run: Run, index: int, role: str, pair: Pair):
-        self.run, self.index, self.role, self.pair = run, index, role, pair
+        super().__init__(run, index)
+        self.role, self.pair = role, pair
         self.peer = index ^ 1  # buyer 2k, agent 2k+1
         self.session = pair.buyer_session if role == "buyer" else pair.agent_session
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.reader: asyncio.Task | None = None
-        self.online = False
+        self.conversation_id = pair.conversation_id
         self.mode = "live"  # "catch-up" while a reconnect's sync runs, "final" for the last one
         self.live: Counter[int] = Counter()  # message id -> times it arrived live
         self.caught_up: Counter[int] = Counter()  # ... in a catch-up window
         self.final: set[int] = set()
         self.last_id = 0
         self.out_of_order = 0
-        self.synced: asyncio.Future | None = None
-        self.connections = 0
 
     # reading
 
-    async def connect(self, http: aiohttp.ClientSession) -> None:
-        cookie = f"{settings.SESSION_COOKIE_NAME}={self.session}"
-        self.ws = await asyncio.wait_for(
-            http.ws_connect(self.run.url, headers={"Origin": self.run.origin, "Cookie": cookie}),
-            FRAME_TIMEOUT_S,
-        )
-        self.connections += 1
-        self.online = True
-        self.reader = asyncio.create_task(self._read(self.ws))
+    def _other(self, kind: str) -> None:
+        if kind not in ("conversation", "receipt", "pong"):
+            self.run.unknown_frames[kind] += 1
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for raw in ws:
-            if raw.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            now = time.perf_counter()
-            frame = json.loads(raw.data)
-            kind = frame.get("type")
-            if kind == "message":
-                self._message(frame["message"], now)
-            elif kind == "sent":
-                self._sent(frame, now)
-            elif kind == "synced":
-                if self.synced is not None and not self.synced.done():
-                    self.synced.set_result(frame)
-            elif kind == "error":
-                self.run.errors[frame.get("code", "?")] += 1
-            elif kind not in ("conversation", "receipt", "pong"):
-                self.run.unknown_frames[str(kind)] += 1
+    def _ended(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         if self.online:  # the server closed it, not this client: come back as a phone would
             self.online = False
             self.run.closed_by_server[str(ws.close_code)] += 1
@@ -303,47 +275,19 @@ class Client:
 
     # writing
 
-    async def write(self, text: str, client_id: str) -> None:
-        assert self.ws is not None
-        await self.ws.send_str(
-            json.dumps(
-                {
-                    "type": "send",
-                    "conversation": self.pair.conversation_id,
-                    "text": text,
-                    "client_id": client_id,
-                }
-            )
-        )
+    def _writing(self) -> bool:
+        return self.online and self.mode == "live"  # offline: a phone does not write into a dropped socket
 
-    async def send_every(self, interval: float, start: float, stop: float) -> None:
-        """Write a message every `interval` s from a random phase until `stop` (perf_counter)."""
-        loop = asyncio.get_running_loop()
-        offset = loop.time() - time.perf_counter()
-        n = 0
-        due = start + random.uniform(0, interval)
-        while due < stop:
-            await asyncio.sleep(max(0.0, due + offset - loop.time()))
-            due += interval
-            if not self.online or self.mode != "live":
-                continue  # offline: a phone does not write into a dropped socket
-            n += 1
-            client_id = f"{self.run.world.run_id}.{self.index}.{n}"
-            now = time.perf_counter()
-            text = f"压测消息 {client_id} @{time.time():.6f}"
-            self.run.sends[client_id] = Sent(sender=self.index, at=now, text=text)
-            # dropped meanwhile: it is resent after the reconnect
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.write(text, client_id)
+    def _log_send(self, client_id: str, at: float) -> str:
+        text = f"压测消息 {client_id} @{time.time():.6f}"
+        self.run.sends[client_id] = Sent(sender=self.index, at=at, text=text)  # resent if it drops
+        return text
 
     async def sync(self, since: int) -> int:
         """`sync` from `since`, page by page; answers how many messages came."""
         total = 0
         while True:
-            self.synced = asyncio.get_running_loop().create_future()
-            assert self.ws is not None
-            await self.ws.send_str(json.dumps({"type": "sync", "since": since}))
-            frame = await asyncio.wait_for(self.synced, FRAME_TIMEOUT_S)
+            frame = await self.request_sync({"since": since})
             total += frame["count"]
             if frame["count"] < SYNC_MAX:
                 return total

@@ -97,7 +97,16 @@ def history(request, chat_id: ObjectId, params: Query[ChatHistoryParams]):
 
 
 @router.post("/chats/{chat_id}/messages", response={200: ChatMessageOut, 201: ChatMessageOut})
-@refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
+@refuses(
+    "rate_limited",
+    "chat_not_a_contact",
+    "chat_contact_removed_you",
+    "business_no_consent",
+    "business_chat_closed",
+    "business_proactive_ended",
+    "business_subject_unverified",
+    "cold_outreach",
+)
 def send(request, chat_id: ObjectId, body: ChatMessageIn):
     """A text or card message (pictures: `/images`). 201 when saved; 200 with the saved message
     for a `client_id` sent before. A 1:1 message to someone who deleted the caller: 403
@@ -106,7 +115,16 @@ def send(request, chat_id: ObjectId, body: ChatMessageIn):
 
 
 @router.post("/chats/{chat_id}/images", response={201: ChatMessageOut})
-@refuses("rate_limited", "chat_not_a_contact", "chat_contact_removed_you")
+@refuses(
+    "rate_limited",
+    "chat_not_a_contact",
+    "chat_contact_removed_you",
+    "business_no_consent",
+    "business_chat_closed",
+    "business_proactive_ended",
+    "business_subject_unverified",
+    "cold_outreach",
+)
 def send_image(request, chat_id: ObjectId, image: File[UploadedFile | None] = None):
     """A picture (JPEG, PNG, GIF or WebP, at most 5 MB), as multipart `image`."""
     _conversation(request, chat_id)

@@ -23,6 +23,7 @@ def message_frame(message: Message, sender_name: str = "") -> dict:
         "seq": message.seq,
         "sender": message.sender_id,
         "sender_name": sender_name,
+        "sender_subject": message.sender_subject,
         "kind": message.kind,
         "text": message.text,
         "image": message.image.url if message.image else None,

@@ -40,7 +40,7 @@ class Conversation(models.Model):
                         user_high__isnull=False,
                         user_low__lt=F("user_high"),
                     )
-                    | Q(kind=Kind.GROUP, user_low__isnull=True, user_high__isnull=True)
+                    | Q(kind__in=(Kind.GROUP, Kind.BUSINESS), user_low__isnull=True, user_high__isnull=True)
                 ),
                 name="chat_pair_ordered",
             ),
@@ -119,6 +119,9 @@ class Message(models.Model):
     card_kind = models.CharField(max_length=10, blank=True)
     card_id = models.BigIntegerField(null=True, blank=True)
     card_link = models.CharField(max_length=500, blank=True)  # the share's link (shares), or ""
+    # A business chat: the verified subject the staff sender wrote for, as vouched when it was sent
+    # (xiaodian/business answers it through `extensions.business_gate`); "" otherwise.
+    sender_subject = models.CharField(max_length=rules.SENDER_SUBJECT_MAX, blank=True)
     client_id = models.CharField(max_length=rules.CLIENT_ID_MAX, blank=True)
     created_at = models.DateTimeField()
 

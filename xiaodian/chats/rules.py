@@ -10,6 +10,7 @@ GROUP_MAX_MEMBERS = 500  # DOMAIN.md: groups hold up to 500 members
 GROUP_TITLE_MAX = 30
 TEXT_MAX = 2000  # characters of a text message
 CLIENT_ID_MAX = 64
+SENDER_SUBJECT_MAX = 100  # a business chat's verified subject name, shown on the staff's messages
 IMAGE_MAX_BYTES = 5 * 2**20  # as customer service's pictures
 PAGE_MAX = 100  # messages per history page
 SYNC_MAX = 500  # messages one sync answer carries; the client asks again while `more`
@@ -21,6 +22,7 @@ MESSAGE_SEND_PER_USER = Limit("chats.message_send.user", "120/m")
 class Kind(models.TextChoices):
     DIRECT = "direct", _("单聊")
     GROUP = "group", _("群聊")
+    BUSINESS = "business", _("企业联系人")  # a store's staff member and a buyer (xiaodian/business)
 
 
 class Role(models.TextChoices):

@@ -55,6 +55,11 @@ class ChatMessageOut(Schema):
     seq: int
     sender: int | None
     sender_name: str
+    sender_subject: str = Field(
+        "",
+        description="A business chat: the verified business subject of the store the staff sender "
+        "writes for (on every staff message); empty otherwise",
+    )
     kind: str
     text: str
     image: str | None

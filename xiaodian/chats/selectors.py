@@ -5,7 +5,7 @@ number of queries, whatever the number of rows."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -44,8 +44,45 @@ def membership(user: User, conversation_id: int) -> Member:
     return member
 
 
+def is_member(user_id: int, conversation_id: int) -> bool:
+    """Whether the user is in the conversation now (one query)."""
+    return Member.objects.filter(conversation_id=conversation_id, user_id=user_id).exists()
+
+
+def group_of(user: User, conversation_id: int) -> Conversation | None:
+    """The group, if the user is one of its members now; None otherwise (or for a 1:1 chat)."""
+    return Conversation.objects.filter(pk=conversation_id, kind=Kind.GROUP, members__user=user).first()
+
+
+def groups_of(user: User, *, limit: int = 100) -> list[Conversation]:
+    """The groups the user is in, newest activity first."""
+    return list(
+        Conversation.objects.filter(kind=Kind.GROUP, members__user=user).order_by(
+            F("last_message_at").desc(nulls_last=True), "-pk"
+        )[:limit]
+    )
+
+
+def conversation_ids_of(user_id: int) -> QuerySet:
+    """The ids of the user's conversations, as a subquery (`conversation_id__in=`)."""
+    return Member.objects.filter(user_id=user_id).values("conversation_id")
+
+
+def member_count(conversation_id: int) -> int:
+    return Member.objects.filter(conversation_id=conversation_id).count()
+
+
 def _preview(kind: str, text: str) -> str:
     return {"image": _("[图片]"), "card": _("[卡片]")}.get(kind, text[:40])
+
+
+def _title(conversation: Conversation, other: User | None) -> str:
+    """A group's name; a 1:1 chat's other person; a business chat's other person and store."""
+    if conversation.kind == Kind.GROUP:
+        return conversation.title
+    if conversation.kind == Kind.BUSINESS and conversation.title:
+        return f"{other or ''} · {conversation.title}"
+    return str(other or "")
 
 
 def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[list[ConversationRow], int]:
@@ -64,7 +101,7 @@ def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[l
     )
     count = Member.objects.filter(user=user).count()
     page = list(rows[offset : offset + limit])
-    direct = [m.conversation_id for m in page if m.conversation.kind == Kind.DIRECT]
+    direct = [m.conversation_id for m in page if m.conversation.kind != Kind.GROUP]
     others = {
         m.conversation_id: m.user
         for m in Member.objects.filter(conversation_id__in=direct).exclude(user=user).select_related("user")
@@ -77,7 +114,7 @@ def my_conversations(user: User, *, limit: int = 50, offset: int = 0) -> tuple[l
             ConversationRow(
                 id=c.pk,
                 kind=c.kind,
-                title=c.title if c.kind == Kind.GROUP else str(other or ""),
+                title=_title(c, other),
                 last_seq=c.last_seq,
                 last_read_seq=m.last_read_seq,
                 unread=max(0, c.last_seq - max(m.last_read_seq, m.joined_seq)),
@@ -147,6 +184,13 @@ def missed(user: User, have: dict[int, int], *, listed_only: bool = False) -> tu
         return [], False
     rows = list(Message.objects.filter(wanted).order_by("conversation_id", "seq")[: rules.SYNC_MAX + 1])
     return rows[: rules.SYNC_MAX], len(rows) > rules.SYNC_MAX
+
+
+def title_for(conversation: Conversation, viewer_id: int) -> str:
+    other = None
+    if conversation.kind != Kind.GROUP:
+        other = next((m.user for m in members(conversation) if m.user_id != viewer_id), None)
+    return _title(conversation, other)
 
 
 def members(conversation: Conversation) -> list[Member]:

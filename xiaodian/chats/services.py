@@ -22,7 +22,7 @@ from xiaodian.social import cards
 from xiaodian.social import selectors as contacts
 from xiaodian.social import services as social
 
-from . import delivery, rules
+from . import delivery, extensions, rules
 from .models import Conversation, Invitation, Member, Message
 from .rules import InvitationState, Kind, MessageKind, Role
 
@@ -60,6 +60,34 @@ def open_direct(*, user: User, other_id: int) -> tuple[Conversation, bool]:
     except IntegrityError:  # opened by the other side (or another tab) at the same moment
         return Conversation.objects.get(kind=Kind.DIRECT, user_low_id=low, user_high_id=high), False
     return conversation, True
+
+
+def open_business(*, staff_id: int, buyer_id: int, title: str = "") -> Conversation:
+    """A new business chat between a store's staff member and a buyer (two members). Called by
+    xiaodian/business, which owns who may open one (the buyer's consent) and keeps the link from
+    its contact record; its messages pass `extensions.business_gate`."""
+    now = clock.now()
+    with transaction.atomic():
+        conversation = Conversation.objects.create(
+            kind=Kind.BUSINESS, title=title[: rules.GROUP_TITLE_MAX], created_by_id=staff_id, created_at=now
+        )
+        Member.objects.bulk_create(
+            Member(conversation=conversation, user_id=uid, joined_at=now) for uid in (staff_id, buyer_id)
+        )
+    return conversation
+
+
+def close_business(*, conversation_id: int, keep_user_id: int, text: str) -> Message:
+    """End a business chat (the store's customer service was upgraded): a platform line, sent to
+    its members, then everyone but `keep_user_id` (the buyer, who keeps their copy) leaves it, so
+    the staff's new mode does not show the old history."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id, kind=Kind.BUSINESS)
+        line = _system(conversation, text)
+        told = _member_ids(conversation.pk)
+        Member.objects.filter(conversation=conversation).exclude(user_id=keep_user_id).delete()
+        delivery.membership(conversation, told, "removed")
+    return line
 
 
 def _clean_title(title) -> str:
@@ -262,6 +290,10 @@ def _check_direct(conversation: Conversation, sender_id: int) -> int:
     return other
 
 
+# The share channel a card posted in each kind of conversation is recorded on (shares' Channel).
+_CARD_CHANNELS: dict[str, str] = {Kind.DIRECT: "chat", Kind.GROUP: "group", Kind.BUSINESS: "business_chat"}
+
+
 def _next(conversation: Conversation, now) -> int:
     """The next sequence number of a conversation whose row this transaction holds locked."""
     seq = conversation.last_seq + 1
@@ -334,16 +366,19 @@ def send_message(
             member_ids = _member_ids(conversation.pk)
             if user.pk not in member_ids:
                 raise DomainError("not_found")
+            subject = ""
             if conversation.kind == Kind.DIRECT:
                 other = _check_direct(conversation, user.pk)
                 social.note_chat(a_id=user.pk, b_id=other, at=now)
+            elif conversation.kind == Kind.BUSINESS:  # consent, staff role, service mode: business's
+                subject = extensions.business_gate(conversation.pk, user.pk, now)
             link = ""
             if kind == MessageKind.CARD and card_id is not None:
                 link = cards.card_shared(
                     sharer_id=user.pk,
                     kind=card_kind,
                     card_id=card_id,
-                    channel="chat" if conversation.kind == Kind.DIRECT else "group",
+                    channel=_CARD_CHANNELS[conversation.kind],
                     channel_id=conversation.pk,
                 )
             message = Message.objects.create(
@@ -356,6 +391,7 @@ def send_message(
                 card_kind=card_kind if kind == MessageKind.CARD else "",
                 card_id=card_id if kind == MessageKind.CARD else None,
                 card_link=link,
+                sender_subject=subject,
                 client_id=client_id,
                 created_at=now,
             )

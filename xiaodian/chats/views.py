@@ -90,10 +90,7 @@ def _page(request, member, form=None, status=200):
     before = int(before) if is_digits(before) and 1 <= int(before) <= MAX_ID else None
     rows, has_more = selectors.history(member, before=before, limit=PAGE_SIZE)
     conversation = member.conversation
-    title = conversation.title
-    if conversation.kind == Kind.DIRECT:
-        other = next((r for r in selectors.members(conversation) if r.user_id != request.user.pk), None)
-        title = str(other.user) if other else ""
+    title = selectors.title_for(conversation, request.user.pk)
     context = {
         "conversation": conversation,
         "title": title,

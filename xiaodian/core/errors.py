@@ -116,6 +116,13 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "service_limit_reached": (422, _("数量已达上限。")),
     "auto_reply_keyword_exists": (409, _("该关键词已存在。")),
     "already_rated": (409, _("已评价过该会话。")),
+    # business contacts and the legacy customer service
+    "business_no_consent": (403, _("买家没有授权本店添加企业联系人，或已撤回授权。")),
+    "business_subject_unverified": (409, _("店铺的经营主体尚未认证，不能以企业身份联系买家。")),
+    "business_chat_closed": (409, _("本店客服已升级，这个企业联系人会话已结束。")),
+    "business_proactive_ended": (403, _("本店客服已升级，不能再主动联系买家；买家发来消息后可以回复。")),
+    "service_upgrade_not_legacy": (409, _("只有视频号小店（旧）需要升级客服。")),
+    "service_already_upgraded": (409, _("本店客服已经升级。")),
     # chats and groups
     "chat_not_a_contact": (403, _("对方不是你的联系人，请先添加。")),
     "chat_contact_removed_you": (403, _("对方已将你删除，消息发送失败。请先发送朋友验证请求。")),
@@ -162,6 +169,8 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "gift_price_too_high": (422, _("每份礼物的价格不能超过 ¥10,000。")),
     "gift_already_drawn": (409, _("你已经抽过这份群礼物了。")),
     "gift_draw_closed": (409, _("这份群礼物的抽取已结束或尚未开始。")),
+    "gift_not_group_member": (403, _("只有这个群的成员可以领取这份群礼物。")),
+    "gift_giver_cannot_draw": (403, _("送礼人不能领取自己的群礼物。")),
     # store homepage
     "homepage_modules_limit_reached": (422, _("首页模块数量超过上限。")),
     "homepage_module_unknown": (422, _("未知的首页模块类型。")),

@@ -40,6 +40,7 @@ def gift_out(gift: Gift, user) -> dict:
         "recipient_id": gift.recipient_id,
         "sent_from": gift.sent_from,
         "sent_from_label": str(SentFrom(gift.sent_from).label),
+        "conversation_id": gift.conversation_id,
         "message": gift.message,
         "product_id": gift.product_id,
         "sku_id": gift.sku_id,
@@ -93,7 +94,9 @@ def send_gift(request, body: GiftIn, idempotency_key: str = _KEY):
 @router.post("/gifts/group", response={201: GiftOut})
 @refuses("gift_category_excluded", "gift_price_too_high", "product_not_available", "out_of_stock")
 def send_group_gift(request, body: GroupGiftIn, idempotency_key: str = _KEY):
-    """`count` gifts for the named members to draw; the answer carries the draw's commitment."""
+    """`count` gifts to draw: sent into a chats group you are in (`conversation_id`; its members
+    when they draw may draw, and the card goes into the group once paid), or for the named
+    `member_ids` (sent from 2–6). The answer carries the draw's commitment."""
     require_user(request.auth)
     gift = services.send_group_gift(giver=request.auth, idempotency_key=idempotency_key, **body.dict())
     return 201, gift_out(gift, request.auth)
@@ -129,9 +132,11 @@ def accept_gift(request, gift_id: ObjectId, body: AcceptIn):
 
 
 @router.post("/gifts/{gift_id}/draw", response=DrawnOut)
-@refuses("gift_already_drawn", "gift_draw_closed")
+@refuses("gift_already_drawn", "gift_draw_closed", "gift_not_group_member", "gift_giver_cannot_draw")
 def draw_gift(request, gift_id: ObjectId):
-    """Draw a group gift you may draw (once); a winner then accepts it."""
+    """Draw a group gift you may draw (once); a winner then accepts it. A gift sent into a group
+    may be drawn by its members at the time: 403 `gift_not_group_member` for anyone else,
+    `gift_giver_cannot_draw` for its giver."""
     require_user(request.auth)
     entry = services.draw_gift(user=request.auth, gift_id=gift_id)
     gift = _visible(request, gift_id)

@@ -24,6 +24,7 @@ class SendForm(OrdersForm):
         initial=SINGLE,
     )
     recipient_id = forms.TypedChoiceField(label=_("好友"), coerce=int, required=False)
+    group_id = forms.TypedChoiceField(label=_("发到群聊"), coerce=int, required=False)
     member_ids = forms.TypedMultipleChoiceField(
         label=_("可抽取的成员"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -38,25 +39,38 @@ class SendForm(OrdersForm):
         label=_("发送到"), coerce=int, choices=SentFrom.choices, initial=SentFrom.CHAT
     )
 
-    field_aliases = {"sku_id": "sku_id", "recipient_id": "recipient_id", "member_ids": "member_ids"}
+    field_aliases = {
+        "sku_id": "sku_id",
+        "recipient_id": "recipient_id",
+        "conversation_id": "group_id",
+        "member_ids": "member_ids",
+    }
 
-    def __init__(self, *args, skus: list[tuple[int, str]], contacts, **kwargs):
+    def __init__(self, *args, skus: list[tuple[int, str]], contacts, groups, group_id=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku_id"].choices = skus
         people = [(user.pk, str(user)) for user in contacts]
         self.fields["recipient_id"].choices = [("", "—"), *people]
+        self.fields["group_id"].choices = [("", "—"), *((group.pk, str(group)) for group in groups)]
         self.fields["member_ids"].choices = people
         if not self.is_bound:
             self.initial["key"] = secrets.token_hex(8)
             if skus:
                 self.initial["sku_id"] = skus[0][0]
+            if group_id is not None:  # sent from a group's page: a group gift into that group
+                self.initial.update(mode=self.GROUP, group_id=group_id, sent_from=SentFrom.GROUP_CHAT)
 
     def clean(self):
         data = super().clean()
         if data.get("mode") == self.SINGLE and not data.get("recipient_id"):
             self.add_error("recipient_id", _("请选择一位好友。"))
-        if data.get("mode") == self.GROUP and not data.get("member_ids"):
-            self.add_error("member_ids", _("请选择可抽取的成员。"))
+        if data.get("mode") == self.GROUP:
+            if data.get("group_id"):  # into a group: its members draw, sent from the group chat
+                data["sent_from"] = SentFrom.GROUP_CHAT
+            elif data.get("sent_from") in (SentFrom.CHAT, SentFrom.GROUP_CHAT):
+                self.add_error("group_id", _("请选择一个群：群成员在抽取时可抽取。"))
+            elif not data.get("member_ids"):
+                self.add_error("member_ids", _("请选择可抽取的成员。"))
         return data
 
 

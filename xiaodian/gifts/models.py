@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU, Product
+from xiaodian.chats.models import Conversation
 from xiaodian.orders.models import Checkout, Order
 
 from . import rules
@@ -25,6 +26,12 @@ class Gift(models.Model):
     # A single gift's friend (a group gift's recipients are its units' holders).
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     sent_from = models.PositiveSmallIntegerField(_("来源"), choices=SentFrom.choices)
+    # Where it was sent (sent from 0 or 1): the giver's 1:1 chat with the recipient, or the chats
+    # group whose members (at the time they draw) may draw it. The gift card is posted there once
+    # the gift is paid.
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     message = models.CharField(_("留言"), max_length=rules.MESSAGE_MAX, blank=True)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     sku = models.ForeignKey(SKU, on_delete=models.PROTECT, related_name="+")
@@ -34,7 +41,9 @@ class Gift(models.Model):
     state = models.PositiveSmallIntegerField(choices=GiftState.choices, default=GiftState.CLAIMABLE)
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
-    # The group draw: who may draw is a snapshot taken when the gift is made (`GiftMember`).
+    # The group draw: who may draw is the group's members when they draw (`conversation`), or,
+    # for a group gift sent from elsewhere, a snapshot of the ids given (`GiftMember`).
+    # `members_count` is the draw's M: the group's size (the giver left out) when it was sent.
     seed = models.CharField(max_length=2 * rules.SEED_BYTES, blank=True)
     commitment = models.CharField(max_length=64, blank=True)
     members_count = models.PositiveIntegerField(default=0)
@@ -56,6 +65,12 @@ class Gift(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_fen__gte=1, unit_fen__lte=rules.PRICE_MAX_FEN),
                 name="gift_price_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(conversation__isnull=True)
+                | Q(kind=Kind.SINGLE, sent_from=SentFrom.CHAT)
+                | Q(kind=Kind.GROUP, sent_from=SentFrom.GROUP_CHAT),
+                name="gift_conversation_matches_sent_from",
             ),
             models.CheckConstraint(
                 condition=Q(won_count__lte=F("count"), draws_count__lte=F("members_count")),

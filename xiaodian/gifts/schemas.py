@@ -27,11 +27,18 @@ class GiftIn(Schema):
 
 
 class GroupGiftIn(Schema):
-    """`count` gifts of one SKU for the named members to draw (the giver never draws)."""
+    """`count` gifts of one SKU to draw (the giver never draws): sent into a chats group
+    (`conversation_id`, sent from 1: its members at the time they draw may draw, and the card goes
+    into the group once paid), or sent from elsewhere (2–6) for the named `member_ids` to draw."""
 
     sku_id: StrictId
     count: json_int(ge=1, le=rules.GROUP_GIFTS_MAX)  # type: ignore[valid-type]
-    member_ids: list[StrictId] = Field(min_length=1, max_length=rules.GROUP_MEMBERS_MAX + 1)
+    conversation_id: StrictId | None = Field(None, description="the chats group it is sent into")
+    member_ids: list[StrictId] = Field(
+        default_factory=list,
+        max_length=rules.GROUP_MEMBERS_MAX + 1,
+        description="who may draw, when not sent into a group",
+    )
     message: str = Field("", max_length=rules.MESSAGE_MAX)
     sent_from: SentFromCode = SentFrom.GROUP_CHAT  # type: ignore[valid-type]
 
@@ -60,6 +67,7 @@ class GiftOut(Schema):
     recipient_id: int | None
     sent_from: int
     sent_from_label: str
+    conversation_id: int | None = Field(description="the chat it was sent into (sent from 0 or 1)")
     message: str
     product_id: int
     sku_id: int

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU, ProductImage
 from xiaodian.catalog.rules import ProductState
+from xiaodian.chats import selectors as chats
 from xiaodian.core.money import format_fen
 from xiaodian.social.models import Contact
 from xiaodian.stores.rules import StoreState
 
 from . import draw, rules, services
-from .models import Gift, GiftDraw, GiftUnit
+from .models import Gift, GiftDraw, GiftMember, GiftUnit
 from .rules import Kind
 
 
@@ -28,12 +29,23 @@ def sent_by(user: User) -> QuerySet[Gift]:
     return _gifts().filter(giver=user).order_by("-pk")
 
 
+def _may_draw_filter(user_id: int) -> Q:
+    """Group gifts the user may draw or drew: named among a snapshot's members, a member of the
+    chats group it was sent into now (not its giver), or one who drew it (a winner who left the
+    group still holds their gift)."""
+    return Q(kind=Kind.GROUP) & (
+        Q(pk__in=GiftMember.objects.filter(user_id=user_id).values("gift_id"))
+        | Q(conversation_id__in=chats.conversation_ids_of(user_id)) & ~Q(giver_id=user_id)
+        | Q(pk__in=GiftDraw.objects.filter(user_id=user_id).values("gift_id"))
+    )
+
+
 def _received_filter(user: User) -> Q:
-    return Q(kind=Kind.SINGLE, recipient=user) | Q(kind=Kind.GROUP, members__user=user)
+    return Q(kind=Kind.SINGLE, recipient=user) | _may_draw_filter(user.pk)
 
 
 def received_by(user: User) -> QuerySet[Gift]:
-    """Paid gifts sent to the user, and paid group gifts the user may draw."""
+    """Paid gifts sent to the user, and paid group gifts the user may draw (or drew)."""
     return _gifts().filter(_received_filter(user), paid_at__isnull=False).distinct().order_by("-pk")
 
 
@@ -45,8 +57,8 @@ def for_listing(gifts: QuerySet[Gift], user: User) -> QuerySet[Gift]:
 
 
 def visible_gift(user: User, gift_id: int) -> Gift | None:
-    """The gift as its giver, its recipient or one of its members may see it; None for anyone else
-    (and for a recipient or member before it is paid)."""
+    """The gift as its giver, its recipient or one who may draw it (or drew it) may see it; None
+    for anyone else (and for a recipient or member before it is paid)."""
     gift = _gifts().filter(pk=gift_id).first()
     if gift is None:
         return None
@@ -56,7 +68,7 @@ def visible_gift(user: User, gift_id: int) -> Gift | None:
         return None
     if gift.kind == Kind.SINGLE:
         return gift if gift.recipient_id == user.pk else None
-    return gift if gift.members.filter(user=user).exists() else None
+    return gift if Gift.objects.filter(_may_draw_filter(user.pk), pk=gift.pk).exists() else None
 
 
 def unit_of(gift: Gift, user: User) -> GiftUnit | None:
@@ -172,7 +184,7 @@ def gift_cards(ids: list[int], viewer_id: int | None) -> dict[int, dict]:
     if viewer_id is None:
         return {}
     visible = Q(giver_id=viewer_id) | Q(paid_at__isnull=False) & (
-        Q(kind=Kind.SINGLE, recipient_id=viewer_id) | Q(kind=Kind.GROUP, members__user_id=viewer_id)
+        Q(kind=Kind.SINGLE, recipient_id=viewer_id) | _may_draw_filter(viewer_id)
     )
     gifts = list(_gifts().filter(visible, pk__in=list(ids)).distinct())
     images = {}

@@ -8,6 +8,7 @@ sends it on (20); a day after payment the core cancels whatever is still waiting
 (`cancel_unaccepted_gift` → `order_cancelled` → `settle_cancelled_payment`), and the ledger takes
 the refund back out through `line_refunded`. This app keeps the gift's own states in step."""
 
+import logging
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -16,6 +17,9 @@ from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
 from xiaodian.catalog.models import SKU
+from xiaodian.chats import selectors as chats
+from xiaodian.chats import services as chat_services
+from xiaodian.chats.rules import MessageKind
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pagination import MAX_ID
@@ -28,6 +32,8 @@ from xiaodian.social.selectors import has_contact
 from . import draw, rules
 from .models import Gift, GiftDraw, GiftMember, GiftUnit
 from .rules import GiftState, Kind, SentFrom
+
+log = logging.getLogger(__name__)
 
 # ------------------------------------------------------------------------------------- checks
 
@@ -97,6 +103,10 @@ def send_gift(
     then pays (`orders.pay_checkout`). The same key and body answer the same gift."""
     message = clean_message(message)
     _check_sent_from(sent_from)
+    if sent_from == SentFrom.GROUP_CHAT:
+        raise DomainError(
+            "validation_error", _("送给一位好友的礼物从单聊送出；群聊里请送群礼物。"), field="sent_from"
+        )
     if type(recipient_id) is not int or not 1 <= recipient_id <= MAX_ID:
         raise DomainError("validation_error", field="recipient_id")
     recipient = User.objects.filter(pk=recipient_id, is_active=True).first()
@@ -105,6 +115,9 @@ def send_gift(
     if recipient.pk != giver.pk and not has_contact(giver.pk, recipient.pk):
         raise DomainError("gift_recipient_not_contact", field="recipient_id")
     sku = _giftable_sku(sku_id)
+    conversation = None
+    if sent_from == SentFrom.CHAT and recipient.pk != giver.pk:  # the card goes into their 1:1 chat
+        conversation, _created = chat_services.open_direct(user=giver, other_id=recipient.pk)
     with transaction.atomic():
         placed = orders.place_order(
             buyer=giver,
@@ -120,6 +133,7 @@ def send_gift(
             giver=giver,
             recipient=recipient,
             sent_from=sent_from,
+            conversation=conversation,
             message=message,
             product_id=sku.product_id,
             sku=sku,
@@ -137,14 +151,18 @@ def send_group_gift(
     giver: User,
     sku_id: int,
     count: int,
-    member_ids: Sequence[int],
     idempotency_key: str,
+    conversation_id: int | None = None,
+    member_ids: Sequence[int] = (),
     sent_from: int = SentFrom.GROUP_CHAT,
     message: str = "",
 ) -> Gift:
-    """`count` gifts of one SKU for the given members to draw (the giver never draws). Who may
-    draw is the members named now (a snapshot). The draw is committed to here: a secret seed is
-    drawn and its SHA-256 kept as the published commitment."""
+    """`count` gifts of one SKU to draw (the giver never draws). Sent into a chats group
+    (`conversation_id`, sent from 1), whoever is a member of that group when they draw may draw,
+    and the card goes into the group once paid; sent from elsewhere (2–6), who may draw is the
+    members named now (a snapshot). The draw is committed to here: a secret seed is drawn and its
+    SHA-256 kept as the published commitment; its M is the group's size (the giver left out) or
+    the number of members named."""
     message = clean_message(message)
     _check_sent_from(sent_from)
     if type(count) is not int or not 1 <= count <= rules.GROUP_GIFTS_MAX:
@@ -153,6 +171,71 @@ def send_group_gift(
             _("礼物份数须为 1–%(n)d。") % {"n": rules.GROUP_GIFTS_MAX},
             field="count",
         )
+    members: set[int] | None = None
+    group_id: int | None = None
+    if conversation_id is not None:
+        group_id, members_count = _group_draw(giver, conversation_id, member_ids, sent_from)
+    else:
+        members = _named_members(giver, member_ids, sent_from)
+        members_count = len(members)
+    sku = _giftable_sku(sku_id)
+    with transaction.atomic():
+        placed = orders.place_order(
+            buyer=giver,
+            items=[orders.LineRequest(sku_id=sku.pk, quantity=count)],
+            open_gift=True,
+            idempotency_key=idempotency_key,
+        )
+        if placed.replayed:
+            return _replayed_gift(
+                placed, message=message, sent_from=sent_from, conversation_id=group_id, members=members
+            )
+        units = sorted(placed.orders, key=lambda o: o.pk)
+        seed = draw.new_seed()
+        gift = Gift.objects.create(
+            kind=Kind.GROUP,
+            giver=giver,
+            sent_from=sent_from,
+            conversation_id=group_id,
+            message=message,
+            product_id=sku.product_id,
+            sku=sku,
+            count=count,
+            unit_fen=units[0].total_fen,
+            checkout=placed.checkout,
+            created_at=clock.now(),
+            seed=seed,
+            commitment=draw.commitment(seed),
+            members_count=members_count,
+        )
+        GiftUnit.objects.bulk_create(GiftUnit(gift=gift, index=i, order=o) for i, o in enumerate(units))
+        GiftMember.objects.bulk_create(GiftMember(gift=gift, user_id=i) for i in sorted(members or ()))
+    return gift
+
+
+def _group_draw(giver: User, conversation_id, member_ids: Sequence[int], sent_from: int) -> tuple[int, int]:
+    """A group gift sent into a chats group the giver is in: (the group, its M)."""
+    if sent_from != SentFrom.GROUP_CHAT:
+        raise DomainError("validation_error", _("发到群聊的群礼物来源为群聊。"), field="sent_from")
+    if member_ids:
+        raise DomainError(
+            "validation_error", _("发到群聊的群礼物由群成员抽取，不另选成员。"), field="member_ids"
+        )
+    if type(conversation_id) is not int or not 1 <= conversation_id <= MAX_ID:
+        raise DomainError("validation_error", field="conversation_id")
+    group = chats.group_of(giver, conversation_id)
+    if group is None:
+        raise DomainError("not_found", field="conversation_id")
+    others = chats.member_count(group.pk) - 1
+    if others < 1:
+        raise DomainError("validation_error", _("群里还没有其他成员。"), field="conversation_id")
+    return group.pk, others
+
+
+def _named_members(giver: User, member_ids: Sequence[int], sent_from: int) -> set[int]:
+    """A group gift sent from outside the chats (2–6): the members named now may draw."""
+    if sent_from in (SentFrom.CHAT, SentFrom.GROUP_CHAT):
+        raise DomainError("validation_error", _("从群聊送出的群礼物须选择一个群。"), field="conversation_id")
     wanted = {i for i in member_ids if type(i) is int and 1 <= i <= MAX_ID}
     if len(wanted) != len(set(member_ids)):
         raise DomainError("validation_error", field="member_ids")
@@ -166,36 +249,7 @@ def send_group_gift(
     members = set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
     if members != wanted:
         raise DomainError("not_found", field="member_ids")
-    sku = _giftable_sku(sku_id)
-    with transaction.atomic():
-        placed = orders.place_order(
-            buyer=giver,
-            items=[orders.LineRequest(sku_id=sku.pk, quantity=count)],
-            open_gift=True,
-            idempotency_key=idempotency_key,
-        )
-        if placed.replayed:
-            return _replayed_gift(placed, message=message, sent_from=sent_from, members=members)
-        units = sorted(placed.orders, key=lambda o: o.pk)
-        seed = draw.new_seed()
-        gift = Gift.objects.create(
-            kind=Kind.GROUP,
-            giver=giver,
-            sent_from=sent_from,
-            message=message,
-            product_id=sku.product_id,
-            sku=sku,
-            count=count,
-            unit_fen=units[0].total_fen,
-            checkout=placed.checkout,
-            created_at=clock.now(),
-            seed=seed,
-            commitment=draw.commitment(seed),
-            members_count=len(members),
-        )
-        GiftUnit.objects.bulk_create(GiftUnit(gift=gift, index=i, order=o) for i, o in enumerate(units))
-        GiftMember.objects.bulk_create(GiftMember(gift=gift, user_id=i) for i in sorted(members))
-    return gift
+    return members
 
 
 # -------------------------------------------------------------------------------------- draw
@@ -220,11 +274,19 @@ def draw_closed(gift: Gift, now) -> bool:
 
 
 def draw_gift(*, user: User, gift_id: int) -> GiftDraw:
-    """A member draws a paid group gift, once, before the draw closes. A winner holds the next
+    """A member draws a paid group gift, once, before the draw closes: a member of its chats group
+    at the time of drawing (403 otherwise), or one of the members named. A winner holds the next
     unit (the orders core names them its recipient) and accepts it with an address."""
     with transaction.atomic():
         gift = Gift.objects.select_for_update().filter(pk=gift_id, kind=Kind.GROUP).first()
-        if gift is None or not GiftMember.objects.filter(gift=gift, user=user).exists():
+        if gift is None:
+            raise DomainError("not_found")
+        if gift.conversation_id is not None:  # the group's members now, the giver left out
+            if gift.giver_id == user.pk:
+                raise DomainError("gift_giver_cannot_draw")
+            if not chats.is_member(user.pk, gift.conversation_id):
+                raise DomainError("gift_not_group_member")
+        elif not GiftMember.objects.filter(gift=gift, user=user).exists():
             raise DomainError("not_found")
         if GiftDraw.objects.filter(gift=gift, user=user).exists():
             raise DomainError("gift_already_drawn")
@@ -304,7 +366,32 @@ def record_gift_paid(*, order_ids: list[int]) -> int:
         .distinct()
     ):
         paid += Gift.objects.filter(pk=gift_id, paid_at__isnull=True).update(paid_at=paid_at)
+        post_gift_card(gift_id=gift_id)
     return paid
+
+
+def post_gift_card(*, gift_id: int) -> bool:
+    """A paid gift's card goes into the chat it was sent into (the 1:1 chat with the recipient, or
+    the group), from the giver. Once: the message's client id is `gift-<id>`, so a second run
+    answers the message already there. If the giver can no longer write there (left the group,
+    deleted by the friend), no card is posted; the gift stands (我的礼物). Answers whether the card
+    is in the chat."""
+    gift = Gift.objects.select_related("giver").filter(pk=gift_id, paid_at__isnull=False).first()
+    if gift is None or gift.conversation_id is None:
+        return False
+    try:
+        chat_services.send_message(
+            user=gift.giver,
+            conversation_id=gift.conversation_id,
+            kind=MessageKind.CARD,
+            card_kind="gift",
+            card_id=gift.pk,
+            client_id=f"gift-{gift.pk}",
+        )
+    except DomainError as exc:
+        log.info("gift %s: no card in conversation %s (%s)", gift.pk, gift.conversation_id, exc.code)
+        return False
+    return True
 
 
 def record_gift_cancelled(*, order_ids: list[int]) -> int:

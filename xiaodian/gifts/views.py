@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xiaodian.catalog.models import Product
+from xiaodian.chats import selectors as chats
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pages import require_ids
@@ -55,10 +56,14 @@ def send(request):
         raise Http404
     skus = selectors.giftable_skus(product.pk)
     contacts = selectors.contacts_of(request.user)
+    groups = chats.groups_of(request.user)
+    group = request.GET.get("group", "")
     form = SendForm(
         request.POST if request.method == "POST" else None,
         skus=selectors.sku_choices(skus),
         contacts=contacts,
+        groups=groups,
+        group_id=int(group) if is_digits(group) and any(g.pk == int(group) for g in groups) else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -70,7 +75,11 @@ def send(request):
             "sent_from": data["sent_from"],
         }
         try:
-            if data["mode"] == SendForm.GROUP:
+            if data["mode"] == SendForm.GROUP and data["group_id"]:
+                gift = services.send_group_gift(
+                    count=data["count"], conversation_id=data["group_id"], **common
+                )
+            elif data["mode"] == SendForm.GROUP:
                 gift = services.send_group_gift(count=data["count"], member_ids=data["member_ids"], **common)
             else:
                 gift = services.send_gift(recipient_id=data["recipient_id"], **common)
@@ -85,6 +94,7 @@ def send(request):
         "skus": skus,
         "excluded": excluded,
         "has_contacts": bool(contacts),
+        "has_groups": bool(groups),
     }
     return render(request, "gifts/send.html", context)
 
@@ -156,7 +166,11 @@ def detail(request, gift_id: int):
         "drawn": GiftDraw.objects.filter(gift=gift, user=request.user).exists(),
         "may_draw": gift.kind == Kind.GROUP
         and gift.giver_id != request.user.pk
-        and not services.draw_closed(gift, now),
+        and not services.draw_closed(gift, now)
+        and (gift.conversation_id is None or chats.is_member(request.user.pk, gift.conversation_id)),
+        "group": chats.group_of(request.user, gift.conversation_id)
+        if gift.kind == Kind.GROUP and gift.conversation_id
+        else None,
         "order_ids": list(gift.units.values_list("order_id", flat=True))
         if gift.giver_id == request.user.pk
         else [],

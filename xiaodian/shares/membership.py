@@ -6,8 +6,8 @@ One small function per channel, `(channel_id, user_id, shared_at) -> bool`:
 - `chat`, `group`: the user is a member of that 1:1 or group conversation (chats), and was one when
   the card was shared (a group's earlier messages are not a later member's to read);
 - `moment`: the user may see the Moments post (social: the author's mutual contacts);
-- `business_chat`: the buyer of the business-contact conversation — NOT WIRED: business contacts
-  are not built yet, so `not_wired` answers False and no business-chat share verifies (scene 1).
+- `business_chat`: the buyer of that business chat (xiaodian/business: a store's staff member holds
+  the buyer as a business contact with their consent), since before the share.
 
 Tests may put their own answer in `CHECKS` (monkeypatch.setitem).
 """
@@ -15,6 +15,7 @@ Tests may put their own answer in `CHECKS` (monkeypatch.setitem).
 from collections.abc import Callable
 from datetime import datetime
 
+from xiaodian.business import selectors as business
 from xiaodian.chats.models import Member
 from xiaodian.chats.rules import Kind
 from xiaodian.social import selectors as social
@@ -46,7 +47,7 @@ CHECKS: dict[str, IsMember] = {
     Channel.CHAT: _in_conversation(Kind.DIRECT),
     Channel.GROUP: _in_conversation(Kind.GROUP),
     Channel.MOMENT: may_see_moment,
-    Channel.BUSINESS_CHAT: not_wired,
+    Channel.BUSINESS_CHAT: business.is_chat_buyer,
 }
 
 

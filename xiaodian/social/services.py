@@ -117,16 +117,19 @@ def accept_contact_request(*, user: User, request_id: int) -> ContactRequest:
     """Accept a request addressed to `user`: create the missing edges both ways (the sender's and
     the recipient's), each within its owner's limit."""
     with transaction.atomic():
-        sender_id = (
-            ContactRequest.objects.filter(pk=request_id, recipient=user)
-            .values_list("sender_id", flat=True)
-            .first()
+        # Both users' rows, locked in primary-key order by one statement: the sender is found
+        # through the request (none when it is not this user's: `_pending_for` answers not_found).
+        asking = ContactRequest.objects.filter(pk=request_id, recipient=user).values("sender_id")
+        locked = (
+            User.objects.select_for_update()
+            .filter(Q(pk=user.pk) | Q(pk__in=asking))
+            .order_by("pk")
+            .only("pk", "username", "display_name")
         )
-        if sender_id is None:
-            raise DomainError("not_found")
-        names = {pk: str(u) for pk, u in _lock_users([user.pk, sender_id]).items()}
+        names = {u.pk: str(u) for u in locked}
         request = _pending_for(user, request_id)
         request.recipient = user
+        sender_id = request.sender_id
         now = clock.now()
         existing = set(
             Contact.objects.filter(selectors.between(user.pk, sender_id)).values_list("owner_id", flat=True)

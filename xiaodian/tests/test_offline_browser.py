@@ -17,6 +17,7 @@ from xiaodian.accounts.models import User
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.alliance import services as alliance
 from xiaodian.alliance.models import LivePromotion, Promoter
+from xiaodian.business.models import Contact as BusinessContact
 from xiaodian.catalog.models import Product
 from xiaodian.chats import services as chats
 from xiaodian.complaints import services as complaints
@@ -68,6 +69,8 @@ NOT_PAGES = {
     "stores:homepage_order": "POST, JSON (the homepage editor's drag and drop)",
     "alliance:share": "a redirect to the product page through a promotion link",
     "shares:open": "a redirect to a shared card's page, carrying the share",
+    "business:invite": "POST (its button is on the store's business contacts page)",
+    "business:send_card": "POST (its form is on the store's business contacts page)",
     "chats:open_direct": "POST (发消息 from a contact, then the chat page)",
     "chats:create_group": "POST (its form is on /chats/)",
     "chats:send": "POST (the composer without the websocket)",
@@ -148,6 +151,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         message="新年快乐",
     )
     s = shop.pk
+    orchard = Store.objects.get(name="小满的果园")  # the legacy video store: its business contact
+    orchard_chat = BusinessContact.objects.get(store=orchard).conversation_id
     everyone = [
         "/",
         "/signup/",
@@ -167,6 +172,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/video-accounts/{promoter.video_account_id}/",  # links the showcase
         f"/mini-programs/{program.pk}/",
         "/search/?q=茶",
+        "/discover/",
+        "/live-square/",
         "/api/v1/docs",
         "/admin/login/",
     ]
@@ -204,6 +211,9 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/gifts/{gift.pk}/verify/",
         "/contacts/",
         "/moments/",
+        "/business/",
+        f"/business/stores/{orchard.pk}/consent/",
+        f"/chats/{orchard_chat}/",
     ]
     merchant_pages = [
         "/workbench/",
@@ -233,6 +243,8 @@ def _seeded_pages() -> dict[str, list[str]]:
         f"/stores/{s}/service/",
         f"/stores/{s}/service/conversations/{conversation.pk}/",
         f"/stores/{s}/service/settings/",
+        f"/stores/{orchard.pk}/business/",
+        f"/stores/{orchard.pk}/service/upgrade/",
         "/content/",
         f"/official-accounts/{official.pk}/articles/new/",
         f"/video-accounts/{channel.pk}/videos/new/",
@@ -242,7 +254,14 @@ def _seeded_pages() -> dict[str, list[str]]:
         "": everyone,
         "buyer2": buyer_pages,
         "merchant": merchant_pages,
-        "ops": ["/ops/", "/ops/disputes/", "/ops/complaints/", "/ops/money/", "/ops/alliance/"],
+        "ops": [
+            "/ops/",
+            "/ops/disputes/",
+            "/ops/complaints/",
+            "/ops/money/",
+            "/ops/alliance/",
+            "/ops/exposure/",
+        ],
         "agency1": ["/alliance/", "/alliance/agency/"],
         "creator": ["/alliance/", "/alliance/touchpoints/"],
     }

@@ -1,7 +1,9 @@
 """The demo data of CONTRACT.md: six accounts (password demo12345), the merchant's stores and
 their products (with SKUs and generated images), and each store's touchpoints: a linked official
 account with an article, a linked video account with a short video and a scheduled live room, and
-a composed homepage."""
+a composed homepage. And the private domain (issue 21): contacts, a 1:1 chat and a group with
+messages and cards, Moments posts with cards (the shares the history's scene 9/10/11 orders come
+through), a 1:1 gift and a group gift sent into the group."""
 
 import io
 import random
@@ -25,14 +27,19 @@ from xiaodian.aftersales import services as aftersales
 from xiaodian.aftersales.models import AfterSale
 from xiaodian.aftersales.rules import Kind, Reason
 from xiaodian.alliance import services as alliance
+from xiaodian.business import demo as business_demo
 from xiaodian.catalog import services as catalog
 from xiaodian.catalog.models import SKU, Product
 from xiaodian.catalog.rules import ProductState
+from xiaodian.chats import services as chats
+from xiaodian.chats.models import Conversation
 from xiaodian.content import services as content
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
 from xiaodian.coupons import services as coupons
+from xiaodian.gifts import services as gifts
+from xiaodian.gifts.models import Gift
 from xiaodian.live import services as live
 from xiaodian.orders import services as orders
 from xiaodian.orders.models import Order, OrderLine
@@ -42,6 +49,8 @@ from xiaodian.reviews.models import Review
 from xiaodian.scoring import selectors as scores
 from xiaodian.scoring import services as scoring
 from xiaodian.scoring.days import SHANGHAI
+from xiaodian.shares import rules as share_rules
+from xiaodian.shares.models import Share
 from xiaodian.social import services as social
 from xiaodian.stores import services as stores
 from xiaodian.stores.models import Category, Store
@@ -125,26 +134,117 @@ def seed_demo(stdout=None) -> None:
     _seed_products(demo_stores, by_name, say)
     rooms: dict[str, int] = {}
     sources = _seed_touchpoints(demo_stores, users, say, rooms)
-    _seed_history(demo_stores, users, sources, say)
+    # The private domain comes first, before the history: its orders of scenes 9, 10 and 11 come
+    # through the cards 小王 shared then.
+    with clock.travel_to(clock.now() - timedelta(days=HISTORY_DAYS + 2)):
+        group, shares = _seed_social(demo_stores, users, say)
+    _seed_history(demo_stores, users, sources, shares, say)
     _seed_coupons(demo_stores["山野官方旗舰店"], rooms["山野官方旗舰店"], say)
     _seed_alliance(demo_stores["拾光服饰"], users, say)
-    _seed_social(users, say)
+    _seed_gifts(demo_stores["好物书房"], users, group, say)
+    business_demo.seed(demo_stores, users, say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
 
 
-def _seed_social(users: dict, say) -> None:
-    """Contacts and Moments (issue 21): buyer, buyer2 and creator are each other's contacts, one
-    request waits for buyer2, and buyer's Moment has buyer2's like and comment."""
+# The history's private-domain scenes name the card 小王 shared into that channel (a share: the
+# source type shares.rules.SOURCE_TYPE, verified at checkout: 小李 is in the chat, the group, or
+# may see the Moments post).
+SHARED_IN = {Scene.CHAT: "chat_share", Scene.GROUP_CHAT: "group_share", Scene.MOMENTS: "moment_share"}
+
+
+def _seed_social(demo_stores: dict, users: dict, say) -> tuple[Conversation, dict[str, dict[str, int]]]:
+    """Contacts, chats and Moments (issue 21), through their services: buyer, buyer2 and creator
+    are each other's contacts, one request waits for buyer2; buyer and buyer2 chat 1:1, the three
+    are in a group, and buyer shares the two history stores' cards in both and on Moments (buyer2
+    likes and comments), plus a product card. Answers the group, and per store the shares'
+    ids by channel (SHARED_IN)."""
+    buyer, buyer2, creator = users["buyer"], users["buyer2"], users["creator"]
     for sender, recipient in (("buyer", "buyer2"), ("creator", "buyer"), ("creator", "buyer2")):
         asked = social.send_contact_request(sender=users[sender], recipient_id=users[recipient].pk)
         social.accept_contact_request(user=users[recipient], request_id=asked.pk)
-    social.send_contact_request(
-        sender=users["merchant"], recipient_id=users["buyer2"].pk, greeting="我是山野的店主"
+    social.send_contact_request(sender=users["merchant"], recipient_id=buyer2.pk, greeting="我是山野的店主")
+    chat, _new = chats.open_direct(user=buyer, other_id=buyer2.pk)
+    group = chats.create_group(owner=buyer, title="山野茶友群")
+    for member in (buyer2, creator):
+        invitation = chats.invite(user=buyer, conversation_id=group.pk, invitee_id=member.pk)
+        chats.accept_invitation(user=member, invitation_id=invitation.pk)
+    say_in = partial(chats.send_message, kind="text")
+    say_in(user=buyer, conversation_id=chat.pk, text="周末去山里喝茶了，给你推荐两家店。")
+    say_in(user=creator, conversation_id=group.pk, text="大家好，我是阿梅，最近在试新茶。")
+    say_in(user=buyer, conversation_id=group.pk, text="欢迎！我把常买的店发到群里。")
+    shares: dict[str, dict[str, int]] = {}
+    texts = {
+        "山野官方旗舰店": "周末去山里喝了一天的茶，推荐大家也去走走。",
+        "拾光服饰": "通勤穿的衣服都在这家买。",
+    }
+    for name, text in texts.items():
+        store = demo_stores[name]
+        card = {"kind": "card", "card_kind": "store", "card_id": store.pk}
+        chats.send_message(user=buyer, conversation_id=chat.pk, **card)
+        chats.send_message(user=buyer, conversation_id=group.pk, **card)
+        post = social.create_post(author=buyer, text=text, card_kind="store", card_id=store.pk)
+        found = {
+            (s.channel, s.channel_id): s.pk
+            for s in Share.objects.filter(sharer=buyer, kind=share_rules.CardKind.STORE, card_id=store.pk)
+        }
+        shares[name] = {
+            "chat_share": found[(share_rules.Channel.CHAT, chat.pk)],
+            "group_share": found[(share_rules.Channel.GROUP, group.pk)],
+            "moment_share": found[(share_rules.Channel.MOMENT, post.pk)],
+        }
+    social.like_post(user=buyer2, post_id=post.pk)
+    social.comment_on_post(user=buyer2, post_id=post.pk, text="看起来很惬意！")
+    tea = Product.objects.filter(store=demo_stores["山野官方旗舰店"], state=ProductState.LISTED).order_by(
+        "pk"
     )
-    post = social.create_post(author=users["buyer"], text="周末去山里喝了一天的茶，推荐大家也去走走。")
-    social.like_post(user=users["buyer2"], post_id=post.pk)
-    social.comment_on_post(user=users["buyer2"], post_id=post.pk, text="看起来很惬意！")
-    say("  contacts and a Moments post for buyer, buyer2 and creator")
+    product = {"kind": "card", "card_kind": "product", "card_id": tea.first().pk}
+    chats.send_message(user=buyer, conversation_id=chat.pk, **product)
+    say_in(user=buyer2, conversation_id=chat.pk, text="收到，这款绿茶看着不错，我去下单。")
+    chats.send_message(user=creator, conversation_id=group.pk, **product)
+    say_in(user=buyer2, conversation_id=group.pk, text="我也买过，明前的确实香。")
+    say(f"  contacts, a 1:1 chat, the group #{group.pk} and Moments with store and product cards")
+    return group, shares
+
+
+def _seed_gifts(books: Store, users: dict, group: Conversation, say) -> None:
+    """Gifts (issue 21), from buyer2 (buyer places no order): a book to creator, its card in their
+    1:1 chat, waiting for her to accept it; and two books sent into the group as a group gift,
+    its card in the group; creator has drawn (and won, as 2 gifts among 2 members must), buyer
+    may still draw."""
+    buyer2, creator = users["buyer2"], users["creator"]
+    sku = (
+        SKU.objects.filter(product__store=books, product__state=ProductState.LISTED, is_active=True)
+        .order_by("price_fen", "pk")
+        .first()
+    )
+    single = gifts.send_gift(
+        giver=buyer2,
+        recipient_id=creator.pk,
+        sku_id=sku.pk,
+        message="谢谢你推荐的茶，送你一本书。",
+        idempotency_key="demo-gift-1",
+    )
+    _pay_gift(single)
+    shared = gifts.send_group_gift(
+        giver=buyer2,
+        sku_id=sku.pk,
+        count=2,
+        conversation_id=group.pk,
+        message="群里的朋友，送两本书，先到先得。",
+        idempotency_key="demo-gift-2",
+    )
+    _pay_gift(shared)
+    gifts.draw_gift(user=creator, gift_id=shared.pk)
+    say(f"  gift #{single.pk} to creator and group gift #{shared.pk} in the group (creator drew)")
+
+
+def _pay_gift(gift: Gift) -> None:
+    """The giver pays in the sandbox; the gift's `order_paid` handler runs now (its day starts and
+    its card goes into the chat; the worker's run later finds it done)."""
+    order_ids = list(gift.units.order_by("index").values_list("order_id", flat=True))
+    payment = orders.pay_checkout(buyer=gift.giver, order_id=order_ids[0])
+    sandbox.pay_for(payment.out_trade_no)
+    gifts.record_gift_paid(order_ids=order_ids)
 
 
 def _seed_coupons(store: Store, room_id: int, say) -> None:
@@ -579,12 +679,11 @@ HISTORY_DAYS = 60
 HISTORY_SEED = 20261122  # the same history on every machine (relative to the day it is seeded)
 # Where the purchases started (core.scenes), and how often. No live-room orders: those are placed
 # only through a live room (orders.sources.HELD_SOURCES), and the demo's rooms have not gone live.
-# The scenes without a source below (the feed, chats, groups, Moments, business contacts) are
-# claimed with none, so the orders record scene 1 (orders.sources.recorded: a scene needs a
-# verifiable source); they stay in the draw so the history is the same on every machine.
+# Every scene drawn here has a source the checkout verifies (or needs none: search, other); the
+# discovery feed (8) and business contacts (13) have no source yet, so they are left out rather
+# than claimed without one (which would record scene 1).
 HISTORY_SCENES = {
     Scene.SEARCH: 8,
-    Scene.FEED: 5,
     Scene.ARTICLE: 4,
     Scene.SHORT_VIDEO: 4,
     Scene.STORE_HOMEPAGE: 3,
@@ -594,7 +693,6 @@ HISTORY_SCENES = {
     Scene.GROUP_CHAT: 3,
     Scene.MOMENTS: 2,
     Scene.MINI_PROGRAM: 2,
-    Scene.BUSINESS_CONTACT: 1,
 }
 # The source a purchase of a scene names (orders.sources.SCENE_SOURCES); the other scenes name none.
 SCENE_SOURCES = {
@@ -604,6 +702,7 @@ SCENE_SOURCES = {
     Scene.MINI_PROGRAM: "mini_program",
     Scene.PRODUCT_SHARE: "share",
     Scene.SEARCH: "search",
+    **SHARED_IN,
 }
 HISTORY_ADDRESSES = (
     {
@@ -667,7 +766,7 @@ class _Timeline:
                     step()
 
 
-def _seed_history(demo_stores: dict, users: dict, sources: dict, say) -> None:
+def _seed_history(demo_stores: dict, users: dict, sources: dict, shares: dict, say) -> None:
     """Two months of orders of 小李 (buyer2), through the services: placed, paid in the payment
     sandbox, shipped (a few late), received, reviewed, a few left unpaid and two refunded; then
     every store's score. `buyer` keeps no history: the demo (and its browser tests) start with
@@ -677,7 +776,8 @@ def _seed_history(demo_stores: dict, users: dict, sources: dict, say) -> None:
     timeline = _Timeline()
     for store_name, (paid, unpaid, late, refunds) in HISTORY.items():
         store = demo_stores[store_name]
-        named = {**sources[store_name], "share": users["buyer"].pk, "search": None}  # 小王 shares with 小李
+        # 小王 shares with 小李: a product link (4), and cards in their chat, group and Moments (9–11)
+        named = {**sources[store_name], "share": users["buyer"].pk, "search": None, **shares[store_name]}
         purchases = _plan_purchases(store, paid + unpaid, named, rng, now)
         _tell_stories(timeline, purchases, users, rng, unpaid=unpaid, late=late, refunds=refunds)
     _daily_scores(timeline, now)
@@ -736,7 +836,7 @@ def _plan_purchases(store: Store, count: int, named: dict, rng: random.Random, n
                 lines=sorted(lines.items()),
                 scene=scene,
                 address=rng.choice(HISTORY_ADDRESSES),
-                source_type=source_type,
+                source_type=share_rules.SOURCE_TYPE if source_type in SHARED_IN.values() else source_type,
                 source_id=named.get(source_type),
             )
         )

@@ -36,17 +36,22 @@ def tour() -> list[Shot]:
     article = Article.objects.filter(state="published").order_by("pk").first()
     video = Video.objects.filter(state="published").order_by("pk").first()
     room = LiveRoom.objects.order_by("pk").first()
-    gift = Gift.objects.order_by("pk").first()  # the demo holds none; a gift made for the photos
+    # the demo's group gift (buyer2 sent it into the group), else any gift made for the photos
+    gift = Gift.objects.order_by("kind", "pk").first()  # "group" before "single"
     showcase = Promoter.objects.filter(user__username="creator").values_list("pk", flat=True).first()
     chat = Member.objects.filter(user__username="buyer2").order_by("-conversation__last_message_at")
     direct = chat.filter(conversation__kind="direct").values_list("conversation_id", flat=True).first()
     group = chat.filter(conversation__kind="group").values_list("conversation_id", flat=True).first()
+    business = chat.filter(conversation__kind="business").values_list("conversation_id", flat=True).first()
+    orchard = Store.objects.filter(is_legacy_video=True).values_list("pk", flat=True).first()
     maybe = [
         ("", "home", "/"),
         ("", "login", "/login/"),
         ("", "shop", f"/shop/{s}/"),
         ("", "product", f"/products/{product.pk}/" if product else None),
         ("", "search", "/search/?q=茶"),
+        ("buyer2", "discover", "/discover/"),
+        ("buyer2", "live-square", "/live-square/"),
         ("", "article", f"/articles/{article.pk}/" if article else None),
         ("", "video", f"/videos/{video.pk}/" if video else None),
         ("", "live-room", f"/live-rooms/{room.pk}/" if room else None),
@@ -69,6 +74,9 @@ def tour() -> list[Shot]:
         ("buyer2", "gift-verify", f"/gifts/{gift.pk}/verify/" if gift and gift.kind == "group" else None),
         ("buyer2", "contacts", "/contacts/"),
         ("buyer2", "moments", "/moments/"),
+        ("buyer2", "business-contacts", "/business/"),
+        ("buyer2", "business-chat", f"/chats/{business}/" if business else None),
+        ("buyer2", "business-consent", f"/business/stores/{orchard}/consent/" if orchard else None),
         ("", "showcase", f"/alliance/showcase/{showcase}/" if showcase else None),
         ("merchant", "workbench", f"/stores/{s}/workbench/"),
         ("merchant", "products", f"/stores/{s}/products/"),
@@ -84,6 +92,8 @@ def tour() -> list[Shot]:
         ("merchant", "store-alliance", f"/stores/{s}/alliance/"),
         ("merchant", "store-coupons", f"/stores/{s}/coupons/"),
         ("merchant", "money", f"/stores/{s}/money/"),
+        ("merchant", "store-business", f"/stores/{orchard}/business/" if orchard else None),
+        ("merchant", "service-upgrade", f"/stores/{orchard}/service/upgrade/" if orchard else None),
         ("creator", "alliance-center", "/alliance/"),
         ("creator", "alliance-touchpoints", "/alliance/touchpoints/"),
         ("agent", "service-workbench", f"/stores/{s}/service/"),
@@ -92,5 +102,6 @@ def tour() -> list[Shot]:
         ("ops", "complaints", "/ops/complaints/"),
         ("ops", "ops-money", "/ops/money/"),
         ("ops", "ops-alliance", "/ops/alliance/"),
+        ("ops", "ops-exposure", "/ops/exposure/"),
     ]
     return [Shot(account, name, path) for account, name, path in maybe if path is not None]

@@ -2,11 +2,14 @@ import itertools
 
 import pytest
 
+from xiaodian.chats import services as chats
 from xiaodian.core import clock
 from xiaodian.core.events import run_pending
 from xiaodian.gifts import services
+from xiaodian.gifts.rules import SentFrom
 from xiaodian.orders import services as orders
 from xiaodian.orders.tests.conftest import buyer, make_sku  # noqa: F401
+from xiaodian.social.selectors import has_contact
 from xiaodian.social.tests.conftest import befriend  # noqa: F401
 from xiaodian.wechatpay_sandbox.testing import pay_in_sandbox
 
@@ -78,6 +81,9 @@ def members(make_user):
 
 @pytest.fixture
 def send_group(giver, sku, members):
+    """send_group(...): a group gift for named members to draw (a snapshot: sent from a video
+    account, not from a chats group)."""
+
     def do(count=3, who=None, **fields):
         values = {
             "giver": giver,
@@ -85,6 +91,48 @@ def send_group(giver, sku, members):
             "count": count,
             "member_ids": [m.pk for m in (who if who is not None else members)],
             "idempotency_key": f"gg{next(_keys)}",
+            "message": "新年快乐",
+            "sent_from": SentFrom.VIDEO_ACCOUNT,
+        }
+        return services.send_group_gift(**(values | fields))
+
+    return do
+
+
+@pytest.fixture
+def make_group(befriend):
+    """make_group(owner, *members): a chats group the owner made; each member befriended (if not
+    yet), invited and in (chats' services)."""
+
+    def make(owner, *people, title="相亲相爱一家人"):
+        group = chats.create_group(owner=owner, title=title)
+        for person in people:
+            if not has_contact(owner.pk, person.pk):
+                befriend(owner, person)
+            invitation = chats.invite(user=owner, conversation_id=group.pk, invitee_id=person.pk)
+            chats.accept_invitation(user=person, invitation_id=invitation.pk)
+        return group
+
+    return make
+
+
+@pytest.fixture
+def group(make_group, giver, members):
+    """A chats group of the giver and the five members."""
+    return make_group(giver, *members)
+
+
+@pytest.fixture
+def send_to_group(giver, sku, group):
+    """send_to_group(...): a group gift sent into the group (sent from 1)."""
+
+    def do(count=3, **fields):
+        values = {
+            "giver": giver,
+            "sku_id": sku.pk,
+            "count": count,
+            "conversation_id": group.pk,
+            "idempotency_key": f"gc{next(_keys)}",
             "message": "新年快乐",
         }
         return services.send_group_gift(**(values | fields))

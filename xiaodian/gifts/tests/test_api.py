@@ -77,21 +77,30 @@ def test_refusals_are_clear_4xx(giver_api, api_for, friend, sku, make_sku, store
     assert not Gift.objects.exists()
 
 
-def test_a_group_gift_is_drawn_and_its_draw_verified(giver_api, api_for, members, sku, pay):
+def test_a_group_gift_sent_into_a_group_is_drawn_and_its_draw_verified(
+    giver_api, api_for, members, sku, pay, group, make_user
+):
     r = giver_api.post(
         "/gifts/group",
-        {"sku_id": sku.pk, "count": 2, "member_ids": [m.pk for m in members], "message": "抢红包啦"},
+        {"sku_id": sku.pk, "count": 2, "conversation_id": group.pk, "message": "抢红包啦"},
         **{"Idempotency-Key": "gg"},
     )
     assert r.status_code == 201, r.json()
     gift = r.json()
     assert (gift["kind"], gift["count"], gift["members_count"], len(gift["order_ids"])) == ("group", 2, 5, 2)
+    assert (gift["sent_from"], gift["conversation_id"]) == (1, group.pk)
     commitment = gift["commitment"]
     assert len(commitment) == 64
     pay(Gift.objects.get(pk=gift["id"]))
     report = giver_api.get(f"/gifts/{gift['id']}/draw").json()
     assert (report["closed"], report["seed"], report["verified"]) == (False, "", None)
     assert giver_api.get(f"/gifts/{gift['id']}/verify").json()["ok"] is None
+    stranger = api_for(make_user("stranger")).post(f"/gifts/{gift['id']}/draw")
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "gift_not_group_member")
+    own = giver_api.post(f"/gifts/{gift['id']}/draw")
+    assert (own.status_code, own.json()["code"]) == (403, "gift_giver_cannot_draw")
+    card = api_for(members[0]).get(f"/chats/{group.pk}/messages").json()["items"][-1]
+    assert (card["kind"], card["card"]["kind"], card["card"]["id"]) == ("card", "gift", gift["id"])
     won = 0
     for member in members:
         r = api_for(member).post(f"/gifts/{gift['id']}/draw")
@@ -112,10 +121,33 @@ def test_a_group_gift_is_drawn_and_its_draw_verified(giver_api, api_for, members
     assert verified["expected"] == [d["unit_index"] for d in report["draws"]]
 
 
+def test_a_group_gift_from_a_group_chat_names_its_group(
+    giver_api, members, sku, group, make_user, make_group
+):
+    named = {"sku_id": sku.pk, "count": 1, "member_ids": [m.pk for m in members]}
+    r = giver_api.post("/gifts/group", named, **{"Idempotency-Key": "n1"})  # sent from 1 by default
+    assert (r.status_code, r.json()["field"]) == (422, "conversation_id")
+    both = {**named, "conversation_id": group.pk}
+    r = giver_api.post("/gifts/group", both, **{"Idempotency-Key": "n2"})
+    assert (r.status_code, r.json()["field"]) == (422, "member_ids")
+    other = {"sku_id": sku.pk, "count": 1, "conversation_id": group.pk, "sent_from": 3}
+    r = giver_api.post("/gifts/group", other, **{"Idempotency-Key": "n3"})
+    assert (r.status_code, r.json()["field"]) == (422, "sent_from")
+    theirs = make_group(make_user("outsider"), members[0])  # a group the giver is not in
+    for conversation_id in (theirs.pk, 10**9):
+        r = giver_api.post(
+            "/gifts/group",
+            {"sku_id": sku.pk, "count": 1, "conversation_id": conversation_id},
+            **{"Idempotency-Key": f"n{conversation_id}"},
+        )
+        assert (r.status_code, r.json()["code"], r.json()["field"]) == (404, "not_found", "conversation_id")
+    assert not Gift.objects.exists()
+
+
 def test_the_draw_closes_a_day_after_payment(giver_api, api_for, members, sku, pay):
     r = giver_api.post(
         "/gifts/group",
-        {"sku_id": sku.pk, "count": 1, "member_ids": [m.pk for m in members]},
+        {"sku_id": sku.pk, "count": 1, "member_ids": [m.pk for m in members], "sent_from": 3},
         **{"Idempotency-Key": "late"},
     )
     pay(Gift.objects.get(pk=r.json()["id"]))

@@ -9,6 +9,8 @@ import pytest
 
 from xiaodian.aftersales import services as aftersales
 from xiaodian.catalog.models import SKU
+from xiaodian.chats import selectors as chat_selectors
+from xiaodian.chats.models import Conversation, Message
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.gifts import rules, selectors, services
@@ -270,6 +272,37 @@ def test_record_gift_paid_is_idempotent(send, pay):
     assert services.record_gift_paid(order_ids=order_ids) == 0
     gift.refresh_from_db()
     assert gift.paid_at == paid_at
+    # its card went into the 1:1 chat once, however often the handler ran
+    assert Message.objects.filter(card_kind="gift", card_id=gift.pk).count() == 1
+
+
+def test_a_1_1_gift_s_card_goes_into_the_1_1_chat_once_paid(send, pay, giver, friend):
+    gift = send(message="生日快乐")
+    chat = Conversation.objects.get(kind="direct", user_low_id=min(giver.pk, friend.pk))
+    assert (gift.sent_from, gift.conversation_id) == (SentFrom.CHAT, chat.pk)
+    assert not Message.objects.filter(conversation=chat).exists()  # not before it is paid
+    pay(gift)
+    card = Message.objects.get(conversation=chat)
+    assert (card.sender_id, card.kind, card.card_kind, card.card_id) == (giver.pk, "card", "gift", gift.pk)
+    (frame,) = chat_selectors.frames([card], friend.pk)
+    assert frame["card"]["view"]["url"] == f"/gifts/{gift.pk}/"
+    # sent from elsewhere (an official account): no chat, no card; and a 1:1 gift is not a group's
+    other = send(sent_from=SentFrom.OFFICIAL_ACCOUNT)
+    pay(other)
+    assert other.conversation_id is None
+    assert not Message.objects.filter(card_kind="gift", card_id=other.pk).exists()
+    with pytest.raises(DomainError) as group:
+        send(sent_from=SentFrom.GROUP_CHAT)
+    assert group.value.field == "sent_from"
+
+
+def test_no_card_when_the_friend_deleted_the_giver_but_the_gift_stands(send, pay, giver, friend):
+    gift = send()
+    social.delete_contact(owner=friend, other_id=giver.pk)  # one-way: the giver still has the friend
+    pay(gift)
+    assert gift.state == GiftState.CLAIMABLE and gift.paid_at is not None
+    assert not Message.objects.filter(card_kind="gift", card_id=gift.pk).exists()
+    assert services.post_gift_card(gift_id=gift.pk) is False
 
 
 def test_record_gift_cancelled_is_idempotent(send, pay):

@@ -10,11 +10,14 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xiaodian.chats import selectors as chat_selectors
+from xiaodian.chats import services as chats
+from xiaodian.chats.models import Message
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.gifts import draw, rules, selectors, services
 from xiaodian.gifts.models import GiftDraw, GiftUnit
-from xiaodian.gifts.rules import GiftState
+from xiaodian.gifts.rules import GiftState, SentFrom
 from xiaodian.ledger import reconcile
 from xiaodian.ledger import selectors as ledger
 from xiaodian.ledger.models import OrderMoney
@@ -73,7 +76,12 @@ def test_the_group_gift_s_count_message_and_members_are_checked(send_group, give
     assert only_giver.value.field == "member_ids"
     with pytest.raises(DomainError) as ghost:
         services.send_group_gift(
-            giver=giver, sku_id=members[0].pk * 0 + 1, count=1, member_ids=[10**9], idempotency_key="x"
+            giver=giver,
+            sku_id=members[0].pk * 0 + 1,
+            count=1,
+            member_ids=[10**9],
+            idempotency_key="x",
+            sent_from=SentFrom.VIDEO_ACCOUNT,
         )
     assert ghost.value.code == "not_found"
     with pytest.raises(DomainError) as long:
@@ -174,6 +182,107 @@ def test_an_open_gift_s_recipient_is_named_once(send_group, pay, members):
     with pytest.raises(DomainError) as twice:
         orders.assign_gift(order_id=order_id, recipient=members[1])
     assert twice.value.code == "invalid_transition"
+
+
+# ------------------------------------------------------------------------- sent into a group
+
+
+def test_a_group_gift_sent_into_a_group_posts_its_card_there_once_paid(
+    send_to_group, pay, group, giver, members, make_user
+):
+    gift = send_to_group(count=2)
+    assert (gift.sent_from, gift.conversation_id, gift.members_count) == (SentFrom.GROUP_CHAT, group.pk, 5)
+    assert not gift.members.exists()  # no snapshot: the group's members when they draw
+    assert not Message.objects.filter(card_kind="gift").exists()
+    pay(gift)
+    card = Message.objects.get(conversation=group, card_kind="gift")
+    assert (card.sender_id, card.card_id) == (giver.pk, gift.pk)
+    assert services.post_gift_card(gift_id=gift.pk) is True  # once: the same message answers
+    assert Message.objects.filter(conversation=group, card_kind="gift").count() == 1
+    # every member sees the card; someone outside the group does not
+    assert chat_selectors.frames([card], members[3].pk)[0]["card"]["view"]["url"] == f"/gifts/{gift.pk}/"
+    assert chat_selectors.frames([card], make_user("outside").pk)[0]["card"]["view"] is None
+    assert gift in selectors.received_by(members[3]) and gift not in selectors.received_by(giver)
+
+
+def test_only_the_group_s_members_at_the_time_of_drawing_may_draw(
+    send_to_group, pay, group, giver, members, make_user, befriend
+):
+    gift = send_to_group(count=2)
+    pay(gift)
+    # someone in the group when it was sent who has left since may not draw, nor see it
+    chats.leave_group(user=members[4], conversation_id=group.pk)
+    with pytest.raises(DomainError) as left:
+        services.draw_gift(user=members[4], gift_id=gift.pk)
+    assert (left.value.code, left.value.status) == ("gift_not_group_member", 403)
+    assert selectors.visible_gift(members[4], gift.pk) is None
+    # someone who joined after it was sent may
+    newcomer = make_user("newcomer")
+    befriend(giver, newcomer)
+    invitation = chats.invite(user=giver, conversation_id=group.pk, invitee_id=newcomer.pk)
+    chats.accept_invitation(user=newcomer, invitation_id=invitation.pk)
+    with pytest.raises(DomainError) as stranger:
+        services.draw_gift(user=make_user("stranger"), gift_id=gift.pk)
+    assert (stranger.value.code, stranger.value.status) == ("gift_not_group_member", 403)
+    with pytest.raises(DomainError) as own:
+        services.draw_gift(user=giver, gift_id=gift.pk)
+    assert (own.value.code, own.value.status) == ("gift_giver_cannot_draw", 403)
+    drawers = [newcomer, *members[:4]]
+    outcomes = draw_in_turn(gift, drawers)
+    # the outcomes follow from the seed with M = the group's size when sent (the giver left out)
+    expected = draw.assign(
+        seed=gift.seed,
+        gift_id=gift.pk,
+        members=gift.members_count,
+        count=2,
+        drawers=[m.pk for m in drawers[: len(outcomes)]],
+    )
+    assert outcomes == expected
+    gift.refresh_from_db()
+    assert selectors.draw_report(gift, clock.now() + rules.ACCEPT_WITHIN).verified is True
+    # a winner who leaves the group still holds their gift and accepts it
+    winner = next(m for m, unit in zip(drawers, outcomes, strict=False) if unit is not None)
+    if winner.pk != group.created_by_id:
+        chats.leave_group(user=winner, conversation_id=group.pk)
+    assert selectors.visible_gift(winner, gift.pk) is not None
+    unit = services.accept_gift(user=winner, gift_id=gift.pk, address=ADDRESS)
+    assert Order.objects.get(pk=unit.order_id).recipient_id == winner.pk
+
+
+def test_a_group_gift_goes_only_into_a_group_the_giver_is_in(
+    send_to_group, giver, make_group, make_user, members
+):
+    theirs = make_group(make_user("owner"), members[0])
+    for conversation_id in (theirs.pk, 10**9):
+        with pytest.raises(DomainError) as not_in:
+            send_to_group(conversation_id=conversation_id)
+        assert (not_in.value.code, not_in.value.field) == ("not_found", "conversation_id")
+    alone = make_group(giver, title="一个人的群")
+    with pytest.raises(DomainError) as empty:
+        send_to_group(conversation_id=alone.pk)
+    assert empty.value.field == "conversation_id"
+    with pytest.raises(DomainError) as named:
+        send_to_group(member_ids=[members[0].pk])
+    assert named.value.field == "member_ids"
+    with pytest.raises(DomainError) as elsewhere:
+        send_to_group(sent_from=SentFrom.MINI_PROGRAM)
+    assert elsewhere.value.field == "sent_from"
+    with pytest.raises(DomainError) as no_group:
+        services.send_group_gift(
+            giver=giver, sku_id=1, count=1, member_ids=[members[0].pk], idempotency_key="ng"
+        )
+    assert no_group.value.field == "conversation_id"  # sent from a group chat names its group
+
+
+def test_a_group_gift_sent_into_a_group_replays_only_for_the_same_group(
+    send_to_group, make_group, giver, members
+):
+    gift = send_to_group(count=1, idempotency_key="same")
+    assert send_to_group(count=1, idempotency_key="same").pk == gift.pk
+    other = make_group(giver, members[0], title="另一个群")
+    with pytest.raises(DomainError) as conflict:
+        send_to_group(count=1, idempotency_key="same", conversation_id=other.pk)
+    assert conflict.value.code == "idempotency_conflict"
 
 
 # ------------------------------------------------------------------------------- properties

@@ -6,9 +6,11 @@ import re
 import pytest
 
 from xiaodian.catalog.models import SKU
+from xiaodian.chats import services as chats
 from xiaodian.core import clock
 from xiaodian.gifts import rules, services
 from xiaodian.gifts.models import Gift
+from xiaodian.gifts.rules import SentFrom
 from xiaodian.orders.models import Order
 from xiaodian.orders.rules import Status
 
@@ -132,3 +134,29 @@ def test_before_the_draw_closes_the_verify_page_says_so(client, send_group, pay,
     assert 'id="not-closed"' in client.get(f"/gifts/{gift.pk}/verify/").content.decode()
     with clock.travel_to(clock.now() + rules.ACCEPT_WITHIN):
         assert 'id="not-closed"' not in client.get(f"/gifts/{gift.pk}/verify/").content.decode()
+
+
+def test_send_a_group_gift_into_a_group_from_the_send_page(client, giver, sku, group, members, pay):
+    client.force_login(giver)
+    html = client.get(f"/gifts/send/?product={sku.product_id}&group={group.pk}").content.decode()
+    assert f'<option value="{group.pk}" selected>{group.title}</option>' in html
+    key = re.search(r'name="key" value="([0-9a-f]+)"', html).group(1)
+    form = {"key": key, "sku_id": sku.pk, "mode": "group", "count": 2, "message": "新年快乐", "sent_from": 0}
+    r = client.post(f"/gifts/send/?product={sku.product_id}", {**form, "group_id": group.pk})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    gift = Gift.objects.get()
+    assert (gift.conversation_id, gift.sent_from, gift.members_count) == (group.pk, SentFrom.GROUP_CHAT, 5)
+    # sent from a group chat without a group: refused in place
+    r = client.post(f"/gifts/send/?product={sku.product_id}", {**form, "key": "other", "sent_from": 1})
+    assert r.status_code == 200 and "请选择一个群" in r.content.decode()
+    assert Gift.objects.count() == 1
+    pay(gift)
+    client.force_login(members[0])
+    html = client.get(f"/gifts/{gift.pk}/").content.decode()
+    assert 'id="gift-group"' in html and group.title in html and 'id="draw-button"' in html
+    assert f"{giver} 的群礼物 · 2 份" in client.get(f"/chats/{group.pk}/").content.decode()  # the card
+    client.post(f"/gifts/{gift.pk}/", {"action": "draw"})
+    assert gift.draws.filter(user=members[0]).exists()
+    chats.leave_group(user=members[1], conversation_id=group.pk)
+    client.force_login(members[1])
+    assert client.get(f"/gifts/{gift.pk}/").status_code == 404  # no longer in the group, never drew

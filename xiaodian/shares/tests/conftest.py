@@ -10,6 +10,7 @@ from xiaodian.alliance.tests.conftest import (  # noqa: F401
     open_plan,
     product,
 )
+from xiaodian.business.tests.conftest import agent, legacy_contact, legacy_sku, legacy_store, staff_of  # noqa: F401
 from xiaodian.chats import services as chats
 from xiaodian.chats.tests.conftest import befriend, group_of, png_bytes  # noqa: F401
 from xiaodian.ledger import services as money

@@ -161,9 +161,15 @@ def test_someone_elses_share_the_buyer_is_not_in_records_scene_1(
     assert Share.objects.get().orders == 0
 
 
-def test_a_business_chat_share_does_not_verify_until_business_contacts_exist(api_for, buyer, sku, share_card):
-    """Business contacts are not built: their membership check is not wired (False)."""
-    assert membership.CHECKS["business_chat"] is membership.not_wired
+def test_a_business_chat_share_verifies_only_for_the_buyer_of_that_business_chat(
+    api_for, buyer, sku, share_card
+):
+    """Channel business_chat asks xiaodian/business (its Contact records): a share claimed for a
+    business chat that is not the buyer's records scene 1 (xiaodian/business/tests has the real
+    chat's card verifying as scene 13)."""
+    from xiaodian.business.selectors import is_chat_buyer
+
+    assert membership.CHECKS["business_chat"] is is_chat_buyer
     share = Share.objects.get(code=share_card("product", sku.product_id, channel="business_chat")[3:])
     assert checkout(api_for, buyer, sku, 13, "social_share", share.pk) == (1, "", None)
 

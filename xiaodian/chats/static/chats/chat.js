@@ -3,37 +3,21 @@
  * The page works without this file: the composer posts. With it, a text is sent over the socket
  * with a client id (a resend is harmless), what arrives for this conversation is drawn in
  * sequence order and marked read while the page is visible, and every (re)connect asks `sync` for
- * the sequence numbers after the last one held, so a dropped connection loses nothing. Reconnects
- * back off to 30 s; a `ping` every 30 s keeps the socket alive. */
+ * the sequence numbers after the last one held, so a dropped connection loses nothing. The socket,
+ * its reconnects and heartbeat are web/static/web/live.js's (loaded first). */
 (function () {
   "use strict";
   var chat = document.getElementById("chat");
-  if (!("WebSocket" in window) || !chat || chat.dataset.live !== "1") return;
+  if (!("WebSocket" in window) || !window.xiaodianLive || !chat || chat.dataset.live !== "1") return;
 
-  var HEARTBEAT_MS = 30000, FIRST_DELAY = 1000, MAX_DELAY = 30000, CLOSE_UNAUTHORIZED = 4401;
+  var el = xiaodianLive.el, live = null;
   var conversationId = Number(chat.dataset.conversation), me = Number(chat.dataset.me);
   var lastSeq = Number(chat.dataset.lastSeq) || 0, readSeq = 0;
   var log = chat.querySelector("#chat-log"), form = chat.querySelector("#composer");
   var input = form.querySelector("textarea[name=text]"), picker = form.querySelector("input[type=file]");
   var errorBox = chat.querySelector("#chat-error"), connection = chat.querySelector("#chat-connection");
-  var socket = null, delay = FIRST_DELAY, heartbeat = null, counter = 0;
 
-  function send(frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-  function clientId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    counter += 1;
-    return "c-" + Date.now().toString(36) + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
-  }
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  function send(frame) { return !!live && live.send(frame); }
   function draw(m) {  // as partials/message.html
     var mine = m.sender === me;
     var li = el("li", "msg kind-" + m.kind + (mine ? " mine" : "") + (m.sender ? "" : " from-system"));
@@ -43,6 +27,11 @@
     if (m.kind === "system") { li.appendChild(el("span", "system-text", m.text)); return li; }
     var body = el("div", "msg-body");
     if (!mine) body.appendChild(el("span", "msg-sender", m.sender_name));
+    if (m.sender_subject) {  // a business chat: the verified subject the staff member writes for
+      var badge = el("span", "msg-subject", chat.dataset.labelSubject.replace("%s", m.sender_subject));
+      badge.title = chat.dataset.labelSubjectTitle;
+      body.appendChild(badge);
+    }
     if (m.kind === "image" && m.image) {
       var img = el("img", "msg-image"); img.src = m.image; img.alt = chat.dataset.labelImage; body.appendChild(img);
     } else if (m.kind === "card" && m.card) {
@@ -96,39 +85,21 @@
   }
   function status(text) { connection.textContent = text || ""; connection.hidden = !text; }
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/chats/");
-    socket.onopen = function () {
-      delay = FIRST_DELAY; chat.dataset.socket = "open"; status("");
-      sync();
-      clearInterval(heartbeat);
-      heartbeat = setInterval(function () { send({type: "ping"}); }, HEARTBEAT_MS);
-    };
-    socket.onmessage = function (event) {
-      var frame = JSON.parse(event.data);
-      if (frame.type === "message") show(frame.message);
-      else if (frame.type === "synced" && frame.more) sync();
-      else if (frame.type === "error") {
-        var failed = frame.client_id && pendingFor(frame.client_id);
-        if (failed) { failed.classList.add("failed"); failed.querySelector(".msg-meta").textContent = chat.dataset.labelFailed; }
-        errorBox.textContent = frame.message; errorBox.hidden = false;
-      }
-    };
-    socket.onclose = function (event) {
-      chat.dataset.socket = "closed"; clearInterval(heartbeat);
-      if (event.code === CLOSE_UNAUTHORIZED) return;
-      status(chat.dataset.labelOffline);
-      setTimeout(connect, delay);
-      delay = Math.min(delay * 2, MAX_DELAY);
-    };
+  function frame(f) {
+    if (f.type === "message") show(f.message);
+    else if (f.type === "synced" && f.more) sync();
+    else if (f.type === "error") {
+      var failed = f.client_id && pendingFor(f.client_id);
+      if (failed) { failed.classList.add("failed"); failed.querySelector(".msg-meta").textContent = chat.dataset.labelFailed; }
+      errorBox.textContent = f.message; errorBox.hidden = false;
+    }
   }
 
   form.addEventListener("submit", function (event) {
     var text = input.value.trim();
-    if (!text || (picker && picker.files.length) || !socket || socket.readyState !== WebSocket.OPEN) return;  // the form posts
+    if (!text || (picker && picker.files.length) || !live || !live.isOpen()) return;  // the form posts
     event.preventDefault();
-    var id = clientId(), li = draw({conversation: conversationId, seq: 0, sender: me, kind: "text", text: text, client_id: id, created_at: ""});
+    var id = xiaodianLive.clientId(), li = draw({conversation: conversationId, seq: 0, sender: me, kind: "text", text: text, client_id: id, created_at: ""});
     li.id = ""; li.classList.add("pending");
     log.appendChild(li); log.scrollTop = log.scrollHeight;
     errorBox.hidden = true;
@@ -137,5 +108,12 @@
   });
   document.addEventListener("visibilitychange", markRead);
   log.scrollTop = log.scrollHeight;
-  connect();
+  live = xiaodianLive.socket("/ws/chats/", {
+    open: function () { chat.dataset.socket = "open"; status(""); sync(); },
+    frame: frame,
+    closed: function (code) {
+      chat.dataset.socket = "closed";
+      if (code !== xiaodianLive.CLOSE_UNAUTHORIZED) status(chat.dataset.labelOffline);
+    }
+  });
 })();

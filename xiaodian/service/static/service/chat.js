@@ -5,15 +5,16 @@
  * (a resend is harmless), shows incoming messages, acknowledges what it shows (read while the page
  * is visible, delivered otherwise), marks the other side's read receipt (已读), and on every
  * (re)connect asks `sync` for what it missed. The workbench (#workbench) refreshes its session
- * list when something happens. Reconnects back off to 30 s; a `ping` every 30 s keeps it alive. */
+ * list when something happens. The socket, its reconnects and heartbeat are web/static/web/live.js's
+ * (loaded first). */
 (function () {
   "use strict";
   var chat = document.getElementById("chat");
   var bench = document.getElementById("workbench");
-  if (!("WebSocket" in window) || !(chat || bench)) return;
+  if (!("WebSocket" in window) || !window.xiaodianLive || !(chat || bench)) return;
 
-  var HEARTBEAT_MS = 30000, FIRST_DELAY = 1000, MAX_DELAY = 30000, CLOSE_UNAUTHORIZED = 4401, SYNC_MAX = 500;
-  var socket = null, delay = FIRST_DELAY, heartbeat = null, reconnecting = null, counter = 0;
+  var SYNC_MAX = 500;
+  var socket = null, el = xiaodianLive.el;
 
   var live = !!chat && chat.dataset.live === "1";
   if (!live && !bench) return;  // an older page of the history: nothing to keep live
@@ -36,24 +37,9 @@
 
   function label(name) { return chat.dataset["label" + name] || ""; }
   function mine(sender) { return side === "buyer" ? sender === "buyer" : sender === "agent"; }
-  function send(frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-  function newClientId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    counter += 1;
-    return "c-" + Date.now().toString(36) + "-" + counter + "-" + Math.random().toString(36).slice(2, 8);
-  }
+  function send(frame) { return !!socket && socket.send(frame); }
 
   // ------------------------------------------------------------------ drawing (as message.html)
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
   function fen(amount) {
     var sign = amount < 0 ? "-" : "", value = Math.abs(amount);
     var whole = Math.floor(value / 100), cents = String(value % 100);
@@ -228,50 +214,29 @@
     }
   }
 
-  function connect() {
-    reconnecting = null;
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/service/");
-    socket.onopen = function () {
-      delay = FIRST_DELAY;
-      setState("open");
-      if (live) {
-        send({type: "sync", since: lastId});
-        // what was typed while offline goes again with the same client id (no double)
-        var rows = log.querySelectorAll("li.pending");
-        for (var i = 0; i < rows.length; i++) {
-          var text = rows[i].querySelector(".bubble");
-          if (text) sendText(text.textContent, rows[i].dataset.clientId);
-        }
+  function opened() {
+    setState("open");
+    if (live) {
+      send({type: "sync", since: lastId});
+      // what was typed while offline goes again with the same client id (no double)
+      var rows = log.querySelectorAll("li.pending");
+      for (var i = 0; i < rows.length; i++) {
+        var text = rows[i].querySelector(".bubble");
+        if (text) sendText(text.textContent, rows[i].dataset.clientId);
       }
-      refreshSessions();
-      clearInterval(heartbeat);
-      heartbeat = setInterval(function () { send({type: "ping"}); }, HEARTBEAT_MS);
-    };
-    socket.onmessage = function (event) {
-      var frame;
-      try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (frame && handlers[frame.type]) handlers[frame.type](frame);
-    };
-    socket.onclose = function (event) {
-      socket = null;
-      clearInterval(heartbeat);
-      setState("closed");
-      if (event.code === CLOSE_UNAUTHORIZED) return;  // signed out: the pages' links take over
-      if (!reconnecting) reconnecting = setTimeout(connect, delay);
-      delay = Math.min(delay * 2, MAX_DELAY);
-    };
+    }
+    refreshSessions();
   }
 
   // ------------------------------------------------------------------------------- the composer
   if (live && form && input) {
     form.addEventListener("submit", function (event) {
-      if (!socket || socket.readyState !== WebSocket.OPEN) return;  // no socket: the form posts as usual
+      if (!socket || !socket.isOpen()) return;  // no socket: the form posts as usual
       event.preventDefault();
       var text = input.value.trim();
       if (!text) return;
       showError("");
-      var clientId = newClientId();
+      var clientId = xiaodianLive.clientId();
       var li = draw({id: null, sender: side, kind: "text", text: text, client_id: clientId,
         created_at: new Date().toISOString()}, true);
       log.appendChild(li);
@@ -303,5 +268,9 @@
     toBottom();
     document.addEventListener("visibilitychange", acknowledge);
   }
-  connect();
+  socket = xiaodianLive.socket("/ws/service/", {
+    open: opened,
+    frame: function (frame) { if (handlers[frame.type]) handlers[frame.type](frame); },
+    closed: function () { setState("closed"); }
+  });
 })();

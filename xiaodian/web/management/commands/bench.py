@@ -8,7 +8,8 @@ ledger's payment postings and settlement run at a million orders (ledger), and t
 Alliance's product library at a million products and 100,000 plans and its commission settlement
 at a million commission orders (alliance), and a user with 10,000 contacts listing, searching,
 adding and deleting them, plus 500 chat websockets in 100 groups checked for lost and doubled
-messages (social).
+messages (social), and the discovery feed's first page at a million candidate items for a buyer
+with 10,000 contacts (feed).
 
 Their setup seeds at scale, deletes earlier seeds and (score) drops and rebuilds indexes, so they
 run only on a database marked as a benchmark database: `xiaodian bench mark-db` marks one, and only
@@ -35,6 +36,7 @@ SCENARIOS = (
     "ledger",
     "alliance",
     "social",
+    "feed",
 )
 MARK = "mark-db"
 
@@ -85,7 +87,10 @@ class Command(BaseCommand):
             help="open stores to seed (search, score: default 100,000; ledger: default 10,000)",
         )
         parser.add_argument(
-            "--products", type=int, default=1_000_000, help="listed products to seed (search, alliance)"
+            "--products",
+            type=int,
+            default=1_000_000,
+            help="listed products to seed (search, alliance), candidate items (feed)",
         )
         parser.add_argument("--plans", type=int, default=100_000, help="promotion plans to seed (alliance)")
         parser.add_argument(
@@ -100,7 +105,7 @@ class Command(BaseCommand):
             default=1_000,
             help="library requests to time (alliance); rounds of list, search, delete and re-add (social)",
         )
-        parser.add_argument("--contacts", type=int, default=10_000, help="the user's contacts (social)")
+        parser.add_argument("--contacts", type=int, default=10_000, help="the user's contacts (social, feed)")
         parser.add_argument(
             "--library-only",
             action="store_true",
@@ -281,6 +286,19 @@ class Command(BaseCommand):
                 interval=interval,
                 report=say,
             )
+        elif scenario == "feed":
+            from xiaodian.benchmarks import feed
+
+            if products < 1000 or options["contacts"] < 1 or options["requests"] < 1:
+                raise CommandError(
+                    "--products (candidate items) at least 1,000; --contacts and --requests positive"
+                )
+            result = feed.run(
+                items=products,
+                contacts=options["contacts"],
+                requests=min(options["requests"], 5_000),
+                report=say,
+            )
         elif scenario == "service":
             from xiaodian.benchmarks import service
 
@@ -336,6 +354,8 @@ class Command(BaseCommand):
             self.stdout.write(_json(result))
         else:
             self.stdout.write(_table(result))
+        if result.get("passed") is False and scenario == "feed":
+            raise CommandError(f"the first page's p99 is over {result['target_p99_ms']} ms (see the result)")
         if result.get("passed") is False:
             raise CommandError("messages were lost, doubled or refused (see the result)")
         if result.get("ok") is False:
