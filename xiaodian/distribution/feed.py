@@ -153,8 +153,9 @@ def serve(
         if viewer is None
         else (viewer.pk * 7919 + (session_id or 0)) * 1000 + number
     )
-    picked = list(ranking.page(c, policy(), size, np.random.default_rng(seed)))
-    scores, factors = ranking.score(c, policy())
+    rule = policy()
+    scores, factors = ranking.score(c, rule)
+    picked = list(ranking.page(c, rule, size, np.random.default_rng(seed), scores=scores))
     page_rows = [rows[i] for i in picked]
     boosted = [reach_boosted(pool, r[3]) for r in page_rows]
     served = services.log_page(
