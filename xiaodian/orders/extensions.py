@@ -145,6 +145,8 @@ Hold = Callable[[CheckoutContext, Written], None]
 Discounter = Callable[[CheckoutContext, Mapping[int, StoreOrderDraft]], Iterable[Discount]]
 # {sku_id: Attribution} for the lines it attributes; the first provider to name a line wins.
 Attributor = Callable[[CheckoutContext], Mapping[int, Attribution]]
+
+
 @dataclass(frozen=True)
 class PageLink:
     """A link on the buyer's order page: its element id, its label and where it goes."""

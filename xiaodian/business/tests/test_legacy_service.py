@@ -92,7 +92,10 @@ def test_contact_on_every_page_of_a_legacy_store_leads_to_the_consent_page_then_
     sent, _ = chats.send_message(
         user=buyer, conversation_id=contact.conversation_id, kind="text", text="请问什么时候发货？"
     )
-    assert sent.sender_id == buyer.pk and Message.objects.filter(conversation_id=contact.conversation_id).count() == 1
+    assert (
+        sent.sender_id == buyer.pk
+        and Message.objects.filter(conversation_id=contact.conversation_id).count() == 1
+    )
     assert not Conversation.objects.exists()  # no workbench session anywhere on the way
 
     # withdrawn: back to the consent page

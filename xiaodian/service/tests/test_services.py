@@ -412,6 +412,8 @@ def test_a_store_on_another_customer_service_opens_no_session(shop, buyer, agent
     with extensions.legacy_mode.override(lambda store: store.pk == shop.pk):
         error = refused("service_legacy_mode", services.open_conversation, buyer=buyer, store_id=shop.pk)
         assert error.status == 409
-        refused("service_legacy_mode", services.start_conversation, agent=agent, store=shop, buyer_id=buyer.pk)
+        refused(
+            "service_legacy_mode", services.start_conversation, agent=agent, store=shop, buyer_id=buyer.pk
+        )
         assert not Conversation.objects.exists()
     assert services.open_conversation(buyer=buyer, store_id=shop.pk)[1]
