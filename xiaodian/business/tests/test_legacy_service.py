@@ -131,11 +131,3 @@ def test_the_order_page_links_the_consent_page_of_a_legacy_store_only(
     client.force_login(buyer)
     page = client.get(reverse("orders:order_detail", args=[legacy_order.pk])).content.decode()
     assert 'id="business-consent-link"' not in page
-
-
-def test_the_open_endpoint_declares_the_refusal():
-    from xiaodian.api import api
-
-    spec = api.get_openapi_schema(path_prefix="/api/v1/")
-    responses = spec["paths"]["/api/v1/stores/{store_id}/conversations"]["post"]["responses"]
-    assert "`service_legacy_mode`" in responses[409]["description"]
