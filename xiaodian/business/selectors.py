@@ -90,6 +90,16 @@ def consenting_buyers(store: Store, staff: User, *, limit: int = 50) -> list[Con
     )
 
 
+def buyer_chat(store_id: int, buyer_id: int) -> int | None:
+    """The buyer's newest open business chat with the store (a conversation id), if any."""
+    return (
+        Contact.objects.filter(store_id=store_id, buyer_id=buyer_id, closed_at__isnull=True)
+        .order_by("-id")
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+
+
 def contact_for_staff(store: Store, contact_id: int) -> Contact:
     found = (
         Contact.objects.filter(pk=contact_id, store=store, closed_at__isnull=True)

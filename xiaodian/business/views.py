@@ -7,14 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xiaodian.accounts.models import User
 from xiaodian.accounts.rules import Perm, Role
 from xiaodian.catalog.models import Product
 from xiaodian.chats import services as chats
 from xiaodian.core.errors import DomainError
 from xiaodian.core.pages import posted_id, require_ids
+from xiaodian.orders.extensions import PageLink
+from xiaodian.orders.models import Order
 from xiaodian.stores.access import store_for
 from xiaodian.stores.models import Store, StoreStaff
 from xiaodian.stores.rules import StoreState
@@ -80,13 +84,37 @@ def consent(request, store_id: int):
             messages.success(request, _("已授权，本店员工可以添加你为企业联系人。"))
         return redirect("business:consent", store.pk)
     found = selectors.consent(store.pk, request.user.pk)
+    active = found is not None and found.active
+    chat_id = selectors.buyer_chat(store.pk, request.user.pk) if active else None
     context = {
         "store": store,
         "subject_name": selectors.verified_subject(store),
         "consent": found,
-        "active": found is not None and found.active,
+        "active": active,
+        "legacy": selectors.in_legacy_service(store),
+        "chat_id": chat_id,
     }
     return render(request, "business/consent.html", context)
+
+
+def service_entry(buyer: User, store: Store) -> str:
+    """Where 联系客服 leads for a store still on the legacy customer service (registered into
+    service.extensions.legacy_entry): the buyer's business chat with it when their consent holds
+    and a staff member added them, else the consent page, which says how the store serves."""
+    if selectors.has_consent(store.pk, buyer.pk):
+        chat_id = selectors.buyer_chat(store.pk, buyer.pk)
+        if chat_id is not None:
+            return reverse("chats:conversation", args=[chat_id])
+    return reverse("business:consent", args=[store.pk])
+
+
+def order_links(order: Order) -> list[PageLink]:
+    """The buyer's order page of a store still on the legacy customer service links its consent
+    page (registered into orders.extensions.buyer_links)."""
+    if not selectors.in_legacy_service(order.store):
+        return []
+    url = reverse("business:consent", args=[order.store_id])
+    return [PageLink("business-consent-link", _("允许商家添加我为企业联系人"), url)]
 
 
 # -- the store's staff -------------------------------------------------------------------------

@@ -123,6 +123,7 @@ CODES: dict[str, tuple[int, StrOrPromise]] = {
     "business_proactive_ended": (403, _("本店客服已升级，不能再主动联系买家；买家发来消息后可以回复。")),
     "service_upgrade_not_legacy": (409, _("只有视频号小店（旧）需要升级客服。")),
     "service_already_upgraded": (409, _("本店客服已经升级。")),
+    "service_legacy_mode": (409, _("本店使用旧版客服，请通过企业联系人联系店铺。")),
     # chats and groups
     "chat_not_a_contact": (403, _("对方不是你的联系人，请先添加。")),
     "chat_contact_removed_you": (403, _("对方已将你删除，消息发送失败。请先发送朋友验证请求。")),

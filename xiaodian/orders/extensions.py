@@ -19,6 +19,8 @@ knowing them. Each registers in its `AppConfig.ready()` (core.extensions):
   preselects the first usable one and sends the choice as `coupon_ids`.
 - `attributions`: say where a line's sale started and who promoted it (scene, source, promoter,
   sales channel), stored on the line; without one, a line carries its order's scene and source.
+- `buyer_links`: small links the order page shows its buyer (business contacts: the consent page
+  of a store still on the legacy customer service). Not part of a checkout; for reads only.
 
 Each provider looks at the `CheckoutContext` and answers nothing when the checkout is not its
 own (a live-room price only for a checkout whose source is that room). A replayed checkout calls
@@ -143,6 +145,19 @@ Hold = Callable[[CheckoutContext, Written], None]
 Discounter = Callable[[CheckoutContext, Mapping[int, StoreOrderDraft]], Iterable[Discount]]
 # {sku_id: Attribution} for the lines it attributes; the first provider to name a line wins.
 Attributor = Callable[[CheckoutContext], Mapping[int, Attribution]]
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link on the buyer's order page: its element id, its label and where it goes."""
+
+    id: str
+    label: str
+    url: str
+
+
+# The links a provider adds to the buyer's page of the order (none when it has nothing to say).
+BuyerLinks = Callable[[Order], Iterable[PageLink]]
 # A closed order paid late takes again what it gave back when it closed (the coupon it used),
 # inside the payment's transaction; a DomainError means it cannot, and the order is cancelled
 # and its payment refunded, as one whose stock sold out meanwhile.
@@ -153,5 +168,6 @@ holds: ExtensionList[Hold] = ExtensionList("orders.holds")
 discounts: ExtensionList[Discounter] = ExtensionList("orders.discounts")
 attributions: ExtensionList[Attributor] = ExtensionList("orders.attributions")
 reopen_holds: ExtensionList[ReopenHold] = ExtensionList("orders.reopen_holds")
+buyer_links: ExtensionList[BuyerLinks] = ExtensionList("orders.buyer_links")
 # {store id: offers, best first} for the checkout page (coupons registers it).
 checkout_offers = ExtensionPoint("orders.checkout_offers", default=_no_offers)

@@ -488,9 +488,12 @@ def order_detail(request, order_id: int):
         event.to_label = Status(event.to_status).label
     order.error = error
     sources.describe([order])
+    is_buyer = request.user.pk in (order.buyer_id, order.recipient_id)
+    buyer_links = [link for links in extensions.buyer_links for link in links(order)] if is_buyer else []
     context = {
         "order": order,
-        "is_buyer": request.user.pk in (order.buyer_id, order.recipient_id),
+        "is_buyer": is_buyer,
+        "buyer_links": buyer_links,
         # whose goods these are (the after-sales links): a gift's are its recipient's, not the giver's
         "receives": order.recipient_id == request.user.pk
         or (order.buyer_id == request.user.pk and order.recipient_id is None and not order.open_gift),

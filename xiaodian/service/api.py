@@ -43,10 +43,12 @@ router = Router(tags=["service"])
 
 
 @router.post("/stores/{store_id}/conversations", response={200: ConversationOut, 201: ConversationOut})
+@refuses("cold_outreach", "service_legacy_mode")
 def open_conversation(request, store_id: ObjectId, body: OpenIn | None = None):
     """A buyer opens (or returns to) a session with the store: 201 when new. Staff with
     `customer_service` pass `buyer_id` to start one with a buyer who consulted or ordered
-    (403 `cold_outreach` otherwise)."""
+    (403 `cold_outreach` otherwise). A legacy video store before its customer-service upgrade
+    serves through business contacts: 409 `service_legacy_mode`."""
     if body is not None and body.buyer_id is not None:
         store = store_for(request.auth, store_id, Perm.CUSTOMER_SERVICE)
         conversation, created = services.start_conversation(

@@ -32,7 +32,7 @@ from xiaodian.stores.access import has_perm
 from xiaodian.stores.models import Store, StoreStaff
 from xiaodian.stores.rules import StoreState
 
-from . import delivery, rules
+from . import delivery, extensions, rules
 from .days import in_hours, local_time
 from .models import AgentPresence, AutoReply, Conversation, Message, QuickReply, ServiceSettings
 from .rules import Kind, Mode, Presence, Sender, Status
@@ -249,8 +249,10 @@ def _open_store(store_id: int) -> Store:
 
 def open_conversation(*, buyer: User, store_id: int) -> tuple[Conversation, bool]:
     """The buyer's open session with the store, made now if there is none (with the welcome message
-    and, in workbench mode, an agent). Answers (conversation, created)."""
+    and, in workbench mode, an agent). Answers (conversation, created). A store still on the legacy
+    customer service (extensions.legacy_mode) opens none: 409 `service_legacy_mode`."""
     store = _open_store(store_id)
+    _require_own_service(store)
     mode = settings_for(store.pk).mode
     existing = Conversation.objects.filter(store=store, buyer=buyer, mode=mode, status=Status.OPEN).first()
     now = clock.now()
@@ -268,6 +270,11 @@ def open_conversation(*, buyer: User, store_id: int) -> tuple[Conversation, bool
     except IntegrityError:  # opened by the buyer's other tab at the same moment
         return Conversation.objects.get(store=store, buyer=buyer, mode=mode, status=Status.OPEN), False
     return conversation, True
+
+
+def _require_own_service(store: Store) -> None:
+    if extensions.legacy_mode(store):
+        raise DomainError("service_legacy_mode")
 
 
 def _greet(conversation: Conversation) -> None:
@@ -291,8 +298,10 @@ def may_contact(store_id: int, buyer_id: int) -> bool:
 
 def start_conversation(*, agent: User, store: Store, buyer_id: int) -> tuple[Conversation, bool]:
     """An agent opens a session with a buyer who consulted or ordered (otherwise 403
-    `cold_outreach`); the open one is returned when there is one."""
+    `cold_outreach`); the open one is returned when there is one. Not on the legacy customer
+    service: 409 `service_legacy_mode`."""
     _require_agent(agent, store.pk)
+    _require_own_service(store)
     buyer = User.objects.filter(pk=buyer_id, is_active=True).first()
     if buyer is None or not may_contact(store.pk, buyer_id):
         raise DomainError("cold_outreach")

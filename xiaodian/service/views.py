@@ -30,8 +30,9 @@ from xiaodian.core.pagination import MAX_ID
 from xiaodian.core.text import is_digits
 from xiaodian.orders.rules import Status as OrderStatus
 from xiaodian.stores.access import can, store_for
+from xiaodian.stores.models import Store
 
-from . import rules, selectors, services
+from . import extensions, rules, selectors, services
 from .days import today
 from .forms import (
     AutoReplyForm,
@@ -101,7 +102,9 @@ def _page_url(conversation: Conversation, side: str) -> str:
 def contact(request):
     """联系客服 on a product, order or store page: the buyer's open session with the store (made
     now if there is none), with the product or the order as a card, then the chat page. A card
-    already sent in this session is not sent again (its client id names it)."""
+    already sent in this session is not sent again (its client id names it). A store still on the
+    legacy customer service opens no session: the buyer goes where business contacts say
+    (their business chat, or the consent page; extensions.legacy_entry)."""
     if not request.user.is_authenticated:
         return redirect_to_login(_safe_path(request, request.POST.get("next", "")) or reverse("web:home"))
     form = ContactForm(request.POST)
@@ -111,6 +114,9 @@ def contact(request):
     try:
         conversation, _created = services.open_conversation(buyer=request.user, store_id=data["store_id"])
     except DomainError as exc:
+        if exc.code == "service_legacy_mode":
+            store = Store.objects.get(pk=data["store_id"])
+            return redirect(extensions.legacy_entry(request.user, store) or "web:home")
         raise Http404 from exc
     card = None
     if data["product_id"]:

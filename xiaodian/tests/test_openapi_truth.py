@@ -105,6 +105,9 @@ def test_the_domain_refusals_an_operation_declares():
     assert "`invalid_credentials`" in token[401]["description"] and 429 in token
     assert 402 in SPEC["paths"]["/api/v1/orders/{order_id}/pay"]["post"]["responses"]
     assert 429 in SPEC["paths"]["/api/v1/live-rooms/{room_id}/comments"]["post"]["responses"]
+    consult = SPEC["paths"]["/api/v1/stores/{store_id}/conversations"]["post"]["responses"]
+    assert "`service_legacy_mode`" in consult[409]["description"]
+    assert "`cold_outreach`" in consult[403]["description"]
 
 
 def test_the_error_schema_is_code_and_message():

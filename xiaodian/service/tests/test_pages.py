@@ -537,3 +537,16 @@ def test_only_the_owner_switches_the_mode_and_sees_the_secret_once(
         url, {"action": "mode", "mode": "workbench", "webhook_url": "https://cs.example.com/events"}
     )
     assert back.status_code == 302 and ServiceSettings.objects.get(store=shop).mode == "workbench"
+
+
+def test_contact_with_a_store_on_another_customer_service_goes_where_it_says(signed_in, buyer, shop, at_noon):
+    from xiaodian.service import extensions
+
+    client = signed_in(buyer)
+    with (
+        extensions.legacy_mode.override(lambda store: True),
+        extensions.legacy_entry.override(lambda who, store: f"/elsewhere/{store.pk}/{who.pk}/"),
+    ):
+        r = client.post(reverse("service:contact"), {"store_id": shop.pk})
+    assert r.status_code == 302 and r.url == f"/elsewhere/{shop.pk}/{buyer.pk}/"
+    assert not Conversation.objects.exists()

@@ -401,3 +401,19 @@ def test_a_message_costs_a_fixed_number_of_queries(conversation, buyer, agent, d
         services.send_message(user=buyer, conversation_id=conversation.pk, text="第二条")
     with django_assert_max_num_queries(9):
         services.send_message(user=agent, conversation_id=conversation.pk, text="回复")
+
+
+def test_a_store_on_another_customer_service_opens_no_session(shop, buyer, agent, at_noon):
+    """extensions.legacy_mode (business contacts register it: a legacy video store before its
+    customer-service upgrade): neither the buyer nor an agent opens a session there."""
+    from xiaodian.service import extensions
+
+    Facts(buyer).order(shop)
+    with extensions.legacy_mode.override(lambda store: store.pk == shop.pk):
+        error = refused("service_legacy_mode", services.open_conversation, buyer=buyer, store_id=shop.pk)
+        assert error.status == 409
+        refused(
+            "service_legacy_mode", services.start_conversation, agent=agent, store=shop, buyer_id=buyer.pk
+        )
+        assert not Conversation.objects.exists()
+    assert services.open_conversation(buyer=buyer, store_id=shop.pk)[1]

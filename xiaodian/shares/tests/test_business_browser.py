@@ -39,6 +39,10 @@ def test_staff_add_a_consenting_buyer_send_a_card_and_the_buyer_buys_in_scene_13
     shopper.click("#consent-give")
     expect(shopper.locator("#consent-withdraw")).to_be_visible()
     _shot(shopper, "business-consent")
+    # the store serves through business contacts: 联系客服 says a staff member still has to add me
+    shopper.goto(f"{live_server.url}/shop/{legacy_store.pk}/")
+    shopper.click("#contact-service button")
+    expect(shopper.locator("#legacy-service-waiting")).to_be_visible()
 
     staff = sign_in_as(browser, live_server, agent)
     staff.set_viewport_size({"width": 360, "height": 780})
@@ -54,6 +58,10 @@ def test_staff_add_a_consenting_buyer_send_a_card_and_the_buyer_buys_in_scene_13
     share = Share.objects.get()
     assert (share.channel, share.channel_id) == ("business_chat", contact.conversation_id)
 
+    # now 联系客服 opens that business chat (no workbench session)
+    shopper.goto(f"{live_server.url}/shop/{legacy_store.pk}/")
+    shopper.click("#contact-service button")
+    shopper.wait_for_url(f"**/chats/{contact.conversation_id}/")
     shopper.goto(f"{live_server.url}/business/")
     shopper.click(f"#business-contact-{contact.pk} a.button")
     message = shopper.locator("#chat-log li.msg").last
