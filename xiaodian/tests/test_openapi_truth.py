@@ -37,6 +37,8 @@ PUBLIC_READS = {
     "/api/v1/alliance/live-rooms/{room_id}/promotions",
     "/api/v1/stores/{store_id}/coupons",
     "/api/v1/stores/{store_id}/campaigns",
+    "/api/v1/feed",
+    "/api/v1/live-square",
 }
 OPEN_DOORS = {
     "/api/v1/health",
