@@ -67,7 +67,8 @@ class Surface(models.IntegerChoices):
 
 # --- candidates (bounded pools, each one indexed range scan) -------------------------------------
 POOL_FOLLOWS = 80  # newest items of the accounts the buyer follows
-POOL_FRIENDS = 160  # newest friend-proof rows (a contact liked or bought): grouped by item
+POOL_FRIENDS = 160  # items contacts liked or bought: the most contacts first, of ...
+PROOF_ROWS = 2000  # ... the newest friend-proof rows (one per contact and item)
 POOL_HISTORY = 60  # newest items of the stores the buyer bought from
 POOL_FRESH = 100  # newest items anywhere
 POOL_EXPLORE = 60  # newest items of new and small stores

@@ -149,10 +149,13 @@ def feed_pool(viewer: User | None) -> Pool:
     if viewer is not None:
         proofs = FriendProof.objects.filter(viewer=viewer).order_by("-at").values_list("item_id", "friend_id")
         seen: set[tuple[int, int]] = set()
-        for item_id, friend_id in proofs[: rules.POOL_FRIENDS]:
+        friends: Counter = Counter()
+        for item_id, friend_id in proofs[: rules.PROOF_ROWS]:
             if (item_id, friend_id) not in seen:
                 seen.add((item_id, friend_id))
-                pool.friends[item_id] += 1
+                friends[item_id] += 1
+        # the items most contacts vouch for, not merely the newest vouched-for ones
+        pool.friends.update(dict(friends.most_common(rules.POOL_FRIENDS)))
         lines = (
             OrderLine.objects.filter(order__buyer=viewer, order__paid_at__isnull=False)
             .order_by("-order__created_at")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from xiaodian.core import clock
-from xiaodian.distribution import concentration, ranking, services
+from xiaodian.distribution import concentration, ranking, rules, selectors, services
 from xiaodian.distribution.models import DailyExposure, FeedItem, FriendProof, ServedPage, StoreReach
 from xiaodian.distribution.rules import Kind
 from xiaodian.orders import services as orders
@@ -303,3 +303,25 @@ def test_a_followed_accounts_article_and_a_friends_like_reach_the_feed(
     (item,) = [i for i in page["items"] if i["type"] == "article"]
     assert (item["id"], item["store_id"], item["friends"]) == (article.pk, store.pk, 1)
     assert item["url"] == f"/articles/{article.pk}/"
+
+
+def test_the_items_most_contacts_vouch_for_are_candidates_before_newer_single_ones(
+    monkeypatch, buyer, make_user, befriend, catalog, pay
+):
+    """Two friends bought the oldest item; later, two other friends bought one item each. With room
+    for two vouched-for items, the one two friends bought stays a candidate."""
+    monkeypatch.setattr(rules, "POOL_FRIENDS", 2)
+    products = [p for _store, items in catalog.items() for p in items]
+    popular, first, second = products[0], products[1], products[2]
+    friends = [make_user(f"v{i}") for i in range(4)]
+    for friend in friends:
+        befriend(buyer, friend)
+    with clock.travel_to(clock.now() - timedelta(hours=2)):
+        pay(friends[0], popular, "p0")
+        pay(friends[1], popular, "p1")
+    pay(friends[2], first, "n0")
+    pay(friends[3], second, "n1")
+    pool = selectors.feed_pool(buyer)
+    vouched = {pool.items[i][2]: n for i, n in pool.friends.items() if i in pool.items}
+    assert vouched[popular.pk] == 2
+    assert len(pool.friends) == 2
