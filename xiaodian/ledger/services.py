@@ -514,7 +514,7 @@ def settle_line(*, order_id: int, line_id: int) -> None:
 # and one UPDATE sealing the journals, where the database checks each sums to zero.
 
 PAYMENT_CHUNK = 2_000
-SETTLEMENT_CHUNK = 5_000
+SETTLEMENT_CHUNK = 20_000
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
