@@ -9,11 +9,13 @@
    order's payment through `ledger.services.post_payments` (the `order_paid` handler's batch path,
    `PAYMENT_CHUNK` orders a transaction): journals/s.
 3. Marks every line's after-sale period ended (the input of the settlement: what
-   `aftersale_period_ended` records line by line; one UPDATE here, timed apart), then times the
-   settlement run `ledger.services.settle_due` (`SETTLEMENT_CHUNK` orders a transaction): its wall
-   time, this process's resident memory sampled every 10 ms during the run (peak and before), and
-   the Python heap the run allocated at its peak (tracemalloc, in a second, smaller pass is not
-   done: tracemalloc slows every allocation, so it is off while timing).
+   `aftersale_period_ended` records line by line; one UPDATE here, timed apart), on PostgreSQL
+   vacuums the order and line tables as autovacuum would have in the days between (timed apart),
+   then times the settlement run `ledger.services.settle_due` (windows of stores of about
+   `SETTLEMENT_CHUNK` orders a transaction, one journal per store and window, `SETTLEMENT_WORKERS`
+   at once on PostgreSQL): its wall time, this process's resident memory sampled every 10 ms
+   during the run (peak and before; tracemalloc is off: it slows every allocation), and a second
+   run, which must settle nothing.
 4. Counts the statements of one balance read (`ledger.selectors.balance`) of the store with the
    most entries, after the postings and after the settlement, and checks the books: every
    account's running balance equals the sum of its entries, all accounts sum to zero, no journal
@@ -280,26 +282,47 @@ def measure(*, progress: Progress, say: Callable[[dict], None]) -> dict:
     periods_s = time.perf_counter() - started
     progress.advance(task)
 
+    vacuum_s = None
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # As autovacuum would have in the week after the payments and the lines' periods: the
+        # run reads the order and line rows with their hint bits set and their dead versions gone.
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) ledger_ordermoney, ledger_linemoney, ledger_account")
+        vacuum_s = round(time.perf_counter() - started, 1)
+
     task = progress.add_task("settlement run", total=len(order_ids))
     statements.count = 0
+    chunks = 0
+
+    def advanced(n: int) -> None:
+        nonlocal chunks
+        chunks += 1
+        progress.advance(task, n)
+
+    workers = ledger.SETTLEMENT_WORKERS if connection.vendor == "postgresql" else 1
     with connection.execute_wrapper(statements), _RssSampler() as rss:
         started = time.perf_counter()
-        settled = ledger.settle_due(on_chunk=lambda n: progress.advance(task, n))
+        settled = ledger.settle_due(on_chunk=advanced)
         settle_s = time.perf_counter() - started
-    settle_chunks = -(-settled // ledger.SETTLEMENT_CHUNK)
     settlement = {
         "orders": settled,
         "journals": Journal.objects.filter(source_type="settlement").count(),
         "seconds": round(settle_s, 1),
         "orders_per_s": round(settled / settle_s) if settle_s else None,
         "chunk": ledger.SETTLEMENT_CHUNK,
-        "statements_per_chunk": round(statements.count / settle_chunks, 1) if settle_chunks else 0,
+        "chunks": chunks,
+        "workers": workers,
+        # with workers the chunks run on the workers' own connections, which this count cannot see
+        "statements_per_chunk": round(statements.count / chunks, 1) if chunks and workers == 1 else None,
         "rss_before_mb": rss.before,
         "peak_rss_mb": rss.peak,
         "peak_rss_growth_mb": round(rss.peak - rss.before, 1),
         "process_maxrss_mb": _maxrss_mb(resource.RUSAGE_SELF),
         "lines_ended": ended,
         "lines_ended_s": round(periods_s, 1),
+        "vacuum_s": vacuum_s,
+        "second_run_settled": ledger.settle_due(),
     }
     say({"settlement_s": settlement["seconds"], "peak_rss_mb": settlement["peak_rss_mb"]})
     balance_after_settlement = _balance_read(biggest) if biggest else None

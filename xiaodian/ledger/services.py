@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, F, Max, Q
 from django.utils.translation import gettext as _
 
 from xiaodian.accounts.models import User
@@ -334,18 +334,40 @@ def settle_claims_due(
         .order_by("promoter_id")
         .values_list("promoter_id", "n")
     )
-    windows: list[tuple[int, int | None, int]] = []
+    return _run_windows(_windows(counts, chunk), _settle_window, on_chunk=on_chunk, workers=workers)
+
+
+Window = tuple[int, int | None, int]  # owners low ≤ id < high (None: no bound), and their rows
+
+
+def _windows(counts: Iterable[tuple[int, int]], chunk: int) -> list[Window]:
+    """Owner-id ranges of about `chunk` rows each from (owner id, rows) in id order; an owner's
+    rows are never split (an owner with more than `chunk` is a window of its own)."""
+    windows: list[Window] = []
     low: int | None = None
     size = 0
-    for promoter, n in counts:
+    for owner, n in counts:
         if low is None:
-            low = promoter
+            low = owner
         size += n
         if size >= chunk:
-            windows.append((low, promoter + 1, size))
+            windows.append((low, owner + 1, size))
             low, size = None, 0
     if low is not None:
         windows.append((low, None, size))
+    return windows
+
+
+def _run_windows(
+    windows: list[Window],
+    settle: Callable[[Window], int],
+    *,
+    on_chunk: Callable[[int], None] | None,
+    workers: int,
+) -> int:
+    """`settle` each window, each its own transaction; on PostgreSQL, outside a transaction,
+    `workers` at once, each on its thread's own connection (the windows' owners are disjoint,
+    hence their accounts and rows: they never wait on each other). Answers the sum."""
     settled = 0
     if (
         workers > 1
@@ -353,34 +375,35 @@ def settle_claims_due(
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
     ):
+
+        def apart(window: Window) -> int:
+            try:
+                return settle(window)
+            finally:
+                connections.close_all()  # the thread's own connection
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done, (_low, _high, size) in zip(
-                pool.map(_settle_window_apart, windows), windows, strict=True
-            ):
+            for done, (_low, _high, size) in zip(pool.map(apart, windows), windows, strict=True):
                 settled += done
                 if on_chunk is not None:
                     on_chunk(size)
         return settled
     for window in windows:
-        settled += _settle_window(window)
+        settled += settle(window)
         if on_chunk is not None:
             on_chunk(window[2])
     return settled
 
 
-def _settle_window(window: tuple[int, int | None, int]) -> int:
+def _range(column: str, window: Window) -> tuple[str, list]:
     low, high, _size = window
     if high is None:
-        return _settle_claims_chunk("c.promoter_id >= %s", [low])
-    return _settle_claims_chunk("c.promoter_id >= %s AND c.promoter_id < %s", [low, high])
+        return f"{column} >= %s", [low]
+    return f"{column} >= %s AND {column} < %s", [low, high]
 
 
-def _settle_window_apart(window: tuple[int, int | None, int]) -> int:
-    """`_settle_window` in a worker thread, on the thread's own connection, closed after."""
-    try:
-        return _settle_window(window)
-    finally:
-        connections.close_all()
+def _settle_window(window: Window) -> int:
+    return _settle_claims_chunk(*_range("c.promoter_id", window))
 
 
 def settle_line_claims(*, line_ids: Iterable[int], chunk: int = CLAIMS_CHUNK) -> int:
@@ -479,7 +502,7 @@ def settle_line(*, order_id: int, line_id: int) -> None:
             order__order_id=order_id, line_id=line_id, period_ended_at__isnull=True
         ).update(period_ended_at=clock.now())
         settle_claims(line_id=line_id)
-        _settle_chunk([order_id])
+        _settle_orders_where("m.order_id = %s", [order_id])
 
 
 # -- batch postings: many orders per transaction ---------------------------------------------------
@@ -491,7 +514,7 @@ def settle_line(*, order_id: int, line_id: int) -> None:
 # and one UPDATE sealing the journals, where the database checks each sums to zero.
 
 PAYMENT_CHUNK = 2_000
-SETTLEMENT_CHUNK = 5_000
+SETTLEMENT_CHUNK = 20_000
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -731,87 +754,115 @@ def _post_payment_chunk(order_ids: Sequence[int], fees: FeeRates) -> int:
 
 def settle_orders(*, order_ids: Iterable[int], chunk: int = SETTLEMENT_CHUNK) -> int:
     """Settle those of the orders whose every line's after-sale period has ended and that have not
-    settled, `chunk` per transaction: what pending holds of each moves to available, less what its
-    store owes (the `owed` account is paid back first, order by order). Answers the orders settled."""
+    settled, `chunk` per transaction (`_settle_orders_where`): what pending holds of each moves to
+    available, less what its store owes (the `owed` account is paid back first). Answers the
+    orders settled."""
     ids = sorted(set(order_ids))
-    return sum(_settle_chunk(part) for part in _chunks(ids, chunk))
-
-
-def _open_lines() -> Exists:
-    return Exists(LineMoney.objects.filter(order=OuterRef("pk"), period_ended_at__isnull=True))
-
-
-def settle_due(*, chunk: int = SETTLEMENT_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
-    """The settlement run: every order not settled whose lines' after-sale periods have all
-    ended, `chunk` per transaction in id order (`on_chunk(n)` after each: a progress bar's).
-    Answers the orders settled.
-
-    It walks the unsettled rows by windows of `chunk` ids (a primary-key range each) and leaves it
-    to each chunk to keep the orders whose lines have all ended: a "next 5,000 unsettled and due"
-    query with LIMIT is planned from statistics that a run settling millions makes stale (measured:
-    a parallel scan of the whole table and an anti-join per chunk, 1 s each at a million orders)."""
-    bounds = OrderMoney.objects.filter(settled_at__isnull=True).aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return 0
     settled = 0
-    for low in range(bounds["low"], bounds["high"] + 1, chunk):
-        part = list(
-            OrderMoney.objects.filter(pk__gte=low, pk__lt=low + chunk, settled_at__isnull=True)
-            .order_by("pk")
-            .values_list("order_id", flat=True)
-        )
-        if part:
-            settled += _settle_chunk(part)
-        if on_chunk is not None:
-            on_chunk(len(part))
+    for part in _chunks(ids, chunk):
+        inner = bulk.ids(list(part))
+        settled += _settle_orders_where(f"m.order_id IN ({inner.sql})", list(inner.params))
     return settled
 
 
-def _settle_chunk(order_ids: Sequence[int]) -> int:
+# Store windows settled at once on PostgreSQL, each on a connection of its own (as CLAIMS_WORKERS).
+SETTLEMENT_WORKERS = 2
+
+
+def settle_due(
+    *,
+    chunk: int = SETTLEMENT_CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+    workers: int = SETTLEMENT_WORKERS,
+) -> int:
+    """The settlement run: every order not settled whose lines' after-sale periods have all
+    ended, by stores: each transaction takes the unsettled orders of a range of stores (about
+    `chunk` orders; a store's are never split) and settles the due ones (`_settle_orders_where`:
+    one UPDATE marks them, one journal per store). `on_chunk(n)` after each window (a progress
+    bar's). On PostgreSQL, outside a transaction, `workers` windows run at once on connections of
+    their own: their stores, hence their accounts and orders, are disjoint. Answers the orders
+    settled."""
+    counts = (
+        OrderMoney.objects.filter(settled_at__isnull=True)
+        .values("store_id")
+        .annotate(n=Count("pk"))
+        .order_by("store_id")
+        .values_list("store_id", "n")
+    )
+    return _run_windows(_windows(counts, chunk), _settle_store_window, on_chunk=on_chunk, workers=workers)
+
+
+def _settle_store_window(window: Window) -> int:
+    return _settle_orders_where(*_range("m.store_id", window))
+
+
+def settlement_key(order_ids: Sequence[int]) -> str:
+    """A settlement journal's source key: the order's id when it settles one order (as every
+    settlement journal was keyed before the batch), else `orders:<first>-<last>:<count>` (the
+    store's orders it settled lie in that id range and have its `created_at` as `settled_at`).
+    Each order settles once, so no two journals share their first order."""
+    if len(order_ids) == 1:
+        return str(order_ids[0])
+    return f"orders:{min(order_ids)}-{max(order_ids)}:{len(order_ids)}"
+
+
+def _settle_orders_where(which: str, params: list) -> int:
+    """Settle the due orders matching `which` (SQL on the order's money row `m`) in one
+    transaction: one UPDATE marks them (`settled_at`, `settled_fen` = what pending held, pending 0)
+    and answers them; it takes their row locks, so a refund holding one first is waited for and
+    the order settles with what that refund left, and a concurrent settlement that marked it
+    first leaves it out (its `settled_at IS NULL` is checked again on the locked row). Then ONE
+    `settlement` journal per store (`settlement_key`): pending −the orders' sum, owed +what repays
+    the store's debt, available +the rest, which is where settling the orders one by one leaves
+    the balances. A fully refunded order is marked with nothing to move."""
     now = clock.now()
+    table = OrderMoney._meta.db_table
+    pg = connection.vendor == "postgresql"
+    row = "m" if pg else table
+    if not pg:
+        which = which.replace("m.", f"{table}.")
+    sql = (
+        f"UPDATE {table}{' AS m' if pg else ''} "
+        "SET settled_at = %s, settled_fen = pending_fen, pending_fen = 0 "
+        f"WHERE settled_at IS NULL AND ({which}) AND NOT EXISTS (SELECT 1 FROM ledger_linemoney l "
+        f"WHERE l.order_id = {row}.id AND l.period_ended_at IS NULL) "
+        "RETURNING order_id, store_id, settled_fen"
+    )
     with transaction.atomic():
-        # Lock, then read in a later statement, which sees what committed while it waited.
-        locked = list(
-            OrderMoney.objects.select_for_update()
-            .filter(order_id__in=bulk.ids(order_ids), settled_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not locked:
-            return 0
-        due = list(
-            OrderMoney.objects.filter(pk__in=bulk.ids(locked), settled_at__isnull=True)
-            .filter(~_open_lines())
-            .order_by("pk")
-            .values_list("pk", "order_id", "store_id", "pending_fen")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
+            due = sorted(cursor.fetchall())
+        by_store: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for order, store, amount in due:
+            if amount:
+                by_store[store].append((order, amount))
+        if not by_store:
+            return len(due)
+        keys = {store: settlement_key([order for order, _amount in its]) for store, its in by_store.items()}
         ours = _open_journals(
             Source.SETTLEMENT,
-            [(str(order), store, order) for _pk, order, store, amount in due if amount],
+            [
+                (keys[store], store, its[0][0] if len(its) == 1 else None)
+                for store, its in sorted(by_store.items())
+            ],
             now,
         )
-        due = [row for row in due if not row[3] or str(row[1]) in ours]  # else: settled with its journal
-        if not due:
-            return 0
-        stores = {store for _pk, _order, store, amount in due if amount}
+        if len(ours) != len(keys):  # pragma: no cover - their orders were unsettled until now
+            raise LookupError(f"a settlement of {sorted(set(keys.values()) - ours.keys())} was posted before")
         kinds = (AccountKind.PENDING, AccountKind.AVAILABLE, AccountKind.OWED)
-        accounts = _account_ids({(kind, store) for store in stores for kind in kinds})
+        accounts = _account_ids({(kind, store) for store in by_store for kind in kinds})
         held = _lock_balances(accounts.values())
-        debt = {store: -min(0, held[accounts[(AccountKind.OWED, store)]]) for store in stores}
         legs = {}
-        for _pk, order, store, amount in due:
-            if amount:
-                repay = min(debt[store], amount)
-                debt[store] -= repay
-                legs[ours[str(order)]] = [
-                    (accounts[(AccountKind.PENDING, store)], -amount),
-                    (accounts[(AccountKind.OWED, store)], repay),
-                    (accounts[(AccountKind.AVAILABLE, store)], amount - repay),
-                ]
+        for store, its in by_store.items():
+            total = sum(amount for _order, amount in its)
+            owed = accounts[(AccountKind.OWED, store)]
+            repay = min(-min(0, held[owed]), total)  # the debt first, as order after order would
+            legs[ours[keys[store]]] = [
+                (accounts[(AccountKind.PENDING, store)], -total),
+                (owed, repay),
+                (accounts[(AccountKind.AVAILABLE, store)], total - repay),
+            ]
         _post_legs(legs, now)
-        OrderMoney.objects.filter(pk__in=bulk.ids([row[0] for row in due])).update(
-            settled_at=now, settled_fen=F("pending_fen"), pending_fen=0
-        )
     return len(due)
 
 

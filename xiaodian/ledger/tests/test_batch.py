@@ -2,10 +2,14 @@
 chunk by chunk, right across stores, a constant number of queries per chunk, and the balance read
 one query however many entries there are."""
 
+import random
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
+from xiaodian.core import clock
 from xiaodian.ledger import selectors, services
 from xiaodian.ledger.models import Account, Entry, Journal, LineMoney, OrderMoney
 from xiaodian.ledger.rules import AccountKind
@@ -109,7 +113,16 @@ def test_settle_orders_is_idempotent(unposted, store):
     assert services.settle_orders(order_ids=ids) == 3
     assert services.settle_orders(order_ids=ids) == 0
     assert services.settle_due() == 0
-    assert Journal.objects.filter(source_type="settlement").count() == 3
+    (journal,) = Journal.objects.filter(source_type="settlement")  # one per store and chunk
+    assert (journal.source_key, journal.store_id, journal.order_id) == (
+        f"orders:{ids[0]}-{ids[-1]}:3",
+        store.pk,
+        None,
+    )
+    assert sorted(journal.entries.values_list("account__kind", "amount_fen")) == [
+        ("available", 3 * NET),
+        ("pending", -3 * NET),
+    ]
     b = selectors.balance(store)
     assert (b.pending_fen, b.available_fen) == (0, 3 * NET)
     assert list(OrderMoney.objects.values_list("settled_fen", flat=True)) == [NET] * 3
@@ -129,8 +142,8 @@ def test_only_orders_whose_every_line_has_ended_settle(unposted, store):
 
 
 def test_a_chunk_pays_what_the_store_owes_back_first_order_by_order(unposted, store):
-    """Owed 2,000 fen: the chunk's first order repays it all and the second none (as `settle_line`
-    would, one order after the other)."""
+    """Owed 1,960 fen: the chunk's one journal repays it first and makes available the rest (as
+    `settle_line` would, one order after the other: the first repays it all, the second none)."""
     first, *rest = unposted(3)
     services.post_payments(order_ids=[first])
     end_periods([first])
@@ -143,11 +156,12 @@ def test_a_chunk_pays_what_the_store_owes_back_first_order_by_order(unposted, st
     assert services.settle_orders(order_ids=rest) == 2
     b = selectors.balance(store)
     assert (b.available_fen, b.owed_fen) == (2 * NET - 1960, 0)
-    repaid = [
-        sum(e.amount_fen for e in Entry.objects.filter(journal__order_id=o, account__kind=AccountKind.OWED))
-        for o in rest
+    (journal,) = Journal.objects.filter(source_key=services.settlement_key(rest))
+    assert sorted(journal.entries.values_list("account__kind", "amount_fen")) == [
+        ("available", 2 * NET - 1960),
+        ("owed", 1960),
+        ("pending", -2 * NET),
     ]
-    assert repaid == [1960, 0]
     assert_books_add_up()
 
 
@@ -227,7 +241,8 @@ def test_the_balance_is_one_query_at_many_entries(unposted, store, django_assert
     services.post_payments(order_ids=ids, chunk=7)
     end_periods(ids[:20])
     services.settle_due(chunk=6)
-    assert Entry.objects.filter(account__store=store).count() >= 30 + 20 * 2
+    # one settlement journal of two entries: a store's orders are never split across chunks
+    assert Entry.objects.filter(account__store=store).count() == 30 + 2
     with django_assert_num_queries(1):
         b = selectors.balance(store)
     assert (b.pending_fen, b.available_fen, b.pending_orders) == (10 * NET, 20 * NET, 10)
@@ -241,3 +256,107 @@ def test_the_accounts_are_locked_in_primary_key_order(unposted, store, other_sto
         services.post_payments(order_ids=ids)
     locks = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 1 and locks[0].endswith("ORDER BY 1 ASC FOR UPDATE")  # 1: the id
+
+
+# -- the batch settles as the orders one by one would ----------------------------------------------
+
+
+def _state():
+    """Every account's balance, every order's money, and the settlement entries' sum per account."""
+    return (
+        sorted(Account.objects.values_list("kind", "store_id", "user_id", "balance_fen")),
+        sorted(
+            OrderMoney.objects.values_list(
+                "order_id", "pending_fen", "settled_fen", "refunded_fen", "fee_returned_fen"
+            )
+        ),
+        sorted(OrderMoney.objects.filter(settled_at__isnull=False).values_list("order_id", flat=True)),
+        sorted(
+            Entry.objects.filter(journal__source_type="settlement")
+            .values("account__kind", "account__store")
+            .annotate(t=Sum("amount_fen"))
+            .values_list("account__kind", "account__store", "t")
+        ),
+    )
+
+
+def _one_by_one(ids):
+    """What the `aftersale_period_ended` events do: each ended line's `settle_line`, in order."""
+    for order in sorted(ids):
+        for line in LineMoney.objects.filter(order__order_id=order, period_ended_at__isnull=False):
+            services.settle_line(order_id=order, line_id=line.line_id)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_batch_settlement_equals_settling_one_by_one(seed, unposted, store, other_store):
+    """Two stores, one of them owing the platform; orders refunded not at all, in part or in full;
+    some with every line ended, some with one, some with none. `settle_due` (chunks cutting
+    across the stores' windows, a journal per store) and `settle_orders` end where settling each
+    order by its lines' events does: the same balances, the same orders settled with the same
+    amounts, the same sum moved per account; only with fewer journals."""
+    rng = random.Random(seed)
+    first = unposted(1)
+    services.post_payments(order_ids=first)
+    end_periods(first)
+    services.settle_orders(order_ids=first)
+    withdraw_everything(store)
+    for line in LineMoney.objects.filter(order__order_id=first[0]):
+        refund(line, line.paid_fen // 2, f"OWE{line.pk}")  # the store owes what available lacked
+    ids = unposted(7, stores=[store, other_store])
+    services.post_payments(order_ids=ids)
+    for order in ids:
+        lines = list(LineMoney.objects.filter(order__order_id=order).order_by("line_id"))
+        for line in lines:
+            share = rng.choice([0, 0, 1, line.paid_fen // 3, line.paid_fen])
+            if share:
+                refund(line, share, f"R{line.pk}")
+        ended = rng.choice([lines, lines, lines, lines[:1], []])
+        LineMoney.objects.filter(pk__in=[line.pk for line in ended]).update(period_ended_at=clock.now())
+    assert selectors.balance(store).owed_fen > 0
+    with transaction.atomic():
+        _one_by_one(ids)
+        one_by_one = _state()
+        journals = Journal.objects.filter(source_type="settlement").count()
+        transaction.set_rollback(True)
+    for settle in (
+        lambda: services.settle_due(chunk=rng.choice([1, 3, 8])),
+        lambda: services.settle_orders(order_ids=ids, chunk=rng.choice([1, 5, 20])),
+    ):
+        with transaction.atomic():
+            settled = settle()
+            assert _state() == one_by_one
+            assert settled == len(one_by_one[2]) - 1  # the first order had settled before
+            assert Journal.objects.filter(source_type="settlement").count() <= journals
+            assert_books_add_up()
+            transaction.set_rollback(True)
+
+
+def test_a_settlement_journal_names_its_orders_and_each_settles_once(unposted, store, other_store):
+    """One journal per store and chunk, keyed by its orders' range and count (one order: its id,
+    with the order on the journal); its orders are the store's settled in that range at its
+    moment; run again, and by the lines' events, nothing more settles."""
+    ids = unposted(3, stores=[store, other_store])
+    services.post_payments(order_ids=ids)
+    end_periods(ids)
+    lone = ids[-1]  # other_store's last: settled alone first
+    assert services.settle_orders(order_ids=[lone]) == 1
+    assert services.settle_due() == 5
+    assert services.settle_due() == services.settle_orders(order_ids=ids) == 0
+    _one_by_one(ids)
+    journals = {j.source_key: j for j in Journal.objects.filter(source_type="settlement")}
+    assert len(journals) == 3
+    assert journals[str(lone)].order_id == lone
+    for shop in (store, other_store):
+        mine = sorted(
+            OrderMoney.objects.filter(store=shop, settled_at__isnull=False).values_list("order_id", flat=True)
+        )
+        batch = [o for o in mine if o != lone]
+        journal = journals[services.settlement_key(batch)]
+        assert (journal.store_id, journal.order_id) == (shop.pk, None)
+        named = OrderMoney.objects.filter(
+            store=shop, settled_at=journal.created_at, order_id__gte=batch[0], order_id__lte=batch[-1]
+        )
+        assert sorted(named.values_list("order_id", flat=True)) == batch
+        moved = journal.entries.filter(account__kind=AccountKind.AVAILABLE).get().amount_fen
+        assert moved == sum(named.values_list("settled_fen", flat=True)) == len(batch) * NET
+    assert_books_add_up()

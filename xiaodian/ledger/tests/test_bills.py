@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
-from xiaodian.ledger import selectors, services
+from xiaodian.ledger import exports, selectors, services
 from xiaodian.ledger.models import Entry, LineMoney
 from xiaodian.ledger.rules import STORE_KINDS
 
@@ -218,3 +218,24 @@ def test_bills_add_up_over_random_postings_across_days(paid, store, merchant):
 
     check()
     assert all(seen.values()) and seen["days"] >= 3, seen  # the examples reached each kind of posting
+
+
+def test_a_settlement_run_is_one_bill_line_per_account_naming_its_orders(paid, store):
+    """Three orders settled by the run: the day's bill shows the store's one settlement journal
+    (pending −, available +), its key giving the orders' range and count; the CSV the same."""
+    with clock.travel_to(at(DAY1, 10)):
+        orders = [paid() for _ in range(3)]
+    day2 = DAY1 + timedelta(days=1)
+    with clock.travel_to(at(day2, 9)):
+        services.end_periods(line_ids=LineMoney.objects.values_list("line_id", flat=True))
+        assert services.settle_due() == 3
+    ids = sorted(o.pk for o in orders)
+    key = f"orders:{ids[0]}-{ids[-1]}:3"
+    bill = selectors.daily_bill(store, day2)
+    assert [(m.account, m.source_type, m.source_key, m.order_id, m.amount_fen) for m in bill.entries] == [
+        ("pending", "settlement", key, None, -3 * 3431),
+        ("available", "settlement", key, None, 3 * 3431),
+    ]
+    assert [(t.source_type, t.net_fen, t.movements) for t in bill.totals] == [("settlement", 0, 2)]
+    rows = list(exports.rows(bill))
+    assert [row[3] for row in rows if key in row] == [key, key]

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from xiaodian.core.errors import DomainError
 from xiaodian.core.events import run_pending
@@ -125,4 +125,75 @@ def test_concurrent_withdrawals_and_refunds_never_overdraw(paid, store, make_sku
     run_pending(payment_events.transfer_succeeded)
     assert selectors.balance(store).withdrawing_fen == 0
     assert services.account(AccountKind.WITHDRAWALS_OUT).balance_fen == 7000 * withdrawn
+    assert selectors.total_of_all_accounts() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_settlements_and_refunds_settle_each_order_once(paid, store, other_store, make_sku):
+    """Every order's lines ended; at once: two settlement runs (each with its two workers), two
+    `settle_orders` of them all, every line's `settle_line` twice, and a refund of every other
+    line. Each order settles exactly once, with what the refunds racing it left: the settlement
+    entries move what the orders were marked with, nothing is pending, and every fen is where
+    the rules put it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the threaded race needs PostgreSQL (SQLite serialises every writer)")
+    skus = [make_sku(shop, price_fen=1999, stock=100) for shop in (store, other_store)]
+    orders = [paid((sku, 2)) for _ in range(6) for sku in skus]
+    ids = [order.pk for order in orders]
+    services.end_periods(line_ids=LineMoney.objects.values_list("line_id", flat=True))
+    lines = list(LineMoney.objects.order_by("line_id"))
+    calls = (
+        [("due", None)] * 2
+        + [("orders", None)] * 2
+        + [("line", line) for line in lines] * 2
+        + [("refund", line) for line in lines[::2]]
+    )
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def run(what, line):
+        barrier.wait()
+        try:
+            if what == "due":
+                services.settle_due(chunk=3, workers=2)
+            elif what == "orders":
+                services.settle_orders(order_ids=ids, chunk=4)
+            elif what == "line":
+                services.settle_line(order_id=line.order.order_id, line_id=line.line_id)
+            else:
+                services.post_line_refund(
+                    line_id=line.line_id, amount_fen=1000, quantity=1, out_refund_no=f"R{line.line_id}"
+                )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=call) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    money = OrderMoney.objects.filter(order_id__in=ids)
+    assert money.filter(settled_at__isnull=True).count() == 0
+    assert sum(money.values_list("pending_fen", flat=True)) == 0
+    settled = sum(money.values_list("settled_fen", flat=True))
+    moved = Journal.objects.filter(source_type="settlement").aggregate(
+        t=Sum("entries__amount_fen", filter=Q(entries__account__kind=AccountKind.PENDING))
+    )["t"]
+    assert moved == -settled  # no order's settlement posted twice, none lost
+    kept = sum(m.paid_fen - m.fee_fen - m.refunded_fen + m.fee_returned_fen for m in money)
+    assert settled >= kept  # refunds after settlement came out of available afterwards
+    for shop in (store, other_store):
+        b = selectors.balance(shop)
+        mine = money.filter(store=shop)
+        assert b.pending_fen == 0
+        assert b.available_fen - b.owed_fen == sum(
+            m.paid_fen - m.fee_fen - m.refunded_fen + m.fee_returned_fen for m in mine
+        )
+    assert Journal.objects.filter(source_type="refund").count() == len(lines[::2])
+    assert selectors.unbalanced_journals() == []
+    assert selectors.drifted_balances() == []
     assert selectors.total_of_all_accounts() == 0
