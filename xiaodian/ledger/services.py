@@ -464,7 +464,8 @@ def _settle_claims_chunk(which: str, params: list) -> int:
     )
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            cursor.execute(sql, [*params, stamp] if pg else [stamp, *params])
             due = sorted(cursor.fetchall())
         moving = [(pk, user, amount) for pk, user, amount in due if amount]
         if moving:
@@ -821,16 +822,26 @@ def _settle_orders_where(which: str, params: list) -> int:
     row = "m" if pg else table
     if not pg:
         which = which.replace("m.", f"{table}.")
-    sql = (
-        f"UPDATE {table}{' AS m' if pg else ''} "
-        "SET settled_at = %s, settled_fen = pending_fen, pending_fen = 0 "
-        f"WHERE settled_at IS NULL AND ({which}) AND NOT EXISTS (SELECT 1 FROM ledger_linemoney l "
-        f"WHERE l.order_id = {row}.id AND l.period_ended_at IS NULL) "
-        "RETURNING order_id, store_id, settled_fen"
+    due_rows = (
+        f"settled_at IS NULL AND ({which}) AND NOT EXISTS (SELECT 1 FROM ledger_linemoney l "
+        f"WHERE l.order_id = {row}.id AND l.period_ended_at IS NULL)"
     )
+    if pg:
+        # the rows' locks in id order first, so two runs over the same orders queue, never deadlock
+        sql = (
+            f"WITH picked AS (SELECT m.id FROM {table} AS m WHERE {due_rows} ORDER BY m.id FOR UPDATE) "
+            f"UPDATE {table} AS u SET settled_at = %s, settled_fen = u.pending_fen, pending_fen = 0 "
+            "FROM picked WHERE u.id = picked.id RETURNING u.order_id, u.store_id, u.settled_fen"
+        )
+    else:
+        sql = (
+            f"UPDATE {table} SET settled_at = %s, settled_fen = pending_fen, pending_fen = 0 "
+            f"WHERE {due_rows} RETURNING order_id, store_id, settled_fen"
+        )
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            cursor.execute(sql, [*params, stamp] if pg else [stamp, *params])
             due = sorted(cursor.fetchall())
         by_store: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for order, store, amount in due:
