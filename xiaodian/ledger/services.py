@@ -464,8 +464,7 @@ def _settle_claims_chunk(which: str, params: list) -> int:
     )
     with transaction.atomic():
         with connection.cursor() as cursor:
-            stamp = connection.ops.adapt_datetimefield_value(now)
-            cursor.execute(sql, [*params, stamp] if pg else [stamp, *params])
+            cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), *params])
             due = sorted(cursor.fetchall())
         moving = [(pk, user, amount) for pk, user, amount in due if amount]
         if moving:
