@@ -50,6 +50,7 @@ class Pool:
 
     items: dict[int, tuple] = field(default_factory=dict)  # FeedItem pk → ITEM_COLUMNS values
     friends: Counter = field(default_factory=Counter)  # FeedItem pk → contacts who liked or bought it
+    proof_at: dict[int, float] = field(default_factory=dict)  # FeedItem pk → the newest proof (epoch s)
     followed: set[tuple[int, int]] = field(default_factory=set)  # (creator_type, creator_id)
     history_stores: set[int] = field(default_factory=set)
     categories: set[int] = field(default_factory=set)
@@ -147,15 +148,20 @@ def feed_pool(viewer: User | None) -> Pool:
     since = clock.now() - rules.FRESH_WINDOW
     pools: list[tuple[str, list]] = []
     if viewer is not None:
-        proofs = FriendProof.objects.filter(viewer=viewer).order_by("-at").values_list("item_id", "friend_id")
+        proofs = (
+            FriendProof.objects.filter(viewer=viewer).order_by("-at").values_list("item_id", "friend_id", "at")
+        )
         seen: set[tuple[int, int]] = set()
         friends: Counter = Counter()
-        for item_id, friend_id in proofs[: rules.PROOF_ROWS]:
+        newest: dict[int, datetime] = {}
+        for item_id, friend_id, at in proofs[: rules.PROOF_ROWS]:
+            newest.setdefault(item_id, at)  # newest first
             if (item_id, friend_id) not in seen:
                 seen.add((item_id, friend_id))
                 friends[item_id] += 1
         # the items most contacts vouch for, not merely the newest vouched-for ones
         pool.friends.update(dict(friends.most_common(rules.POOL_FRIENDS)))
+        pool.proof_at = {item_id: newest[item_id].timestamp() for item_id in pool.friends}
         lines = (
             OrderLine.objects.filter(order__buyer=viewer, order__paid_at__isnull=False)
             .order_by("-order__created_at")

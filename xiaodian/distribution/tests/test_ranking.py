@@ -149,8 +149,23 @@ def test_reach_grows_with_diminishing_returns_on_followers():
     gains = np.diff(reach) / np.diff(followers)
     assert np.all(np.diff(gains) < 0)
     assert reach[-1] / reach[1] < 10  # 100,000 times the followers, less than 10 times the reach
+    # proportional to log(1 + followers), on the other factors' scale: 2 at the reference (10,000)
+    assert np.allclose(reach - 1, np.log1p(followers) / np.log1p(rules.REACH_REFERENCE))
+    assert reach[4] == pytest.approx(2.0)
+    assert reach[-1] == pytest.approx(2.5, abs=0.01)  # a million followers: ×2.5, not ×15
     linear = ranking.reach(followers, Policy.linear_reach())
-    assert linear[-1] / linear[1] > 10_000
+    assert linear[4] == pytest.approx(2.0)
+    assert linear[-1] / linear[1] > 50
+
+
+def test_reach_stays_on_the_scale_of_social_proof():
+    """A big account's reach does not bury what contacts vouch for: one contact weighs as much as
+    the reach of ~25 followers, three as ~600, ten as ~60,000; no follower count reaches ×3.01."""
+    policy = Policy.default()
+    social = 1 + policy.social_weight * np.log1p(np.array([1, 3, 10]))
+    reach = ranking.reach(np.array([25, 600, 60_000]), policy)
+    assert np.all(np.abs(social - reach) < 0.02)
+    assert ranking.reach(np.array([100_000_000]), policy)[0] < 3.01
 
 
 def test_the_score_is_the_product_of_its_factors_and_each_is_explained():
