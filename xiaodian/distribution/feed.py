@@ -110,7 +110,9 @@ def candidates(pool: selectors.Pool, rows: list[tuple], now) -> ranking.Candidat
         ),
         # nobody follows a store: its products rank with a median creator's reach (rules)
         "followers": np.fromiter(
-            (rules.PRODUCT_FOLLOWERS if r[1] == Kind.PRODUCT else r[12] for r in rows), dtype=np.int64, count=n
+            (rules.PRODUCT_FOLLOWERS if r[1] == Kind.PRODUCT else r[12] for r in rows),
+            dtype=np.int64,
+            count=n,
         ),
         "traffic_weight": np.fromiter((reach[r[3]][0] for r in rows), dtype=np.float64, count=n),
         "private_share": np.fromiter(

@@ -28,11 +28,12 @@ PRIVATE_WINDOW_DAYS = 30
 # Freshness: 1 for an item just published, halving towards FRESH_FLOOR every half-life.
 FRESH_HALF_LIFE_HOURS = 72.0
 FRESH_FLOOR = 0.2
-# Social proof: 1 + SOCIAL_WEIGHT × log(1 + contacts who liked or bought the item): ×1.35 for one
-# contact, ×1.55 for two, ×1.69 for three (the reach of ~600 followers), ×2.2 for ten (~60,000). A
-# vouched-for item's freshness counts from the newest proof (feed.candidates): a contact's like or
-# purchase is news to the buyer, however old the item.
-SOCIAL_WEIGHT = 0.5
+# Social proof: 1 + SOCIAL_WEIGHT × log(1 + contacts who liked or bought the item), on reach's
+# scale: ×1.69 for one contact (the reach of ~600 followers), ×2.10 for two (~25,000), ×2.39 for
+# three (~360,000): what a few contacts vouch for outranks what a big account posts. A vouched-for
+# item's freshness counts from the newest proof (feed.candidates): a contact's like or purchase is
+# news to the buyer, however old the item.
+SOCIAL_WEIGHT = 1.0
 
 
 # ================================================================ the feed (docs/distribution.md)
