@@ -92,6 +92,7 @@ def candidates(pool: selectors.Pool, rows: list[tuple], now) -> ranking.Candidat
     n = len(rows)
     ts = now.timestamp()
     reach = pool.reach
+    proof_at = pool.proof_at
     interest = np.full(n, rules.INTEREST_BASE)
     likes_full = math.log1p(rules.INTEREST_LIKES_FULL)
     arrays = {
@@ -101,10 +102,18 @@ def candidates(pool: selectors.Pool, rows: list[tuple], now) -> ranking.Candidat
         # one id space for the per-creator cap: the creator's type in the high bits
         "creator_id": np.fromiter(((r[4] << 48) | r[5] for r in rows), dtype=np.int64, count=n),
         "friends": np.fromiter((pool.friends.get(r[0], 0) for r in rows), dtype=np.int64, count=n),
+        # a contact's like or purchase is news: a vouched-for item's age counts from the newest proof
         "age_hours": np.fromiter(
-            (max(0.0, (ts - float(r[10])) / 3600) for r in rows), dtype=np.float64, count=n
+            (max(0.0, (ts - max(float(r[10]), proof_at.get(r[0], 0.0))) / 3600) for r in rows),
+            dtype=np.float64,
+            count=n,
         ),
-        "followers": np.fromiter((r[12] for r in rows), dtype=np.int64, count=n),
+        # nobody follows a store: its products rank with a median creator's reach (rules)
+        "followers": np.fromiter(
+            (rules.PRODUCT_FOLLOWERS if r[1] == Kind.PRODUCT else r[12] for r in rows),
+            dtype=np.int64,
+            count=n,
+        ),
         "traffic_weight": np.fromiter((reach[r[3]][0] for r in rows), dtype=np.float64, count=n),
         "private_share": np.fromiter(
             ((reach[r[3]][2] / reach[r[3]][1]) if reach[r[3]][1] else 0.0 for r in rows),

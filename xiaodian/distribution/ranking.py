@@ -58,6 +58,7 @@ class Policy:
     private_min_share: float = rules.PRIVATE_MIN_SHARE
     private_min_orders: int = rules.PRIVATE_MIN_ORDERS
     follower_reach: str = rules.FOLLOWER_REACH
+    reach_reference: float = rules.REACH_REFERENCE  # followers at which reach is 2
     fresh_half_life_hours: float = rules.FRESH_HALF_LIFE_HOURS
     fresh_floor: float = rules.FRESH_FLOOR
     social_weight: float = rules.SOCIAL_WEIGHT
@@ -69,6 +70,8 @@ class Policy:
             raise ValueError("explore_share is a share of the page in [0, 1]")
         if self.follower_reach not in REACHES:
             raise ValueError(f"follower_reach is one of {REACHES}")
+        if self.reach_reference <= 0:
+            raise ValueError("reach_reference is a positive follower count")
         if self.private_boost <= 0 or self.fresh_half_life_hours <= 0 or not 0 <= self.fresh_floor <= 1:
             raise ValueError("private_boost and fresh_half_life_hours are positive, fresh_floor in [0, 1]")
 
@@ -160,14 +163,16 @@ def incentive_eligible(private_share: np.ndarray, private_orders: np.ndarray, po
 
 
 def reach(followers: np.ndarray, policy: Policy) -> np.ndarray:
-    """Reach from followers: "log" 1 + log(1 + f) (one, not zero, for an account without any);
-    "linear" 1 + f; "flat" 1."""
+    """Reach from followers f, on the scale of the other factors: 1 without followers (one, not
+    zero), 2 at `policy.reach_reference` (r). "log": 1 + log(1 + f) / log(1 + r), diminishing returns
+    (proportional to log(1 + f); ~2.5 at a million when r is 10,000, 3 at a hundred million);
+    "linear": 1 + f / r, to compare; "flat": 1."""
     f = np.asarray(followers)
     f = f if f.dtype.kind == "f" else f.astype(np.float64)
     if policy.follower_reach == "log":
-        return 1 + np.log1p(f)
+        return 1 + np.log1p(f) / f.dtype.type(math.log1p(policy.reach_reference))
     if policy.follower_reach == "linear":
-        return 1 + f
+        return 1 + f / f.dtype.type(policy.reach_reference)
     return np.ones_like(f)
 
 

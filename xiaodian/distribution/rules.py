@@ -9,8 +9,14 @@ PAGE_SIZE = 20  # items on one feed page
 CREATOR_CAP = 0.20
 # A share of each page goes to new and small stores (exploration).
 EXPLORE_SHARE = 0.15
-# Reach grows with diminishing returns on followers: "log" is 1 + log(1 + followers).
+# Reach grows with diminishing returns on followers: "log" is 1 + log(1 + followers) / log(1 +
+# REACH_REFERENCE): proportional to log(1 + followers), on the scale of the other factors (1 without
+# followers, 2 at the reference, ~2.5 at a million, 3 at a hundred million).
 FOLLOWER_REACH = "log"
+REACH_REFERENCE = 10_000
+# Nobody follows a store: its products rank with the reach of a median creator's followers (the
+# video and official accounts of the bench seed and of `xiaodian simulate`'s world: ~400).
+PRODUCT_FOLLOWERS = 400
 
 # Private-domain incentive: a store whose private-domain share of paid orders over the window is at
 # least PRIVATE_MIN_SHARE, with at least PRIVATE_MIN_ORDERS such orders, is boosted ×PRIVATE_BOOST.
@@ -22,8 +28,12 @@ PRIVATE_WINDOW_DAYS = 30
 # Freshness: 1 for an item just published, halving towards FRESH_FLOOR every half-life.
 FRESH_HALF_LIFE_HOURS = 72.0
 FRESH_FLOOR = 0.2
-# Social proof: 1 + SOCIAL_WEIGHT × log(1 + contacts who liked or bought the item).
-SOCIAL_WEIGHT = 0.5
+# Social proof: 1 + SOCIAL_WEIGHT × log(1 + contacts who liked or bought the item), on reach's
+# scale: ×1.69 for one contact (the reach of ~600 followers), ×2.10 for two (~25,000), ×2.39 for
+# three (~360,000): what a few contacts vouch for outranks what a big account posts. A vouched-for
+# item's freshness counts from the newest proof (feed.candidates): a contact's like or purchase is
+# news to the buyer, however old the item.
+SOCIAL_WEIGHT = 1.0
 
 
 # ================================================================ the feed (docs/distribution.md)

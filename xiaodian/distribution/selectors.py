@@ -50,6 +50,7 @@ class Pool:
 
     items: dict[int, tuple] = field(default_factory=dict)  # FeedItem pk → ITEM_COLUMNS values
     friends: Counter = field(default_factory=Counter)  # FeedItem pk → contacts who liked or bought it
+    proof_at: dict[int, float] = field(default_factory=dict)  # FeedItem pk → the newest proof (epoch s)
     followed: set[tuple[int, int]] = field(default_factory=set)  # (creator_type, creator_id)
     history_stores: set[int] = field(default_factory=set)
     categories: set[int] = field(default_factory=set)
@@ -140,6 +141,20 @@ def _newest(where: str, limit: int) -> str:
     return NEWEST.format(columns=COLUMNS, where=where, limit=int(limit))
 
 
+def _proofs(viewer_id: int) -> list[tuple]:
+    """The buyer's newest friend-proof rows (item, friend, when), newest first, from the (viewer,
+    -at) index. Written out so PostgreSQL answers the time as seconds: the ORM's aware datetimes
+    cost ~7 ms of CPU for 2,000 rows, a quarter of a page."""
+    at = "EXTRACT(EPOCH FROM at)::float8" if connection.vendor == "postgresql" else "at"
+    sql = (
+        f"SELECT item_id, friend_id, {at} FROM {FriendProof._meta.db_table} "
+        f"WHERE viewer_id = %s ORDER BY at DESC LIMIT {int(rules.PROOF_ROWS)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [viewer_id])
+        return cursor.fetchall()
+
+
 def feed_pool(viewer: User | None) -> Pool:
     """The feed's candidates: 3 queries for a signed-in buyer (friends' proof, history, the pools
     in one), 1 signed out."""
@@ -147,15 +162,17 @@ def feed_pool(viewer: User | None) -> Pool:
     since = clock.now() - rules.FRESH_WINDOW
     pools: list[tuple[str, list]] = []
     if viewer is not None:
-        proofs = FriendProof.objects.filter(viewer=viewer).order_by("-at").values_list("item_id", "friend_id")
         seen: set[tuple[int, int]] = set()
         friends: Counter = Counter()
-        for item_id, friend_id in proofs[: rules.PROOF_ROWS]:
+        newest: dict[int, object] = {}
+        for item_id, friend_id, at in _proofs(viewer.pk):
+            newest.setdefault(item_id, at)  # newest first
             if (item_id, friend_id) not in seen:
                 seen.add((item_id, friend_id))
                 friends[item_id] += 1
         # the items most contacts vouch for, not merely the newest vouched-for ones
         pool.friends.update(dict(friends.most_common(rules.POOL_FRIENDS)))
+        pool.proof_at = {item_id: _seconds(newest[item_id]) for item_id in pool.friends}
         lines = (
             OrderLine.objects.filter(order__buyer=viewer, order__paid_at__isnull=False)
             .order_by("-order__created_at")

@@ -3,12 +3,13 @@ cursor pages, explanations and their permissions, the exposure log and the query
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from xiaodian.core import clock
-from xiaodian.distribution import concentration, ranking, rules, selectors, services
+from xiaodian.distribution import concentration, feed, ranking, rules, selectors, services
 from xiaodian.distribution.models import DailyExposure, FeedItem, FriendProof, ServedPage, StoreReach
 from xiaodian.distribution.rules import Kind
 from xiaodian.orders import services as orders
@@ -325,3 +326,88 @@ def test_the_items_most_contacts_vouch_for_are_candidates_before_newer_single_on
     vouched = {pool.items[i][2]: n for i, n in pool.friends.items() if i in pool.items}
     assert vouched[popular.pk] == 2
     assert len(pool.friends) == 2
+
+
+# ------------------------------------------------------------------------------ the balance of factors
+
+
+@pytest.fixture
+def big_accounts(indexed, make_store, make_subject, make_user, buyer):
+    """followed(n): n stores, each with a bound video account of 100,000 followers and four fresh
+    videos; the buyer follows every account. (The follower count is the account's counter: a
+    hundred thousand follow calls stand for themselves; the buyer's own follow goes through the
+    service.)"""
+    from xiaodian.content import services as content
+    from xiaodian.content.models import VideoAccount
+    from xiaodian.search.tests.conftest import photo
+    from xiaodian.stores import services as stores
+
+    def make(n: int = 6):
+        for s in range(n):
+            owner = make_user(f"creator{s}")
+            store = indexed(make_store, owner, make_subject(owner), name=f"大号{s}号店")
+            account = content.create_video_account(owner=owner, name=f"大号视频{s}")
+            stores.invite_link(store=store, user=owner, kind="video_account", account_id=account.pk)
+            VideoAccount.objects.filter(pk=account.pk).update(follower_count=100_000)
+            for v in range(4):
+                video = content.create_video(
+                    owner=owner,
+                    account_id=account.pk,
+                    title=f"大号{s}的视频{v}",
+                    url=f"https://cdn.example.com/{s}-{v}.mp4",
+                    cover=photo(),
+                )
+                content.publish_video(owner=owner, video_id=video.pk)
+            content.follow_video_account(user=buyer, account=VideoAccount.objects.get(pk=account.pk))
+        services.sync_content()
+        services.refresh_store_reach()
+
+    return make
+
+
+def test_what_several_contacts_bought_reaches_the_first_page_among_big_followed_accounts(
+    api_for, buyer, make_user, befriend, catalog, pay, big_accounts
+):
+    """Three weeks after they were listed, three contacts buy two products; the buyer follows six
+    accounts of 100,000 followers with 24 fresh videos. Both products are on the first page, and say
+    so. (With reach 1 + ln(1 + followers), ×12.5 against the products' ×1 and their three-week-old
+    freshness, neither was in the first 20.)"""
+    products = [p for ps in catalog.values() for p in ps]
+    vouched = [products[4], products[9]]  # two stores
+    with clock.travel_to(clock.now() + timedelta(days=21)):
+        big_accounts(6)
+        for i in range(3):
+            friend = make_user(f"voucher{i}")
+            befriend(buyer, friend)
+            for product in vouched:
+                pay(friend, product, f"v{i}-{product.pk}")
+        page = _feed(api_for(buyer), limit=20)
+        shown = {(i["type"], i["id"]): i for i in page["items"]}
+        for product in vouched:
+            item = shown[("product", product.pk)]
+            assert (item["friends"], item["friends_text"]) == (3, "3 位朋友赞过")
+        videos = [i for i in page["items"] if i["type"] == "video"]
+        assert len(videos) >= 10  # among the followed big accounts, not instead of them
+        served = ServedPage.objects.get(pk=page["impression_id"])
+        assert served.viewer_id == buyer.pk
+
+
+def test_relevant_products_reach_the_first_page_among_big_followed_accounts(
+    api_for, buyer, operator, catalog, pay, listed, big_accounts
+):
+    """The buyer bought from a store; it lists two new products in that category while six followed
+    accounts of 100,000 followers post 24 videos. The products rank with a median creator's reach
+    (nobody follows a store) and the buyer's interest puts them on the first page."""
+    store, items = next(iter(catalog.items()))
+    pay(buyer, items[0], "mine")
+    with clock.travel_to(clock.now() + timedelta(days=21)):
+        big_accounts(6)
+        fresh = [listed(store, f"新品{p}") for p in range(2)]
+        services.refresh_store_reach()
+        page = _feed(api_for(buyer), limit=20)
+        shown = {(i["type"], i["id"]) for i in page["items"]}
+        assert {("product", p.pk) for p in fresh} <= shown
+        assert sum(1 for i in page["items"] if i["type"] == "video") >= 10
+        explained = feed.explain(user=operator, slug="product", object_id=fresh[0].pk)
+        reach = {f["name"]: f["value"] for f in explained["factors"]}["reach"]
+        assert reach == pytest.approx(ranking.reach(np.array([rules.PRODUCT_FOLLOWERS]), feed.policy())[0])

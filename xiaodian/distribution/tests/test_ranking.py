@@ -149,8 +149,25 @@ def test_reach_grows_with_diminishing_returns_on_followers():
     gains = np.diff(reach) / np.diff(followers)
     assert np.all(np.diff(gains) < 0)
     assert reach[-1] / reach[1] < 10  # 100,000 times the followers, less than 10 times the reach
+    # proportional to log(1 + followers), on the other factors' scale: 2 at the reference (10,000)
+    assert np.allclose(reach - 1, np.log1p(followers) / np.log1p(rules.REACH_REFERENCE))
+    assert reach[4] == pytest.approx(2.0)
+    assert reach[-1] == pytest.approx(2.5, abs=0.01)  # a million followers: ×2.5, not ×15
     linear = ranking.reach(followers, Policy.linear_reach())
-    assert linear[-1] / linear[1] > 10_000
+    assert linear[4] == pytest.approx(2.0)
+    assert linear[-1] / linear[1] > 50
+
+
+def test_reach_stays_on_the_scale_of_social_proof():
+    """A big account's reach does not bury what contacts vouch for: one contact weighs as much as
+    the reach of ~600 followers, two as ~25,000, three as ~360,000; no follower count reaches ×3.01
+    (a hundred million), five contacts outweigh ten million."""
+    policy = Policy.default()
+    social = 1 + policy.social_weight * np.log1p(np.array([1, 2, 3]))
+    reach = ranking.reach(np.array([580, 25_000, 360_000]), policy)
+    assert np.all(np.abs(social - reach) < 0.02)
+    assert ranking.reach(np.array([100_000_000]), policy)[0] < 3.01
+    assert 1 + policy.social_weight * np.log1p(5) > ranking.reach(np.array([10_000_000]), policy)[0]
 
 
 def test_the_score_is_the_product_of_its_factors_and_each_is_explained():
@@ -161,7 +178,7 @@ def test_the_score_is_the_product_of_its_factors_and_each_is_explained():
     assert np.allclose(scores, np.prod([factors[name] for name in ranking.FACTORS], axis=0))
     explained = ranking.explain(c, Policy.default(), 7)
     assert explained["score"] == pytest.approx(scores[7])
-    assert explained["social_proof"] == pytest.approx(1 + 0.5 * np.log1p(c.friends[7]))
+    assert explained["social_proof"] == pytest.approx(1 + rules.SOCIAL_WEIGHT * np.log1p(c.friends[7]))
 
 
 def test_friends_and_freshness_rank_higher():
