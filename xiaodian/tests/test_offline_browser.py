@@ -148,6 +148,7 @@ def _seeded_pages() -> dict[str, list[str]]:
         count=1,
         member_ids=[User.objects.get(username="buyer").pk],
         idempotency_key="offline-gift",
+        sent_from=2,  # from an official account: the members named now may draw
         message="新年快乐",
     )
     s = shop.pk

@@ -154,8 +154,8 @@ def test_a_payment_notification_costs_a_fixed_number_of_queries(
 ):
     """Verified, deduplicated and applied in one transaction: the payment, the receipt, the order
     (locked, moved, its history), the log, one task row per `order_paid` handler (the ledger's
-    postings, the alliance's library rank, the gifts' paid time); 17 with the savepoints the tests'
-    transaction adds."""
+    postings, the alliance's library rank, the gifts' paid time, the feed's friends' proof); 18 with
+    the savepoints the tests' transaction adds."""
     from xiaodian.payments.models import Payment
     from xiaodian.wechatpay_sandbox.testing import notification_for
 
@@ -163,7 +163,7 @@ def test_a_payment_notification_costs_a_fixed_number_of_queries(
     placed = buyer_api.post("/orders", checkout_body((sku, 1)), **{"Idempotency-Key": "n1"})
     paying = buyer_api.post(f"/orders/{placed.json()['orders'][0]['id']}/pay", {})
     headers, body = notification_for(Payment.objects.get(out_trade_no=paying.json()["out_trade_no"]))
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         r = client.post(
             "/api/v1/payments/wechatpay/notify", data=body, content_type="application/json", headers=headers
         )
