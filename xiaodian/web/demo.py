@@ -38,6 +38,7 @@ from xiaodian.core import clock
 from xiaodian.core.errors import DomainError
 from xiaodian.core.scenes import Scene
 from xiaodian.coupons import services as coupons
+from xiaodian.distribution import services as discovery
 from xiaodian.gifts import services as gifts
 from xiaodian.gifts.models import Gift
 from xiaodian.live import services as live
@@ -143,7 +144,18 @@ def seed_demo(stdout=None) -> None:
     _seed_alliance(demo_stores["拾光服饰"], users, say)
     _seed_gifts(demo_stores["好物书房"], users, group, say)
     business_demo.seed(demo_stores, users, say)
+    _seed_discovery(say)
     say(f"xiaodian: demo data seeded (password {PASSWORD} for every account)")
+
+
+def _seed_discovery(say) -> None:
+    """What the running worker's sweeps keep for the feed, done once now so that 发现 and 直播广场
+    show the demo's videos, articles and live rooms at once: the content (which sends no events),
+    the contacts' likes, and the stores' aggregates (traffic weight, the private-domain incentive)."""
+    synced = discovery.sync_content()
+    discovery.collect_likes()
+    stores_ = discovery.refresh_store_reach()
+    say(f"  discovery feed: {synced}, {stores_} stores' reach")
 
 
 # The history's private-domain scenes name the card 小王 shared into that channel (a share: the
