@@ -121,14 +121,7 @@ ATTRIBUTED_COLUMNS = _columns(
     "commission_ratio_ppm int4, service_ratio_ppm int4, created_at time"
 )
 SEQUENCED = (
-    "accounts_user",
-    "accounts_subject",
-    "stores_store",
-    "catalog_product",
-    "catalog_sku",
-    "orders_checkout",
-    "orders_order",
-    "orders_orderline",
+    *seeding.ORDER_TABLES,
     "content_videoaccount",
     "alliance_promoter",
     "alliance_plan",

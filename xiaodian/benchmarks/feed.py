@@ -76,14 +76,7 @@ ACCOUNT_COLUMNS = _columns(
 FOLLOW_COLUMNS = _columns("user_id int8, account_id int8, created_at time")
 PROOF_COLUMNS = _columns("viewer_id int8, item_id int8, friend_id int8, verb int2, at time")
 SEQUENCED = (
-    "accounts_user",
-    "accounts_subject",
-    "stores_store",
-    "catalog_product",
-    "catalog_sku",
-    "orders_checkout",
-    "orders_order",
-    "orders_orderline",
+    *seeding.ORDER_TABLES,
     "content_videoaccount",
 )
 ANALYZED = (

@@ -76,16 +76,7 @@ POST_BATCH = 20_000  # order ids handed to post_payments at a time (progress ste
 TARGET_SETTLE_S = 60.0  # issue 18: 1M orders settle in ≤ 60 s on PostgreSQL
 BALANCE_QUERIES = 1  # issue 18: the balance read costs one query
 
-SEQUENCED = (
-    "accounts_user",
-    "accounts_subject",
-    "stores_store",
-    "catalog_product",
-    "catalog_sku",
-    "orders_checkout",
-    "orders_order",
-    "orders_orderline",
-)
+SEQUENCED = seeding.ORDER_TABLES
 
 
 def _ledger_tables() -> list[str]:

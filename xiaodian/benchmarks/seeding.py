@@ -61,6 +61,18 @@ class Names:
 # ------------------------------------------------------------------------------------- clear
 
 
+# The tables the seeds of stores, buyers and orders write with their own ids (their sequences
+# moved past them afterwards); each bench adds its own.
+ORDER_TABLES = (
+    "accounts_user",
+    "accounts_subject",
+    "stores_store",
+    "catalog_product",
+    "catalog_sku",
+    "orders_checkout",
+    "orders_order",
+    "orders_orderline",
+)
 BENCH_STORES = (
     "SELECT s.id FROM stores_store s JOIN accounts_subject j ON j.id = s.subject_id "
     "JOIN accounts_user u ON u.id = j.owner_id WHERE u.username LIKE %s"

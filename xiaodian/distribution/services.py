@@ -3,6 +3,7 @@ articles and live rooms; the per-store aggregates; the fan-out of contacts' like
 a page of the feed or the live square served and logged; a day's exposure concentration."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -132,6 +133,22 @@ def _product_stores(product_ids) -> dict[int, int]:
     return dict(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", "store_id"))
 
 
+def _refresh(kind: int, objects: list, item: Callable[[Any], FeedItem | None]) -> int:
+    """Each object's feed item written, or hidden where `item` gives none; answers how many are
+    candidates."""
+    items = []
+    hidden = []
+    for obj in objects:
+        made = item(obj)
+        if made is None:
+            hidden.append(obj.pk)
+        else:
+            items.append(made)
+    _upsert(items)
+    _hide(kind, hidden)
+    return len(items)
+
+
 def sync_videos(video_ids=None) -> int:
     """Published videos of accounts bound to a store (or carrying a product card) become feed
     items; the others are hidden. All of them when `video_ids` is None."""
@@ -139,29 +156,25 @@ def sync_videos(video_ids=None) -> int:
     videos = list(chosen.select_related("account"))
     bound = _bound_stores("video_account", {v.account_id for v in videos})
     by_product = _product_stores({v.product_id for v in videos if v.product_id})
-    items, hidden = [], []
-    for v in videos:
+
+    def item(v: Video) -> FeedItem | None:
         store_id = (by_product.get(v.product_id) if v.product_id else None) or bound.get(v.account_id)
         if v.state != "published" or store_id is None:
-            hidden.append(v.pk)
-            continue
-        items.append(
-            FeedItem(
-                kind=Kind.VIDEO,
-                object_id=v.pk,
-                store_id=store_id,
-                creator_type=Creator.VIDEO_ACCOUNT,
-                creator_id=v.account_id,
-                title=v.title[:200],
-                image=(v.cover.name or "") if v.cover else "",
-                published_at=v.published_at or v.created_at,
-                likes=v.like_count,
-                followers=v.account.follower_count,
-            )
+            return None
+        return FeedItem(
+            kind=Kind.VIDEO,
+            object_id=v.pk,
+            store_id=store_id,
+            creator_type=Creator.VIDEO_ACCOUNT,
+            creator_id=v.account_id,
+            title=v.title[:200],
+            image=(v.cover.name or "") if v.cover else "",
+            published_at=v.published_at or v.created_at,
+            likes=v.like_count,
+            followers=v.account.follower_count,
         )
-    _upsert(items)
-    _hide(Kind.VIDEO, hidden)
-    return len(items)
+
+    return _refresh(Kind.VIDEO, videos, item)
 
 
 def sync_articles(article_ids=None) -> int:
@@ -172,29 +185,25 @@ def sync_articles(article_ids=None) -> int:
     bound = _bound_stores("official_account", {a.account_id for a in articles})
     first_products = {a.pk: a.product_ids[0] for a in articles if a.product_ids}
     by_product = _product_stores(set(first_products.values()))
-    items, hidden = [], []
-    for a in articles:
+
+    def item(a: Article) -> FeedItem | None:
         product_id = first_products.get(a.pk)
         store_id = bound.get(a.account_id) or (by_product.get(product_id) if product_id else None)
         if a.state != "published" or store_id is None:
-            hidden.append(a.pk)
-            continue
-        items.append(
-            FeedItem(
-                kind=Kind.ARTICLE,
-                object_id=a.pk,
-                store_id=store_id,
-                creator_type=Creator.OFFICIAL_ACCOUNT,
-                creator_id=a.account_id,
-                title=a.title[:200],
-                published_at=a.published_at or a.created_at,
-                likes=a.like_count,
-                followers=a.account.follower_count,
-            )
+            return None
+        return FeedItem(
+            kind=Kind.ARTICLE,
+            object_id=a.pk,
+            store_id=store_id,
+            creator_type=Creator.OFFICIAL_ACCOUNT,
+            creator_id=a.account_id,
+            title=a.title[:200],
+            published_at=a.published_at or a.created_at,
+            likes=a.like_count,
+            followers=a.account.follower_count,
         )
-    _upsert(items)
-    _hide(Kind.ARTICLE, hidden)
-    return len(items)
+
+    return _refresh(Kind.ARTICLE, articles, item)
 
 
 def sync_live_rooms(room_ids=None) -> int:
@@ -207,29 +216,25 @@ def sync_live_rooms(room_ids=None) -> int:
         .order_by("-id")
         .values_list("room_id", "product__store_id")
     )
-    items, hidden = [], []
-    for r in rooms:
+
+    def item(r: LiveRoom) -> FeedItem | None:
         store_id = shelf.get(r.pk) or bound.get(r.account_id)
         if r.state not in (RoomState.SCHEDULED, RoomState.LIVE) or store_id is None:
-            hidden.append(r.pk)
-            continue
-        items.append(
-            FeedItem(
-                kind=Kind.LIVE,
-                object_id=r.pk,
-                store_id=store_id,
-                creator_type=Creator.VIDEO_ACCOUNT,
-                creator_id=r.account_id,
-                title=r.title[:200],
-                image=(r.cover.name or "") if r.cover else "",
-                published_at=r.started_at or r.scheduled_at,
-                followers=r.account.follower_count,
-                on_air=r.state == RoomState.LIVE,
-            )
+            return None
+        return FeedItem(
+            kind=Kind.LIVE,
+            object_id=r.pk,
+            store_id=store_id,
+            creator_type=Creator.VIDEO_ACCOUNT,
+            creator_id=r.account_id,
+            title=r.title[:200],
+            image=(r.cover.name or "") if r.cover else "",
+            published_at=r.started_at or r.scheduled_at,
+            followers=r.account.follower_count,
+            on_air=r.state == RoomState.LIVE,
         )
-    _upsert(items)
-    _hide(Kind.LIVE, hidden)
-    return len(items)
+
+    return _refresh(Kind.LIVE, rooms, item)
 
 
 def sync_content() -> dict:
